@@ -1,0 +1,168 @@
+#!/bin/bash
+# The lab's container entrypoint, shared by every toolchain image.
+#   receiver  configure Postfix from /lab/receiver and run it, logging to the container output
+#   mta       the same, for a Postfix that sends mail (outbound sender or destination)
+#   idle      stay up so the lab can exec clients (swaks, openssl s_client) inside
+set -uo pipefail
+
+role="${1:-idle}"
+cfg=/lab/receiver
+
+log() { echo "tlslab: $*" >&2; }
+
+# Postfix waits until a table or main.cf it reads is at least a second old (it may be mid-write);
+# files the entrypoint has just written are dated back so that startup does not pay that wait.
+backdate() { touch -d "@$(( $(date +%s) - 10 ))" "$@"; }
+set_params() { postconf -e "$@" && backdate /etc/postfix/main.cf; }
+
+has_param() { postconf -d "$1" >/dev/null 2>&1 && [ -n "$(postconf -d "$1" 2>/dev/null)" ]; }
+
+make_certificates() {
+  local dir=/etc/postfix/tls types="${TLSLAB_CERT_TYPES:-rsa}" cn
+  cn="$(postconf -h myhostname)"
+  mkdir -p "$dir"
+  if [ -s "$cfg/cert.pem" ] && [ -s "$cfg/key.pem" ]; then
+    install -m 0644 "$cfg/cert.pem" "$dir/cert.pem"
+    install -m 0600 "$cfg/key.pem" "$dir/key.pem"
+    set_params "smtpd_tls_cert_file = $dir/cert.pem" "smtpd_tls_key_file = $dir/key.pem"
+    return
+  fi
+  for type in $types; do
+    case "$type" in
+      rsa) openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$cn" \
+             -keyout "$dir/rsa-key.pem" -out "$dir/rsa-cert.pem" 2>/dev/null ;;
+      ecdsa) openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj "/CN=$cn" \
+             -keyout "$dir/ecdsa-key.pem" -out "$dir/ecdsa-cert.pem" 2>/dev/null ;;
+      *) log "unknown certificate type $type"; exit 64 ;;
+    esac || { log "cannot generate a $type certificate"; exit 70; }
+  done
+  case "$types" in
+    *rsa*ecdsa*|*ecdsa*rsa*)
+      set_params "smtpd_tls_cert_file = $dir/rsa-cert.pem" "smtpd_tls_key_file = $dir/rsa-key.pem" \
+        "smtpd_tls_eccert_file = $dir/ecdsa-cert.pem" "smtpd_tls_eckey_file = $dir/ecdsa-key.pem" ;;
+    *ecdsa*) set_params "smtpd_tls_cert_file = $dir/ecdsa-cert.pem" "smtpd_tls_key_file = $dir/ecdsa-key.pem" ;;
+    *) set_params "smtpd_tls_cert_file = $dir/rsa-cert.pem" "smtpd_tls_key_file = $dir/rsa-key.pem" ;;
+  esac
+}
+
+# master.cf entries replace the entry with the same service name and type, or are appended.
+apply_master_entries() {
+  [ -s "$cfg/master.cf" ] || return 0
+  local master=/etc/postfix/master.cf line service type
+  while IFS= read -r line || [ -n "$line" ]; do
+    [ -n "$line" ] || continue
+    service="$(awk '{print $1}' <<<"$line")"
+    type="$(awk '{print $2}' <<<"$line")"
+    awk -v s="$service" -v t="$type" '
+      /^[^ \t#]/ { skip = ($1 == s && $2 == t) }
+      !skip' "$master" > "$master.new" && mv "$master.new" "$master"
+    printf '%s\n' "$line" >> "$master"
+  done < <(sed 's/\\n/\n/g' "$cfg/master.cf")
+}
+
+configure_postfix() {
+  local fqdn="${TLSLAB_HOSTNAME:-$(hostname)}"
+  local main=/etc/postfix/main.cf
+  [ -e "$main" ] || : > "$main"
+  # Written before the first postconf call: without them postconf looks the host name up in DNS,
+  # which costs a resolver timeout on the lab's internal network.
+  sed -i '/^[[:space:]]*\(myhostname\|mydomain\)[[:space:]]*=/d' "$main"
+  printf 'myhostname = %s\nmydomain = lab.test\n' "$fqdn" >> "$main"
+  backdate "$main"
+  set_params \
+    "myorigin = \$myhostname" \
+    "mydestination = \$myhostname, localhost" \
+    "inet_interfaces = all" \
+    "inet_protocols = ipv4" \
+    "mynetworks = 127.0.0.0/8" \
+    "alias_maps = hash:/etc/aliases" \
+    "alias_database = hash:/etc/aliases" \
+    "local_recipient_maps =" \
+    "local_transport = discard:local" \
+    "smtpd_tls_security_level = may" \
+    "smtpd_tls_loglevel = 1" \
+    "smtp_tls_security_level = may" \
+    "smtp_tls_loglevel = 1" \
+    "smtpd_banner = \$myhostname ESMTP tlslab" \
+    "biff = no"
+  if has_param compatibility_level; then
+    local version
+    version="$(postconf -dh mail_version)"
+    case "$version" in
+      3.[6-9]*|3.[1-9][0-9]*) set_params "compatibility_level = ${version%.*}" ;;
+      *) set_params "compatibility_level = 2" ;;
+    esac
+  fi
+  has_param maillog_file && set_params "maillog_file = /dev/stdout"
+  make_certificates
+  # The scenario's own parameters come last, so they win over every default above.
+  if [ -s "$cfg/main.cf" ]; then
+    local -a params=()
+    while IFS= read -r line || [ -n "$line" ]; do
+      [ -n "$line" ] && params+=("$line")
+    done < "$cfg/main.cf"
+    [ "${#params[@]}" -gt 0 ] && set_params "${params[@]}"
+  fi
+  apply_master_entries
+  [ -e /etc/aliases ] || : > /etc/aliases
+  backdate /etc/postfix/master.cf /etc/aliases
+  newaliases
+  # chrooted services resolve peer names through copies of these files, as Debian's init script makes them.
+  if [ -d /var/spool/postfix ]; then
+    mkdir -p /var/spool/postfix/etc
+    for f in resolv.conf hosts services nsswitch.conf host.conf localtime; do
+      [ -e "/etc/$f" ] && cp -L "/etc/$f" /var/spool/postfix/etc/ 2>/dev/null
+    done
+  fi
+}
+
+run_postfix() {
+  if [ -n "$(postconf -h maillog_file 2>/dev/null)" ]; then
+    exec postfix start-fg
+  fi
+  # No maillog_file (Postfix < 3.4): a syslog daemon carries the log to the container output.
+  rm -f /var/run/syslogd.pid
+  busybox syslogd -n -O /proc/self/fd/1 -S &
+  local syslogd=$!
+  for _ in $(seq 1 100); do [ -S /dev/log ] && break; sleep 0.05; done
+  postfix start || exit 70
+  stop() {
+    postfix stop >/dev/null 2>&1
+    # master stops its children before it exits; give syslogd time to drain the last lines.
+    for _ in $(seq 1 50); do pgrep -x master >/dev/null || break; sleep 0.1; done
+    sleep 0.3
+    kill "$syslogd" 2>/dev/null
+    exit 0
+  }
+  trap stop TERM INT
+  while pgrep -x master >/dev/null; do sleep 0.5 & wait $!; done
+  log "postfix master exited"
+  kill "$syslogd" 2>/dev/null
+  exit 1
+}
+
+# What this image really runs: Postfix's version, the TLS library its smtpd is linked against
+# (which may differ from the openssl command's), and the openssl command's own version.
+self_report() {
+  local smtpd libssl libcrypto
+  if command -v postconf >/dev/null 2>&1; then
+    echo "mail_version=$(postconf -dh mail_version 2>/dev/null)"
+    smtpd="$(postconf -dh daemon_directory 2>/dev/null)/smtpd"
+    libssl="$(ldd "$smtpd" 2>/dev/null | awk '/libssl/ {print $3}')"
+    libcrypto="$(ldd "$smtpd" 2>/dev/null | awk '/libcrypto/ {print $3}')"
+    echo "smtpd_libssl=$libssl"
+    [ -n "$libcrypto" ] && echo "smtpd_tls_version=$(grep -aoE -m1 '(OpenSSL|LibreSSL) [0-9][0-9a-z.]*(-fips)? +[0-9]{1,2} [A-Z][a-z]{2} [0-9]{4}' "$libcrypto" | head -n1)"
+  fi
+  command -v openssl >/dev/null 2>&1 && echo "openssl_command=$(openssl version 2>/dev/null)"
+  command -v swaks >/dev/null 2>&1 && echo "swaks_tls=$(perl -MNet::SSLeay -e 'print Net::SSLeay::SSLeay_version(0)' 2>/dev/null)"
+  return 0
+}
+
+case "$role" in
+  self-report) self_report ;;
+  receiver|mta)
+    configure_postfix
+    run_postfix ;;
+  idle) exec sleep infinity ;;
+  *) exec "$@" ;;
+esac

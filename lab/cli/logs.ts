@@ -1,0 +1,182 @@
+import { parseArgs } from 'node:util';
+import { LabError } from '../errors.ts';
+import { analyzeLogs, readLogBatches, SessionTracker, formatPeer, type AnalyzeReport, type Session, type VersionHints } from '../logs/index.ts';
+import { EXIT, type CliIo } from './io.ts';
+
+const HELP = `Usage: tlslab logs <command> [options] [FILE...]
+
+Read Postfix logs (2.6 to 3.10, any OpenSSL) and report TLS sessions. FILE may be gzip-compressed;
+"-" or no FILE reads stdin.
+
+Commands:
+  analyze   per-peer TLS outcomes: attempts, protocols, ciphers, failures by class, plaintext deliveries
+  parse     every session with its TLS result and, when it failed, the diagnosis and evidence
+
+Options:
+  --json                 print JSON instead of a table
+  --since TIME           analyze: only sessions starting at or after TIME (ISO 8601); lines without time pass
+  --until TIME           analyze: only sessions starting at or before TIME
+  --peer TEXT            only sessions whose peer name or address contains TEXT
+  --year N               year of classic syslog stamps, which carry none (default: this year)
+  --postfix-version V    Postfix version, when the log does not say it
+  --openssl-version V    OpenSSL version (e.g. 1.0.1e, 3.0.13); otherwise inferred from error formats
+  -h, --help             show this help
+`;
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  peer: { type: 'string' },
+  year: { type: 'string' },
+  'postfix-version': { type: 'string' },
+  'openssl-version': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function write(io: CliIo, text: string): void {
+  io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function parseTime(flag: string, value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw new LabError('LAB_USAGE', `--${flag}: expected an ISO 8601 time such as 2024-05-01T10:00:00Z; got "${value}"`);
+  return new Date(time);
+}
+
+function parseYear(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{4}$/.test(value)) throw new LabError('LAB_USAGE', `--year: expected a four-digit year; got "${value}"`);
+  return Number(value);
+}
+
+function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length); });
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+}
+
+function counts(record: Record<string, number | undefined>): string {
+  const entries = Object.entries(record).filter((entry): entry is [string, number] => entry[1] !== undefined);
+  return entries.length === 0 ? '-' : entries.sort((a, b) => b[1] - a[1]).map(([key, n]) => `${key}:${n}`).join(' ');
+}
+
+function analyzeTable(report: AnalyzeReport): string {
+  const { stats, versions, sessions } = report;
+  const out: string[] = [];
+  const version = [versions.postfix === undefined ? undefined : `Postfix ${versions.postfix}`,
+    versions.postfixRange === undefined ? undefined : `Postfix ${versions.postfixRange} (inferred)`,
+    versions.openssl === undefined ? undefined : `OpenSSL ${versions.openssl} (inferred)`].filter((v) => v !== undefined);
+  out.push(`${stats.lines} lines (${stats.events} events, ${stats.unrecognised} unrecognised Postfix lines, ${stats.foreign} foreign)`);
+  if (version.length > 0) out.push(version.join(', '));
+  out.push(`${sessions.total} sessions: ${sessions.tls} TLS, ${sessions.failed} failed, ${sessions.plaintext} plaintext deliveries`);
+  out.push(`Protocols: ${counts(report.protocols)}`);
+  out.push(`Ciphers:   ${counts(report.ciphers)}`, '');
+  const rows = [['PEER', 'NAME', 'ATTEMPTS', 'TLS', 'PROTOCOLS', 'FAILURES', 'PLAINTEXT', 'LAST SEEN']];
+  for (const peer of report.peers) {
+    rows.push([peer.peer, peer.names[0] ?? '', String(peer.attempts), String(peer.tlsSuccesses), counts(peer.protocols),
+      counts(peer.failures), String(peer.plaintextDeliveries), peer.lastSeen ?? '-']);
+  }
+  out.push(table(rows));
+  const failures = Object.entries(report.failures);
+  if (failures.length > 0) {
+    out.push('', 'Failure classes:');
+    for (const [cls, info] of failures) {
+      if (info === undefined) continue;
+      out.push(`  ${cls} (${info.count}): ${info.summary}`, `    why: ${info.explanation}`, `    fix: ${info.remedy}`);
+      for (const line of info.example) out.push(`    | ${line}`);
+    }
+  }
+  return out.join('\n');
+}
+
+function sessionText(session: Session): string {
+  const where = `${session.service}[${session.pid}]${session.host === undefined ? '' : `@${session.host}`}`;
+  const when = session.start ?? 'no time';
+  const head = `#${session.ordinal} ${when} ${where} ${session.side === 'smtpd' ? 'from' : 'to'} ${formatPeer(session.peer)}`;
+  let result: string;
+  if (session.failure !== undefined) result = `FAILED ${session.failure.class}: ${session.failure.summary}`;
+  else if (session.tls !== undefined) result = `TLS ${session.tls.protocol} ${session.tls.cipher} (${session.tls.trust})`;
+  else if (session.starttls) result = 'TLS attempted, no verdict';
+  else result = 'plaintext';
+  const lines = [`${head}: ${result}${session.queueIds.length > 0 ? ` queue ${session.queueIds.join(',')}` : ''}`];
+  if (session.failure !== undefined) {
+    lines.push(`    why: ${session.failure.explanation}`, `    fix: ${session.failure.remedy}`);
+    for (const line of session.failure.evidence) lines.push(`    | ${line}`);
+  }
+  return lines.join('\n');
+}
+
+async function parseCommand(files: string[], io: CliIo, json: boolean, year: number | undefined, hints: VersionHints, peer: string | undefined): Promise<number> {
+  const tracker = new SessionTracker({ ...(year === undefined ? {} : { year }), hints });
+  const needle = peer?.toLowerCase();
+  const keep = (session: Session): boolean => needle === undefined ||
+    session.peer.name.toLowerCase().includes(needle) || session.peer.addr.toLowerCase().includes(needle);
+  let first = true;
+  if (json) io.stdout.write('{"sessions":[');
+  const emit = (sessions: Session[]): void => {
+    for (const session of sessions) {
+      if (!keep(session)) continue;
+      if (json) {
+        io.stdout.write(`${first ? '' : ','}\n${JSON.stringify(session)}`);
+        first = false;
+      } else write(io, sessionText(session));
+    }
+  };
+  for (const file of files.length === 0 ? ['-'] : files) {
+    for await (const batch of readLogBatches(file, { stdin: io.stdin })) {
+      for (const line of batch) emit(tracker.push(line));
+    }
+  }
+  emit(tracker.end());
+  if (json) write(io, `\n],"stats":${JSON.stringify(tracker.stats)},"versions":${JSON.stringify(tracker.versions)}}`);
+  else write(io, `${tracker.stats.lines} lines, ${tracker.stats.unrecognised} unrecognised, ${tracker.stats.foreign} foreign`);
+  return EXIT.ok;
+}
+
+/** `tlslab logs analyze|parse ...`; argv is everything after `logs`. */
+export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    io.stderr.write(`tlslab logs: ${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...files] = positionals;
+  if (values.help === true || command === 'help') {
+    write(io, HELP);
+    return EXIT.ok;
+  }
+  if (command !== 'analyze' && command !== 'parse') {
+    io.stderr.write(`tlslab logs: ${command === undefined ? 'missing command' : `unknown command "${command}"`}\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  const year = parseYear(values.year);
+  const hints: VersionHints = {};
+  if (values['postfix-version'] !== undefined) hints.postfixVersion = values['postfix-version'];
+  if (values['openssl-version'] !== undefined) hints.opensslVersion = values['openssl-version'];
+  const resolved = files.map((file) => (file === '-' || file.startsWith('/') ? file : `${io.cwd}/${file}`));
+  try {
+    if (command === 'parse') return await parseCommand(resolved, io, values.json === true, year, hints, values.peer);
+    const since = parseTime('since', values.since);
+    const until = parseTime('until', values.until);
+    const report = await analyzeLogs(resolved, {
+      stdin: io.stdin, hints,
+      ...(since === undefined ? {} : { since }),
+      ...(until === undefined ? {} : { until }),
+      ...(values.peer === undefined ? {} : { peer: values.peer }),
+      ...(year === undefined ? {} : { year }),
+    });
+    write(io, values.json === true ? JSON.stringify(report, null, 2) : analyzeTable(report));
+    return EXIT.ok;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES' || code === 'Z_DATA_ERROR') {
+      throw new LabError('LAB_INPUT_INVALID', `cannot read log: ${(error as Error).message}`, { context: { files: resolved }, cause: error });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,144 @@
+import { copyFile, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { followProgress, imageExists, type DockerStreamMessage, type Engine } from '../docker/engine.ts';
+import { LABEL } from '../docker/labels.ts';
+import { LabError } from '../errors.ts';
+import type { Toolchain } from '../toolchains/model.ts';
+import { lineage } from '../toolchains/registry.ts';
+import { ensureBaseImage, type BaseImageOptions } from './base.ts';
+import { saveBuildRecord } from './build-records.ts';
+import { type ProgressSink, silentProgress } from './progress.ts';
+import { contentHash, readBuildContext, type BuildContext } from './recipe.ts';
+
+export interface EnsureImageOptions extends BaseImageOptions {
+  /** Extra files for the build context, by name (source tarballs). */
+  extraFiles?: (toolchain: Toolchain) => Promise<Map<string, string>>;
+}
+
+export interface ToolchainImage {
+  toolchain: string;
+  tag: string;
+  built: boolean;
+}
+
+const inFlight = new Map<string, Promise<boolean>>();
+
+export function imageRepository(toolchain: string): string {
+  return `tlslab/${toolchain}`;
+}
+
+/** The tag an image would have now, without building anything; undefined when its parent is not built. */
+export async function plannedTag(engine: Engine, toolchains: Map<string, Toolchain>, name: string): Promise<string | undefined> {
+  let parentId: string | undefined;
+  let tag: string | undefined;
+  for (const toolchain of lineage(toolchains, name)) {
+    if (parentId === undefined) {
+      const base = `tlslab/base:${toolchain.base}`;
+      if (!(await imageExists(engine, base))) return undefined;
+      parentId = (await engine.getImage(base).inspect()).Id;
+    }
+    const context = await readBuildContext(toolchain.recipe);
+    tag = `${imageRepository(toolchain.name)}:${contentHash(context, toolchain.buildArgs, parentId)}`;
+    if (!(await imageExists(engine, tag))) return toolchain.name === name ? tag : undefined;
+    parentId = (await engine.getImage(tag).inspect()).Id;
+  }
+  return tag;
+}
+
+/**
+ * Makes the image of a toolchain exist, building its base and parents first. An image whose
+ * content hash is already tagged is reused; any change to the recipe, arguments or parent rebuilds it.
+ */
+export async function ensureToolchainImage(
+  engine: Engine,
+  toolchains: Map<string, Toolchain>,
+  name: string,
+  options: EnsureImageOptions = {},
+): Promise<ToolchainImage> {
+  const progress = options.progress ?? silentProgress;
+  const chain = lineage(toolchains, name);
+  let parentTag = await ensureBaseImage(engine, chain[0]!.base!, options);
+  let built = false;
+  for (const toolchain of chain) {
+    const parentId = (await engine.getImage(parentTag).inspect()).Id;
+    const context = await readBuildContext(toolchain.recipe);
+    const extra = options.extraFiles ? await options.extraFiles(toolchain) : new Map<string, string>();
+    const tag = `${imageRepository(toolchain.name)}:${contentHash(context, toolchain.buildArgs, parentId)}`;
+    let pending = inFlight.get(tag);
+    if (!pending) {
+      pending = buildIfMissing(engine, tag, context, extra, { ...toolchain.buildArgs, BASE_IMAGE: parentTag }, toolchain, progress);
+      inFlight.set(tag, pending);
+      pending.finally(() => inFlight.delete(tag)).catch(() => {});
+    }
+    built = (await pending) || built;
+    parentTag = tag;
+  }
+  return { toolchain: name, tag: parentTag, built };
+}
+
+async function buildIfMissing(
+  engine: Engine,
+  tag: string,
+  context: BuildContext,
+  extraFiles: Map<string, string>,
+  buildArgs: Record<string, string>,
+  toolchain: Toolchain,
+  progress: ProgressSink,
+): Promise<boolean> {
+  if (await imageExists(engine, tag)) return false;
+  const started = Date.now();
+  progress({ kind: 'phase', phase: 'image', detail: `building ${tag} (${toolchain.description})` });
+  const dir = await mkdtemp(join(tmpdir(), 'tlslab-build-'));
+  try {
+    for (const [name, content] of context.files) {
+      await mkdir(dirname(join(dir, name)), { recursive: true });
+      await writeFile(join(dir, name), content, { mode: name.endsWith('.sh') ? 0o755 : 0o644 });
+    }
+    for (const [name, source] of extraFiles) await copyFile(source, join(dir, name));
+    const stream = await engine.buildImage(
+      { context: dir, src: [...context.files.keys(), ...extraFiles.keys()] },
+      {
+        t: tag,
+        buildargs: buildArgs,
+        labels: { [LABEL.managed]: 'true', [LABEL.recipe]: context.recipe, [LABEL.contentHash]: tag.split(':')[1] ?? '' },
+        rm: true,
+        forcerm: true,
+      },
+    );
+    const output: string[] = [];
+    let currentStep = '';
+    let failure: DockerStreamMessage | undefined;
+    await followProgress(engine, stream, (message) => {
+      if (message.error) failure = message;
+      for (const line of (message.stream ?? '').split('\n')) {
+        if (!line.trim()) continue;
+        output.push(line);
+        if (output.length > 400) output.shift();
+        const step = /^Step (\d+)\/(\d+) : (.*)$/.exec(line);
+        if (step) {
+          currentStep = line;
+          progress({ kind: 'step', image: tag, step: Number(step[1]), total: Number(step[2]), text: step[3]!, elapsedMs: Date.now() - started });
+        } else {
+          progress({ kind: 'output', image: tag, line });
+        }
+      }
+    }).catch((error: unknown) => {
+      failure = { error: error instanceof Error ? error.message : String(error) };
+    });
+    if (failure) {
+      const lastLines = output.slice(-25).join('\n');
+      throw new LabError(
+        'LAB_IMAGE_BUILD_FAILED',
+        `Building ${tag} failed at "${currentStep || 'the start'}": ${failure.error ?? 'unknown error'}\n${lastLines}`,
+        { context: { image: tag, recipe: context.recipe, step: currentStep, error: failure.error, outputTail: lastLines, durationMs: Date.now() - started } },
+      );
+    }
+    const seconds = Math.round((Date.now() - started) / 100) / 10;
+    await saveBuildRecord({ tag, seconds, builtAt: new Date().toISOString() });
+    progress({ kind: 'done', phase: 'image', detail: `built ${tag}`, elapsedMs: Date.now() - started });
+    return true;
+  } finally {
+    await rm(dir, { recursive: true, force: true }).catch(() => {});
+  }
+}

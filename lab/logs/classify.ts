@@ -1,0 +1,206 @@
+import { explain, type ExplainContext } from './failure-explanations.ts';
+import { generationOfVersion } from './versions.ts';
+import type { Diagnosis, FailureClass, OpensslError, OpensslGeneration, Session, TlsEvent, VersionHints } from './types.ts';
+
+/** Alerts that mean the peer rejected a certificate this side presented. */
+const CERTIFICATE_ALERT = /alert (?:bad certificate|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate|certificate required)/;
+const LOCAL_CONFIG_REASON = /no such file|system lib|pem routines|key values mismatch|ee key too small|ca md too weak|no certificate assigned|missing .*certificate|no private key|bad system config|no ciphers available|no cipher match/i;
+
+/**
+ * The failure class an OpenSSL reason stands for. `wrong version number` depends on who logged it and when:
+ * 1.1.0+ accepts any 3.x record version on the first record, so a server-side record-layer mismatch before the
+ * server hello means the bytes were not TLS at all.
+ */
+function classOfError(error: OpensslError, side: 'smtpd' | 'smtp', generation: OpensslGeneration | undefined, pastServerHello: boolean): FailureClass {
+  const reason = error.reason.toLowerCase();
+  switch (reason) {
+    case 'no shared cipher': return 'no-shared-cipher';
+    case 'unknown protocol': return 'unknown-protocol';
+    case 'unsupported protocol': return 'unsupported-protocol';
+    case 'version too low': return 'version-too-low';
+    case 'http request':
+    case 'https proxy request': return 'plaintext-after-starttls';
+    case 'no suitable signature algorithm': return 'no-suitable-signature-algorithm';
+    case 'dh key too small': return 'dh-key-too-small';
+    case 'unexpected eof while reading': return 'unexpected-eof';
+    case 'certificate verify failed': return 'certificate-verification';
+    case 'wrong version number': {
+      const recordLayer = error.func === undefined || error.func.toLowerCase() === 'ssl3_get_record';
+      const modern = generation === '1.1.x' || generation === '3.x';
+      return side === 'smtpd' && modern && recordLayer && !pastServerHello ? 'plaintext-after-starttls' : 'wrong-version-number';
+    }
+  }
+  if (reason.endsWith('alert protocol version')) return 'alert-protocol-version';
+  if (CERTIFICATE_ALERT.test(reason)) return 'certificate-verification';
+  if (reason.includes(' alert ')) return 'peer-aborted';
+  if (LOCAL_CONFIG_REASON.test(reason) || error.library === 'system library' || error.library === 'PEM routines') return 'invalid-local-config';
+  return 'unknown';
+}
+
+/** Rank for picking the most telling of several library errors: known SSL reasons first. */
+function errorRank(error: OpensslError, side: 'smtpd' | 'smtp'): number {
+  const cls = classOfError(error, side, error.generation, false);
+  if (cls === 'unknown') return 0;
+  return error.library === 'SSL routines' ? 2 : 1;
+}
+
+/** A delivery or reject line of the session blames TLS (this can fail a session whose handshake succeeded). */
+function namesTlsProblem(events: TlsEvent[]): boolean {
+  for (const event of events) {
+    if (event.kind === 'tls-not-available') return true;
+    if ((event.kind === 'queue-delivery' || event.kind === 'reject') && event.tlsProblem !== undefined) return true;
+  }
+  return false;
+}
+
+function diagnose(ctx: ExplainContext, cls: FailureClass, evidence: string[], extra: Partial<ExplainContext> = {}): Diagnosis {
+  const full = { ...ctx, ...extra };
+  const diagnosis: Diagnosis = { class: cls, ...explain(cls, full), evidence: [...new Set(evidence)] };
+  if (full.error !== undefined) diagnosis.opensslError = full.error;
+  if (full.generation !== undefined) diagnosis.generation = full.generation;
+  return diagnosis;
+}
+
+/** Diagnosis from the most telling library error, with the handshake-error line and the other error lines as evidence. */
+function fromError(
+  ctx: ExplainContext, primary: { error: OpensslError; line: string } | undefined, evidenceBefore: string[], errorLines: string[], extraEvidence: string[],
+): Diagnosis | undefined {
+  if (primary === undefined) return undefined;
+  const cls = classOfError(primary.error, ctx.side, ctx.generation, ctx.pastServerHello);
+  const extra: Partial<ExplainContext> = { error: primary.error };
+  if (cls === 'peer-aborted' || cls === 'certificate-verification') extra.detail = `alert "${primary.error.reason}"`;
+  if (cls === 'invalid-local-config') extra.detail = `${primary.error.library}: ${primary.error.reason}`;
+  return diagnose(ctx, cls, [...evidenceBefore, ...errorLines, ...extraEvidence], extra);
+}
+
+interface Evidence {
+  events: TlsEvent[];
+  lines: string[];
+}
+
+function detailOf(event: TlsEvent): string | undefined {
+  switch (event.kind) {
+    case 'tls-protocol-list-invalid': return `Invalid TLS protocol list "${event.list}"`;
+    case 'tls-local-config-problem': return event.text;
+    case 'tls-not-available': return event.text;
+    case 'queue-delivery': return event.detail;
+    case 'reject': return event.detail;
+    case 'certificate-verification-failed': return event.detail;
+    case 'tls-alert': return `alert "${event.description}"`;
+    default: return undefined;
+  }
+}
+
+/**
+ * Diagnose a session: undefined when it did not fail at TLS (it succeeded, never tried, or is still open without
+ * a verdict). Hints win over versions inferred from the session's own error lines.
+ */
+export function classify(session: Session, hints: VersionHints = {}): Diagnosis | undefined {
+  if (session.tls !== undefined && !namesTlsProblem(session.events)) return undefined;
+  const own: Evidence = { events: session.events, lines: session.eventLines ?? session.lines };
+  const context: Evidence = session.processContext ?? { events: [], lines: [] };
+  const side = session.side;
+
+  let established = false;
+  let pastServerHello = false;
+  let cipherList: string | undefined;
+  let primary: { error: OpensslError; line: string } | undefined;
+  let primaryRank = -1;
+  const errorLines: string[] = [];
+  let handshakeError: { detail: string; line: string } | undefined;
+  let alertRead: { event: TlsEvent; line: string } | undefined;
+  let certFailure: { event: TlsEvent; line: string } | undefined;
+  let connectionLost: { event: Extract<TlsEvent, { kind: 'connection-lost' }>; line: string } | undefined;
+  let tlsProblem: { event: TlsEvent; problem: string; line: string } | undefined;
+  let localConfig: { event: TlsEvent; line: string } | undefined;
+
+  for (let i = 0; i < own.events.length; i++) {
+    const event = own.events[i];
+    const line = own.lines[i] ?? '';
+    if (event === undefined) continue;
+    switch (event.kind) {
+      case 'tls-established': established = true; break;
+      case 'tls-cipher-list': cipherList = event.cipherList; break;
+      case 'tls-state':
+        if (/write server hello|read server hello/.test(event.state)) pastServerHello = true;
+        break;
+      case 'tls-library-problem':
+        errorLines.push(line);
+        if (event.error !== undefined) {
+          const rank = errorRank(event.error, side);
+          if (rank > primaryRank) {
+            primary = { error: event.error, line };
+            primaryRank = rank;
+          }
+        }
+        break;
+      case 'tls-handshake-error': handshakeError ??= { detail: event.detail, line }; break;
+      case 'tls-alert': if (event.direction === 'read') alertRead ??= { event, line }; break;
+      case 'certificate-verification-failed': certFailure ??= { event, line }; break;
+      case 'connection-lost': connectionLost ??= { event, line }; break;
+      case 'queue-delivery':
+      case 'reject':
+        if (event.tlsProblem !== undefined) tlsProblem ??= { event, problem: event.tlsProblem, line };
+        break;
+      case 'tls-not-available': tlsProblem ??= { event, problem: 'tls-not-available', line }; break;
+      case 'tls-protocol-list-invalid':
+      case 'tls-local-config-problem': localConfig ??= { event, line }; break;
+      default: break;
+    }
+  }
+
+  const generation = (hints.opensslVersion === undefined ? undefined : generationOfVersion(hints.opensslVersion)) ??
+    primary?.error.generation ?? hints.inferredOpenssl;
+  const ctx: ExplainContext = { side, pastServerHello };
+  if (generation !== undefined) ctx.generation = generation;
+  if (hints.postfixVersion !== undefined) ctx.postfixVersion = hints.postfixVersion;
+  if (cipherList !== undefined) ctx.cipherList = cipherList;
+
+  const before = handshakeError === undefined ? [] : [handshakeError.line];
+  if (tlsProblem !== undefined) {
+    const detail = detailOf(tlsProblem.event);
+    const extra: Partial<ExplainContext> = detail === undefined ? {} : { detail };
+    switch (tlsProblem.problem) {
+      case 'tls-required-not-offered': return diagnose(ctx, 'starttls-not-offered', [tlsProblem.line], extra);
+      case 'server-certificate-not-verified':
+        return diagnose(ctx, 'certificate-verification', [...(certFailure === undefined ? [] : [certFailure.line]), tlsProblem.line], extra);
+      case 'tls-not-available': return diagnose(ctx, 'invalid-local-config', [tlsProblem.line], extra);
+      default:
+        return fromError(ctx, primary, before, errorLines, [tlsProblem.line]) ?? diagnose(ctx, handshakeError === undefined ? 'unknown' : 'unexpected-eof', [handshakeError?.line ?? '', tlsProblem.line].filter((l) => l !== ''), extra);
+    }
+  }
+  if (established) return undefined;
+
+  const configEvent = localConfig ?? context.events.map((event, i) => ({ event, line: context.lines[i] ?? '' }))
+    .find(({ event }) => event.kind === 'tls-protocol-list-invalid' || event.kind === 'tls-local-config-problem');
+  const triedTls = session.starttls || session.commands?.['starttls'] !== undefined || connectionLost !== undefined;
+  if (configEvent !== undefined && (triedTls || session.queueIds.length === 0)) {
+    const detail = detailOf(configEvent.event);
+    const evidence = [...context.lines, configEvent.line, ...(connectionLost === undefined ? [] : [connectionLost.line])];
+    return diagnose(ctx, 'invalid-local-config', evidence, detail === undefined ? {} : { detail });
+  }
+
+  const byError = fromError(ctx, primary, before, errorLines, []);
+  if (byError !== undefined) return byError;
+  if (certFailure !== undefined) {
+    const detail = detailOf(certFailure.event);
+    return diagnose(ctx, 'certificate-verification', [certFailure.line], detail === undefined ? {} : { detail });
+  }
+  if (alertRead !== undefined) {
+    const detail = detailOf(alertRead.event) ?? '';
+    const cls: FailureClass = /protocol version/.test(detail) ? 'alert-protocol-version' : CERTIFICATE_ALERT.test(detail) ? 'certificate-verification' : 'peer-aborted';
+    return diagnose(ctx, cls, [alertRead.line, ...(handshakeError === undefined ? [] : [handshakeError.line])], { detail });
+  }
+  if (connectionLost?.event.reason === 'timeout' && connectionLost.event.after.startsWith('STARTTLS')) {
+    return diagnose(ctx, 'timeout', [connectionLost.line]);
+  }
+  if (handshakeError !== undefined) {
+    const cls: FailureClass = /timed out/i.test(handshakeError.detail) ? 'timeout' : 'unexpected-eof';
+    return diagnose(ctx, cls, [handshakeError.line, ...(connectionLost === undefined ? [] : [connectionLost.line])]);
+  }
+  if (session.starttls && connectionLost !== undefined && connectionLost.event.after.startsWith('STARTTLS')) {
+    return diagnose(ctx, 'unexpected-eof', [connectionLost.line]);
+  }
+  if (session.starttls && session.complete) return diagnose(ctx, 'unknown', own.lines.slice(0, 20));
+  return undefined;
+}

@@ -1,0 +1,304 @@
+import { decodeOpensslError } from './openssl-error.ts';
+import { peerAt } from './peer.ts';
+import type { DeliveryStatus, DeliveryTlsProblem, Peer, TlsEvent, TlsTrust } from './types.ts';
+
+// Sticky patterns run at the message offset (`lastIndex = at`), so no line is sliced before it matches.
+const ESTABLISHED = /(Anonymous|Untrusted|Trusted|Verified) TLS connection (established|reused) (from|to) /y;
+const PROTOCOL_CIPHER = /(?: to (\S+))?: (\S+) with cipher (\S+) \((\d+)\/(\d+) bits\)/y;
+const SUMMARY_SUFFIX = /\s*(key-exchange|server-signature|server-digest|client-signature|client-digest) (\S+)(?: \([^)]*\))?/y;
+const DELIVERY = /to=<([^>]*)>,(?: orig_to=<[^>]*>,)? relay=([^,]*),(?: conn_use=\d+,)? delay=([\d.]+),(?: delays=[\d./]+,)? dsn=([\d.]+), status=(\w+)(?: (.*))?$/y;
+const ALERT = /SSL3 alert (read|write):([a-z]+):(.*)$/y;
+const VERSION = /daemon started -- version ([^\s,]+)/y;
+const LOCAL_CONFIG = /cannot get .* from file|cannot load |do not match|No server certs available|disabling TLS support|TLS won't be enabled/;
+
+const DELIVERY_STATUSES: ReadonlySet<string> = new Set<DeliveryStatus>(['sent', 'deferred', 'bounced', 'expired']);
+
+function isQueueIdChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** Length of the queue id that starts the message, or 0 when the message does not start with `QUEUEID: `. */
+function queueIdLength(line: string, at: number): number {
+  let i = at;
+  const stop = Math.min(line.length, at + 21);
+  while (i < stop && isQueueIdChar(line.charCodeAt(i))) i++;
+  const length = i - at;
+  return length >= 5 && line.charCodeAt(i) === 58 && line.charCodeAt(i + 1) === 32 ? length : 0;
+}
+
+/** The TLS problem a delivery or reject text names, if any. */
+export function deliveryTlsProblem(text: string): DeliveryTlsProblem | undefined {
+  if (text.includes('Cannot start TLS')) return 'cannot-start-tls';
+  if (text.includes('TLS is required, but was not offered')) return 'tls-required-not-offered';
+  if (text.includes('Server certificate not')) return 'server-certificate-not-verified';
+  if (text.includes('Server hostname not verified')) return 'server-certificate-not-verified';
+  if (text.includes('TLS not available due to local problem')) return 'tls-not-available';
+  return undefined;
+}
+
+function peerAfter(line: string, at: number): Peer | undefined {
+  return peerAt(line, at)?.peer;
+}
+
+function withPeer<T extends TlsEvent>(peer: Peer | undefined, build: (peer: Peer) => T): T | undefined {
+  return peer === undefined ? undefined : build(peer);
+}
+
+/** `lost connection after STARTTLS from host[addr]`, `timeout after DATA (0 bytes) from host[addr]`. */
+function connectionLost(line: string, at: number, reason: 'lost' | 'timeout'): TlsEvent | undefined {
+  const from = line.lastIndexOf(' from ');
+  if (from < at) return undefined;
+  const after = line.slice(at, from);
+  return withPeer(peerAfter(line, from + 6), (peer) => ({ kind: 'connection-lost', reason, after, peer }));
+}
+
+function disconnect(line: string, at: number): TlsEvent | undefined {
+  const parsed = peerAt(line, at);
+  if (parsed === undefined) return undefined;
+  const event: TlsEvent = { kind: 'disconnect', peer: parsed.peer };
+  let cursor = parsed.end + 1;
+  while (cursor < line.length) {
+    let space = line.indexOf(' ', cursor);
+    if (space < 0) space = line.length;
+    const eq = line.indexOf('=', cursor);
+    if (eq > cursor && eq < space) {
+      event.commands ??= {};
+      event.commands[line.slice(cursor, eq)] = line.slice(eq + 1, space);
+    }
+    cursor = space + 1;
+  }
+  return event;
+}
+
+function established(line: string, at: number): TlsEvent | undefined {
+  ESTABLISHED.lastIndex = at;
+  const head = ESTABLISHED.exec(line);
+  if (head === null) return undefined;
+  const parsed = peerAt(line, ESTABLISHED.lastIndex);
+  if (parsed === undefined) return undefined;
+  PROTOCOL_CIPHER.lastIndex = parsed.end;
+  const body = PROTOCOL_CIPHER.exec(line);
+  if (body === null) return undefined;
+  const event: Extract<TlsEvent, { kind: 'tls-established' }> = {
+    kind: 'tls-established',
+    trust: head[1] as TlsTrust,
+    reused: head[2] === 'reused',
+    direction: head[3] === 'to' ? 'to' : 'from',
+    peer: parsed.peer,
+    protocol: body[2] ?? '',
+    cipher: body[3] ?? '',
+    bits: { used: Number(body[4]), total: Number(body[5]) },
+  };
+  if (body[1] !== undefined) event.sni = body[1];
+  let cursor = PROTOCOL_CIPHER.lastIndex;
+  while (cursor < line.length) {
+    SUMMARY_SUFFIX.lastIndex = cursor;
+    const part = SUMMARY_SUFFIX.exec(line);
+    if (part === null) break;
+    const value = part[2] ?? '';
+    switch (part[1]) {
+      case 'key-exchange': event.keyExchange = value; break;
+      case 'server-signature': event.serverSignature = value; break;
+      case 'server-digest': event.serverDigest = value; break;
+      case 'client-signature': event.clientSignature = value; break;
+      case 'client-digest': event.clientDigest = value; break;
+    }
+    cursor = SUMMARY_SUFFIX.lastIndex;
+  }
+  return event;
+}
+
+/** `SSL_accept:...` state, `SSL_accept error from ...`, and the `SSL_connect` twins. */
+function sslStateOrError(line: string, at: number, side: 'accept' | 'connect'): TlsEvent | undefined {
+  const nameEnd = at + (side === 'accept' ? 10 : 11);
+  const sep = line.charCodeAt(nameEnd);
+  if (sep === 58) {
+    const state = line.slice(nameEnd + 1);
+    return { kind: 'tls-state', side, state, error: state.startsWith('error in ') };
+  }
+  const prefix = side === 'accept' ? ' error from ' : ' error to ';
+  if (!line.startsWith(prefix, nameEnd)) return undefined;
+  const parsed = peerAt(line, nameEnd + prefix.length);
+  if (parsed === undefined || !line.startsWith(': ', parsed.end)) return undefined;
+  return { kind: 'tls-handshake-error', side, peer: parsed.peer, detail: line.slice(parsed.end + 2) };
+}
+
+function warning(line: string, at: number): TlsEvent | undefined {
+  if (line.startsWith('TLS library problem: ', at)) {
+    const text = line.slice(at + 21);
+    const error = decodeOpensslError(text);
+    return error === undefined ? { kind: 'tls-library-problem', text } : { kind: 'tls-library-problem', text, error };
+  }
+  const invalid = line.indexOf('Invalid TLS protocol list "', at);
+  if (invalid >= 0) {
+    const listStart = invalid + 27;
+    const listEnd = line.indexOf('"', listStart);
+    if (listEnd < 0) return undefined;
+    const event: Extract<TlsEvent, { kind: 'tls-protocol-list-invalid' }> = {
+      kind: 'tls-protocol-list-invalid',
+      side: line.includes('aborting TLS session', listEnd) ? 'client' : 'server',
+      list: line.slice(listStart, listEnd),
+    };
+    const peer = invalid > at ? peerAfter(line, at) : undefined;
+    if (peer !== undefined) event.peer = peer;
+    return event;
+  }
+  const text = line.slice(at);
+  if (LOCAL_CONFIG.test(text)) return { kind: 'tls-local-config-problem', text };
+  return undefined;
+}
+
+function delivery(line: string, at: number, queueId: string): TlsEvent | undefined {
+  DELIVERY.lastIndex = at;
+  const match = DELIVERY.exec(line);
+  if (match === null) return undefined;
+  const status = match[5] ?? '';
+  if (!DELIVERY_STATUSES.has(status)) return undefined;
+  const relay = match[2] ?? '';
+  let detail = match[6] ?? '';
+  if (detail.startsWith('(') && detail.endsWith(')')) detail = detail.slice(1, -1);
+  const event: Extract<TlsEvent, { kind: 'queue-delivery' }> = {
+    kind: 'queue-delivery', queueId, recipient: match[1] ?? '', relay, status: status as DeliveryStatus, detail,
+    delay: Number(match[3]), dsn: match[4] ?? '',
+  };
+  const relayPeer = peerAt(relay, 0)?.peer;
+  if (relayPeer !== undefined) event.relayPeer = relayPeer;
+  if (status !== 'sent') {
+    const problem = deliveryTlsProblem(detail);
+    if (problem !== undefined) event.tlsProblem = problem;
+  }
+  return event;
+}
+
+/** `NOQUEUE: reject: RCPT from host[addr]: 554 ...` and its queued twin. */
+function reject(line: string, at: number, queueId: string | undefined): TlsEvent | undefined {
+  const stageEnd = line.indexOf(' ', at);
+  if (stageEnd < 0) return undefined;
+  const event: Extract<TlsEvent, { kind: 'reject' }> = { kind: 'reject', stage: line.slice(at, stageEnd), detail: '' };
+  if (queueId !== undefined) event.queueId = queueId;
+  let detailStart = stageEnd + 1;
+  if (line.startsWith('from ', stageEnd + 1)) {
+    const parsed = peerAt(line, stageEnd + 6);
+    if (parsed !== undefined) {
+      event.peer = parsed.peer;
+      detailStart = parsed.end + 2;
+    }
+  }
+  event.detail = line.slice(detailStart);
+  const problem = deliveryTlsProblem(event.detail);
+  if (problem !== undefined) event.tlsProblem = problem;
+  return event;
+}
+
+function queueLine(line: string, at: number, idLength: number): TlsEvent | undefined {
+  const queueId = line.slice(at, at + idLength);
+  const rest = at + idLength + 2;
+  switch (line.charCodeAt(rest)) {
+    case 99: // c
+      if (line.startsWith('client=', rest)) {
+        return withPeer(peerAfter(line, rest + 7), (peer) => ({ kind: 'queue-client', queueId, peer }));
+      }
+      break;
+    case 109: // m
+      if (line.startsWith('message-id=', rest)) return { kind: 'queue-message-id', queueId, messageId: line.slice(rest + 11) };
+      if (line.startsWith('milter-reject: ', rest)) return reject(line, rest + 15, queueId);
+      break;
+    case 102: // f
+      if (line.startsWith('from=<', rest)) {
+        const close = line.indexOf('>', rest + 6);
+        if (close < 0) return undefined;
+        return { kind: 'queue-from', queueId, sender: line.slice(rest + 6, close), expired: line.includes('status=expired', close) };
+      }
+      break;
+    case 116: // t
+      if (line.startsWith('to=<', rest)) return delivery(line, rest, queueId);
+      break;
+    case 114: // r
+      if (line.startsWith('removed', rest) && line.length === rest + 7) return { kind: 'queue-removed', queueId };
+      if (line.startsWith('reject: ', rest)) return reject(line, rest + 8, queueId);
+      break;
+  }
+  if (line.includes('TLS not available due to local problem', rest)) return { kind: 'tls-not-available', text: line.slice(rest) };
+  return undefined;
+}
+
+function peerPrefixed(line: string, at: number): TlsEvent | undefined {
+  const parsed = peerAt(line, at);
+  if (parsed === undefined || !line.startsWith(': TLS cipher list "', parsed.end)) return undefined;
+  const listStart = parsed.end + 19;
+  const listEnd = line.lastIndexOf('"');
+  if (listEnd < listStart) return undefined;
+  return { kind: 'tls-cipher-list', peer: parsed.peer, cipherList: line.slice(listStart, listEnd) };
+}
+
+function certificateFailure(line: string, at: number, prefixLength: number): TlsEvent | undefined {
+  const parsed = peerAt(line, at + prefixLength);
+  if (parsed === undefined) return undefined;
+  const detail = line.startsWith(': ', parsed.end) ? line.slice(parsed.end + 2) : '';
+  return { kind: 'certificate-verification-failed', peer: parsed.peer, detail };
+}
+
+/**
+ * Recognise the Postfix message that starts at index `at` of `line`. Cheap first-character and prefix checks
+ * decide which pattern runs, because most lines of a busy log match one of the first few prefixes.
+ */
+export function parseEvent(line: string, at: number): TlsEvent | undefined {
+  switch (line.charCodeAt(at)) {
+    case 99: // c
+      if (line.startsWith('connect from ', at)) {
+        return withPeer(peerAfter(line, at + 13), (peer) => ({ kind: 'connect', peer }));
+      }
+      if (line.startsWith('certificate verification failed for ', at)) return certificateFailure(line, at, 36);
+      if (line.startsWith('client certificate verification failed for ', at)) return certificateFailure(line, at, 43);
+      break;
+    case 100: // d
+      if (line.startsWith('disconnect from ', at)) return disconnect(line, at + 16);
+      if (line.startsWith('daemon started -- version ', at)) {
+        VERSION.lastIndex = at;
+        const match = VERSION.exec(line);
+        return match?.[1] === undefined ? undefined : { kind: 'daemon-started', version: match[1] };
+      }
+      if (line.startsWith('discarding EHLO keywords: ', at)) return { kind: 'starttls-discarded', keywords: line.slice(at + 26) };
+      break;
+    case 108: // l
+      if (line.startsWith('lost connection after ', at)) return connectionLost(line, at + 22, 'lost');
+      break;
+    case 116: // t
+      if (line.startsWith('timeout after ', at)) return connectionLost(line, at + 14, 'timeout');
+      break;
+    case 115: // s
+      if (line.startsWith('setting up TLS connection ', at)) {
+        const direction = line.startsWith('from ', at + 26) ? 'from' : line.startsWith('to ', at + 26) ? 'to' : undefined;
+        if (direction === undefined) return undefined;
+        return withPeer(peerAfter(line, at + 26 + direction.length + 1), (peer) => ({ kind: 'tls-setup', direction, peer }));
+      }
+      if (line.startsWith('server certificate verification failed for ', at)) return certificateFailure(line, at, 43);
+      break;
+    case 83: // S
+      if (line.startsWith('SSL_accept', at)) return sslStateOrError(line, at, 'accept');
+      if (line.startsWith('SSL_connect', at)) return sslStateOrError(line, at, 'connect');
+      if (line.startsWith('SSL3 alert ', at)) {
+        ALERT.lastIndex = at;
+        const match = ALERT.exec(line);
+        if (match === null) return undefined;
+        return { kind: 'tls-alert', direction: match[1] === 'read' ? 'read' : 'write', level: match[2] ?? '', description: match[3] ?? '' };
+      }
+      break;
+    case 119: // w
+      if (line.startsWith('warning: ', at)) return warning(line, at + 9);
+      break;
+    case 65: case 85: case 84: case 86: // A U T V
+      if (line.startsWith(' TLS connection ', line.indexOf(' ', at))) return established(line, at);
+      break;
+    case 105: // i
+      if (line.startsWith('initializing the server-side TLS engine', at)) return { kind: 'tls-engine-init', side: 'server' };
+      if (line.startsWith('initializing the client-side TLS engine', at)) return { kind: 'tls-engine-init', side: 'client' };
+      break;
+    case 78: // N
+      if (line.startsWith('NOQUEUE: reject: ', at)) return reject(line, at + 17, undefined);
+      break;
+  }
+  const idLength = queueIdLength(line, at);
+  if (idLength > 0) return queueLine(line, at, idLength);
+  return peerPrefixed(line, at);
+}

@@ -1,0 +1,202 @@
+import { compareVersions } from './versions.ts';
+import type { FailureClass, OpensslError, OpensslGeneration } from './types.ts';
+
+/** What the explanation of one failed session may depend on. */
+export interface ExplainContext {
+  side: 'smtpd' | 'smtp';
+  generation?: OpensslGeneration;
+  postfixVersion?: string;
+  error?: OpensslError;
+  /** `TLS cipher list "..."` in force for this session, when logged. */
+  cipherList?: string;
+  /** Handshake progressed past the server hello before the error. */
+  pastServerHello: boolean;
+  /** Extra text from the evidence (protocol list, delivery status text, alert name). */
+  detail?: string;
+}
+
+export interface Explained {
+  summary: string;
+  explanation: string;
+  remedy: string;
+}
+
+const is1_0 = (g: OpensslGeneration | undefined): boolean => g === '1.0.1' || g === '1.0.2' || g === '1.0.x';
+const label = (g: OpensslGeneration | undefined): string => (g === undefined ? 'OpenSSL (generation unknown)' : `OpenSSL ${g}`);
+
+function postfixBefore(ctx: ExplainContext, version: string): boolean {
+  return ctx.postfixVersion !== undefined && compareVersions(ctx.postfixVersion, version) < 0;
+}
+
+/** Peer and local roles in words, seen from the Postfix process that logged the session. */
+function roles(ctx: ExplainContext): { peer: string; local: string } {
+  return ctx.side === 'smtpd' ? { peer: 'the sending client', local: 'this server' } : { peer: 'the receiving server', local: 'this Postfix client' };
+}
+
+type Explainer = (ctx: ExplainContext) => Explained;
+
+const EXPLAINERS: Record<FailureClass, Explainer> = {
+  'no-shared-cipher': (ctx) => {
+    const { peer, local } = roles(ctx);
+    let explanation = `None of the cipher suites ${peer} offered is allowed by ${local}'s cipher list together with its certificate and key-exchange settings.`;
+    if (is1_0(ctx.generation) && (ctx.postfixVersion === undefined || postfixBefore(ctx, '2.8'))) {
+      explanation += ' With Postfix 2.6/2.7 on OpenSSL 1.0.x, ECDHE is off unless smtpd_tls_eecdh_grade is set, so only DHE and plain-RSA suites remain; excluding RSA+AES or 3DES leaves senders that offer no DHE suite (modern Gmail, for one) with nothing.';
+    }
+    if (ctx.cipherList !== undefined) explanation += ` Cipher list in force: "${ctx.cipherList}".`;
+    return {
+      summary: 'no shared cipher',
+      explanation,
+      remedy: 'Widen the cipher list (drop exclusions such as !RSA+AES or !3DES, or return to the default grade) and enable ECDHE (smtpd_tls_eecdh_grade = strong on Postfix 2.6–2.7); then compare with the suites the peer offers.',
+    };
+  },
+  'unknown-protocol': (ctx) => {
+    if (is1_0(ctx.generation) || ctx.generation === undefined) {
+      return {
+        summary: 'unknown protocol',
+        explanation: `${label(ctx.generation)} (s23_srvr.c) found no hello it accepts in the first bytes after STARTTLS. This does NOT mean the client speaks SSLv3. In 1.0.x it means: the highest version the client offered is disabled here (e.g. a TLS 1.0-only client against !TLSv1; 1.0.x never picks a version above the client's offer), or an SSLv3-only client when SSLv3 and TLSv1 are both off, or a pure SSLv2 hello with SSLv2 disabled, or non-TLS bytes (plaintext SMTP) after STARTTLS.`,
+        remedy: 'Re-enable the client\'s highest version (usually TLSv1: smtpd_tls_protocols = !SSLv2, !SSLv3 and the same for smtpd_tls_mandatory_protocols) or have the sender upgrade. Re-enabling SSLv3 instead also "works" in 1.0.x, only because the server then falls back to SSLv3 — a weaker fix.',
+      };
+    }
+    return {
+      summary: 'unknown protocol',
+      explanation: `In ${label(ctx.generation)} this reason means a genuine SSLv2-format ClientHello; 1.1.0 and later have no SSLv2 at all, so the peer is an ancient stack or a scanner.`,
+      remedy: 'Nothing on this side can accept SSLv2; the sender must upgrade its TLS library.',
+    };
+  },
+  'unsupported-protocol': (ctx) => {
+    if (ctx.side === 'smtp') {
+      return {
+        summary: 'unsupported protocol',
+        explanation: `The receiving server chose a protocol version that ${label(ctx.generation)} on this client has disabled (smtp_tls_protocols, MinProtocol in openssl.cnf, or the security level).`,
+        remedy: 'Allow the server\'s version in smtp_tls_protocols / smtp_tls_mandatory_protocols (and in OpenSSL 3.1+ set SECLEVEL 0 for TLS 1.0/1.1), or ask the receiver to enable a newer version.',
+      };
+    }
+    if (is1_0(ctx.generation)) {
+      return {
+        summary: 'unsupported protocol',
+        explanation: 'In OpenSSL 1.0.x (s23_srvr.c) this is an SSLv2-format hello while SSLv2 is allowed by the configuration but the library was built without SSLv2 (no-ssl2, the default since 1.0.2g).',
+        remedy: 'The sender must stop sending SSLv2 hellos (upgrade it); SSLv2 cannot be re-enabled usefully.',
+      };
+    }
+    return {
+      summary: 'unsupported protocol',
+      explanation: `Every version the client offered is disabled on this server in ${label(ctx.generation)}: by smtpd_tls_protocols, MinProtocol in openssl.cnf, or the security level (in OpenSSL 3.1+ TLS 1.0/1.1 are allowed only at SECLEVEL 0). The client sees alert 70 "protocol version".`,
+      remedy: 'Allow the client\'s highest version for this listener (e.g. smtpd_tls_protocols = >=TLSv1 and, with OpenSSL 3.1+, tls_high_cipherlist/…:@SECLEVEL=0) or have the sender enable TLS 1.2.',
+    };
+  },
+  'version-too-low': (ctx) => ({
+    summary: 'version too low',
+    explanation: `${label(ctx.generation)} has no protocol method at or below the version the peer offered (e.g. an SSLv3-only client against a build without ssl3, the default for 1.1.0+). Configuration alone cannot enable it.`,
+    remedy: 'Upgrade the sender to TLS 1.0 or newer; only a library built with enable-ssl3 enable-ssl3-method (and SECLEVEL 0) would accept SSLv3.',
+  }),
+  'wrong-version-number': (ctx) => {
+    if (ctx.side === 'smtp') {
+      return {
+        summary: 'wrong version number',
+        explanation: 'The receiving server answered with bytes that are not a TLS record of an acceptable version (often plaintext where TLS was expected).',
+        remedy: 'Check that the server really supports STARTTLS on this port and is not behind a proxy that answers in plaintext.',
+      };
+    }
+    const func = ctx.error?.func?.toLowerCase() ?? '';
+    if (func.includes('get_client_hello')) {
+      return {
+        summary: 'wrong version number',
+        explanation: `${label(ctx.generation)}: the client sent an SSLv3 hello while SSLv3 is disabled and TLS 1.0 is enabled here; the server selected TLS 1.0 and rejected the SSLv3 hello.`,
+        remedy: 'Have the sender enable TLS 1.0 or newer; re-enabling SSLv3 on this server would also work but is not advisable.',
+      };
+    }
+    return {
+      summary: 'wrong version number',
+      explanation: ctx.pastServerHello
+        ? 'After the server hello, a record arrived with a protocol version other than the one negotiated; the client did not follow the server\'s version choice or sent something else (seen with clients that abort in their own way after checking the server\'s parameters).'
+        : 'A record arrived whose version field is not a TLS version; usually the client sent non-TLS bytes after STARTTLS.',
+      remedy: 'Compare with the client\'s own log; if the client rejects the server\'s parameters (DH size, cipher), fix those.',
+    };
+  },
+  'alert-protocol-version': (ctx) => {
+    const { peer, local } = roles(ctx);
+    return {
+      summary: 'peer sent alert "protocol version"',
+      explanation: `${peer[0]?.toUpperCase()}${peer.slice(1)} rejected the protocol version ${local} offered or chose (alert 70): its minimum version is above ${local}'s maximum, or its security level forbids the version.`,
+      remedy: `Enable a newer protocol on ${local} (upgrade OpenSSL if it lacks TLS 1.2), or have the peer accept the older version.`,
+    };
+  },
+  'no-suitable-signature-algorithm': () => ({
+    summary: 'no suitable signature algorithm',
+    explanation: 'OpenSSL 3.0 counts SHA-1 and MD5+SHA-1 signatures as below 80 bits of security, so at security level 1 or higher a TLS 1.0/1.1 handshake cannot sign a DHE or ECDHE key exchange. The version check itself passed; plain RSA key exchange would still work. The client sees alert 80 "internal error".',
+    remedy: 'Let the client use TLS 1.2, or lower the security level for this listener to 0 (…:@SECLEVEL=0; Postfix ≥ 3.1 sets level 0 itself for opportunistic TLS — inference, untested), or allow plain-RSA suites.',
+  }),
+  'peer-aborted': (ctx) => {
+    const { peer } = roles(ctx);
+    const alert = ctx.detail ?? ctx.error?.reason ?? 'a fatal alert';
+    let explanation = `${peer[0]?.toUpperCase()}${peer.slice(1)} ended the handshake with ${alert}: it rejected something this side sent (cipher, DH group, certificate or version). The alert does not say which; the peer's own log does.`;
+    if (/internal error/.test(alert)) explanation += ' OpenSSL 3.0 peers send "internal error" when they cannot sign with any offered signature algorithm (TLS 1.0/1.1 at SECLEVEL ≥ 1).';
+    if (/insufficient security/.test(alert)) explanation += ' "Insufficient security" means the peer wants a stronger cipher or key exchange than was offered.';
+    return { summary: `peer aborted: ${alert}`, explanation, remedy: 'Read the peer\'s log or run an s_client/s_server test against it; align ciphers, DH size (≥ 2048 bits or ECDHE) and protocol versions.' };
+  },
+  'certificate-verification': (ctx) => ({
+    summary: 'certificate verification failed',
+    explanation: ctx.side === 'smtp'
+      ? `The server certificate could not be verified and the security level requires it${ctx.detail === undefined ? '' : ` (${ctx.detail})`}.`
+      : `A certificate in this handshake was rejected${ctx.detail === undefined ? '' : ` (${ctx.detail})`}.`,
+    remedy: 'Install the issuing CA (smtp_tls_CAfile / smtpd_tls_CAfile), fix the certificate chain or name, or lower the security level for this destination.',
+  }),
+  'dh-key-too-small': () => ({
+    summary: 'dh key too small',
+    explanation: 'The client rejected the server\'s DHE group as too small: OpenSSL ≥ 1.0.2/1.1 rejects DH under 1024 bits at security level 1, and under 2048 bits at level 2 (Debian\'s default). Postfix before 3.1 uses a built-in 1024-bit group.',
+    remedy: 'Configure a 2048-bit group (smtpd_tls_dh1024_param_file) and enable ECDHE (smtpd_tls_eecdh_grade = strong on 2.6–2.7).',
+  }),
+  'unexpected-eof': () => ({
+    summary: 'connection closed during handshake',
+    explanation: 'The peer closed the TCP connection in the middle of the handshake without sending a TLS alert; typically it disliked something (cipher, DH size, certificate) and dropped the connection, or a middlebox cut it.',
+    remedy: 'Look at the peer\'s side (its log, or a test with its TLS stack) to learn what it rejected.',
+  }),
+  timeout: () => ({
+    summary: 'timeout after STARTTLS',
+    explanation: 'No complete handshake arrived within the timeout after STARTTLS: the peer stalled, or sent too few bytes for OpenSSL to decide (1.0.x needs 11 bytes before it classifies a hello).',
+    remedy: 'Check the network path (MTU, firewalls) and the peer\'s TLS stack.',
+  }),
+  'plaintext-after-starttls': (ctx) => ({
+    summary: ctx.error?.reason === 'http request' ? 'http request after STARTTLS' : 'plaintext after STARTTLS',
+    explanation: 'After "220 Ready to start TLS" the peer sent non-TLS bytes (plaintext SMTP or an HTTP request) instead of a ClientHello; a broken client, proxy or scanner.',
+    remedy: 'Nothing to change on the server; fix or block the client.',
+  }),
+  'starttls-not-offered': (ctx) => ({
+    summary: 'TLS required but not offered',
+    explanation: `Delivery required TLS but the receiving server did not offer STARTTLS${ctx.detail === undefined ? '' : ` (${ctx.detail})`}.`,
+    remedy: 'Ask the receiver to enable STARTTLS, or lower smtp_tls_security_level for this destination to may.',
+  }),
+  'invalid-local-config': (ctx) => {
+    const detail = ctx.detail ?? '';
+    if (detail.startsWith('Invalid TLS protocol list')) {
+      const old = postfixBefore(ctx, '2.6.15') || (ctx.postfixVersion === undefined && /TLSv1\.[123]/.test(detail));
+      return {
+        summary: 'invalid TLS protocol list',
+        explanation: `${detail}. Postfix disables TLS on this side; STARTTLS is still advertised but answered with 454 4.7.0 "TLS not available due to local problem".${old ? ' Postfix before 2.6.15/2.7.9/2.8.10/2.9.2 knows only SSLv2, SSLv3 and TLSv1, so TLSv1.1/TLSv1.2 tokens make the whole list invalid.' : ''}`,
+        remedy: 'Use only protocol names this Postfix knows (on 2.6.0–2.6.14: e.g. "!SSLv2, !SSLv3"), or upgrade Postfix.',
+      };
+    }
+    if (detail.includes('TLS not available due to local problem')) {
+      return {
+        summary: 'TLS not available (local problem)',
+        explanation: `The side answering STARTTLS has TLS disabled by a configuration error (bad protocol list, missing certificate or key): ${detail}`,
+        remedy: 'Fix that server\'s TLS configuration; its own log names the problem.',
+      };
+    }
+    return {
+      summary: 'TLS configuration error',
+      explanation: `This side could not set up TLS because of its own configuration: ${detail}`,
+      remedy: 'Fix the named file, key or setting and reload Postfix.',
+    };
+  },
+  unknown: (ctx) => ({
+    summary: ctx.error?.reason ?? ctx.detail ?? 'TLS handshake failed',
+    explanation: 'The handshake failed but the log does not say why in a form this parser knows.',
+    remedy: 'Raise smtpd_tls_loglevel / smtp_tls_loglevel to 2 and reproduce the failure in the lab.',
+  }),
+};
+
+/** Summary, explanation and remedy for one class in one context. */
+export function explain(failureClass: FailureClass, ctx: ExplainContext): Explained {
+  return EXPLAINERS[failureClass](ctx);
+}

@@ -1,0 +1,189 @@
+import type { LineHeader } from './types.ts';
+
+/**
+ * Where the parts of a syslog header sit in a line. The tracker reuses one instance for every line, so the hot
+ * path never allocates for the header: it compares with `startsWith(x, offset)` instead of slicing.
+ */
+export interface HeaderScan {
+  /** 0: no timestamp, 1: classic `Mmm dd hh:mm:ss`, 2: RFC 3339. */
+  tsKind: 0 | 1 | 2;
+  tsStart: number;
+  tsEnd: number;
+  /** -1 when the line has no host. */
+  hostStart: number;
+  hostEnd: number;
+  facStart: number;
+  facEnd: number;
+  progStart: number;
+  /** Index of the `[` that opens the pid. */
+  progEnd: number;
+  /** Start of the daemon name after the last `/` of a Postfix program; -1 for other programs. */
+  daemonStart: number;
+  pid: number;
+  msgStart: number;
+}
+
+export function newHeaderScan(): HeaderScan {
+  return {
+    tsKind: 0, tsStart: 0, tsEnd: 0, hostStart: -1, hostEnd: -1, facStart: -1, facEnd: -1,
+    progStart: 0, progEnd: 0, daemonStart: -1, pid: 0, msgStart: 0,
+  };
+}
+
+const SPACE = 32;
+const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+const FACILITY = /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug)$/;
+/** A header longer than this is not one: it saves scanning megabyte lines for `]: `. */
+const MAX_HEADER = 512;
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** Month number (1-12) of the three letters at `at`, or 0; compares codes so that no string is sliced. */
+function monthAt(line: string, at: number): number {
+  const a = line.charCodeAt(at);
+  const b = line.charCodeAt(at + 1);
+  const c = line.charCodeAt(at + 2);
+  for (let m = 0; m < 12; m++) {
+    if (MONTHS.charCodeAt(m * 3) === a && MONTHS.charCodeAt(m * 3 + 1) === b && MONTHS.charCodeAt(m * 3 + 2) === c) return m + 1;
+  }
+  return 0;
+}
+
+/** `Mmm dd hh:mm:ss` (day space-padded or zero-padded), checked by character codes. */
+function classicStampAt(line: string, at: number): boolean {
+  return line.length >= at + 15 &&
+    line.charCodeAt(at + 3) === SPACE && line.charCodeAt(at + 6) === SPACE &&
+    line.charCodeAt(at + 9) === 58 && line.charCodeAt(at + 12) === 58 &&
+    isDigit(line.charCodeAt(at + 5)) && isDigit(line.charCodeAt(at + 7)) && isDigit(line.charCodeAt(at + 14)) &&
+    monthAt(line, at) > 0;
+}
+
+/** `YYYY-MM-DDThh:mm:ss...` up to the next space. */
+function rfc3339StampAt(line: string, at: number): boolean {
+  const sep = line.charCodeAt(at + 10);
+  return isDigit(line.charCodeAt(at)) && isDigit(line.charCodeAt(at + 3)) && line.charCodeAt(at + 4) === 45 &&
+    line.charCodeAt(at + 7) === 45 && (sep === 84 || sep === SPACE) && line.charCodeAt(at + 13) === 58;
+}
+
+/**
+ * Find the syslog header of `line` and fill `out`. Returns false when the line has no `program[pid]: ` header
+ * in a recognised position, which the tracker counts as foreign.
+ */
+export function scanHeader(line: string, out: HeaderScan): boolean {
+  let at = 0;
+  if (line.charCodeAt(0) === 60) {
+    // An RFC 3164 `<PRI>` prefix survives in some raw captures.
+    const close = line.indexOf('>');
+    if (close < 0 || close > 5) return false;
+    at = close + 1;
+  }
+  while (line.charCodeAt(at) === SPACE) at++;
+
+  const end = line.indexOf(']: ', at);
+  if (end < 0 || end - at > MAX_HEADER) return false;
+  const open = line.lastIndexOf('[', end);
+  if (open < at || open === end - 1) return false;
+  let pid = 0;
+  for (let i = open + 1; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (!isDigit(c)) return false;
+    pid = pid * 10 + (c - 48);
+  }
+  const progStart = line.lastIndexOf(' ', open) + 1;
+  if (progStart < at || progStart === open) return false;
+
+  out.tsKind = 0;
+  out.tsStart = at;
+  out.tsEnd = at;
+  out.hostStart = -1;
+  out.hostEnd = -1;
+  out.facStart = -1;
+  out.facEnd = -1;
+  let cursor = at;
+  if (progStart > at) {
+    if (classicStampAt(line, at)) {
+      out.tsKind = 1;
+      out.tsEnd = at + 15;
+    } else if (rfc3339StampAt(line, at)) {
+      // Searching from the time part also covers `2024-05-01 10:00:00`, whose date and time a space separates.
+      const stampEnd = line.indexOf(' ', at + 11);
+      if (stampEnd < 0 || stampEnd >= progStart) return false;
+      out.tsKind = 2;
+      out.tsEnd = stampEnd;
+    }
+    cursor = out.tsEnd;
+    // At most two tokens remain: host and facility.severity, either may be missing.
+    let firstStart = -1;
+    let firstEnd = -1;
+    let secondStart = -1;
+    let secondEnd = -1;
+    while (cursor < progStart) {
+      while (cursor < progStart && line.charCodeAt(cursor) === SPACE) cursor++;
+      if (cursor >= progStart) break;
+      const tokenEnd = line.indexOf(' ', cursor);
+      const stop = tokenEnd < 0 || tokenEnd > progStart ? progStart : tokenEnd;
+      if (firstStart < 0) {
+        firstStart = cursor;
+        firstEnd = stop;
+      } else if (secondStart < 0) {
+        secondStart = cursor;
+        secondEnd = stop;
+      } else return false;
+      cursor = stop;
+    }
+    if (secondStart >= 0) {
+      out.hostStart = firstStart;
+      out.hostEnd = firstEnd;
+      out.facStart = secondStart;
+      out.facEnd = secondEnd;
+    } else if (firstStart >= 0) {
+      // Only a dotted token can be `facility.severity`; the cheap check spares the regex for plain host names.
+      const dot = line.indexOf('.', firstStart);
+      if (dot > firstStart && dot < firstEnd && firstEnd - firstStart <= 16 && FACILITY.test(line.slice(firstStart, firstEnd))) {
+        out.facStart = firstStart;
+        out.facEnd = firstEnd;
+      } else {
+        out.hostStart = firstStart;
+        out.hostEnd = firstEnd;
+      }
+    }
+  }
+
+  out.progStart = progStart;
+  out.progEnd = open;
+  out.pid = pid;
+  out.msgStart = end + 3;
+  out.daemonStart = -1;
+  if (line.startsWith('postfix', progStart)) {
+    out.daemonStart = line.lastIndexOf('/', open) + 1;
+    if (out.daemonStart <= progStart) out.daemonStart = -1;
+  }
+  return true;
+}
+
+/** Turn the raw stamp of a scan into ISO 8601; classic stamps get `year` and stay zone-less (local time). */
+export function isoTimestamp(line: string, scan: HeaderScan, year: number): string | undefined {
+  if (scan.tsKind === 0) return undefined;
+  if (scan.tsKind === 2) {
+    const raw = line.slice(scan.tsStart, scan.tsEnd);
+    return raw.charCodeAt(10) === SPACE ? `${raw.slice(0, 10)}T${raw.slice(11)}` : raw;
+  }
+  const month = monthAt(line, scan.tsStart);
+  const dayTens = line.charCodeAt(scan.tsStart + 4);
+  const day = `${dayTens === SPACE ? '0' : String.fromCharCode(dayTens)}${line.charAt(scan.tsStart + 5)}`;
+  return `${year}-${month < 10 ? '0' : ''}${month}-${day}T${line.slice(scan.tsStart + 7, scan.tsStart + 15)}`;
+}
+
+/** Build the public header object from a scan. */
+export function headerFromScan(line: string, scan: HeaderScan, year: number): LineHeader {
+  const program = line.slice(scan.progStart, scan.progEnd);
+  const header: LineHeader = { program, pid: scan.pid, postfix: scan.daemonStart >= 0 };
+  const timestamp = isoTimestamp(line, scan, year);
+  if (timestamp !== undefined) header.timestamp = timestamp;
+  if (scan.hostStart >= 0) header.host = line.slice(scan.hostStart, scan.hostEnd);
+  if (scan.facStart >= 0) header.facility = line.slice(scan.facStart, scan.facEnd);
+  if (scan.daemonStart >= 0) header.daemon = line.slice(scan.daemonStart, scan.progEnd);
+  return header;
+}

@@ -1,0 +1,41 @@
+import type { Peer } from './types.ts';
+
+/** A parsed endpoint and the index just after it. */
+export interface PeerAt {
+  peer: Peer;
+  end: number;
+}
+
+/**
+ * Parse `name[addr]` or `name[addr]:port` starting at `start`; the name ends at `[`, so it may be empty (Postfix
+ * writes `[addr]` alone in a few messages). Returns undefined when no bracketed address follows.
+ */
+export function peerAt(line: string, start: number, stop = line.length): PeerAt | undefined {
+  const open = line.indexOf('[', start);
+  if (open < 0 || open >= stop) return undefined;
+  const space = line.indexOf(' ', start);
+  if (space >= 0 && space < open) return undefined;
+  const close = line.indexOf(']', open + 1);
+  if (close < 0 || close >= stop) return undefined;
+  const peer: Peer = { name: line.slice(start, open), addr: line.slice(open + 1, close) };
+  let end = close + 1;
+  if (line.charCodeAt(end) === 58) {
+    let port = 0;
+    let i = end + 1;
+    for (; i < stop; i++) {
+      const c = line.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      port = port * 10 + (c - 48);
+    }
+    if (i > end + 1) {
+      peer.port = port;
+      end = i;
+    }
+  }
+  return { peer, end };
+}
+
+/** `name[addr]:port` as Postfix writes it. */
+export function formatPeer(peer: Peer): string {
+  return `${peer.name}[${peer.addr}]${peer.port === undefined ? '' : `:${peer.port}`}`;
+}

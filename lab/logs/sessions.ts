@@ -1,0 +1,419 @@
+import { classify } from './classify.ts';
+import { parseEvent } from './events.ts';
+import { isoTimestamp, newHeaderScan, scanHeader, type HeaderScan } from './line-header.ts';
+import { VersionInference } from './versions.ts';
+import type { InferredVersions, MessageFate, Peer, Session, TlsEvent, TrackerStats, VersionHints } from './types.ts';
+
+export interface SessionTrackerOptions {
+  /** Open sessions kept at most; the oldest is closed as `evicted` beyond this. Default 10 000. */
+  maxOpenSessions?: number;
+  /** Year given to classic syslog stamps, which have none. Default: the current year. */
+  year?: number;
+  /** `all` (default) keeps every raw line of a session; `events` keeps only lines that carry an event. */
+  keepLines?: 'all' | 'events';
+  /** Versions known from outside the log; they win over inference. */
+  hints?: VersionHints;
+  /** Called for each recipient fate (`to=... status=`, expiry, queued reject) as its line is read. */
+  onFate?: (fate: MessageFate) => void;
+}
+
+interface OpenSession {
+  session: Session;
+  /** Chain of open sessions that share a pid (different hosts or services). */
+  samePid: OpenSession | undefined;
+  older: OpenSession | undefined;
+  newer: OpenSession | undefined;
+  lastLine: string;
+  lastTsKind: HeaderScan['tsKind'];
+  lastTsStart: number;
+  lastTsEnd: number;
+  handshakeFailed: boolean;
+  established: boolean;
+  sawDelivery: boolean;
+}
+
+interface ProcessContext {
+  events: TlsEvent[];
+  lines: string[];
+}
+
+const MAX_CONTEXT_LINES = 8;
+const MAX_PROCESSES_WITH_CONTEXT = 4096;
+
+function samePeer(a: Peer, b: Peer): boolean {
+  return a.addr === b.addr && (a.port === undefined || b.port === undefined || a.port === b.port);
+}
+
+/** The peer an outbound (smtp/lmtp) event names, if it names one. */
+function outboundPeer(event: TlsEvent): Peer | undefined {
+  switch (event.kind) {
+    case 'tls-setup':
+    case 'tls-handshake-error':
+    case 'tls-established':
+    case 'certificate-verification-failed':
+    case 'tls-cipher-list':
+      return event.peer;
+    case 'tls-protocol-list-invalid':
+      return event.peer;
+    case 'queue-delivery':
+      return event.relayPeer;
+    default:
+      return undefined;
+  }
+}
+
+/** The peer an inbound (smtpd) event names, for sessions whose `connect` line is missing from an excerpt. */
+function inboundPeer(event: TlsEvent): Peer | undefined {
+  switch (event.kind) {
+    case 'tls-setup':
+    case 'tls-handshake-error':
+    case 'tls-established':
+    case 'tls-cipher-list':
+    case 'connection-lost':
+    case 'certificate-verification-failed':
+    case 'queue-client':
+      return event.peer;
+    case 'reject':
+      return event.peer;
+    default:
+      return undefined;
+  }
+}
+
+const TLS_ATTEMPT_KINDS: ReadonlySet<TlsEvent['kind']> = new Set([
+  'tls-setup', 'tls-cipher-list', 'tls-state', 'tls-alert', 'tls-handshake-error', 'tls-library-problem', 'tls-established',
+  'certificate-verification-failed',
+]);
+
+/**
+ * Groups Postfix log lines into sessions as they stream by. Memory stays bounded: a session leaves the tracker
+ * when it closes (returned by `push`), and at most `maxOpenSessions` stay open.
+ */
+export class SessionTracker {
+  readonly stats: TrackerStats = { lines: 0, events: 0, unrecognised: 0, foreign: 0 };
+  private readonly scan = newHeaderScan();
+  private readonly open = new Map<number, OpenSession>();
+  private oldest: OpenSession | undefined;
+  private newest: OpenSession | undefined;
+  private openCount = 0;
+  private ordinal = 0;
+  private readonly contexts = new Map<string, ProcessContext>();
+  private readonly inference = new VersionInference();
+  private readonly maxOpen: number;
+  private readonly year: number;
+  private readonly keepAll: boolean;
+  private readonly hints: VersionHints;
+  private readonly onFate: ((fate: MessageFate) => void) | undefined;
+
+  constructor(options: SessionTrackerOptions = {}) {
+    this.maxOpen = Math.max(1, options.maxOpenSessions ?? 10_000);
+    this.year = options.year ?? new Date().getFullYear();
+    this.keepAll = (options.keepLines ?? 'all') === 'all';
+    this.hints = options.hints ?? {};
+    this.onFate = options.onFate;
+  }
+
+  /** What the lines read so far reveal about the Postfix and OpenSSL versions. */
+  get versions(): InferredVersions {
+    return this.inference.versions;
+  }
+
+  /** Read one line (without its newline); returns the sessions this line closed. Never throws on bad input. */
+  push(line: string): Session[] {
+    const closed: Session[] = [];
+    this.pushInto(line, closed);
+    return closed;
+  }
+
+  /** `push` for hot loops: appends the sessions this line closed to `closed` instead of allocating an array. */
+  pushInto(line: string, closed: Session[]): void {
+    this.stats.lines++;
+    const scan = this.scan;
+    if (!scanHeader(line, scan) || scan.daemonStart < 0) {
+      this.stats.foreign++;
+      return;
+    }
+    const event = parseEvent(line, scan.msgStart);
+    if (event === undefined) this.stats.unrecognised++;
+    else {
+      this.stats.events++;
+      this.inference.observe(event, line);
+      this.recordFate(event, line, scan);
+    }
+    const daemonLength = scan.progEnd - scan.daemonStart;
+    if (daemonLength === 5 && line.startsWith('smtpd', scan.daemonStart)) this.inbound(line, event, closed);
+    else if (daemonLength === 8 && line.startsWith('tlsproxy', scan.daemonStart)) this.inbound(line, event, closed);
+    else if (daemonLength === 4 && (line.startsWith('smtp', scan.daemonStart) || line.startsWith('lmtp', scan.daemonStart))) {
+      this.outbound(line, event, closed);
+    }
+  }
+
+  /** Close every open session (end of input) and return them. */
+  end(): Session[] {
+    const closed: Session[] = [];
+    while (this.oldest !== undefined) closed.push(this.close(this.oldest, 'end-of-input'));
+    return closed;
+  }
+
+  private inbound(line: string, event: TlsEvent | undefined, closed: Session[]): void {
+    let current = this.find(line);
+    if (event === undefined) {
+      if (current !== undefined) this.append(current, line, undefined);
+      return;
+    }
+    switch (event.kind) {
+      case 'connect':
+        if (current !== undefined) closed.push(this.close(current, 'pid-reuse'));
+        current = this.create(line, event.peer, 'smtpd', closed);
+        break;
+      case 'disconnect':
+        current ??= this.create(line, event.peer, 'smtpd', closed);
+        this.append(current, line, event);
+        current.session.complete = true;
+        if (event.commands !== undefined) current.session.commands = event.commands;
+        closed.push(this.close(current, 'disconnect'));
+        return;
+      case 'tls-engine-init':
+        this.contexts.delete(this.processKey(line));
+        break;
+      case 'tls-protocol-list-invalid':
+      case 'tls-local-config-problem':
+        if (current === undefined) this.remember(line, event);
+        break;
+      case 'tls-library-problem':
+        if (current === undefined) this.remember(line, event);
+        break;
+      default:
+        if (current === undefined) {
+          const peer = inboundPeer(event);
+          if (peer !== undefined) current = this.create(line, peer, 'smtpd', closed);
+        }
+    }
+    if (current !== undefined) this.append(current, line, event);
+    return;
+  }
+
+  private outbound(line: string, event: TlsEvent | undefined, closed: Session[]): void {
+    let current = this.find(line);
+    const peer = event === undefined ? undefined : outboundPeer(event);
+    if (event === undefined || peer === undefined) {
+      if (current !== undefined) this.append(current, line, event);
+      return;
+    }
+    const sameConnection = current !== undefined && samePeer(current.session.peer, peer);
+    if (event.kind === 'tls-setup' || (event.kind !== 'queue-delivery' && (!sameConnection || current?.sawDelivery === true))) {
+      if (current !== undefined) closed.push(this.close(current, 'new-connection'));
+      current = this.create(line, peer, 'smtp', closed);
+    } else if (event.kind === 'queue-delivery') {
+      // Postfix ≥ 2.3 retries a failed opportunistic handshake in plaintext (2.x at once, 3.x after a deferral);
+      // a delivery that names no TLS problem after such a failure is that retry, a connection of its own.
+      const fallback = sameConnection && current !== undefined && current.handshakeFailed && !current.established &&
+        event.tlsProblem === undefined;
+      if (!sameConnection || fallback) {
+        if (current !== undefined) closed.push(this.close(current, 'new-connection'));
+        current = this.create(line, peer, 'smtp', closed);
+        if (fallback) current.session.plaintextFallback = true;
+      }
+    }
+    if (current === undefined) return;
+    this.append(current, line, event);
+    if (event.kind === 'queue-delivery') {
+      current.sawDelivery = true;
+      current.session.complete = true;
+      if (!current.session.queueIds.includes(event.queueId)) current.session.queueIds.push(event.queueId);
+    }
+    return;
+  }
+
+  private recordFate(event: TlsEvent, line: string, scan: HeaderScan): void {
+    if (this.onFate === undefined) return;
+    let fate: MessageFate | undefined;
+    if (event.kind === 'queue-delivery') {
+      fate = { queueId: event.queueId, recipient: event.recipient, relay: event.relay, status: event.status, detail: event.detail, line };
+      if (event.dsn !== undefined) fate.dsn = event.dsn;
+    } else if (event.kind === 'queue-from' && event.expired) {
+      fate = { queueId: event.queueId, recipient: '', status: 'expired', detail: 'returned to sender', line };
+    } else if (event.kind === 'reject' && event.queueId !== undefined) {
+      const to = /to=<([^>]*)>/.exec(event.detail);
+      fate = { queueId: event.queueId, recipient: to?.[1] ?? '', status: 'rejected', detail: event.detail, line };
+    }
+    if (fate === undefined) return;
+    const timestamp = isoTimestamp(line, scan, this.year);
+    if (timestamp !== undefined) fate.timestamp = timestamp;
+    this.onFate(fate);
+  }
+
+  /** The open session of this line's host, service and pid. */
+  private find(line: string): OpenSession | undefined {
+    const scan = this.scan;
+    for (let candidate = this.open.get(scan.pid); candidate !== undefined; candidate = candidate.samePid) {
+      const { service, host } = candidate.session;
+      if (scan.progEnd - scan.progStart !== service.length || !line.startsWith(service, scan.progStart)) continue;
+      if (host === undefined ? scan.hostStart < 0 : scan.hostEnd - scan.hostStart === host.length && line.startsWith(host, scan.hostStart)) {
+        return candidate;
+      }
+    }
+    return undefined;
+  }
+
+  private create(line: string, peer: Peer, side: Session['side'], closed: Session[]): OpenSession {
+    const scan = this.scan;
+    const session: Session = {
+      side,
+      service: line.slice(scan.progStart, scan.progEnd),
+      pid: scan.pid,
+      peer,
+      events: [],
+      lines: [],
+      eventLines: [],
+      starttls: false,
+      queueIds: [],
+      complete: false,
+      ordinal: this.ordinal++,
+    };
+    if (scan.hostStart >= 0) session.host = line.slice(scan.hostStart, scan.hostEnd);
+    const start = isoTimestamp(line, scan, this.year);
+    if (start !== undefined) session.start = start;
+    if (side === 'smtpd') {
+      const context = this.contexts.get(this.processKey(line));
+      if (context !== undefined) session.processContext = { events: [...context.events], lines: [...context.lines] };
+    }
+    const opened: OpenSession = {
+      session, samePid: this.open.get(scan.pid), older: this.newest, newer: undefined,
+      lastLine: line, lastTsKind: scan.tsKind, lastTsStart: scan.tsStart, lastTsEnd: scan.tsEnd,
+      handshakeFailed: false, established: false, sawDelivery: false,
+    };
+    this.open.set(scan.pid, opened);
+    if (this.newest !== undefined) this.newest.newer = opened;
+    this.newest = opened;
+    this.oldest ??= opened;
+    this.openCount++;
+    while (this.openCount > this.maxOpen && this.oldest !== undefined && this.oldest !== opened) {
+      closed.push(this.close(this.oldest, 'evicted'));
+    }
+    return opened;
+  }
+
+  private append(open: OpenSession, line: string, event: TlsEvent | undefined): void {
+    const session = open.session;
+    const scan = this.scan;
+    open.lastLine = line;
+    open.lastTsKind = scan.tsKind;
+    open.lastTsStart = scan.tsStart;
+    open.lastTsEnd = scan.tsEnd;
+    if (event === undefined) {
+      if (this.keepAll) session.lines.push(line);
+      return;
+    }
+    session.lines.push(line);
+    session.events.push(event);
+    session.eventLines?.push(line);
+    if (TLS_ATTEMPT_KINDS.has(event.kind)) session.starttls = true;
+    switch (event.kind) {
+      case 'tls-established': {
+        open.established = true;
+        const tls: NonNullable<Session['tls']> = { trust: event.trust, protocol: event.protocol, cipher: event.cipher };
+        if (event.bits !== undefined) tls.bits = event.bits;
+        if (event.keyExchange !== undefined) tls.keyExchange = event.keyExchange;
+        if (event.serverSignature !== undefined) tls.serverSignature = event.serverSignature;
+        session.tls = tls;
+        break;
+      }
+      case 'tls-handshake-error':
+      case 'tls-library-problem':
+        if (!open.established) open.handshakeFailed = true;
+        break;
+      case 'queue-client':
+        if (!session.queueIds.includes(event.queueId)) session.queueIds.push(event.queueId);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private close(open: OpenSession, reason: NonNullable<Session['closedBy']>): Session {
+    const session = open.session;
+    const pid = session.pid;
+    let head = this.open.get(pid);
+    if (head === open) {
+      if (open.samePid === undefined) this.open.delete(pid);
+      else this.open.set(pid, open.samePid);
+    } else {
+      while (head !== undefined && head.samePid !== open) head = head.samePid;
+      if (head !== undefined) head.samePid = open.samePid;
+    }
+    if (open.older !== undefined) open.older.newer = open.newer;
+    else this.oldest = open.newer;
+    if (open.newer !== undefined) open.newer.older = open.older;
+    else this.newest = open.older;
+    this.openCount--;
+
+    if (open.lastTsKind !== 0) {
+      const scan = newHeaderScan();
+      scan.tsKind = open.lastTsKind;
+      scan.tsStart = open.lastTsStart;
+      scan.tsEnd = open.lastTsEnd;
+      const end = isoTimestamp(open.lastLine, scan, this.year);
+      if (end !== undefined) session.end = end;
+    }
+    session.closedBy = reason;
+    const hints: VersionHints = { ...this.hints };
+    const postfix = this.hints.postfixVersion ?? this.inference.postfix;
+    if (postfix !== undefined) hints.postfixVersion = postfix;
+    const inferred = this.inference.openssl;
+    if (inferred !== undefined) hints.inferredOpenssl = inferred;
+    const failure = classify(session, hints);
+    if (failure !== undefined) session.failure = failure;
+    return session;
+  }
+
+  private processKey(line: string): string {
+    const scan = this.scan;
+    return `${scan.hostStart >= 0 ? line.slice(scan.hostStart, scan.hostEnd) : ''}|${line.slice(scan.progStart, scan.progEnd)}|${scan.pid}`;
+  }
+
+  private remember(line: string, event: TlsEvent): void {
+    const key = this.processKey(line);
+    let context = this.contexts.get(key);
+    if (context === undefined) {
+      if (this.contexts.size >= MAX_PROCESSES_WITH_CONTEXT) {
+        const first = this.contexts.keys().next();
+        if (first.done !== true) this.contexts.delete(first.value);
+      }
+      context = { events: [], lines: [] };
+      this.contexts.set(key, context);
+    }
+    if (context.lines.length >= MAX_CONTEXT_LINES) {
+      context.events.shift();
+      context.lines.shift();
+    }
+    context.events.push(event);
+    context.lines.push(line);
+  }
+}
+
+/** Everything a whole (finite) log tells: sessions in input order, recipient fates by queue id, counters, versions. */
+export interface SessionsRead {
+  sessions: Session[];
+  fates: Map<string, MessageFate[]>;
+  stats: TrackerStats;
+  versions: InferredVersions;
+}
+
+/** Read a finite log at once. For large logs stream through `SessionTracker` instead. */
+export function readSessions(lines: Iterable<string>, options: Omit<SessionTrackerOptions, 'onFate'> = {}): SessionsRead {
+  const fates = new Map<string, MessageFate[]>();
+  const tracker = new SessionTracker({
+    ...options,
+    onFate: (fate) => {
+      const list = fates.get(fate.queueId);
+      if (list === undefined) fates.set(fate.queueId, [fate]);
+      else list.push(fate);
+    },
+  });
+  const sessions: Session[] = [];
+  for (const line of lines) sessions.push(...tracker.push(line));
+  sessions.push(...tracker.end());
+  sessions.sort((a, b) => a.ordinal - b.ordinal);
+  return { sessions, fates, stats: { ...tracker.stats }, versions: tracker.versions };
+}

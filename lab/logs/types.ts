@@ -1,0 +1,228 @@
+/** Shared types of the Postfix TLS log parser. */
+
+/** OpenSSL error-string generation, as far as one error line tells it. */
+export type OpensslGeneration = '1.0.1' | '1.0.2' | '1.0.x' | '1.1.x' | '3.x';
+
+/** One OpenSSL error decoded from `warning: TLS library problem: ...`. */
+export interface OpensslError {
+  /** Packed error code, 8 hex digits, upper-case (`1408A0C1`, `0A0000C1`). */
+  code: string;
+  /** Library text, e.g. `SSL routines`. */
+  library: string;
+  /** Function name; undefined when the field is empty (OpenSSL 3.x). */
+  func?: string;
+  /** Reason text, e.g. `no shared cipher`. */
+  reason: string;
+  file?: string;
+  line?: number;
+  /** Leading thread id that Postfix ≤ 2.10 prints (it equals the process id). */
+  pid?: number;
+  /** Undefined when the line fits more than one generation (lower-case names shared by 1.0.2 and 1.1.x). */
+  generation?: OpensslGeneration;
+}
+
+/** A `name[addr]` or `name[addr]:port` endpoint as Postfix logs it. */
+export interface Peer {
+  name: string;
+  addr: string;
+  port?: number;
+}
+
+/** The part of a syslog line before the message. */
+export interface LineHeader {
+  /** ISO 8601 time; classic syslog stamps have no year or zone, so they get the tracker's year and no offset. */
+  timestamp?: string;
+  /** Logging host, when the line kept it. */
+  host?: string;
+  /** `facility.severity` token written by busybox syslogd and some relays. */
+  facility?: string;
+  /** Program as logged: `postfix/smtpd`, `postfix-out/smtp`, `postfix/submission/smtpd`, `opendkim`. */
+  program: string;
+  /** Last path element of a Postfix program (`smtpd`, `smtp`, `cleanup`); undefined for other programs. */
+  daemon?: string;
+  pid?: number;
+  /** True for `postfix*` programs. */
+  postfix: boolean;
+}
+
+export type TlsTrust = 'Anonymous' | 'Untrusted' | 'Trusted' | 'Verified';
+export type DeliveryStatus = 'sent' | 'deferred' | 'bounced' | 'expired' | 'rejected';
+/** Problems the smtp client reports inside a delivery status text. */
+export type DeliveryTlsProblem = 'cannot-start-tls' | 'tls-required-not-offered' | 'server-certificate-not-verified' | 'tls-not-available';
+
+/** One recognised Postfix line; `kind` names the line's form. */
+export type TlsEvent =
+  | { kind: 'daemon-started'; version: string }
+  | { kind: 'tls-engine-init'; side: 'server' | 'client' }
+  | { kind: 'connect'; peer: Peer }
+  | { kind: 'disconnect'; peer: Peer; commands?: Record<string, string> }
+  | { kind: 'connection-lost'; reason: 'lost' | 'timeout'; after: string; peer: Peer }
+  | { kind: 'tls-setup'; direction: 'from' | 'to'; peer: Peer }
+  | { kind: 'tls-cipher-list'; peer: Peer; cipherList: string }
+  | { kind: 'tls-state'; side: 'accept' | 'connect'; state: string; error: boolean }
+  | { kind: 'tls-alert'; direction: 'read' | 'write'; level: string; description: string }
+  | { kind: 'tls-handshake-error'; side: 'accept' | 'connect'; peer: Peer; detail: string }
+  | { kind: 'tls-library-problem'; text: string; error?: OpensslError }
+  | {
+      kind: 'tls-established';
+      direction: 'from' | 'to';
+      trust: TlsTrust;
+      reused: boolean;
+      peer: Peer;
+      sni?: string;
+      protocol: string;
+      cipher: string;
+      bits?: { used: number; total: number };
+      keyExchange?: string;
+      serverSignature?: string;
+      serverDigest?: string;
+      clientSignature?: string;
+      clientDigest?: string;
+    }
+  | { kind: 'tls-protocol-list-invalid'; side: 'server' | 'client'; list: string; peer?: Peer }
+  | { kind: 'tls-local-config-problem'; text: string }
+  | { kind: 'certificate-verification-failed'; peer: Peer; detail: string }
+  | { kind: 'starttls-discarded'; keywords: string }
+  | { kind: 'tls-not-available'; text: string }
+  | { kind: 'queue-client'; queueId: string; peer: Peer }
+  | { kind: 'queue-message-id'; queueId: string; messageId: string }
+  | { kind: 'queue-from'; queueId: string; sender: string; expired: boolean }
+  | {
+      kind: 'queue-delivery';
+      queueId: string;
+      recipient: string;
+      relay: string;
+      relayPeer?: Peer;
+      delay?: number;
+      dsn?: string;
+      status: DeliveryStatus;
+      detail: string;
+      tlsProblem?: DeliveryTlsProblem;
+    }
+  | { kind: 'queue-removed'; queueId: string }
+  | { kind: 'reject'; queueId?: string; stage: string; peer?: Peer; detail: string; tlsProblem?: DeliveryTlsProblem };
+
+export type TlsEventKind = TlsEvent['kind'];
+
+/** A line split into header and event; `event` is undefined for lines the parser does not know. */
+export interface ParsedLine {
+  raw: string;
+  header?: LineHeader;
+  /** The message after `program[pid]: `. */
+  message?: string;
+  event?: TlsEvent;
+}
+
+export type FailureClass =
+  | 'no-shared-cipher'
+  | 'unknown-protocol'
+  | 'unsupported-protocol'
+  | 'version-too-low'
+  | 'wrong-version-number'
+  | 'alert-protocol-version'
+  | 'no-suitable-signature-algorithm'
+  | 'peer-aborted'
+  | 'certificate-verification'
+  | 'dh-key-too-small'
+  | 'unexpected-eof'
+  | 'timeout'
+  | 'plaintext-after-starttls'
+  | 'starttls-not-offered'
+  | 'invalid-local-config'
+  | 'unknown';
+
+/** Why a TLS session failed, in words a postmaster can act on. */
+export interface Diagnosis {
+  class: FailureClass;
+  /** One line, e.g. `no shared cipher`. */
+  summary: string;
+  /** Plain words, specific to the OpenSSL generation and Postfix version when known. */
+  explanation: string;
+  /** What would make the handshake succeed. */
+  remedy: string;
+  opensslError?: OpensslError;
+  generation?: OpensslGeneration;
+  /** Raw log lines the diagnosis rests on. */
+  evidence: string[];
+}
+
+/** What became of one recipient of one queued message. */
+export interface MessageFate {
+  queueId: string;
+  recipient: string;
+  relay?: string;
+  dsn?: string;
+  status: DeliveryStatus;
+  detail: string;
+  line: string;
+  timestamp?: string;
+}
+
+/** One SMTP connection as seen by one Postfix process. */
+export interface Session {
+  /** Position of the session's first line among all sessions of the input (0-based). */
+  ordinal: number;
+  side: 'smtpd' | 'smtp';
+  service: string;
+  pid: number;
+  host?: string;
+  peer: Peer;
+  start?: string;
+  end?: string;
+  events: TlsEvent[];
+  /** Raw lines in order (only lines with an event when the tracker runs with `keepLines: 'events'`). */
+  lines: string[];
+  /** The raw line of each event, index for index with `events`. */
+  eventLines?: string[];
+  /** TLS set-up problems the same process logged before this session (e.g. `Invalid TLS protocol list`). */
+  processContext?: { events: TlsEvent[]; lines: string[] };
+  /** A TLS handshake was attempted. */
+  starttls: boolean;
+  tls?: {
+    trust: TlsTrust;
+    protocol: string;
+    cipher: string;
+    bits?: { used: number; total: number };
+    keyExchange?: string;
+    serverSignature?: string;
+  };
+  failure?: Diagnosis;
+  queueIds: string[];
+  /** Saw `disconnect` (smtpd) or a delivery line (smtp). */
+  complete: boolean;
+  /** Per-command counters of the Postfix ≥ 3.0 disconnect summary, e.g. `{ ehlo: '1', starttls: '0/1' }`. */
+  commands?: Record<string, string>;
+  /** Why an incomplete session was closed. */
+  closedBy?: 'disconnect' | 'delivery' | 'pid-reuse' | 'new-connection' | 'evicted' | 'end-of-input';
+  /** Outbound only: this session is a plaintext retry after a failed handshake in the same process. */
+  plaintextFallback?: boolean;
+}
+
+export interface TrackerStats {
+  lines: number;
+  events: number;
+  /** Postfix lines the parser does not know (kept, never fatal). */
+  unrecognised: number;
+  /** Lines of other programs (opendkim, dovecot, kernel ...) and lines without a program header. */
+  foreign: number;
+}
+
+/** What the log reveals about the versions that wrote it. */
+export interface InferredVersions {
+  /** Exact Postfix version, from `daemon started -- version X`. */
+  postfix?: string;
+  /** Range implied by formats when the version was not logged, e.g. `<=2.10`, `>=2.11`, `>=3.4`. */
+  postfixRange?: string;
+  /** Most precise OpenSSL generation the error formats reveal. */
+  openssl?: OpensslGeneration;
+  /** The raw lines each inference rests on (first seen only). */
+  evidence: string[];
+}
+
+/** Version facts given by the caller; they win over inference. */
+export interface VersionHints {
+  postfixVersion?: string;
+  opensslVersion?: string;
+  /** Generation inferred from other lines of the log; used only when the session's own lines do not tell. */
+  inferredOpenssl?: OpensslGeneration;
+}

@@ -1,0 +1,38 @@
+import type { LabContainer } from '../docker/container.ts';
+import { LabError, isLabError } from '../errors.ts';
+
+/** Reads the SMTP greeting from inside the container: the only proof that Postfix serves. */
+const GREETING_PROBE = [
+  'bash',
+  '-c',
+  'exec 3<>/dev/tcp/127.0.0.1/25 || exit 1; IFS= read -r -t 3 line <&3; printf "%s\\n" "$line"; printf "QUIT\\r\\n" >&3',
+];
+
+/**
+ * Waits until the container's Postfix answers 220 on port 25. The deadline's message names the
+ * phase, what was awaited and the last lines of the container's log.
+ */
+export async function waitForSmtpGreeting(container: LabContainer, timeoutMs: number, signal?: AbortSignal): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (signal?.aborted) throw new LabError('LAB_INTERRUPTED', 'interrupted while waiting for the receiver');
+    try {
+      const probe = await container.exec(GREETING_PROBE, { timeoutSeconds: 5 });
+      const greeting = probe.stdout.trim();
+      if (greeting.startsWith('220')) return greeting;
+      last = greeting || probe.stderr.trim();
+    } catch (error) {
+      if (!isLabError(error, 'LAB_EXEC_FAILED')) throw error;
+      last = error.message;
+      if (/is not running|No such container/i.test(last)) break;
+    }
+    await container.nextOutput(100, signal);
+  }
+  throw new LabError(
+    'LAB_TIMEOUT',
+    `Receiver ${container.name} did not answer "220" on port 25 within ${timeoutMs / 1000} s (phase: readiness). ` +
+      `Last probe: ${last || 'no answer'}. Last log lines:\n${container.logLines().slice(-20).join('\n')}`,
+    { context: { phase: 'readiness', container: container.name, awaited: 'SMTP 220 greeting', lastProbe: last, log: container.logLines().slice(-20) } },
+  );
+}

@@ -1,0 +1,76 @@
+import type { Expectation } from './schema.ts';
+import type { MessageFate, Observed } from './outcome.ts';
+
+/** What a container's toolchain says of itself, as opposed to what its file declares. */
+export interface SelfReport {
+  role: 'receiver' | 'sender';
+  toolchain: string;
+  image: string;
+  declared: { postfix: string | null; tls: string };
+  /** `postconf -dh mail_version`, when the image has Postfix. */
+  mailVersion?: string;
+  /** The TLS library Postfix's smtpd is actually linked against. */
+  linkedTls?: string;
+  linkedLibrary?: string;
+  opensslCommand?: string;
+  clientTls?: string;
+  /** Declared and reported versions disagree. */
+  mismatches: string[];
+}
+
+export interface SenderResult {
+  name: string;
+  description?: string;
+  toolchain: string;
+  client: string;
+  address: string;
+  expect: Expectation;
+  expected: string;
+  observed: Observed;
+  fate: MessageFate;
+  held: boolean;
+  mismatch?: string;
+  /** The receiver's log lines for this sender's sessions. */
+  evidence: string[];
+  /** The client's own transcript. */
+  transcript: string;
+  exitCode: number;
+  durationMs: number;
+}
+
+export interface ScenarioTimings {
+  imagesMs: number;
+  receiverReadyMs: number;
+  sendersMs: number;
+  logsMs: number;
+  teardownMs: number;
+  totalMs: number;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  description: string;
+  file?: string;
+  runId: string;
+  passed: boolean;
+  receiver: {
+    toolchain: string;
+    image: string;
+    greeting?: string;
+    /** Postfix's warnings about its own configuration, quoted as it printed them. */
+    configWarnings: string[];
+    log: string[];
+  };
+  senders: SenderResult[];
+  selfReports: SelfReport[];
+  timings: ScenarioTimings;
+  /** Set when the scenario could not run to the end; its expectations then count as failed. */
+  error?: { code: string; message: string };
+}
+
+export interface RunReport {
+  runId: string;
+  startedAt: string;
+  passed: boolean;
+  scenarios: ScenarioResult[];
+}

@@ -1,0 +1,141 @@
+import type { SenderSpec } from '../scenario/schema.ts';
+import { PROTOCOLS, protocolRank, type TlsProtocol } from '../scenario/tls-vocabulary.ts';
+
+/** A command to run inside a sender container, and the files it needs there first. */
+export interface ClientCommand {
+  argv: string[];
+  env: Record<string, string>;
+  files: { path: string; content: string }[];
+}
+
+export interface MessageEnvelope {
+  server: string;
+  heloName: string;
+  from: string;
+  to: string;
+  subject: string;
+  body: string;
+  timeoutSeconds: number;
+}
+
+const SWAKS_PROTOCOL: Record<TlsProtocol, string> = {
+  SSLv3: 'sslv3',
+  TLSv1: 'tlsv1',
+  'TLSv1.1': 'tlsv1_1',
+  'TLSv1.2': 'tlsv1_2',
+  'TLSv1.3': 'tlsv1_3',
+};
+
+/** Protocols outside [min, max], which the client must not offer. */
+function excludedProtocols(spec: SenderSpec): TlsProtocol[] {
+  const min = spec.tls.minProtocol;
+  const max = spec.tls.maxProtocol;
+  return PROTOCOLS.filter(
+    (p) => (min !== undefined && protocolRank(p) < protocolRank(min)) || (max !== undefined && protocolRank(p) > protocolRank(max)),
+  );
+}
+
+const OPENSSL_CONF_PATH = '/tmp/tlslab-client-openssl.cnf';
+
+/**
+ * Groups and TLS 1.3 suites have no swaks option; OpenSSL (1.1.1+) takes them from a config file
+ * named by OPENSSL_CONF, which every program using the library reads.
+ */
+function opensslConfig(spec: SenderSpec): ClientCommand['files'] {
+  const lines: string[] = [];
+  if (spec.tls.groups) lines.push(`Groups = ${spec.tls.groups}`);
+  if (spec.tls.ciphersuites) lines.push(`Ciphersuites = ${spec.tls.ciphersuites}`);
+  if (lines.length === 0) return [];
+  const content = [
+    'openssl_conf = tlslab_init',
+    '[tlslab_init]',
+    'ssl_conf = tlslab_ssl',
+    '[tlslab_ssl]',
+    'system_default = tlslab_client',
+    '[tlslab_client]',
+    ...lines,
+    '',
+  ].join('\n');
+  return [{ path: OPENSSL_CONF_PATH, content }];
+}
+
+export function swaksCommand(spec: SenderSpec, envelope: MessageEnvelope): ClientCommand {
+  const argv = [
+    'swaks',
+    '--server', envelope.server,
+    '--port', '25',
+    '--ehlo', envelope.heloName,
+    '--from', envelope.from,
+    '--to', envelope.to,
+    '--header', `Subject: ${envelope.subject}`,
+    '--body', envelope.body,
+    '--timeout', String(envelope.timeoutSeconds),
+  ];
+  if (spec.starttls === 'required') argv.push('--tls');
+  if (spec.starttls === 'optional') argv.push('--tls-optional-strict');
+  if (spec.starttls !== 'none') {
+    const excluded = excludedProtocols(spec);
+    if (excluded.length > 0) argv.push('--tls-protocol', excluded.map((p) => `no_${SWAKS_PROTOCOL[p]}`).join(','));
+    if (spec.tls.ciphers) argv.push('--tls-cipher', spec.tls.ciphers);
+  }
+  const files = spec.starttls === 'none' ? [] : opensslConfig(spec);
+  return { argv, env: files.length > 0 ? { OPENSSL_CONF: OPENSSL_CONF_PATH } : {}, files };
+}
+
+const S_CLIENT_FLAG: Record<TlsProtocol, string> = {
+  SSLv3: '-no_ssl3',
+  TLSv1: '-no_tls1',
+  'TLSv1.1': '-no_tls1_1',
+  'TLSv1.2': '-no_tls1_2',
+  'TLSv1.3': '-no_tls1_3',
+};
+
+/**
+ * Drives one SMTP dialogue through `openssl s_client -starttls smtp`, answering each reply before
+ * sending the next command (no pipelining, no sleeps), and prints it as `C:`/`S:` lines.
+ */
+const S_CLIENT_DRIVER = `
+set -u
+coproc TLS { "$@" 2>&1; }
+out=\${TLS[0]}; in=\${TLS[1]}
+reply() { local line; while IFS= read -r -t "$TLSLAB_TIMEOUT" line <&"$out"; do line=\${line%$'\\r'}; case "$line" in [0-9][0-9][0-9]-*) echo "S: $line";; [0-9][0-9][0-9]*) echo "S: $line"; code=\${line:0:3}; last=$line; return 0;; *) echo "$line";; esac; done; return 1; }
+send() { echo "C: $1"; printf '%s\\r\\n' "$1" >&"$in"; }
+# s_client prints its handshake summary, then the reply to the EHLO it sends after STARTTLS.
+while IFS= read -r -t "$TLSLAB_TIMEOUT" line <&"$out"; do
+  echo "$line"
+  case "$line" in "    Verify return code"*|"Verify return code"*) break;; esac
+done
+# A NOOP first: lines left over from s_client's own EHLO are skipped until its reply arrives.
+send NOOP
+while reply; do case "$last" in "250 2.0.0 Ok"*) break;; esac; done
+send "EHLO $TLSLAB_HELO"; reply || exit 3
+for cmd in "MAIL FROM:<$TLSLAB_FROM>" "RCPT TO:<$TLSLAB_TO>" "DATA"; do
+  send "$cmd"; reply || exit 3
+  case "$code" in 2*|3*) ;; *) send QUIT; reply; exit 4;; esac
+done
+printf 'Subject: %s\\r\\n\\r\\n%s\\r\\n.\\r\\n' "$TLSLAB_SUBJECT" "$TLSLAB_BODY" >&"$in"; echo "C: <message>"
+reply || exit 3
+send QUIT; reply
+exec {in}>&-
+wait
+`;
+
+export function sClientCommand(spec: SenderSpec, envelope: MessageEnvelope, opensslBinary = 'openssl'): ClientCommand {
+  const argv = ['bash', '-c', S_CLIENT_DRIVER, 's_client-driver', opensslBinary, 's_client', '-connect', `${envelope.server}:25`, '-starttls', 'smtp', '-crlf', '-ign_eof', '-servername', envelope.server];
+  for (const protocol of excludedProtocols(spec)) argv.push(S_CLIENT_FLAG[protocol]);
+  if (spec.tls.ciphers) argv.push('-cipher', spec.tls.ciphers);
+  if (spec.tls.ciphersuites) argv.push('-ciphersuites', spec.tls.ciphersuites);
+  if (spec.tls.groups) argv.push('-groups', spec.tls.groups);
+  return {
+    argv,
+    env: {
+      TLSLAB_TIMEOUT: String(envelope.timeoutSeconds),
+      TLSLAB_HELO: envelope.heloName,
+      TLSLAB_FROM: envelope.from,
+      TLSLAB_TO: envelope.to,
+      TLSLAB_SUBJECT: envelope.subject,
+      TLSLAB_BODY: envelope.body,
+    },
+    files: [],
+  };
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+const sourceKind = z.enum(['debian-package', 'debian-source-rebuild', 'upstream-tarball']);
+
+/** A declared Postfix + TLS library pair, and how its image is made. One YAML file per toolchain. */
+export const toolchainSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case letters, digits, dots and dashes'),
+    description: z.string().min(1),
+    /** A Debian release to bootstrap from, e.g. bookworm. Exactly one of base and parent. */
+    base: z.string().regex(/^[a-z]+$/).optional(),
+    /** Another toolchain whose image this one builds on, so shared layers (a TLS library build) are reused. */
+    parent: z.string().optional(),
+    /** The folder under images/ holding the Dockerfile. */
+    recipe: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+    buildArgs: z.record(z.string(), z.string()).default({}),
+    postfix: z
+      .object({ version: z.string(), source: sourceKind })
+      .nullable()
+      .default(null),
+    tls: z.object({
+      library: z.enum(['openssl', 'gnutls']),
+      version: z.string(),
+      source: sourceKind,
+      options: z.array(z.string()).default([]),
+    }),
+    /** Release tarballs the build needs, by file name (see the sources lockfile). */
+    sources: z.array(z.string()).default([]),
+  })
+  .strict()
+  .refine((t) => (t.base === undefined) !== (t.parent === undefined), {
+    message: 'give exactly one of "base" (a Debian release) or "parent" (a toolchain)',
+    path: ['base'],
+  });
+
+export type Toolchain = z.infer<typeof toolchainSchema>;

@@ -1,0 +1,117 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { logsCommand } from '../../../lab/cli/logs.ts';
+import type { CliIo } from '../../../lab/cli/io.ts';
+import { analyzeLogs, readLogLines, type AnalyzeReport } from '../../../lab/logs/index.ts';
+import { fixturePath, fixtureLines } from './fixture-files.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'logs-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function io(stdin: Readable = Readable.from([])): CliIo & { out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+  stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
+  return { stdout, stderr, stdin, cwd: dir, env: {}, out: () => out, err: () => err };
+}
+
+async function collect(source: string, stdin?: Readable): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const line of readLogLines(source, stdin === undefined ? {} : { stdin })) lines.push(line);
+  return lines;
+}
+
+describe('readLogLines', () => {
+  it('reads gzip by magic bytes, whatever the name, and plain files alike', async () => {
+    const plain = readFileSync(fixturePath('seed-maillog.log'));
+    const gz = path.join(dir, 'rotated.1');
+    writeFileSync(gz, gzipSync(plain));
+    expect(await collect(gz)).toEqual(fixtureLines('seed-maillog.log'));
+    expect(await collect(fixturePath('seed-maillog.log'))).toEqual(fixtureLines('seed-maillog.log'));
+  });
+
+  it('reads stdin, gzip or not, and strips CRLF', async () => {
+    expect(await collect('-', Readable.from([Buffer.from('a\r\nb\n'), Buffer.from('c')]))).toEqual(['a', 'b', 'c']);
+    expect(await collect('-', Readable.from([gzipSync(Buffer.from('x\ny\n'))]))).toEqual(['x', 'y']);
+    expect(await collect('-', Readable.from([]))).toEqual([]);
+  });
+});
+
+describe('analyzeLogs', () => {
+  const files = [fixturePath('seed-maillog.log'), fixturePath('postfix-2.6.6-openssl-1.0.1e.log'), fixturePath('outbound-3x.log')];
+
+  it('aggregates per peer and overall', async () => {
+    const report = await analyzeLogs(files, { year: 2018 });
+    expect(report.sessions).toEqual({ total: 21, tls: 7, failed: 12, plaintext: 2 });
+    expect(report.protocols).toEqual({ 'TLSv1.2': 4, SSLv3: 1, TLSv1: 1, 'TLSv1.3': 1 });
+    expect(report.ciphers['DHE-RSA-AES256-GCM-SHA384']).toBe(3);
+    expect(Object.fromEntries(Object.entries(report.failures).map(([k, v]) => [k, v?.count]))).toEqual({
+      'no-shared-cipher': 3, 'unknown-protocol': 4, 'wrong-version-number': 2, 'invalid-local-config': 1, 'peer-aborted': 1, 'starttls-not-offered': 1,
+    });
+    const lab = report.peers[0];
+    expect(lab).toEqual({
+      peer: '172.18.0.3', names: ['ca9f4a31b58d.labnet', 'aea2c54eaae1.labnet', '90dd2e72e65b.labnet', '69d4b7347504.labnet', 'ef5f84f5f09a.labnet'],
+      attempts: 11, tlsSuccesses: 5, protocols: { 'TLSv1.2': 3, SSLv3: 1, TLSv1: 1 }, ciphers: { 'DHE-RSA-AES256-GCM-SHA384': 3, 'DHE-RSA-AES256-SHA': 2 },
+      failures: { 'no-shared-cipher': 1, 'unknown-protocol': 2, 'wrong-version-number': 2, 'invalid-local-config': 1 }, plaintextDeliveries: 0,
+      lastSeen: '2018-11-29T02:29:21',
+    });
+    const old = report.peers.find((p) => p.peer === '192.0.2.10');
+    expect(old?.attempts).toBe(2);
+    expect(old?.plaintextDeliveries).toBe(1);
+    expect(old?.failures).toEqual({ 'peer-aborted': 1 });
+  });
+
+  it('filters by peer and time; lines without time pass the time filter', async () => {
+    const byPeer = await analyzeLogs(files, { year: 2018, peer: 'GOOGLE' });
+    expect(byPeer.peers.map((p) => p.peer)).toEqual(['209.85.167.44', '209.85.167.47', '209.85.208.171']);
+    const byTime = await analyzeLogs([fixturePath('seed-maillog.log')], { year: 2018, since: new Date('2018-08-23T21:00:00'), until: new Date('2018-08-23T22:00:00') });
+    expect(byTime.peers.map((p) => p.peer).sort()).toEqual(['107.174.30.57', '198.245.84.110', '198.245.84.99', '209.85.167.47']);
+  });
+});
+
+describe('tlslab logs', () => {
+  it('analyze --json prints the report', async () => {
+    const cli = io();
+    expect(await logsCommand(['analyze', '--json', '--year', '2018', fixturePath('seed-maillog.log')], cli)).toBe(0);
+    const report = JSON.parse(cli.out()) as AnalyzeReport;
+    expect(report.sessions).toEqual({ total: 6, tls: 1, failed: 4, plaintext: 1 });
+    expect(report.versions.openssl).toBe('1.0.1');
+    expect(report.failures['unknown-protocol']?.count).toBe(2);
+  });
+
+  it('analyze prints a table, reading stdin without a file', async () => {
+    const cli = io(Readable.from([readFileSync(fixturePath('seed-maillog.log'))]));
+    expect(await logsCommand(['analyze'], cli)).toBe(0);
+    expect(cli.out()).toContain('6 sessions: 1 TLS, 4 failed, 1 plaintext deliveries');
+    expect(cli.out()).toMatch(/198\.245\.84\.110 +mta3\.email\.secretescapes\.com +1 +0 +- +unknown-protocol:1/);
+  });
+
+  it('parse prints sessions with diagnoses, and JSON with --json', async () => {
+    const text = io();
+    expect(await logsCommand(['parse', fixturePath('seed-maillog.log')], text)).toBe(0);
+    expect(text.out()).toContain('FAILED unknown-protocol: unknown protocol');
+    const json = io();
+    expect(await logsCommand(['parse', '--json', fixturePath('seed-maillog.log')], json)).toBe(0);
+    const parsed = JSON.parse(json.out()) as { sessions: { failure?: { class: string } }[] };
+    expect(parsed.sessions.map((s) => s.failure?.class ?? null)).toEqual(['no-shared-cipher', 'no-shared-cipher', null, 'unknown-protocol', 'unknown-protocol', null]);
+  });
+
+  it('returns 2 on usage errors and prints help', async () => {
+    const bad = io();
+    expect(await logsCommand(['frobnicate'], bad)).toBe(2);
+    expect(bad.err()).toContain('unknown command "frobnicate"');
+    expect(await logsCommand(['analyze', '--bogus'], io())).toBe(2);
+    const help = io();
+    expect(await logsCommand(['--help'], help)).toBe(0);
+    expect(help.out()).toContain('Usage: tlslab logs');
+    await expect(logsCommand(['analyze', '--since', 'yesterday-ish', fixturePath('seed-maillog.log')], io())).rejects.toMatchObject({ code: 'LAB_USAGE' });
+    await expect(logsCommand(['analyze', path.join(dir, 'missing.log')], io())).rejects.toMatchObject({ code: 'LAB_INPUT_INVALID' });
+  });
+});

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { readSessions, type FailureClass, type Session } from '../../../lab/logs/index.ts';
+
+// The OpenSSL error strings come from shared/facts/postfix-openssl-versions.md (B1, B3) or the real fixtures.
+// "built" marks strings assembled from the documented code layout and reason text rather than copied from a log.
+
+/** An inbound session as Postfix ≥ 2.11 logs it (no pid field), around one `TLS library problem`. */
+function inbound(error: string, extra: string[] = []): string[] {
+  return [
+    'May  1 10:00:00 mx postfix/smtpd[100]: connect from c.example[192.0.2.7]',
+    'May  1 10:00:00 mx postfix/smtpd[100]: setting up TLS connection from c.example[192.0.2.7]',
+    ...extra,
+    'May  1 10:00:00 mx postfix/smtpd[100]: SSL_accept error from c.example[192.0.2.7]: -1',
+    `May  1 10:00:00 mx postfix/smtpd[100]: warning: TLS library problem: ${error}`,
+    'May  1 10:00:00 mx postfix/smtpd[100]: lost connection after STARTTLS from c.example[192.0.2.7]',
+    'May  1 10:00:01 mx postfix/smtpd[100]: disconnect from c.example[192.0.2.7] ehlo=1 starttls=0/1 commands=1/2',
+  ];
+}
+
+/** An outbound attempt that Postfix ≥ 3.0 defers first (facts A5). */
+function outbound(error: string): string[] {
+  return [
+    'May  1 10:00:00 mx postfix/smtp[200]: setting up TLS connection to mx.peer.example[198.51.100.9]:25',
+    'May  1 10:00:00 mx postfix/smtp[200]: SSL_connect error to mx.peer.example[198.51.100.9]:25: -1',
+    `May  1 10:00:00 mx postfix/smtp[200]: warning: TLS library problem: ${error}`,
+    'May  1 10:00:00 mx postfix/smtp[200]: 4F6D0629C: to=<a@peer.example>, relay=mx.peer.example[198.51.100.9]:25, delay=0.2, delays=0.1/0/0.1/0, dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)',
+  ];
+}
+
+function only(lines: string[], hints?: { opensslVersion?: string; postfixVersion?: string }): Session {
+  const { sessions } = readSessions(lines, { year: 2024, ...(hints === undefined ? {} : { hints }) });
+  expect(sessions).toHaveLength(1);
+  return sessions[0] as Session;
+}
+
+const CASES: { cls: FailureClass; generation: string; lines: string[]; hints?: { opensslVersion: string } }[] = [
+  // no shared cipher
+  { cls: 'no-shared-cipher', generation: '1.0.1', lines: inbound('7659:error:1408A0C1:SSL routines:SSL3_GET_CLIENT_HELLO:no shared cipher:s3_srvr.c:1387:') },
+  { cls: 'no-shared-cipher', generation: '1.0.2', lines: inbound('error:1408A0C1:SSL routines:ssl3_get_client_hello:no shared cipher:s3_srvr.c:1427:') },
+  { cls: 'no-shared-cipher', generation: '1.1.x', lines: inbound('error:1417A0C1:SSL routines:tls_post_process_client_hello:no shared cipher:../ssl/statem/statem_srvr.c:2283:') },
+  { cls: 'no-shared-cipher', generation: '3.x', lines: inbound('error:0A0000C1:SSL routines::no shared cipher:../ssl/statem/statem_srvr.c:2226:') },
+  // unknown protocol
+  { cls: 'unknown-protocol', generation: '1.0.1', lines: inbound('81:error:140760FC:SSL routines:SSL23_GET_CLIENT_HELLO:unknown protocol:s23_srvr.c:628:') },
+  { cls: 'unknown-protocol', generation: '1.0.2', lines: inbound('error:140760FC:SSL routines:ssl23_get_client_hello:unknown protocol:s23_srvr.c:643:') }, // built
+  { cls: 'unknown-protocol', generation: '1.1.x', lines: inbound('error:142090FC:SSL routines:tls_early_post_process_client_hello:unknown protocol:../ssl/statem/statem_srvr.c:1631:') }, // built (line)
+  { cls: 'unknown-protocol', generation: '3.x', lines: inbound('error:0A0000FC:SSL routines::unknown protocol:../ssl/statem/statem_srvr.c:1601:') }, // built (line)
+  // unsupported protocol
+  { cls: 'unsupported-protocol', generation: '1.0.1', lines: inbound('error:14076102:SSL routines:SSL23_GET_CLIENT_HELLO:unsupported protocol:s23_srvr.c:549:') }, // built
+  { cls: 'unsupported-protocol', generation: '1.0.2', lines: inbound('error:14076102:SSL routines:ssl23_get_client_hello:unsupported protocol:s23_srvr.c:605:') }, // built
+  { cls: 'unsupported-protocol', generation: '1.1.x', lines: inbound('error:14209102:SSL routines:tls_early_post_process_client_hello:unsupported protocol:../ssl/statem/statem_srvr.c:1714:') },
+  { cls: 'unsupported-protocol', generation: '3.x', lines: inbound('error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1657:') },
+  { cls: 'unsupported-protocol', generation: '3.x', lines: outbound('error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_lib.c:1984:') }, // built
+  // version too low (1.1.x and 3.x only)
+  { cls: 'version-too-low', generation: '1.1.x', lines: inbound('error:1420918C:SSL routines:tls_early_post_process_client_hello:version too low:../ssl/statem/statem_srvr.c:1714:') },
+  { cls: 'version-too-low', generation: '3.x', lines: inbound('error:0A00018C:SSL routines::version too low:../ssl/statem/statem_srvr.c:1657:') },
+  // wrong version number
+  { cls: 'wrong-version-number', generation: '1.0.1', lines: inbound('81:error:1408A10B:SSL routines:SSL3_GET_CLIENT_HELLO:wrong version number:s3_srvr.c:960:') },
+  { cls: 'wrong-version-number', generation: '1.0.2', lines: inbound('error:1408A10B:SSL routines:ssl3_get_client_hello:wrong version number:s3_srvr.c:969:') }, // built
+  { cls: 'wrong-version-number', generation: '3.x', lines: outbound('error:0A00010B:SSL routines::wrong version number:../ssl/record/ssl3_record.c:354:') }, // built (client side)
+  // alert protocol version, received
+  { cls: 'alert-protocol-version', generation: '1.0.1', lines: outbound('error:1407742E:SSL routines:SSL23_GET_SERVER_HELLO:tlsv1 alert protocol version:s23_clnt.c:770:') },
+  { cls: 'alert-protocol-version', generation: '1.0.2', lines: outbound('error:1407742E:SSL routines:ssl23_get_server_hello:tlsv1 alert protocol version:s23_clnt.c:802:') },
+  { cls: 'alert-protocol-version', generation: '1.1.x', lines: outbound('error:1409442E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:../ssl/record/rec_layer_s3.c:1543:SSL alert number 70:'), hints: { opensslVersion: '1.1.1w' } }, // built
+  { cls: 'alert-protocol-version', generation: '3.x', lines: outbound('error:0A00042E:SSL routines::tlsv1 alert protocol version:../ssl/record/rec_layer_s3.c:1584:SSL alert number 70:') },
+  // peer aborted with an alert
+  { cls: 'peer-aborted', generation: '1.0.1', lines: outbound('error:14077410:SSL routines:SSL23_GET_SERVER_HELLO:sslv3 alert handshake failure:s23_clnt.c:770:') },
+  { cls: 'peer-aborted', generation: '1.0.2', lines: outbound('error:14077410:SSL routines:ssl23_get_server_hello:sslv3 alert handshake failure:s23_clnt.c:802:') },
+  { cls: 'peer-aborted', generation: '1.1.x', lines: inbound('error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1543:SSL alert number 40:'), hints: { opensslVersion: '1.1.1n' } }, // built
+  { cls: 'peer-aborted', generation: '3.x', lines: inbound('error:0A000410:SSL routines::sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1584:SSL alert number 40:') }, // built
+  // certificate verification
+  { cls: 'certificate-verification', generation: '1.0.1', lines: outbound('error:14090086:SSL routines:SSL3_GET_SERVER_CERTIFICATE:certificate verify failed:s3_clnt.c:1180:') }, // built
+  { cls: 'certificate-verification', generation: '1.1.x', lines: outbound('error:1416F086:SSL routines:tls_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1915:') }, // built
+  { cls: 'certificate-verification', generation: '3.x', lines: outbound('error:0A000086:SSL routines::certificate verify failed:../ssl/statem/statem_clnt.c:1889:') }, // built
+  // DH key too small (client side; 1.0.1n+/1.0.2b+ check it)
+  { cls: 'dh-key-too-small', generation: '1.0.1', lines: outbound('error:14082174:SSL routines:SSL3_CHECK_CERT_AND_ALGORITHM:dh key too small:s3_clnt.c:3331:') }, // built
+  { cls: 'dh-key-too-small', generation: '1.0.2', lines: outbound('error:14082174:SSL routines:ssl3_check_cert_and_algorithm:dh key too small:s3_clnt.c:3641:') }, // built
+  { cls: 'dh-key-too-small', generation: '1.1.x', lines: outbound('error:141A318A:SSL routines:tls_process_ske_dhe:dh key too small:../ssl/statem/statem_clnt.c:2150:') }, // built
+  { cls: 'dh-key-too-small', generation: '3.x', lines: outbound('error:0A00018A:SSL routines::dh key too small:../ssl/statem/statem_clnt.c:2141:') }, // built
+  // unexpected EOF (3.x names it; older libraries leave only the -1 / errno line, see the session tests)
+  { cls: 'unexpected-eof', generation: '3.x', lines: inbound('error:0A000126:SSL routines::unexpected eof while reading:../ssl/record/rec_layer_s3.c:308:') }, // built
+  // plaintext or HTTP after STARTTLS
+  { cls: 'plaintext-after-starttls', generation: '1.0.1', lines: inbound('error:1407609C:SSL routines:SSL23_GET_CLIENT_HELLO:http request:s23_srvr.c:414:') }, // built (line)
+  { cls: 'plaintext-after-starttls', generation: '1.0.2', lines: inbound('error:1407609C:SSL routines:ssl23_get_client_hello:http request:s23_srvr.c:394:') }, // built (line)
+  { cls: 'plaintext-after-starttls', generation: '1.1.x', lines: inbound('error:1408F09C:SSL routines:ssl3_get_record:http request:../ssl/record/ssl3_record.c:322:'), hints: { opensslVersion: '1.1.1' } },
+  { cls: 'plaintext-after-starttls', generation: '1.1.x', lines: inbound('error:1408F10B:SSL routines:ssl3_get_record:wrong version number:../ssl/record/ssl3_record.c:332:'), hints: { opensslVersion: '1.1.1' } },
+  { cls: 'plaintext-after-starttls', generation: '3.x', lines: inbound('error:0A00009C:SSL routines::http request:../ssl/record/ssl3_record.c:345:') }, // built (line)
+  { cls: 'plaintext-after-starttls', generation: '3.x', lines: inbound('error:0A00010B:SSL routines::wrong version number:../ssl/record/ssl3_record.c:354:') }, // built (line)
+  // 3.0 signature algorithms at SECLEVEL >= 1
+  { cls: 'no-suitable-signature-algorithm', generation: '3.x', lines: inbound('error:0A000076:SSL routines::no suitable signature algorithm:../ssl/t1_lib.c:3367:') }, // built (line)
+];
+
+describe('classify by OpenSSL error, per generation', () => {
+  it.each(CASES)('$cls from $generation: $lines.2', ({ cls, generation, lines, hints }) => {
+    const session = only(lines, hints);
+    expect(session.failure?.class).toBe(cls);
+    expect(session.failure?.generation).toBe(generation);
+    expect(session.failure?.evidence.some((line) => line.includes('TLS library problem'))).toBe(true);
+    expect(session.failure?.summary.length).toBeGreaterThan(0);
+    expect(session.failure?.remedy.length).toBeGreaterThan(0);
+  });
+
+  it('without a version hint, a lower-case ssl3_get_record wrong version stays wrong-version-number (1.0.2 or 1.1.x)', () => {
+    const session = only(inbound('error:1408F10B:SSL routines:ssl3_get_record:wrong version number:s3_pkt.c:365:'));
+    expect(session.failure?.class).toBe('wrong-version-number');
+    expect(session.failure?.generation).toBeUndefined();
+  });
+
+  it('explains unknown protocol differently in 3.x (a real SSLv2 hello)', () => {
+    const session = only(inbound('error:0A0000FC:SSL routines::unknown protocol:../ssl/statem/statem_srvr.c:1601:'));
+    expect(session.failure?.explanation).toContain('genuine SSLv2-format ClientHello');
+  });
+
+  it('explains no suitable signature algorithm as the TLS 1.0/1.1 SHA-1 limit of OpenSSL 3.0', () => {
+    const session = only(inbound('error:0A000076:SSL routines::no suitable signature algorithm:../ssl/t1_lib.c:3367:'));
+    expect(session.failure?.explanation).toContain('TLS 1.0/1.1 handshake cannot sign');
+  });
+});
+
+describe('classify without a library error', () => {
+  it('timeout after STARTTLS', () => {
+    const session = only([
+      'mx postfix/smtpd[7]: connect from c[192.0.2.1]',
+      'mx postfix/smtpd[7]: setting up TLS connection from c[192.0.2.1]',
+      'mx postfix/smtpd[7]: timeout after STARTTLS from c[192.0.2.1]',
+      'mx postfix/smtpd[7]: disconnect from c[192.0.2.1]',
+    ]);
+    expect(session.failure?.class).toBe('timeout');
+    expect(session.failure?.evidence).toEqual(['mx postfix/smtpd[7]: timeout after STARTTLS from c[192.0.2.1]']);
+  });
+
+  it.each(['lost connection', 'Connection reset by peer', '-1'])('SSL_accept error "%s" alone is an unexpected EOF', (detail) => {
+    const session = only([
+      'mx postfix/smtpd[7]: connect from c[192.0.2.1]',
+      `mx postfix/smtpd[7]: SSL_accept error from c[192.0.2.1]: ${detail}`,
+      'mx postfix/smtpd[7]: lost connection after STARTTLS from c[192.0.2.1]',
+      'mx postfix/smtpd[7]: disconnect from c[192.0.2.1]',
+    ]);
+    expect(session.failure?.class).toBe('unexpected-eof');
+  });
+
+  it('an alert read in the state log is the peer aborting', () => {
+    const session = only([
+      'mx postfix/smtpd[7]: connect from c[192.0.2.1]',
+      'mx postfix/smtpd[7]: SSL3 alert read:fatal:handshake failure',
+      'mx postfix/smtpd[7]: SSL_accept:failed in SSLv3 read client certificate A',
+      'mx postfix/smtpd[7]: disconnect from c[192.0.2.1]',
+    ]);
+    expect(session.failure?.class).toBe('peer-aborted');
+  });
+
+  it('TLS required but not offered', () => {
+    const session = only(['mx postfix/smtp[9]: 4F6D0629C: to=<a@b.example>, relay=mx.b.example[203.0.113.5]:25, delay=1, delays=0.5/0/0.2/0.3, dsn=4.7.4, status=deferred (TLS is required, but was not offered by host mx.b.example[203.0.113.5])']);
+    expect(session.failure?.class).toBe('starttls-not-offered');
+  });
+
+  it('server certificate not verified, after an untrusted handshake', () => {
+    const session = only([
+      'mx postfix/smtp[9]: certificate verification failed for mx.b.example[203.0.113.5]:25: untrusted issuer /CN=Test CA',
+      'mx postfix/smtp[9]: Untrusted TLS connection established to mx.b.example[203.0.113.5]:25: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)',
+      'mx postfix/smtp[9]: 4F6D0629C: to=<a@b.example>, relay=mx.b.example[203.0.113.5]:25, delay=1, delays=0.5/0/0.2/0.3, dsn=4.7.5, status=deferred (Server certificate not verified)',
+    ]);
+    expect(session.failure?.class).toBe('certificate-verification');
+    expect(session.failure?.evidence).toHaveLength(2);
+  });
+
+  it('a missing certificate file disables TLS for the next sessions of that process (3.x, built)', () => {
+    const session = only([
+      'mx postfix/smtpd[7]: warning: TLS library problem: error:80000002:system library::No such file or directory:../crypto/bio/bss_file.c:67:calling fopen(/etc/postfix/missing.pem, r):',
+      'mx postfix/smtpd[7]: warning: cannot get RSA certificate from file "/etc/postfix/missing.pem": disabling TLS support',
+      'mx postfix/smtpd[7]: connect from c[192.0.2.1]',
+      'mx postfix/smtpd[7]: lost connection after STARTTLS from c[192.0.2.1]',
+      'mx postfix/smtpd[7]: disconnect from c[192.0.2.1] ehlo=1 starttls=0/1 commands=1/2',
+    ]);
+    expect(session.failure?.class).toBe('invalid-local-config');
+    expect(session.failure?.evidence).toHaveLength(3);
+  });
+
+  it('a plaintext session with a message is no failure', () => {
+    const session = only([
+      'mx postfix/smtpd[7]: connect from c[192.0.2.1]',
+      'mx postfix/smtpd[7]: 4F6D0629C: client=c[192.0.2.1]',
+      'mx postfix/smtpd[7]: disconnect from c[192.0.2.1]',
+    ]);
+    expect(session.failure).toBeUndefined();
+    expect(session.starttls).toBe(false);
+  });
+});

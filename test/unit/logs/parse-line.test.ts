@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { parseLine, type TlsEvent } from '../../../lab/logs/index.ts';
+
+describe('parseLine headers', () => {
+  it.each([
+    {
+      name: 'classic syslog',
+      line: 'Aug 23 19:34:29 server1 postfix/smtpd[7659]: connect from mail-lf1-f44.google.com[209.85.167.44]',
+      header: { timestamp: '2018-08-23T19:34:29', host: 'server1', program: 'postfix/smtpd', daemon: 'smtpd', pid: 7659, postfix: true },
+    },
+    {
+      name: 'busybox facility.severity',
+      line: 'Nov 29 02:28:45 b96aa2733c29 mail.info postfix/smtpd[81]: initializing the server-side TLS engine',
+      header: { timestamp: '2018-11-29T02:28:45', host: 'b96aa2733c29', facility: 'mail.info', program: 'postfix/smtpd', pid: 81 },
+    },
+    {
+      name: 'RFC 3339',
+      line: '2024-05-01T10:00:00.123456+02:00 host postfix/smtpd[1]: connect from x[1.2.3.4]',
+      header: { timestamp: '2024-05-01T10:00:00.123456+02:00', host: 'host', program: 'postfix/smtpd', pid: 1 },
+    },
+    {
+      name: 'maillog_file with a space-separated stamp',
+      line: '2024-05-01 10:00:00.5 host postfix/smtpd[1]: connect from x[1.2.3.4]',
+      header: { timestamp: '2024-05-01T10:00:00.5', host: 'host', pid: 1 },
+    },
+    {
+      name: 'single-digit day',
+      line: 'Mar  3 10:00:00 host postfix/smtpd[1]: connect from x[1.2.3.4]',
+      header: { timestamp: '2018-03-03T10:00:00', host: 'host' },
+    },
+    {
+      name: 'timestamp trimmed',
+      line: 'server1 postfix/smtpd[28167]: connect from mta3.email.secretescapes.com[198.245.84.110]',
+      header: { timestamp: undefined, host: 'server1', pid: 28167 },
+    },
+    {
+      name: 'host trimmed too',
+      line: 'postfix/smtpd[1]: connect from x[1.2.3.4]',
+      header: { timestamp: undefined, host: undefined, program: 'postfix/smtpd', pid: 1 },
+    },
+    {
+      name: 'multi-instance name',
+      line: 'Aug 23 19:34:29 mx postfix-out/smtp[77]: setting up TLS connection to mx.example[192.0.2.1]:25',
+      header: { program: 'postfix-out/smtp', daemon: 'smtp', pid: 77, postfix: true },
+    },
+    {
+      name: 'master.cf service name',
+      line: 'Aug 23 19:34:29 mx postfix/submission/smtpd[78]: connect from x[1.2.3.4]',
+      header: { program: 'postfix/submission/smtpd', daemon: 'smtpd', pid: 78 },
+    },
+    {
+      name: 'foreign program',
+      line: 'Aug 23 23:39:52 server1 opendkim[6890]: 66BB15DC6: DKIM verification successful',
+      header: { program: 'opendkim', daemon: undefined, postfix: false },
+    },
+  ])('$name', ({ line, header }) => {
+    const parsed = parseLine(line, 2018);
+    expect(parsed.header).toBeDefined();
+    for (const [key, value] of Object.entries(header)) expect(parsed.header?.[key as keyof typeof parsed.header], key).toBe(value);
+  });
+
+  it.each(['', 'garbage', ']: ', '[1]: x', 'Aug 23 19:34:29 a b c d postfix/smtpd[1]: x', 'postfix/smtpd[12a]: connect from x[1.2.3.4]'])(
+    'has no header for %j', (line) => {
+      expect(parseLine(line).header).toBeUndefined();
+    });
+});
+
+/** Lines and the event each must give. Lines marked "built" follow the documented format but are not copied. */
+const EVENTS: { line: string; event: TlsEvent | undefined }[] = [
+  {
+    line: 'Aug 23 19:34:29 mx postfix/smtpd[1]: disconnect from x[1.2.3.4] ehlo=1 starttls=0/1 commands=1/2', // built (3.x summary)
+    event: { kind: 'disconnect', peer: { name: 'x', addr: '1.2.3.4' }, commands: { ehlo: '1', starttls: '0/1', commands: '1/2' } },
+  },
+  {
+    line: 'Aug 23 19:34:29 server1 postfix/smtpd[7659]: lost connection after STARTTLS from mail-lf1-f44.google.com[209.85.167.44]',
+    event: { kind: 'connection-lost', reason: 'lost', after: 'STARTTLS', peer: { name: 'mail-lf1-f44.google.com', addr: '209.85.167.44' } },
+  },
+  {
+    line: 'mx postfix/smtpd[1]: timeout after STARTTLS from x[2001:db8::1]', // built
+    event: { kind: 'connection-lost', reason: 'timeout', after: 'STARTTLS', peer: { name: 'x', addr: '2001:db8::1' } },
+  },
+  {
+    line: 'Aug 23 21:56:15 server1 postfix/smtpd[18103]: SSL3 alert write:fatal:handshake failure',
+    event: { kind: 'tls-alert', direction: 'write', level: 'fatal', description: 'handshake failure' },
+  },
+  {
+    line: 'Aug 23 21:56:15 server1 postfix/smtpd[18103]: SSL_accept:error in SSLv3 read client hello C',
+    event: { kind: 'tls-state', side: 'accept', state: 'error in SSLv3 read client hello C', error: true },
+  },
+  {
+    line: 'mx postfix/smtpd[5]: SSL_accept error from x[1.2.3.4]: Connection reset by peer', // built (2.9+ %m form)
+    event: { kind: 'tls-handshake-error', side: 'accept', peer: { name: 'x', addr: '1.2.3.4' }, detail: 'Connection reset by peer' },
+  },
+  {
+    line: 'mx postfix/smtp[5]: SSL_connect error to mx.example[192.0.2.1]:25: -1', // built
+    event: { kind: 'tls-handshake-error', side: 'connect', peer: { name: 'mx.example', addr: '192.0.2.1', port: 25 }, detail: '-1' },
+  },
+  {
+    line: 'Aug 23 23:39:52 server1 postfix/smtpd[6036]: Anonymous TLS connection established from mail-lj1-f171.google.com[209.85.208.171]: TLSv1.2 with cipher AES128-GCM-SHA256 (128/128 bits)',
+    event: {
+      kind: 'tls-established', trust: 'Anonymous', reused: false, direction: 'from', peer: { name: 'mail-lj1-f171.google.com', addr: '209.85.208.171' },
+      protocol: 'TLSv1.2', cipher: 'AES128-GCM-SHA256', bits: { used: 128, total: 128 },
+    },
+  },
+  {
+    // built: Postfix 3.4+ summary (format quoted in the facts file, A4)
+    line: 'May  1 10:00:00 mx postfix/smtpd[9]: Untrusted TLS connection established from c.example[198.51.100.2]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256',
+    event: {
+      kind: 'tls-established', trust: 'Untrusted', reused: false, direction: 'from', peer: { name: 'c.example', addr: '198.51.100.2' },
+      protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', bits: { used: 256, total: 256 }, keyExchange: 'X25519', serverSignature: 'RSA-PSS', serverDigest: 'SHA256',
+    },
+  },
+  {
+    line: 'mx postfix-out/smtp[4]: Trusted TLS connection established to mx.example[192.0.2.1]:25: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)', // built
+    event: {
+      kind: 'tls-established', trust: 'Trusted', reused: false, direction: 'to', peer: { name: 'mx.example', addr: '192.0.2.1', port: 25 },
+      protocol: 'TLSv1.2', cipher: 'ECDHE-RSA-AES256-GCM-SHA384', bits: { used: 256, total: 256 },
+    },
+  },
+  {
+    line: 'Nov 29 02:29:21 82aea62a6e2b mail.warn postfix/smtpd[81]: warning: Invalid TLS protocol list "TLSv1.2, TLSv1.1, !TLSv1, !SSLv2, !SSLv3": disabling TLS support',
+    event: { kind: 'tls-protocol-list-invalid', side: 'server', list: 'TLSv1.2, TLSv1.1, !TLSv1, !SSLv2, !SSLv3' },
+  },
+  {
+    line: 'mx postfix/smtp[4]: warning: mx.example[192.0.2.1]:25: Invalid TLS protocol list "TLSv1.3": aborting TLS session', // built (tls_client.c:757)
+    event: { kind: 'tls-protocol-list-invalid', side: 'client', list: 'TLSv1.3', peer: { name: 'mx.example', addr: '192.0.2.1', port: 25 } },
+  },
+  {
+    line: 'Nov 29 02:28:41 b96aa2733c29 mail.info postfix/master[77]: daemon started -- version 2.6.6, configuration /etc/postfix',
+    event: { kind: 'daemon-started', version: '2.6.6' },
+  },
+  { line: 'mx postfix/smtpd[3]: discarding EHLO keywords: STARTTLS', event: { kind: 'starttls-discarded', keywords: 'STARTTLS' } }, // built
+  {
+    line: 'Aug 23 21:56:15 server1 postfix/smtpd[18103]: mail-lf1-f47.google.com[209.85.167.47]: TLS cipher list "ALL:+RC4:@STRENGTH"',
+    event: { kind: 'tls-cipher-list', peer: { name: 'mail-lf1-f47.google.com', addr: '209.85.167.47' }, cipherList: 'ALL:+RC4:@STRENGTH' },
+  },
+  {
+    line: 'Aug 23 23:39:52 server1 postfix/pipe[6425]: 66BB15DC6: to=<myinbox>, relay=dovecot, delay=0.48, delays=0.29/0.01/0/0.18, dsn=2.0.0, status=sent (delivered via dovecot service)',
+    event: { kind: 'queue-delivery', queueId: '66BB15DC6', recipient: 'myinbox', relay: 'dovecot', delay: 0.48, dsn: '2.0.0', status: 'sent', detail: 'delivered via dovecot service' },
+  },
+  {
+    line: 'Nov 29 02:29:21 82aea62a6e2b mail.info postfix/local[85]: AF4901D8196: to=<root@mx.lab.test>, orig_to=<postmaster>, relay=local, delay=0.05, delays=0.02/0.03/0/0, dsn=2.0.0, status=sent (delivered to mailbox)',
+    event: { kind: 'queue-delivery', queueId: 'AF4901D8196', recipient: 'root@mx.lab.test', relay: 'local', delay: 0.05, dsn: '2.0.0', status: 'sent', detail: 'delivered to mailbox' },
+  },
+  {
+    line: 'mx postfix/smtp[4]: ABCDE12345: to=<a@b>, relay=mx.b[192.0.2.3]:25, delay=1, delays=0.5/0/0.5/0, dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)', // built
+    event: {
+      kind: 'queue-delivery', queueId: 'ABCDE12345', recipient: 'a@b', relay: 'mx.b[192.0.2.3]:25', relayPeer: { name: 'mx.b', addr: '192.0.2.3', port: 25 },
+      delay: 1, dsn: '4.7.5', status: 'deferred', detail: 'Cannot start TLS: handshake failure', tlsProblem: 'cannot-start-tls',
+    },
+  },
+  {
+    line: 'server1 postfix/smtpd[1451]: 4F6D0629C: client=unknown[107.174.30.57]',
+    event: { kind: 'queue-client', queueId: '4F6D0629C', peer: { name: 'unknown', addr: '107.174.30.57' } },
+  },
+  { line: 'Nov 29 02:29:21 82aea62a6e2b mail.info postfix/qmgr[80]: AF4901D8196: removed', event: { kind: 'queue-removed', queueId: 'AF4901D8196' } },
+  {
+    line: 'mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 454 4.7.1 <a@b>: Relay access denied; from=<c@d> to=<a@b> proto=ESMTP helo=<x>', // built
+    event: { kind: 'reject', stage: 'RCPT', peer: { name: 'x', addr: '1.2.3.4' }, detail: '454 4.7.1 <a@b>: Relay access denied; from=<c@d> to=<a@b> proto=ESMTP helo=<x>' },
+  },
+  { line: 'Nov 29 02:28:45 b96aa2733c29 mail.warn postfix/smtpd[81]: warning: dict_nis_init: NIS domain name not set - NIS lookups disabled', event: undefined },
+  { line: 'Nov 29 02:28:41 b96aa2733c29 mail.info postfix/postfix-script[76]: starting the Postfix mail system', event: undefined },
+];
+
+describe('parseLine events', () => {
+  it.each(EVENTS)('$line', ({ line, event }) => {
+    expect(parseLine(line).event).toEqual(event);
+  });
+});

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { readSessions, SessionTracker } from '../../../lab/logs/index.ts';
+import { fixtureLines } from './fixture-files.ts';
+
+describe('SessionTracker', () => {
+  it('keeps interleaved sessions of different pids apart', () => {
+    const { sessions } = readSessions([
+      'mx postfix/smtpd[1]: connect from a[192.0.2.1]',
+      'mx postfix/smtpd[2]: connect from b[192.0.2.2]',
+      'mx postfix/smtpd[1]: setting up TLS connection from a[192.0.2.1]',
+      'mx postfix/smtpd[2]: 4F6D0629C: client=b[192.0.2.2]',
+      'mx postfix/smtpd[1]: Anonymous TLS connection established from a[192.0.2.1]: TLSv1.2 with cipher ECDHE-RSA-AES128-GCM-SHA256 (128/128 bits)',
+      'mx postfix/smtpd[2]: disconnect from b[192.0.2.2]',
+      'mx postfix/smtpd[1]: disconnect from a[192.0.2.1]',
+    ]);
+    expect(sessions.map((s) => [s.pid, s.peer.name, s.lines.length, s.tls?.protocol ?? null, s.queueIds])).toEqual([
+      [1, 'a', 4, 'TLSv1.2', []],
+      [2, 'b', 3, null, ['4F6D0629C']],
+    ]);
+  });
+
+  it('closes an open session as unterminated when its pid connects again', () => {
+    const tracker = new SessionTracker();
+    expect(tracker.push('mx postfix/smtpd[1]: connect from a[192.0.2.1]')).toEqual([]);
+    const closed = tracker.push('mx postfix/smtpd[1]: connect from b[192.0.2.2]');
+    expect(closed.map((s) => [s.peer.name, s.complete, s.closedBy])).toEqual([['a', false, 'pid-reuse']]);
+    expect(tracker.end().map((s) => [s.peer.name, s.complete, s.closedBy])).toEqual([['b', false, 'end-of-input']]);
+  });
+
+  it('tells the same pid on two hosts apart', () => {
+    const { sessions } = readSessions([
+      'h1 postfix/smtpd[81]: connect from a[192.0.2.1]',
+      'h2 postfix/smtpd[81]: connect from b[192.0.2.2]',
+      'h1 postfix/smtpd[81]: disconnect from a[192.0.2.1]',
+      'h2 postfix/smtpd[81]: disconnect from b[192.0.2.2]',
+    ]);
+    expect(sessions.map((s) => [s.host, s.peer.name, s.closedBy])).toEqual([['h1', 'a', 'disconnect'], ['h2', 'b', 'disconnect']]);
+  });
+
+  it('links queue ids to fates logged by other processes, plaintext delivery included', () => {
+    const { sessions, fates } = readSessions([
+      'mx postfix/smtpd[5]: connect from plain.example[192.0.2.9]',
+      'mx postfix/smtpd[5]: 3F1A2B4C5D: client=plain.example[192.0.2.9]',
+      'mx postfix/cleanup[6]: 3F1A2B4C5D: message-id=<x@plain.example>',
+      'mx postfix/qmgr[7]: 3F1A2B4C5D: from=<s@plain.example>, size=300, nrcpt=1 (queue active)',
+      'mx postfix/smtpd[5]: disconnect from plain.example[192.0.2.9] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5',
+      'mx postfix/local[8]: 3F1A2B4C5D: to=<u@mx>, relay=local, delay=0.1, delays=0.05/0.01/0/0.04, dsn=2.0.0, status=sent (delivered to mailbox)',
+    ]);
+    const session = sessions[0];
+    expect(session?.starttls).toBe(false);
+    expect(session?.commands).toEqual({ ehlo: '1', mail: '1', rcpt: '1', data: '1', quit: '1', commands: '5' });
+    expect(session?.queueIds).toEqual(['3F1A2B4C5D']);
+    expect(fates.get('3F1A2B4C5D')?.map((f) => [f.recipient, f.status, f.relay])).toEqual([['u@mx', 'sent', 'local']]);
+  });
+
+  it('splits an outbound deferral and the later plaintext delivery, and reads the 3.4 summary', () => {
+    const { sessions, fates, versions } = readSessions(fixtureLines('outbound-3x.log'));
+    expect(sessions.map((s) => [s.service, s.pid, s.peer.addr, s.peer.port, s.starttls, s.tls?.protocol ?? null, s.failure?.class ?? null, s.plaintextFallback ?? false])).toEqual([
+      ['postfix-out/smtp', 4100, '192.0.2.10', 25, true, null, 'peer-aborted', false],
+      ['postfix-out/smtp', 4100, '192.0.2.10', 25, false, null, null, true],
+      ['postfix-out/smtp', 4101, '198.51.100.7', 25, true, 'TLSv1.3', null, false],
+      ['postfix-out/smtp', 4102, '203.0.113.5', 25, false, null, 'starttls-not-offered', false],
+    ]);
+    expect(sessions[2]?.tls).toEqual({ trust: 'Verified', protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', bits: { used: 256, total: 256 }, keyExchange: 'X25519', serverSignature: 'RSA-PSS' });
+    expect(sessions[0]?.start).toBe('2024-05-01T10:00:00.123456+02:00');
+    expect(fates.get('4VTx1b2c3dz9')?.map((f) => f.status)).toEqual(['deferred', 'sent']);
+    expect(versions.postfixRange).toBe('>=3.4');
+    expect(versions.openssl).toBe('3.x');
+  });
+
+  it('groups Postfix 2.x in-process plaintext retry after SSL_connect failure as a separate session', () => {
+    const { sessions } = readSessions([
+      'mx postfix/smtp[30]: setting up TLS connection to mx.b[192.0.2.3]:25',
+      'mx postfix/smtp[30]: SSL_connect error to mx.b[192.0.2.3]:25: -1',
+      'mx postfix/smtp[30]: warning: TLS library problem: 30:error:14077410:SSL routines:SSL23_GET_SERVER_HELLO:sslv3 alert handshake failure:s23_clnt.c:602:',
+      'mx postfix/smtp[30]: ABCDE12345: to=<a@b>, relay=mx.b[192.0.2.3]:25, delay=1, delays=0.5/0/0.5/0, dsn=2.0.0, status=sent (250 ok)',
+    ]);
+    expect(sessions.map((s) => [s.failure?.class ?? null, s.plaintextFallback ?? false, s.queueIds])).toEqual([
+      ['peer-aborted', false, []],
+      [null, true, ['ABCDE12345']],
+    ]);
+  });
+
+  it('bounds open sessions by evicting the oldest', () => {
+    const tracker = new SessionTracker({ maxOpenSessions: 2 });
+    tracker.push('mx postfix/smtpd[1]: connect from a[192.0.2.1]');
+    tracker.push('mx postfix/smtpd[2]: connect from b[192.0.2.2]');
+    const closed = tracker.push('mx postfix/smtpd[3]: connect from c[192.0.2.3]');
+    expect(closed.map((s) => [s.pid, s.closedBy])).toEqual([[1, 'evicted']]);
+    expect(tracker.end().map((s) => s.pid)).toEqual([2, 3]);
+  });
+
+  it('starts a session from an excerpt that lacks the connect line', () => {
+    const { sessions } = readSessions(['x postfix/smtpd[4]: SSL_accept error from c[192.0.2.4]: lost connection', 'x postfix/smtpd[4]: disconnect from c[192.0.2.4]']);
+    expect(sessions.map((s) => [s.peer.addr, s.complete, s.failure?.class])).toEqual([['192.0.2.4', true, 'unexpected-eof']]);
+  });
+});
