@@ -40,18 +40,32 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], data: un
   const problems: ValidationProblem[] = [];
   for (const issue of issues) {
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      const nested = issue.errors.flat().map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }));
+      // The branch that got furthest into the value is the one the author meant.
+      const depth = (branch: readonly z.core.$ZodIssue[]) => Math.max(...branch.map((i) => i.path.length));
+      const best = issue.errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
+      const nested = best.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }));
       problems.push(...problemsFromIssues(nested as z.core.$ZodIssue[], data));
+      continue;
+    }
+    if (issue.code === 'invalid_key') {
+      const nested = issue.issues.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }));
+      problems.push(...problemsFromIssues(nested as z.core.$ZodIssue[], data).map((p) => ({ ...p, path: formatPath(issue.path) })));
+      continue;
+    }
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) problems.push({ path: formatPath([...issue.path, key]), message: 'unknown key' });
       continue;
     }
     const got = valueAt(data, issue.path);
     let message = issue.message;
-    if (issue.code === 'invalid_value') {
+    if (issue.code === 'invalid_union' && /discriminator/i.test(issue.message)) {
+      const options = [...issue.message.matchAll(/'([^']+)'/g)].map((m) => m[1]);
+      const discriminated = issue.path.length > 0 ? got : undefined;
+      message = `expected one of ${options.join(', ')}; got ${describe(discriminated)}`;
+    } else if (issue.code === 'invalid_value') {
       message = `expected one of ${issue.values.map((v) => String(v)).join(', ')}; got ${describe(got)}`;
     } else if (issue.code === 'invalid_type') {
       message = got === undefined ? `required (${issue.expected})` : `expected ${issue.expected}; got ${describe(got)}`;
-    } else if (issue.code === 'unrecognized_keys') {
-      message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     }
     problems.push({ path: formatPath(issue.path), message });
   }
@@ -111,7 +125,7 @@ export function parseYamlText<S extends z.ZodType>(text: string, shown: string, 
     const problems = doc.errors.map((e) => ({
       path: '(yaml)',
       message: e.message.split('\n')[0] ?? e.message,
-      line: e.linePos?.[0]?.line,
+      line: counter.linePos(e.pos[0]).line,
     }));
     throw new LabError(code, formatProblems(shown, problems), { context: { file: shown, problems } });
   }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { connectEngine } from '../docker/engine.ts';
-import { LabError } from '../errors.ts';
+import { isLabError, LabError } from '../errors.ts';
 import { bootstrapBaseImages } from '../images/base.ts';
 import { ensureToolchainImage } from '../images/build.ts';
 import { listToolchainImages } from '../images/inventory.ts';
@@ -11,8 +11,11 @@ import { progressPrinter } from './progress-printer.ts';
 
 export const IMAGES_HELP = `Usage: tlslab images <command>
 
-  list [--json]                 each toolchain: built or not, tag, size, build time
-  build [toolchain...]          build toolchain images (default: all); unchanged recipes are reused
+  list [--json]                 each toolchain: built or not, tag, size, build time, missing sources
+  build [toolchain...]          build toolchain images (default: all); unchanged recipes are reused;
+                                toolchains whose release tarballs are missing are reported and skipped
+      --sources-dir DIR         where release tarballs are (default: TLSLAB_SOURCES_DIR, <cache>/sources)
+      --allow-unverified        use tarballs with no or a different checksum than the lockfile pins
   bootstrap [release...]        make the Debian base images (default: bookworm); pulls debian:<release>-slim
                                 when a registry answers, else runs debootstrap (use --offline to skip the pull)`;
 
@@ -25,6 +28,8 @@ export async function imagesCommand(argv: string[], io: CliIo): Promise<number> 
       json: { type: 'boolean', default: false },
       offline: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
+      'sources-dir': { type: 'string' },
+      'allow-unverified': { type: 'boolean' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -33,9 +38,14 @@ export async function imagesCommand(argv: string[], io: CliIo): Promise<number> 
     return sub === undefined ? EXIT.usage : EXIT.ok;
   }
   const progress = progressPrinter(io, values.verbose);
+  const sources = {
+    env: io.env,
+    ...(values['sources-dir'] === undefined ? {} : { sourcesDir: values['sources-dir'] }),
+    ...(values['allow-unverified'] === undefined ? {} : { allowUnverified: values['allow-unverified'] }),
+  };
   switch (sub) {
     case 'list': {
-      const statuses = await listToolchainImages(await connectEngine(), await loadToolchains());
+      const statuses = await listToolchainImages(await connectEngine(), await loadToolchains(), sources);
       if (values.json) {
         io.stdout.write(`${JSON.stringify(statuses, null, 2)}\n`);
         return EXIT.ok;
@@ -48,20 +58,32 @@ export async function imagesCommand(argv: string[], io: CliIo): Promise<number> 
         s.tag ?? '(parent not built)',
         s.sizeBytes === undefined ? '' : `${(s.sizeBytes / 1e6).toFixed(0)} MB`,
         s.buildSeconds === undefined ? '' : `${s.buildSeconds} s`,
+        s.missingSources.length === 0 ? '' : `MISSING ${s.missingSources.join(', ')}`,
       ]);
-      io.stdout.write(`${renderTable(['toolchain', 'postfix', 'tls library', 'state', 'tag', 'size', 'build time'], rows)}\n`);
+      io.stdout.write(`${renderTable(['toolchain', 'postfix', 'tls library', 'state', 'tag', 'size', 'build time', 'sources'], rows)}\n`);
+      if (statuses.some((s) => s.missingSources.length > 0)) {
+        io.stdout.write('Missing release tarballs: "tlslab sources list" shows where to get them and how to add them.\n');
+      }
       return EXIT.ok;
     }
     case 'build': {
       const engine = await connectEngine();
       const toolchains = await loadToolchains();
       const names = positionals.length > 0 ? positionals.map((n) => getToolchain(toolchains, n).name) : [...toolchains.keys()];
+      let skipped = 0;
       for (const name of names) {
-        const image = await ensureToolchainImage(engine, toolchains, name, { progress, offline: values.offline });
-        progress.finish();
-        io.stdout.write(`${name}: ${image.tag} (${image.built ? 'built' : 'up to date'})\n`);
+        try {
+          const image = await ensureToolchainImage(engine, toolchains, name, { progress, offline: values.offline, sources });
+          progress.finish();
+          io.stdout.write(`${name}: ${image.tag} (${image.built ? 'built' : 'up to date'})\n`);
+        } catch (error) {
+          progress.finish();
+          if (!isLabError(error, 'LAB_SOURCE_MISSING') && !isLabError(error, 'LAB_SOURCE_UNTRUSTED')) throw error;
+          skipped += 1;
+          io.stdout.write(`${name}: NOT BUILT, ${error.code}: ${error.message}\n`);
+        }
       }
-      return EXIT.ok;
+      return skipped === 0 ? EXIT.ok : EXIT.expectationFailed;
     }
     case 'bootstrap': {
       const releases = positionals.length > 0 ? positionals : ['bookworm'];

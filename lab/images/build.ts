@@ -6,14 +6,45 @@ import { LABEL } from '../docker/labels.ts';
 import { LabError } from '../errors.ts';
 import type { Toolchain } from '../toolchains/model.ts';
 import { lineage } from '../toolchains/registry.ts';
+import { resolveToolchainSources, sha256OfFile, type SourceOptions } from '../toolchains/sources.ts';
 import { ensureBaseImage, type BaseImageOptions } from './base.ts';
 import { saveBuildRecord } from './build-records.ts';
 import { type ProgressSink, silentProgress } from './progress.ts';
 import { contentHash, readBuildContext, type BuildContext } from './recipe.ts';
 
 export interface EnsureImageOptions extends BaseImageOptions {
-  /** Extra files for the build context, by name (source tarballs). */
+  /**
+   * Extra files for the build context, by name. Default: the toolchain's release tarballs from the
+   * sources directory, checked against the lockfile (see `resolveToolchainSources`).
+   */
   extraFiles?: (toolchain: Toolchain) => Promise<Map<string, string>>;
+  /** Where tarballs come from and whether unverified ones may be used (for the default extraFiles). */
+  sources?: SourceOptions;
+}
+
+/** The default extraFiles: verified (or explicitly trusted) tarballs, with a notice for unverified ones. */
+function sourceFiles(options: EnsureImageOptions): (toolchain: Toolchain) => Promise<Map<string, string>> {
+  return async (toolchain) => {
+    const resolved = await resolveToolchainSources(toolchain, options.sources);
+    if (resolved.unverified.length > 0) {
+      (options.progress ?? silentProgress)({
+        kind: 'phase',
+        phase: 'sources',
+        detail: `${toolchain.name} uses UNVERIFIED sources (no matching pinned checksum, trusted explicitly): ${resolved.unverified.join(', ')}`,
+      });
+    }
+    return resolved.files;
+  };
+}
+
+/**
+ * Extra files enter the content hash by their SHA-256, so that a different tarball under the same
+ * name gives a different tag.
+ */
+async function hashArgs(buildArgs: Record<string, string>, extraFiles: Map<string, string>): Promise<Record<string, string>> {
+  const args = { ...buildArgs };
+  for (const [name, path] of extraFiles) args[`\0file-sha256\0${name}`] = await sha256OfFile(path);
+  return args;
 }
 
 export interface ToolchainImage {
@@ -28,8 +59,16 @@ export function imageRepository(toolchain: string): string {
   return `tlslab/${toolchain}`;
 }
 
-/** The tag an image would have now, without building anything; undefined when its parent is not built. */
-export async function plannedTag(engine: Engine, toolchains: Map<string, Toolchain>, name: string): Promise<string | undefined> {
+/**
+ * The tag an image would have now, without building anything; undefined when its parent is not
+ * built, or when `extraFiles` cannot give the files the hash covers (a missing tarball).
+ */
+export async function plannedTag(
+  engine: Engine,
+  toolchains: Map<string, Toolchain>,
+  name: string,
+  extraFiles: (toolchain: Toolchain) => Promise<Map<string, string>> = sourceFiles({ sources: { allowUnverified: true } }),
+): Promise<string | undefined> {
   let parentId: string | undefined;
   let tag: string | undefined;
   for (const toolchain of lineage(toolchains, name)) {
@@ -39,7 +78,9 @@ export async function plannedTag(engine: Engine, toolchains: Map<string, Toolcha
       parentId = (await engine.getImage(base).inspect()).Id;
     }
     const context = await readBuildContext(toolchain.recipe);
-    tag = `${imageRepository(toolchain.name)}:${contentHash(context, toolchain.buildArgs, parentId)}`;
+    const extra = await extraFiles(toolchain).catch(() => undefined);
+    if (extra === undefined) return undefined;
+    tag = `${imageRepository(toolchain.name)}:${contentHash(context, await hashArgs(toolchain.buildArgs, extra), parentId)}`;
     if (!(await imageExists(engine, tag))) return toolchain.name === name ? tag : undefined;
     parentId = (await engine.getImage(tag).inspect()).Id;
   }
@@ -63,8 +104,8 @@ export async function ensureToolchainImage(
   for (const toolchain of chain) {
     const parentId = (await engine.getImage(parentTag).inspect()).Id;
     const context = await readBuildContext(toolchain.recipe);
-    const extra = options.extraFiles ? await options.extraFiles(toolchain) : new Map<string, string>();
-    const tag = `${imageRepository(toolchain.name)}:${contentHash(context, toolchain.buildArgs, parentId)}`;
+    const extra = await (options.extraFiles ?? sourceFiles(options))(toolchain);
+    const tag = `${imageRepository(toolchain.name)}:${contentHash(context, await hashArgs(toolchain.buildArgs, extra), parentId)}`;
     let pending = inFlight.get(tag);
     if (!pending) {
       pending = buildIfMissing(engine, tag, context, extra, { ...toolchain.buildArgs, BASE_IMAGE: parentTag }, toolchain, progress);

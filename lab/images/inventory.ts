@@ -1,5 +1,6 @@
 import type { Engine } from '../docker/engine.ts';
 import type { Toolchain } from '../toolchains/model.ts';
+import { missingSourcesOf, type SourceOptions } from '../toolchains/sources.ts';
 import { readBuildRecords } from './build-records.ts';
 import { plannedTag } from './build.ts';
 
@@ -13,10 +14,16 @@ export interface ImageStatus {
   built: boolean;
   sizeBytes?: number;
   buildSeconds?: number;
+  /** Release tarballs this image or a parent needs that are not in the sources directory. */
+  missingSources: string[];
 }
 
 /** Each toolchain with whether its current recipe is built, its size and how long it took. */
-export async function listToolchainImages(engine: Engine, toolchains: Map<string, Toolchain>): Promise<ImageStatus[]> {
+export async function listToolchainImages(
+  engine: Engine,
+  toolchains: Map<string, Toolchain>,
+  sources: SourceOptions = {},
+): Promise<ImageStatus[]> {
   const records = await readBuildRecords();
   const statuses: ImageStatus[] = [];
   for (const toolchain of toolchains.values()) {
@@ -28,6 +35,7 @@ export async function listToolchainImages(engine: Engine, toolchains: Map<string
       tls: `${toolchain.tls.library} ${toolchain.tls.version}${toolchain.tls.options.length ? ` (${toolchain.tls.options.join(' ')})` : ''}`,
       built: false,
       ...(tag ? { tag } : {}),
+      missingSources: await missingSourcesOf(toolchains, toolchain.name, sources),
     };
     if (tag) {
       try {

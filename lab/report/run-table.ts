@@ -10,7 +10,7 @@ function fateText(sender: SenderResult): string {
 /** The one server line that best supports the outcome. */
 export function keyEvidence(sender: SenderResult): string {
   const observed = sender.observed;
-  if (observed.kind === 'handshake-failed') return observed.serverError ?? observed.clientError ?? '';
+  if (observed.kind === 'handshake-failed') return shortenPeer((observed.serverError ?? observed.clientError ?? '').replace(/^.*?postfix[\w./-]*\[\d+\]: /, ''), sender);
   const pick = (pattern: RegExp) => sender.evidence.find((l) => pattern.test(l));
   const line =
     observed.kind === 'tls'
@@ -18,7 +18,12 @@ export function keyEvidence(sender: SenderResult): string {
       : observed.kind === 'refused'
         ? pick(/reject|warning|NOQUEUE/) ?? observed.reply
         : pick(/client=|disconnect from/);
-  return (line ?? '').replace(/^.*?postfix[\w./-]*\[\d+\]: /, '');
+  return shortenPeer((line ?? '').replace(/^.*?postfix[\w./-]*\[\d+\]: /, ''), sender);
+}
+
+/** Container host names are long and unique per run; in the table the sender's name says more. */
+function shortenPeer(line: string, sender: SenderResult): string {
+  return line.replace(/[^\s=]+\[(\d{1,3}(?:\.\d{1,3}){3})\]/g, (match, addr: string) => (addr === sender.address ? `${sender.name}[${addr}]` : match));
 }
 
 function scenarioTable(result: ScenarioResult): string {
@@ -27,9 +32,9 @@ function scenarioTable(result: ScenarioResult): string {
     s.expected,
     describeObserved(s.observed) + (s.observed.kind === 'handshake-failed' && s.observed.clientError ? `\nclient: ${s.observed.clientError}` : ''),
     fateText(s),
-    keyEvidence(s).replace(/^.*?postfix[\w./-]*\[\d+\]: /, ''),
+    keyEvidence(s),
   ]);
-  return renderTable(['sender', 'expected', 'observed', 'message', 'server log evidence'], rows, [28, 30, 44, 22, 90]);
+  return renderTable(['sender', 'expected', 'observed', 'message', 'server log evidence'], rows, [28, 30, 44, 26, 90]);
 }
 
 /** The human summary of a run: one table per scenario, mismatches spelled out, then a verdict. */

@@ -45,6 +45,7 @@ export async function runScenarios(scenarios: LoadedScenario[], options: RunOpti
   const toolchains = options.toolchains ?? (await loadToolchains());
   const runId = options.runId ?? newRunId();
   const startedAt = new Date().toISOString();
+  options.progress?.({ kind: 'phase', phase: 'run', detail: `run id ${runId} (tlslab clean --run ${runId} removes what a crash leaves)` });
   const results: ScenarioResult[] = [];
   for (const loaded of scenarios) {
     results.push(await runScenario(loaded, { ...options, engine, toolchains, runId }));

@@ -5,9 +5,12 @@ import { TOOLCHAINS_DIR } from '../paths.ts';
 import { loadYamlFile } from '../validation.ts';
 import { toolchainSchema, type Toolchain } from './model.ts';
 
-/** Loads every toolchain file in a folder (default: images/toolchains), checking names and parents. */
+/**
+ * Loads every toolchain file in a folder (default: images/toolchains), checking names and parents.
+ * `*.lock.yaml` files there are not toolchains (the sources lockfile).
+ */
 export async function loadToolchains(dir: string = TOOLCHAINS_DIR): Promise<Map<string, Toolchain>> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
+  const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f) && !/\.lock\.ya?ml$/.test(f)).sort();
   const toolchains = new Map<string, Toolchain>();
   for (const file of files) {
     const toolchain = await loadYamlFile(join(dir, file), toolchainSchema, 'LAB_INPUT_INVALID');

@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSessions } from '../../../lab/logs/index.ts';
+import { checkExpectation } from '../../../lab/scenario/expectations.ts';
+import { deriveOutcome, type MessageFateView, type ServerSessionView } from '../../../lab/scenario/outcome.ts';
+import { configWarnings } from '../../../lab/scenario/runner.ts';
+import { expectationSchema } from '../../../lab/scenario/schema.ts';
+import { readSClientTranscript, readSwaksTranscript } from '../../../lab/senders/transcript.ts';
+
+interface CapturedRun {
+  receiverLog: string[];
+  senders: { name: string; client: string; address: string; transcript: string }[];
+}
+const load = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/runs', name), 'utf8')) as CapturedRun;
+
+/** Outcome of one captured sender, derived the way the runner does it. */
+function outcomeOf(run: CapturedRun, name: string) {
+  const sender = run.senders.find((s) => s.name === name)!;
+  const { sessions, fates } = readSessions(run.receiverLog);
+  const view = sender.client === 'openssl' ? readSClientTranscript(sender.transcript) : readSwaksTranscript(sender.transcript);
+  const mine = (sessions as unknown as ServerSessionView[]).filter((s) => s.peer.addr === sender.address);
+  return deriveOutcome(mine, fates as unknown as Map<string, MessageFateView[]>, view);
+}
+
+const quickstart = load('quickstart-bookworm.json');
+const encrypt = load('encrypt-required-bookworm.json');
+
+describe('outcomes from real receiver logs and transcripts', () => {
+  it('TLS: protocol and cipher from the server, message delivered', () => {
+    const outcome = outcomeOf(quickstart, 'modern');
+    expect(outcome.observed).toEqual({ kind: 'tls', protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', bits: 256 });
+    expect(outcome.fate.status).toBe('delivered');
+    expect(outcome.evidence.some((l) => l.includes('TLS connection established'))).toBe(true);
+  });
+
+  it('handshake failure: the server error line, the class, and the client error', () => {
+    const outcome = outcomeOf(quickstart, 'tls10-only');
+    expect(outcome.observed).toMatchObject({
+      kind: 'handshake-failed',
+      failureClass: 'peer-aborted',
+      clientError: 'error:0A00014D:SSL routines::legacy sigalg disallowed or unsupported',
+    });
+    expect(outcome.observed.kind === 'handshake-failed' && outcome.observed.serverError).toMatch(
+      /warning: TLS library problem: error:0A000438:SSL routines::tlsv1 alert internal error:.*SSL alert number 80:$/,
+    );
+    expect(outcome.fate).toEqual({ status: 'not-sent' });
+  });
+
+  it('plaintext delivery', () => {
+    const outcome = outcomeOf(quickstart, 'no-starttls');
+    expect(outcome.observed).toEqual({ kind: 'plaintext' });
+    expect(outcome.fate.status).toBe('delivered');
+  });
+
+  it('refused by the server', () => {
+    const outcome = outcomeOf(encrypt, 'plaintext-only');
+    expect(outcome.observed).toEqual({ kind: 'refused', reply: '530 5.7.0 Must issue a STARTTLS command first' });
+    expect(outcome.fate.status).toBe('rejected');
+  });
+
+  it('s_client sender over TLS 1.2 with ECDSA', () => {
+    expect(outcomeOf(encrypt, 'sclient-tls12').observed).toEqual({ kind: 'tls', protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES128-GCM-SHA256', bits: 128 });
+  });
+
+  it('says so when the receiver saw nothing', () => {
+    const outcome = deriveOutcome([], new Map(), { connected: false, starttlsOffered: false });
+    expect(outcome.observed).toEqual({ kind: 'unknown', reason: 'the sender could not connect' });
+  });
+
+  it('an empty captured log has no configuration warnings; real ones are quoted once', () => {
+    expect(configWarnings(quickstart.receiverLog)).toEqual([]);
+    const log = [
+      'Aug 23 21:56:15 server1 postfix/smtpd[18103]: warning: Invalid TLS protocol list "TLSv1.2, TLSv1.1, !TLSv1, !SSLv2, !SSLv3": disabling TLS support',
+      'Aug 23 21:56:16 server1 postfix/smtpd[18104]: warning: Invalid TLS protocol list "TLSv1.2, TLSv1.1, !TLSv1, !SSLv2, !SSLv3": disabling TLS support',
+      'Aug 23 21:56:16 server1 postfix/smtpd[18104]: warning: TLS library problem: error:0A000438:SSL routines::tlsv1 alert internal error:',
+    ];
+    expect(configWarnings(log)).toEqual(['warning: Invalid TLS protocol list "TLSv1.2, TLSv1.1, !TLSv1, !SSLv2, !SSLv3": disabling TLS support']);
+  });
+});
+
+describe('expectations', () => {
+  const tls13 = { kind: 'tls', protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' } as const;
+  const delivered = { status: 'delivered' } as const;
+  const expectation = (value: unknown) => expectationSchema.parse(value);
+
+  it('holds when protocol is one of the list and the message was delivered', () => {
+    expect(checkExpectation(expectation({ outcome: 'tls', protocol: ['TLSv1.2', 'TLSv1.3'] }), tls13, delivered)).toEqual({ held: true });
+  });
+
+  it('names the difference when it does not hold', () => {
+    expect(checkExpectation(expectation({ outcome: 'tls', protocol: 'TLSv1.2' }), tls13, delivered)).toEqual({
+      held: false,
+      mismatch: 'expected protocol TLSv1.2, negotiated TLSv1.3',
+    });
+    expect(checkExpectation(expectation({ outcome: 'tls', cipher: 'AES128-GCM-SHA256' }), tls13, delivered).mismatch).toBe(
+      'expected cipher AES128-GCM-SHA256, negotiated TLS_AES_256_GCM_SHA384',
+    );
+    expect(checkExpectation(expectation({ outcome: 'plaintext' }), tls13, delivered).mismatch).toBe('expected plaintext, observed TLS TLSv1.3 TLS_AES_256_GCM_SHA384');
+    expect(checkExpectation(expectation({ outcome: 'tls' }), tls13, { status: 'deferred', detail: 'x' }).mismatch).toBe('the message was not delivered (deferred: x)');
+  });
+
+  it('matches server errors and failure classes', () => {
+    const failed = { kind: 'handshake-failed', serverError: 'warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:', failureClass: 'no-shared-cipher' } as const;
+    const notSent = { status: 'not-sent' } as const;
+    expect(checkExpectation(expectation({ outcome: 'handshake-failed', serverError: 'No Shared Cipher', failureClass: 'no-shared-cipher' }), failed, notSent)).toEqual({ held: true });
+    expect(checkExpectation(expectation({ outcome: 'handshake-failed', failureClass: 'unknown-protocol' }), failed, notSent).mismatch).toBe(
+      'expected failure class unknown-protocol, got no-shared-cipher',
+    );
+  });
+});

@@ -1,0 +1,124 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isLabError } from '../../../lab/errors.ts';
+import { defineScenario, loadScenarioFile } from '../../../lab/scenario/load.ts';
+
+async function scenarioFile(text: string): Promise<{ dir: string; file: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'tlslab-schema-'));
+  const file = join(dir, 'seed.yaml');
+  await writeFile(file, text);
+  return { dir, file };
+}
+
+async function problemsOf(text: string): Promise<string[]> {
+  const { dir } = await scenarioFile(text);
+  try {
+    await loadScenarioFile('seed.yaml', dir);
+  } catch (error) {
+    if (isLabError(error, 'LAB_SCENARIO_INVALID')) return error.message.split('\n');
+    throw error;
+  }
+  throw new Error('the scenario was accepted');
+}
+
+const valid = `name: seed
+receiver:
+  toolchain: debian-bookworm
+  mainCf:
+    smtpd_tls_security_level: may
+    smtpd_tls_loglevel: 1
+    smtpd_use_tls: true
+senders:
+  - name: modern
+    expect: { outcome: tls, protocol: TLSv1.3 }
+  - name: old
+    tls: { minProtocol: TLSv1, maxProtocol: TLSv1, ciphers: "DEFAULT:@SECLEVEL=0" }
+    expect: { outcome: handshake-failed, serverError: "no shared cipher" }
+`;
+
+describe('scenario files', () => {
+  it('accepts a valid file and applies defaults', async () => {
+    const { dir } = await scenarioFile(valid);
+    const { scenario } = await loadScenarioFile('seed.yaml', dir);
+    expect(scenario.receiver.mainCf).toEqual({ smtpd_tls_security_level: 'may', smtpd_tls_loglevel: '1', smtpd_use_tls: 'yes' });
+    expect(scenario.receiver.masterCf).toEqual([]);
+    expect(scenario.senders[0]).toMatchObject({ client: 'swaks', starttls: 'required', toolchain: 'debian-bookworm' });
+    expect(scenario.timeoutSeconds).toBe(30);
+  });
+
+  it('reports a bad enum value with its exact path, line, the choices and the value', async () => {
+    const problems = await problemsOf(valid.replace('maxProtocol: TLSv1,', 'maxProtocol: TLS1,'));
+    expect(problems).toEqual(['seed.yaml:12: senders[1].tls.maxProtocol: expected one of SSLv3, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3; got "TLS1"']);
+  });
+
+  it('reports every problem at once', async () => {
+    const text = `name: Bad Name
+receiver:
+  mainCf:
+    Not-A-Param: x
+  masterCf: ["garbage"]
+senders:
+  - name: a
+    starttls: sometimes
+    expect: { outcome: tls, protocol: [TLSv1.4] }
+  - name: a
+    expect: { outcome: delivered }
+  - name: b
+    colour: blue
+    expect: { outcome: plaintext }
+`;
+    const problems = await problemsOf(text);
+    expect(problems).toEqual([
+      'seed.yaml:1: name: lower-case letters, digits and dashes, at most 41 characters',
+      'seed.yaml:4: receiver.mainCf.Not-A-Param: a main.cf parameter name',
+      'seed.yaml:5: receiver.masterCf[0]: a master.cf entry: "service type private unpriv chroot wakeup maxproc command [args]"',
+      'seed.yaml:8: senders[0].starttls: expected one of required, optional, none; got "sometimes"',
+      'seed.yaml:9: senders[0].expect.protocol[0]: expected one of SSLv3, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3; got "TLSv1.4"',
+      'seed.yaml:11: senders[1].expect.outcome: expected one of tls, plaintext, handshake-failed, refused; got "delivered"',
+      'seed.yaml:13: senders[2].colour: unknown key',
+    ]);
+  });
+
+  it('rejects duplicate sender names and an inverted protocol range', async () => {
+    const text = `name: dup
+receiver: {}
+senders:
+  - name: a
+    tls: { minProtocol: TLSv1.3, maxProtocol: TLSv1 }
+    expect: { outcome: plaintext }
+  - name: a
+    expect: { outcome: plaintext }
+`;
+    expect(await problemsOf(text)).toEqual([
+      'seed.yaml:5: senders[0].tls.minProtocol: minProtocol is above maxProtocol',
+      'seed.yaml:7: senders[1].name: "a" is already the name of senders[0]',
+    ]);
+  });
+
+  it('names a missing required field', async () => {
+    expect(await problemsOf('name: x\nsenders: []\n')).toEqual([
+      'seed.yaml: receiver: required (object)',
+      'seed.yaml:2: senders: Too small: expected array to have >=1 items',
+    ]);
+  });
+
+  it('reports YAML syntax errors with their line', async () => {
+    const problems = await problemsOf('name: x\nreceiver:\n  mainCf: {a: 1\nsenders: []\n');
+    expect(problems[0]).toMatch(/^seed\.yaml:\d+: \(yaml\): /);
+  });
+
+  it('is usable from TypeScript through defineScenario with the same validation', () => {
+    const scenario = defineScenario({ name: 'ts', receiver: {}, senders: [{ name: 'p', starttls: 'none', expect: { outcome: 'plaintext' } }] });
+    expect(scenario.receiver.toolchain).toBe('debian-bookworm');
+    expect(() =>
+      defineScenario({ name: 'ts', receiver: {}, senders: [{ name: 'p', tls: { maxProtocol: 'TLS1' as never }, expect: { outcome: 'plaintext' } }] }),
+    ).toThrow('ts: senders[0].tls.maxProtocol: expected one of SSLv3, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3; got "TLS1"');
+  });
+
+  it('validates the shipped scenarios', async () => {
+    const { scenario } = await loadScenarioFile('scenarios/quickstart.yaml', join(import.meta.dirname, '../../..'));
+    expect(scenario.senders.map((s) => s.name)).toEqual(['modern', 'tls10-only', 'tls10-only-seclevel0', 'no-starttls']);
+  });
+});
