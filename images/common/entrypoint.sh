@@ -60,6 +60,22 @@ apply_master_entries() {
   done < <(sed 's/\\n/\n/g' "$cfg/master.cf")
 }
 
+# Lookup tables from the scenario: copied to /etc/postfix, and indexed unless they are read as text.
+install_maps() {
+  [ -d "$cfg/maps" ] || return 0
+  local map name
+  for map in "$cfg/maps"/*; do
+    [ -f "$map" ] || continue
+    name="$(basename "$map")"
+    install -m 0644 "$map" "/etc/postfix/$name"
+    backdate "/etc/postfix/$name"
+    case "$name" in
+      *.cidr|*.pcre|*.regexp) ;;
+      *) postmap "hash:/etc/postfix/$name" && backdate "/etc/postfix/$name.db" ;;
+    esac
+  done
+}
+
 configure_postfix() {
   local fqdn="${TLSLAB_HOSTNAME:-$(hostname)}"
   local main=/etc/postfix/main.cf
@@ -104,47 +120,64 @@ configure_postfix() {
     [ "${#params[@]}" -gt 0 ] && set_params "${params[@]}"
   fi
   apply_master_entries
+  install_maps
   [ -e /etc/aliases ] || : > /etc/aliases
   backdate /etc/postfix/master.cf /etc/aliases
   newaliases
-  # chrooted services resolve peer names through copies of these files, as Debian's init script makes them.
-  if [ -d /var/spool/postfix ]; then
-    mkdir -p /var/spool/postfix/etc
-    for f in resolv.conf hosts services nsswitch.conf host.conf localtime; do
-      [ -e "/etc/$f" ] && cp -L "/etc/$f" /var/spool/postfix/etc/ 2>/dev/null
-    done
-  fi
 }
 
 run_postfix() {
   if [ -n "$(postconf -h maillog_file 2>/dev/null)" ]; then
     exec postfix start-fg
   fi
-  # No maillog_file (Postfix < 3.4): a syslog daemon carries the log to the container output.
-  rm -f /var/run/syslogd.pid
-  busybox syslogd -n -O /proc/self/fd/1 -S &
-  local syslogd=$!
+  # No maillog_file (Postfix < 3.4, which also lacks start-fg): busybox syslogd writes the log to a
+  # file that tail copies to the container output, and `postfix start` returns once master runs.
+  local logfile=/var/log/tlslab-syslog
+  : > "$logfile"
+  rm -f /var/run/syslogd.pid /dev/log
+  local -a rotation=()
+  # Rotation would rename the file under tail; only builds with rotation know -s (0 = off).
+  busybox syslogd --help 2>&1 | grep -qE '^[[:space:]]*-s ' && rotation=(-s 0)
+  busybox syslogd -n "${rotation[@]}" -S -O "$logfile" &
+  syslogd=$!
+  tail -s 0.1 -n +1 -F --pid="$syslogd" "$logfile" 2>/dev/null &
+  tailer=$!
   for _ in $(seq 1 100); do [ -S /dev/log ] && break; sleep 0.05; done
-  postfix start || exit 70
-  stop() {
-    postfix stop >/dev/null 2>&1
-    # master stops its children before it exits; give syslogd time to drain the last lines.
-    for _ in $(seq 1 50); do pgrep -x master >/dev/null || break; sleep 0.1; done
-    sleep 0.3
+  [ -S /dev/log ] || { log "busybox syslogd did not create /dev/log"; exit 70; }
+  # Nothing logged is lost at the end: a marker goes through syslog after master exits; once it is in
+  # the file, every earlier line is too; tail's last read follows syslogd's exit.
+  drain_log() {
+    local marker="log complete ($$.$RANDOM)"
+    busybox logger -t tlslab "$marker"
+    for _ in $(seq 1 50); do grep -qF "$marker" "$logfile" && break; sleep 0.1; done
     kill "$syslogd" 2>/dev/null
+    wait "$tailer" 2>/dev/null
+  }
+  stop() {
+    trap - TERM INT
+    postfix stop >/dev/null 2>&1
+    for _ in $(seq 1 50); do pgrep -x master >/dev/null || break; sleep 0.1; done
+    drain_log
     exit 0
   }
   trap stop TERM INT
+  if ! postfix start; then
+    log "postfix start failed"
+    drain_log
+    exit 70
+  fi
   while pgrep -x master >/dev/null; do sleep 0.5 & wait $!; done
   log "postfix master exited"
-  kill "$syslogd" 2>/dev/null
+  drain_log
   exit 1
 }
 
 # What this image really runs: Postfix's version, the TLS library its smtpd is linked against
-# (which may differ from the openssl command's), and the openssl command's own version.
+# (which may differ from the openssl command's), the openssl command's own version, Net::SSLeay's,
+# and what the openssl command's library can negotiate: the protocol methods compiled in (from
+# s_client's options) and every cipher suite it knows at security level 0.
 self_report() {
-  local smtpd libssl libcrypto
+  local smtpd libssl libcrypto help protocols="" ciphers
   if command -v postconf >/dev/null 2>&1; then
     echo "mail_version=$(postconf -dh mail_version 2>/dev/null)"
     smtpd="$(postconf -dh daemon_directory 2>/dev/null)/smtpd"
@@ -153,7 +186,18 @@ self_report() {
     echo "smtpd_libssl=$libssl"
     [ -n "$libcrypto" ] && echo "smtpd_tls_version=$(grep -aoE -m1 '(OpenSSL|LibreSSL) [0-9][0-9a-z.]*(-fips)? +[0-9]{1,2} [A-Z][a-z]{2} [0-9]{4}' "$libcrypto" | head -n1)"
   fi
-  command -v openssl >/dev/null 2>&1 && echo "openssl_command=$(openssl version 2>/dev/null)"
+  if command -v openssl >/dev/null 2>&1; then
+    echo "openssl_command=$(openssl version 2>/dev/null)"
+    help="$(openssl s_client -help 2>&1)"
+    for p in ssl2:SSLv2 ssl3:SSLv3 tls1:TLSv1 tls1_1:TLSv1.1 tls1_2:TLSv1.2 tls1_3:TLSv1.3; do
+      grep -qE "^ *-${p%%:*}( |$)" <<<"$help" && protocols="$protocols ${p#*:}"
+    done
+    echo "openssl_protocols=${protocols# }"
+    # 1.0.x has no security levels and refuses the @SECLEVEL command.
+    ciphers="$(openssl ciphers -v 'ALL:COMPLEMENTOFALL:@SECLEVEL=0' 2>/dev/null || openssl ciphers -v 'ALL:COMPLEMENTOFALL' 2>/dev/null)"
+    echo "openssl_cipher_count=$(grep -c . <<<"$ciphers")"
+    echo "openssl_ciphers=$(awk '{print $1}' <<<"$ciphers" | paste -sd: -)"
+  fi
   command -v swaks >/dev/null 2>&1 && echo "swaks_tls=$(perl -MNet::SSLeay -e 'print Net::SSLeay::SSLeay_version(0)' 2>/dev/null)"
   return 0
 }

@@ -55,7 +55,7 @@ export async function imagesCommand(argv: string[], io: CliIo): Promise<number> 
         s.postfix ? `Postfix ${s.postfix}` : '(client only)',
         s.tls,
         s.built ? 'built' : 'not built',
-        s.tag ?? '(parent not built)',
+        s.tag ?? (s.missingSources.length > 0 ? '(sources missing)' : '(parent not built)'),
         s.sizeBytes === undefined ? '' : `${(s.sizeBytes / 1e6).toFixed(0)} MB`,
         s.buildSeconds === undefined ? '' : `${s.buildSeconds} s`,
         s.missingSources.length === 0 ? '' : `MISSING ${s.missingSources.join(', ')}`,

@@ -14,6 +14,7 @@ Usage: tlslab <command> [options]
   logs parse <file>         sessions with their diagnoses
   images list|build|bootstrap
                             toolchain images: state, builds, Debian base images
+  sources list|add|fetch    release tarballs for upstream toolchains, pinned by SHA-256
   clean                     remove containers and networks left by crashed runs
 
 Run "tlslab <command> --help" for a command's options.`;
@@ -31,6 +32,10 @@ export async function main(argv: string[], io: CliIo = processIo(), signal?: Abo
       }
       case 'images':
         return await imagesCommand(rest, io);
+      case 'sources': {
+        const { sourcesCommand } = await import('./sources.ts');
+        return await sourcesCommand(rest, io);
+      }
       case 'clean':
         return await cleanCommand(rest, io);
       case undefined:

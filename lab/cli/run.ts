@@ -57,6 +57,6 @@ export async function runCommand(argv: string[], io: CliIo, signal?: AbortSignal
   else io.stdout.write(`${renderRunReport(report)}\n`);
   if (values.json && values.json !== '-') await writeFile(resolve(io.cwd, values.json), json);
   if (values.junit) await writeFile(resolve(io.cwd, values.junit), renderJunit(report));
-  if (report.scenarios.some((s) => s.error && s.senders.length === 0)) return EXIT.usage;
+  if (report.scenarios.some((s) => s.error && s.senders.length + s.outbound.length === 0)) return EXIT.usage;
   return report.passed ? EXIT.ok : EXIT.expectationFailed;
 }

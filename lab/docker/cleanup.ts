@@ -9,8 +9,9 @@ export interface CleanupResult {
 }
 
 /** Removes every container and network the lab labelled, or only those of one run. */
-export async function removeLabelled(engine: Engine, runId?: string): Promise<CleanupResult> {
+export async function removeLabelled(engine: Engine, runId?: string, scenario?: string): Promise<CleanupResult> {
   const label = runId === undefined ? [`${LABEL.managed}=true`] : [`${LABEL.runId}=${runId}`];
+  if (scenario !== undefined) label.push(`${LABEL.scenario}=${scenario}`);
   const containers = await engine.listContainers({ all: true, filters: { label } });
   await Promise.all(
     containers.map(async (c) => {

@@ -1,6 +1,8 @@
-import { readLogBatches, type ReadLogOptions } from './read-lines.ts';
+import { open } from 'node:fs/promises';
+import { FastAnalyzer } from './fast-analyze.ts';
+import { isGzipFile, readLogBatches, readLogChunks, type ReadLogOptions } from './read-lines.ts';
 import { SessionTracker } from './sessions.ts';
-import type { FailureClass, InferredVersions, Session, TrackerStats, VersionHints } from './types.ts';
+import type { Diagnosis, FailureClass, InferredVersions, Session, TrackerStats, VersionHints } from './types.ts';
 
 export interface AnalyzeOptions extends ReadLogOptions {
   /** Keep sessions that start at or after this time; sessions without timestamps always pass. */
@@ -63,10 +65,6 @@ function detach(text: string): string {
   return JSON.parse(JSON.stringify(text)) as string;
 }
 
-function bump(counts: Record<string, number>, key: string, by = 1): void {
-  counts[key] = (counts[key] ?? 0) + by;
-}
-
 /** Messages of a session that crossed the wire in plaintext. */
 function plaintextMessages(session: Session): number {
   if (session.tls !== undefined) return 0;
@@ -76,16 +74,39 @@ function plaintextMessages(session: Session): number {
   return sent;
 }
 
+/** A peer's counters while sessions stream by; Maps keep first-seen order and stay fast with many keys. */
+interface PeerCounts {
+  peer: string;
+  names: string[];
+  attempts: number;
+  tlsSuccesses: number;
+  protocols: Map<string, number>;
+  ciphers: Map<string, number>;
+  failures: Map<FailureClass, number>;
+  plaintextDeliveries: number;
+  lastSeen: string | undefined;
+}
+
+function bump<K>(counts: Map<K, number>, key: K): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+function record<K extends string>(counts: Map<K, number>): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const [key, n] of counts) out[key] = n;
+  return out;
+}
+
 /**
  * Aggregates closed sessions into per-peer and overall counts. It keeps no session, so its memory grows only
  * with the number of distinct peers, protocols and ciphers.
  */
 export class LogAnalyzer {
-  private readonly peers = new Map<string, PeerReport>();
+  private readonly peers = new Map<string, PeerCounts>();
   private readonly totals = { total: 0, tls: 0, failed: 0, plaintext: 0 };
-  private readonly protocols: Record<string, number> = {};
-  private readonly ciphers: Record<string, number> = {};
-  private readonly failures: Partial<Record<FailureClass, FailureClassReport>> = {};
+  private readonly protocols = new Map<string, number>();
+  private readonly ciphers = new Map<string, number>();
+  private readonly failures = new Map<FailureClass, FailureClassReport>();
   private readonly since: number | undefined;
   private readonly until: number | undefined;
   private readonly peerFilter: string | undefined;
@@ -98,40 +119,60 @@ export class LogAnalyzer {
 
   /** Count one closed session, unless the filters exclude it. */
   add(session: Session): void {
-    if (!this.passes(session)) return;
-    const key = session.peer.addr === '' ? session.peer.name : session.peer.addr;
+    const tls = session.tls;
+    this.addParts(session.peer.name, session.peer.addr, session.start, session.end, tls?.protocol, tls?.cipher, session.failure, plaintextMessages(session));
+  }
+
+  /** True once a session of this failure class was counted (its example is then fixed). */
+  hasFailureClass(cls: FailureClass): boolean {
+    return this.failures.has(cls);
+  }
+
+  /**
+   * `add` for callers that keep no `Session` object (the fast analyzer): `protocol` and `cipher` are defined when
+   * the session established TLS; `plaintext` is the number of messages that crossed the wire in plaintext.
+   * `owned`: the caller guarantees that `name`, `start` and `end` share no memory with a line, so they need no copy.
+   * @internal
+   */
+  addParts(
+    name: string, addr: string, start: string | undefined, end: string | undefined, protocol: string | undefined, cipher: string | undefined,
+    failure: Diagnosis | undefined, plaintext: number, owned = false,
+  ): void {
+    if ((this.since !== undefined || this.until !== undefined || this.peerFilter !== undefined) && !this.passes(name, addr, start ?? end)) return;
+    const key = addr === '' ? name : addr;
     let peer = this.peers.get(key);
     if (peer === undefined) {
       const stored = detach(key);
-      peer = { peer: stored, names: [], attempts: 0, tlsSuccesses: 0, protocols: {}, ciphers: {}, failures: {}, plaintextDeliveries: 0 };
+      peer = {
+        peer: stored, names: [], attempts: 0, tlsSuccesses: 0, protocols: new Map(), ciphers: new Map(), failures: new Map(),
+        plaintextDeliveries: 0, lastSeen: undefined,
+      };
       this.peers.set(stored, peer);
     }
-    if (session.peer.name !== '' && peer.names.length < MAX_NAMES && !peer.names.includes(session.peer.name)) {
-      peer.names.push(detach(session.peer.name));
-    }
+    const names = peer.names;
+    if (name !== '' && names.length < MAX_NAMES && names[0] !== name && !names.includes(name)) names.push(owned ? name : detach(name));
     peer.attempts++;
     this.totals.total++;
-    const seen = session.end ?? session.start;
-    if (seen !== undefined && (peer.lastSeen === undefined || seen > peer.lastSeen)) peer.lastSeen = detach(seen);
-    if (session.tls !== undefined && session.failure === undefined) {
+    const seen = end ?? start;
+    if (seen !== undefined && (peer.lastSeen === undefined || seen > peer.lastSeen)) peer.lastSeen = owned ? seen : detach(seen);
+    if (protocol !== undefined && cipher !== undefined && failure === undefined) {
       peer.tlsSuccesses++;
       this.totals.tls++;
-      bump(peer.protocols, session.tls.protocol);
-      bump(peer.ciphers, session.tls.cipher);
-      bump(this.protocols, session.tls.protocol);
-      bump(this.ciphers, session.tls.cipher);
+      bump(peer.protocols, protocol);
+      bump(peer.ciphers, cipher);
+      bump(this.protocols, protocol);
+      bump(this.ciphers, cipher);
     }
-    if (session.failure !== undefined) {
-      const cls = session.failure.class;
+    if (failure !== undefined) {
+      const cls = failure.class;
       this.totals.failed++;
-      peer.failures[cls] = (peer.failures[cls] ?? 0) + 1;
-      const known = this.failures[cls];
+      bump(peer.failures, cls);
+      const known = this.failures.get(cls);
       if (known === undefined) {
-        const { summary, explanation, remedy, evidence } = session.failure;
-        this.failures[cls] = { count: 1, summary: detach(summary), explanation: detach(explanation), remedy: detach(remedy), example: evidence.map(detach) };
+        const { summary, explanation, remedy, evidence } = failure;
+        this.failures.set(cls, { count: 1, summary: detach(summary), explanation: detach(explanation), remedy: detach(remedy), example: evidence.map(detach) });
       } else known.count++;
     }
-    const plaintext = plaintextMessages(session);
     if (plaintext > 0) {
       peer.plaintextDeliveries += plaintext;
       this.totals.plaintext += plaintext;
@@ -139,15 +180,23 @@ export class LogAnalyzer {
   }
 
   report(stats: TrackerStats, versions: InferredVersions): AnalyzeReport {
-    const peers = [...this.peers.values()].sort((a, b) => b.attempts - a.attempts || a.peer.localeCompare(b.peer));
+    const peers = [...this.peers.values()].sort((a, b) => b.attempts - a.attempts || a.peer.localeCompare(b.peer)).map((counts): PeerReport => {
+      const peer: PeerReport = {
+        peer: counts.peer, names: [...counts.names], attempts: counts.attempts, tlsSuccesses: counts.tlsSuccesses,
+        protocols: record(counts.protocols), ciphers: record(counts.ciphers), failures: record(counts.failures),
+        plaintextDeliveries: counts.plaintextDeliveries,
+      };
+      if (counts.lastSeen !== undefined) peer.lastSeen = counts.lastSeen;
+      return peer;
+    });
+    const failures: Partial<Record<FailureClass, FailureClassReport>> = {};
+    for (const [cls, info] of this.failures) failures[cls] = { ...info, example: [...info.example] };
     return {
-      stats: { ...stats }, versions, sessions: { ...this.totals }, protocols: { ...this.protocols }, ciphers: { ...this.ciphers },
-      failures: { ...this.failures }, peers,
+      stats: { ...stats }, versions, sessions: { ...this.totals }, protocols: record(this.protocols), ciphers: record(this.ciphers), failures, peers,
     };
   }
 
-  private passes(session: Session): boolean {
-    const time = session.start ?? session.end;
+  private passes(name: string, addr: string, time: string | undefined): boolean {
     if (time !== undefined && (this.since !== undefined || this.until !== undefined)) {
       const at = Date.parse(time);
       if (!Number.isNaN(at)) {
@@ -156,18 +205,61 @@ export class LogAnalyzer {
       }
     }
     if (this.peerFilter !== undefined) {
-      const { name, addr } = session.peer;
       if (!name.toLowerCase().includes(this.peerFilter) && !addr.toLowerCase().includes(this.peerFilter)) return false;
     }
     return true;
   }
 }
 
+/** Read size for plain files: large reads amortise the per-call cost; two buffers let one fill while one is parsed. */
+const READ_BYTES = 4 << 20;
+
+/** Feed a plain file to the fast analyzer, reading the next chunk while the current one is parsed. */
+async function feedFile(path: string, fast: FastAnalyzer): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    const buffers = [Buffer.allocUnsafe(READ_BYTES), Buffer.allocUnsafe(READ_BYTES)];
+    let which = 0;
+    let pending = handle.read(buffers[0] as Buffer, 0, READ_BYTES, null);
+    for (;;) {
+      const { bytesRead, buffer } = await pending;
+      if (bytesRead === 0) break;
+      which ^= 1;
+      pending = handle.read(buffers[which] as Buffer, 0, READ_BYTES, null);
+      fast.push(buffer, 0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
- * Stream one or more logs (paths, `-` for stdin, gzip or plain) through a session tracker and aggregate the
- * sessions as they close. Memory stays constant in the size of the input.
+ * Stream one or more logs (paths, `-` for stdin, gzip or plain) and aggregate the sessions as they close. Memory
+ * stays constant in the size of the input. This uses the byte-level fast path (`FastAnalyzer`), which gives the
+ * same report as `analyzeLogsWithTracker`.
  */
 export async function analyzeLogs(sources: readonly string[], options: AnalyzeOptions = {}): Promise<AnalyzeReport> {
+  const analyzer = new LogAnalyzer(options);
+  const fast = new FastAnalyzer(analyzer, {
+    ...(options.maxOpenSessions === undefined ? {} : { maxOpenSessions: options.maxOpenSessions }),
+    ...(options.year === undefined ? {} : { year: options.year }),
+    ...(options.hints === undefined ? {} : { hints: options.hints }),
+  });
+  const readOptions: ReadLogOptions = options.stdin === undefined ? {} : { stdin: options.stdin };
+  for (const source of sources.length === 0 ? ['-'] : sources) {
+    if (source !== '-' && !(await isGzipFile(source))) await feedFile(source, fast);
+    else for await (const chunk of readLogChunks(source, readOptions)) fast.push(chunk);
+    fast.endInput();
+  }
+  fast.finish();
+  return analyzer.report(fast.stats, fast.versions);
+}
+
+/**
+ * The reference implementation of `analyzeLogs`: every line through `SessionTracker` (the full parser) and every
+ * closed session through `LogAnalyzer.add`. Slower; the tests hold the fast path to its results.
+ */
+export async function analyzeLogsWithTracker(sources: readonly string[], options: AnalyzeOptions = {}): Promise<AnalyzeReport> {
   const tracker = new SessionTracker({
     keepLines: 'events',
     ...(options.maxOpenSessions === undefined ? {} : { maxOpenSessions: options.maxOpenSessions }),

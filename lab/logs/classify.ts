@@ -53,7 +53,11 @@ function namesTlsProblem(events: TlsEvent[]): boolean {
   return false;
 }
 
+/** Set only during `classifyCountOnly`: classes whose explanation and evidence the caller will not read. */
+let textNotNeeded: ((cls: FailureClass) => boolean) | undefined;
+
 function diagnose(ctx: ExplainContext, cls: FailureClass, evidence: string[], extra: Partial<ExplainContext> = {}): Diagnosis {
+  if (textNotNeeded?.(cls) === true) return { class: cls, summary: '', explanation: '', remedy: '', evidence: [] };
   const full = { ...ctx, ...extra };
   const diagnosis: Diagnosis = { class: cls, ...explain(cls, full), evidence: [...new Set(evidence)] };
   if (full.error !== undefined) diagnosis.opensslError = full.error;
@@ -203,4 +207,18 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
   }
   if (session.starttls && session.complete) return diagnose(ctx, 'unknown', own.lines.slice(0, 20));
   return undefined;
+}
+
+/**
+ * `classify`, for callers that only count a class once they have its example (the analyzer): for classes where
+ * `skipText(cls)` is true the diagnosis has the right class and empty texts and evidence, which saves composing
+ * them. @internal
+ */
+export function classifyCountOnly(session: Session, hints: VersionHints, skipText: (cls: FailureClass) => boolean): Diagnosis | undefined {
+  textNotNeeded = skipText;
+  try {
+    return classify(session, hints);
+  } finally {
+    textNotNeeded = undefined;
+  }
 }

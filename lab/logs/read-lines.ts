@@ -49,6 +49,25 @@ async function* fileChunks(path: string): AsyncGenerator<Buffer> {
 }
 
 /**
+ * The raw bytes of a log, decompressed when it is gzip, in chunks of about 1 MB. `source` is a path or `-` for stdin.
+ */
+export function readLogChunks(source: string, options: ReadLogOptions = {}): AsyncGenerator<Buffer> {
+  return source === '-' ? maybeGunzip(options.stdin ?? process.stdin) : fileChunks(source);
+}
+
+/** True when the file starts with the gzip magic bytes. */
+export async function isGzipFile(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  const magic = Buffer.alloc(2);
+  try {
+    await handle.read(magic, 0, 2, 0);
+  } finally {
+    await handle.close();
+  }
+  return isGzip(magic);
+}
+
+/**
  * The lines of a log, in batches of one read chunk each (about 1 MB of text). `source` is a path or `-` for
  * stdin; gzip input is recognised by its magic bytes, not its name. Lines lose their `\n` and any `\r`.
  */

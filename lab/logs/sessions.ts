@@ -37,15 +37,15 @@ interface ProcessContext {
   lines: string[];
 }
 
-const MAX_CONTEXT_LINES = 8;
-const MAX_PROCESSES_WITH_CONTEXT = 4096;
+export const MAX_CONTEXT_LINES = 8;
+export const MAX_PROCESSES_WITH_CONTEXT = 4096;
 
-function samePeer(a: Peer, b: Peer): boolean {
+export function samePeer(a: Peer, b: Peer): boolean {
   return a.addr === b.addr && (a.port === undefined || b.port === undefined || a.port === b.port);
 }
 
 /** The peer an outbound (smtp/lmtp) event names, if it names one. */
-function outboundPeer(event: TlsEvent): Peer | undefined {
+export function outboundPeer(event: TlsEvent): Peer | undefined {
   switch (event.kind) {
     case 'tls-setup':
     case 'tls-handshake-error':
@@ -63,7 +63,7 @@ function outboundPeer(event: TlsEvent): Peer | undefined {
 }
 
 /** The peer an inbound (smtpd) event names, for sessions whose `connect` line is missing from an excerpt. */
-function inboundPeer(event: TlsEvent): Peer | undefined {
+export function inboundPeer(event: TlsEvent): Peer | undefined {
   switch (event.kind) {
     case 'tls-setup':
     case 'tls-handshake-error':
@@ -80,7 +80,7 @@ function inboundPeer(event: TlsEvent): Peer | undefined {
   }
 }
 
-const TLS_ATTEMPT_KINDS: ReadonlySet<TlsEvent['kind']> = new Set([
+export const TLS_ATTEMPT_KINDS: ReadonlySet<TlsEvent['kind']> = new Set([
   'tls-setup', 'tls-cipher-list', 'tls-state', 'tls-alert', 'tls-handshake-error', 'tls-library-problem', 'tls-established',
   'certificate-verification-failed',
 ]);

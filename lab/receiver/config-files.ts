@@ -18,12 +18,48 @@ export function renderMainCf(mainCf: Record<string, string>): string {
     .join('\n');
 }
 
-/** The files and environment that configure a receiver; certificate paths resolve against `baseDir`. */
-export async function renderReceiverConfig(spec: ReceiverSpec, baseDir: string): Promise<RenderedReceiverConfig> {
+const SENDER_PLACEHOLDER = /\{\{sender:([a-z0-9-]+)\}\}/g;
+
+/** Whether tables name senders by `{{sender:NAME}}`, so their addresses must be known first. */
+export function mapsNameSenders(maps: Record<string, Record<string, string>>): string[] {
+  const names = new Set<string>();
+  for (const table of Object.values(maps)) {
+    for (const [key, value] of Object.entries(table)) {
+      for (const match of `${key} ${value}`.matchAll(SENDER_PLACEHOLDER)) names.add(match[1]!);
+    }
+  }
+  return [...names];
+}
+
+/** A lookup table's text, with `{{sender:NAME}}` replaced by that sender's address. */
+export function renderMap(table: Record<string, string>, senderAddresses: ReadonlyMap<string, string>): string {
+  const substitute = (text: string) =>
+    text.replace(SENDER_PLACEHOLDER, (_, name: string) => {
+      const address = senderAddresses.get(name);
+      if (address === undefined) throw new LabError('LAB_SCENARIO_INVALID', `receiver.maps: no sender "${name}" (in ${text})`);
+      return address;
+    });
+  return Object.entries(table)
+    .map(([key, value]) => `${substitute(key)} ${substitute(value)}\n`)
+    .join('');
+}
+
+/**
+ * The files and environment that configure a Postfix (receiver, destination or sending MTA);
+ * certificate paths resolve against `baseDir`.
+ */
+export async function renderReceiverConfig(
+  spec: Pick<ReceiverSpec, 'mainCf' | 'certificate'> & Partial<Pick<ReceiverSpec, 'masterCf' | 'maps'>>,
+  baseDir: string,
+  senderAddresses: ReadonlyMap<string, string> = new Map(),
+): Promise<RenderedReceiverConfig> {
   const files: RenderedReceiverConfig['files'] = [
     { path: `${RECEIVER_CONFIG_DIR}/main.cf`, content: `${renderMainCf(spec.mainCf)}\n` },
-    { path: `${RECEIVER_CONFIG_DIR}/master.cf`, content: spec.masterCf.map((line) => `${line}\n`).join('') },
+    { path: `${RECEIVER_CONFIG_DIR}/master.cf`, content: (spec.masterCf ?? []).map((line) => `${line}\n`).join('') },
   ];
+  for (const [name, table] of Object.entries(spec.maps ?? {})) {
+    files.push({ path: `${RECEIVER_CONFIG_DIR}/maps/${name}`, content: renderMap(table, senderAddresses) });
+  }
   const env: Record<string, string> = { TLSLAB_CERT_TYPES: (spec.certificate.generate ?? ['rsa']).join(' ') };
   if (spec.certificate.cert !== undefined && spec.certificate.key !== undefined) {
     files.push({ path: `${RECEIVER_CONFIG_DIR}/cert.pem`, content: await readPem(baseDir, spec.certificate.cert, 'certificate.cert') });

@@ -17,7 +17,7 @@ export function keyEvidence(sender: SenderResult): string {
       ? pick(/TLS connection established/)
       : observed.kind === 'refused'
         ? pick(/reject|warning|NOQUEUE/) ?? observed.reply
-        : pick(/client=|disconnect from/);
+        : (pick(/client=/) ?? pick(/disconnect from/));
   return shortenPeer((line ?? '').replace(/^.*?postfix[\w./-]*\[\d+\]: /, ''), sender);
 }
 
@@ -26,15 +26,16 @@ function shortenPeer(line: string, sender: SenderResult): string {
   return line.replace(/[^\s=]+\[(\d{1,3}(?:\.\d{1,3}){3})\]/g, (match, addr: string) => (addr === sender.address ? `${sender.name}[${addr}]` : match));
 }
 
-function scenarioTable(result: ScenarioResult): string {
-  const rows = result.senders.map((s) => [
-    `${s.held ? 'ok  ' : 'FAIL'} ${s.name}`,
-    s.expected,
-    describeObserved(s.observed) + (s.observed.kind === 'handshake-failed' && s.observed.clientError ? `\nclient: ${s.observed.clientError}` : ''),
-    fateText(s),
-    keyEvidence(s),
-  ]);
-  return renderTable(['sender', 'expected', 'observed', 'message', 'server log evidence'], rows, [28, 30, 44, 26, 90]);
+function observedText(s: SenderResult): string {
+  const lines = [describeObserved(s.observed)];
+  if (s.observed.kind === 'handshake-failed' && s.observed.clientError) lines.push(`client: ${s.observed.clientError}`);
+  if (s.path) lines.push(`path: ${s.path}`);
+  return lines.join('\n');
+}
+
+function resultTable(results: readonly SenderResult[], first: string): string {
+  const rows = results.map((s) => [`${s.held ? 'ok  ' : 'FAIL'} ${s.name}`, s.expected, observedText(s), fateText(s), keyEvidence(s)]);
+  return renderTable([first, 'expected', 'observed', 'message', 'server log evidence'], rows, [28, 30, 44, 26, 90]);
 }
 
 /** The human summary of a run: one table per scenario, mismatches spelled out, then a verdict. */
@@ -50,8 +51,10 @@ export function renderRunReport(report: RunReport): string {
       for (const mismatch of report.mismatches) out.push(`  MISMATCH ${report.role} ${report.toolchain}: ${mismatch}`);
     }
     for (const warning of result.receiver.configWarnings) out.push(`  postfix ${warning}`);
-    if (result.senders.length > 0) out.push(scenarioTable(result));
-    for (const sender of result.senders.filter((s) => !s.held)) out.push(`  ${sender.name}: ${sender.mismatch}`);
+    for (const note of result.notes) out.push(`  note: ${note}`);
+    if (result.senders.length > 0) out.push(resultTable(result.senders, 'sender'));
+    if (result.outbound.length > 0) out.push('', 'Outbound: the receiver sending to each destination', resultTable(result.outbound, 'destination'));
+    for (const sender of [...result.senders, ...result.outbound].filter((s) => !s.held)) out.push(`  ${sender.name}: ${sender.mismatch}`);
     if (result.error) out.push(`  ERROR ${result.error.code}: ${result.error.message}`);
     const t = result.timings;
     out.push(
@@ -59,8 +62,9 @@ export function renderRunReport(report: RunReport): string {
       '',
     );
   }
-  const held = report.scenarios.flatMap((s) => s.senders).filter((s) => s.held).length;
-  const total = report.scenarios.flatMap((s) => s.senders).length;
+  const all = report.scenarios.flatMap((s) => [...s.senders, ...s.outbound]);
+  const held = all.filter((s) => s.held).length;
+  const total = all.length;
   out.push(`${report.passed ? 'PASS' : 'FAIL'}: ${held}/${total} expectations held in ${report.scenarios.length} scenario(s), run ${report.runId}`);
   return out.join('\n');
 }

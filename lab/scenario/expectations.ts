@@ -14,7 +14,7 @@ export function describeExpectation(expectation: Expectation): string {
       return ['TLS', protocol, expectation.cipher].filter(Boolean).join(' ');
     }
     case 'plaintext':
-      return 'plaintext';
+      return expectation.afterTlsFailure ? 'plaintext after TLS failed' : 'plaintext';
     case 'handshake-failed':
       return ['handshake failed', expectation.failureClass, expectation.serverError && `"${expectation.serverError}"`].filter(Boolean).join(' ');
     case 'refused':
@@ -65,8 +65,14 @@ export function checkExpectation(expectation: Expectation, observed: Observed, f
   if (expectation.outcome === 'refused' && observed.kind === 'refused' && expectation.reply !== undefined && !contains(observed.reply, expectation.reply)) {
     return fail(`expected the reply to contain "${expectation.reply}", got "${observed.reply}"`);
   }
-  if ((expectation.outcome === 'tls' || expectation.outcome === 'plaintext') && fate.status !== 'delivered') {
-    return fail(`the message was not delivered (${fate.status}${fate.detail ? `: ${fate.detail}` : ''})`);
+  if (expectation.outcome === 'plaintext' && observed.kind === 'plaintext' && expectation.afterTlsFailure !== undefined) {
+    if (Boolean(observed.afterTlsFailure) !== expectation.afterTlsFailure) {
+      return fail(expectation.afterTlsFailure ? 'expected plaintext after a failed TLS attempt, but no TLS attempt failed first' : 'expected plaintext without a failed TLS attempt first');
+    }
+  }
+  const wantedFate = expectation.fate ?? (expectation.outcome === 'tls' || expectation.outcome === 'plaintext' ? 'delivered' : undefined);
+  if (wantedFate !== undefined && fate.status !== wantedFate) {
+    return fail(`expected the message to be ${wantedFate}, it was ${fate.status}${fate.detail ? ` (${fate.detail})` : ''}`);
   }
   return { held: true };
 }

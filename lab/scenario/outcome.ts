@@ -20,7 +20,7 @@ export interface MessageFateView {
 
 export type Observed =
   | { kind: 'tls'; protocol: string; cipher: string; bits?: number }
-  | { kind: 'plaintext' }
+  | { kind: 'plaintext'; afterTlsFailure?: boolean }
   | {
       kind: 'handshake-failed';
       /** The server's error line, e.g. the `TLS library problem` line. */
@@ -44,6 +44,8 @@ export interface MessageFate {
 export interface ObservedOutcome {
   observed: Observed;
   fate: MessageFate;
+  /** For a real MTA: each attempt in order, e.g. "deferred: Cannot start TLS: handshake failure, then delivered in plaintext on retry 1". */
+  path?: string;
   /** Server log lines that support the outcome, in log order. */
   evidence: string[];
 }
@@ -110,4 +112,74 @@ export function deriveOutcome(
       ? 'the receiver logged no session from this sender'
       : 'no TLS, no failure and no queued message were seen';
   return { observed: { kind: 'unknown', reason }, fate, evidence };
+}
+
+export interface MtaAttemptView {
+  status: string;
+  detail: string;
+}
+
+export interface MtaDeliveryView {
+  attempts: readonly MtaAttemptView[];
+  final?: MtaAttemptView;
+  receiverQueueId?: string;
+}
+
+function describePath(delivery: MtaDeliveryView, finalText: string): string {
+  const failures = delivery.attempts.filter((a) => a !== delivery.final);
+  const steps = failures.map((a) => `${a.status}: ${a.detail.replace(/^\(|\)$/g, '')}`);
+  if (delivery.final) {
+    steps.push(failures.length === 0 ? finalText : `then ${finalText} on retry ${failures.length}`);
+  }
+  return steps.join(', ') || 'no delivery attempt logged';
+}
+
+/**
+ * The outcome of a message sent by a real MTA: the final delivery decides TLS or plaintext (read on
+ * the receiver's side through its queue id); earlier attempts make the path.
+ */
+export function deriveMtaOutcome(
+  sessions: readonly ServerSessionView[],
+  fates: ReadonlyMap<string, readonly MessageFateView[]>,
+  delivery: MtaDeliveryView,
+): ObservedOutcome {
+  const evidence = sessions.flatMap((s) => s.lines);
+  const failedFirst = delivery.attempts.some((a) => a !== delivery.final && /TLS|handshake|SSL/i.test(a.detail));
+  const receiverQueueId = delivery.receiverQueueId;
+  if (delivery.final?.status === 'sent' && receiverQueueId) {
+    const fate = messageFate(receiverQueueId, fates, { connected: true, starttlsOffered: false });
+    const session = sessions.find((s) => s.queueIds.includes(receiverQueueId));
+    if (session?.tls) {
+      const { protocol, cipher, bits } = session.tls;
+      return {
+        observed: { kind: 'tls', protocol, cipher, ...(bits ? { bits: bits.used } : {}) },
+        fate,
+        evidence,
+        path: describePath(delivery, `delivered over ${protocol} with ${cipher}`),
+      };
+    }
+    return {
+      observed: { kind: 'plaintext', ...(failedFirst ? { afterTlsFailure: true } : {}) },
+      fate,
+      evidence,
+      path: describePath(delivery, 'delivered in plaintext'),
+    };
+  }
+  const last = delivery.attempts.at(-1);
+  const status: FateStatus = delivery.final?.status === 'bounced' || delivery.final?.status === 'expired' ? 'bounced' : last ? 'deferred' : 'queued';
+  const fate: MessageFate = { status, ...(last ? { detail: last.detail } : {}) };
+  const failed = [...sessions].reverse().find((s) => s.failure && s.starttls);
+  if (failed?.failure) {
+    const serverError = serverErrorLine(failed);
+    return {
+      observed: { kind: 'handshake-failed', ...(serverError ? { serverError } : {}), failureClass: failed.failure.class, explanation: failed.failure.explanation, remedy: failed.failure.remedy },
+      fate,
+      evidence,
+      path: describePath(delivery, ''),
+    };
+  }
+  if (last && /^[45]\d\d /.test(last.detail.replace(/^.*?said: /, ''))) {
+    return { observed: { kind: 'refused', reply: last.detail }, fate, evidence, path: describePath(delivery, '') };
+  }
+  return { observed: { kind: 'unknown', reason: last ? `not delivered: ${last.detail}` : 'the sending MTA logged no delivery attempt' }, fate, evidence, path: describePath(delivery, '') };
 }

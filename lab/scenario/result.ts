@@ -3,7 +3,7 @@ import type { MessageFate, Observed } from './outcome.ts';
 
 /** What a container's toolchain says of itself, as opposed to what its file declares. */
 export interface SelfReport {
-  role: 'receiver' | 'sender';
+  role: 'receiver' | 'sender' | 'destination';
   toolchain: string;
   image: string;
   declared: { postfix: string | null; tls: string };
@@ -19,15 +19,21 @@ export interface SelfReport {
 }
 
 export interface SenderResult {
+  /** inbound: a sender delivering to the receiver; outbound: the receiver delivering to a destination. */
+  direction: 'inbound' | 'outbound';
   name: string;
   description?: string;
   toolchain: string;
   client: string;
+  delivery: 'client' | 'mta';
+  profile?: string;
   address: string;
   expect: Expectation;
   expected: string;
   observed: Observed;
   fate: MessageFate;
+  /** For a real MTA: every attempt in order and how it ended. */
+  path?: string;
   held: boolean;
   mismatch?: string;
   /** The receiver's log lines for this sender's sessions. */
@@ -62,6 +68,10 @@ export interface ScenarioResult {
     log: string[];
   };
   senders: SenderResult[];
+  /** The receiver, as the Postfix under test, sending to each destination. */
+  outbound: SenderResult[];
+  /** What the lab changed to keep the run short, e.g. retry timers of sending MTAs. */
+  notes: string[];
   selfReports: SelfReport[];
   timings: ScenarioTimings;
   /** Set when the scenario could not run to the end; its expectations then count as failed. */

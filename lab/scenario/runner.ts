@@ -1,4 +1,5 @@
-import { LabContainer, type ExecOutcome } from '../docker/container.ts';
+import { removeLabelled } from '../docker/cleanup.ts';
+import type { LabContainer } from '../docker/container.ts';
 import { connectEngine, type Engine } from '../docker/engine.ts';
 import { LABEL, newRunId, runLabels } from '../docker/labels.ts';
 import { createInternalNetwork, removeNetwork } from '../docker/network.ts';
@@ -7,20 +8,32 @@ import { LabError, isLabError } from '../errors.ts';
 import { ensureToolchainImage, type EnsureImageOptions } from '../images/build.ts';
 import { type ProgressSink, silentProgress } from '../images/progress.ts';
 import { readSessions } from '../logs/index.ts';
-import { renderReceiverConfig } from '../receiver/config-files.ts';
+import { mapsNameSenders } from '../receiver/config-files.ts';
 import { waitForSmtpGreeting } from '../receiver/readiness.ts';
-import { sClientCommand, swaksCommand, type ClientCommand, type MessageEnvelope } from '../senders/client-command.ts';
-import { readSClientTranscript, readSwaksTranscript, type ClientView } from '../senders/transcript.ts';
+import { sClientCommand, swaksCommand, type MessageEnvelope } from '../senders/client-command.ts';
+import { SHORT_BACKOFF, type MtaDelivery } from '../senders/mta.ts';
+import { loadSenderProfiles, resolveSenders } from '../senders/profiles.ts';
+import { readSClientTranscript, readSwaksTranscript } from '../senders/transcript.ts';
 import type { Toolchain } from '../toolchains/model.ts';
 import { getToolchain, loadToolchains } from '../toolchains/registry.ts';
 import { buildSelfReport } from '../toolchains/self-report.ts';
 import { checkExpectation, describeExpectation } from './expectations.ts';
 import type { LoadedScenario } from './load.ts';
-import { deriveOutcome, type MessageFateView, type ServerSessionView } from './outcome.ts';
+import { deriveMtaOutcome, deriveOutcome, type MessageFateView, type ObservedOutcome, type ServerSessionView } from './outcome.ts';
+import {
+  destinationHostname,
+  injectMessage,
+  readMtaDelivery,
+  RECEIVER_HOSTNAME,
+  startPostfixServer,
+  startSender,
+  type RunningSender,
+  type Stage,
+} from './participants.ts';
 import type { RunReport, ScenarioResult, SelfReport, SenderResult } from './result.ts';
-import type { Scenario, SenderSpec } from './schema.ts';
+import type { DestinationSpec, Expectation, Scenario, SenderSpec } from './schema.ts';
 
-export const RECEIVER_HOSTNAME = 'receiver.lab.test';
+export { RECEIVER_HOSTNAME };
 
 export interface RunOptions {
   engine?: Engine;
@@ -30,13 +43,6 @@ export interface RunOptions {
   /** Aborting stops waiting at once; everything created is still removed. */
   signal?: AbortSignal;
   images?: EnsureImageOptions;
-}
-
-interface RunningSender {
-  spec: SenderSpec;
-  container: LabContainer;
-  exec?: ExecOutcome;
-  view?: ClientView;
 }
 
 /** Runs scenarios one after another, each on its own network, and reports every outcome. */
@@ -54,10 +60,17 @@ export async function runScenarios(scenarios: LoadedScenario[], options: RunOpti
   return { runId, startedAt, passed: results.length === scenarios.length && results.every((r) => r.passed), scenarios: results };
 }
 
+interface RunningDestination {
+  spec: DestinationSpec;
+  container: LabContainer;
+  messageId: string;
+  delivery?: MtaDelivery;
+}
+
 /**
- * Runs one scenario: images, an internal network, the receiver (ready at its 220 greeting), the
- * senders in parallel, then the receiver's log is read into outcomes. Whatever happens, every
- * container and the network are removed before this returns.
+ * Runs one scenario: images, an internal network, the receiver and any destinations (ready at their
+ * 220 greeting), the senders in parallel, the receiver's outbound messages, then every log is read
+ * into outcomes. Whatever happens, every container and the network are removed before this returns.
  */
 export async function runScenario(loaded: LoadedScenario, options: RunOptions = {}): Promise<ScenarioResult> {
   const { scenario } = loaded;
@@ -77,6 +90,8 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     passed: false,
     receiver: { toolchain: scenario.receiver.toolchain, image: '', configWarnings: [], log: [] },
     senders: [],
+    outbound: [],
+    notes: [],
     selfReports: [],
     timings,
   };
@@ -86,9 +101,11 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
   };
   let receiver: LabContainer | undefined;
   try {
+    const senders = resolveSenders(scenario, await loadSenderProfiles(), loaded.file ?? scenario.name);
     const phase = Date.now();
     const images = new Map<string, string>();
-    for (const name of new Set([scenario.receiver.toolchain, ...scenario.senders.map((s) => s.toolchain)])) {
+    const needed = [scenario.receiver.toolchain, ...senders.map((s) => s.toolchain), ...scenario.outbound.map((d) => d.toolchain)];
+    for (const name of new Set(needed)) {
       checkAbort();
       const image = await ensureToolchainImage(engine, toolchains, getToolchain(toolchains, name).name, { progress, ...options.images });
       images.set(name, image.tag);
@@ -101,63 +118,96 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     const labels = runLabels(runId, { [LABEL.scenario]: scenario.name });
     const network = await createInternalNetwork(engine, prefix, labels);
     teardown.add(`network ${network.name}`, () => removeNetwork(engine, network.id));
+    // A container whose start failed half-way is not tracked; its labels still find it.
+    teardown.add('leftovers', async () => {
+      await removeLabelled(engine, runId, scenario.name);
+    });
+    const containers: LabContainer[] = [];
+    teardown.add('containers', async () => {
+      const removals = await Promise.allSettled(containers.map((c) => c.remove()));
+      const failed = removals.flatMap((r, i) => (r.status === 'rejected' ? [`${containers[i]!.name}: ${String(r.reason)}`] : []));
+      if (failed.length > 0) throw new Error(failed.join('; '));
+    });
+    const stage: Stage = { prefix, network: network.name, labels, baseDir: loaded.dir, track: (c) => containers.push(c) };
 
     progress({ kind: 'phase', phase: 'receiver', detail: `starting ${scenario.receiver.toolchain}` });
     const readyStarted = Date.now();
-    const config = await renderReceiverConfig(scenario.receiver, loaded.dir);
-    const startReceiver = LabContainer.start({
-      image: result.receiver.image,
-      name: `${prefix}-receiver`,
-      hostname: RECEIVER_HOSTNAME,
-      network: network.name,
-      aliases: [RECEIVER_HOSTNAME],
-      labels: { ...labels, [LABEL.role]: 'receiver' },
-      command: ['receiver'],
-      env: { ...config.env, TLSLAB_HOSTNAME: RECEIVER_HOSTNAME },
-      files: config.files,
-    }).then((container) => {
-      receiver = container;
-      teardown.add(`container ${container.name}`, () => container.remove());
-      return container;
-    });
-    const startSenders = Promise.all(
-      scenario.senders.map((spec) =>
-        LabContainer.start({
-          image: images.get(spec.toolchain)!,
-          name: `${prefix}-${spec.name}`,
-          hostname: `${spec.name}.senders.lab.test`,
-          network: network.name,
-          labels: { ...labels, [LABEL.role]: 'sender' },
-          command: ['idle'],
-        }).then((container) => {
-          teardown.add(`container ${container.name}`, () => container.remove());
-          return { spec, container } as RunningSender;
-        }),
-      ),
+    const startSender_ = (spec: SenderSpec, receiverAddress?: string) =>
+      startSender(stage, spec, images.get(spec.toolchain)!, getToolchain(toolchains, spec.toolchain), receiverAddress);
+    // Destinations and client senders need nothing from the receiver; the receiver needs their
+    // addresses when it routes to destinations or its tables name senders; MTAs need the receiver's.
+    const startDestinations = Promise.all(
+      scenario.outbound.map(async (spec): Promise<RunningDestination> => ({
+        spec,
+        messageId: `tlslab-${runId}-outbound-${spec.name}@${RECEIVER_HOSTNAME}`,
+        container: await startPostfixServer(stage, { role: 'destination', name: `dest-${spec.name}`, hostname: destinationHostname(spec), image: images.get(spec.toolchain)!, spec }),
+      })),
     );
-    const [started, senders] = await Promise.allSettled([startReceiver, startSenders]).then((settled) => {
-      const failure = settled.find((s) => s.status === 'rejected');
-      if (failure) throw failure.reason;
-      return [(settled[0] as PromiseFulfilledResult<LabContainer>).value, (settled[1] as PromiseFulfilledResult<RunningSender[]>).value] as const;
-    });
-    result.receiver.greeting = await waitForSmtpGreeting(started, timeoutMs, signal);
+    const startClients = Promise.all(senders.filter((s) => s.delivery === 'client').map((spec) => startSender_(spec)));
+    const waitsForPeers = scenario.outbound.length > 0 || mapsNameSenders(scenario.receiver.maps).length > 0;
+    const [destinations, clients] = waitsForPeers ? await settleAll([startDestinations, startClients] as const) : [[], []];
+    const senderAddresses = new Map(clients.map((s) => [s.spec.name, s.container.ipAddress]));
+    const startReceiver = startPostfixServer(stage, {
+      role: 'receiver',
+      name: 'receiver',
+      hostname: RECEIVER_HOSTNAME,
+      image: result.receiver.image,
+      spec: receiverSpecWithOutbound(scenario, destinations),
+      senderAddresses,
+    }).then((container) => (receiver = container));
+    const startMtas = startReceiver.then((container) =>
+      Promise.all(senders.filter((s) => s.delivery === 'mta').map((spec) => startSender_(spec, container.ipAddress))),
+    );
+    const [runningReceiver, mtas, lateDestinations, lateClients] = await settleAll([
+      startReceiver,
+      startMtas,
+      waitsForPeers ? Promise.resolve(destinations) : startDestinations,
+      waitsForPeers ? Promise.resolve(clients) : startClients,
+    ] as const);
+    const running = senders.map((spec) => [...lateClients, ...mtas].find((s) => s.spec === spec)!);
+    const allDestinations = lateDestinations;
+    await Promise.all([
+      waitForSmtpGreeting(runningReceiver, timeoutMs, signal).then((greeting) => (result.receiver.greeting = greeting)),
+      ...allDestinations.map((d) => waitForSmtpGreeting(d.container, timeoutMs, signal)),
+      ...running.filter((s) => s.spec.delivery === 'mta').map((s) => waitForSmtpGreeting(s.container, timeoutMs, signal)),
+    ]);
     timings.receiverReadyMs = Date.now() - readyStarted;
     progress({ kind: 'done', phase: 'receiver', detail: result.receiver.greeting, elapsedMs: timings.receiverReadyMs });
+    if (running.some((s) => s.spec.delivery === 'mta') || allDestinations.length > 0) {
+      result.notes.push(`Sending MTAs retry fast: ${Object.entries(SHORT_BACKOFF).map(([k, v]) => `${k} = ${v}`).join(', ')} (Postfix defaults are minutes).`);
+    }
     checkAbort();
 
     const sendStarted = Date.now();
-    await Promise.all(senders.map((sender) => runSender(sender, scenario, progress)));
+    await Promise.all([
+      ...running.map((sender) => runSender(sender, scenario, runId, progress)),
+      ...allDestinations.map((destination) => sendOutbound(runningReceiver, destination, scenario, progress)),
+    ]);
     timings.sendersMs = Date.now() - sendStarted;
     checkAbort();
 
     const logsStarted = Date.now();
-    const parsed = await settleReceiverLog(started, senders, timeoutMs, signal);
+    const parsed = await settleLogs(runningReceiver, running, allDestinations, timeoutMs, signal);
     timings.logsMs = Date.now() - logsStarted;
-    result.receiver.log = [...started.logLines()];
+    result.receiver.log = [...runningReceiver.logLines()];
     result.receiver.configWarnings = configWarnings(result.receiver.log);
-    result.senders = senders.map((sender) => senderResult(sender, parsed.sessions.filter((s) => s.peer.addr === sender.container.ipAddress), parsed.fates));
-    result.selfReports = await selfReports(scenario, started, senders, toolchains, images);
-    result.passed = result.senders.every((s) => s.held);
+    result.senders = running.map((sender) => {
+      const sessions = parsed.receiver.sessions.filter((s) => s.peer.addr === sender.container.ipAddress);
+      const outcome =
+        sender.spec.delivery === 'mta'
+          ? deriveMtaOutcome(sessions, parsed.receiver.fates, sender.delivery ?? { attempts: [] })
+          : deriveOutcome(sessions, parsed.receiver.fates, sender.view ?? { connected: false, starttlsOffered: false });
+      const transcript = sender.spec.delivery === 'mta' ? sender.container.logLines().join('\n') : (sender.exec?.output ?? '');
+      return senderResult(sender.spec, sender.container.ipAddress, outcome, transcript, sender.exec);
+    });
+    result.outbound = allDestinations.map((destination) => {
+      const log = readSessions(destination.container.logLines()) as unknown as ParsedLog;
+      const sessions = log.sessions.filter((s) => s.peer.addr === runningReceiver.ipAddress);
+      const outcome = deriveMtaOutcome(sessions, log.fates, destination.delivery ?? { attempts: [] });
+      return destinationResult(destination, runningReceiver.ipAddress, outcome);
+    });
+    result.selfReports = await selfReports(scenario, runningReceiver, running, allDestinations, toolchains, images);
+    result.passed = [...result.senders, ...result.outbound].every((s) => s.held);
   } catch (error) {
     if (receiver) result.receiver.log = [...receiver.logLines()];
     if (!isLabError(error)) throw await finish(error);
@@ -181,6 +231,28 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
   }
 }
 
+/** Waits for every promise; the first failure is thrown only after all have settled, so none is left unobserved. */
+async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failure = settled.find((s) => s.status === 'rejected');
+  if (failure) throw failure.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/**
+ * With destinations, the receiver routes each destination's domain to the destination's address
+ * (a chrooted Postfix cannot resolve lab names) and retries fast.
+ */
+function receiverSpecWithOutbound(scenario: Scenario, destinations: readonly RunningDestination[]): Scenario['receiver'] {
+  if (destinations.length === 0) return scenario.receiver;
+  const transport = Object.fromEntries(destinations.map((d) => [destinationHostname(d.spec), `smtp:[${d.container.ipAddress}]:25`]));
+  return {
+    ...scenario.receiver,
+    mainCf: { ...SHORT_BACKOFF, transport_maps: 'hash:/etc/postfix/tlslab_transport', ...scenario.receiver.mainCf },
+    maps: { ...scenario.receiver.maps, tlslab_transport: transport },
+  };
+}
+
 function envelope(spec: SenderSpec, scenario: Scenario): MessageEnvelope {
   return {
     server: RECEIVER_HOSTNAME,
@@ -193,66 +265,123 @@ function envelope(spec: SenderSpec, scenario: Scenario): MessageEnvelope {
   };
 }
 
-function clientCommand(spec: SenderSpec, scenario: Scenario): ClientCommand {
-  return spec.client === 'openssl' ? sClientCommand(spec, envelope(spec, scenario)) : swaksCommand(spec, envelope(spec, scenario));
-}
-
-async function runSender(sender: RunningSender, scenario: Scenario, progress: ProgressSink): Promise<void> {
-  const command = clientCommand(sender.spec, scenario);
+async function runSender(sender: RunningSender, scenario: Scenario, runId: string, progress: ProgressSink): Promise<void> {
+  const { spec } = sender;
+  progress({ kind: 'phase', phase: 'sender', detail: `${spec.name}: ${spec.client} (${spec.toolchain})` });
+  if (spec.delivery === 'mta') {
+    sender.messageId = `tlslab-${runId}-${spec.name}@senders.lab.test`;
+    sender.exec = await injectMessage(sender.container, envelope(spec, scenario), sender.messageId);
+    progress({ kind: 'done', phase: 'sender', detail: `${spec.name}: queued (exit ${sender.exec.exitCode})`, elapsedMs: sender.exec.durationMs });
+    return;
+  }
+  const command = spec.client === 'openssl' ? sClientCommand(spec, envelope(spec, scenario)) : swaksCommand(spec, envelope(spec, scenario));
   for (const file of command.files) await sender.container.copyFile(file.path, file.content);
-  progress({ kind: 'phase', phase: 'sender', detail: `${sender.spec.name}: ${sender.spec.client} (${sender.spec.toolchain})` });
   sender.exec = await sender.container.exec(command.argv, { env: command.env, timeoutSeconds: scenario.timeoutSeconds });
-  sender.view = sender.spec.client === 'openssl' ? readSClientTranscript(sender.exec.output) : readSwaksTranscript(sender.exec.output);
-  progress({ kind: 'done', phase: 'sender', detail: `${sender.spec.name}: exit ${sender.exec.exitCode}`, elapsedMs: sender.exec.durationMs });
+  sender.view = spec.client === 'openssl' ? readSClientTranscript(sender.exec.output) : readSwaksTranscript(sender.exec.output);
+  progress({ kind: 'done', phase: 'sender', detail: `${spec.name}: exit ${sender.exec.exitCode}`, elapsedMs: sender.exec.durationMs });
 }
 
-interface ParsedReceiverLog {
+async function sendOutbound(receiver: LabContainer, destination: RunningDestination, scenario: Scenario, progress: ProgressSink): Promise<void> {
+  progress({ kind: 'phase', phase: 'outbound', detail: `receiver → ${destination.spec.name}` });
+  const host = destinationHostname(destination.spec);
+  await injectMessage(
+    receiver,
+    {
+      server: host,
+      heloName: RECEIVER_HOSTNAME,
+      from: `outbound@${RECEIVER_HOSTNAME}`,
+      to: `sink@${host}`,
+      subject: `tlslab ${scenario.name}: outbound to ${destination.spec.name}`,
+      body: `Sent by the receiver of scenario "${scenario.name}" to destination "${destination.spec.name}".`,
+      timeoutSeconds: 30,
+    },
+    destination.messageId,
+  );
+}
+
+interface ParsedLog {
   sessions: ServerSessionView[];
   fates: Map<string, MessageFateView[]>;
 }
 
 const FINAL_STATUS = new Set(['sent', 'bounced', 'expired']);
 
+const parse = (container: LabContainer) => readSessions(container.logLines()) as unknown as ParsedLog;
+
 /**
- * Reads the receiver's log until every sender's session has ended and every queued message has a
- * final status, so outcomes never rest on a half-written log.
+ * Reads the logs until every client's session has ended, every accepted message has a final
+ * status, and every MTA message was delivered or bounced, so outcomes never rest on a half-written
+ * log. At the deadline, whatever is known is used and undecided fates say so.
  */
-async function settleReceiverLog(receiver: LabContainer, senders: RunningSender[], timeoutMs: number, signal?: AbortSignal): Promise<ParsedReceiverLog> {
+async function settleLogs(
+  receiver: LabContainer,
+  senders: RunningSender[],
+  destinations: RunningDestination[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<{ receiver: ParsedLog }> {
   const deadline = Date.now() + timeoutMs;
+  const final = (log: ParsedLog, queueId: string | undefined) => queueId === undefined || (log.fates.get(queueId) ?? []).some((f) => FINAL_STATUS.has(f.status));
   for (;;) {
-    const parsed = readSessions(receiver.logLines()) as unknown as ParsedReceiverLog;
-    const settled = senders.every((sender) => {
+    const parsed = parse(receiver);
+    let settled = true;
+    for (const sender of senders) {
       const sessions = parsed.sessions.filter((s) => s.peer.addr === sender.container.ipAddress);
-      if (sender.view?.connected && sessions.length === 0) return false;
-      if (sessions.some((s) => !s.complete)) return false;
-      const queueId = sender.view?.queuedAs;
-      return queueId === undefined || (parsed.fates.get(queueId) ?? []).some((f) => FINAL_STATUS.has(f.status));
-    });
-    if (settled || Date.now() >= deadline || signal?.aborted) return parsed;
+      if (sessions.some((s) => !s.complete)) settled = false;
+      if (sender.spec.delivery === 'mta') {
+        const own = parse(sender.container);
+        sender.delivery = readMtaDelivery(sender.container.logLines(), sender.messageId ?? '', own.fates);
+        if (!sender.delivery.final || !final(parsed, sender.delivery.receiverQueueId)) settled = false;
+      } else {
+        if (sender.view?.connected && sessions.length === 0) settled = false;
+        if (!final(parsed, sender.view?.queuedAs)) settled = false;
+      }
+    }
+    for (const destination of destinations) {
+      destination.delivery = readMtaDelivery(receiver.logLines(), destination.messageId, parsed.fates);
+      const theirs = parse(destination.container);
+      if (!destination.delivery.final || !final(theirs, destination.delivery.receiverQueueId)) settled = false;
+    }
+    if (settled || Date.now() >= deadline || signal?.aborted) return { receiver: parsed };
     await receiver.nextOutput(250, signal);
   }
 }
 
-function senderResult(sender: RunningSender, sessions: ServerSessionView[], fates: Map<string, MessageFateView[]>): SenderResult {
-  const view = sender.view ?? { connected: false, starttlsOffered: false };
-  const outcome = deriveOutcome(sessions, fates, view);
-  const check = checkExpectation(sender.spec.expect, outcome.observed, outcome.fate);
+function expectationResult(expect: Expectation, outcome: ObservedOutcome) {
+  const check = checkExpectation(expect, outcome.observed, outcome.fate);
+  return { expect, expected: describeExpectation(expect), observed: outcome.observed, fate: outcome.fate, ...(outcome.path ? { path: outcome.path } : {}), held: check.held, ...(check.mismatch ? { mismatch: check.mismatch } : {}), evidence: outcome.evidence };
+}
+
+function senderResult(spec: SenderSpec, address: string, outcome: ObservedOutcome, transcript: string, exec: RunningSender['exec']): SenderResult {
   return {
-    name: sender.spec.name,
-    ...(sender.spec.description ? { description: sender.spec.description } : {}),
-    toolchain: sender.spec.toolchain,
-    client: sender.spec.client,
-    address: sender.container.ipAddress,
-    expect: sender.spec.expect,
-    expected: describeExpectation(sender.spec.expect),
-    observed: outcome.observed,
-    fate: outcome.fate,
-    held: check.held,
-    ...(check.mismatch ? { mismatch: check.mismatch } : {}),
-    evidence: outcome.evidence,
-    transcript: sender.exec?.output ?? '',
-    exitCode: sender.exec?.exitCode ?? -1,
-    durationMs: sender.exec?.durationMs ?? 0,
+    direction: 'inbound',
+    name: spec.name,
+    ...(spec.description ? { description: spec.description } : {}),
+    toolchain: spec.toolchain,
+    client: spec.client,
+    delivery: spec.delivery,
+    ...(spec.profile ? { profile: spec.profile } : {}),
+    address,
+    ...expectationResult(spec.expect, outcome),
+    transcript,
+    exitCode: exec?.exitCode ?? -1,
+    durationMs: exec?.durationMs ?? 0,
+  };
+}
+
+function destinationResult(destination: RunningDestination, address: string, outcome: ObservedOutcome): SenderResult {
+  return {
+    direction: 'outbound',
+    name: destination.spec.name,
+    ...(destination.spec.description ? { description: destination.spec.description } : {}),
+    toolchain: destination.spec.toolchain,
+    client: 'postfix',
+    delivery: 'mta',
+    address,
+    ...expectationResult(destination.spec.expect, outcome),
+    transcript: destination.container.logLines().join('\n'),
+    exitCode: 0,
+    durationMs: 0,
   };
 }
 
@@ -261,31 +390,32 @@ const SESSION_NOISE = /TLS library problem|SSL_accept error|SSL_connect error|lo
 
 /** Postfix's complaints about its own configuration, each quoted once as Postfix printed it. */
 export function configWarnings(log: readonly string[]): string[] {
-  const seen = new Map<string, string>();
+  const seen = new Set<string>();
   for (const line of log) {
     const match = CONFIG_WARNING.exec(line);
     if (!match || SESSION_NOISE.test(line)) continue;
-    const key = `${match[1]}: ${match[2]}`;
-    if (!seen.has(key)) seen.set(key, key);
+    seen.add(`${match[1]}: ${match[2]}`);
   }
-  return [...seen.values()];
+  return [...seen];
 }
 
 async function selfReports(
   scenario: Scenario,
   receiver: LabContainer,
   senders: RunningSender[],
+  destinations: RunningDestination[],
   toolchains: Map<string, Toolchain>,
   images: Map<string, string>,
 ): Promise<SelfReport[]> {
-  const targets: { role: SelfReport['role']; toolchain: string; container: LabContainer }[] = [
-    { role: 'receiver', toolchain: scenario.receiver.toolchain, container: receiver },
-  ];
+  const targets: { role: SelfReport['role']; toolchain: string; container: LabContainer }[] = [{ role: 'receiver', toolchain: scenario.receiver.toolchain, container: receiver }];
   const seen = new Set<string>();
-  for (const sender of senders) {
-    if (seen.has(sender.spec.toolchain)) continue;
-    seen.add(sender.spec.toolchain);
-    targets.push({ role: 'sender', toolchain: sender.spec.toolchain, container: sender.container });
+  for (const { role, toolchain, container } of [
+    ...senders.map((s) => ({ role: 'sender' as const, toolchain: s.spec.toolchain, container: s.container })),
+    ...destinations.map((d) => ({ role: 'destination' as const, toolchain: d.spec.toolchain, container: d.container })),
+  ]) {
+    if (seen.has(`${role}:${toolchain}`)) continue;
+    seen.add(`${role}:${toolchain}`);
+    targets.push({ role, toolchain, container });
   }
   return Promise.all(
     targets.map(async ({ role, toolchain, container }) => {

@@ -27,6 +27,26 @@ export const receiverSchema = z
     /** Whole master.cf entries; each replaces the entry with the same service and type, or is added. */
     masterCf: z.array(z.string().regex(/^\S+\s+(inet|unix|fifo|pass|unix-dgram)\s/, 'a master.cf entry: "service type private unpriv chroot wakeup maxproc command [args]"')).default([]),
     certificate: certificateSchema.default({}),
+    /**
+     * Lookup tables written to /etc/postfix/<file> (then `postmap`ed unless the name ends in .cidr
+     * or .pcre). `{{sender:NAME}}` in a key or value becomes that sender's IP address.
+     */
+    maps: z.record(z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a file name'), z.record(z.string(), z.string())).default({}),
+  })
+  .strict();
+
+/** A destination server the Postfix under test sends to (outbound direction). */
+export const destinationSchema = z
+  .object({
+    name,
+    description: z.string().optional(),
+    /** The destination's toolchain. Default: debian-bookworm. */
+    toolchain: z.string().default('debian-bookworm'),
+    /** The destination's own main.cf: its smtpd TLS capabilities. */
+    mainCf: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a main.cf parameter name'), mainCfValue).default({}),
+    certificate: certificateSchema.default({}),
+    /** What the Postfix under test should get when it sends to this destination. */
+    expect: z.lazy(() => expectationSchema),
   })
   .strict();
 
@@ -50,9 +70,26 @@ export const senderTlsSchema = z
 
 const protocolOrList = z.union([protocolSchema, z.array(protocolSchema).min(1)]);
 
+const fateSchema = z.enum(['delivered', 'deferred', 'bounced', 'rejected', 'not-sent']);
+
 export const expectationSchema = z.discriminatedUnion('outcome', [
-  z.object({ outcome: z.literal('tls'), protocol: protocolOrList.optional(), cipher: z.string().optional() }).strict(),
-  z.object({ outcome: z.literal('plaintext') }).strict(),
+  z
+    .object({
+      outcome: z.literal('tls'),
+      protocol: protocolOrList.optional(),
+      cipher: z.string().optional(),
+      /** The message's final fate. Default: delivered. */
+      fate: fateSchema.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      outcome: z.literal('plaintext'),
+      /** For a real MTA: true when the plaintext delivery must follow a failed TLS attempt. */
+      afterTlsFailure: z.boolean().optional(),
+      fate: fateSchema.optional(),
+    })
+    .strict(),
   z
     .object({
       outcome: z.literal('handshake-failed'),
@@ -60,50 +97,95 @@ export const expectationSchema = z.discriminatedUnion('outcome', [
       serverError: z.string().optional(),
       /** The lab's failure class, e.g. no-shared-cipher (see `tlslab logs`). */
       failureClass: z.string().optional(),
+      fate: fateSchema.optional(),
     })
     .strict(),
-  z.object({ outcome: z.literal('refused'), reply: z.string().optional() }).strict(),
+  z.object({ outcome: z.literal('refused'), reply: z.string().optional(), fate: fateSchema.optional() }).strict(),
 ]);
+
+/** swaks and openssl s_client send one message once; postfix is a real MTA that queues, retries and falls back. */
+export const CLIENTS = ['swaks', 'openssl', 'postfix'] as const;
+
+/** What a sender can do, shared by sender profiles and scenario senders. */
+const senderCapabilities = {
+  description: z.string().optional(),
+  /** Toolchain whose client runs this sender. Default: debian-bookworm. */
+  toolchain: z.string().optional(),
+  client: z.enum(CLIENTS).optional(),
+  /**
+   * required: fail unless TLS is negotiated; optional: STARTTLS when offered, else plaintext;
+   * none: never STARTTLS. Default: required for swaks and s_client, optional for an MTA.
+   */
+  starttls: z.enum(['required', 'optional', 'none']).optional(),
+  tls: senderTlsSchema.optional(),
+  /** main.cf settings of a sender that is a real Postfix MTA (client: postfix). */
+  mainCf: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a main.cf parameter name'), mainCfValue).optional(),
+};
+
+export const evidenceSchema = z.union([
+  z.literal('synthetic'),
+  z
+    .object({
+      /** Where the claim comes from: a document, a measurement, a report. */
+      sources: z.array(z.string()).min(1),
+      /** Capabilities a source states outright. */
+      verified: z.array(z.string()).default([]),
+      /** Capabilities the profile assumes from indirect evidence. */
+      inferred: z.array(z.string()).default([]),
+    })
+    .strict(),
+]);
+
+/** A kind of sender in the real world, one file per profile in scenarios/senders/. */
+export const senderProfileSchema = z
+  .object({
+    name,
+    ...senderCapabilities,
+    description: z.string().min(1),
+    evidence: evidenceSchema,
+  })
+  .strict();
 
 export const senderSchema = z
   .object({
-    name,
-    description: z.string().optional(),
-    /** Toolchain whose client runs this sender. Default: debian-bookworm. */
-    toolchain: z.string().default('debian-bookworm'),
-    client: z.enum(['swaks', 'openssl']).default('swaks'),
-    /**
-     * required: fail unless TLS is negotiated; optional: STARTTLS when offered, else plaintext;
-     * none: never STARTTLS. Default: required.
-     */
-    starttls: z.enum(['required', 'optional', 'none']).default('required'),
-    tls: senderTlsSchema.default({}),
+    /** Default: the profile's name. */
+    name: name.optional(),
+    /** A sender profile (scenarios/senders/<profile>.yaml) whose capabilities this sender takes. */
+    profile: z.string().optional(),
+    ...senderCapabilities,
     message: z
       .object({ from: z.string().optional(), to: z.string().optional(), subject: z.string().optional(), body: z.string().optional() })
       .strict()
       .default({}),
     expect: expectationSchema,
   })
-  .strict();
+  .strict()
+  .refine((s) => s.name !== undefined || s.profile !== undefined, { message: 'give a "name" or a "profile"', path: ['name'] });
 
 export const scenarioSchema = z
   .object({
     name,
     description: z.string().default(''),
     receiver: receiverSchema,
-    senders: z.array(senderSchema).min(1),
+    senders: z.array(senderSchema).default([]),
+    /** Destinations the receiver, as the Postfix under test, sends one message to each. */
+    outbound: z.array(destinationSchema).default([]),
     /** Seconds to wait for each phase (readiness, a sender's session, log settling). Default: 30. */
     timeoutSeconds: z.number().int().positive().max(3600).default(30),
   })
   .strict()
   .superRefine((scenario, ctx) => {
+    if (scenario.senders.length === 0 && scenario.outbound.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['senders'], message: 'give at least one sender or one outbound destination' });
+    }
     const seen = new Map<string, number>();
     scenario.senders.forEach((sender, index) => {
-      const first = seen.get(sender.name);
+      const senderName = sender.name ?? sender.profile ?? '';
+      const first = seen.get(senderName);
       if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['senders', index, 'name'], message: `"${sender.name}" is already the name of senders[${first}]` });
+        ctx.addIssue({ code: 'custom', path: ['senders', index, 'name'], message: `"${senderName}" is already the name of senders[${first}]` });
       } else {
-        seen.set(sender.name, index);
+        seen.set(senderName, index);
       }
     });
   });
@@ -112,7 +194,29 @@ export const scenarioSchema = z
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 /** A validated scenario with every default applied. */
 export type Scenario = z.output<typeof scenarioSchema>;
-export type SenderSpec = z.output<typeof senderSchema>;
+/** A sender as written in a scenario: its own fields and, maybe, a profile to take the rest from. */
+export type SenderInput = z.output<typeof senderSchema>;
+export type SenderProfile = z.output<typeof senderProfileSchema>;
+export type Evidence = z.output<typeof evidenceSchema>;
+export type SenderClient = (typeof CLIENTS)[number];
+
+/** A sender with its profile applied and every default filled in: what the runner starts. */
+export interface SenderSpec {
+  name: string;
+  description?: string;
+  profile?: string;
+  evidence?: Evidence;
+  toolchain: string;
+  client: SenderClient;
+  /** client: one attempt, one outcome; mta: a real MTA that queues, retries and falls back. */
+  delivery: 'client' | 'mta';
+  starttls: 'required' | 'optional' | 'none';
+  tls: SenderTls;
+  mainCf: Record<string, string>;
+  message: SenderInput['message'];
+  expect: Expectation;
+}
 export type ReceiverSpec = z.output<typeof receiverSchema>;
+export type DestinationSpec = z.output<typeof destinationSchema>;
 export type Expectation = z.output<typeof expectationSchema>;
 export type SenderTls = z.output<typeof senderTlsSchema>;

@@ -97,7 +97,7 @@ describe('expectations', () => {
       'expected cipher AES128-GCM-SHA256, negotiated TLS_AES_256_GCM_SHA384',
     );
     expect(checkExpectation(expectation({ outcome: 'plaintext' }), tls13, delivered).mismatch).toBe('expected plaintext, observed TLS TLSv1.3 TLS_AES_256_GCM_SHA384');
-    expect(checkExpectation(expectation({ outcome: 'tls' }), tls13, { status: 'deferred', detail: 'x' }).mismatch).toBe('the message was not delivered (deferred: x)');
+    expect(checkExpectation(expectation({ outcome: 'tls' }), tls13, { status: 'deferred', detail: 'x' }).mismatch).toBe('expected the message to be delivered, it was deferred (x)');
   });
 
   it('matches server errors and failure classes', () => {

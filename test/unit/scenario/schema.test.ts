@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isLabError } from '../../../lab/errors.ts';
 import { defineScenario, loadScenarioFile } from '../../../lab/scenario/load.ts';
+import { resolveSender } from '../../../lab/senders/profiles.ts';
 
 async function scenarioFile(text: string): Promise<{ dir: string; file: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'tlslab-schema-'));
@@ -44,7 +45,7 @@ describe('scenario files', () => {
     const { scenario } = await loadScenarioFile('seed.yaml', dir);
     expect(scenario.receiver.mainCf).toEqual({ smtpd_tls_security_level: 'may', smtpd_tls_loglevel: '1', smtpd_use_tls: 'yes' });
     expect(scenario.receiver.masterCf).toEqual([]);
-    expect(scenario.senders[0]).toMatchObject({ client: 'swaks', starttls: 'required', toolchain: 'debian-bookworm' });
+    expect(resolveSender(scenario.senders[0]!, new Map())).toMatchObject({ client: 'swaks', delivery: 'client', starttls: 'required', toolchain: 'debian-bookworm', tls: {}, mainCf: {} });
     expect(scenario.timeoutSeconds).toBe(30);
   });
 
@@ -98,10 +99,8 @@ senders:
   });
 
   it('names a missing required field', async () => {
-    expect(await problemsOf('name: x\nsenders: []\n')).toEqual([
-      'seed.yaml: receiver: required (object)',
-      'seed.yaml:2: senders: Too small: expected array to have >=1 items',
-    ]);
+    expect(await problemsOf('name: x\nsenders: []\n')).toEqual(['seed.yaml: receiver: required (object)']);
+    expect(await problemsOf('name: x\nreceiver: {}\nsenders: []\n')).toEqual(['seed.yaml:3: senders: give at least one sender or one outbound destination']);
   });
 
   it('reports YAML syntax errors with their line', async () => {

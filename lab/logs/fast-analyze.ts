@@ -1,0 +1,1286 @@
+import { isAscii } from 'node:buffer';
+import { classifyCountOnly } from './classify.ts';
+import { parseEvent } from './events.ts';
+import { isoTimestamp, newHeaderScan, scanHeader, type HeaderScan } from './line-header.ts';
+import {
+  inboundPeer, MAX_CONTEXT_LINES, MAX_PROCESSES_WITH_CONTEXT, outboundPeer, samePeer, TLS_ATTEMPT_KINDS,
+} from './sessions.ts';
+import { VersionInference } from './versions.ts';
+import type { LogAnalyzer } from './analyze.ts';
+import type { Diagnosis, FailureClass, InferredVersions, Peer, Session, TlsEvent, TrackerStats, VersionHints } from './types.ts';
+
+/*
+ * The analyzer's own line path. It gives exactly the report that `SessionTracker` + `LogAnalyzer.add` give (the
+ * tests compare the two), but it works on the bytes of a read chunk and builds no event, session or line string
+ * for the lines that dominate a busy log: connect, disconnect, STARTTLS set-up, `TLS connection established`,
+ * queue lines (client=, message-id=, from=, to=... status=sent, removed) and other programs' lines. It recognises
+ * these forms with byte comparisons that mirror `parseEvent` and `scanHeader`; any line that deviates from the
+ * forms it knows, and every non-ASCII line, is decoded and goes through the shared `parseEvent` (the "slow
+ * path"). Failures are diagnosed by the shared `classify` from the events the slow path kept.
+ */
+
+/** Line codes: what the current line is, as far as the session logic needs to know. */
+const C_NONE = 0; // a Postfix line `parseEvent` does not recognise
+const C_FULL = 1; // `this.event` holds the parsed event
+const C_CONNECT = 2;
+const C_DISCONNECT = 3;
+const C_SETUP = 4;
+const C_ESTABLISHED = 5;
+const C_CLIENT = 6;
+const C_DELIVERY_SENT = 7;
+const C_PLAIN = 8; // queue-message-id, queue-from, queue-removed: an event no session logic looks at
+
+/** Kinds of full events, mapped onto the codes the session logic switches on. */
+const K_OTHER = 20;
+const K_ENGINE_INIT = 21;
+const K_CONTEXT = 22; // tls-protocol-list-invalid, tls-local-config-problem (remembered per process)
+const K_LIBRARY = 23; // tls-library-problem (remembered per process; marks a failed handshake)
+const K_HANDSHAKE_ERROR = 24;
+const K_DELIVERY = 25;
+
+/** Stands in for an event `classify` ignores, so that kept lines stay index for index with kept events. */
+const PLACEHOLDER: TlsEvent = { kind: 'queue-removed', queueId: '' };
+
+const MAX_HEADER = 512;
+const PID_TABLE = 1 << 16;
+const MAX_LINE_BYTES = 16 << 20;
+const FACILITY = /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug)$/;
+const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+
+/** `buf.toString('latin1', start, end)` without its argument checks: the hot path decodes many short slices. */
+function latin1(buf: Buffer, start: number, end: number): string {
+  return (buf as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);
+}
+
+/** A copy of `text` that shares no memory with the line it was cut from (see `detach` in analyze.ts). */
+function copy(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isQueueIdChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** `\s` of a JavaScript regex restricted to ASCII (the fast path only sees ASCII lines). */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/** Byte patterns, as arrays of codes, for `startsWithAt`. */
+function codes(text: string): Uint8Array {
+  return Uint8Array.from(text, (ch) => ch.charCodeAt(0));
+}
+const P_CONNECT = codes('connect from ');
+const P_DISCONNECT = codes('disconnect from ');
+const P_SETUP = codes('setting up TLS connection ');
+const P_TLS_CONNECTION = codes(' TLS connection ');
+const P_ESTABLISHED = codes('established ');
+const P_WITH_CIPHER = codes(' with cipher ');
+const P_BITS = codes(' bits)');
+const P_POSTFIX = codes('postfix');
+const P_CLIENT = codes('client=');
+const P_MESSAGE_ID = codes('message-id=');
+const P_FROM = codes('from=<');
+const P_TO = codes('to=<');
+const P_REMOVED = codes('removed');
+const P_WARNING = codes('warning');
+const P_ORIG_TO = codes(' orig_to=<');
+const P_RELAY = codes(' relay=');
+const P_CONN_USE = codes(' conn_use=');
+const P_DELAY = codes(' delay=');
+const P_DELAYS = codes(' delays=');
+const P_DSN = codes(' dsn=');
+const P_STATUS = codes(', status=');
+const P_SMTPD = codes('smtpd');
+const P_TLSPROXY = codes('tlsproxy');
+const P_SMTP = codes('smtp');
+const P_LMTP = codes('lmtp');
+const P_STARTTLS = codes('starttls');
+const TRUST_WORDS = [codes('Anonymous'), codes('Untrusted'), codes('Trusted'), codes('Verified')];
+
+function startsWithAt(buf: Buffer, at: number, end: number, pattern: Uint8Array): boolean {
+  const n = pattern.length;
+  if (at + n > end) return false;
+  for (let i = 0; i < n; i++) if (buf[at + i] !== pattern[i]) return false;
+  return true;
+}
+
+/**
+ * Strings met again and again (protocols, ciphers, services, hosts) decoded once: a lookup compares the bytes
+ * with the few strings already known. Reusing one string object also keeps the analyzer's property lookups fast.
+ */
+class Interner {
+  private readonly known: string[] = [];
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  get(buf: Buffer, start: number, end: number): string {
+    const length = end - start;
+    const known = this.known;
+    outer: for (let k = 0; k < known.length; k++) {
+      const text = known[k] as string;
+      if (text.length !== length) continue;
+      for (let i = 0; i < length; i++) if (text.charCodeAt(i) !== buf[start + i]) continue outer;
+      return text;
+    }
+    const text = latin1(buf, start, end);
+    if (known.length < this.limit) known.push(text);
+    return text;
+  }
+}
+
+/**
+ * Interner for many distinct strings (peer names and addresses): a hash of the bytes finds the string decoded
+ * before, so a returning peer costs no decoding and the analyzer's map lookups hit a string whose hash is cached.
+ * Holds at most `limit` strings; beyond that it decodes without keeping.
+ */
+class HashInterner {
+  private readonly limit: number;
+  private slots = new Int32Array(1024).fill(-1);
+  private readonly strings: string[] = [];
+  private readonly hashes: number[] = [];
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  get(buf: Buffer, start: number, end: number): string {
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ (buf[i] as number), 0x01000193);
+    hash >>>= 0;
+    const length = end - start;
+    const mask = this.slots.length - 1;
+    let slot = hash & mask;
+    for (;;) {
+      const index = this.slots[slot] as number;
+      if (index < 0) break;
+      if (this.hashes[index] === hash) {
+        const text = this.strings[index] as string;
+        if (text.length === length) {
+          let same = true;
+          for (let i = 0; i < length; i++) {
+            if (text.charCodeAt(i) !== buf[start + i]) {
+              same = false;
+              break;
+            }
+          }
+          if (same) return text;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+    const text = latin1(buf, start, end);
+    if (this.strings.length >= this.limit) return text;
+    this.slots[slot] = this.strings.length;
+    this.strings.push(text);
+    this.hashes.push(hash);
+    if (this.strings.length * 2 > this.slots.length) this.grow();
+    return text;
+  }
+
+  private grow(): void {
+    const slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const mask = slots.length - 1;
+    for (let index = 0; index < this.hashes.length; index++) {
+      let slot = (this.hashes[index] as number) & mask;
+      while ((slots[slot] as number) >= 0) slot = (slot + 1) & mask;
+      slots[slot] = index;
+    }
+    this.slots = slots;
+  }
+}
+
+interface LeanSession {
+  smtpd: boolean;
+  service: string;
+  pid: number;
+  host: string | undefined;
+  name: string;
+  addr: string;
+  port: number;
+  startKind: number;
+  startRaw: string;
+  lastKind: number;
+  lastRaw: string;
+  starttls: boolean;
+  established: boolean;
+  handshakeFailed: boolean;
+  sawDelivery: boolean;
+  complete: boolean;
+  protocol: string | undefined;
+  cipher: string | undefined;
+  queueIds: string[];
+  sentDeliveries: number;
+  commands: Record<string, string> | undefined;
+  /** Keep a line (or a placeholder) for every event, as `classify` needs them for its `unknown` evidence. */
+  keepAll: boolean;
+  /** Events of the slow path among `events` (the rest are placeholders). */
+  rich: number;
+  events: TlsEvent[];
+  lines: string[];
+  processContext: { events: TlsEvent[]; lines: string[] } | undefined;
+  samePid: LeanSession | undefined;
+  older: LeanSession | undefined;
+  newer: LeanSession | undefined;
+}
+
+interface ProcessContext {
+  events: TlsEvent[];
+  lines: string[];
+}
+
+export interface FastAnalyzerOptions {
+  maxOpenSessions?: number;
+  year?: number;
+  hints?: VersionHints;
+}
+
+/** Streams bytes of a log into a `LogAnalyzer`. Feed whole or partial chunks with `push`, then call `end`. */
+export class FastAnalyzer {
+  readonly stats: TrackerStats = { lines: 0, events: 0, unrecognised: 0, foreign: 0 };
+  private readonly inference = new VersionInference();
+  /** Open sessions by pid: an array for the usual pids, a map for the rest. */
+  private readonly openLow: (LeanSession | undefined)[] = new Array<LeanSession | undefined>(PID_TABLE).fill(undefined);
+  private readonly openHigh = new Map<number, LeanSession>();
+  private oldest: LeanSession | undefined;
+  private newest: LeanSession | undefined;
+  private openCount = 0;
+  private readonly contexts = new Map<string, ProcessContext>();
+  private readonly maxOpen: number;
+  private readonly year: number;
+  private readonly hints: VersionHints;
+  private readonly analyzer: LogAnalyzer;
+  private readonly tlsNames = new Interner(64);
+  private readonly peerNames = new HashInterner(1 << 16);
+  private readonly knownClass = (cls: FailureClass): boolean => this.analyzer.hasFailureClass(cls);
+  private readonly serviceNames = new Interner(16);
+  private readonly hostNames = new Interner(16);
+  /** Inference bounds already recorded: once seen, the lines that imply them need not be parsed for it. */
+  private seen34 = false;
+  private seen30 = false;
+
+  // The current line. Byte lines: `buf[s, e)`, `str` decoded on demand; string lines: `buf` unused.
+  private buf: Buffer = Buffer.alloc(0);
+  private s = 0;
+  private e = 0;
+  private bytes = true;
+  private str: string | undefined;
+  // Its header, as offsets into `buf` (byte lines) or `str` (string lines).
+  private tsKind = 0;
+  private tsStart = 0;
+  private tsEnd = 0;
+  private hostStart = -1;
+  private hostEnd = -1;
+  private progStart = 0;
+  private progEnd = 0;
+  private daemonStart = -1;
+  private pid = 0;
+  private msgStart = 0;
+  // Its event: a code, and the full event for C_FULL.
+  private event: TlsEvent | undefined;
+  // Peer of a fast event: `name[addr]:port` at these offsets; port -1 when absent; pOpen -1 when there is none.
+  private pStart = 0;
+  private pOpen = -1;
+  private pClose = 0;
+  private pPort = -1;
+  private pEnd = 0;
+  // Protocol and cipher of C_ESTABLISHED, queue id of C_CLIENT / C_DELIVERY_SENT.
+  private aStart = 0;
+  private aEnd = 0;
+  private bStart = 0;
+  private bEnd = 0;
+  private hasCommands = false;
+  private scan: HeaderScan = newHeaderScan();
+  // One-entry caches for the raw stamp and for the ISO form of a raw stamp.
+  private stampCache = '';
+  private stampBytes = Buffer.alloc(64);
+  private stampLength = -1;
+  private isoRaw = '';
+  private isoKind = 0;
+  private isoValue: string | undefined;
+  // Carry of a partial line between chunks.
+  private carry: Buffer | undefined;
+
+  constructor(analyzer: LogAnalyzer, options: FastAnalyzerOptions = {}) {
+    this.analyzer = analyzer;
+    this.maxOpen = Math.max(1, options.maxOpenSessions ?? 10_000);
+    this.year = options.year ?? new Date().getFullYear();
+    this.hints = options.hints ?? {};
+  }
+
+  get versions(): InferredVersions {
+    return this.inference.versions;
+  }
+
+  /**
+   * Feed the next bytes of the input. Lines may span calls; `chunk` may be reused by the caller after the call.
+   */
+  push(chunk: Buffer, start = 0, end = chunk.length): void {
+    let from = start;
+    if (this.carry !== undefined) {
+      const newline = chunk.indexOf(10, start);
+      if (newline < 0 || newline >= end) {
+        this.carry = Buffer.concat([this.carry, chunk.subarray(start, end)]);
+        if (this.carry.length > MAX_LINE_BYTES) {
+          const whole = this.carry;
+          this.carry = undefined;
+          // As `readLogBatches`: an over-long run without newline is cut into a line of its own, CR and all.
+          if (isAscii(whole)) this.byteLine(whole, 0, whole.length);
+          else this.stringLine(whole.toString('utf8'));
+        }
+        return;
+      }
+      const joined = Buffer.concat([this.carry, chunk.subarray(start, newline + 1)]);
+      this.carry = undefined;
+      this.lines(joined, 0, joined.length);
+      from = newline + 1;
+    }
+    const last = chunk.lastIndexOf(10, end - 1);
+    if (last < from) {
+      if (end > from) this.carry = Buffer.from(chunk.subarray(from, end));
+      return;
+    }
+    this.lines(chunk, from, last + 1);
+    if (last + 1 < end) this.carry = Buffer.from(chunk.subarray(last + 1, end));
+  }
+
+  /** End of one input: a last line without a newline counts. */
+  endInput(): void {
+    if (this.carry === undefined) return;
+    const rest = this.carry;
+    this.carry = undefined;
+    if (rest.length > 0) this.lines(rest, 0, rest.length);
+  }
+
+  /** End of all input: close every open session. */
+  finish(): void {
+    this.endInput();
+    while (this.oldest !== undefined) this.close(this.oldest);
+  }
+
+  /** Lines of `buf[start, end)`; `end` is just after a newline, or the end of the input. */
+  private lines(buf: Buffer, start: number, end: number): void {
+    const ascii = isAscii(buf.subarray(start, end));
+    let s = start;
+    while (s < end) {
+      let newline = buf.indexOf(10, s);
+      if (newline < 0 || newline >= end) newline = end;
+      const stop = newline > s && buf[newline - 1] === 13 ? newline - 1 : newline;
+      if (ascii || this.asciiLine(buf, s, stop)) this.byteLine(buf, s, stop);
+      else this.stringLine(buf.toString('utf8', s, stop));
+      s = newline + 1;
+    }
+  }
+
+  private asciiLine(buf: Buffer, s: number, e: number): boolean {
+    for (let i = s; i < e; i++) if ((buf[i] as number) >= 128) return false;
+    return true;
+  }
+
+  /** A non-ASCII line: the shared string parser, with header offsets into the string. */
+  private stringLine(line: string): void {
+    this.stats.lines++;
+    const scan = this.scan;
+    if (!scanHeader(line, scan) || scan.daemonStart < 0) {
+      this.stats.foreign++;
+      return;
+    }
+    this.bytes = false;
+    this.str = line;
+    this.tsKind = scan.tsKind;
+    this.tsStart = scan.tsStart;
+    this.tsEnd = scan.tsEnd;
+    this.hostStart = scan.hostStart;
+    this.hostEnd = scan.hostEnd;
+    this.progStart = scan.progStart;
+    this.progEnd = scan.progEnd;
+    this.daemonStart = scan.daemonStart;
+    this.pid = scan.pid;
+    this.msgStart = scan.msgStart;
+    this.dispatch(this.slowEvent());
+  }
+
+  private byteLine(buf: Buffer, s: number, e: number): void {
+    this.stats.lines++;
+    this.buf = buf;
+    this.s = s;
+    this.e = e;
+    this.bytes = true;
+    this.str = undefined;
+    if (!this.scanBytes() || this.daemonStart < 0) {
+      this.stats.foreign++;
+      return;
+    }
+    this.dispatch(this.fastEvent());
+  }
+
+  private dispatch(code: number): void {
+    const d = this.daemonStart;
+    const length = this.progEnd - d;
+    if (length === 5) {
+      if (this.regionIs(d, P_SMTPD)) this.inbound(code);
+    } else if (length === 4) {
+      if (this.regionIs(d, P_SMTP) || this.regionIs(d, P_LMTP)) this.outbound(code);
+    } else if (length === 8 && this.regionIs(d, P_TLSPROXY)) this.inbound(code);
+  }
+
+  private regionIs(at: number, pattern: Uint8Array): boolean {
+    if (this.bytes) return startsWithAt(this.buf, at, this.e, pattern);
+    const line = this.str as string;
+    for (let i = 0; i < pattern.length; i++) if (line.charCodeAt(at + i) !== pattern[i]) return false;
+    return true;
+  }
+
+  // ---- header ----------------------------------------------------------------------------------------------
+
+  /** `scanHeader` on bytes; same offsets as on the decoded (ASCII) line. */
+  private scanBytes(): boolean {
+    const buf = this.buf;
+    const s = this.s;
+    const e = this.e;
+    let at = s;
+    if (buf[s] === 60 && s < e) {
+      let close = -1;
+      for (let i = s; i < e; i++) {
+        if (buf[i] === 62) {
+          close = i;
+          break;
+        }
+      }
+      if (close < 0 || close - s > 5) return false;
+      at = close + 1;
+    }
+    while (at < e && buf[at] === 32) at++;
+    let end = -1;
+    const limit = Math.min(e - 2, at + MAX_HEADER + 1);
+    for (let i = at; i < limit; i++) {
+      if (buf[i] === 93 && buf[i + 1] === 58 && buf[i + 2] === 32) {
+        end = i;
+        break;
+      }
+    }
+    if (end < 0 || end - at > MAX_HEADER) return false;
+    let open = -1;
+    for (let i = end - 1; i >= at; i--) {
+      if (buf[i] === 91) {
+        open = i;
+        break;
+      }
+    }
+    if (open < at || open === end - 1) return false;
+    let pid = 0;
+    for (let i = open + 1; i < end; i++) {
+      const c = buf[i] as number;
+      if (!isDigit(c)) return false;
+      pid = pid * 10 + (c - 48);
+    }
+    let progStart = s;
+    for (let i = open - 1; i >= s; i--) {
+      if (buf[i] === 32) {
+        progStart = i + 1;
+        break;
+      }
+    }
+    if (progStart < at || progStart === open) return false;
+
+    this.tsKind = 0;
+    this.tsStart = at;
+    this.tsEnd = at;
+    this.hostStart = -1;
+    this.hostEnd = -1;
+    if (progStart > at) {
+      if (this.classicAt(at)) {
+        this.tsKind = 1;
+        this.tsEnd = at + 15;
+      } else if (this.rfc3339At(at)) {
+        let stampEnd = -1;
+        for (let i = at + 11; i < e; i++) {
+          if (buf[i] === 32) {
+            stampEnd = i;
+            break;
+          }
+        }
+        if (stampEnd < 0 || stampEnd >= progStart) return false;
+        this.tsKind = 2;
+        this.tsEnd = stampEnd;
+      }
+      let cursor = this.tsEnd;
+      let firstStart = -1;
+      let firstEnd = -1;
+      let secondStart = -1;
+      while (cursor < progStart) {
+        while (cursor < progStart && buf[cursor] === 32) cursor++;
+        if (cursor >= progStart) break;
+        let stop = cursor;
+        while (stop < progStart && buf[stop] !== 32) stop++;
+        if (firstStart < 0) {
+          firstStart = cursor;
+          firstEnd = stop;
+        } else if (secondStart < 0) {
+          secondStart = cursor;
+        } else return false;
+        cursor = stop;
+      }
+      if (secondStart >= 0) {
+        this.hostStart = firstStart;
+        this.hostEnd = firstEnd;
+      } else if (firstStart >= 0) {
+        // The first dot of the rest of the line counts only inside the token, so the search can stop there.
+        let dot = -1;
+        for (let i = firstStart; i < firstEnd; i++) {
+          if (buf[i] === 46) {
+            dot = i;
+            break;
+          }
+        }
+        if (!(dot > firstStart && dot < firstEnd && firstEnd - firstStart <= 16 && FACILITY.test(latin1(buf, firstStart, firstEnd)))) {
+          this.hostStart = firstStart;
+          this.hostEnd = firstEnd;
+        }
+      }
+    }
+    this.progStart = progStart;
+    this.progEnd = open;
+    this.pid = pid;
+    this.msgStart = end + 3;
+    this.daemonStart = -1;
+    if (startsWithAt(buf, progStart, e, P_POSTFIX)) {
+      let slash = -1;
+      for (let i = open - 1; i >= s; i--) {
+        if (buf[i] === 47) {
+          slash = i;
+          break;
+        }
+      }
+      if (slash + 1 > progStart) this.daemonStart = slash + 1;
+    }
+    return true;
+  }
+
+  private classicAt(at: number): boolean {
+    const buf = this.buf;
+    if (at + 15 > this.e) return false;
+    if (buf[at + 3] !== 32 || buf[at + 6] !== 32 || buf[at + 9] !== 58 || buf[at + 12] !== 58) return false;
+    if (!isDigit(buf[at + 5] as number) || !isDigit(buf[at + 7] as number) || !isDigit(buf[at + 14] as number)) return false;
+    const a = buf[at];
+    const b = buf[at + 1];
+    const c = buf[at + 2];
+    for (let m = 0; m < 12; m++) {
+      if (MONTHS.charCodeAt(m * 3) === a && MONTHS.charCodeAt(m * 3 + 1) === b && MONTHS.charCodeAt(m * 3 + 2) === c) return true;
+    }
+    return false;
+  }
+
+  private rfc3339At(at: number): boolean {
+    const buf = this.buf;
+    if (at + 13 >= this.e) return false;
+    const sep = buf[at + 10];
+    return isDigit(buf[at] as number) && isDigit(buf[at + 3] as number) && buf[at + 4] === 45 && buf[at + 7] === 45 &&
+      (sep === 84 || sep === 32) && buf[at + 13] === 58;
+  }
+
+  // ---- message -----------------------------------------------------------------------------------------------
+
+  /** Decode the line and run the shared parser; counts the event and feeds the version inference. */
+  private slowEvent(): number {
+    const line = this.lineText();
+    const event = parseEvent(line, this.bytes ? this.msgStart - this.s : this.msgStart);
+    this.event = event;
+    if (event === undefined) {
+      this.stats.unrecognised++;
+      return C_NONE;
+    }
+    this.stats.events++;
+    this.inference.observe(event, line);
+    if (event.kind === 'tls-established' && (event.keyExchange !== undefined || event.trust === 'Verified')) this.seen34 = true;
+    if (event.kind === 'disconnect' && event.commands !== undefined) this.seen30 = true;
+    return C_FULL;
+  }
+
+  /** Recognise the hot forms on bytes; anything else goes to `slowEvent`. */
+  private fastEvent(): number {
+    const code = this.fastCode();
+    if (code < 0) return this.slowEvent();
+    this.stats.events++;
+    return code;
+  }
+
+  /** A fast code, or -1 for "let the shared parser decide". */
+  private fastCode(): number {
+    const buf = this.buf;
+    const e = this.e;
+    const m = this.msgStart;
+    if (m >= e) return -1;
+    const c = buf[m] as number;
+    if (c === 99) {
+      if (startsWithAt(buf, m, e, P_CONNECT)) return this.peerAt(m + 13, e) ? C_CONNECT : -1;
+    } else if (c === 100) {
+      if (startsWithAt(buf, m, e, P_DISCONNECT)) return this.disconnect(m + 16);
+    } else if (c === 115) {
+      if (startsWithAt(buf, m, e, P_SETUP)) {
+        const at = m + 26;
+        if (buf[at] === 102 && buf[at + 1] === 114 && buf[at + 2] === 111 && buf[at + 3] === 109 && buf[at + 4] === 32) {
+          return this.peerAt(at + 5, e) ? C_SETUP : -1;
+        }
+        if (buf[at] === 116 && buf[at + 1] === 111 && buf[at + 2] === 32) return this.peerAt(at + 3, e) ? C_SETUP : -1;
+        return -1;
+      }
+    } else if (c === 65 || c === 85 || c === 84 || c === 86) {
+      const established = this.established(c);
+      if (established !== 0) return established;
+    }
+    return this.queueLine();
+  }
+
+  /** `Trust TLS connection established from|to peer: PROTOCOL with cipher CIPHER (N/N bits)`, no SNI part. */
+  private established(first: number): number {
+    const buf = this.buf;
+    const e = this.e;
+    const m = this.msgStart;
+    const trust = first === 65 ? 0 : first === 85 ? 1 : first === 84 ? 2 : 3;
+    const word = TRUST_WORDS[trust] as Uint8Array;
+    if (!startsWithAt(buf, m, e, word)) return 0;
+    let at = m + word.length;
+    if (!startsWithAt(buf, at, e, P_TLS_CONNECTION)) return 0;
+    at += 16;
+    if (!startsWithAt(buf, at, e, P_ESTABLISHED)) return -1; // `reused`, or not an established line at all
+    at += 12;
+    if (buf[at] === 102 && buf[at + 1] === 114 && buf[at + 2] === 111 && buf[at + 3] === 109 && buf[at + 4] === 32) at += 5;
+    else if (buf[at] === 116 && buf[at + 1] === 111 && buf[at + 2] === 32) at += 3;
+    else return -1;
+    if (!this.peerAt(at, e)) return -1;
+    at = this.pEnd;
+    if (buf[at] !== 58 || buf[at + 1] !== 32) return -1;
+    at += 2;
+    this.aStart = at;
+    while (at < e && !isSpace(buf[at] as number)) at++;
+    if (at === this.aStart) return -1;
+    this.aEnd = at;
+    if (!startsWithAt(buf, at, e, P_WITH_CIPHER)) return -1;
+    at += 13;
+    this.bStart = at;
+    while (at < e && !isSpace(buf[at] as number)) at++;
+    if (at === this.bStart) return -1;
+    this.bEnd = at;
+    if (buf[at] !== 32 || buf[at + 1] !== 40) return -1;
+    at += 2;
+    const used = at;
+    while (at < e && isDigit(buf[at] as number)) at++;
+    if (at === used || buf[at] !== 47) return -1;
+    at++;
+    const total = at;
+    while (at < e && isDigit(buf[at] as number)) at++;
+    if (at === total || !startsWithAt(buf, at, e, P_BITS)) return -1;
+    at += 6;
+    // The version inference wants to know about a key-exchange summary (Postfix >= 3.4) until it has seen one.
+    if (!this.seen34 && (at !== e || trust === 3)) return -1;
+    return C_ESTABLISHED;
+  }
+
+  /** `disconnect from peer [cmd=n ...]`: the peer, and whether the Postfix >= 3.0 command counters follow. */
+  private disconnect(at: number): number {
+    const buf = this.buf;
+    const e = this.e;
+    if (!this.peerAt(at, e)) return -1;
+    let hasCommands = false;
+    let cursor = this.pEnd + 1;
+    while (cursor < e) {
+      let space = cursor;
+      while (space < e && buf[space] !== 32) space++;
+      let eq = cursor;
+      while (eq < space && buf[eq] !== 61) eq++;
+      if (eq > cursor && eq < space) {
+        hasCommands = true;
+        break;
+      }
+      cursor = space + 1;
+    }
+    if (hasCommands && !this.seen30) return -1;
+    this.hasCommands = hasCommands;
+    return C_DISCONNECT;
+  }
+
+  /** `QUEUEID: client=|message-id=|from=<|to=<...status=sent|removed`. */
+  private queueLine(): number {
+    const buf = this.buf;
+    const e = this.e;
+    const m = this.msgStart;
+    let i = m;
+    const stop = Math.min(e, m + 21);
+    while (i < stop && isQueueIdChar(buf[i] as number)) i++;
+    const length = i - m;
+    if (length < 5 || i + 1 >= e || buf[i] !== 58 || buf[i + 1] !== 32) return -1;
+    if (length === 7 && startsWithAt(buf, m, e, P_WARNING)) return -1;
+    const rest = i + 2;
+    this.bStart = m;
+    this.bEnd = i;
+    switch (buf[rest]) {
+      case 99:
+        if (startsWithAt(buf, rest, e, P_CLIENT)) return this.peerAt(rest + 7, e) ? C_CLIENT : -1;
+        return -1;
+      case 109:
+        return startsWithAt(buf, rest, e, P_MESSAGE_ID) ? C_PLAIN : -1;
+      case 102:
+        if (startsWithAt(buf, rest, e, P_FROM)) {
+          for (let j = rest + 6; j < e; j++) if (buf[j] === 62) return C_PLAIN;
+        }
+        return -1;
+      case 116:
+        return startsWithAt(buf, rest, e, P_TO) ? this.delivery(rest + 4) : -1;
+      case 114:
+        return rest + 7 === e && startsWithAt(buf, rest, e, P_REMOVED) ? C_PLAIN : -1;
+      default:
+        return -1;
+    }
+  }
+
+  /**
+   * The DELIVERY pattern of `events.ts` on bytes, for `status=sent` (other statuses may name a TLS problem, so
+   * they take the shared parser). Sets the relay peer offsets (`pOpen` -1 when the relay is not `name[addr]`).
+   */
+  private delivery(from: number): number {
+    const buf = this.buf;
+    const e = this.e;
+    let at = from;
+    while (at < e && buf[at] !== 62) at++;
+    if (at >= e || buf[at + 1] !== 44) return -1;
+    at += 2;
+    if (startsWithAt(buf, at, e, P_ORIG_TO)) {
+      at += 10;
+      while (at < e && buf[at] !== 62) at++;
+      if (at >= e || buf[at + 1] !== 44) return -1;
+      at += 2;
+    }
+    if (!startsWithAt(buf, at, e, P_RELAY)) return -1;
+    at += 7;
+    const relayStart = at;
+    while (at < e && buf[at] !== 44) at++;
+    if (at >= e) return -1;
+    const relayEnd = at;
+    at++;
+    if (startsWithAt(buf, at, e, P_CONN_USE)) {
+      at += 10;
+      const digits = at;
+      while (at < e && isDigit(buf[at] as number)) at++;
+      if (at === digits || buf[at] !== 44) return -1;
+      at++;
+    }
+    if (!startsWithAt(buf, at, e, P_DELAY)) return -1;
+    at += 7;
+    let run = at;
+    while (at < e && (isDigit(buf[at] as number) || buf[at] === 46)) at++;
+    if (at === run || buf[at] !== 44) return -1;
+    at++;
+    if (startsWithAt(buf, at, e, P_DELAYS)) {
+      at += 8;
+      run = at;
+      while (at < e && (isDigit(buf[at] as number) || buf[at] === 46 || buf[at] === 47)) at++;
+      if (at === run || buf[at] !== 44) return -1;
+      at++;
+    }
+    if (!startsWithAt(buf, at, e, P_DSN)) return -1;
+    at += 5;
+    run = at;
+    while (at < e && (isDigit(buf[at] as number) || buf[at] === 46)) at++;
+    if (at === run || !startsWithAt(buf, at, e, P_STATUS)) return -1;
+    at += 9;
+    run = at;
+    while (at < e && isWordChar(buf[at] as number)) at++;
+    if (at - run !== 4 || buf[run] !== 115 || buf[run + 1] !== 101 || buf[run + 2] !== 110 || buf[run + 3] !== 116) return -1;
+    if (at < e) {
+      if (buf[at] !== 32) return -1;
+      for (let j = at + 1; j < e; j++) if (buf[j] === 13) return -1;
+    }
+    // relayPeer = peerAt(relay, 0): `[` with no space before it, then `]` inside the relay text.
+    this.pOpen = -1;
+    let open = -1;
+    for (let j = relayStart; j < relayEnd; j++) {
+      const ch = buf[j];
+      if (ch === 91) {
+        open = j;
+        break;
+      }
+      if (ch === 32) return C_DELIVERY_SENT;
+    }
+    if (open < 0) return C_DELIVERY_SENT;
+    let close = -1;
+    for (let j = open + 1; j < relayEnd; j++) {
+      if (buf[j] === 93) {
+        close = j;
+        break;
+      }
+    }
+    if (close < 0) return C_DELIVERY_SENT;
+    this.setPeer(relayStart, open, close, relayEnd);
+    return C_DELIVERY_SENT;
+  }
+
+  /** `peerAt` of peer.ts on bytes; sets the peer offsets. */
+  private peerAt(start: number, stop: number): boolean {
+    const buf = this.buf;
+    let open = -1;
+    for (let i = start; i < stop; i++) {
+      const c = buf[i];
+      if (c === 91) {
+        open = i;
+        break;
+      }
+      if (c === 32) return false;
+    }
+    if (open < 0) return false;
+    let close = -1;
+    for (let i = open + 1; i < stop; i++) {
+      if (buf[i] === 93) {
+        close = i;
+        break;
+      }
+    }
+    if (close < 0) return false;
+    this.setPeer(start, open, close, stop);
+    return true;
+  }
+
+  private setPeer(start: number, open: number, close: number, stop: number): void {
+    const buf = this.buf;
+    this.pStart = start;
+    this.pOpen = open;
+    this.pClose = close;
+    this.pPort = -1;
+    let end = close + 1;
+    if (end < stop && buf[end] === 58) {
+      let port = 0;
+      let i = end + 1;
+      for (; i < stop; i++) {
+        const c = buf[i] as number;
+        if (c < 48 || c > 57) break;
+        port = port * 10 + (c - 48);
+      }
+      if (i > end + 1) {
+        this.pPort = port;
+        end = i;
+      }
+    }
+    this.pEnd = end;
+  }
+
+  // ---- sessions ----------------------------------------------------------------------------------------------
+
+  private lineText(): string {
+    if (this.str === undefined) this.str = latin1(this.buf, this.s, this.e);
+    return this.str;
+  }
+
+  private text(start: number, end: number): string {
+    return this.bytes ? latin1(this.buf, start, end) : (this.str as string).slice(start, end);
+  }
+
+  /** The raw stamp of the current line ('' without one), decoded once per distinct stamp. */
+  private stampRaw(): string {
+    if (this.tsKind === 0) return '';
+    // A copy, not a slice: the stamp may become a peer's `lastSeen`, which must not pin the whole line.
+    if (!this.bytes) return copy((this.str as string).slice(this.tsStart, this.tsEnd));
+    const buf = this.buf;
+    const start = this.tsStart;
+    const length = this.tsEnd - start;
+    const cache = this.stampBytes;
+    if (length === this.stampLength) {
+      let same = true;
+      for (let i = length - 1; i >= 0; i--) {
+        if (cache[i] !== buf[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.stampCache;
+    }
+    this.stampCache = latin1(buf, start, this.tsEnd);
+    if (length <= cache.length) {
+      for (let i = 0; i < length; i++) cache[i] = buf[start + i] as number;
+      this.stampLength = length;
+    } else this.stampLength = -1;
+    return this.stampCache;
+  }
+
+  private iso(kind: number, raw: string): string | undefined {
+    if (kind === 0) return undefined;
+    if (kind === this.isoKind && raw === this.isoRaw) return this.isoValue;
+    const scan = newHeaderScan();
+    scan.tsKind = kind as HeaderScan['tsKind'];
+    scan.tsStart = 0;
+    scan.tsEnd = raw.length;
+    this.isoKind = kind;
+    this.isoRaw = raw;
+    const value = isoTimestamp(raw, scan, this.year);
+    this.isoValue = value;
+    return value;
+  }
+
+  /** Full events, mapped onto the codes of the session logic. */
+  private kindOf(code: number): number {
+    if (code !== C_FULL) return code;
+    switch ((this.event as TlsEvent).kind) {
+      case 'connect': return C_CONNECT;
+      case 'disconnect': return C_DISCONNECT;
+      case 'tls-setup': return C_SETUP;
+      case 'tls-established': return C_ESTABLISHED;
+      case 'queue-client': return C_CLIENT;
+      case 'queue-delivery': return K_DELIVERY;
+      case 'tls-engine-init': return K_ENGINE_INIT;
+      case 'tls-protocol-list-invalid':
+      case 'tls-local-config-problem': return K_CONTEXT;
+      case 'tls-library-problem': return K_LIBRARY;
+      case 'tls-handshake-error': return K_HANDSHAKE_ERROR;
+      default: return K_OTHER;
+    }
+  }
+
+  private openOf(pid: number): LeanSession | undefined {
+    return pid < PID_TABLE ? this.openLow[pid] : this.openHigh.get(pid);
+  }
+
+  private setOpen(pid: number, session: LeanSession | undefined): void {
+    if (pid < PID_TABLE) this.openLow[pid] = session;
+    else if (session === undefined) this.openHigh.delete(pid);
+    else this.openHigh.set(pid, session);
+  }
+
+  /** The open session of this line's host, service and pid. */
+  private find(): LeanSession | undefined {
+    for (let candidate = this.openOf(this.pid); candidate !== undefined; candidate = candidate.samePid) {
+      if (this.progEnd - this.progStart !== candidate.service.length || !this.sameText(this.progStart, candidate.service)) continue;
+      const host = candidate.host;
+      if (host === undefined ? this.hostStart < 0 : this.hostStart >= 0 && this.hostEnd - this.hostStart === host.length && this.sameText(this.hostStart, host)) {
+        return candidate;
+      }
+    }
+    return undefined;
+  }
+
+  private sameText(at: number, text: string): boolean {
+    if (!this.bytes) return (this.str as string).startsWith(text, at);
+    const buf = this.buf;
+    for (let i = 0; i < text.length; i++) if (buf[at + i] !== text.charCodeAt(i)) return false;
+    return true;
+  }
+
+  private inbound(code: number): void {
+    let current = this.find();
+    if (code === C_NONE) {
+      if (current !== undefined) this.touch(current);
+      return;
+    }
+    const kind = this.kindOf(code);
+    switch (kind) {
+      case C_CONNECT:
+        if (current !== undefined) this.close(current);
+        current = this.createInbound(code);
+        break;
+      case C_DISCONNECT:
+        current ??= this.createInbound(code);
+        if (current === undefined) return;
+        this.append(current, code, kind);
+        current.complete = true;
+        if (code === C_FULL) {
+          const commands = (this.event as Extract<TlsEvent, { kind: 'disconnect' }>).commands;
+          if (commands !== undefined) current.commands = commands;
+        } else if (this.hasCommands) current.commands = this.commandsOf();
+        this.close(current);
+        return;
+      case K_ENGINE_INIT:
+        if (this.contexts.size > 0) this.contexts.delete(this.processKey());
+        break;
+      case K_CONTEXT:
+      case K_LIBRARY:
+        if (current === undefined) this.remember();
+        break;
+      default:
+        current ??= this.createInbound(code);
+    }
+    if (current !== undefined) this.append(current, code, kind);
+  }
+
+  /** Commands of a fast disconnect line: only whether a `starttls` counter is there matters to `classify`. */
+  private commandsOf(): Record<string, string> {
+    const buf = this.buf;
+    const e = this.e;
+    const commands: Record<string, string> = {};
+    let cursor = this.pEnd + 1;
+    while (cursor < e) {
+      let space = cursor;
+      while (space < e && buf[space] !== 32) space++;
+      let eq = cursor;
+      while (eq < space && buf[eq] !== 61) eq++;
+      if (eq > cursor && eq < space && eq - cursor === 8 && startsWithAt(buf, cursor, e, P_STARTTLS)) {
+        commands['starttls'] = latin1(buf, eq + 1, space);
+      }
+      cursor = space + 1;
+    }
+    return commands;
+  }
+
+  private outbound(code: number): void {
+    let current = this.find();
+    if (code === C_NONE) {
+      if (current !== undefined) this.touch(current);
+      return;
+    }
+    const kind = this.kindOf(code);
+    let peer: Peer | undefined;
+    let hasPeer: boolean;
+    if (code === C_FULL) {
+      peer = outboundPeer(this.event as TlsEvent);
+      hasPeer = peer !== undefined;
+    } else {
+      hasPeer = (code === C_SETUP || code === C_ESTABLISHED || code === C_DELIVERY_SENT) && this.pOpen >= 0;
+    }
+    if (!hasPeer) {
+      if (current !== undefined) this.append(current, code, kind);
+      return;
+    }
+    const sameConnection = current !== undefined && (peer === undefined ? this.samePeerBytes(current) : samePeer({ name: current.name, addr: current.addr, ...(current.port < 0 ? {} : { port: current.port }) }, peer));
+    const delivery = kind === K_DELIVERY || kind === C_DELIVERY_SENT;
+    if (kind === C_SETUP || (!delivery && (!sameConnection || current?.sawDelivery === true))) {
+      if (current !== undefined) this.close(current);
+      current = this.create(false, peer);
+    } else if (delivery) {
+      const tlsProblem = code === C_FULL ? (this.event as Extract<TlsEvent, { kind: 'queue-delivery' }>).tlsProblem : undefined;
+      const fallback = sameConnection && current !== undefined && current.handshakeFailed && !current.established && tlsProblem === undefined;
+      if (!sameConnection || fallback) {
+        if (current !== undefined) this.close(current);
+        current = this.create(false, peer);
+      }
+    }
+    if (current === undefined) return;
+    this.append(current, code, kind);
+    if (delivery) {
+      current.sawDelivery = true;
+      current.complete = true;
+      const queueId = code === C_FULL ? (this.event as Extract<TlsEvent, { kind: 'queue-delivery' }>).queueId : this.text(this.bStart, this.bEnd);
+      if (!current.queueIds.includes(queueId)) current.queueIds.push(queueId);
+    }
+  }
+
+  private samePeerBytes(session: LeanSession): boolean {
+    const addr = session.addr;
+    if (this.pClose - this.pOpen - 1 !== addr.length || !this.sameText(this.pOpen + 1, addr)) return false;
+    return session.port < 0 || this.pPort < 0 || session.port === this.pPort;
+  }
+
+  private createInbound(code: number): LeanSession | undefined {
+    if (code === C_FULL) {
+      const event = this.event as TlsEvent;
+      const peer = event.kind === 'connect' || event.kind === 'disconnect' ? event.peer : inboundPeer(event);
+      return peer === undefined ? undefined : this.create(true, peer);
+    }
+    // Every fast code but C_PLAIN (and a relay-less delivery) names a peer.
+    if (code === C_PLAIN || this.pOpen < 0 || code === C_DELIVERY_SENT) return undefined;
+    return this.create(true, undefined);
+  }
+
+  private create(smtpd: boolean, peer: Peer | undefined): LeanSession {
+    const raw = this.stampRaw();
+    const session: LeanSession = {
+      smtpd,
+      service: this.bytes ? this.serviceNames.get(this.buf, this.progStart, this.progEnd) : this.text(this.progStart, this.progEnd),
+      pid: this.pid,
+      host: this.hostStart < 0 ? undefined : this.bytes ? this.hostNames.get(this.buf, this.hostStart, this.hostEnd) : this.text(this.hostStart, this.hostEnd),
+      // Names and addresses are standalone strings (decoded from bytes, or copied), so the analyzer keeps them as they are.
+      name: peer === undefined ? this.peerNames.get(this.buf, this.pStart, this.pOpen) : copy(peer.name),
+      addr: peer === undefined ? this.peerNames.get(this.buf, this.pOpen + 1, this.pClose) : copy(peer.addr),
+      port: peer === undefined ? this.pPort : peer.port ?? -1,
+      startKind: this.tsKind,
+      startRaw: raw,
+      lastKind: this.tsKind,
+      lastRaw: raw,
+      starttls: false,
+      established: false,
+      handshakeFailed: false,
+      sawDelivery: false,
+      complete: false,
+      protocol: undefined,
+      cipher: undefined,
+      queueIds: [],
+      sentDeliveries: 0,
+      commands: undefined,
+      keepAll: !this.analyzer.hasFailureClass('unknown'),
+      rich: 0,
+      events: [],
+      lines: [],
+      processContext: undefined,
+      samePid: this.openOf(this.pid),
+      older: this.newest,
+      newer: undefined,
+    };
+    if (smtpd && this.contexts.size > 0) {
+      const context = this.contexts.get(this.processKey());
+      if (context !== undefined) session.processContext = { events: [...context.events], lines: [...context.lines] };
+    }
+    this.setOpen(this.pid, session);
+    if (this.newest !== undefined) this.newest.newer = session;
+    this.newest = session;
+    this.oldest ??= session;
+    this.openCount++;
+    while (this.openCount > this.maxOpen && this.oldest !== undefined && this.oldest !== session) this.close(this.oldest);
+    return session;
+  }
+
+  /** A line without an event still moves the session's last-seen time. */
+  private touch(session: LeanSession): void {
+    session.lastKind = this.tsKind;
+    session.lastRaw = this.stampRaw();
+  }
+
+  private append(session: LeanSession, code: number, kind: number): void {
+    session.lastKind = this.tsKind;
+    session.lastRaw = this.stampRaw();
+    if (code === C_FULL) {
+      const event = this.event as TlsEvent;
+      session.events.push(event);
+      session.lines.push(this.lineText());
+      session.rich++;
+      if (TLS_ATTEMPT_KINDS.has(event.kind)) session.starttls = true;
+      switch (event.kind) {
+        case 'tls-established':
+          session.established = true;
+          session.protocol = event.protocol;
+          session.cipher = event.cipher;
+          this.dropPlaceholders(session);
+          break;
+        case 'tls-handshake-error':
+        case 'tls-library-problem':
+          if (!session.established) session.handshakeFailed = true;
+          break;
+        case 'queue-client':
+          if (!session.queueIds.includes(event.queueId)) session.queueIds.push(event.queueId);
+          break;
+        case 'queue-delivery':
+          if (event.status === 'sent') session.sentDeliveries++;
+          break;
+        default:
+          break;
+      }
+      return;
+    }
+    if (session.keepAll) {
+      session.events.push(PLACEHOLDER);
+      session.lines.push(this.lineText());
+    }
+    switch (kind) {
+      case C_SETUP:
+        session.starttls = true;
+        break;
+      case C_ESTABLISHED:
+        session.starttls = true;
+        session.established = true;
+        session.protocol = this.tlsNames.get(this.buf, this.aStart, this.aEnd);
+        session.cipher = this.tlsNames.get(this.buf, this.bStart, this.bEnd);
+        this.dropPlaceholders(session);
+        break;
+      case C_CLIENT: {
+        const queueId = latin1(this.buf, this.bStart, this.bEnd);
+        if (!session.queueIds.includes(queueId)) session.queueIds.push(queueId);
+        break;
+      }
+      case C_DELIVERY_SENT:
+        session.sentDeliveries++;
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * Once TLS is established `classify` can no longer answer `unknown` from the session's own lines, so the lines
+   * kept for that (and their placeholders) can go; the events of the slow path stay.
+   */
+  private dropPlaceholders(session: LeanSession): void {
+    if (!session.keepAll) return;
+    session.keepAll = false;
+    const events: TlsEvent[] = [];
+    const lines: string[] = [];
+    for (let i = 0; i < session.events.length; i++) {
+      const event = session.events[i] as TlsEvent;
+      if (event === PLACEHOLDER) continue;
+      events.push(event);
+      lines.push(session.lines[i] as string);
+    }
+    session.events = events;
+    session.lines = lines;
+  }
+
+  private close(session: LeanSession): void {
+    const pid = session.pid;
+    let head = this.openOf(pid);
+    if (head === session) this.setOpen(pid, session.samePid);
+    else {
+      while (head !== undefined && head.samePid !== session) head = head.samePid;
+      if (head !== undefined) head.samePid = session.samePid;
+    }
+    if (session.older !== undefined) session.older.newer = session.newer;
+    else this.oldest = session.newer;
+    if (session.newer !== undefined) session.newer.older = session.older;
+    else this.newest = session.older;
+    this.openCount--;
+
+    const start = this.iso(session.startKind, session.startRaw);
+    const end = this.iso(session.lastKind, session.lastRaw);
+    let failure: Diagnosis | undefined;
+    // Without kept events, context or a STARTTLS that did not complete, `classify` has nothing to say.
+    const mayFail = session.rich > 0 || session.processContext !== undefined || (session.starttls && !session.established);
+    if (mayFail) failure = this.classify(session);
+    let plaintext = 0;
+    if (session.protocol === undefined) plaintext = session.smtpd ? session.queueIds.length : session.sentDeliveries;
+    this.analyzer.addParts(session.name, session.addr, start, end, session.protocol, session.cipher, failure, plaintext, true);
+  }
+
+  private classify(lean: LeanSession): Diagnosis | undefined {
+    const session: Session = {
+      ordinal: 0, side: lean.smtpd ? 'smtpd' : 'smtp', service: lean.service, pid: lean.pid,
+      peer: { name: lean.name, addr: lean.addr }, events: lean.events, lines: lean.lines, eventLines: lean.lines,
+      starttls: lean.starttls, queueIds: lean.queueIds, complete: lean.complete,
+    };
+    if (lean.processContext !== undefined) session.processContext = lean.processContext;
+    if (lean.commands !== undefined) session.commands = lean.commands;
+    if (lean.protocol !== undefined) session.tls = { trust: 'Anonymous', protocol: lean.protocol, cipher: lean.cipher ?? '' };
+    const hints: VersionHints = { ...this.hints };
+    const postfix = this.hints.postfixVersion ?? this.inference.postfix;
+    if (postfix !== undefined) hints.postfixVersion = postfix;
+    const inferred = this.inference.openssl;
+    if (inferred !== undefined) hints.inferredOpenssl = inferred;
+    return classifyCountOnly(session, hints, this.knownClass);
+  }
+
+  private processKey(): string {
+    return `${this.hostStart >= 0 ? this.text(this.hostStart, this.hostEnd) : ''}|${this.text(this.progStart, this.progEnd)}|${this.pid}`;
+  }
+
+  private remember(): void {
+    const key = this.processKey();
+    let context = this.contexts.get(key);
+    if (context === undefined) {
+      if (this.contexts.size >= MAX_PROCESSES_WITH_CONTEXT) {
+        const first = this.contexts.keys().next();
+        if (first.done !== true) this.contexts.delete(first.value);
+      }
+      context = { events: [], lines: [] };
+      this.contexts.set(key, context);
+    }
+    if (context.lines.length >= MAX_CONTEXT_LINES) {
+      context.events.shift();
+      context.lines.shift();
+    }
+    context.events.push(this.event as TlsEvent);
+    context.lines.push(this.lineText());
+  }
+}

@@ -1,0 +1,104 @@
+import { LabContainer } from '../docker/container.ts';
+import { LABEL } from '../docker/labels.ts';
+import { renderReceiverConfig } from '../receiver/config-files.ts';
+import { injectCommand, mtaSenderMainCf, readMtaDelivery, type MtaDelivery } from '../senders/mta.ts';
+import type { MessageEnvelope } from '../senders/client-command.ts';
+import type { Toolchain } from '../toolchains/model.ts';
+import type { ClientView } from '../senders/transcript.ts';
+import type { ExecOutcome } from '../docker/container.ts';
+import type { DestinationSpec, ReceiverSpec, SenderSpec } from './schema.ts';
+
+export const RECEIVER_HOSTNAME = 'receiver.lab.test';
+
+/** Where the containers of one scenario live, and how they are named and labelled. */
+export interface Stage {
+  prefix: string;
+  network: string;
+  labels: Record<string, string>;
+  baseDir: string;
+  /** Called with every container as soon as it exists, so teardown can remove it. */
+  track: (container: LabContainer) => void;
+}
+
+/** A Postfix that answers SMTP: the receiver under test or an outbound destination. */
+export async function startPostfixServer(
+  stage: Stage,
+  options: {
+    role: 'receiver' | 'destination' | 'sender';
+    name: string;
+    hostname: string;
+    image: string;
+    spec: Pick<ReceiverSpec, 'mainCf' | 'certificate'> & Partial<Pick<ReceiverSpec, 'masterCf' | 'maps'>>;
+    senderAddresses?: ReadonlyMap<string, string>;
+    command?: 'receiver' | 'mta';
+  },
+): Promise<LabContainer> {
+  const config = await renderReceiverConfig(options.spec, stage.baseDir, options.senderAddresses);
+  const container = await LabContainer.start({
+    image: options.image,
+    name: `${stage.prefix}-${options.name}`,
+    hostname: options.hostname,
+    network: stage.network,
+    aliases: [options.hostname],
+    labels: { ...stage.labels, [LABEL.role]: options.role },
+    command: [options.command ?? 'receiver'],
+    env: { ...config.env, TLSLAB_HOSTNAME: options.hostname },
+    files: config.files,
+  });
+  stage.track(container);
+  return container;
+}
+
+export function senderHostname(spec: SenderSpec): string {
+  return `${spec.name}.senders.lab.test`;
+}
+
+export function destinationHostname(spec: DestinationSpec): string {
+  return `${spec.name}.dest.lab.test`;
+}
+
+/** A running sender: a client container to exec in, or a real MTA with its own queue. */
+export interface RunningSender {
+  spec: SenderSpec;
+  container: LabContainer;
+  exec?: ExecOutcome;
+  view?: ClientView;
+  messageId?: string;
+  delivery?: MtaDelivery;
+}
+
+/**
+ * Starts a sender. A real MTA relays to the receiver's address, not its name: a chrooted Postfix
+ * resolves names through DNS, which the lab's internal network does not offer.
+ */
+export async function startSender(stage: Stage, spec: SenderSpec, image: string, toolchain: Toolchain, receiverAddress?: string): Promise<RunningSender> {
+  if (spec.delivery === 'mta') {
+    if (receiverAddress === undefined) throw new Error(`sender ${spec.name} is an MTA and needs the receiver's address`);
+    const container = await startPostfixServer(stage, {
+      role: 'sender',
+      name: spec.name,
+      hostname: senderHostname(spec),
+      image,
+      command: 'mta',
+      spec: { mainCf: mtaSenderMainCf(spec, toolchain.postfix?.version ?? '3.0', receiverAddress), certificate: {} },
+    });
+    return { spec, container };
+  }
+  const container = await LabContainer.start({
+    image,
+    name: `${stage.prefix}-${spec.name}`,
+    hostname: senderHostname(spec),
+    network: stage.network,
+    labels: { ...stage.labels, [LABEL.role]: 'sender' },
+    command: ['idle'],
+  });
+  stage.track(container);
+  return { spec, container };
+}
+
+/** Hands a message to a Postfix inside `container` and returns the Message-ID to follow it by. */
+export async function injectMessage(container: LabContainer, envelope: MessageEnvelope, messageId: string): Promise<ExecOutcome> {
+  return container.exec(injectCommand(envelope, messageId), { timeoutSeconds: 30 });
+}
+
+export { readMtaDelivery };

@@ -1,0 +1,83 @@
+import type { SenderSpec } from '../scenario/schema.ts';
+import { LabError } from '../errors.ts';
+import { protocolExclusions } from '../toolchains/postfix-features.ts';
+import type { MessageEnvelope } from './client-command.ts';
+
+/**
+ * Retry quickly so a scenario stays short: a deferred message is retried after about two seconds
+ * instead of minutes. Postfix 3.x falls back to plaintext only for a message older than
+ * minimal_backoff_time, so this also decides how soon that fallback can happen. Reported in the run.
+ */
+export const SHORT_BACKOFF: Record<string, string> = {
+  minimal_backoff_time: '2s',
+  maximal_backoff_time: '4s',
+  queue_run_delay: '1s',
+};
+
+const SECURITY_LEVEL: Record<SenderSpec['starttls'], string> = { required: 'encrypt', optional: 'may', none: 'none' };
+
+/** main.cf of a sending MTA that relays everything to `relay`, with the sender's TLS capabilities. */
+export function mtaSenderMainCf(spec: SenderSpec, postfixVersion: string, relay: string): Record<string, string> {
+  const mainCf: Record<string, string> = {
+    ...SHORT_BACKOFF,
+    relayhost: `[${relay}]:25`,
+    smtp_tls_security_level: SECURITY_LEVEL[spec.starttls],
+    smtp_tls_loglevel: '1',
+  };
+  if (spec.tls.minProtocol !== undefined || spec.tls.maxProtocol !== undefined) {
+    const exclusions = protocolExclusions(postfixVersion, spec.tls.minProtocol, spec.tls.maxProtocol);
+    if (exclusions === undefined) {
+      throw new LabError('LAB_SCENARIO_INVALID', `sender ${spec.name}: Postfix ${postfixVersion} cannot express the protocol range ${spec.tls.minProtocol ?? ''}..${spec.tls.maxProtocol ?? ''}`);
+    }
+    mainCf.smtp_tls_protocols = exclusions;
+    mainCf.smtp_tls_mandatory_protocols = exclusions;
+  }
+  if (spec.tls.ciphers !== undefined) {
+    // The "export" grade is used only by this sender's smtp client, so its list can carry the profile's ciphers.
+    mainCf.smtp_tls_ciphers = 'export';
+    mainCf.smtp_tls_mandatory_ciphers = 'export';
+    mainCf.tls_export_cipherlist = spec.tls.ciphers;
+  }
+  return { ...mainCf, ...spec.mainCf };
+}
+
+/** Hands one message to the MTA's sendmail, with a Message-ID the lab can find in its log. */
+export function injectCommand(envelope: MessageEnvelope, messageId: string): string[] {
+  const message = [`From: <${envelope.from}>`, `To: <${envelope.to}>`, `Subject: ${envelope.subject}`, `Message-ID: <${messageId}>`, '', envelope.body, ''].join('\n');
+  return ['bash', '-c', 'printf "%s" "$1" | sendmail -i -f "$2" "$3"', 'inject', message, envelope.from, envelope.to];
+}
+
+export interface MtaFate {
+  queueId: string;
+  status: string;
+  detail: string;
+  line: string;
+}
+
+export interface MtaDelivery {
+  /** The sender's own queue id for the message. */
+  queueId?: string;
+  /** Every delivery attempt the sender logged, in order. */
+  attempts: MtaFate[];
+  /** The receiver's queue id, from "250 2.0.0 Ok: queued as X" in the final attempt. */
+  receiverQueueId?: string;
+  final?: MtaFate;
+}
+
+const FINAL = new Set(['sent', 'bounced', 'expired']);
+
+/** Follows one message through a sending MTA's log, found by its Message-ID. */
+export function readMtaDelivery(log: readonly string[], messageId: string, fates: ReadonlyMap<string, readonly MtaFate[]>): MtaDelivery {
+  const marker = `message-id=<${messageId}>`;
+  const line = log.find((l) => l.includes(marker));
+  const queueId = line ? /: ([0-9A-Za-z]+): message-id=/.exec(line)?.[1] : undefined;
+  if (!queueId) return { attempts: [] };
+  const attempts = [...(fates.get(queueId) ?? [])];
+  const final = attempts.find((f) => FINAL.has(f.status));
+  const receiverQueueId = final ? /queued as ([0-9A-Za-z]+)/.exec(final.detail)?.[1] : undefined;
+  return { queueId, attempts, ...(final ? { final } : {}), ...(receiverQueueId ? { receiverQueueId } : {}) };
+}
+
+export function isSettled(delivery: MtaDelivery): boolean {
+  return delivery.final !== undefined;
+}

@@ -1,0 +1,67 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LabError } from '../errors.ts';
+import { SENDERS_DIR } from '../paths.ts';
+import type { Scenario, SenderInput, SenderProfile, SenderSpec } from '../scenario/schema.ts';
+import { senderProfileSchema } from '../scenario/schema.ts';
+import { loadYamlFile } from '../validation.ts';
+
+/** Loads every sender profile (scenarios/senders/*.yaml); a profile's name is its file name. */
+export async function loadSenderProfiles(dir: string = SENDERS_DIR): Promise<Map<string, SenderProfile>> {
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const profiles = new Map<string, SenderProfile>();
+  for (const file of files) {
+    const profile = await loadYamlFile(join(dir, file), senderProfileSchema, 'LAB_INPUT_INVALID');
+    const expected = file.replace(/\.ya?ml$/, '');
+    if (profile.name !== expected) {
+      throw new LabError('LAB_INPUT_INVALID', `${file}: name: expected "${expected}" (the file name); got "${profile.name}"`);
+    }
+    profiles.set(profile.name, profile);
+  }
+  return profiles;
+}
+
+/** A sender with its profile applied: the scenario's own fields win, field by field. */
+export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, SenderProfile>, label = 'sender'): SenderSpec {
+  let profile: SenderProfile | undefined;
+  if (input.profile !== undefined) {
+    profile = profiles.get(input.profile);
+    if (!profile) {
+      throw new LabError('LAB_SCENARIO_INVALID', `${label}.profile: no sender profile "${input.profile}" (known: ${[...profiles.keys()].join(', ') || 'none'})`, {
+        context: { profile: input.profile },
+      });
+    }
+  }
+  const client = input.client ?? profile?.client ?? 'swaks';
+  const delivery = client === 'postfix' ? 'mta' : 'client';
+  const description = input.description ?? profile?.description;
+  return {
+    name: input.name ?? profile!.name,
+    ...(description !== undefined ? { description } : {}),
+    ...(profile ? { profile: profile.name, evidence: profile.evidence } : {}),
+    toolchain: input.toolchain ?? profile?.toolchain ?? 'debian-bookworm',
+    client,
+    delivery,
+    starttls: input.starttls ?? profile?.starttls ?? (delivery === 'mta' ? 'optional' : 'required'),
+    tls: { ...profile?.tls, ...input.tls },
+    mainCf: { ...profile?.mainCf, ...input.mainCf },
+    message: input.message,
+    expect: input.expect,
+  };
+}
+
+/** Every sender of a scenario resolved; all unknown profiles are reported at once. */
+export function resolveSenders(scenario: Scenario, profiles: ReadonlyMap<string, SenderProfile>, file = scenario.name): SenderSpec[] {
+  const problems: string[] = [];
+  const specs: SenderSpec[] = [];
+  scenario.senders.forEach((input, index) => {
+    try {
+      specs.push(resolveSender(input, profiles, `${file}: senders[${index}]`));
+    } catch (error) {
+      if (!(error instanceof LabError)) throw error;
+      problems.push(error.message);
+    }
+  });
+  if (problems.length > 0) throw new LabError('LAB_SCENARIO_INVALID', problems.join('\n'), { context: { problems } });
+  return specs;
+}

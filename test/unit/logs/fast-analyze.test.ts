@@ -1,0 +1,129 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyzeLogs, analyzeLogsWithTracker, LogAnalyzer, type AnalyzeOptions } from '../../../lab/logs/analyze.ts';
+import { FastAnalyzer } from '../../../lab/logs/fast-analyze.ts';
+import { LogGenerator } from '../../fixtures/logs/generate-log.ts';
+import { fixturePath } from './fixture-files.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'fast-analyze-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const FIXTURES = ['seed-maillog.log', 'postfix-2.6.6-openssl-1.0.1e.log', 'outbound-3x.log'].map(fixturePath);
+
+/** The fast path must give exactly the report of the full parser, key order included. */
+async function expectSame(files: string[], options: AnalyzeOptions = {}): Promise<void> {
+  const fast = await analyzeLogs(files, options);
+  const full = await analyzeLogsWithTracker(files, options);
+  expect(JSON.stringify(fast)).toBe(JSON.stringify(full));
+  expect(fast).toEqual(full);
+}
+
+function generated(lines: number, seed: number, name: string): { file: string; text: string } {
+  const text = `${new LogGenerator({ seed }).lineList(lines).join('\n')}\n`;
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return { file, text };
+}
+
+describe('fast analyzer agrees with the full parser', () => {
+  it('on each real fixture and on all of them at once', async () => {
+    for (const file of FIXTURES) await expectSame([file], { year: 2018 });
+    await expectSame(FIXTURES, { year: 2018 });
+  });
+
+  it('with filters and version hints', async () => {
+    await expectSame(FIXTURES, { year: 2018, peer: 'google' });
+    await expectSame(FIXTURES, { year: 2018, since: new Date('2018-08-23T21:00:00'), until: new Date('2018-11-29T02:29:00') });
+    await expectSame(FIXTURES, { year: 2018, hints: { postfixVersion: '3.8.1', opensslVersion: '3.0.13' } });
+    await expectSame(FIXTURES, { year: 2018, maxOpenSessions: 1 });
+  });
+
+  it('on a generated log of a few thousand lines (classic, busybox, RFC 3339, <PRI>, trimmed stamps)', async () => {
+    const { file, text } = generated(6000, 42, 'generated.log');
+    // The generator really mixes the formats the fast path has to scan.
+    expect(text).toMatch(/^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d mx\d postfix\/smtpd\[/m);
+    expect(text).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+02:00 mx\d postfix/m);
+    expect(text).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d mx\d postfix/m);
+    expect(text).toMatch(/^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d mx\d mail\.info postfix/m);
+    expect(text).toMatch(/^<22>/m);
+    expect(text).toMatch(/^postfix(-out)?\/smtp?d?\[\d+\]: /m);
+    expect(text).toMatch(/^mx\d postfix/m);
+    await expectSame([file], { year: 2024 });
+    await expectSame([file], { year: 2024, maxOpenSessions: 3 });
+    await expectSame([file], { year: 2024, since: new Date('2024-05-01T00:10:00'), peer: 'sender1' });
+    const report = await analyzeLogs([file], { year: 2024 });
+    expect(report.sessions.tls).toBeGreaterThan(100);
+    expect(report.sessions.failed).toBeGreaterThan(20);
+    expect(report.sessions.plaintext).toBeGreaterThan(20);
+    expect(Object.keys(report.failures).length).toBeGreaterThan(5);
+  });
+
+  it('on several seeds, with the fixtures in front (version inference carried across files)', async () => {
+    for (const seed of [1, 2, 3]) {
+      const { file } = generated(3000, seed, `seed-${seed}.log`);
+      await expectSame([...FIXTURES, file], { year: 2024 });
+      await expectSame([file, ...FIXTURES], { year: 2024 });
+    }
+  });
+
+  it('on non-ASCII lines, CRLF, empty lines, a last line without newline, and odd variants of the hot forms', async () => {
+    const lines = [
+      'May  1 10:00:00 mx postfix/smtpd[1]: connect from mäil.example[192.0.2.1]',
+      'May  1 10:00:01 mx postfix/smtpd[1]: setting up TLS connection from mäil.example[192.0.2.1]\r',
+      'May  1 10:00:01 mx postfix/smtpd[1]: Anonymous TLS connection established from mäil.example[192.0.2.1]: TLSv1.2 with cipher X (128/128 bits)',
+      '',
+      'May  1 10:00:02 mx postfix/smtpd[1]: disconnect from mäil.example[192.0.2.1] ehlo=1 starttls=1 commands=2',
+      'May  1 10:00:03 mx postfix/smtpd[2]: connect from a.example[192.0.2.2]',
+      'May  1 10:00:03 mx postfix/smtpd[2]: setting up TLS connection from a.example[192.0.2.2]',
+      'May  1 10:00:04 mx postfix/smtpd[2]: Trusted TLS connection reused from a.example[192.0.2.2]: TLSv1.3 with cipher Y (256/256 bits)',
+      'May  1 10:00:04 mx postfix/smtpd[2]: ABCDE12345: client=a.example[192.0.2.2], sasl_method=PLAIN',
+      'May  1 10:00:04 mx postfix/smtpd[2]: warning: to=<x>, relay=none, delay=1, dsn=5.0.0, status=sent',
+      'May  1 10:00:05 mx postfix/smtpd[2]: disconnect from a.example[192.0.2.2]',
+      'May  1 10:00:06 mx postfix/smtp[3]: Verified TLS connection established to b.example[192.0.2.3]:25: TLSv1.3 with cipher Z (256/256 bits)',
+      'May  1 10:00:06 mx postfix/smtp[3]: ABCDE12346: to=<u@b.example>, relay=b.example[192.0.2.3]:25, conn_use=2, delay=1, delays=0.1/0/0.5/0.4, dsn=2.0.0, status=sent (250 ok)',
+      'May  1 10:00:07 mx postfix/smtp[3]: ABCDE12347: to=<u@c.example>, relay=c.example [192.0.2.4]:25, delay=1, dsn=2.0.0, status=sent',
+      'May  1 10:00:07 mx postfix/smtp[3]: ABCDE12348: to=<u@c.example>, relay=c.example[192.0.2.4]:25, delay=1, dsn=2.0.0, status=sentx',
+      'May  1 10:00:08 mx postfix/smtp[4]: setting up TLS connection to d.example[192.0.2.5]:25',
+      'May  1 10:00:08 mx postfix/smtp[4]: ABCDE12349: to=<u@d.example>, relay=d.example[192.0.2.5]:25, delay=1, dsn=2.0.0, status=sent (250\rx)',
+      'May  1 10:00:09 mx postfix/smtpd[5]: disconnect from e.example[192.0.2.6] ehlo=1 =3 quit',
+      'May  1 10:00:09 mx postfix/smtpd[6]: setting up TLS connection from f.example[192.0.2.7]',
+      'May  1 10:00:09 mx postfix/smtpd[6]: disconnect from f.example[192.0.2.7] starttls=0/1',
+      'May  1 10:00:10 mx postfix/qmgr[9]: ABCDE12349: removed extra',
+      'May  1 10:00:10 mx postfix/qmgr[9]: ABCDE12349: from=<no-close',
+      'no header at all',
+      'May  1 10:00:11 mx postfix/smtpd[7]: connect from g.example[192.0.2.8]',
+    ];
+    const file = path.join(dir, 'odd.log');
+    writeFileSync(file, lines.join('\n'));
+    await expectSame([file], { year: 2024 });
+    await expectSame([file, FIXTURES[0] as string], { year: 2024 });
+  });
+
+  it('whatever the chunking: lines split across pushes give the same report', async () => {
+    const { file, text } = generated(2000, 9, 'chunked.log');
+    const whole = await analyzeLogs([file], { year: 2024 });
+    const bytes = Buffer.from(text);
+    for (const size of [1, 7, 4096]) {
+      const analyzer = new LogAnalyzer();
+      const fast = new FastAnalyzer(analyzer, { year: 2024 });
+      for (let at = 0; at < bytes.length; at += size) fast.push(bytes.subarray(at, Math.min(bytes.length, at + size)));
+      fast.finish();
+      expect(analyzer.report(fast.stats, fast.versions)).toEqual(whole);
+    }
+  });
+
+  it('reads gzip files and stdin (gzip or not) like plain files', async () => {
+    const { file } = generated(2000, 5, 'plain.log');
+    const plain = await analyzeLogs([file], { year: 2024 });
+    const gz = path.join(dir, 'rotated.1');
+    writeFileSync(gz, gzipSync(readFileSync(file)));
+    expect(await analyzeLogs([gz], { year: 2024 })).toEqual(plain);
+    expect(await analyzeLogs(['-'], { year: 2024, stdin: Readable.from([readFileSync(file)]) })).toEqual(plain);
+    expect(await analyzeLogs(['-'], { year: 2024, stdin: Readable.from([readFileSync(gz)]) })).toEqual(plain);
+    expect(await analyzeLogsWithTracker([gz], { year: 2024 })).toEqual(plain);
+  });
+});
