@@ -4,6 +4,7 @@ import { cleanCommand } from './clean.ts';
 import { imagesCommand } from './images.ts';
 import { EXIT, processIo, type CliIo } from './io.ts';
 import { runCommand } from './run.ts';
+import { sendersCommand } from './senders.ts';
 
 export const MAIN_HELP = `tlslab: reproduce Postfix SMTP TLS failures with real Postfix and real TLS stacks
 
@@ -15,6 +16,7 @@ Usage: tlslab <command> [options]
   images list|build|bootstrap
                             toolchain images: state, builds, Debian base images
   sources list|add|fetch    release tarballs for upstream toolchains, pinned by SHA-256
+  senders list              the sender profiles: what each kind of sender offers, and the evidence
   clean                     remove containers and networks left by crashed runs
 
 Run "tlslab <command> --help" for a command's options.`;
@@ -38,6 +40,8 @@ export async function main(argv: string[], io: CliIo = processIo(), signal?: Abo
       }
       case 'clean':
         return await cleanCommand(rest, io);
+      case 'senders':
+        return await sendersCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

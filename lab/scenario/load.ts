@@ -1,4 +1,5 @@
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
+import { loadSenderProfiles, resolveSenders } from '../senders/profiles.ts';
 import { LabError } from '../errors.ts';
 import { formatProblems, loadYamlFile, problemsFromIssues } from '../validation.ts';
 import { scenarioSchema, type Scenario, type ScenarioInput } from './schema.ts';
@@ -14,6 +15,8 @@ export interface LoadedScenario {
 export async function loadScenarioFile(file: string, cwd = process.cwd()): Promise<LoadedScenario> {
   const path = resolve(cwd, file);
   const scenario = await loadYamlFile(path, scenarioSchema, 'LAB_SCENARIO_INVALID', cwd);
+  // Unknown profiles are reported now, with the file's other problems, not when the run starts.
+  resolveSenders(scenario, await loadSenderProfiles(), relative(cwd, path) || path);
   return { scenario, file: path, dir: dirname(path) };
 }
 

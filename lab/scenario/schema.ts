@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { protocolSchema } from './tls-vocabulary.ts';
 
-const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'lower-case letters, digits and dashes, at most 41 characters');
+const name = z.string().regex(/^[a-z0-9][a-z0-9.-]{0,40}$/, 'lower-case letters, digits, dots and dashes, at most 41 characters');
 
 /** A main.cf value as postconf takes it; numbers and booleans are written the way Postfix spells them. */
 const mainCfValue = z.union([z.string(), z.number(), z.boolean()]).transform((v) => (typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)));

@@ -72,7 +72,7 @@ senders:
 `;
     const problems = await problemsOf(text);
     expect(problems).toEqual([
-      'seed.yaml:1: name: lower-case letters, digits and dashes, at most 41 characters',
+      'seed.yaml:1: name: lower-case letters, digits, dots and dashes, at most 41 characters',
       'seed.yaml:4: receiver.mainCf.Not-A-Param: a main.cf parameter name',
       'seed.yaml:5: receiver.masterCf[0]: a master.cf entry: "service type private unpriv chroot wakeup maxproc command [args]"',
       'seed.yaml:8: senders[0].starttls: expected one of required, optional, none; got "sometimes"',

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { resolveSender, loadSenderProfiles } from '../../../lab/senders/profiles.ts';
+import { senderSchema } from '../../../lab/scenario/schema.ts';
+import { loadToolchains } from '../../../lab/toolchains/registry.ts';
+
+const REQUIRED = [
+  'sslv3-only',
+  'tls10-only',
+  'sslv3-to-tls10',
+  'tls10-to-tls12',
+  'tls12-only',
+  'tls13-only',
+  'ecdhe-only',
+  'dhe-only',
+  'rsa-kx-only',
+  'rc4-only',
+  'no-starttls',
+  'gmail-2018',
+  'exchange-2010-pre-sp3-ru9',
+  'postfix-2.6.6-openssl-1.0.1e',
+  'postfix-3-debian',
+  'modern-tls13',
+];
+
+describe('sender profiles', () => {
+  it('every required profile exists, validates, and names a declared toolchain', async () => {
+    const profiles = await loadSenderProfiles();
+    const toolchains = await loadToolchains();
+    for (const name of REQUIRED) expect(profiles.has(name), name).toBe(true);
+    for (const profile of profiles.values()) {
+      expect(toolchains.has(profile.toolchain ?? 'debian-bookworm'), `${profile.name}: toolchain ${profile.toolchain}`).toBe(true);
+    }
+  });
+
+  it('real-world profiles cite sources and separate verified from inferred claims', async () => {
+    const profiles = await loadSenderProfiles();
+    const gmail = profiles.get('gmail-2018')!;
+    expect(gmail.evidence).not.toBe('synthetic');
+    if (gmail.evidence !== 'synthetic') {
+      expect(gmail.evidence.sources.length).toBeGreaterThan(0);
+      expect(gmail.evidence.inferred.some((claim) => /DHE/.test(claim))).toBe(true);
+    }
+    expect(gmail.tls?.ciphers?.split(':')).not.toContain('DHE-RSA-AES128-SHA');
+  });
+
+  it('a scenario sender takes a profile and overrides it field by field', async () => {
+    const profiles = await loadSenderProfiles();
+    const input = senderSchema.parse({ profile: 'tls10-only', tls: { ciphers: 'AES128-SHA' }, expect: { outcome: 'tls' } });
+    expect(resolveSender(input, profiles)).toMatchObject({
+      name: 'tls10-only',
+      profile: 'tls10-only',
+      client: 'openssl',
+      delivery: 'client',
+      toolchain: 'debian-bookworm-legacy-openssl',
+      tls: { minProtocol: 'TLSv1', maxProtocol: 'TLSv1', ciphers: 'AES128-SHA' },
+    });
+    const mta = resolveSender(senderSchema.parse({ profile: 'postfix-3-debian', name: 'bank', expect: { outcome: 'tls' } }), profiles);
+    expect(mta).toMatchObject({ name: 'bank', client: 'postfix', delivery: 'mta', starttls: 'optional' });
+    expect(() => resolveSender(senderSchema.parse({ profile: 'nope', expect: { outcome: 'tls' } }), profiles, 'x.yaml: senders[0]')).toThrow(
+      /^x\.yaml: senders\[0\]\.profile: no sender profile "nope" \(known: /,
+    );
+  });
+});
