@@ -51,6 +51,7 @@ export function renderRunReport(report: RunReport): string {
       for (const mismatch of report.mismatches) out.push(`  MISMATCH ${report.role} ${report.toolchain}: ${mismatch}`);
     }
     for (const warning of result.receiver.configWarnings) out.push(`  postfix ${warning}`);
+    for (const missing of result.missingWarnings) out.push(`  FAIL expected a Postfix warning containing "${missing}"; none was printed`);
     for (const note of result.notes) out.push(`  note: ${note}`);
     if (result.senders.length > 0) out.push(resultTable(result.senders, 'sender'));
     if (result.outbound.length > 0) out.push('', 'Outbound: the receiver sending to each destination', resultTable(result.outbound, 'destination'));

@@ -70,6 +70,8 @@ export interface ScenarioResult {
   senders: SenderResult[];
   /** The receiver, as the Postfix under test, sending to each destination. */
   outbound: SenderResult[];
+  /** Expected configuration warnings that Postfix did not print. */
+  missingWarnings: string[];
   /** What the lab changed to keep the run short, e.g. retry timers of sending MTAs. */
   notes: string[];
   selfReports: SelfReport[];

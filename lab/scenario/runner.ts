@@ -91,6 +91,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     receiver: { toolchain: scenario.receiver.toolchain, image: '', configWarnings: [], log: [] },
     senders: [],
     outbound: [],
+    missingWarnings: [],
     notes: [],
     selfReports: [],
     timings,
@@ -207,7 +208,8 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
       return destinationResult(destination, runningReceiver.ipAddress, outcome);
     });
     result.selfReports = await selfReports(scenario, runningReceiver, running, allDestinations, toolchains, images);
-    result.passed = [...result.senders, ...result.outbound].every((s) => s.held);
+    result.missingWarnings = scenario.expectReceiverWarnings.filter((text) => !result.receiver.configWarnings.some((w) => w.includes(text)));
+    result.passed = [...result.senders, ...result.outbound].every((s) => s.held) && result.missingWarnings.length === 0;
   } catch (error) {
     if (receiver) result.receiver.log = [...receiver.logLines()];
     if (!isLabError(error)) throw await finish(error);

@@ -168,6 +168,8 @@ export const scenarioSchema = z
     description: z.string().default(''),
     receiver: receiverSchema,
     senders: z.array(senderSchema).default([]),
+    /** Text each of which must appear in one of Postfix's configuration warnings (see the report). */
+    expectReceiverWarnings: z.array(z.string().min(1)).default([]),
     /** Destinations the receiver, as the Postfix under test, sends one message to each. */
     outbound: z.array(destinationSchema).default([]),
     /** Seconds to wait for each phase (readiness, a sender's session, log settling). Default: 30. */
