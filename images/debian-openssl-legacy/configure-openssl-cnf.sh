@@ -5,6 +5,8 @@
 # security level stays Debian's 2, so a scenario opts into legacy crypto with @SECLEVEL=0.
 set -eu
 cnf=/etc/ssl/openssl.cnf
+# Read before the edit: while openssl_conf names a section not yet written, the command fails.
+version="$(openssl version)"
 if grep -Eq '^[[:space:]]*openssl_conf[[:space:]]*=' "$cnf"; then
   sed -i -E 's/^[[:space:]]*openssl_conf[[:space:]]*=.*/openssl_conf = tlslab_init/' "$cnf"
 else
@@ -15,7 +17,7 @@ fi
   echo '# tlslab: legacy-capable system defaults'
   echo '[tlslab_init]'
   echo 'ssl_conf = tlslab_ssl'
-  case "$(openssl version)" in
+  case "$version" in
     "OpenSSL 3"*)
       echo 'providers = tlslab_providers'
       echo '[tlslab_providers]'
@@ -30,3 +32,4 @@ fi
   echo '[tlslab_system_default]'
   echo 'CipherString = DEFAULT:@SECLEVEL=2'
 } >> "$cnf"
+openssl version >/dev/null

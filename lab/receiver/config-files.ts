@@ -5,6 +5,8 @@ import type { ReceiverSpec } from '../scenario/schema.ts';
 
 /** Where the entrypoint looks for the receiver's configuration inside the container. */
 export const RECEIVER_CONFIG_DIR = '/lab/receiver';
+/** Where `receiver.files` are copied; main.cf parameters point at files there. */
+export const RECEIVER_FILES_DIR = `${RECEIVER_CONFIG_DIR}/files`;
 
 export interface RenderedReceiverConfig {
   files: { path: string; content: string; mode?: number }[];
@@ -49,7 +51,7 @@ export function renderMap(table: Record<string, string>, senderAddresses: Readon
  * certificate paths resolve against `baseDir`.
  */
 export async function renderReceiverConfig(
-  spec: Pick<ReceiverSpec, 'mainCf' | 'certificate'> & Partial<Pick<ReceiverSpec, 'masterCf' | 'maps'>>,
+  spec: Pick<ReceiverSpec, 'mainCf' | 'certificate'> & Partial<Pick<ReceiverSpec, 'masterCf' | 'maps' | 'files'>>,
   baseDir: string,
   senderAddresses: ReadonlyMap<string, string> = new Map(),
 ): Promise<RenderedReceiverConfig> {
@@ -59,6 +61,9 @@ export async function renderReceiverConfig(
   ];
   for (const [name, table] of Object.entries(spec.maps ?? {})) {
     files.push({ path: `${RECEIVER_CONFIG_DIR}/maps/${name}`, content: renderMap(table, senderAddresses) });
+  }
+  for (const [name, file] of Object.entries(spec.files ?? {})) {
+    files.push({ path: `${RECEIVER_FILES_DIR}/${name}`, content: await readPem(baseDir, file, `files.${name}`), mode: 0o644 });
   }
   const env: Record<string, string> = { TLSLAB_CERT_TYPES: (spec.certificate.generate ?? ['rsa']).join(' ') };
   if (spec.certificate.cert !== undefined && spec.certificate.key !== undefined) {

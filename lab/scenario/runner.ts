@@ -43,6 +43,11 @@ export interface RunOptions {
   /** Aborting stops waiting at once; everything created is still removed. */
   signal?: AbortSignal;
   images?: EnsureImageOptions;
+  /**
+   * Observe only: record what each sender and destination gets without judging it; every
+   * expectation counts as held and is shown as "observed only". Default: false.
+   */
+  observe?: boolean;
 }
 
 /** Runs scenarios one after another, each on its own network, and reports every outcome. */
@@ -199,13 +204,13 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
           ? deriveMtaOutcome(sessions, parsed.receiver.fates, sender.delivery ?? { attempts: [] })
           : deriveOutcome(sessions, parsed.receiver.fates, sender.view ?? { connected: false, starttlsOffered: false });
       const transcript = sender.spec.delivery === 'mta' ? sender.container.logLines().join('\n') : (sender.exec?.output ?? '');
-      return senderResult(sender.spec, sender.container.ipAddress, outcome, transcript, sender.exec);
+      return senderResult(sender.spec, sender.container.ipAddress, outcome, transcript, sender.exec, options.observe);
     });
     result.outbound = allDestinations.map((destination) => {
       const log = readSessions(destination.container.logLines()) as unknown as ParsedLog;
       const sessions = log.sessions.filter((s) => s.peer.addr === runningReceiver.ipAddress);
       const outcome = deriveMtaOutcome(sessions, log.fates, destination.delivery ?? { attempts: [] });
-      return destinationResult(destination, runningReceiver.ipAddress, outcome);
+      return destinationResult(destination, runningReceiver.ipAddress, outcome, options.observe);
     });
     result.selfReports = await selfReports(scenario, runningReceiver, running, allDestinations, toolchains, images);
     result.missingWarnings = scenario.expectReceiverWarnings.filter((text) => !result.receiver.configWarnings.some((w) => w.includes(text)));
@@ -349,12 +354,12 @@ async function settleLogs(
   }
 }
 
-function expectationResult(expect: Expectation, outcome: ObservedOutcome) {
-  const check = checkExpectation(expect, outcome.observed, outcome.fate);
-  return { expect, expected: describeExpectation(expect), observed: outcome.observed, fate: outcome.fate, ...(outcome.path ? { path: outcome.path } : {}), held: check.held, ...(check.mismatch ? { mismatch: check.mismatch } : {}), evidence: outcome.evidence };
+function expectationResult(expect: Expectation, outcome: ObservedOutcome, observe = false) {
+  const check = observe ? { held: true } : checkExpectation(expect, outcome.observed, outcome.fate);
+  return { expect, expected: observe ? 'observed only' : describeExpectation(expect), observed: outcome.observed, fate: outcome.fate, ...(outcome.path ? { path: outcome.path } : {}), held: check.held, ...(check.mismatch ? { mismatch: check.mismatch } : {}), evidence: outcome.evidence };
 }
 
-function senderResult(spec: SenderSpec, address: string, outcome: ObservedOutcome, transcript: string, exec: RunningSender['exec']): SenderResult {
+function senderResult(spec: SenderSpec, address: string, outcome: ObservedOutcome, transcript: string, exec: RunningSender['exec'], observe?: boolean): SenderResult {
   return {
     direction: 'inbound',
     name: spec.name,
@@ -364,14 +369,14 @@ function senderResult(spec: SenderSpec, address: string, outcome: ObservedOutcom
     delivery: spec.delivery,
     ...(spec.profile ? { profile: spec.profile } : {}),
     address,
-    ...expectationResult(spec.expect, outcome),
+    ...expectationResult(spec.expect, outcome, observe),
     transcript,
     exitCode: exec?.exitCode ?? -1,
     durationMs: exec?.durationMs ?? 0,
   };
 }
 
-function destinationResult(destination: RunningDestination, address: string, outcome: ObservedOutcome): SenderResult {
+function destinationResult(destination: RunningDestination, address: string, outcome: ObservedOutcome, observe?: boolean): SenderResult {
   return {
     direction: 'outbound',
     name: destination.spec.name,
@@ -380,7 +385,7 @@ function destinationResult(destination: RunningDestination, address: string, out
     client: 'postfix',
     delivery: 'mta',
     address,
-    ...expectationResult(destination.spec.expect, outcome),
+    ...expectationResult(destination.spec.expect, outcome, observe),
     transcript: destination.container.logLines().join('\n'),
     exitCode: 0,
     durationMs: 0,

@@ -23,7 +23,7 @@ export const receiverSchema = z
     /** Toolchain file name under images/toolchains. Default: debian-bookworm. */
     toolchain: z.string().default('debian-bookworm'),
     /** main.cf parameters, applied with `postconf -e` after the lab's defaults. */
-    mainCf: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a main.cf parameter name'), mainCfValue).default({}),
+    mainCf: z.record(z.string().regex(/^[a-z][A-Za-z0-9_]*$/, 'a main.cf parameter name'), mainCfValue).default({}),
     /** Whole master.cf entries; each replaces the entry with the same service and type, or is added. */
     masterCf: z.array(z.string().regex(/^\S+\s+(inet|unix|fifo|pass|unix-dgram)\s/, 'a master.cf entry: "service type private unpriv chroot wakeup maxproc command [args]"')).default([]),
     certificate: certificateSchema.default({}),
@@ -32,6 +32,11 @@ export const receiverSchema = z
      * or .pcre). `{{sender:NAME}}` in a key or value becomes that sender's IP address.
      */
     maps: z.record(z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a file name'), z.record(z.string(), z.string())).default({}),
+    /**
+     * Files of your own (DH parameters, CA bundles, extra certificates), each copied to
+     * /lab/receiver/files/<name>; the value is a path relative to the scenario file. Point main.cf there.
+     */
+    files: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a file name'), z.string().min(1)).default({}),
   })
   .strict();
 
@@ -43,7 +48,7 @@ export const destinationSchema = z
     /** The destination's toolchain. Default: debian-bookworm. */
     toolchain: z.string().default('debian-bookworm'),
     /** The destination's own main.cf: its smtpd TLS capabilities. */
-    mainCf: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a main.cf parameter name'), mainCfValue).default({}),
+    mainCf: z.record(z.string().regex(/^[a-z][A-Za-z0-9_]*$/, 'a main.cf parameter name'), mainCfValue).default({}),
     certificate: certificateSchema.default({}),
     /** What the Postfix under test should get when it sends to this destination. */
     expect: z.lazy(() => expectationSchema),
@@ -119,7 +124,7 @@ const senderCapabilities = {
   starttls: z.enum(['required', 'optional', 'none']).optional(),
   tls: senderTlsSchema.optional(),
   /** main.cf settings of a sender that is a real Postfix MTA (client: postfix). */
-  mainCf: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a main.cf parameter name'), mainCfValue).optional(),
+  mainCf: z.record(z.string().regex(/^[a-z][A-Za-z0-9_]*$/, 'a main.cf parameter name'), mainCfValue).optional(),
 };
 
 export const evidenceSchema = z.union([

@@ -1,0 +1,42 @@
+import { LabError } from '../errors.ts';
+import type { Toolchain } from '../toolchains/model.ts';
+import { getToolchain } from '../toolchains/registry.ts';
+import { missingSourcesOf, type SourceOptions } from '../toolchains/sources.ts';
+import type { AdminVersions } from './config-dir.ts';
+import { pickToolchain, type ToolchainChoice } from './toolchain-pick.ts';
+
+export interface ToolchainRequest {
+  /** A toolchain by name (images/toolchains/<name>.yaml); wins over versions. */
+  toolchain?: string;
+  postfixVersion?: string;
+  opensslVersion?: string;
+}
+
+/**
+ * The receiver's toolchain: the named one, else the closest to the versions given, else to the
+ * versions found in the config folder. Fails with LAB_SOURCE_MISSING when it cannot be built here.
+ */
+export async function chooseReceiverToolchain(toolchains: Map<string, Toolchain>, request: ToolchainRequest, found: AdminVersions, sources?: SourceOptions): Promise<ToolchainChoice> {
+  let choice: ToolchainChoice;
+  if (request.toolchain !== undefined) {
+    choice = { toolchain: getToolchain(toolchains, request.toolchain).name, reason: 'named with --toolchain' };
+  } else if (request.postfixVersion !== undefined || request.opensslVersion !== undefined) {
+    choice = pickToolchain(toolchains, { ...(request.postfixVersion ? { postfix: request.postfixVersion } : {}), ...(request.opensslVersion ? { openssl: request.opensslVersion } : {}) });
+    choice = { ...choice, reason: `${choice.reason} (versions from the command line)` };
+  } else {
+    choice = pickToolchain(toolchains, { ...(found.postfix ? { postfix: found.postfix } : {}), ...(found.openssl ? { openssl: found.openssl } : {}) });
+    if (found.evidence.length > 0) choice = { ...choice, reason: `${choice.reason} (versions read from ${found.evidence.join('; ')})` };
+  }
+  const missing = await missingSourcesOf(toolchains, choice.toolchain, sources);
+  if (missing.length > 0) {
+    const buildable: string[] = [];
+    for (const t of toolchains.values()) if (t.postfix !== null && (await missingSourcesOf(toolchains, t.name, sources)).length === 0) buildable.push(t.name);
+    throw new LabError(
+      'LAB_SOURCE_MISSING',
+      `The receiver toolchain ${choice.toolchain} (${choice.reason}) cannot be built on this machine: its release tarballs are missing (${missing.join(', ')}). ` +
+        `"tlslab sources list" shows where to get them, "tlslab sources add FILE" stores them. Toolchains that build here: ${buildable.join(', ') || 'none'} (--toolchain NAME).`,
+      { context: { toolchain: choice.toolchain, missing } },
+    );
+  }
+  return choice;
+}
