@@ -12,7 +12,7 @@ export function cipherGrade(cipher: string): CipherGrade {
   const name = cipher.toUpperCase();
   if (/^TLS_/.test(name)) return 'aead-fs';
   if (/RC4|DES|EXP|NULL|MD5|RC2|IDEA|SEED/.test(name)) return 'broken';
-  const fs = /^(ECDHE|DHE|EDH|EECDH)-/.test(name);
+  const fs = /^(ECDHE|DHE|EDH|EECDH|ADH|AECDH)-/.test(name);
   const aead = /GCM|CHACHA20|CCM|POLY1305/.test(name);
   if (aead) return fs ? 'aead-fs' : 'aead';
   return fs ? 'cbc-fs' : 'cbc';

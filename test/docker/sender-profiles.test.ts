@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defineScenario } from '../../lab/scenario/load.ts';
+import { runScenario } from '../../lab/scenario/runner.ts';
+import { loadSenderProfiles } from '../../lab/senders/profiles.ts';
+import { leftovers } from './leftovers.ts';
+import { missingSources } from './sources-gate.ts';
+import { failureAttachment } from './support.ts';
+
+/**
+ * What each profile claims, proved by a real handshake against a permissive reference receiver
+ * (Postfix 3.7 on the legacy-capable OpenSSL 3.0, every protocol from SSLv3, every suite at security
+ * level 0, RSA and ECDSA certificates, the client's cipher order wins): its highest protocol and its
+ * most preferred suite that the reference has.
+ */
+const CLAIMS: Record<string, { protocol: string; cipher: string } | 'plaintext'> = {
+  'sslv3-only': { protocol: 'SSLv3', cipher: 'DHE-RSA-AES256-SHA' },
+  'tls10-only': { protocol: 'TLSv1', cipher: 'ECDHE-ECDSA-AES256-SHA' },
+  'sslv3-to-tls10': { protocol: 'TLSv1', cipher: 'ECDHE-ECDSA-AES256-SHA' },
+  'tls10-to-tls12': { protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES256-GCM-SHA384' },
+  'tls12-only': { protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES256-GCM-SHA384' },
+  'tls13-only': { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' },
+  'ecdhe-only': { protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES256-GCM-SHA384' },
+  'dhe-only': { protocol: 'TLSv1.2', cipher: 'DHE-RSA-AES256-GCM-SHA384' },
+  'rsa-kx-only': { protocol: 'TLSv1.2', cipher: 'AES256-GCM-SHA384' },
+  'rc4-only': { protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-RC4-SHA' },
+  'no-starttls': 'plaintext',
+  'gmail-2018': { protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES128-GCM-SHA256' },
+  'exchange-2010-pre-sp3-ru9': { protocol: 'TLSv1', cipher: 'ECDHE-RSA-AES128-SHA' },
+  'postfix-3-debian': { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' },
+  'modern-tls13': { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' },
+  // Derived from 2.6.6's default client list ("ALL:+RC4:@STRENGTH" on OpenSSL 1.0.1e); runs only with its release tarballs.
+  'postfix-2.6.6-openssl-1.0.1e': { protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES256-GCM-SHA384' },
+};
+
+const reference = {
+  toolchain: 'debian-bookworm-legacy-openssl',
+  certificate: { generate: ['rsa', 'ecdsa'] as ('rsa' | 'ecdsa')[] },
+  mainCf: {
+    smtpd_tls_protocols: '!SSLv2',
+    smtpd_tls_mandatory_protocols: '!SSLv2',
+    smtpd_tls_ciphers: 'export',
+    smtpd_tls_mandatory_ciphers: 'export',
+    tls_export_cipherlist: 'ALL:@SECLEVEL=0',
+  },
+};
+
+describe('sender profiles negotiate what they claim against a permissive reference receiver', async () => {
+  const profiles = [...(await loadSenderProfiles()).keys()];
+
+  it('every profile has a claim in this test', () => {
+    expect(profiles.filter((p) => !(p in CLAIMS))).toEqual([]);
+  });
+
+  it('one real handshake per profile', async ({ onTestFailed, annotate }) => {
+    const runnable: string[] = [];
+    for (const profile of profiles) {
+      const scenario = defineScenario({ name: `probe-${profile}`.slice(0, 40), receiver: reference, senders: [{ profile, expect: { outcome: 'plaintext' } }] });
+      const missing = await missingSources({ scenario, dir: process.cwd() });
+      if (missing) {
+        console.warn(`SKIPPED profile ${profile}: ${missing}`);
+        await annotate(`profile ${profile} not checked: ${missing}`, 'notice');
+      } else {
+        runnable.push(profile);
+      }
+    }
+    const scenario = defineScenario({
+      name: 'profiles-vs-reference',
+      receiver: reference,
+      senders: runnable.map((profile) => {
+        const claim = CLAIMS[profile]!;
+        return { profile, expect: claim === 'plaintext' ? { outcome: 'plaintext' as const } : { outcome: 'tls' as const, protocol: claim.protocol as 'TLSv1', cipher: claim.cipher } };
+      }),
+    });
+    const result = await runScenario({ scenario, dir: join(import.meta.dirname, '../..') });
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    expect(result.senders.filter((s) => !s.held).map((s) => `${s.name}: ${s.mismatch}`)).toEqual([]);
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+});
