@@ -1,6 +1,6 @@
 import { connectEngine, type Engine } from '../docker/engine.ts';
 import { newRunId } from '../docker/labels.ts';
-import { LabError } from '../errors.ts';
+import { LabError, type LabErrorCode } from '../errors.ts';
 import type { ProgressSink } from '../images/progress.ts';
 import { defineScenario } from '../scenario/load.ts';
 import type { ScenarioResult, SelfReport } from '../scenario/result.ts';
@@ -82,7 +82,7 @@ export async function validateConfig(options: ValidateOptions): Promise<Validate
     if (options.signal?.aborted) throw new LabError('LAB_INTERRUPTED', 'Interrupted; every container and network of this run was removed.');
     const configErrors = [...result.receiver.configWarnings];
     if (result.error) {
-      if (result.senders.length === 0 && result.error.code !== 'LAB_TIMEOUT' && result.error.code !== 'LAB_CONTAINER_FAILED') throw new LabError(result.error.code as never, result.error.message);
+      if (result.senders.length === 0 && result.error.code !== 'LAB_TIMEOUT' && result.error.code !== 'LAB_CONTAINER_FAILED') throw new LabError(result.error.code as LabErrorCode, result.error.message);
       configErrors.push(`the run did not complete: ${result.error.code}: ${result.error.message}`);
     }
     return { label, config, result, matrix: matrixOf(result), configErrors };

@@ -4,6 +4,7 @@ import { isLabError, LabError } from '../errors.ts';
 import { bootstrapBaseImages } from '../images/base.ts';
 import { ensureToolchainImage } from '../images/build.ts';
 import { listToolchainImages } from '../images/inventory.ts';
+import { pruneToolchainImages } from '../images/prune.ts';
 import { renderTable } from '../report/text-table.ts';
 import { getToolchain, loadToolchains } from '../toolchains/registry.ts';
 import { EXIT, type CliIo } from './io.ts';
@@ -16,6 +17,7 @@ export const IMAGES_HELP = `Usage: tlslab images <command>
                                 toolchains whose release tarballs are missing are reported and skipped
       --sources-dir DIR         where release tarballs are (default: TLSLAB_SOURCES_DIR, <cache>/sources)
       --allow-unverified        use tarballs with no or a different checksum than the lockfile pins
+  prune                         remove images of older recipes (superseded content hashes)
   bootstrap [release...]        make the Debian base images (default: bookworm); pulls debian:<release>-slim
                                 when a registry answers, else runs debootstrap (use --offline to skip the pull)`;
 
@@ -84,6 +86,11 @@ export async function imagesCommand(argv: string[], io: CliIo): Promise<number> 
         }
       }
       return skipped === 0 ? EXIT.ok : EXIT.expectationFailed;
+    }
+    case 'prune': {
+      const removed = await pruneToolchainImages(await connectEngine(), await loadToolchains());
+      io.stdout.write(`removed ${removed.length} image(s)\n${removed.map((t) => `  ${t}\n`).join('')}`);
+      return EXIT.ok;
     }
     case 'bootstrap': {
       const releases = positionals.length > 0 ? positionals : ['bookworm'];

@@ -11,6 +11,9 @@ export const MAIN_HELP = `tlslab: reproduce Postfix SMTP TLS failures with real 
 Usage: tlslab <command> [options]
 
   run <scenario.yaml...>    run scenarios and check every sender's outcome
+  validate --config DIR     is this config safe to roll out? every sender and destination, diff to a baseline
+  reproduce --log FILE --config DIR
+                            why does this sender fail? hypotheses, the same error in the lab, ranked fixes
   logs analyze <file...>    per-peer TLS summary and failure diagnoses from Postfix logs
   logs parse <file>         sessions with their diagnoses
   images list|build|bootstrap
@@ -28,6 +31,14 @@ export async function main(argv: string[], io: CliIo = processIo(), signal?: Abo
     switch (command) {
       case 'run':
         return await runCommand(rest, io, signal);
+      case 'validate': {
+        const { validateCommand } = await import('./validate.ts');
+        return await validateCommand(rest, io, signal);
+      }
+      case 'reproduce': {
+        const { reproduceCommand } = await import('./reproduce.ts');
+        return await reproduceCommand(rest, io, signal);
+      }
       case 'logs': {
         const { logsCommand } = await import('./logs.ts');
         return await logsCommand(rest, io);

@@ -145,10 +145,6 @@ export class LabContainer {
     }
   }
 
-  async copyFile(path: string, content: string, mode = 0o644): Promise<void> {
-    await this.started.copyContentToContainer([{ content, target: path, mode }]);
-  }
-
   /** Stops at once (the lab has already read what it needs) and removes the container. */
   async remove(): Promise<void> {
     await this.started.stop({ timeout: 0, remove: true, removeVolumes: true });

@@ -128,8 +128,9 @@ export interface MtaDeliveryView {
 function describePath(delivery: MtaDeliveryView, finalText: string): string {
   const failures = delivery.attempts.filter((a) => a !== delivery.final);
   const steps = failures.map((a) => `${a.status}: ${a.detail.replace(/^\(|\)$/g, '')}`);
+  const retries = failures.filter((a) => a.status === 'deferred').length;
   if (delivery.final) {
-    steps.push(failures.length === 0 ? finalText : `then ${finalText} on retry ${failures.length}`);
+    steps.push(failures.length === 0 ? finalText : retries > 0 ? `then ${finalText} on retry ${retries}` : `then ${finalText} at once`);
   }
   return steps.join(', ') || 'no delivery attempt logged';
 }
@@ -144,7 +145,7 @@ export function deriveMtaOutcome(
   delivery: MtaDeliveryView,
 ): ObservedOutcome {
   const evidence = sessions.flatMap((s) => s.lines);
-  const failedFirst = delivery.attempts.some((a) => a !== delivery.final && /TLS|handshake|SSL/i.test(a.detail));
+  const failedFirst = delivery.attempts.some((a) => a !== delivery.final && (a.status === 'tls-failed' || /TLS|handshake|SSL/i.test(a.detail)));
   const receiverQueueId = delivery.receiverQueueId;
   if (delivery.final?.status === 'sent' && receiverQueueId) {
     const fate = messageFate(receiverQueueId, fates, { connected: true, starttlsOffered: false });

@@ -72,15 +72,28 @@ export interface RunningSender {
  * resolves names through DNS, which the lab's internal network does not offer.
  */
 export async function startSender(stage: Stage, spec: SenderSpec, image: string, toolchain: Toolchain, receiverAddress?: string): Promise<RunningSender> {
+  if (spec.delivery === 'mta' && receiverAddress === undefined) throw new Error(`sender ${spec.name} is an MTA and needs the receiver's address`);
+  if (spec.client === 'exim') {
+    const container = await LabContainer.start({
+      image,
+      name: `${stage.prefix}-${spec.name}`,
+      hostname: senderHostname(spec),
+      network: stage.network,
+      labels: { ...stage.labels, [LABEL.role]: 'sender' },
+      command: ['exim-mta'],
+      env: { TLSLAB_RELAY: receiverAddress!, TLSLAB_HOSTNAME: senderHostname(spec) },
+    });
+    stage.track(container);
+    return { spec, container };
+  }
   if (spec.delivery === 'mta') {
-    if (receiverAddress === undefined) throw new Error(`sender ${spec.name} is an MTA and needs the receiver's address`);
     const container = await startPostfixServer(stage, {
       role: 'sender',
       name: spec.name,
       hostname: senderHostname(spec),
       image,
       command: 'mta',
-      spec: { mainCf: mtaSenderMainCf(spec, toolchain.postfix?.version ?? '3.0', receiverAddress), certificate: {} },
+      spec: { mainCf: mtaSenderMainCf(spec, toolchain.postfix?.version ?? '3.0', receiverAddress!), certificate: {} },
     });
     return { spec, container };
   }

@@ -14,6 +14,15 @@ export interface SelfReport {
   linkedLibrary?: string;
   opensslCommand?: string;
   clientTls?: string;
+  /** A sending MTA other than Postfix, e.g. "Exim 4.96", and the TLS library it runs. */
+  mtaVersion?: string;
+  mtaTls?: string;
+  /** Protocol methods the openssl command offers (from `s_client -help`), e.g. SSLv3 … TLSv1.3. */
+  protocols?: string[];
+  /** How many suites `openssl ciphers 'ALL:COMPLEMENTOFALL[:@SECLEVEL=0]'` lists. */
+  cipherCount?: number;
+  /** Representative suite families present in that list, e.g. RC4, 3DES, DHE, ECDHE, AESGCM. */
+  cipherClasses?: string[];
   /** Declared and reported versions disagree. */
   mismatches: string[];
 }

@@ -11,6 +11,7 @@ import { readSessions } from '../logs/index.ts';
 import { mapsNameSenders } from '../receiver/config-files.ts';
 import { waitForSmtpGreeting } from '../receiver/readiness.ts';
 import { sClientCommand, swaksCommand, type MessageEnvelope } from '../senders/client-command.ts';
+import { readEximDelivery } from '../senders/exim-log.ts';
 import { SHORT_BACKOFF, type MtaDelivery } from '../senders/mta.ts';
 import { loadSenderProfiles, resolveSenders } from '../senders/profiles.ts';
 import { readSClientTranscript, readSwaksTranscript } from '../senders/transcript.ts';
@@ -282,7 +283,6 @@ async function runSender(sender: RunningSender, scenario: Scenario, runId: strin
     return;
   }
   const command = spec.client === 'openssl' ? sClientCommand(spec, envelope(spec, scenario)) : swaksCommand(spec, envelope(spec, scenario));
-  for (const file of command.files) await sender.container.copyFile(file.path, file.content);
   sender.exec = await sender.container.exec(command.argv, { env: command.env, timeoutSeconds: scenario.timeoutSeconds });
   sender.view = spec.client === 'openssl' ? readSClientTranscript(sender.exec.output) : readSwaksTranscript(sender.exec.output);
   progress({ kind: 'done', phase: 'sender', detail: `${spec.name}: exit ${sender.exec.exitCode}`, elapsedMs: sender.exec.durationMs });
@@ -336,8 +336,11 @@ async function settleLogs(
       const sessions = parsed.sessions.filter((s) => s.peer.addr === sender.container.ipAddress);
       if (sessions.some((s) => !s.complete)) settled = false;
       if (sender.spec.delivery === 'mta') {
-        const own = parse(sender.container);
-        sender.delivery = readMtaDelivery(sender.container.logLines(), sender.messageId ?? '', own.fates);
+        const own = sender.spec.client === 'exim' ? { sessions: [], fates: new Map() } : parse(sender.container);
+        sender.delivery =
+          sender.spec.client === 'exim'
+            ? readEximDelivery(sender.container.logLines(), sender.messageId ?? '')
+            : readMtaDelivery(sender.container.logLines(), sender.messageId ?? '', own.fates);
         if (!sender.delivery.final || !final(parsed, sender.delivery.receiverQueueId)) settled = false;
       } else {
         if (sender.view?.connected && sessions.length === 0) settled = false;

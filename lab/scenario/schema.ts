@@ -108,8 +108,11 @@ export const expectationSchema = z.discriminatedUnion('outcome', [
   z.object({ outcome: z.literal('refused'), reply: z.string().optional(), fate: fateSchema.optional() }).strict(),
 ]);
 
-/** swaks and openssl s_client send one message once; postfix is a real MTA that queues, retries and falls back. */
-export const CLIENTS = ['swaks', 'openssl', 'postfix'] as const;
+/**
+ * swaks and openssl s_client send one message once; postfix and exim are real MTAs that queue,
+ * retry and fall back to plaintext as they do in production.
+ */
+export const CLIENTS = ['swaks', 'openssl', 'postfix', 'exim'] as const;
 
 /** What a sender can do, shared by sender profiles and scenario senders. */
 const senderCapabilities = {
@@ -123,7 +126,7 @@ const senderCapabilities = {
    */
   starttls: z.enum(['required', 'optional', 'none']).optional(),
   tls: senderTlsSchema.optional(),
-  /** main.cf settings of a sender that is a real Postfix MTA (client: postfix). */
+  /** main.cf settings of a sender that is a real Postfix MTA (client: postfix). Exim runs Debian's defaults. */
   mainCf: z.record(z.string().regex(/^[a-z][A-Za-z0-9_]*$/, 'a main.cf parameter name'), mainCfValue).optional(),
 };
 

@@ -1,11 +1,10 @@
 import type { SenderSpec } from '../scenario/schema.ts';
 import { PROTOCOLS, protocolRank, type TlsProtocol } from '../scenario/tls-vocabulary.ts';
 
-/** A command to run inside a sender container, and the files it needs there first. */
+/** A command to run inside a sender container. */
 export interface ClientCommand {
   argv: string[];
   env: Record<string, string>;
-  files: { path: string; content: string }[];
 }
 
 export interface MessageEnvelope {
@@ -35,30 +34,6 @@ function excludedProtocols(spec: SenderSpec): TlsProtocol[] {
   );
 }
 
-const OPENSSL_CONF_PATH = '/tmp/tlslab-client-openssl.cnf';
-
-/**
- * Groups and TLS 1.3 suites have no swaks option; OpenSSL (1.1.1+) takes them from a config file
- * named by OPENSSL_CONF, which every program using the library reads.
- */
-function opensslConfig(spec: SenderSpec): ClientCommand['files'] {
-  const lines: string[] = [];
-  if (spec.tls.groups) lines.push(`Groups = ${spec.tls.groups}`);
-  if (spec.tls.ciphersuites) lines.push(`Ciphersuites = ${spec.tls.ciphersuites}`);
-  if (lines.length === 0) return [];
-  const content = [
-    'openssl_conf = tlslab_init',
-    '[tlslab_init]',
-    'ssl_conf = tlslab_ssl',
-    '[tlslab_ssl]',
-    'system_default = tlslab_client',
-    '[tlslab_client]',
-    ...lines,
-    '',
-  ].join('\n');
-  return [{ path: OPENSSL_CONF_PATH, content }];
-}
-
 export function swaksCommand(spec: SenderSpec, envelope: MessageEnvelope): ClientCommand {
   const argv = [
     'swaks',
@@ -78,8 +53,7 @@ export function swaksCommand(spec: SenderSpec, envelope: MessageEnvelope): Clien
     if (excluded.length > 0) argv.push('--tls-protocol', excluded.map((p) => `no_${SWAKS_PROTOCOL[p]}`).join(','));
     if (spec.tls.ciphers) argv.push('--tls-cipher', spec.tls.ciphers);
   }
-  const files = spec.starttls === 'none' ? [] : opensslConfig(spec);
-  return { argv, env: files.length > 0 ? { OPENSSL_CONF: OPENSSL_CONF_PATH } : {}, files };
+  return { argv, env: {} };
 }
 
 const S_CLIENT_FLAG: Record<TlsProtocol, string> = {
@@ -92,14 +66,16 @@ const S_CLIENT_FLAG: Record<TlsProtocol, string> = {
 
 /**
  * Drives one SMTP dialogue through `openssl s_client -starttls smtp`, answering each reply before
- * sending the next command (no pipelining, no sleeps), and prints it as `C:`/`S:` lines.
+ * sending the next command (no pipelining, no sleeps), and prints it as `C:`/`S:` lines. Lines end
+ * in a bare LF because `-crlf` makes s_client send CR LF; a CR of our own would reach the server as
+ * a stray CR, which Postfix 3.9 and later refuse.
  */
 const S_CLIENT_DRIVER = `
 set -u
 coproc TLS { "$@" 2>&1; }
 out=\${TLS[0]}; in=\${TLS[1]}
 reply() { local line; while IFS= read -r -t "$TLSLAB_TIMEOUT" line <&"$out"; do line=\${line%$'\\r'}; case "$line" in [0-9][0-9][0-9]-*) echo "S: $line";; [0-9][0-9][0-9]*) echo "S: $line"; code=\${line:0:3}; last=$line; return 0;; *) echo "$line";; esac; done; return 1; }
-send() { echo "C: $1"; printf '%s\\r\\n' "$1" >&"$in"; }
+send() { echo "C: $1"; printf '%s\\n' "$1" >&"$in"; }
 # s_client prints its handshake summary, then the reply to the EHLO it sends after STARTTLS.
 while IFS= read -r -t "$TLSLAB_TIMEOUT" line <&"$out"; do
   echo "$line"
@@ -113,7 +89,7 @@ for cmd in "MAIL FROM:<$TLSLAB_FROM>" "RCPT TO:<$TLSLAB_TO>" "DATA"; do
   send "$cmd"; reply || exit 3
   case "$code" in 2*|3*) ;; *) send QUIT; reply; exit 4;; esac
 done
-printf 'Subject: %s\\r\\n\\r\\n%s\\r\\n.\\r\\n' "$TLSLAB_SUBJECT" "$TLSLAB_BODY" >&"$in"; echo "C: <message>"
+printf 'Subject: %s\\n\\n%s\\n.\\n' "$TLSLAB_SUBJECT" "$TLSLAB_BODY" >&"$in"; echo "C: <message>"
 reply || exit 3
 send QUIT; reply
 exec {in}>&-
@@ -136,6 +112,5 @@ export function sClientCommand(spec: SenderSpec, envelope: MessageEnvelope, open
       TLSLAB_SUBJECT: envelope.subject,
       TLSLAB_BODY: envelope.body,
     },
-    files: [],
   };
 }

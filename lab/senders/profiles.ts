@@ -33,8 +33,15 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
     }
   }
   const client = input.client ?? profile?.client ?? 'swaks';
-  const delivery = client === 'postfix' ? 'mta' : 'client';
+  const delivery = client === 'postfix' || client === 'exim' ? 'mta' : 'client';
   const description = input.description ?? profile?.description;
+  const tls = { ...profile?.tls, ...input.tls };
+  if (client === 'swaks' && (tls.groups !== undefined || tls.ciphersuites !== undefined)) {
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}: swaks cannot choose groups or TLS 1.3 suites; use "client: openssl" for this sender`);
+  }
+  if (client === 'exim' && Object.keys(tls).length > 0) {
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}: the exim sender runs Debian's own TLS settings; "tls" cannot change them`);
+  }
   return {
     name: input.name ?? profile!.name,
     ...(description !== undefined ? { description } : {}),
@@ -43,7 +50,7 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
     client,
     delivery,
     starttls: input.starttls ?? profile?.starttls ?? (delivery === 'mta' ? 'optional' : 'required'),
-    tls: { ...profile?.tls, ...input.tls },
+    tls,
     mainCf: { ...profile?.mainCf, ...input.mainCf },
     message: input.message,
     expect: input.expect,

@@ -27,14 +27,8 @@ export function sameRelease(declared: string, reported: string): boolean {
  * A self-report with what the image's openssl command can negotiate. The extra fields travel in the
  * JSON report beside the fields of SelfReport.
  */
-export interface ToolchainSelfReport extends SelfReport {
-  /** Protocol methods the openssl command offers (from `s_client -help`), e.g. SSLv3 … TLSv1.3. */
-  protocols?: string[];
-  /** How many suites `openssl ciphers 'ALL:COMPLEMENTOFALL[:@SECLEVEL=0]'` lists. */
-  cipherCount?: number;
-  /** Representative suite families present in that list, e.g. RC4, 3DES, DHE, ECDHE, AESGCM. */
-  cipherClasses?: string[];
-}
+/** Kept as a name for callers of this module; the fields live on SelfReport itself. */
+export type ToolchainSelfReport = SelfReport;
 
 const CIPHER_CLASSES: ReadonlyArray<[string, (suite: string) => boolean]> = [
   ['TLS1.3', (c) => c.startsWith('TLS_')],
@@ -101,6 +95,13 @@ export function buildSelfReport(role: SelfReport['role'], toolchain: Toolchain, 
     else if (!sameRelease(toolchain.tls.version, command)) {
       report.mismatches.push(`declared openssl ${toolchain.tls.version}, but the openssl command is ${report.opensslCommand}`);
     }
+  }
+  if (values.exim_version) report.mtaVersion = `Exim ${values.exim_version}`;
+  if (values.exim_tls) report.mtaTls = values.exim_tls;
+  if (toolchain.tls.library === 'gnutls') {
+    const gnutls = libraryVersion(report.mtaTls);
+    if (!gnutls) report.mismatches.push(`declared gnutls ${toolchain.tls.version}, but no program in the image reports a GnuTLS version`);
+    else if (!sameRelease(toolchain.tls.version, gnutls)) report.mismatches.push(`declared gnutls ${toolchain.tls.version}, but Exim runs ${report.mtaTls}`);
   }
   const client = libraryVersion(report.clientTls);
   if (client && linked && client !== linked) {

@@ -1,0 +1,113 @@
+import type { FailureClass } from '../logs/types.ts';
+import { PROTOCOLS, type TlsProtocol } from '../scenario/tls-vocabulary.ts';
+import { compareVersions } from '../logs/versions.ts';
+
+/** A configuration change that might make the reproduced senders succeed. */
+export interface FixCandidate {
+  id: string;
+  title: string;
+  why: string;
+  /** Parameters to set; null removes the parameter (Postfix's default then applies). */
+  mainCf: Record<string, string | null>;
+  /** Senders whose STARTTLS is discarded by smtpd_discard_ehlo_keyword_address_maps (by their address). */
+  discardStarttlsFor?: string[];
+  /** Parameters and tables changed: the smaller, the easier to review. */
+  size: number;
+}
+
+/** What fix generation needs to know about one failure and the senders that reproduced it. */
+export interface ReproducedFailure {
+  class: FailureClass;
+  /** Protocols the reproducing senders offer. */
+  offered: TlsProtocol[];
+  senders: string[];
+  /** Server exclusions that reproducing probes offer alone (e.g. RSA+AES): lifting them is tried first. */
+  families?: string[];
+}
+
+const PROTOCOL_FIXED = new Set<FailureClass>(['unknown-protocol', 'unsupported-protocol', 'wrong-version-number', 'version-too-low', 'alert-protocol-version']);
+const CIPHER_FIXED = new Set<FailureClass>(['no-shared-cipher', 'peer-aborted', 'dh-key-too-small', 'no-suitable-signature-algorithm']);
+/** Exclusions worth lifting: families a real sender may depend on (never aNULL, eNULL, EXPORT, LOW, MD5...). */
+const LIFTABLE = new Set(['RSA+AES', 'kRSA', 'RSA', '3DES', 'DES-CBC3', 'AESGCM', 'AES128', 'AES256', 'SHA1', 'CAMELLIA', 'CAMELLIA128', 'CAMELLIA256', 'EDH', 'DHE', 'kEDH', 'kDHE', 'EECDH', 'ECDHE', 'kEECDH', 'kECDHE', 'MEDIUM', 'RC4']);
+
+const tokens = (list: string) => list.split(/[\s,:]+/).filter(Boolean);
+
+/** A protocol list with `protocol` allowed again: `!P` removed, or a `>=` bound lowered to it. */
+export function allowProtocol(list: string, protocol: TlsProtocol): string | undefined {
+  const parts = tokens(list);
+  const bound = parts.find((t) => t.startsWith('>='));
+  if (bound) {
+    const current = bound.slice(2) as TlsProtocol;
+    if (!PROTOCOLS.includes(current) || PROTOCOLS.indexOf(protocol) >= PROTOCOLS.indexOf(current)) return undefined;
+    return parts.map((t) => (t === bound ? `>=${protocol}` : t)).join(', ');
+  }
+  if (!parts.includes(`!${protocol}`)) return undefined;
+  return parts.filter((t) => t !== `!${protocol}`).join(', ');
+}
+
+/**
+ * Candidate fixes for the reproduced failures, generated from their classes: protocol failures
+ * re-enable each protocol the failing senders offer (the highest first); cipher failures lift each
+ * exclusion a sender may depend on, lower a "high" grade, and enable ECDHE where Postfix leaves it
+ * off; any failure can be side-stepped by not offering STARTTLS to the failing senders.
+ */
+export function generateFixes(reproduced: readonly ReproducedFailure[], mainCf: Record<string, string>, postfixVersion: string | undefined, limit = 8): FixCandidate[] {
+  const protocolFixes: FixCandidate[] = [];
+  const cipherFixes: FixCandidate[] = [];
+  let fixes = protocolFixes;
+  const add = (fix: FixCandidate) => {
+    if (![...protocolFixes, ...cipherFixes].some((f) => JSON.stringify(f.mainCf) === JSON.stringify(fix.mainCf))) fixes.push(fix);
+  };
+  const protocolParams = ['smtpd_tls_protocols', 'smtpd_tls_mandatory_protocols'].filter((p) => mainCf[p] !== undefined);
+  for (const failure of reproduced.filter((f) => PROTOCOL_FIXED.has(f.class))) {
+    const offered = [...new Set(failure.offered)].sort((a, b) => PROTOCOLS.indexOf(b) - PROTOCOLS.indexOf(a));
+    for (const protocol of offered) {
+      const change: Record<string, string> = {};
+      for (const param of protocolParams) {
+        const next = allowProtocol(mainCf[param]!, protocol);
+        if (next !== undefined) change[param] = next;
+      }
+      if (Object.keys(change).length === 0) continue;
+      add({ id: `allow-${protocol.toLowerCase()}`, title: `allow ${protocol} inbound`, why: `${failure.senders.join(', ')} offer ${protocol}; the server has it disabled`, mainCf: change, size: Object.keys(change).length });
+    }
+  }
+  fixes = cipherFixes;
+  const cipherFailures = reproduced.filter((f) => CIPHER_FIXED.has(f.class));
+  if (cipherFailures.length > 0) {
+    const senders = [...new Set(cipherFailures.flatMap((f) => f.senders))].join(', ');
+    const exclusions = tokens(mainCf.smtpd_tls_exclude_ciphers ?? '');
+    const reproducedFamilies = new Set(cipherFailures.flatMap((f) => f.families ?? []));
+    const liftable = exclusions
+      .filter((t) => LIFTABLE.has(t.replace(/^!/, '')))
+      .sort((a, b) => Number(reproducedFamilies.has(b.replace(/^!/, ''))) - Number(reproducedFamilies.has(a.replace(/^!/, ''))));
+    if (postfixVersion !== undefined && compareVersions(postfixVersion, '2.8') < 0 && (mainCf.smtpd_tls_eecdh_grade ?? 'none') === 'none') {
+      add({ id: 'enable-ecdhe', title: 'enable ECDHE (smtpd_tls_eecdh_grade = strong)', why: `Postfix ${postfixVersion} leaves ECDHE off by default; ${senders} may offer ECDHE suites`, mainCf: { smtpd_tls_eecdh_grade: 'strong' }, size: 1 });
+    }
+    for (const token of liftable) {
+      const rest = exclusions.filter((t) => t !== token);
+      add({ id: `stop-excluding-${token.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, title: `stop excluding ${token}`, why: `${senders} may depend on ${token} suites`, mainCf: { smtpd_tls_exclude_ciphers: rest.length ? rest.join(', ') : null }, size: 1 });
+    }
+    if (liftable.length > 1) {
+      const rest = exclusions.filter((t) => !liftable.includes(t));
+      add({ id: 'stop-excluding-all', title: `stop excluding ${liftable.join(', ')}`, why: `keep only the exclusions of broken suites (${rest.join(', ') || 'none'})`, mainCf: { smtpd_tls_exclude_ciphers: rest.length ? rest.join(', ') : null }, size: 1 });
+    }
+    for (const param of ['smtpd_tls_ciphers', 'smtpd_tls_mandatory_ciphers']) {
+      if (mainCf[param] === 'high') add({ id: `${param.replace(/_/g, '-')}-medium`, title: `${param} = medium`, why: `the "high" grade leaves out suites ${senders} may need`, mainCf: { [param]: 'medium' }, size: 1 });
+    }
+  }
+  const failing = [...new Set(reproduced.flatMap((f) => f.senders))];
+  // Both kinds get their share of the runs, the most likely first.
+  const share = Math.max(1, Math.floor((limit - 1) / (protocolFixes.length && cipherFixes.length ? 2 : 1)));
+  const limited = [...protocolFixes.slice(0, share), ...cipherFixes.slice(0, limit - 1 - Math.min(share, protocolFixes.length))];
+  if (failing.length > 0) {
+    limited.push({
+      id: 'discard-starttls',
+      title: 'do not offer STARTTLS to the failing senders',
+      why: 'smtpd_discard_ehlo_keyword_address_maps lists their addresses: they deliver in plaintext, everyone else keeps TLS',
+      mainCf: { smtpd_discard_ehlo_keyword_address_maps: 'cidr:/etc/postfix/tlslab-starttls-discard.cidr' },
+      discardStarttlsFor: failing,
+      size: 2,
+    });
+  }
+  return limited;
+}

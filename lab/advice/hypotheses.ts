@@ -1,0 +1,142 @@
+import type { FailureClass } from '../logs/types.ts';
+import type { SenderProfile, SenderTls } from '../scenario/schema.ts';
+import { PROTOCOLS, type TlsProtocol } from '../scenario/tls-vocabulary.ts';
+import type { LoggedFailure } from './failures.ts';
+
+/** A sender that could have produced a logged failure, and why. */
+export interface Hypothesis {
+  /** Sender name in the reproduction scenario: the profile's name, or probe-... for a tweaked probe. */
+  name: string;
+  /** The profile it is, or the profile a probe is derived from. */
+  profile?: string;
+  /** Set for probes: the capabilities that differ from their profile. */
+  probe?: { toolchain: string; client: 'openssl'; tls: SenderTls };
+  /** For a cipher-family probe: the server's exclusion it offers alone, e.g. RSA+AES. */
+  family?: string;
+  why: string;
+  /** Keys of the logged failures this hypothesis is for. */
+  failures: string[];
+}
+
+const PROTOCOL_CLASSES = new Set<FailureClass>(['unknown-protocol', 'unsupported-protocol', 'wrong-version-number', 'version-too-low', 'alert-protocol-version', 'no-suitable-signature-algorithm']);
+const CIPHER_CLASSES = new Set<FailureClass>(['no-shared-cipher', 'peer-aborted', 'dh-key-too-small']);
+
+/** The legacy-capable client that probes run on: it can offer SSLv3, RC4 and 3DES. */
+export const PROBE_TOOLCHAIN = 'debian-bookworm-legacy-openssl';
+
+const range = (tls: SenderTls | undefined): { min: TlsProtocol; max: TlsProtocol } => ({ min: tls?.minProtocol ?? 'TLSv1.2', max: tls?.maxProtocol ?? 'TLSv1.3' });
+const below = (a: TlsProtocol, b: TlsProtocol) => PROTOCOLS.indexOf(a) < PROTOCOLS.indexOf(b);
+
+/** Why a sender that stops at `max` can give this protocol failure, in the words of the failure's OpenSSL generation. */
+function protocolWhy(failure: LoggedFailure, min: TlsProtocol, max: TlsProtocol): string {
+  const offers = min === max ? `only ${max}` : `${min} to ${max}`;
+  switch (failure.class) {
+    case 'unknown-protocol':
+      return failure.error?.generation?.startsWith('1.0') || failure.error?.generation === undefined
+        ? `offers ${offers}: on OpenSSL 1.0.x, a server with the client's highest version (${max}) disabled finds no hello it accepts and says "unknown protocol"`
+        : `offers ${offers}; on OpenSSL 1.1+/3.x "unknown protocol" means an SSLv2 hello, which no lab client sends: expect a near miss`;
+    case 'unsupported-protocol':
+      return `offers ${offers}: when every one of these is disabled on the server (protocol list, minimum, security level), OpenSSL 1.1+/3.x says "unsupported protocol"`;
+    case 'wrong-version-number':
+      return `offers ${offers}: on OpenSSL 1.0.x an SSLv3 hello with SSLv3 off and TLS 1.0 on gives "wrong version number"`;
+    case 'version-too-low':
+      return `offers ${offers}: a server library without a method that old says "version too low"`;
+    case 'alert-protocol-version':
+      return `offers ${offers}: a peer that rejects the version answers with a protocol_version alert`;
+    default:
+      return `offers ${offers}: OpenSSL 3.0 cannot sign the key exchange of TLS 1.0/1.1 with SHA-1 at security level 1 or more ("no suitable signature algorithm")`;
+  }
+}
+
+/** Cipher families a server may exclude that a client can offer alone; a probe offers exactly one. */
+const OFFERABLE = new Map<string, string>([
+  ['RSA+AES', 'kRSA+AES'],
+  ['kRSA', 'kRSA'],
+  ['RSA', 'kRSA'],
+  ['3DES', '3DES'],
+  ['DES-CBC3', '3DES'],
+  ['RC4', 'RC4'],
+  ['AESGCM', 'AESGCM'],
+  ['AES128', 'AES128'],
+  ['AES256', 'AES256'],
+  ['SHA1', 'SHA1'],
+  ['CAMELLIA', 'CAMELLIA'],
+  ['CAMELLIA128', 'CAMELLIA128'],
+  ['CAMELLIA256', 'CAMELLIA256'],
+  ['EDH', 'kDHE'],
+  ['DHE', 'kDHE'],
+  ['kEDH', 'kDHE'],
+  ['kDHE', 'kDHE'],
+  ['EECDH', 'kECDHE'],
+  ['ECDHE', 'kECDHE'],
+  ['kEECDH', 'kECDHE'],
+  ['kECDHE', 'kECDHE'],
+  ['MEDIUM', 'MEDIUM'],
+]);
+
+/** Families the server excluded, from the logged cipher list and the admin's exclusions. */
+export function excludedFamilies(cipherList: string | undefined, exclusions: string | undefined): string[] {
+  const tokens = [...(cipherList ?? '').split(':').filter((t) => t.startsWith('!')).map((t) => t.slice(1)), ...(exclusions ?? '').split(/[\s,:]+/).filter(Boolean).map((t) => t.replace(/^!/, ''))];
+  return [...new Set(tokens.filter((t) => OFFERABLE.has(t)))];
+}
+
+const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
+/**
+ * Senders that could cause each logged failure: every profile whose capabilities fit the failure
+ * class (a protocol range that stops below the newest versions for protocol failures; a narrow
+ * cipher list for cipher failures), plus probes for capabilities no profile has (each protocol
+ * range that stops below TLS 1.2; each cipher family the server excludes, offered alone).
+ */
+export function formHypotheses(failures: readonly LoggedFailure[], profiles: ReadonlyMap<string, SenderProfile>, adminMainCf: Record<string, string> = {}): Hypothesis[] {
+  const byName = new Map<string, Hypothesis>();
+  const add = (h: Omit<Hypothesis, 'failures'>, failure: LoggedFailure) => {
+    const known = byName.get(h.name);
+    if (known) {
+      if (!known.failures.includes(failure.key)) {
+        known.failures.push(failure.key);
+        known.why += `; for ${failure.summary}: ${h.why}`;
+      }
+      return;
+    }
+    byName.set(h.name, { ...h, failures: [failure.key] });
+  };
+  for (const failure of failures) {
+    const candidates = [...profiles.values()].filter((p) => p.client !== 'postfix');
+    if (PROTOCOL_CLASSES.has(failure.class)) {
+      const ranges = new Set<string>();
+      for (const profile of candidates) {
+        const { min, max } = range(profile.tls);
+        if (!below(max, 'TLSv1.2')) continue;
+        if (failure.class === 'wrong-version-number' || failure.class === 'version-too-low') {
+          if (min !== 'SSLv3') continue;
+        }
+        ranges.add(`${min}-${max}`);
+        add({ name: profile.name, profile: profile.name, why: protocolWhy(failure, min, max) }, failure);
+      }
+      for (const max of PROTOCOLS.filter((p) => below(p, 'TLSv1.2'))) {
+        const min: TlsProtocol = max === 'SSLv3' ? 'SSLv3' : 'TLSv1';
+        if (ranges.has(`${min}-${max}`) || ranges.has(`SSLv3-${max}`)) continue;
+        add({ name: `probe-${slug(min)}-to-${slug(max)}`, probe: { toolchain: PROBE_TOOLCHAIN, client: 'openssl', tls: { minProtocol: min, maxProtocol: max, ciphers: 'ALL:@SECLEVEL=0' } }, why: `probe (no profile has this range): ${protocolWhy(failure, min, max)}` }, failure);
+      }
+      continue;
+    }
+    if (CIPHER_CLASSES.has(failure.class)) {
+      for (const profile of candidates) {
+        if (profile.tls?.ciphers === undefined) continue;
+        const { max } = range(profile.tls);
+        if (max === 'TLSv1.3') continue;
+        add({ name: profile.name, profile: profile.name, why: `offers a narrow suite list ("${profile.tls.ciphers}"); if none of it is left by the server's cipher list and key-exchange settings, the server says "${failure.summary}"` }, failure);
+      }
+      for (const family of excludedFamilies(failure.cipherList, adminMainCf.smtpd_tls_exclude_ciphers)) {
+        const ciphers = `${OFFERABLE.get(family)}:!aNULL:!eNULL:@SECLEVEL=0`;
+        add({ name: `probe-only-${slug(family)}`, family, probe: { toolchain: PROBE_TOOLCHAIN, client: 'openssl', tls: { maxProtocol: 'TLSv1.2', ciphers } }, why: `probe: offers only ${family} suites, which the server's list excludes (!${family}); a sender that relies on them gets "${failure.summary}"` }, failure);
+      }
+      continue;
+    }
+    for (const profile of candidates.slice(0, 6)) {
+      add({ name: profile.name, profile: profile.name, why: `the log does not narrow "${failure.summary}" to a capability; tried as a representative sender` }, failure);
+    }
+  }
+  return [...byName.values()];
+}

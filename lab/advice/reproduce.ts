@@ -1,0 +1,237 @@
+import { readFile } from 'node:fs/promises';
+import { connectEngine, type Engine } from '../docker/engine.ts';
+import { newRunId } from '../docker/labels.ts';
+import { LabError, type LabErrorCode } from '../errors.ts';
+import type { ProgressSink } from '../images/progress.ts';
+import { decodeOpensslError } from '../logs/openssl-error.ts';
+import { defineScenario } from '../scenario/load.ts';
+import type { ScenarioResult, SelfReport, SenderResult } from '../scenario/result.ts';
+import { runScenario } from '../scenario/runner.ts';
+import type { ScenarioInput } from '../scenario/schema.ts';
+import { protocolRange } from '../scenario/tls-vocabulary.ts';
+import { loadSenderProfiles } from '../senders/profiles.ts';
+import { loadToolchains } from '../toolchains/registry.ts';
+import type { SourceOptions } from '../toolchains/sources.ts';
+import { readConfigDir, type AdminConfig, type CertType } from './config-dir.ts';
+import { readLogFailures, type LogFailures, type LoggedFailure } from './failures.ts';
+import { generateFixes, type FixCandidate, type ReproducedFailure } from './fixes.ts';
+import { formHypotheses, type Hypothesis } from './hypotheses.ts';
+import { matrixOf, matrixRow, type MatrixRow } from './matrix.ts';
+import { loadPopulation } from './population.ts';
+import { fixEffect, rankFixes, type FixEffect } from './ranking.ts';
+import { chooseReceiverToolchain, type ToolchainRequest } from './receiver-toolchain.ts';
+import type { ToolchainChoice } from './toolchain-pick.ts';
+
+export interface ReproduceOptions extends ToolchainRequest {
+  /** The log excerpt with the failures (any format `tlslab logs` reads). */
+  log: string;
+  /** The configuration folder of the server that logged them. */
+  config: string;
+  certType?: CertType;
+  /** At most this many candidate fixes are run. Default: 7. */
+  maxFixes?: number;
+  progress?: ProgressSink;
+  signal?: AbortSignal;
+  engine?: Engine;
+  sources?: SourceOptions;
+}
+
+/**
+ * exact: same class, reason and function; reason: same class and reason, the function not
+ * comparable (one format has none); class: same class, another reason; none: anything else.
+ */
+export type MatchLevel = 'exact' | 'reason' | 'class' | 'none';
+
+export interface HypothesisOutcome {
+  hypothesis: Hypothesis;
+  failure: string;
+  observed: MatrixRow;
+  match: MatchLevel;
+  detail: string;
+}
+
+export interface FailureFinding {
+  failure: LoggedFailure;
+  /** The fixes that serve at least one of this failure's reproducing senders, best first for them. */
+  fixes: FixEffect[];
+  outcomes: HypothesisOutcome[];
+  /** Hypotheses that gave the same error (match exact or reason). */
+  reproducedBy: string[];
+  /** In plain words: what the error means and what the reproduction showed. */
+  explanation: string;
+}
+
+export interface ReproduceReport {
+  kind: 'reproduce';
+  log: string;
+  logVersions: LogFailures['versions'];
+  toolchain: ToolchainChoice;
+  selfReport?: SelfReport;
+  config: AdminConfig;
+  findings: FailureFinding[];
+  /** The reproduction run: the population and the probes against the admin's configuration. */
+  today?: { result: ScenarioResult; matrix: MatrixRow[] };
+  /** Best first. */
+  fixes: FixEffect[];
+  /** Real peers' addresses from the log, for a discard-STARTTLS fix. */
+  failingPeers: { name: string; addr: string }[];
+  skipped: string[];
+  verdict: string;
+  /** 0: every failure reproduced; 1: some were not. */
+  exitCode: 0 | 1;
+  durationMs: number;
+}
+
+/** Compares a lab sender's failure with a logged one by decoded OpenSSL error: reason and function, never line numbers. */
+export function matchFailure(failure: Pick<LoggedFailure, 'class' | 'error'>, result: Pick<SenderResult, 'observed'>): { match: MatchLevel; detail: string } {
+  const observed = result.observed;
+  if (observed.kind !== 'handshake-failed') return { match: 'none', detail: 'no handshake failure' };
+  const error = observed.serverError ? decodeOpensslError(observed.serverError) : undefined;
+  const sameClass = observed.failureClass === failure.class;
+  if (!failure.error || !error) return sameClass ? { match: 'reason', detail: `same class ${failure.class}` } : { match: 'none', detail: `class ${observed.failureClass ?? 'unknown'}` };
+  if (error.reason !== failure.error.reason) {
+    return { match: sameClass ? 'class' : 'none', detail: `"${error.reason}"${error.func ? ` in ${error.func}` : ''} instead of "${failure.error.reason}"` };
+  }
+  if (error.func && failure.error.func) {
+    return error.func.toLowerCase() === failure.error.func.toLowerCase()
+      ? { match: 'exact', detail: `${error.func}:${error.reason}` }
+      : { match: 'class', detail: `"${error.reason}" but in ${error.func}, not ${failure.error.func}` };
+  }
+  return { match: 'reason', detail: `"${error.reason}" (the ${error.func ? 'log' : 'lab toolchain'}'s OpenSSL prints no function name, so only the reason is compared)` };
+}
+
+const UNJUDGED = { outcome: 'tls' } as const;
+
+function senderInput(h: Hypothesis): NonNullable<ScenarioInput['senders']>[number] {
+  if (h.probe) return { name: h.name, toolchain: h.probe.toolchain, client: h.probe.client, tls: h.probe.tls, description: h.why, expect: UNJUDGED };
+  return { profile: h.profile ?? h.name, expect: UNJUDGED };
+}
+
+function applyFix(config: AdminConfig, fix: FixCandidate): AdminConfig['receiver'] {
+  const mainCf = { ...config.receiver.mainCf };
+  for (const [key, value] of Object.entries(fix.mainCf)) {
+    if (value === null) delete mainCf[key];
+    else mainCf[key] = value;
+  }
+  const maps = { ...config.receiver.maps };
+  if (fix.discardStarttlsFor) maps['tlslab-starttls-discard.cidr'] = Object.fromEntries(fix.discardStarttlsFor.map((name) => [`{{sender:${name}}}`, 'starttls']));
+  return { ...config.receiver, mainCf, maps };
+}
+
+/**
+ * Reproduces the failures of a log against the admin's configuration: forms hypotheses from the
+ * sender profiles and probes, runs them with the whole population (observe-only), compares each
+ * failure by decoded OpenSSL error, then runs each candidate fix against the population and the
+ * reproduced senders and ranks the fixes.
+ */
+export async function reproduceFailures(options: ReproduceOptions): Promise<ReproduceReport> {
+  const started = Date.now();
+  const logText = await readFile(options.log, 'utf8').catch((cause: unknown) => {
+    throw new LabError('LAB_INPUT_INVALID', `--log ${options.log}: cannot read the file`, { cause });
+  });
+  const logged = readLogFailures(logText.split(/\r?\n/));
+  const config = await readConfigDir(options.config, options.certType ? { certType: options.certType } : {});
+  const toolchains = await loadToolchains();
+  const found = { ...config.versions };
+  if (found.openssl === undefined && logged.versions.openssl !== undefined && !options.toolchain && !options.opensslVersion) {
+    found.openssl = logged.versions.openssl.replace(/\.x$/, '');
+    found.evidence = [...found.evidence, `the log's OpenSSL error format (${logged.versions.openssl})`];
+  }
+  if (found.postfix === undefined && logged.versions.postfix !== undefined) found.postfix = logged.versions.postfix;
+  const toolchain = await chooseReceiverToolchain(toolchains, options, found, options.sources);
+  const postfixVersion = toolchains.get(toolchain.toolchain)?.postfix?.version;
+  const profiles = await loadSenderProfiles();
+  const population = await loadPopulation(toolchains, { profiles, ...(options.sources ? { sources: options.sources } : {}) });
+  const runnable = new Set(population.senders.map((s) => s.profile));
+  const hypotheses = formHypotheses(logged.failures, profiles, config.receiver.mainCf).filter((h) => h.probe !== undefined || runnable.has(h.profile ?? h.name));
+  const probes = hypotheses.filter((h) => h.probe);
+  const engine = options.engine ?? (await connectEngine());
+  const runId = newRunId();
+  const run = async (name: string, receiver: AdminConfig['receiver'], senders: NonNullable<ScenarioInput['senders']>) => {
+    options.progress?.({ kind: 'phase', phase: 'reproduce', detail: `${name}: ${senders.length} senders on ${toolchain.toolchain}` });
+    const scenario = defineScenario({ name, receiver: { toolchain: toolchain.toolchain, ...receiver }, senders, timeoutSeconds: 45 });
+    const result = await runScenario({ scenario, dir: config.dir }, { engine, toolchains, runId, observe: true, ...(options.progress ? { progress: options.progress } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+    if (options.signal?.aborted) throw new LabError('LAB_INTERRUPTED', 'Interrupted; every container and network of this run was removed.');
+    if (result.error && result.senders.length === 0) throw new LabError(result.error.code as LabErrorCode, `${name}: ${result.error.message}`);
+    return result;
+  };
+  const baseSenders = [...population.senders, ...probes.map(senderInput)];
+  const todayResult = logged.failures.length > 0 ? await run('reproduction', config.receiver, baseSenders) : undefined;
+  const today = todayResult ? matrixOf(todayResult) : [];
+  const findings: FailureFinding[] = logged.failures.map((failure) => {
+    const outcomes = hypotheses
+      .filter((h) => h.failures.includes(failure.key))
+      .flatMap((hypothesis) => {
+        const result = todayResult?.senders.find((s) => s.name === hypothesis.name);
+        if (!result) return [];
+        return [{ hypothesis, failure: failure.key, observed: matrixRow(result), ...matchFailure(failure, result) }];
+      });
+    const reproducedBy = outcomes.filter((o) => o.match === 'exact' || o.match === 'reason').map((o) => o.hypothesis.name);
+    return { failure, fixes: [], outcomes, reproducedBy, explanation: explain(failure, outcomes, reproducedBy) };
+  });
+  const reproducedFailures: ReproducedFailure[] = findings
+    .filter((f) => f.reproducedBy.length > 0)
+    .map((f) => ({
+      class: f.failure.class,
+      senders: f.reproducedBy,
+      families: f.reproducedBy.flatMap((name) => hypotheses.find((h) => h.name === name)?.family ?? []),
+      offered: f.reproducedBy.flatMap((name) => {
+        const h = hypotheses.find((x) => x.name === name);
+        const tls = h?.probe?.tls ?? profiles.get(h?.profile ?? name)?.tls;
+        return protocolRange(tls?.minProtocol ?? 'TLSv1.2', tls?.maxProtocol ?? 'TLSv1.3');
+      }),
+    }));
+  const reproducedSenders = [...new Set(reproducedFailures.flatMap((f) => f.senders))];
+  const candidates = generateFixes(reproducedFailures, config.receiver.mainCf, postfixVersion, options.maxFixes ?? 7);
+  const effects: FixEffect[] = [];
+  const fixSenders = [...population.senders, ...probes.filter((p) => reproducedSenders.includes(p.name)).map(senderInput)];
+  for (const fix of candidates) {
+    const senders = fix.discardStarttlsFor
+      ? fixSenders.map((s) => (fix.discardStarttlsFor!.includes(s.name ?? s.profile ?? '') ? { ...s, client: 'swaks' as const, starttls: 'optional' as const } : s))
+      : fixSenders;
+    const result = await run(`fix-${fix.id}`.slice(0, 41).replace(/-$/, ''), applyFix(config, fix), senders);
+    const errors = result.receiver.configWarnings.filter((w) => !todayResult?.receiver.configWarnings.includes(w));
+    effects.push(fixEffect(fix, today, matrixOf(result), reproducedSenders, errors));
+  }
+  const fixes = rankFixes(effects);
+  for (const finding of findings) {
+    if (finding.reproducedBy.length === 0) continue;
+    finding.fixes = rankFixes(effects.map((e) => fixEffect(e.fix, today, e.matrix, finding.reproducedBy, e.configErrors))).filter((e) => e.fixes.length > 0);
+  }
+  const unreproduced = findings.filter((f) => f.reproducedBy.length === 0);
+  const best = fixes[0];
+  const verdict =
+    logged.failures.length === 0
+      ? 'No failed inbound TLS session in the log: nothing to reproduce.'
+      : `${findings.length - unreproduced.length}/${findings.length} logged failure(s) reproduced on ${toolchain.toolchain}` +
+        (unreproduced.length ? ` (not reproduced: ${unreproduced.map((f) => f.failure.key).join('; ')})` : '') +
+        (best ? `. Best fix: ${best.fix.title} — ${best.breaks.length === 0 ? 'breaks no sender that works today' : `BREAKS ${best.breaks.join(', ')}`}, serves ${best.fixes.length}/${reproducedSenders.length} reproduced sender(s).` : '.');
+  const selfReport = todayResult?.selfReports.find((r) => r.role === 'receiver');
+  return {
+    kind: 'reproduce',
+    log: options.log,
+    logVersions: logged.versions,
+    toolchain,
+    ...(selfReport ? { selfReport } : {}),
+    config,
+    findings,
+    ...(todayResult ? { today: { result: todayResult, matrix: today } } : {}),
+    fixes,
+    failingPeers: logged.failures.flatMap((f) => f.peers),
+    skipped: population.skipped,
+    verdict,
+    exitCode: unreproduced.length === 0 ? 0 : 1,
+    durationMs: Date.now() - started,
+  };
+}
+
+function explain(failure: LoggedFailure, outcomes: readonly HypothesisOutcome[], reproducedBy: readonly string[]): string {
+  const peers = [...new Set(failure.peers.map((p) => `${p.name}[${p.addr}]`))].join(', ');
+  const base = `${peers} failed with "${failure.summary}". ${failure.explanation}`;
+  if (reproducedBy.length === 0) {
+    const near = outcomes.filter((o) => o.match === 'class').map((o) => `${o.hypothesis.name} (${o.detail})`);
+    return `${base} None of the ${outcomes.length} hypotheses gave the same error on this toolchain${near.length ? `; near misses: ${near.join(', ')}` : ''}.`;
+  }
+  const whys = outcomes.filter((o) => reproducedBy.includes(o.hypothesis.name)).map((o) => `${o.hypothesis.name} ${o.hypothesis.why}`);
+  return `${base} Reproduced by: ${whys.join('; ')}. So the failing peers are most likely senders like these.`;
+}

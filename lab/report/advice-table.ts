@@ -1,0 +1,81 @@
+import type { DiffRow, MatrixRow } from '../advice/matrix.ts';
+import type { FixEffect } from '../advice/ranking.ts';
+import type { ReproduceReport } from '../advice/reproduce.ts';
+import { fixLines } from '../advice/scenario-writer.ts';
+import type { ValidateReport } from '../advice/validate.ts';
+import { renderTable } from './text-table.ts';
+
+const shortLine = (line: string) => line.replace(/^.*?postfix[\w./-]*\[\d+\]: /, '');
+const peer = (row: Pick<MatrixRow, 'direction' | 'name'>) => `${row.direction === 'outbound' ? '→ ' : ''}${row.name}`;
+
+export function renderMatrix(rows: readonly MatrixRow[]): string {
+  return renderTable(
+    ['peer', 'outcome', 'fate', 'log evidence'],
+    rows.map((r) => [peer(r), r.outcome, r.fate, shortLine(r.evidence)]),
+    [32, 48, 24, 90],
+  );
+}
+
+export function renderDiff(diff: readonly DiffRow[]): string {
+  const changed = diff.filter((d) => d.change !== 'same');
+  if (changed.length === 0) return 'No peer changes: every sender and destination gets the same protocol and cipher.';
+  return renderTable(['peer', 'change', 'baseline', 'proposal'], changed.map((d) => [peer(d), d.change.toUpperCase(), d.before.outcome, d.after.outcome]), [32, 14, 48, 48]);
+}
+
+function decisionsText(report: ValidateReport['proposal']['config']): string {
+  const changed = report.decisions.filter((d) => d.action !== 'keep');
+  return changed.map((d) => `  ${d.action.padEnd(8)} ${d.parameter}${d.labValue !== undefined ? ` -> ${d.labValue}` : ''}: ${d.reason}`).join('\n');
+}
+
+/** The validate report for a terminal. */
+export function renderValidateText(report: ValidateReport): string {
+  const out: string[] = [];
+  out.push(`Receiver toolchain: ${report.toolchain.toolchain} (${report.toolchain.reason})`);
+  if (report.selfReport) out.push(`  runs: Postfix ${report.selfReport.mailVersion ?? '?'}, smtpd linked against ${report.selfReport.linkedTls ?? '?'}`);
+  for (const skipped of report.skipped) out.push(`  left out: ${skipped}`);
+  for (const side of [report.baseline, report.proposal]) {
+    if (!side) continue;
+    out.push('', `== ${side.label}: ${side.config.dir}`);
+    out.push('Parameters the lab did not apply as written:', decisionsText(side.config) || '  none');
+    for (const error of side.configErrors) out.push(`POSTFIX ERROR: ${error}`);
+    out.push(renderMatrix(side.matrix));
+  }
+  if (report.diff) out.push('', '== baseline → proposal', renderDiff(report.diff));
+  out.push('', report.verdict);
+  return out.join('\n');
+}
+
+function fixRow(effect: FixEffect, reproduced: number): string[] {
+  return [
+    effect.fix.title,
+    `${effect.fixes.length}/${reproduced}`,
+    effect.breaks.length ? effect.breaks.join(', ') : 'none',
+    effect.matrix.filter((r) => effect.fixes.includes(r.name)).map((r) => `${r.name}: ${r.outcome}`).join('\n') || '-',
+    fixLines(effect.fix).join('\n'),
+  ];
+}
+
+/** The reproduce report for a terminal. */
+export function renderReproduceText(report: ReproduceReport): string {
+  const out: string[] = [];
+  out.push(`Log: ${report.log} (${report.findings.length} kind(s) of failure; OpenSSL format ${report.logVersions.openssl ?? 'unknown'}${report.logVersions.postfix ? `, Postfix ${report.logVersions.postfix}` : report.logVersions.postfixRange ? `, Postfix ${report.logVersions.postfixRange}` : ''})`);
+  out.push(`Receiver toolchain: ${report.toolchain.toolchain} (${report.toolchain.reason})`);
+  if (report.selfReport) out.push(`  runs: Postfix ${report.selfReport.mailVersion ?? '?'}, smtpd linked against ${report.selfReport.linkedTls ?? '?'}`);
+  for (const skipped of report.skipped) out.push(`  left out: ${skipped}`);
+  for (const finding of report.findings) {
+    out.push('', `== ${finding.failure.key} (${finding.failure.peers.map((p) => `${p.name}[${p.addr}]`).join(', ')})`);
+    out.push(finding.explanation);
+    out.push(
+      renderTable(
+        ['hypothesis', 'same error?', 'observed', 'why it could'],
+        finding.outcomes.map((o) => [o.hypothesis.name, o.match === 'exact' || o.match === 'reason' ? `YES (${o.match})` : `no (${o.detail})`, o.observed.outcome, o.hypothesis.why]),
+        [28, 40, 40, 70],
+      ),
+    );
+    if (finding.fixes.length > 0) {
+      out.push('Fixes, best first:', renderTable(['fix', 'serves', 'breaks', 'they get', 'change'], finding.fixes.map((e) => fixRow(e, finding.reproducedBy.length)), [40, 7, 30, 50, 60]));
+    }
+  }
+  out.push('', report.verdict);
+  return out.join('\n');
+}

@@ -1,0 +1,39 @@
+import type { MtaDelivery, MtaFate } from './mta.ts';
+
+/** `2026-11-29 03:40:00 1tXyZa-000A1b-Cd <= ...` (Exim 4.96 ids) or the older `1tXyZa-000A1b-Cd` form */
+const LINE = /^(?:\S+ \S+ )?(?:\[\d+\] )?([0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}) (.*)$/;
+
+/**
+ * Follows one message through an Exim main log, found by its Message-ID: each TLS failure, deferral
+ * and the final delivery, in the same shape as a Postfix sender's.
+ */
+export function readEximDelivery(log: readonly string[], messageId: string): MtaDelivery {
+  let eximId: string | undefined;
+  const attempts: MtaFate[] = [];
+  let final: MtaFate | undefined;
+  for (const line of log) {
+    const match = LINE.exec(line);
+    if (!match) continue;
+    const [, id, rest] = match as unknown as [string, string, string];
+    if (eximId === undefined) {
+      if (rest.startsWith('<= ') && rest.includes(` id=${messageId}`)) eximId = id;
+      continue;
+    }
+    if (id !== eximId) continue;
+    if (/^TLS (error on connection|session:)/.test(rest)) {
+      attempts.push({ queueId: id, status: 'tls-failed', detail: rest, line });
+    } else if (rest.startsWith('== ')) {
+      attempts.push({ queueId: id, status: 'deferred', detail: rest.replace(/^== \S+ /, ''), line });
+    } else if (rest.startsWith('=> ') || rest.startsWith('-> ')) {
+      const reply = /C="([^"]*)"/.exec(rest)?.[1] ?? rest;
+      final = { queueId: id, status: 'sent', detail: reply, line };
+      attempts.push(final);
+    } else if (rest.startsWith('** ')) {
+      final = { queueId: id, status: 'bounced', detail: rest.replace(/^\*\* \S+ /, ''), line };
+      attempts.push(final);
+    }
+  }
+  if (!eximId) return { attempts: [] };
+  const receiverQueueId = final?.status === 'sent' ? /queued as ([0-9A-Za-z]+)/.exec(final.detail)?.[1] : undefined;
+  return { queueId: eximId, attempts, ...(final ? { final } : {}), ...(receiverQueueId ? { receiverQueueId } : {}) };
+}
