@@ -18,6 +18,7 @@ describe('the toolchain files in images/toolchains', () => {
   it('all validate, and the lockfile is not taken for a toolchain', () => {
     expect([...toolchains.keys()].sort()).toEqual([
       'debian-bookworm',
+      'debian-bookworm-exim',
       'debian-bookworm-legacy-openssl',
       'debian-bullseye',
       'debian-bullseye-legacy-openssl',
