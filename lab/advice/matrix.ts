@@ -20,11 +20,14 @@ export interface MatrixRow {
   lines: string[];
 }
 
-const DECIDING = [/TLS connection established|TLS connection reused/, /TLS library problem/, /SSL_accept error|SSL_connect error|TLS not available|Invalid TLS protocol list/, /: client=/, /status=sent/, /status=deferred|status=bounced/, /./];
+const ESTABLISHED = /TLS connection (established|reused)/;
+const PLAINTEXT = [/: client=/, /status=sent/];
+const FAILED = [/TLS library problem/, /SSL_accept error|SSL_connect error|TLS not available|Invalid TLS protocol list/, /status=deferred|status=bounced/, /reject/];
 
-/** The line that best supports an outcome: the TLS summary, else the library error, else the queue line. */
-export function decidingLine(lines: readonly string[]): string {
-  for (const pattern of DECIDING) {
+/** The line that best supports an outcome: the TLS summary for TLS, the queue line for plaintext, the error for a failure. */
+export function decidingLine(lines: readonly string[], kind?: string): string {
+  const patterns = kind === 'tls' ? [ESTABLISHED] : kind === 'plaintext' ? PLAINTEXT : kind === undefined ? [ESTABLISHED, ...FAILED, ...PLAINTEXT] : FAILED;
+  for (const pattern of [...patterns, /./]) {
     const line = lines.find((l) => pattern.test(l));
     if (line) return line;
   }
@@ -43,7 +46,7 @@ export function matrixRow(result: SenderResult): MatrixRow {
     ...(failureClass ? { failureClass } : {}),
     fate: `${result.fate.status}${result.fate.queueId ? ` (${result.fate.queueId})` : ''}`,
     ...(result.path ? { path: result.path } : {}),
-    evidence: serverError ?? decidingLine(result.evidence),
+    evidence: serverError ?? decidingLine(result.evidence, result.observed.kind),
     lines: result.evidence,
   };
 }

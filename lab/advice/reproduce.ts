@@ -7,7 +7,7 @@ import { decodeOpensslError } from '../logs/openssl-error.ts';
 import { defineScenario } from '../scenario/load.ts';
 import type { ScenarioResult, SelfReport, SenderResult } from '../scenario/result.ts';
 import { runScenario } from '../scenario/runner.ts';
-import type { ScenarioInput } from '../scenario/schema.ts';
+import type { ScenarioInput, SenderProfile } from '../scenario/schema.ts';
 import { protocolRange } from '../scenario/tls-vocabulary.ts';
 import { loadSenderProfiles } from '../senders/profiles.ts';
 import { loadToolchains } from '../toolchains/registry.ts';
@@ -107,6 +107,24 @@ function senderInput(h: Hypothesis): NonNullable<ScenarioInput['senders']>[numbe
   return { profile: h.profile ?? h.name, expect: UNJUDGED };
 }
 
+/**
+ * The same sender as an opportunistic MTA would behave (STARTTLS when offered, else plaintext):
+ * s_client always insists on STARTTLS, so it becomes a swaks client with the same protocol range
+ * and ciphers (swaks cannot choose groups, which do not matter when no handshake happens).
+ */
+function opportunistic(sender: NonNullable<ScenarioInput['senders']>[number], profiles: ReadonlyMap<string, SenderProfile>): NonNullable<ScenarioInput['senders']>[number] {
+  const profile = sender.profile ? profiles.get(sender.profile) : undefined;
+  const { groups: _groups, ciphersuites: _suites, ...tls } = { ...profile?.tls, ...sender.tls };
+  return {
+    name: sender.name ?? sender.profile ?? '',
+    toolchain: sender.toolchain ?? profile?.toolchain ?? 'debian-bookworm',
+    client: 'swaks',
+    starttls: 'optional',
+    tls,
+    expect: UNJUDGED,
+  };
+}
+
 function applyFix(config: AdminConfig, fix: FixCandidate): AdminConfig['receiver'] {
   const mainCf = { ...config.receiver.mainCf };
   for (const [key, value] of Object.entries(fix.mainCf)) {
@@ -186,9 +204,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const effects: FixEffect[] = [];
   const fixSenders = [...population.senders, ...probes.filter((p) => reproducedSenders.includes(p.name)).map(senderInput)];
   for (const fix of candidates) {
-    const senders = fix.discardStarttlsFor
-      ? fixSenders.map((s) => (fix.discardStarttlsFor!.includes(s.name ?? s.profile ?? '') ? { ...s, client: 'swaks' as const, starttls: 'optional' as const } : s))
-      : fixSenders;
+    const senders = fix.discardStarttlsFor ? fixSenders.map((s) => (fix.discardStarttlsFor!.includes(s.name ?? s.profile ?? '') ? opportunistic(s, profiles) : s)) : fixSenders;
     const result = await run(`fix-${fix.id}`.slice(0, 41).replace(/-$/, ''), applyFix(config, fix), senders);
     const errors = result.receiver.configWarnings.filter((w) => !todayResult?.receiver.configWarnings.includes(w));
     effects.push(fixEffect(fix, today, matrixOf(result), reproducedSenders, errors));

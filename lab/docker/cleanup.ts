@@ -8,8 +8,11 @@ export interface CleanupResult {
   networks: string[];
 }
 
-/** Removes every container and network the lab labelled, or only those of one run. */
-export async function removeLabelled(engine: Engine, runId?: string, scenario?: string): Promise<CleanupResult> {
+/**
+ * Removes every container and network the lab labelled, or only those of one run (and scenario).
+ * With `networks: false`, containers only.
+ */
+export async function removeLabelled(engine: Engine, runId?: string, scenario?: string, options: { networks?: boolean } = {}): Promise<CleanupResult> {
   const label = runId === undefined ? [`${LABEL.managed}=true`] : [`${LABEL.runId}=${runId}`];
   if (scenario !== undefined) label.push(`${LABEL.scenario}=${scenario}`);
   const containers = await engine.listContainers({ all: true, filters: { label } });
@@ -22,7 +25,7 @@ export async function removeLabelled(engine: Engine, runId?: string, scenario?: 
       }
     }),
   );
-  const networks = await engine.listNetworks({ filters: { label } });
+  const networks = options.networks === false ? [] : await engine.listNetworks({ filters: { label } });
   for (const n of networks) await removeNetwork(engine, n.Id);
   return { containers: containers.map((c) => c.Names[0]?.replace(/^\//, '') ?? c.Id), networks: networks.map((n) => n.Name) };
 }

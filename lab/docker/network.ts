@@ -12,10 +12,25 @@ export async function createInternalNetwork(engine: Engine, name: string, labels
   return { name, id: network.id };
 }
 
-export async function removeNetwork(engine: Engine, id: string): Promise<void> {
-  try {
-    await engine.getNetwork(id).remove();
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
+/**
+ * Removes a network. The engine can still list an endpoint for a moment after its container is
+ * gone, so stale endpoints are disconnected and the removal is retried for a few seconds.
+ */
+export async function removeNetwork(engine: Engine, id: string, deadlineMs = 10_000): Promise<void> {
+  const network = engine.getNetwork(id);
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      await network.remove();
+      return;
+    } catch (error) {
+      if (isNotFound(error)) return;
+      if (!/active endpoints/.test(String((error as Error).message)) || Date.now() > deadline) throw error;
+    }
+    const info = (await network.inspect().catch(() => undefined)) as { Containers?: Record<string, unknown> } | undefined;
+    for (const container of Object.keys(info?.Containers ?? {})) {
+      await network.disconnect({ Container: container, Force: true }).catch(() => {});
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -12,7 +12,7 @@ export function renderMatrix(rows: readonly MatrixRow[]): string {
   return renderTable(
     ['peer', 'outcome', 'fate', 'log evidence'],
     rows.map((r) => [peer(r), r.outcome, r.fate, shortLine(r.evidence)]),
-    [32, 48, 24, 90],
+    [32, 44, 24, 100],
   );
 }
 

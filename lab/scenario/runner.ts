@@ -127,7 +127,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     teardown.add(`network ${network.name}`, () => removeNetwork(engine, network.id));
     // A container whose start failed half-way is not tracked; its labels still find it.
     teardown.add('leftovers', async () => {
-      await removeLabelled(engine, runId, scenario.name);
+      await removeLabelled(engine, runId, scenario.name, { networks: false });
     });
     const containers: LabContainer[] = [];
     teardown.add('containers', async () => {

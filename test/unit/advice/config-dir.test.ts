@@ -1,0 +1,72 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readConfigDir } from '../../../lab/advice/config-dir.ts';
+import { isLabError } from '../../../lab/errors.ts';
+
+const configs = new URL('../../fixtures/configs/', import.meta.url).pathname;
+const scratch = mkdtempSync(join(tmpdir(), 'advice-config-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('readConfigDir', () => {
+  it('keeps TLS settings, overrides identity and drops what needs the outside world, each with a reason', async () => {
+    const config = await readConfigDir(join(configs, 'bookworm-baseline'));
+    const action = (name: string) => config.decisions.find((d) => d.parameter === name)?.action;
+    expect(action('smtpd_tls_security_level')).toBe('keep');
+    expect(action('compatibility_level')).toBe('keep');
+    expect(action('myhostname')).toBe('override');
+    expect(action('mydestination')).toBe('override');
+    expect(action('inet_interfaces')).toBe('override');
+    expect(action('relayhost')).toBe('drop');
+    expect(action('smtpd_milters')).toBe('drop');
+    expect(action('smtpd_relay_restrictions')).toBe('drop');
+    // No snakeoil certificate in the folder: a generated one is used, and the report says so.
+    expect(config.decisions.find((d) => d.parameter === 'smtpd_tls_cert_file')).toMatchObject({ action: 'drop', reason: expect.stringContaining('generated self-signed RSA') });
+    expect(config.receiver.mainCf).not.toHaveProperty('myhostname');
+    expect(config.receiver.mainCf.smtp_tls_CApath).toBe('/etc/ssl/certs');
+    expect(config.receiver.mainCf.smtp_tls_session_cache_database).toBe('btree:${data_directory}/smtp_scache');
+    expect(config.decisions.every((d) => d.reason.length > 0)).toBe(true);
+  });
+
+  it('copies the files main.cf names into the receiver and points the parameters there', async () => {
+    const config = await readConfigDir(join(configs, 'with-files'), { certType: 'ecdsa' });
+    expect(config.receiver.files).toEqual({ 'mail.pem': 'certs/mail.pem', 'mail.key': 'private/mail.key', 'dh2048.pem': 'dh2048.pem' });
+    expect(config.receiver.mainCf).toMatchObject({
+      smtpd_tls_cert_file: '/lab/receiver/files/mail.pem',
+      smtpd_tls_key_file: '/lab/receiver/files/mail.key',
+      smtpd_tls_dh1024_param_file: '/lab/receiver/files/dh2048.pem',
+      smtpd_discard_ehlo_keyword_address_maps: 'hash:/etc/postfix/starttls_discard',
+      smtp_tls_CAfile: '/etc/ssl/certs/ca-certificates.crt',
+      // from master.cf: postscreen's smtpd pass entry
+      smtpd_tls_ciphers: 'high',
+      smtpd_tls_exclude_ciphers: 'aNULL,RC4',
+    });
+    expect(config.receiver.maps.starttls_discard).toEqual({ '192.0.2.10': 'starttls', '192.0.2.11': 'starttls, silent-discard' });
+    // The admin's own certificate wins over --cert-type.
+    expect(config.receiver.certificate).toEqual({ generate: ['rsa'] });
+    expect(config.decisions.find((d) => d.parameter === 'smtpd_client_restrictions')?.action).toBe('drop');
+    expect(config.decisions.find((d) => d.parameter === 'master.cf smtp inet')?.reason).toContain('postscreen');
+    expect(config.decisions.find((d) => d.parameter === 'master.cf services')?.value).toBe('submission/inet');
+    expect(config.versions).toMatchObject({ postfix: '3.7.11', openssl: '3.0.15' });
+  });
+
+  it('refuses files that are not in the folder, naming the parameter, the path and what to do', async () => {
+    const dir = join(scratch, 'missing');
+    cpSync(join(configs, 'with-files'), dir, { recursive: true });
+    rmSync(join(dir, 'dh2048.pem'));
+    writeFileSync(join(dir, 'main.cf'), 'smtpd_tls_dh1024_param_file = /etc/postfix/dh2048.pem\nsmtpd_tls_CAfile = /etc/postfix/ca.pem\nsmtpd_recipient_restrictions = check_policy_service inet:127.0.0.1:10023\nsender_access = ldap:/etc/postfix/ldap.cf\n');
+    const error = await readConfigDir(dir).catch((e: unknown) => e);
+    expect(isLabError(error, 'LAB_INPUT_INVALID')).toBe(true);
+    const message = (error as Error).message;
+    expect(message).toContain('main.cf:1: smtpd_tls_dh1024_param_file = /etc/postfix/dh2048.pem: no file dh2048.pem');
+    expect(message).toContain('Copy the file into the folder, or remove the parameter');
+    expect(message).toContain('main.cf:2: smtpd_tls_CAfile');
+    expect(message).toContain('ldap:/etc/postfix/ldap.cf needs a server');
+    expect(message).not.toContain('smtpd_recipient_restrictions');
+  });
+
+  it('asks for main.cf when the folder has none', async () => {
+    await expect(readConfigDir(scratch)).rejects.toThrow(/no main.cf in the folder/);
+  });
+});

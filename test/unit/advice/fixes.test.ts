@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { allowProtocol, generateFixes } from '../../../lab/advice/fixes.ts';
+
+/** The reporter's bulk-sender and Gmail configurations (shared fixtures README). */
+const reported = {
+  smtpd_tls_protocols: '!TLSv1, !SSLv2, !SSLv3',
+  smtpd_tls_mandatory_protocols: '!TLSv1, !SSLv2, !SSLv3',
+  smtpd_tls_ciphers: 'high',
+  smtpd_tls_exclude_ciphers: 'aNULL, LOW, EXP, MEDIUM, ADH, AECDH, MD5, DSS, ECDSA, CAMELLIA128, 3DES, CAMELLIA256, RSA+AES, eNULL',
+};
+
+describe('allowProtocol', () => {
+  it('removes an exclusion or lowers a bound, and says when there is nothing to allow', () => {
+    expect(allowProtocol('!TLSv1, !SSLv2, !SSLv3', 'TLSv1')).toBe('!SSLv2, !SSLv3');
+    expect(allowProtocol('!TLSv1, !SSLv2, !SSLv3', 'SSLv3')).toBe('!TLSv1, !SSLv2');
+    expect(allowProtocol('>=TLSv1.2', 'TLSv1')).toBe('>=TLSv1');
+    expect(allowProtocol('>=TLSv1.2', 'TLSv1.3')).toBeUndefined();
+    expect(allowProtocol('!SSLv2, !SSLv3', 'TLSv1')).toBeUndefined();
+  });
+});
+
+describe('generateFixes', () => {
+  it('re-enables each protocol the failing senders offer, the highest first', () => {
+    const fixes = generateFixes([{ class: 'unknown-protocol', offered: ['SSLv3', 'TLSv1'], senders: ['tls10-only', 'sslv3-to-tls10'] }], reported, '2.6.6');
+    expect(fixes.map((f) => f.id)).toEqual(['allow-tlsv1', 'allow-sslv3', 'discard-starttls']);
+    expect(fixes[0]!.mainCf).toEqual({ smtpd_tls_protocols: '!SSLv2, !SSLv3', smtpd_tls_mandatory_protocols: '!SSLv2, !SSLv3' });
+    expect(fixes[2]).toMatchObject({ discardStarttlsFor: ['tls10-only', 'sslv3-to-tls10'], mainCf: { smtpd_discard_ehlo_keyword_address_maps: 'cidr:/etc/postfix/tlslab-starttls-discard.cidr' } });
+  });
+
+  it('for no shared cipher: ECDHE on Postfix < 2.8, then lifts the exclusions the reproducing probes offered first', () => {
+    const fixes = generateFixes([{ class: 'no-shared-cipher', offered: ['TLSv1.2'], senders: ['gmail-2018', 'probe-only-rsa-aes'], families: ['RSA+AES'] }], reported, '2.6.6', 8);
+    expect(fixes.map((f) => f.id).slice(0, 3)).toEqual(['enable-ecdhe', 'stop-excluding-rsa-aes', 'stop-excluding-medium']);
+    expect(fixes[1]!.mainCf.smtpd_tls_exclude_ciphers).toBe('aNULL, LOW, EXP, MEDIUM, ADH, AECDH, MD5, DSS, ECDSA, CAMELLIA128, 3DES, CAMELLIA256, eNULL');
+    expect(fixes.at(-1)!.id).toBe('discard-starttls');
+    expect(generateFixes([{ class: 'no-shared-cipher', offered: ['TLSv1.2'], senders: ['x'] }], reported, '3.7').map((f) => f.id)).not.toContain('enable-ecdhe');
+  });
+
+  it('shares the runs between protocol and cipher fixes when both failures were reproduced', () => {
+    const fixes = generateFixes(
+      [
+        { class: 'unknown-protocol', offered: ['SSLv3', 'TLSv1'], senders: ['tls10-only'] },
+        { class: 'no-shared-cipher', offered: ['TLSv1.2'], senders: ['gmail-2018'], families: ['RSA+AES'] },
+      ],
+      reported,
+      '2.6.6',
+      7,
+    );
+    expect(fixes.map((f) => f.id)).toEqual(['allow-tlsv1', 'allow-sslv3', 'enable-ecdhe', 'stop-excluding-rsa-aes', 'stop-excluding-medium', 'stop-excluding-camellia128', 'discard-starttls']);
+  });
+});

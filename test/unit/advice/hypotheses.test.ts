@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readLogFailures } from '../../../lab/advice/failures.ts';
+import { excludedFamilies, formHypotheses } from '../../../lab/advice/hypotheses.ts';
+import { loadSenderProfiles } from '../../../lab/senders/profiles.ts';
+
+const seed = readFileSync('/work/shared/fixtures/seed-maillog.log', 'utf8').split('\n');
+const captured = readFileSync(new URL('../../fixtures/configs/captured/bookworm-strict.log', import.meta.url), 'utf8').split('\n');
+const profiles = await loadSenderProfiles();
+
+describe('readLogFailures', () => {
+  it('groups the reported case by class and decoded error, with peers, evidence and the cipher list', () => {
+    const { failures, versions } = readLogFailures(seed);
+    expect(failures.map((f) => f.key)).toEqual(['no-shared-cipher: SSL3_GET_CLIENT_HELLO:no shared cipher', 'unknown-protocol: SSL23_GET_CLIENT_HELLO:unknown protocol']);
+    expect(failures[0]!.peers.map((p) => p.addr)).toEqual(['209.85.167.44', '209.85.167.47']);
+    expect(failures[1]!.peers.map((p) => p.name)).toEqual(['mta3.email.secretescapes.com', 'mta.email.bbc.com']);
+    expect(failures[0]!.cipherList).toContain('!RSA+AES');
+    expect(failures[1]!.evidence).toContain('server1 postfix/smtpd[1451]: warning: TLS library problem: 1451:error:140760FC:SSL routines:SSL23_GET_CLIENT_HELLO:unknown protocol:s23_srvr.c:647:');
+    expect(versions.openssl).toBe('1.0.1');
+  });
+
+  it('reads a log the lab captured from its own bookworm receiver', () => {
+    expect(readLogFailures(captured).failures.map((f) => f.key)).toEqual(['no-shared-cipher: no shared cipher', 'unsupported-protocol: unsupported protocol']);
+  });
+});
+
+describe('formHypotheses', () => {
+  const { failures } = readLogFailures(seed);
+  const hypotheses = formHypotheses(failures, profiles);
+  const forFailure = (key: string) => hypotheses.filter((h) => h.failures.includes(key)).map((h) => h.name);
+
+  it('for 1.0.x "unknown protocol": every sender whose highest version is below TLS 1.2, and a probe for the missing range', () => {
+    const names = forFailure(failures[1]!.key);
+    expect(names).toEqual(expect.arrayContaining(['tls10-only', 'sslv3-to-tls10', 'sslv3-only', 'exchange-2010-pre-sp3-ru9', 'probe-tlsv1-to-tlsv1-1']));
+    expect(names).not.toContain('tls10-to-tls12');
+    expect(names).not.toContain('gmail-2018');
+    expect(hypotheses.find((h) => h.name === 'tls10-only')!.why).toContain('highest version (TLSv1) disabled');
+  });
+
+  it('for "no shared cipher": senders with narrow suite lists, and a probe per family the logged list excludes', () => {
+    const names = forFailure(failures[0]!.key);
+    expect(names).toEqual(expect.arrayContaining(['gmail-2018', 'ecdhe-only', 'dhe-only', 'rsa-kx-only', 'rc4-only', 'probe-only-rsa-aes', 'probe-only-3des', 'probe-only-medium']));
+    expect(names).not.toContain('modern-tls13');
+    expect(hypotheses.find((h) => h.name === 'probe-only-rsa-aes')).toMatchObject({ family: 'RSA+AES', probe: { tls: { ciphers: 'kRSA+AES:!aNULL:!eNULL:@SECLEVEL=0', maxProtocol: 'TLSv1.2' } } });
+  });
+
+  it('never proposes a real MTA client (its own retries would hide the error)', () => {
+    expect(hypotheses.some((h) => profiles.get(h.name)?.client === 'postfix')).toBe(false);
+  });
+
+  it('reads excluded families from the logged list and the admin exclusions', () => {
+    expect(excludedFamilies('ALL:!aNULL:!3DES:!RSA+AES', 'kRSA, aNULL')).toEqual(['3DES', 'RSA+AES', 'kRSA']);
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import type { FixCandidate } from '../../../lab/advice/fixes.ts';
+import { diffMatrices, type MatrixRow } from '../../../lab/advice/matrix.ts';
+import { cipherGrade, rankOutcome } from '../../../lab/advice/outcome-order.ts';
+import { fixEffect, rankFixes } from '../../../lab/advice/ranking.ts';
+import { matchFailure } from '../../../lab/advice/reproduce.ts';
+import { decodeOpensslError } from '../../../lab/logs/openssl-error.ts';
+import type { Observed } from '../../../lab/scenario/outcome.ts';
+
+const tls = (protocol: string, cipher: string): Observed => ({ kind: 'tls', protocol, cipher });
+const failed = (failureClass: string, serverError: string): Observed => ({ kind: 'handshake-failed', failureClass, serverError });
+const row = (name: string, observed: Observed, delivered = observed.kind !== 'handshake-failed'): MatrixRow => {
+  const fate = { status: delivered ? ('delivered' as const) : ('not-sent' as const) };
+  return { direction: 'inbound', name, outcome: JSON.stringify(observed), rank: rankOutcome({ observed, fate }), fate: fate.status, evidence: '', lines: [] };
+};
+const fix = (id: string, size = 1): FixCandidate => ({ id, title: id, why: '', mainCf: {}, size });
+
+describe('outcome order', () => {
+  it('TLSv1.3 > TLSv1.2 > TLSv1 > SSLv3 > plaintext > failed, then AEAD+FS > AEAD > CBC+FS > CBC > RC4/3DES', () => {
+    const ranks = [
+      tls('TLSv1.3', 'TLS_AES_256_GCM_SHA384'),
+      tls('TLSv1.2', 'ECDHE-RSA-AES128-GCM-SHA256'),
+      tls('TLSv1.2', 'AES128-GCM-SHA256'),
+      tls('TLSv1.2', 'ECDHE-RSA-AES256-SHA384'),
+      tls('TLSv1.2', 'AES256-SHA256'),
+      tls('TLSv1.2', 'DES-CBC3-SHA'),
+      tls('TLSv1', 'ECDHE-RSA-AES256-SHA'),
+      tls('SSLv3', 'DHE-RSA-AES256-SHA'),
+      { kind: 'plaintext' } as Observed,
+      failed('no-shared-cipher', ''),
+    ].map((observed) => rankOutcome({ observed, fate: { status: observed.kind === 'handshake-failed' ? 'not-sent' : 'delivered' } }));
+    const scores = ranks.map((r) => r.level * 10 + r.grade);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    expect(new Set(scores).size).toBe(scores.length);
+  });
+  it('grades ciphers', () => {
+    expect(['RC4-SHA', 'AES128-SHA', 'DHE-RSA-AES256-SHA', 'AES256-GCM-SHA384', 'ECDHE-RSA-CHACHA20-POLY1305', 'ADH-AES256-GCM-SHA384'].map(cipherGrade)).toEqual(['broken', 'cbc', 'cbc-fs', 'aead', 'aead-fs', 'aead-fs']);
+  });
+});
+
+describe('diffMatrices', () => {
+  it('names who newly fails, who is newly served, and who gets better or worse', () => {
+    const before = [row('tls10-only', tls('TLSv1', 'ECDHE-RSA-AES256-SHA')), row('rc4-only', failed('no-shared-cipher', '')), row('gmail', tls('TLSv1.2', 'AES128-GCM-SHA256')), row('modern', tls('TLSv1.3', 'TLS_AES_256_GCM_SHA384'))];
+    const after = [row('tls10-only', failed('unsupported-protocol', '')), row('rc4-only', tls('TLSv1.2', 'RC4-SHA')), row('gmail', tls('TLSv1.2', 'ECDHE-RSA-AES128-GCM-SHA256')), row('modern', tls('TLSv1.3', 'TLS_AES_256_GCM_SHA384'))];
+    expect(diffMatrices(before, after).map((d) => `${d.name}:${d.change}`)).toEqual(['tls10-only:newly-fails', 'rc4-only:newly-served', 'gmail:better', 'modern:same']);
+  });
+});
+
+describe('rankFixes', () => {
+  const today = [row('bulk', failed('unknown-protocol', '')), row('modern', tls('TLSv1.2', 'ECDHE-RSA-AES256-GCM-SHA384')), row('legacy', tls('TLSv1', 'AES256-SHA'))];
+  it('puts a fix that breaks nobody first, then the better protocol for the failing senders, then the smaller change', () => {
+    const effects = [
+      fixEffect(fix('discard-starttls', 2), today, [row('bulk', { kind: 'plaintext' }), today[1]!, today[2]!], ['bulk']),
+      fixEffect(fix('allow-sslv3', 2), today, [row('bulk', tls('SSLv3', 'DHE-RSA-AES256-SHA')), today[1]!, today[2]!], ['bulk']),
+      fixEffect(fix('breaks-legacy', 1), today, [row('bulk', tls('TLSv1.2', 'ECDHE-RSA-AES256-GCM-SHA384')), today[1]!, row('legacy', failed('no-shared-cipher', ''))], ['bulk']),
+      fixEffect(fix('allow-tlsv1', 2), today, [row('bulk', tls('TLSv1', 'DHE-RSA-AES256-SHA')), today[1]!, today[2]!], ['bulk']),
+      fixEffect(fix('nothing', 1), today, today, ['bulk']),
+    ];
+    const ranked = rankFixes(effects);
+    expect(ranked.map((e) => e.fix.id)).toEqual(['allow-tlsv1', 'allow-sslv3', 'discard-starttls', 'nothing', 'breaks-legacy']);
+    expect(ranked.at(-1)!.breaks).toEqual(['legacy']);
+  });
+});
+
+describe('matchFailure', () => {
+  const logged = (line: string, cls: 'no-shared-cipher' | 'unknown-protocol') => ({ class: cls, error: decodeOpensslError(line)! });
+  const seedCipher = logged('warning: TLS library problem: 7659:error:1408A0C1:SSL routines:SSL3_GET_CLIENT_HELLO:no shared cipher:s3_srvr.c:1387:', 'no-shared-cipher');
+  it('same reason and function, whatever the line number or case of the function name: exact', () => {
+    expect(matchFailure(seedCipher, { observed: failed('no-shared-cipher', 'warning: TLS library problem: 5:error:1408A0C1:SSL routines:SSL3_GET_CLIENT_HELLO:no shared cipher:s3_srvr.c:1355:') }).match).toBe('exact');
+    expect(matchFailure(seedCipher, { observed: failed('no-shared-cipher', 'warning: TLS library problem: error:1408A0C1:SSL routines:ssl3_get_client_hello:no shared cipher:s3_srvr.c:1427:') }).match).toBe('exact');
+  });
+  it('OpenSSL 3 prints no function: the reason alone decides', () => {
+    expect(matchFailure(seedCipher, { observed: failed('no-shared-cipher', 'warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:../ssl/statem/statem_srvr.c:2226:') }).match).toBe('reason');
+  });
+  it('another reason, or another function for the same reason, is not the same error', () => {
+    const unknown = logged('warning: TLS library problem: 28167:error:140760FC:SSL routines:SSL23_GET_CLIENT_HELLO:unknown protocol:s23_srvr.c:647:', 'unknown-protocol');
+    expect(matchFailure(unknown, { observed: failed('wrong-version-number', 'warning: TLS library problem: 1:error:1408A10B:SSL routines:SSL3_GET_CLIENT_HELLO:wrong version number:s3_srvr.c:960:') }).match).toBe('none');
+    expect(matchFailure(unknown, { observed: failed('unknown-protocol', 'warning: TLS library problem: 1:error:1408F0FC:SSL routines:SSL3_GET_RECORD:unknown protocol:s3_pkt.c:1:') }).match).toBe('class');
+    expect(matchFailure(unknown, { observed: tls('TLSv1.2', 'AES128-SHA') }).match).toBe('none');
+  });
+});
