@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { LabError, type LabErrorCode } from './errors.ts';
@@ -134,4 +134,22 @@ export function parseYamlText<S extends z.ZodType>(text: string, shown: string, 
   if (result.success) return result.data;
   const problems = problemsFromIssues(result.error.issues, data).map((p) => ({ ...p, line: lineOf(doc, counter, p.path) }));
   throw new LabError(code, formatProblems(shown, problems), { context: { file: shown, problems } });
+}
+
+/**
+ * Loads a folder of data files, one item per file, whose `name` must equal the file name
+ * (`*.lock.yaml` files are not items). Returned in file-name order.
+ */
+export async function loadNamedYamlFiles<S extends z.ZodType<{ name: string }>>(dir: string, schema: S): Promise<Map<string, z.output<S>>> {
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => /\.ya?ml$/.test(f) && !/\.lock\.ya?ml$/.test(f)).sort();
+  const items = new Map<string, z.output<S>>();
+  for (const file of files) {
+    const item = await loadYamlFile(join(dir, file), schema, 'LAB_INPUT_INVALID');
+    const expected = file.replace(/\.ya?ml$/, '');
+    if (item.name !== expected) {
+      throw new LabError('LAB_INPUT_INVALID', `${file}: name: expected "${expected}" (the file name); got "${item.name}"`);
+    }
+    items.set(item.name, item);
+  }
+  return items;
 }

@@ -73,20 +73,7 @@ export interface RunningSender {
  */
 export async function startSender(stage: Stage, spec: SenderSpec, image: string, toolchain: Toolchain, receiverAddress?: string): Promise<RunningSender> {
   if (spec.delivery === 'mta' && receiverAddress === undefined) throw new Error(`sender ${spec.name} is an MTA and needs the receiver's address`);
-  if (spec.client === 'exim') {
-    const container = await LabContainer.start({
-      image,
-      name: `${stage.prefix}-${spec.name}`,
-      hostname: senderHostname(spec),
-      network: stage.network,
-      labels: { ...stage.labels, [LABEL.role]: 'sender' },
-      command: ['exim-mta'],
-      env: { TLSLAB_RELAY: receiverAddress!, TLSLAB_HOSTNAME: senderHostname(spec) },
-    });
-    stage.track(container);
-    return { spec, container };
-  }
-  if (spec.delivery === 'mta') {
+  if (spec.client === 'postfix') {
     const container = await startPostfixServer(stage, {
       role: 'sender',
       name: spec.name,
@@ -97,13 +84,16 @@ export async function startSender(stage: Stage, spec: SenderSpec, image: string,
     });
     return { spec, container };
   }
+  // Exim configures itself from the relay's address; swaks and s_client are run inside an idle container.
   const container = await LabContainer.start({
     image,
     name: `${stage.prefix}-${spec.name}`,
     hostname: senderHostname(spec),
     network: stage.network,
     labels: { ...stage.labels, [LABEL.role]: 'sender' },
-    command: ['idle'],
+    ...(spec.client === 'exim'
+      ? { command: ['exim-mta'], env: { TLSLAB_RELAY: receiverAddress!, TLSLAB_HOSTNAME: senderHostname(spec) } }
+      : { command: ['idle'] }),
   });
   stage.track(container);
   return { spec, container };

@@ -1,24 +1,12 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { LabError } from '../errors.ts';
 import { SENDERS_DIR } from '../paths.ts';
 import type { Scenario, SenderInput, SenderProfile, SenderSpec } from '../scenario/schema.ts';
 import { senderProfileSchema } from '../scenario/schema.ts';
-import { loadYamlFile } from '../validation.ts';
+import { loadNamedYamlFiles } from '../validation.ts';
 
 /** Loads every sender profile (scenarios/senders/*.yaml); a profile's name is its file name. */
 export async function loadSenderProfiles(dir: string = SENDERS_DIR): Promise<Map<string, SenderProfile>> {
-  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => /\.ya?ml$/.test(f)).sort();
-  const profiles = new Map<string, SenderProfile>();
-  for (const file of files) {
-    const profile = await loadYamlFile(join(dir, file), senderProfileSchema, 'LAB_INPUT_INVALID');
-    const expected = file.replace(/\.ya?ml$/, '');
-    if (profile.name !== expected) {
-      throw new LabError('LAB_INPUT_INVALID', `${file}: name: expected "${expected}" (the file name); got "${profile.name}"`);
-    }
-    profiles.set(profile.name, profile);
-  }
-  return profiles;
+  return loadNamedYamlFiles(dir, senderProfileSchema);
 }
 
 /** A sender with its profile applied: the scenario's own fields win, field by field. */

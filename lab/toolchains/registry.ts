@@ -1,8 +1,6 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { LabError } from '../errors.ts';
 import { TOOLCHAINS_DIR } from '../paths.ts';
-import { loadYamlFile } from '../validation.ts';
+import { loadNamedYamlFiles } from '../validation.ts';
 import { toolchainSchema, type Toolchain } from './model.ts';
 
 /**
@@ -10,16 +8,7 @@ import { toolchainSchema, type Toolchain } from './model.ts';
  * `*.lock.yaml` files there are not toolchains (the sources lockfile).
  */
 export async function loadToolchains(dir: string = TOOLCHAINS_DIR): Promise<Map<string, Toolchain>> {
-  const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f) && !/\.lock\.ya?ml$/.test(f)).sort();
-  const toolchains = new Map<string, Toolchain>();
-  for (const file of files) {
-    const toolchain = await loadYamlFile(join(dir, file), toolchainSchema, 'LAB_INPUT_INVALID');
-    const expected = file.replace(/\.ya?ml$/, '');
-    if (toolchain.name !== expected) {
-      throw new LabError('LAB_INPUT_INVALID', `${file}: name: expected "${expected}" (the file name); got "${toolchain.name}"`);
-    }
-    toolchains.set(toolchain.name, toolchain);
-  }
+  const toolchains = await loadNamedYamlFiles(dir, toolchainSchema);
   for (const toolchain of toolchains.values()) {
     if (toolchain.parent !== undefined && !toolchains.has(toolchain.parent)) {
       throw new LabError('LAB_INPUT_INVALID', `${toolchain.name}.yaml: parent: no toolchain "${toolchain.parent}"`);
