@@ -21,7 +21,17 @@ export type { ProgressEvent, ProgressSink } from './images/progress.ts';
 export { loadToolchains, getToolchain } from './toolchains/registry.ts';
 export type { Toolchain } from './toolchains/model.ts';
 
+export { validateConfig, type ValidateOptions, type ValidateReport, type ValidatedSide } from './advice/validate.ts';
+export { reproduceFailures, type ReproduceOptions, type ReproduceReport, type FailureFinding } from './advice/reproduce.ts';
+export { readConfigDir, type AdminConfig, type ParameterDecision, type CertType } from './advice/config-dir.ts';
+export { reproductionScenario } from './advice/scenario-writer.ts';
+export type { MatrixRow, DiffRow } from './advice/matrix.ts';
+export type { FixCandidate } from './advice/fixes.ts';
+export type { FixEffect } from './advice/ranking.ts';
+
 export { renderRunReport } from './report/run-table.ts';
+export { renderValidateMarkdown, renderReproduceMarkdown } from './report/markdown.ts';
+export { renderValidateText, renderReproduceText } from './report/advice-table.ts';
 export { renderJunit } from './report/junit.ts';
 
 export * as logs from './logs/index.ts';

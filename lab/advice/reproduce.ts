@@ -63,6 +63,8 @@ export interface FailureFinding {
 
 export interface ReproduceReport {
   kind: 'reproduce';
+  /** Every container and network of the runs carries it (tlslab clean --run ID). */
+  runId: string;
   log: string;
   logVersions: LogFailures['versions'];
   toolchain: ToolchainChoice;
@@ -225,6 +227,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const selfReport = todayResult?.selfReports.find((r) => r.role === 'receiver');
   return {
     kind: 'reproduce',
+    runId,
     log: options.log,
     logVersions: logged.versions,
     toolchain,

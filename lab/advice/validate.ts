@@ -40,6 +40,8 @@ export interface ValidatedSide {
 
 export interface ValidateReport {
   kind: 'validate';
+  /** Every container and network of the run carries it (tlslab clean --run ID). */
+  runId: string;
   toolchain: ToolchainChoice;
   selfReport?: SelfReport;
   proposal: ValidatedSide;
@@ -92,10 +94,11 @@ export async function validateConfig(options: ValidateOptions): Promise<Validate
   const diff = baseline ? diffMatrices(baseline.matrix, proposal.matrix) : undefined;
   const regressions = (diff ?? []).filter((d) => d.change === 'newly-fails');
   const newConfigErrors = proposal.configErrors.filter((e) => !(baseline?.configErrors ?? []).includes(e));
-  const { verdict, exitCode } = decide(proposal, baseline, diff, regressions, newConfigErrors, options.allowRegressions ?? false);
+  const { verdict, exitCode } = validateVerdict(proposal, baseline, diff, regressions, newConfigErrors, options.allowRegressions ?? false);
   const selfReport = proposal.result.selfReports.find((r) => r.role === 'receiver');
   return {
     kind: 'validate',
+    runId,
     toolchain,
     ...(selfReport ? { selfReport } : {}),
     proposal,
@@ -127,7 +130,11 @@ function names(rows: readonly DiffRow[]): string {
   return rows.map((r) => `${r.direction === 'outbound' ? '→ ' : ''}${r.name}`).join(', ');
 }
 
-function decide(proposal: ValidatedSide, baseline: ValidatedSide | undefined, diff: DiffRow[] | undefined, regressions: DiffRow[], configErrors: string[], allowRegressions: boolean): { verdict: string; exitCode: 0 | 1 } {
+/**
+ * The verdict and exit status: NOT SAFE (1) when the proposal breaks a peer the baseline served
+ * (unless regressions are allowed) or Postfix rejects part of it; otherwise 0.
+ */
+export function validateVerdict(proposal: Pick<ValidatedSide, 'matrix'>, baseline: Pick<ValidatedSide, 'matrix'> | undefined, diff: DiffRow[] | undefined, regressions: DiffRow[], configErrors: string[], allowRegressions: boolean): { verdict: string; exitCode: 0 | 1 } {
   const served = proposal.matrix.filter((r) => r.rank.level > 0);
   const tls = proposal.matrix.filter((r) => r.rank.level > 1);
   const failing = proposal.matrix.filter((r) => r.rank.level === 0);

@@ -1,0 +1,73 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ReproduceReport } from '../../lab/advice/reproduce.ts';
+import { main } from '../../lab/cli/main.ts';
+import type { CliIo } from '../../lab/cli/io.ts';
+import { defineScenario, loadScenarioFile } from '../../lab/scenario/load.ts';
+import { runScenario } from '../../lab/scenario/runner.ts';
+import { leftovers } from './leftovers.ts';
+import { failureAttachment } from './support.ts';
+
+const root = join(import.meta.dirname, '../..');
+const scratch = mkdtempSync(join(tmpdir(), 'reproduce-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function io(): CliIo & { out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return { stdout, stderr, stdin: Readable.from([]), cwd: root, env: process.env, out: () => out, err: () => err };
+}
+
+describe('tlslab reproduce, with real containers', () => {
+  it('reproduces a captured unsupported-protocol failure and ranks first a fix that breaks nobody', async ({ onTestFailed }) => {
+    // A TLS 1.0-only MTA against a TLS 1.2-minimum bookworm Postfix: capture the receiver's log.
+    const capture = await runScenario({
+      scenario: defineScenario({
+        name: 'capture',
+        receiver: { toolchain: 'debian-bookworm', mainCf: { smtpd_tls_protocols: '>=TLSv1.2', smtpd_tls_mandatory_protocols: '>=TLSv1.2' } },
+        senders: [{ name: 'old-mta', profile: 'tls10-only', expect: { outcome: 'handshake-failed', failureClass: 'unsupported-protocol' } }],
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(capture)));
+    expect(capture.passed).toBe(true);
+    const log = join(scratch, 'maillog');
+    writeFileSync(log, `${capture.receiver.log.join('\n')}\n`);
+    const scenarioFile = join(scratch, 'reproduction.yaml');
+    const reportFile = join(scratch, 'reproduce.md');
+
+    const cli = io();
+    const code = await main(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-tls12-minimum', '--toolchain', 'debian-bookworm', '--max-fixes', '3', '--json', '--report', reportFile, '--write-scenario', scenarioFile], cli);
+    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+    expect(code).toBe(0);
+    const report = JSON.parse(cli.out()) as ReproduceReport;
+    expect(report.findings).toHaveLength(1);
+    const finding = report.findings[0]!;
+    expect(finding.failure.key).toBe('unsupported-protocol: unsupported protocol');
+    expect(finding.reproducedBy).toEqual(expect.arrayContaining(['tls10-only', 'sslv3-to-tls10']));
+    expect(finding.outcomes.find((o) => o.hypothesis.name === 'tls10-only')?.match).toBe('reason');
+    expect(finding.explanation).toContain('Reproduced by: tls10-only');
+    const best = finding.fixes[0]!;
+    expect(best.fix.id).toBe('allow-tlsv1');
+    expect(best.breaks).toEqual([]);
+    expect(best.matrix.find((r) => r.name === 'tls10-only')?.outcome).toMatch(/^TLS TLSv1 /);
+    expect(finding.fixes.map((f) => f.fix.id)).toContain('discard-starttls');
+    expect(report.verdict).toMatch(/^1\/1 logged failure\(s\) reproduced on debian-bookworm/);
+    expect(readFileSync(reportFile, 'utf8')).toContain('### Fixes, best first');
+    expect(await leftovers(report.runId)).toEqual([]);
+
+    // The written scenario holds in CI as it is: expectations are what was observed.
+    const written = readFileSync(scenarioFile, 'utf8');
+    expect(written).toContain('# Best fix for "unsupported-protocol: unsupported protocol": allow TLSv1 inbound');
+    const rerun = await runScenario(await loadScenarioFile(scenarioFile, scratch));
+    onTestFailed(() => console.error(failureAttachment(rerun)));
+    expect(rerun.passed).toBe(true);
+  });
+});

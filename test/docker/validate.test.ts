@@ -1,0 +1,62 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ValidateReport } from '../../lab/advice/validate.ts';
+import { main } from '../../lab/cli/main.ts';
+import type { CliIo } from '../../lab/cli/io.ts';
+import { missingSourcesOf } from '../../lab/toolchains/sources.ts';
+import { loadToolchains } from '../../lab/toolchains/registry.ts';
+import { leftovers } from './leftovers.ts';
+
+const root = join(import.meta.dirname, '../..');
+const scratch = mkdtempSync(join(tmpdir(), 'validate-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function io(): CliIo & { out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return { stdout, stderr, stdin: Readable.from([]), cwd: root, env: process.env, out: () => out, err: () => err };
+}
+
+describe('tlslab validate, with real containers', () => {
+  it('a proposal that disables TLS 1.0 breaks the TLS 1.0 senders the baseline served: exit 1, diff, report', async ({ onTestFailed }) => {
+    const cli = io();
+    const report = join(scratch, 'validate.md');
+    const code = await main(['validate', '--config', 'test/fixtures/configs/bookworm-tls12-minimum', '--baseline', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--json', '--report', report], cli);
+    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+    expect(code).toBe(1);
+    const result = JSON.parse(cli.out()) as ValidateReport;
+    const regressions = result.regressions.map((r) => r.name);
+    expect(regressions).toEqual(expect.arrayContaining(['tls10-only', 'sslv3-to-tls10']));
+    expect(regressions).not.toContain('modern-tls13');
+    expect(result.regressions.find((r) => r.name === 'tls10-only')).toMatchObject({ before: { outcome: expect.stringMatching(/^TLS TLSv1 /) }, after: { failureClass: 'unsupported-protocol' } });
+    expect(result.verdict).toMatch(/^NOT SAFE: the proposal breaks \d+ peer\(s\) the baseline served/);
+    // Every profile that can be built here ran, in both directions.
+    expect(result.proposal.matrix.filter((r) => r.direction === 'inbound').length).toBeGreaterThanOrEqual(15);
+    expect(result.proposal.matrix.filter((r) => r.direction === 'outbound').map((r) => r.name)).toEqual(['sslv3-only', 'tls10-only', 'tls11-only', 'tls12-only', 'tls13-only', 'no-tls']);
+    expect(result.proposal.matrix.find((r) => r.name === 'modern-tls13')).toMatchObject({ outcome: expect.stringMatching(/^TLS TLSv1\.3/), evidence: expect.stringContaining('TLS connection established') });
+    expect(result.proposal.config.decisions.find((d) => d.parameter === 'myhostname')?.action).toBe('override');
+    expect(result.proposal.configErrors).toEqual([]);
+    const markdown = readFileSync(report, 'utf8');
+    expect(markdown).toContain('**Verdict:** NOT SAFE');
+    expect(markdown).toContain('| tls10-only | **newly-fails** |');
+    expect(markdown).toMatch(/\*\*E1\*\* `.*TLS/);
+    expect(cli.err()).toContain('[validate] proposal');
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+
+  it('says LAB_SOURCE_MISSING and exits 2 when the named toolchain cannot be built here', async () => {
+    const missing = await missingSourcesOf(await loadToolchains(), 'postfix-2.6.6-openssl-1.0.1e');
+    if (missing.length === 0) return;
+    const cli = io();
+    const code = await main(['validate', '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'postfix-2.6.6-openssl-1.0.1e'], cli);
+    expect(code).toBe(2);
+    expect(cli.err()).toMatch(/LAB_SOURCE_MISSING: The receiver toolchain postfix-2\.6\.6-openssl-1\.0\.1e .* cannot be built on this machine/);
+  });
+});
