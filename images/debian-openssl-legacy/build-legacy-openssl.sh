@@ -19,11 +19,12 @@ mkdir -p build
 cd build
 # shellcheck disable=SC2086
 ../Configure shared $confargs enable-ssl3 enable-ssl3-method enable-weak-ssl-ciphers "debian-$(dpkg --print-architecture)"
-# OpenSSL 3 has build_sw; 1.1.1 names its parts.
+# OpenSSL 3 has build_sw; 1.1.1 names its parts, one after another (given together to a parallel
+# make, they compile the same objects twice at once).
 if grep -q '^build_sw:' Makefile; then
   make -j"$(nproc)" build_sw
 else
-  make -j"$(nproc)" build_libs build_engines build_programs
+  for part in build_libs build_engines build_programs; do make -j"$(nproc)" "$part"; done
 fi
 make DESTDIR="$out" install_sw
 "$out/usr/bin/openssl" version -a >&2 || LD_LIBRARY_PATH="$out/usr/lib/$multiarch" "$out/usr/bin/openssl" version -a >&2

@@ -13,7 +13,10 @@ export interface Hypothesis {
   probe?: { toolchain: string; client: 'openssl'; tls: SenderTls };
   /** For a cipher-family probe: the server's exclusion it offers alone, e.g. RSA+AES. */
   family?: string;
+  /** Why it could cause the first failure it is for. */
   why: string;
+  /** Why it could cause each failure it is for, by failure key. */
+  reasons: Record<string, string>;
   /** Keys of the logged failures this hypothesis is for. */
   failures: string[];
 }
@@ -90,16 +93,16 @@ const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').re
  */
 export function formHypotheses(failures: readonly LoggedFailure[], profiles: ReadonlyMap<string, SenderProfile>, adminMainCf: Record<string, string> = {}): Hypothesis[] {
   const byName = new Map<string, Hypothesis>();
-  const add = (h: Omit<Hypothesis, 'failures'>, failure: LoggedFailure) => {
+  const add = (h: Omit<Hypothesis, 'failures' | 'reasons'>, failure: LoggedFailure) => {
     const known = byName.get(h.name);
     if (known) {
       if (!known.failures.includes(failure.key)) {
         known.failures.push(failure.key);
-        known.why += `; for ${failure.summary}: ${h.why}`;
+        known.reasons[failure.key] = h.why;
       }
       return;
     }
-    byName.set(h.name, { ...h, failures: [failure.key] });
+    byName.set(h.name, { ...h, reasons: { [failure.key]: h.why }, failures: [failure.key] });
   };
   for (const failure of failures) {
     const candidates = [...profiles.values()].filter((p) => p.client !== 'postfix');
@@ -123,7 +126,7 @@ export function formHypotheses(failures: readonly LoggedFailure[], profiles: Rea
     }
     if (CIPHER_CLASSES.has(failure.class)) {
       for (const profile of candidates) {
-        if (profile.tls?.ciphers === undefined) continue;
+        if (profile.tls?.ciphers === undefined || /^(ALL|DEFAULT|HIGH)\b/.test(profile.tls.ciphers)) continue;
         const { max } = range(profile.tls);
         if (max === 'TLSv1.3') continue;
         add({ name: profile.name, profile: profile.name, why: `offers a narrow suite list ("${profile.tls.ciphers}"); if none of it is left by the server's cipher list and key-exchange settings, the server says "${failure.summary}"` }, failure);

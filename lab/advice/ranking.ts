@@ -43,17 +43,18 @@ export function fixEffect(fix: FixCandidate, today: readonly MatrixRow[], after:
 }
 
 /**
- * Best first: a fix that breaks no sender working today and that Postfix accepts; then the one
- * that serves more of the failing senders; then the better protocol and cipher they end up with
- * (TLSv1 beats SSLv3, TLS beats plaintext); then fewer downgrades of others; then the smaller change.
+ * Best first: a fix that breaks no sender working today and that Postfix accepts; then the
+ * protocol and cipher the failing senders end up with, summed over them (TLSv1 beats SSLv3, TLS
+ * beats plaintext, plaintext beats failing); then more of them served; then fewer downgrades of
+ * others; then the smaller change.
  */
 export function rankFixes(effects: readonly FixEffect[]): FixEffect[] {
   return [...effects].sort(
     (a, b) =>
       Number(a.breaks.length > 0 || a.configErrors.length > 0) - Number(b.breaks.length > 0 || b.configErrors.length > 0) ||
       a.breaks.length - b.breaks.length ||
-      b.fixes.length - a.fixes.length ||
       b.quality - a.quality ||
+      b.fixes.length - a.fixes.length ||
       a.downgrades.length - b.downgrades.length ||
       a.fix.size - b.fix.size,
   );

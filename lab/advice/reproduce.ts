@@ -217,13 +217,17 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
     finding.fixes = rankFixes(effects.map((e) => fixEffect(e.fix, today, e.matrix, finding.reproducedBy, e.configErrors))).filter((e) => e.fixes.length > 0);
   }
   const unreproduced = findings.filter((f) => f.reproducedBy.length === 0);
-  const best = fixes[0];
+  const bestFixes = findings.flatMap((f) => {
+    const best = f.fixes[0];
+    if (!best) return [];
+    return [`for ${f.failure.summary}: ${best.fix.title} (${best.breaks.length === 0 ? 'breaks no sender that works today' : `BREAKS ${best.breaks.join(', ')}`}; serves ${best.fixes.length}/${f.reproducedBy.length})`];
+  });
   const verdict =
     logged.failures.length === 0
       ? 'No failed inbound TLS session in the log: nothing to reproduce.'
       : `${findings.length - unreproduced.length}/${findings.length} logged failure(s) reproduced on ${toolchain.toolchain}` +
         (unreproduced.length ? ` (not reproduced: ${unreproduced.map((f) => f.failure.key).join('; ')})` : '') +
-        (best ? `. Best fix: ${best.fix.title} — ${best.breaks.length === 0 ? 'breaks no sender that works today' : `BREAKS ${best.breaks.join(', ')}`}, serves ${best.fixes.length}/${reproducedSenders.length} reproduced sender(s).` : '.');
+        (bestFixes.length ? `. Best fix ${bestFixes.join('; ')}.` : '.');
   const selfReport = todayResult?.selfReports.find((r) => r.role === 'receiver');
   return {
     kind: 'reproduce',
@@ -251,6 +255,6 @@ function explain(failure: LoggedFailure, outcomes: readonly HypothesisOutcome[],
     const near = outcomes.filter((o) => o.match === 'class').map((o) => `${o.hypothesis.name} (${o.detail})`);
     return `${base} None of the ${outcomes.length} hypotheses gave the same error on this toolchain${near.length ? `; near misses: ${near.join(', ')}` : ''}.`;
   }
-  const whys = outcomes.filter((o) => reproducedBy.includes(o.hypothesis.name)).map((o) => `${o.hypothesis.name} ${o.hypothesis.why}`);
+  const whys = outcomes.filter((o) => reproducedBy.includes(o.hypothesis.name)).map((o) => `${o.hypothesis.name} ${o.hypothesis.reasons[failure.key] ?? o.hypothesis.why}`);
   return `${base} Reproduced by: ${whys.join('; ')}. So the failing peers are most likely senders like these.`;
 }

@@ -168,7 +168,9 @@ async function buildIfMissing(
       failure = { error: error instanceof Error ? error.message : String(error) };
     });
     if (failure) {
-      const lastLines = output.slice(-25).join('\n');
+      // With parallel make the failing line is often far above the tail; name it separately.
+      const errorLines = output.filter((line) => /\berror\b|\*\*\*|No rule to make|fatal|not found/i.test(line)).slice(-10);
+      const lastLines = [...(errorLines.length > 0 ? ['error lines:', ...errorLines, 'last lines:'] : []), ...output.slice(-25)].join('\n');
       throw new LabError(
         'LAB_IMAGE_BUILD_FAILED',
         `Building ${tag} failed at "${currentStep || 'the start'}": ${failure.error ?? 'unknown error'}\n${lastLines}`,

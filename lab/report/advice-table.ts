@@ -45,13 +45,13 @@ export function renderValidateText(report: ValidateReport): string {
   return out.join('\n');
 }
 
-function fixRow(effect: FixEffect, reproduced: number): string[] {
+function fixRow(effect: FixEffect, reproduced: number, peers: readonly { addr: string }[]): string[] {
   return [
     effect.fix.title,
     `${effect.fixes.length}/${reproduced}`,
     effect.breaks.length ? effect.breaks.join(', ') : 'none',
     effect.matrix.filter((r) => effect.fixes.includes(r.name)).map((r) => `${r.name}: ${r.outcome}`).join('\n') || '-',
-    fixLines(effect.fix).join('\n'),
+    fixLines(effect.fix, peers).join('\n'),
   ];
 }
 
@@ -68,12 +68,12 @@ export function renderReproduceText(report: ReproduceReport): string {
     out.push(
       renderTable(
         ['hypothesis', 'same error?', 'observed', 'why it could'],
-        finding.outcomes.map((o) => [o.hypothesis.name, o.match === 'exact' || o.match === 'reason' ? `YES (${o.match})` : `no (${o.detail})`, o.observed.outcome, o.hypothesis.why]),
+        finding.outcomes.map((o) => [o.hypothesis.name, o.match === 'exact' || o.match === 'reason' ? `YES (${o.match})` : `no (${o.detail})`, o.observed.outcome, (o.hypothesis.reasons[finding.failure.key] ?? o.hypothesis.why)]),
         [28, 40, 40, 70],
       ),
     );
     if (finding.fixes.length > 0) {
-      out.push('Fixes, best first:', renderTable(['fix', 'serves', 'breaks', 'they get', 'change'], finding.fixes.map((e) => fixRow(e, finding.reproducedBy.length)), [40, 7, 30, 50, 60]));
+      out.push('Fixes, best first:', renderTable(['fix', 'serves', 'breaks', 'they get', 'change'], finding.fixes.map((e) => fixRow(e, finding.reproducedBy.length, finding.failure.peers)), [40, 7, 30, 50, 60]));
     }
   }
   out.push('', report.verdict);

@@ -62,6 +62,15 @@ describe('rankFixes', () => {
   });
 });
 
+describe('rankFixes, when no fix serves every failing sender', () => {
+  it('TLS for some beats plaintext for all', () => {
+    const now = [row('rsa-kx-only', failed('no-shared-cipher', '')), row('rc4-only', failed('no-shared-cipher', ''))];
+    const lift = fixEffect(fix('stop-excluding-krsa'), now, [row('rsa-kx-only', tls('TLSv1.2', 'AES256-GCM-SHA384')), now[1]!], ['rsa-kx-only', 'rc4-only']);
+    const discard = fixEffect(fix('discard-starttls', 2), now, [row('rsa-kx-only', { kind: 'plaintext' }), row('rc4-only', { kind: 'plaintext' })], ['rsa-kx-only', 'rc4-only']);
+    expect(rankFixes([discard, lift]).map((e) => e.fix.id)).toEqual(['stop-excluding-krsa', 'discard-starttls']);
+  });
+});
+
 describe('matchFailure', () => {
   const logged = (line: string, cls: 'no-shared-cipher' | 'unknown-protocol') => ({ class: cls, error: decodeOpensslError(line)! });
   const seedCipher = logged('warning: TLS library problem: 7659:error:1408A0C1:SSL routines:SSL3_GET_CLIENT_HELLO:no shared cipher:s3_srvr.c:1387:', 'no-shared-cipher');
