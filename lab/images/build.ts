@@ -51,6 +51,8 @@ export interface ToolchainImage {
   toolchain: string;
   tag: string;
   built: boolean;
+  /** Release tarballs in this image's lineage used without a matching pinned checksum. */
+  unverifiedSources: string[];
 }
 
 const inFlight = new Map<string, Promise<boolean>>();
@@ -101,10 +103,12 @@ export async function ensureToolchainImage(
   const chain = lineage(toolchains, name);
   let parentTag = await ensureBaseImage(engine, chain[0]!.base!, options);
   let built = false;
+  const unverifiedSources: string[] = [];
   for (const toolchain of chain) {
     const parentId = (await engine.getImage(parentTag).inspect()).Id;
     const context = await readBuildContext(toolchain.recipe);
     const extra = await (options.extraFiles ?? sourceFiles(options))(toolchain);
+    if (!options.extraFiles) unverifiedSources.push(...(await resolveToolchainSources(toolchain, options.sources)).unverified);
     const tag = `${imageRepository(toolchain.name)}:${contentHash(context, await hashArgs(toolchain.buildArgs, extra), parentId)}`;
     let pending = inFlight.get(tag);
     if (!pending) {
@@ -115,7 +119,7 @@ export async function ensureToolchainImage(
     built = (await pending) || built;
     parentTag = tag;
   }
-  return { toolchain: name, tag: parentTag, built };
+  return { toolchain: name, tag: parentTag, built, unverifiedSources };
 }
 
 async function buildIfMissing(

@@ -34,7 +34,13 @@ function observedText(s: SenderResult): string {
 }
 
 function resultTable(results: readonly SenderResult[], first: string): string {
-  const rows = results.map((s) => [`${s.held ? 'ok  ' : 'FAIL'} ${s.name}`, s.expected, observedText(s), fateText(s), keyEvidence(s)]);
+  const rows = results.map((s) => [
+    `${s.held ? 'ok  ' : 'FAIL'} ${s.name}${s.unverifiedSources ? '\nunverified source' : ''}`,
+    s.expected,
+    observedText(s),
+    fateText(s),
+    keyEvidence(s),
+  ]);
   return renderTable([first, 'expected', 'observed', 'message', 'server log evidence'], rows, [28, 30, 44, 26, 90]);
 }
 
@@ -53,6 +59,8 @@ export function renderRunReport(report: RunReport): string {
     for (const warning of result.receiver.configWarnings) out.push(`  postfix ${warning}`);
     for (const missing of result.missingWarnings) out.push(`  FAIL expected a Postfix warning containing "${missing}"; none was printed`);
     for (const note of result.notes) out.push(`  note: ${note}`);
+    const tainted = [...new Set([...result.senders, ...result.outbound].flatMap((s) => s.unverifiedSources ?? []))];
+    if (tainted.length > 0) out.push(`  UNVERIFIED SOURCE: built from tarballs without a matching pinned checksum: ${tainted.join(', ')}`);
     if (result.senders.length > 0) out.push(resultTable(result.senders, 'sender'));
     if (result.outbound.length > 0) out.push('', 'Outbound: the receiver sending to each destination', resultTable(result.outbound, 'destination'));
     for (const sender of [...result.senders, ...result.outbound].filter((s) => !s.held)) out.push(`  ${sender.name}: ${sender.mismatch}`);

@@ -42,6 +42,9 @@ const contains = (text: string | undefined, part: string) => text !== undefined 
 /** Matches an observed outcome and the message's fate against what the scenario expects. */
 export function checkExpectation(expectation: Expectation, observed: Observed, fate: MessageFate): ExpectationCheck {
   const fail = (mismatch: string): ExpectationCheck => ({ held: false, mismatch });
+  if (fate.status === 'queued') {
+    return fail(`the message's fate is unknown: queued${fate.queueId ? ` as ${fate.queueId}` : ''} with no final status before the deadline`);
+  }
   if (expectation.outcome !== observed.kind) {
     return fail(`expected ${describeExpectation(expectation)}, observed ${describeObserved(observed)}`);
   }

@@ -45,6 +45,8 @@ export interface SenderResult {
   path?: string;
   held: boolean;
   mismatch?: string;
+  /** Release tarballs without a matching pinned checksum that this result's stacks were built from. */
+  unverifiedSources?: string[];
   /** The receiver's log lines for this sender's sessions. */
   evidence: string[];
   /** The client's own transcript. */

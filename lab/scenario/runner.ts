@@ -111,11 +111,13 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     const senders = resolveSenders(scenario, await loadSenderProfiles(), loaded.file ?? scenario.name);
     const phase = Date.now();
     const images = new Map<string, string>();
+    const unverified = new Map<string, string[]>();
     const needed = [scenario.receiver.toolchain, ...senders.map((s) => s.toolchain), ...scenario.outbound.map((d) => d.toolchain)];
     for (const name of new Set(needed)) {
       checkAbort();
       const image = await ensureToolchainImage(engine, toolchains, getToolchain(toolchains, name).name, { progress, ...options.images });
       images.set(name, image.tag);
+      unverified.set(name, image.unverifiedSources);
     }
     timings.imagesMs = Date.now() - phase;
     result.receiver.image = images.get(scenario.receiver.toolchain)!;
@@ -215,6 +217,11 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     });
     result.selfReports = await selfReports(scenario, runningReceiver, running, allDestinations, toolchains, images);
     result.missingWarnings = scenario.expectReceiverWarnings.filter((text) => !result.receiver.configWarnings.some((w) => w.includes(text)));
+    // Every result rests on the receiver's stack and its peer's: either one built from an unverified tarball taints it.
+    for (const row of [...result.senders, ...result.outbound]) {
+      const sources = [...new Set([...(unverified.get(scenario.receiver.toolchain) ?? []), ...(unverified.get(row.toolchain) ?? [])])];
+      if (sources.length > 0) row.unverifiedSources = sources;
+    }
     result.passed = [...result.senders, ...result.outbound].every((s) => s.held) && result.missingWarnings.length === 0;
   } catch (error) {
     if (receiver) result.receiver.log = [...receiver.logLines()];

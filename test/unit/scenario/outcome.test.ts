@@ -100,6 +100,14 @@ describe('expectations', () => {
     expect(checkExpectation(expectation({ outcome: 'tls' }), tls13, { status: 'deferred', detail: 'x' }).mismatch).toBe('expected the message to be delivered, it was deferred (x)');
   });
 
+  it('fails whatever the expectation when a message has no final fate', () => {
+    const failed = { kind: 'handshake-failed' } as const;
+    expect(checkExpectation(expectation({ outcome: 'handshake-failed' }), failed, { status: 'queued', queueId: 'ABC123' })).toEqual({
+      held: false,
+      mismatch: "the message's fate is unknown: queued as ABC123 with no final status before the deadline",
+    });
+  });
+
   it('matches server errors and failure classes', () => {
     const failed = { kind: 'handshake-failed', serverError: 'warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:', failureClass: 'no-shared-cipher' } as const;
     const notSent = { status: 'not-sent' } as const;
