@@ -4,7 +4,15 @@ export function renderTable(header: string[], rows: string[][], maxWidths: numbe
     text.split('\n').flatMap((line) => {
       if (!width || line.length <= width) return [line];
       const parts: string[] = [];
-      for (let i = 0; i < line.length; i += width) parts.push(line.slice(i, i + width));
+      let rest = line;
+      while (rest.length > width) {
+        // Break after a space or colon when one is in the second half of the line, else hard.
+        const cut = Math.max(rest.lastIndexOf(' ', width), rest.lastIndexOf(':', width - 1) + 1);
+        const at = cut > width / 2 ? cut : width;
+        parts.push(rest.slice(0, at).trimEnd());
+        rest = rest.slice(at).trimStart();
+      }
+      parts.push(rest);
       return parts;
     });
   const cells = [header, ...rows].map((row) => row.map((cell, i) => wrap(cell, maxWidths[i])));
