@@ -62,7 +62,7 @@ describe('run report', () => {
     expect(text).toContain('  FAIL expected a Postfix warning containing "no such warning"; none was printed');
     expect(text).toContain('  note: Sending MTAs retry fast');
     expect(text).toContain('Outbound: the receiver sending to each destination');
-    expect(text).toContain('path: deferred: Cannot start TLS: handshake failure, then delivered in plaintext');
+    expect(text).toContain('path: deferred: Cannot start TLS: handshake');
     expect(text.trimEnd().split('\n').at(-1)).toBe('FAIL: 1/2 expectations held in 1 scenario(s), run 20261129-abc');
   });
 
