@@ -27,8 +27,12 @@ export interface ReproducedFailure {
 
 const PROTOCOL_FIXED = new Set<FailureClass>(['unknown-protocol', 'unsupported-protocol', 'wrong-version-number', 'version-too-low', 'alert-protocol-version']);
 const CIPHER_FIXED = new Set<FailureClass>(['no-shared-cipher', 'peer-aborted', 'dh-key-too-small', 'no-suitable-signature-algorithm']);
-/** Exclusions worth lifting: families a real sender may depend on (never aNULL, eNULL, EXPORT, LOW, MD5...). */
-const LIFTABLE = new Set(['RSA+AES', 'kRSA', 'RSA', '3DES', 'DES-CBC3', 'AESGCM', 'AES128', 'AES256', 'SHA1', 'CAMELLIA', 'CAMELLIA128', 'CAMELLIA256', 'EDH', 'DHE', 'kEDH', 'kDHE', 'EECDH', 'ECDHE', 'kEECDH', 'kECDHE', 'MEDIUM', 'RC4']);
+/**
+ * Exclusions worth lifting, most likely needed by real senders first: families mainstream MTAs
+ * offer (RSA key exchange with AES, AES-GCM, ECDHE, DHE), then legacy ones (3DES, CAMELLIA), then
+ * whole grades and broken suites. aNULL, eNULL, EXPORT, LOW and MD5 are never proposed.
+ */
+const LIFTABLE = ['RSA+AES', 'kRSA', 'RSA', 'AESGCM', 'AES128', 'AES256', 'SHA1', 'kECDHE', 'ECDHE', 'EECDH', 'kEECDH', 'kDHE', 'DHE', 'EDH', 'kEDH', '3DES', 'DES-CBC3', 'CAMELLIA', 'CAMELLIA128', 'CAMELLIA256', 'MEDIUM', 'RC4'];
 
 const tokens = (list: string) => list.split(/[\s,:]+/).filter(Boolean);
 
@@ -77,9 +81,10 @@ export function generateFixes(reproduced: readonly ReproducedFailure[], mainCf: 
     const senders = [...new Set(cipherFailures.flatMap((f) => f.senders))].join(', ');
     const exclusions = tokens(mainCf.smtpd_tls_exclude_ciphers ?? '');
     const reproducedFamilies = new Set(cipherFailures.flatMap((f) => f.families ?? []));
+    const bare = (t: string) => t.replace(/^!/, '');
     const liftable = exclusions
-      .filter((t) => LIFTABLE.has(t.replace(/^!/, '')))
-      .sort((a, b) => Number(reproducedFamilies.has(b.replace(/^!/, ''))) - Number(reproducedFamilies.has(a.replace(/^!/, ''))));
+      .filter((t) => LIFTABLE.includes(bare(t)))
+      .sort((a, b) => Number(reproducedFamilies.has(bare(b))) - Number(reproducedFamilies.has(bare(a))) || LIFTABLE.indexOf(bare(a)) - LIFTABLE.indexOf(bare(b)));
     if (postfixVersion !== undefined && compareVersions(postfixVersion, '2.8') < 0 && (mainCf.smtpd_tls_eecdh_grade ?? 'none') === 'none') {
       add({ id: 'enable-ecdhe', title: 'enable ECDHE (smtpd_tls_eecdh_grade = strong)', why: `Postfix ${postfixVersion} leaves ECDHE off by default; ${senders} may offer ECDHE suites`, mainCf: { smtpd_tls_eecdh_grade: 'strong' }, size: 1 });
     }

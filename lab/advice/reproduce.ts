@@ -248,12 +248,22 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   };
 }
 
+/** What OpenSSL 1.1+/3.x logs for the situation a 1.0.x error names (see the facts' error table). */
+const NEWER_EQUIVALENT: Partial<Record<LoggedFailure['class'], string>> = { 'unknown-protocol': 'unsupported-protocol', 'wrong-version-number': 'unsupported-protocol' };
+
 function explain(failure: LoggedFailure, outcomes: readonly HypothesisOutcome[], reproducedBy: readonly string[]): string {
   const peers = [...new Set(failure.peers.map((p) => `${p.name}[${p.addr}]`))].join(', ');
   const base = `${peers} failed with "${failure.summary}". ${failure.explanation}`;
   if (reproducedBy.length === 0) {
     const near = outcomes.filter((o) => o.match === 'class').map((o) => `${o.hypothesis.name} (${o.detail})`);
-    return `${base} None of the ${outcomes.length} hypotheses gave the same error on this toolchain${near.length ? `; near misses: ${near.join(', ')}` : ''}.`;
+    const newer = NEWER_EQUIVALENT[failure.class];
+    const equivalent = failure.error?.generation?.startsWith('1.0') && newer ? outcomes.filter((o) => o.observed.failureClass === newer).map((o) => o.hypothesis.name) : [];
+    return (
+      `${base} None of the ${outcomes.length} hypotheses gave the same error on this toolchain${near.length ? `; near misses: ${near.join(', ')}` : ''}.` +
+      (equivalent.length
+        ? ` The log was written by OpenSSL ${failure.error?.generation}; this toolchain's newer OpenSSL names the same situation "${newer}", which ${equivalent.join(', ')} got: run on a toolchain with OpenSSL ${failure.error?.generation} (--toolchain) to see the very error.`
+        : '')
+    );
   }
   const whys = outcomes.filter((o) => reproducedBy.includes(o.hypothesis.name)).map((o) => `${o.hypothesis.name} ${o.hypothesis.reasons[failure.key] ?? o.hypothesis.why}`);
   return `${base} Reproduced by: ${whys.join('; ')}. So the failing peers are most likely senders like these.`;

@@ -10,6 +10,7 @@ import type { SourceOptions } from '../toolchains/sources.ts';
 import { readConfigDir, type AdminConfig, type CertType } from './config-dir.ts';
 import { diffMatrices, matrixOf, type DiffRow, type MatrixRow } from './matrix.ts';
 import { loadPopulation, type Population } from './population.ts';
+import { postconfWarnings } from './postconf-check.ts';
 import { chooseReceiverToolchain, type ToolchainRequest } from './receiver-toolchain.ts';
 import type { ToolchainChoice } from './toolchain-pick.ts';
 
@@ -34,7 +35,7 @@ export interface ValidatedSide {
   config: AdminConfig;
   result: ScenarioResult;
   matrix: MatrixRow[];
-  /** Postfix's complaints about this configuration, quoted as it printed them, plus a receiver that never started. */
+  /** Postfix's complaints about this configuration, quoted as it printed them (its log and `postconf -n`), plus a receiver that never started. */
   configErrors: string[];
 }
 
@@ -83,6 +84,9 @@ export async function validateConfig(options: ValidateOptions): Promise<Validate
     });
     if (options.signal?.aborted) throw new LabError('LAB_INTERRUPTED', 'Interrupted; every container and network of this run was removed.');
     const configErrors = [...result.receiver.configWarnings];
+    if (result.receiver.image) {
+      for (const warning of await postconfWarnings(result.receiver.image, config.receiver.mainCf, runId, `${label}-postconf`)) if (!configErrors.includes(warning)) configErrors.push(warning);
+    }
     if (result.error) {
       if (result.senders.length === 0 && result.error.code !== 'LAB_TIMEOUT' && result.error.code !== 'LAB_CONTAINER_FAILED') throw new LabError(result.error.code as LabErrorCode, result.error.message);
       configErrors.push(`the run did not complete: ${result.error.code}: ${result.error.message}`);

@@ -48,3 +48,25 @@ describe('generateFixes', () => {
     expect(fixes.map((f) => f.id)).toEqual(['allow-tlsv1', 'allow-sslv3', 'enable-ecdhe', 'stop-excluding-rsa-aes', 'stop-excluding-medium', 'stop-excluding-camellia128', 'discard-starttls']);
   });
 });
+
+describe('generateFixes on the reported configuration folder', () => {
+  it('proposes TLSv1 before SSLv3 for the bulk senders and ECDHE and RSA+AES for Gmail', async () => {
+    const { readConfigDir } = await import('../../../lab/advice/config-dir.ts');
+    const config = await readConfigDir(new URL('../../fixtures/configs/reported-case-2.6.6', import.meta.url).pathname);
+    expect(config.versions).toMatchObject({ postfix: '2.6.6', openssl: '1.0.1e' });
+    const fixes = generateFixes(
+      [
+        { class: 'unknown-protocol', offered: ['SSLv3', 'TLSv1'], senders: ['tls10-only', 'sslv3-to-tls10'] },
+        { class: 'no-shared-cipher', offered: ['TLSv1', 'TLSv1.1', 'TLSv1.2'], senders: ['gmail-2018', 'probe-only-rsa-aes'], families: ['RSA+AES'] },
+      ],
+      config.receiver.mainCf,
+      '2.6.6',
+    );
+    expect(fixes.slice(0, 4).map((f) => [f.id, f.mainCf])).toEqual([
+      ['allow-tlsv1', { smtpd_tls_protocols: '!SSLv2, !SSLv3', smtpd_tls_mandatory_protocols: '!SSLv2, !SSLv3' }],
+      ['allow-sslv3', { smtpd_tls_protocols: '!TLSv1, !SSLv2', smtpd_tls_mandatory_protocols: '!TLSv1, !SSLv2' }],
+      ['enable-ecdhe', { smtpd_tls_eecdh_grade: 'strong' }],
+      ['stop-excluding-rsa-aes', { smtpd_tls_exclude_ciphers: 'aNULL, LOW, EXP, MEDIUM, ADH, AECDH, MD5, DSS, ECDSA, CAMELLIA128, 3DES, CAMELLIA256, eNULL' }],
+    ]);
+  });
+});
