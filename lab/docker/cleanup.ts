@@ -6,6 +6,8 @@ import { removeNetwork } from './network.ts';
 export interface CleanupResult {
   containers: string[];
   networks: string[];
+  /** Networks the engine refused to remove, with its reason. */
+  failed: string[];
 }
 
 /**
@@ -26,6 +28,15 @@ export async function removeLabelled(engine: Engine, runId?: string, scenario?: 
     }),
   );
   const networks = options.networks === false ? [] : await engine.listNetworks({ filters: { label } });
-  for (const n of networks) await removeNetwork(engine, n.Id);
-  return { containers: containers.map((c) => c.Names[0]?.replace(/^\//, '') ?? c.Id), networks: networks.map((n) => n.Name) };
+  const removed: string[] = [];
+  const failed: string[] = [];
+  for (const n of networks) {
+    try {
+      await removeNetwork(engine, n.Id);
+      removed.push(n.Name);
+    } catch (error) {
+      failed.push(`${n.Name}: ${(error as Error).message}`);
+    }
+  }
+  return { containers: containers.map((c) => c.Names[0]?.replace(/^\//, '') ?? c.Id), networks: removed, failed };
 }
