@@ -804,25 +804,7 @@ export class FastAnalyzer {
     }
     // relayPeer = peerAt(relay, 0): `[` with no space before it, then `]` inside the relay text.
     this.pOpen = -1;
-    let open = -1;
-    for (let j = relayStart; j < relayEnd; j++) {
-      const ch = buf[j];
-      if (ch === 91) {
-        open = j;
-        break;
-      }
-      if (ch === 32) return C_DELIVERY_SENT;
-    }
-    if (open < 0) return C_DELIVERY_SENT;
-    let close = -1;
-    for (let j = open + 1; j < relayEnd; j++) {
-      if (buf[j] === 93) {
-        close = j;
-        break;
-      }
-    }
-    if (close < 0) return C_DELIVERY_SENT;
-    this.setPeer(relayStart, open, close, relayEnd);
+    this.peerAt(relayStart, relayEnd);
     return C_DELIVERY_SENT;
   }
 

@@ -1,29 +1,19 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ReproduceReport } from '../../lab/advice/reproduce.ts';
 import { main } from '../../lab/cli/main.ts';
-import type { CliIo } from '../../lab/cli/io.ts';
 import { defineScenario, loadScenarioFile } from '../../lab/scenario/load.ts';
 import { runScenario } from '../../lab/scenario/runner.ts';
 import { leftovers } from './leftovers.ts';
-import { failureAttachment } from './support.ts';
+import { captureIo, failureAttachment } from './support.ts';
 
 const root = join(import.meta.dirname, '../..');
 const scratch = mkdtempSync(join(tmpdir(), 'reproduce-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function io(): CliIo & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return { stdout, stderr, stdin: Readable.from([]), cwd: root, env: process.env, out: () => out, err: () => err };
-}
+const io = () => captureIo(root);
 
 describe('tlslab reproduce, with real containers', () => {
   it('reproduces a captured unsupported-protocol failure and ranks first a fix that breaks nobody', async ({ onTestFailed }) => {

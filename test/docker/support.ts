@@ -1,3 +1,5 @@
+import { PassThrough, Readable } from 'node:stream';
+import type { CliIo } from '../../lab/cli/io.ts';
 import type { ScenarioResult } from '../../lab/scenario/result.ts';
 
 /** What a human needs when a Docker test fails: the receiver's log, each transcript, the scenario. */
@@ -9,4 +11,15 @@ export function failureAttachment(result: ScenarioResult): string {
     parts.push(`--- sender ${sender.name}: ${sender.held ? 'held' : sender.mismatch} ---`, sender.transcript);
   }
   return parts.join('\n');
+}
+
+/** Streams for driving a CLI command in-process, and what it printed. */
+export function captureIo(cwd: string): CliIo & { out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return { stdout, stderr, stdin: Readable.from([]), cwd, env: process.env, out: () => out, err: () => err };
 }

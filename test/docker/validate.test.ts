@@ -1,28 +1,19 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ValidateReport } from '../../lab/advice/validate.ts';
 import { main } from '../../lab/cli/main.ts';
-import type { CliIo } from '../../lab/cli/io.ts';
 import { missingSourcesOf } from '../../lab/toolchains/sources.ts';
 import { loadToolchains } from '../../lab/toolchains/registry.ts';
 import { leftovers } from './leftovers.ts';
+import { captureIo } from './support.ts';
 
 const root = join(import.meta.dirname, '../..');
 const scratch = mkdtempSync(join(tmpdir(), 'validate-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function io(): CliIo & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return { stdout, stderr, stdin: Readable.from([]), cwd: root, env: process.env, out: () => out, err: () => err };
-}
+const io = () => captureIo(root);
 
 describe('tlslab validate, with real containers', () => {
   it('a proposal that disables TLS 1.0 breaks the TLS 1.0 senders the baseline served: exit 1, diff, report', async ({ onTestFailed }) => {
