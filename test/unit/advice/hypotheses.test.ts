@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLogFailures } from '../../../lab/advice/failures.ts';
 import { excludedFamilies, formHypotheses } from '../../../lab/advice/hypotheses.ts';
 import { loadSenderProfiles } from '../../../lab/senders/profiles.ts';
 
-const seed = readFileSync('/work/shared/fixtures/seed-maillog.log', 'utf8').split('\n');
+const seed = readFileSync(join(import.meta.dirname, '../../fixtures/logs/seed-maillog.log'), 'utf8').split('\n');
 const captured = readFileSync(new URL('../../fixtures/configs/captured/bookworm-strict.log', import.meta.url), 'utf8').split('\n');
 const profiles = await loadSenderProfiles();
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readSessions, type FailureClass, type Session } from '../../../lab/logs/index.ts';
 
-// The OpenSSL error strings come from shared/facts/postfix-openssl-versions.md (B1, B3) or the real fixtures.
+// The OpenSSL error strings come from the OpenSSL sources (ssl_err.c, ssl.h of each release) or the real fixtures.
 // "built" marks strings assembled from the documented code layout and reason text rather than copied from a log.
 
 /** An inbound session as Postfix ≥ 2.11 logs it (no pid field), around one `TLS library problem`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseLine, readSessions } from '../../../lab/logs/index.ts';
-import { fixtureLines, sharedFixture } from './fixture-files.ts';
+import { fixtureLines } from './fixture-files.ts';
 
 /** Per-line kinds, run-length encoded: `kind*n`. `foreign` = other program, `unrecognised` = Postfix line without event. */
 function kinds(lines: string[]): string[] {
@@ -53,11 +53,6 @@ const REAL_2_6_6_KINDS = [
 ];
 
 describe('fixture files', () => {
-  it.each(['seed-maillog.log', 'postfix-2.6.6-openssl-1.0.1e.log'])('the copy of %s matches shared/ when present', (name) => {
-    const shared = sharedFixture(name);
-    if (shared === undefined) return;
-    expect(fixtureLines(name)).toEqual(shared.split('\n').filter((line) => line !== ''));
-  });
 
   it('recognises every line of the seed case', () => {
     expect(kinds(fixtureLines('seed-maillog.log'))).toEqual(SEED_KINDS);

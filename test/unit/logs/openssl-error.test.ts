@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeOpensslError } from '../../../lab/logs/index.ts';
 
-// Error strings quoted in shared/facts/postfix-openssl-versions.md (B1) unless marked "built": those follow the
+// Error strings quoted in the OpenSSL sources (ssl_err.c, ssl.h of each release) unless marked "built": those follow the
 // documented format (code = lib<<24|func<<12|reason in 1.x, lib<<23|reason in 3.x) but were not copied from a log.
 const CASES = [
   {
