@@ -3,7 +3,7 @@ import { classifyCountOnly } from './classify.ts';
 import { parseEvent } from './events.ts';
 import { isoTimestamp, newHeaderScan, scanHeader, type HeaderScan } from './line-header.ts';
 import {
-  inboundPeer, MAX_CONTEXT_LINES, MAX_PROCESSES_WITH_CONTEXT, outboundPeer, samePeer, TLS_ATTEMPT_KINDS,
+  inboundPeer, outboundPeer, rememberProcessContext, samePeer, TLS_ATTEMPT_KINDS,
 } from './sessions.ts';
 import { VersionInference } from './versions.ts';
 import type { LogAnalyzer } from './analyze.ts';
@@ -1248,21 +1248,6 @@ export class FastAnalyzer {
   }
 
   private remember(): void {
-    const key = this.processKey();
-    let context = this.contexts.get(key);
-    if (context === undefined) {
-      if (this.contexts.size >= MAX_PROCESSES_WITH_CONTEXT) {
-        const first = this.contexts.keys().next();
-        if (first.done !== true) this.contexts.delete(first.value);
-      }
-      context = { events: [], lines: [] };
-      this.contexts.set(key, context);
-    }
-    if (context.lines.length >= MAX_CONTEXT_LINES) {
-      context.events.shift();
-      context.lines.shift();
-    }
-    context.events.push(this.event as TlsEvent);
-    context.lines.push(this.lineText());
+    rememberProcessContext(this.contexts, this.processKey(), this.event as TlsEvent, this.lineText());
   }
 }

@@ -40,6 +40,33 @@ interface ProcessContext {
 export const MAX_CONTEXT_LINES = 8;
 export const MAX_PROCESSES_WITH_CONTEXT = 4096;
 
+/**
+ * Keeps the last TLS set-up lines a process logged outside a session (an invalid protocol list),
+ * for the sessions it serves later; bounded in processes and lines.
+ */
+export function rememberProcessContext(
+  contexts: Map<string, { events: TlsEvent[]; lines: string[] }>,
+  key: string,
+  event: TlsEvent,
+  line: string,
+): void {
+  let context = contexts.get(key);
+  if (context === undefined) {
+    if (contexts.size >= MAX_PROCESSES_WITH_CONTEXT) {
+      const first = contexts.keys().next();
+      if (first.done !== true) contexts.delete(first.value);
+    }
+    context = { events: [], lines: [] };
+    contexts.set(key, context);
+  }
+  if (context.lines.length >= MAX_CONTEXT_LINES) {
+    context.events.shift();
+    context.lines.shift();
+  }
+  context.events.push(event);
+  context.lines.push(line);
+}
+
 export function samePeer(a: Peer, b: Peer): boolean {
   return a.addr === b.addr && (a.port === undefined || b.port === undefined || a.port === b.port);
 }
@@ -373,22 +400,7 @@ export class SessionTracker {
   }
 
   private remember(line: string, event: TlsEvent): void {
-    const key = this.processKey(line);
-    let context = this.contexts.get(key);
-    if (context === undefined) {
-      if (this.contexts.size >= MAX_PROCESSES_WITH_CONTEXT) {
-        const first = this.contexts.keys().next();
-        if (first.done !== true) this.contexts.delete(first.value);
-      }
-      context = { events: [], lines: [] };
-      this.contexts.set(key, context);
-    }
-    if (context.lines.length >= MAX_CONTEXT_LINES) {
-      context.events.shift();
-      context.lines.shift();
-    }
-    context.events.push(event);
-    context.lines.push(line);
+    rememberProcessContext(this.contexts, this.processKey(line), event, line);
   }
 }
 
