@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { readSessions } from '../../../lab/logs/index.ts';
+import { fixtureLines } from './fixture-files.ts';
+
+/** What each sender of the captured runs met: the same capabilities against three library generations. */
+const EXPECTED: Record<string, { class: string | null }> = {
+  'tls10-only': { class: 'unsupported-protocol' },
+  'sslv3-only': { class: 'version-too-low' },
+  'rsa-kx-only': { class: 'no-shared-cipher' },
+  'modern': { class: null },
+};
+
+const CODES: Record<string, Record<string, string>> = {
+  'debian-bullseye': { 'tls10-only': '14209102', 'sslv3-only': '1420918C', 'rsa-kx-only': '1417A0C1' },
+  'debian-bookworm': { 'tls10-only': '0A000102', 'sslv3-only': '0A00018C', 'rsa-kx-only': '0A0000C1' },
+  'debian-trixie': { 'tls10-only': '0A000102', 'sslv3-only': '0A00018C', 'rsa-kx-only': '0A0000C1' },
+};
+
+const SENDERS: [string, string, string][] = [
+  ['debian-bullseye', '192.168.32.2', 'tls10-only'],
+  ['debian-bullseye', '192.168.32.5', 'sslv3-only'],
+  ['debian-bullseye', '192.168.32.3', 'rsa-kx-only'],
+  ['debian-bullseye', '192.168.32.4', 'modern'],
+  ['debian-bookworm', '192.168.48.2', 'tls10-only'],
+  ['debian-bookworm', '192.168.48.4', 'sslv3-only'],
+  ['debian-bookworm', '192.168.48.5', 'rsa-kx-only'],
+  ['debian-bookworm', '192.168.48.6', 'modern'],
+  ['debian-trixie', '192.168.64.2', 'tls10-only'],
+  ['debian-trixie', '192.168.64.6', 'sslv3-only'],
+  ['debian-trixie', '192.168.64.3', 'rsa-kx-only'],
+  ['debian-trixie', '192.168.64.4', 'modern'],
+];
+
+describe('logs captured from the lab\'s own toolchains', () => {
+  it.each(SENDERS)('%s: %s (%s)', (toolchain, address, sender) => {
+    const { sessions } = readSessions(fixtureLines(`lab-${toolchain}.log`));
+    const mine = sessions.filter((s) => s.peer.addr === address);
+    expect(mine).toHaveLength(1);
+    const session = mine[0]!;
+    const expected = EXPECTED[sender]!;
+    expect(session.failure?.class ?? null).toBe(expected.class);
+    if (expected.class === null) {
+      expect(session.tls?.protocol).toMatch(/^TLSv1\.[23]$/);
+    } else {
+      expect(session.failure?.opensslError?.code).toBe(CODES[toolchain]![sender]);
+      expect(session.failure?.evidence.some((line) => line.includes('TLS library problem'))).toBe(true);
+    }
+  });
+});
