@@ -34,3 +34,12 @@ export async function removeNetwork(engine: Engine, id: string, deadlineMs = 10_
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/** Takes a container off a network; a container or network that is already gone is fine. */
+export async function disconnectFromNetwork(engine: Engine, networkId: string, containerId: string): Promise<void> {
+  try {
+    await engine.getNetwork(networkId).disconnect({ Container: containerId, Force: true });
+  } catch (error) {
+    if (!isNotFound(error) && !/is not connected/.test(String((error as Error).message))) throw error;
+  }
+}

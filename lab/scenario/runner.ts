@@ -2,7 +2,7 @@ import { removeLabelled } from '../docker/cleanup.ts';
 import type { LabContainer } from '../docker/container.ts';
 import { connectEngine, type Engine } from '../docker/engine.ts';
 import { LABEL, newRunId, runLabels } from '../docker/labels.ts';
-import { createInternalNetwork, removeNetwork } from '../docker/network.ts';
+import { createInternalNetwork, disconnectFromNetwork, removeNetwork } from '../docker/network.ts';
 import { Teardown } from '../docker/teardown.ts';
 import { LabError, isLabError } from '../errors.ts';
 import { ensureToolchainImage, type EnsureImageOptions } from '../images/build.ts';
@@ -133,6 +133,9 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     });
     const containers: LabContainer[] = [];
     teardown.add('containers', async () => {
+      // Docker 20.10 can lose count of a network's endpoints when many leave it at once, and then
+      // refuses to remove the network until restarted: containers leave it one by one first.
+      for (const container of containers) await disconnectFromNetwork(engine, network.id, container.id);
       const removals = await Promise.allSettled(containers.map((c) => c.remove()));
       const failed = removals.flatMap((r, i) => (r.status === 'rejected' ? [`${containers[i]!.name}: ${String(r.reason)}`] : []));
       if (failed.length > 0) throw new Error(failed.join('; '));
