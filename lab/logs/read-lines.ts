@@ -37,15 +37,9 @@ async function* maybeGunzip(stream: Readable): AsyncGenerator<Buffer> {
 }
 
 async function* fileChunks(path: string): AsyncGenerator<Buffer> {
-  const handle = await open(path, 'r');
-  const magic = Buffer.alloc(2);
-  try {
-    await handle.read(magic, 0, 2, 0);
-  } finally {
-    await handle.close();
-  }
+  const gzip = await isGzipFile(path);
   const raw = createReadStream(path, { highWaterMark: CHUNK_BYTES });
-  yield* chunksOf(isGzip(magic) ? raw.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : raw);
+  yield* chunksOf(gzip ? raw.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : raw);
 }
 
 /**
