@@ -137,6 +137,12 @@ export function formHypotheses(failures: readonly LoggedFailure[], profiles: Rea
       }
       continue;
     }
+    if (failure.class === 'inappropriate-fallback') {
+      for (const profile of candidates.filter((p) => p.tls?.fallbackScsv === true)) {
+        add({ name: profile.name, profile: profile.name, why: `retries at ${range(profile.tls).max} and says so with TLS_FALLBACK_SCSV: a server that speaks a higher version refuses it with "inappropriate fallback"` }, failure);
+      }
+      continue;
+    }
     for (const profile of candidates.slice(0, 6)) {
       add({ name: profile.name, profile: profile.name, why: `the log does not narrow "${failure.summary}" to a capability; tried as a representative sender` }, failure);
     }

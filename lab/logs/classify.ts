@@ -4,7 +4,7 @@ import type { Diagnosis, FailureClass, OpensslError, OpensslGeneration, Session,
 
 /** Alerts that mean the peer rejected a certificate this side presented. */
 const CERTIFICATE_ALERT = /alert (?:bad certificate|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate|certificate required)/;
-const LOCAL_CONFIG_REASON = /no such file|system lib|pem routines|key values mismatch|ee key too small|ca md too weak|no certificate assigned|missing .*certificate|no private key|bad system config|no ciphers available|no cipher match/i;
+const LOCAL_CONFIG_REASON = /no such file|system lib|pem routines|key values mismatch|ee key too small|ca md too weak|no certificate assigned|missing .*certificate|no private key|bad system config|no ciphers available|no cipher match|no protocols available/i;
 
 /**
  * The failure class an OpenSSL reason stands for. `wrong version number` depends on who logged it and when:
@@ -20,7 +20,10 @@ function classOfError(error: OpensslError, side: 'smtpd' | 'smtp', generation: O
     case 'version too low': return 'version-too-low';
     case 'http request':
     case 'https proxy request': return 'plaintext-after-starttls';
-    case 'no suitable signature algorithm': return 'no-suitable-signature-algorithm';
+    case 'no suitable signature algorithm':
+    case 'legacy sigalg disallowed or unsupported': return 'no-suitable-signature-algorithm';
+    case 'inappropriate fallback': return 'inappropriate-fallback';
+    case 'unsafe legacy renegotiation disabled': return 'unsafe-legacy-renegotiation';
     case 'dh key too small': return 'dh-key-too-small';
     case 'unexpected eof while reading': return 'unexpected-eof';
     case 'certificate verify failed': return 'certificate-verification';
@@ -31,6 +34,7 @@ function classOfError(error: OpensslError, side: 'smtpd' | 'smtp', generation: O
     }
   }
   if (reason.endsWith('alert protocol version')) return 'alert-protocol-version';
+  if (reason.endsWith('alert inappropriate fallback')) return 'inappropriate-fallback';
   if (CERTIFICATE_ALERT.test(reason)) return 'certificate-verification';
   if (reason.includes(' alert ')) return 'peer-aborted';
   if (LOCAL_CONFIG_REASON.test(reason) || error.library === 'system library' || error.library === 'PEM routines') return 'invalid-local-config';
@@ -192,7 +196,9 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
   }
   if (alertRead !== undefined) {
     const detail = detailOf(alertRead.event) ?? '';
-    const cls: FailureClass = /protocol version/.test(detail) ? 'alert-protocol-version' : CERTIFICATE_ALERT.test(detail) ? 'certificate-verification' : 'peer-aborted';
+    const cls: FailureClass = /protocol version/.test(detail) ? 'alert-protocol-version'
+      : /inappropriate fallback/.test(detail) ? 'inappropriate-fallback'
+      : CERTIFICATE_ALERT.test(detail) ? 'certificate-verification' : 'peer-aborted';
     return diagnose(ctx, cls, [alertRead.line, ...(handshakeError === undefined ? [] : [handshakeError.line])], { detail });
   }
   if (connectionLost?.event.reason === 'timeout' && connectionLost.event.after.startsWith('STARTTLS')) {

@@ -121,11 +121,40 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
       remedy: `Enable a newer protocol on ${local} (upgrade OpenSSL if it lacks TLS 1.2), or have the peer accept the older version.`,
     };
   },
-  'no-suitable-signature-algorithm': () => ({
-    summary: 'no suitable signature algorithm',
-    explanation: 'OpenSSL 3.0 counts SHA-1 and MD5+SHA-1 signatures as below 80 bits of security, so at security level 1 or higher a TLS 1.0/1.1 handshake cannot sign a DHE or ECDHE key exchange. The version check itself passed; plain RSA key exchange would still work. The client sees alert 80 "internal error".',
-    remedy: 'Let the client use TLS 1.2, or lower the security level for this listener to 0 (…:@SECLEVEL=0; Postfix ≥ 3.1 sets level 0 itself for opportunistic TLS — inference, untested), or allow plain-RSA suites.',
-  }),
+  'inappropriate-fallback': (ctx) => {
+    const { peer, local } = roles(ctx);
+    const refusedHere = ctx.error?.reason.toLowerCase() === 'inappropriate fallback';
+    return {
+      summary: 'inappropriate fallback',
+      explanation: refusedHere
+        ? `${peer[0]?.toUpperCase()}${peer.slice(1)} retried at a lower protocol version and marked the retry with TLS_FALLBACK_SCSV, while ${local} supports a higher version; RFC 7507 requires refusing such a downgrade (alert 86). This session is the symptom: the peer's earlier attempt at the higher version failed first (a middlebox, a TLS 1.3 or record-size problem on the path).`
+        : `${local[0]?.toUpperCase()}${local.slice(1)} retried at a lower protocol version with TLS_FALLBACK_SCSV and ${peer} refused the downgrade (alert 86): it supports a higher version, so the earlier attempt at that version failed for another reason.`,
+      remedy: 'Find why the attempt at the higher version failed (the same peer\'s previous session, or a middlebox on the path). Disabling the higher version here would silence this error but downgrade every peer.',
+    };
+  },
+  'no-suitable-signature-algorithm': (ctx) => {
+    if (ctx.side === 'smtp' || ctx.error?.reason.toLowerCase() === 'legacy sigalg disallowed or unsupported') {
+      const { peer, local } = roles(ctx);
+      return {
+        summary: 'legacy signature algorithm refused',
+        explanation: `${local[0]?.toUpperCase()}${local.slice(1)} refused the signature ${peer} made over the key exchange: on TLS 1.0/1.1 only SHA-1 or MD5+SHA-1 signatures exist, and ${label(ctx.generation)} counts them as below security level 1 ("legacy sigalg disallowed or unsupported"). The version itself was accepted.`,
+        remedy: `Have ${peer} enable TLS 1.2; or lower the security level of ${local} to 0 (append :@SECLEVEL=0 to the cipher list its cipher grade uses), which also accepts other weak parameters.`,
+      };
+    }
+    return {
+      summary: 'no suitable signature algorithm',
+      explanation: 'OpenSSL 3.0 counts SHA-1 and MD5+SHA-1 signatures as below 80 bits of security, so at security level 1 or higher a TLS 1.0/1.1 handshake cannot sign a DHE or ECDHE key exchange. The version check itself passed; plain RSA key exchange would still work. The client sees alert 80 "internal error".',
+      remedy: 'Let the client use TLS 1.2, or lower the security level for this listener to 0 (…:@SECLEVEL=0; Postfix ≥ 3.1 sets level 0 itself for opportunistic TLS — inference, untested), or allow plain-RSA suites.',
+    };
+  },
+  'unsafe-legacy-renegotiation': (ctx) => {
+    const { peer, local } = roles(ctx);
+    return {
+      summary: 'peer lacks secure renegotiation',
+      explanation: `${peer[0]?.toUpperCase()}${peer.slice(1)} does not support RFC 5746 secure renegotiation (a TLS stack from before 2010, or a middlebox that strips the extension). ${label(ctx.generation)} on ${local} refuses such a handshake: since OpenSSL 3.0 the SSL_OP_LEGACY_SERVER_CONNECT option is no longer on by default.`,
+      remedy: `Best: the peer upgrades its TLS stack. Otherwise allow it on ${local} only where needed: tls_ssl_options = LEGACY_SERVER_CONNECT (a named option in Debian's Postfix 3.5 and 3.7 builds) set with -o on a dedicated transport for that destination, or Options = UnsafeLegacyServerConnect in the OpenSSL configuration Postfix loads.`,
+    };
+  },
   'peer-aborted': (ctx) => {
     const { peer } = roles(ctx);
     const alert = ctx.detail ?? ctx.error?.reason ?? 'a fatal alert';
@@ -174,6 +203,13 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
         summary: 'invalid TLS protocol list',
         explanation: `${detail}. Postfix disables TLS on this side; STARTTLS is still advertised but answered with 454 4.7.0 "TLS not available due to local problem".${old ? ' Postfix before 2.6.15/2.7.9/2.8.10/2.9.2 knows only SSLv2, SSLv3 and TLSv1, so TLSv1.1/TLSv1.2 tokens make the whole list invalid.' : ''}`,
         remedy: 'Use only protocol names this Postfix knows (on 2.6.0–2.6.14: e.g. "!SSLv2, !SSLv3"), or upgrade Postfix.',
+      };
+    }
+    if (/no protocols available/i.test(detail)) {
+      return {
+        summary: 'no protocols available',
+        explanation: `This side's protocol settings leave no version that ${label(ctx.generation)} can use: the protocol list (smtpd_tls_protocols / smtp_tls_protocols and their mandatory forms), MinProtocol/MaxProtocol in openssl.cnf, or the security level exclude every version the library was built with.`,
+        remedy: 'Allow at least one protocol the library supports (e.g. >=TLSv1.2), and check openssl.cnf for a MinProtocol above the Postfix maximum.',
       };
     }
     if (detail.includes('TLS not available due to local problem')) {

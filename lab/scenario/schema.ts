@@ -66,6 +66,11 @@ export const senderTlsSchema = z
     ciphersuites: z.string().min(1).optional(),
     /** Supported groups / curves, colon-separated (e.g. X25519:P-256). */
     groups: z.string().min(1).optional(),
+    /**
+     * Mark the hello with TLS_FALLBACK_SCSV (RFC 7507), as a client does when it retries at a lower version
+     * after a failed attempt. openssl client only.
+     */
+    fallbackScsv: z.boolean().optional(),
   })
   .strict()
   .refine((t) => t.minProtocol === undefined || t.maxProtocol === undefined || protocolSchema.options.indexOf(t.minProtocol) <= protocolSchema.options.indexOf(t.maxProtocol), {

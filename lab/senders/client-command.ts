@@ -102,6 +102,7 @@ export function sClientCommand(spec: SenderSpec, envelope: MessageEnvelope, open
   if (spec.tls.ciphers) argv.push('-cipher', spec.tls.ciphers);
   if (spec.tls.ciphersuites) argv.push('-ciphersuites', spec.tls.ciphersuites);
   if (spec.tls.groups) argv.push('-groups', spec.tls.groups);
+  if (spec.tls.fallbackScsv === true) argv.push('-fallback_scsv');
   return {
     argv,
     env: {

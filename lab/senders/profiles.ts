@@ -27,6 +27,9 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
   if (client === 'swaks' && (tls.groups !== undefined || tls.ciphersuites !== undefined)) {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}: swaks cannot choose groups or TLS 1.3 suites; use "client: openssl" for this sender`);
   }
+  if (tls.fallbackScsv === true && client !== 'openssl') {
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.fallbackScsv: only the openssl client can send TLS_FALLBACK_SCSV; use "client: openssl" for this sender`);
+  }
   if (client === 'exim' && Object.keys(tls).length > 0) {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}: the exim sender runs Debian's own TLS settings; "tls" cannot change them`);
   }

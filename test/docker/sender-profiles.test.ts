@@ -13,7 +13,7 @@ import { failureAttachment } from './support.ts';
  * level 0, RSA and ECDSA certificates, the client's cipher order wins): its highest protocol and its
  * most preferred suite that the reference has.
  */
-const CLAIMS: Record<string, { protocol: string; cipher: string } | 'plaintext' | 'plaintext-after-tls'> = {
+const CLAIMS: Record<string, { protocol: string; cipher: string } | { fails: string; serverError: string } | 'plaintext' | 'plaintext-after-tls'> = {
   'sslv3-only': { protocol: 'SSLv3', cipher: 'DHE-RSA-AES256-SHA' },
   'tls10-only': { protocol: 'TLSv1', cipher: 'ECDHE-ECDSA-AES256-SHA' },
   'sslv3-to-tls10': { protocol: 'TLSv1', cipher: 'ECDHE-ECDSA-AES256-SHA' },
@@ -29,6 +29,8 @@ const CLAIMS: Record<string, { protocol: string; cipher: string } | 'plaintext' 
   'exchange-2010-pre-sp3-ru9': { protocol: 'TLSv1', cipher: 'ECDHE-RSA-AES128-SHA' },
   'postfix-3-debian': { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' },
   'modern-tls13': { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' },
+  // The reference speaks TLS 1.3, so a TLS 1.2 retry that says it is a fallback is refused (RFC 7507).
+  'tls12-fallback-scsv': { fails: 'inappropriate-fallback', serverError: 'inappropriate fallback' },
   // Exim negotiates TLS 1.3, cannot verify the reference's self-signed certificate, and resends in clear.
   'exim-gnutls-debian': 'plaintext-after-tls',
   // Derived from 2.6.6's default client list ("ALL:+RC4:@STRENGTH" on OpenSSL 1.0.1e); runs only with its release tarballs.
@@ -73,6 +75,7 @@ describe('sender profiles negotiate what they claim against a permissive referen
         const claim = CLAIMS[profile]!;
         if (claim === 'plaintext') return { profile, expect: { outcome: 'plaintext' as const } };
         if (claim === 'plaintext-after-tls') return { profile, expect: { outcome: 'plaintext' as const, afterTlsFailure: true } };
+        if ('fails' in claim) return { profile, expect: { outcome: 'handshake-failed' as const, failureClass: claim.fails, serverError: claim.serverError } };
         return { profile, expect: { outcome: 'tls' as const, protocol: claim.protocol as 'TLSv1', cipher: claim.cipher } };
       }),
     });

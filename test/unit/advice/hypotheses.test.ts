@@ -49,6 +49,13 @@ describe('formHypotheses', () => {
     expect(hypotheses.some((h) => profiles.get(h.name)?.client === 'postfix')).toBe(false);
   });
 
+  it('for "inappropriate fallback": the senders that retry with TLS_FALLBACK_SCSV', () => {
+    const log = readFileSync(join(import.meta.dirname, '../../fixtures/logs/lab-fallback-scsv.log'), 'utf8').split('\n');
+    const fallback = readLogFailures(log).failures;
+    expect(new Set(fallback.map((f) => f.class))).toEqual(new Set(['inappropriate-fallback']));
+    expect(formHypotheses(fallback, profiles).map((h) => h.name)).toEqual(['tls12-fallback-scsv']);
+  });
+
   it('reads excluded families from the logged list and the admin exclusions', () => {
     expect(excludedFamilies('ALL:!aNULL:!3DES:!RSA+AES', 'kRSA, aNULL')).toEqual(['3DES', 'RSA+AES', 'kRSA']);
   });

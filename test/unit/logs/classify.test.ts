@@ -87,6 +87,17 @@ const CASES: { cls: FailureClass; generation: string; lines: string[]; hints?: {
   { cls: 'plaintext-after-starttls', generation: '3.x', lines: inbound('error:0A00010B:SSL routines::wrong version number:../ssl/record/ssl3_record.c:354:') }, // built (line)
   // 3.0 signature algorithms at SECLEVEL >= 1
   { cls: 'no-suitable-signature-algorithm', generation: '3.x', lines: inbound('error:0A000076:SSL routines::no suitable signature algorithm:../ssl/t1_lib.c:3367:') }, // built (line)
+  // the client side of the same limit (the reason as OpenSSL 3.0's s_client printed it in the lab)
+  { cls: 'no-suitable-signature-algorithm', generation: '3.x', lines: outbound('error:0A00014D:SSL routines::legacy sigalg disallowed or unsupported:../ssl/t1_lib.c:1600:') }, // built (line)
+  // inappropriate fallback (RFC 7507; 1.0.1j and later). Server side: see lab-captured.test.ts; here the alert the client reads.
+  { cls: 'inappropriate-fallback', generation: '1.0.1', lines: inbound('2481:error:140A1175:SSL routines:SSL_BYTES_TO_CIPHER_LIST:inappropriate fallback:s3_lib.c:3624:') }, // built
+  { cls: 'inappropriate-fallback', generation: '1.1.x', lines: outbound('error:1409443E:SSL routines:ssl3_read_bytes:tlsv1 alert inappropriate fallback:../ssl/record/rec_layer_s3.c:1562:SSL alert number 86:'), hints: { opensslVersion: '1.1.1w' } },
+  { cls: 'inappropriate-fallback', generation: '3.x', lines: outbound('error:0A00043E:SSL routines::tlsv1 alert inappropriate fallback:../ssl/record/rec_layer_s3.c:1601:SSL alert number 86:') },
+  // OpenSSL 3.0 no longer connects to servers without RFC 5746 secure renegotiation
+  { cls: 'unsafe-legacy-renegotiation', generation: '3.x', lines: outbound('error:0A000152:SSL routines::unsafe legacy renegotiation disabled:../ssl/statem/extensions.c:922:') }, // built (line)
+  // the local protocol settings leave nothing (reason strings as the lab's 1.1.1w and 3.0 s_client printed them)
+  { cls: 'invalid-local-config', generation: '1.1.x', lines: outbound('error:141E70BF:SSL routines:tls_construct_client_hello:no protocols available:../ssl/statem/statem_clnt.c:1113:'), hints: { opensslVersion: '1.1.1w' } },
+  { cls: 'invalid-local-config', generation: '3.x', lines: outbound('error:0A0000BF:SSL routines::no protocols available:../ssl/statem/statem_lib.c:102:') },
 ];
 
 describe('classify by OpenSSL error, per generation', () => {
@@ -108,6 +119,19 @@ describe('classify by OpenSSL error, per generation', () => {
   it('explains unknown protocol differently in 3.x (a real SSLv2 hello)', () => {
     const session = only(inbound('error:0A0000FC:SSL routines::unknown protocol:../ssl/statem/statem_srvr.c:1601:'));
     expect(session.failure?.explanation).toContain('genuine SSLv2-format ClientHello');
+  });
+
+  it('explains the client-side refusal of legacy signatures from the client\'s point of view', () => {
+    const session = only(outbound('error:0A00014D:SSL routines::legacy sigalg disallowed or unsupported:../ssl/t1_lib.c:1600:'));
+    expect(session.failure?.summary).toBe('legacy signature algorithm refused');
+    expect(session.failure?.explanation).toContain('This Postfix client refused the signature the receiving server made');
+  });
+
+  it('names the remedies for a server without secure renegotiation and for an empty protocol range', () => {
+    const renegotiation = only(outbound('error:0A000152:SSL routines::unsafe legacy renegotiation disabled:../ssl/statem/extensions.c:922:'));
+    expect(renegotiation.failure?.remedy).toContain('LEGACY_SERVER_CONNECT');
+    const none = only(outbound('error:0A0000BF:SSL routines::no protocols available:../ssl/statem/statem_lib.c:102:'));
+    expect(none.failure?.summary).toBe('no protocols available');
   });
 
   it('explains no suitable signature algorithm as the TLS 1.0/1.1 SHA-1 limit of OpenSSL 3.0', () => {

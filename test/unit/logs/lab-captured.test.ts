@@ -47,3 +47,22 @@ describe('logs captured from the lab\'s own toolchains', () => {
     }
   });
 });
+
+describe('TLS_FALLBACK_SCSV retries captured from the lab (Postfix 3.5 / 1.1.1, 3.7 / 3.0, 3.10 / 3.5)', () => {
+  const { sessions } = readSessions(fixtureLines('lab-fallback-scsv.log'));
+
+  it('classifies each refused retry as inappropriate fallback, with the library\'s own code', () => {
+    const failed = sessions.filter((s) => s.failure !== undefined);
+    expect(failed.map((s) => [s.failure?.class, s.failure?.opensslError?.code, s.failure?.generation])).toEqual([
+      ['inappropriate-fallback', '14209175', '1.1.x'],
+      ['inappropriate-fallback', '0A000175', '3.x'],
+      ['inappropriate-fallback', '0A000175', '3.x'],
+    ]);
+    for (const session of failed) expect(session.failure?.explanation).toContain('TLS_FALLBACK_SCSV');
+  });
+
+  it('and the TLS 1.2 sender without the marker succeeds on the same receivers', () => {
+    const established = sessions.filter((s) => s.tls !== undefined);
+    expect(established.map((s) => s.tls?.protocol)).toEqual(['TLSv1.2', 'TLSv1.2', 'TLSv1.2']);
+  });
+});

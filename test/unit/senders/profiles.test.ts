@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sClientCommand } from '../../../lab/senders/client-command.ts';
 import { resolveSender, loadSenderProfiles } from '../../../lab/senders/profiles.ts';
 import { senderSchema } from '../../../lab/scenario/schema.ts';
 import { loadToolchains } from '../../../lab/toolchains/registry.ts';
@@ -20,6 +21,7 @@ const REQUIRED = [
   'postfix-2.6.6-openssl-1.0.1e',
   'postfix-3-debian',
   'modern-tls13',
+  'tls12-fallback-scsv',
 ];
 
 describe('sender profiles', () => {
@@ -59,5 +61,14 @@ describe('sender profiles', () => {
     expect(() => resolveSender(senderSchema.parse({ profile: 'nope', expect: { outcome: 'tls' } }), profiles, 'x.yaml: senders[0]')).toThrow(
       /^x\.yaml: senders\[0\]\.profile: no sender profile "nope" \(known: /,
     );
+  });
+
+  it('a fallback retry marks its hello with TLS_FALLBACK_SCSV, which only the openssl client can send', async () => {
+    const profiles = await loadSenderProfiles();
+    const retry = resolveSender(senderSchema.parse({ profile: 'tls12-fallback-scsv', expect: { outcome: 'handshake-failed' } }), profiles);
+    const envelope = { server: 'receiver', heloName: 'h', from: 'a@b', to: 'c@d', subject: 's', body: 'b', timeoutSeconds: 5 };
+    expect(sClientCommand(retry, envelope).argv).toEqual(expect.arrayContaining(['-fallback_scsv', '-no_tls1_3']));
+    const swaks = senderSchema.parse({ name: 'x', client: 'swaks', tls: { fallbackScsv: true }, expect: { outcome: 'tls' } });
+    expect(() => resolveSender(swaks, profiles, 'y.yaml: senders[1]')).toThrow('y.yaml: senders[1].tls.fallbackScsv: only the openssl client can send TLS_FALLBACK_SCSV');
   });
 });
