@@ -1,5 +1,6 @@
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
 import { LabError, tail } from '../errors.ts';
+import { dnsLabel } from './labels.ts';
 
 // The lab removes what it creates by label, so it does not need testcontainers' reaper,
 // whose image may not be pullable. An explicit setting from the user still wins.
@@ -47,7 +48,7 @@ export class LabContainer {
     let self: LabContainer | undefined;
     const early: Buffer[] = [];
     let container = new GenericContainer(spec.image)
-      .withName(spec.name)
+      .withName(dnsLabel(spec.name))
       .withHostname(spec.hostname)
       .withNetworkMode(spec.network)
       .withLabels(spec.labels)
@@ -80,8 +81,9 @@ export class LabContainer {
     return self;
   }
 
+  /** The engine's name for the container. */
   get name(): string {
-    return this.spec.name;
+    return dnsLabel(this.spec.name);
   }
 
   get id(): string {

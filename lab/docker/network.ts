@@ -1,4 +1,5 @@
 import type { Engine } from './engine.ts';
+import { dnsLabel } from './labels.ts';
 import { isNotFound } from './engine.ts';
 
 export interface LabNetwork {
@@ -8,8 +9,9 @@ export interface LabNetwork {
 
 /** An internal bridge network: containers reach each other and nothing outside the lab. */
 export async function createInternalNetwork(engine: Engine, name: string, labels: Record<string, string>): Promise<LabNetwork> {
-  const network = await engine.createNetwork({ Name: name, Driver: 'bridge', Internal: true, CheckDuplicate: true, Labels: labels });
-  return { name, id: network.id };
+  const label = dnsLabel(name);
+  const network = await engine.createNetwork({ Name: label, Driver: 'bridge', Internal: true, CheckDuplicate: true, Labels: labels });
+  return { name: label, id: network.id };
 }
 
 /**
