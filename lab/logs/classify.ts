@@ -52,7 +52,7 @@ function errorRank(error: OpensslError, side: 'smtpd' | 'smtp'): number {
 function namesTlsProblem(events: TlsEvent[]): boolean {
   for (const event of events) {
     if (event.kind === 'tls-not-available') return true;
-    if ((event.kind === 'queue-delivery' || event.kind === 'reject') && event.tlsProblem !== undefined) return true;
+    if ((event.kind === 'queue-delivery' || event.kind === 'reject' || event.kind === 'queue-tls-problem') && event.tlsProblem !== undefined) return true;
   }
   return false;
 }
@@ -92,6 +92,7 @@ function detailOf(event: TlsEvent): string | undefined {
     case 'tls-local-config-problem': return event.text;
     case 'tls-not-available': return event.text;
     case 'queue-delivery': return event.detail;
+    case 'queue-tls-problem': return event.detail;
     case 'reject': return event.detail;
     case 'certificate-verification-failed': return event.detail;
     case 'tls-alert': return `alert "${event.description}"`;
@@ -148,6 +149,7 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
       case 'connection-lost': connectionLost ??= { event, line }; break;
       case 'queue-delivery':
       case 'reject':
+      case 'queue-tls-problem':
         if (event.tlsProblem !== undefined) tlsProblem ??= { event, problem: event.tlsProblem, line };
         break;
       case 'tls-not-available': tlsProblem ??= { event, problem: 'tls-not-available', line }; break;

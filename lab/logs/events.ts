@@ -199,6 +199,9 @@ function queueLine(line: string, at: number, idLength: number): TlsEvent | undef
         return withPeer(peerAfter(line, rest + 7), (peer) => ({ kind: 'queue-client', queueId, peer }));
       }
       break;
+    case 67: // C
+      if (line.startsWith('Cannot start TLS', rest)) return { kind: 'queue-tls-problem', queueId, detail: line.slice(rest), tlsProblem: 'cannot-start-tls' };
+      break;
     case 109: // m
       if (line.startsWith('message-id=', rest)) return { kind: 'queue-message-id', queueId, messageId: line.slice(rest + 11) };
       if (line.startsWith('milter-reject: ', rest)) return reject(line, rest + 15, queueId);

@@ -1144,6 +1144,7 @@ export class FastAnalyzer {
           if (!session.established) session.handshakeFailed = true;
           break;
         case 'queue-client':
+        case 'queue-tls-problem':
           if (!session.queueIds.includes(event.queueId)) session.queueIds.push(event.queueId);
           break;
         case 'queue-delivery':

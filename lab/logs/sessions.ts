@@ -351,6 +351,7 @@ export class SessionTracker {
         if (!open.established) open.handshakeFailed = true;
         break;
       case 'queue-client':
+      case 'queue-tls-problem':
         if (!session.queueIds.includes(event.queueId)) session.queueIds.push(event.queueId);
         break;
       default:

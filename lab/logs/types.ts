@@ -100,6 +100,8 @@ export type TlsEvent =
       tlsProblem?: DeliveryTlsProblem;
     }
   | { kind: 'queue-removed'; queueId: string }
+  /** `QUEUEID: Cannot start TLS: handshake failure`: the smtp client gives up TLS for this message on this connection. */
+  | { kind: 'queue-tls-problem'; queueId: string; detail: string; tlsProblem: DeliveryTlsProblem }
   | { kind: 'reject'; queueId?: string; stage: string; peer?: Peer; detail: string; tlsProblem?: DeliveryTlsProblem };
 
 export type TlsEventKind = TlsEvent['kind'];

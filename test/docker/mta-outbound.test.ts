@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readSessions } from '../../lab/logs/index.ts';
 import { loadScenarioFile } from '../../lab/scenario/load.ts';
 import { runScenario } from '../../lab/scenario/runner.ts';
 import { leftovers } from './leftovers.ts';
@@ -23,6 +24,25 @@ describe('real MTAs as senders, and the receiver sending outbound', () => {
     expect(outbound['tls12-max']?.observed).toMatchObject({ kind: 'tls', protocol: 'TLSv1.2' });
     expect(outbound['tls10-max']?.observed).toMatchObject({ kind: 'tls', protocol: 'TLSv1' });
     expect(outbound['no-tls']?.observed).toEqual({ kind: 'plaintext' });
+    for (const name of ['sslv3-only', 'rc4-only']) {
+      expect(outbound[name]?.observed).toEqual({ kind: 'plaintext', afterTlsFailure: true });
+      expect(outbound[name]?.path).toMatch(/^deferred: Cannot start TLS: handshake failure, .*then delivered in plaintext on retry \d$/);
+    }
+    // The receiver's own smtp log, read as an admin's log would be: each failed attempt classified from the alert it read.
+    const classes = new Set(readSessions(result.receiver.log).sessions.filter((s) => s.side === 'smtp').flatMap((s) => (s.failure ? [s.failure.class] : [])));
+    expect(classes).toEqual(new Set(['alert-protocol-version', 'peer-aborted']));
+    // Postfix >= 3.0 falls back to plaintext only for a message older than minimal_backoff_time (2 s here), in
+    // whole seconds of queue-file age: the fresh message is deferred, the plaintext retry comes after 1-3 s.
+    for (const name of ['sslv3-only', 'rc4-only']) {
+      const attempts = result.receiver.log.flatMap((line) => {
+        const match = new RegExp(`to=<sink@${name}\\.dest\\.lab\\.test>,.* delay=([\\d.]+),.* status=(\\w+)`).exec(line);
+        return match ? [{ age: Number(match[1]), status: match[2] }] : [];
+      });
+      expect(attempts[0]).toMatchObject({ status: 'deferred' });
+      expect(attempts[0]!.age).toBeLessThan(1);
+      expect(attempts.filter((a) => a.status === 'sent').map((a) => a.age >= 1)).toEqual([true]);
+      expect(result.receiver.log.some((line) => /postfix\/smtp\[\d+\]: [0-9A-F]+: Cannot start TLS: handshake failure$/.test(line))).toBe(true);
+    }
     expect(result.notes.join(' ')).toContain('minimal_backoff_time = 2s');
     expect([...result.senders, ...result.outbound].every((s) => s.fate.status === 'delivered')).toBe(true);
     expect(result.passed).toBe(true);

@@ -66,3 +66,19 @@ describe('TLS_FALLBACK_SCSV retries captured from the lab (Postfix 3.5 / 1.1.1, 
     expect(established.map((s) => s.tls?.protocol)).toEqual(['TLSv1.2', 'TLSv1.2', 'TLSv1.2']);
   });
 });
+
+describe('outbound failures captured from the lab (Postfix 3.7 / OpenSSL 3.0 as the client)', () => {
+  const { sessions, stats } = readSessions(fixtureLines('lab-outbound-bookworm.log'));
+  const outbound = sessions.filter((s) => s.side === 'smtp');
+
+  it('classifies each failed attempt from the alert the client read, per destination', () => {
+    const byPeer = (addr: string) => outbound.filter((s) => s.peer.addr === addr).map((s) => s.failure?.class ?? (s.tls ? 'tls' : 'plaintext'));
+    expect(byPeer('192.168.0.2')).toEqual(['alert-protocol-version', 'alert-protocol-version', 'alert-protocol-version', 'plaintext']);
+    expect(byPeer('192.168.0.3')).toEqual(['peer-aborted', 'peer-aborted', 'peer-aborted', 'plaintext']);
+  });
+
+  it('ties the last failed attempt to its message through "QUEUEID: Cannot start TLS", and reads only the pickup lines as unknown', () => {
+    expect(outbound.every((s) => s.queueIds.length === 1)).toBe(true);
+    expect(stats.unrecognised).toBe(3);
+  });
+});
