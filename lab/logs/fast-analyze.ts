@@ -462,6 +462,17 @@ export class FastAnalyzer {
       at = close + 1;
     }
     while (at < e && buf[at] === 32) at++;
+    if (!this.classicAt(at) && !this.rfc3339At(at)) {
+      // A `file:` prefix of `grep -H` (see scanHeader).
+      for (let i = at; i < e; i++) {
+        const c = buf[i];
+        if (c === 32) break;
+        if (c === 58) {
+          if (i > at && (this.classicAt(i + 1) || this.rfc3339At(i + 1))) at = i + 1;
+          break;
+        }
+      }
+    }
     let end = -1;
     const limit = Math.min(e - 2, at + MAX_HEADER + 1);
     for (let i = at; i < limit; i++) {
@@ -502,7 +513,12 @@ export class FastAnalyzer {
     if (progStart > at) {
       if (this.classicAt(at)) {
         this.tsKind = 1;
-        this.tsEnd = at + 15;
+        let stampEnd = at + 15;
+        if (buf[stampEnd] === 46 && isDigit(buf[stampEnd + 1] as number)) {
+          stampEnd += 2;
+          while (stampEnd < e && isDigit(buf[stampEnd] as number)) stampEnd++;
+        }
+        this.tsEnd = stampEnd;
       } else if (this.rfc3339At(at)) {
         let stampEnd = -1;
         for (let i = at + 11; i < e; i++) {

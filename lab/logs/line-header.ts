@@ -60,6 +60,16 @@ function classicStampAt(line: string, at: number): boolean {
     monthAt(line, at) > 0;
 }
 
+/** End of a classic stamp at `at`: after `hh:mm:ss`, or after its fraction (`journalctl -o short-precise`). */
+function classicStampEnd(line: string, at: number): number {
+  let end = at + 15;
+  if (line.charCodeAt(end) === 46 && isDigit(line.charCodeAt(end + 1))) {
+    end += 2;
+    while (isDigit(line.charCodeAt(end))) end++;
+  }
+  return end;
+}
+
 /** `YYYY-MM-DDThh:mm:ss...` up to the next space. */
 function rfc3339StampAt(line: string, at: number): boolean {
   const sep = line.charCodeAt(at + 10);
@@ -80,6 +90,12 @@ export function scanHeader(line: string, out: HeaderScan): boolean {
     at = close + 1;
   }
   while (line.charCodeAt(at) === SPACE) at++;
+  if (!classicStampAt(line, at) && !rfc3339StampAt(line, at)) {
+    // `grep -H` / `zgrep` over several files puts `file:` before the stamp.
+    const colon = line.indexOf(':', at);
+    const space = line.indexOf(' ', at);
+    if (colon > at && (space < 0 || colon < space) && (classicStampAt(line, colon + 1) || rfc3339StampAt(line, colon + 1))) at = colon + 1;
+  }
 
   const end = line.indexOf(']: ', at);
   if (end < 0 || end - at > MAX_HEADER) return false;
@@ -105,7 +121,7 @@ export function scanHeader(line: string, out: HeaderScan): boolean {
   if (progStart > at) {
     if (classicStampAt(line, at)) {
       out.tsKind = 1;
-      out.tsEnd = at + 15;
+      out.tsEnd = classicStampEnd(line, at);
     } else if (rfc3339StampAt(line, at)) {
       // Searching from the time part also covers `2024-05-01 10:00:00`, whose date and time a space separates.
       const stampEnd = line.indexOf(' ', at + 11);
@@ -173,7 +189,7 @@ export function isoTimestamp(line: string, scan: HeaderScan, year: number): stri
   const month = monthAt(line, scan.tsStart);
   const dayTens = line.charCodeAt(scan.tsStart + 4);
   const day = `${dayTens === SPACE ? '0' : String.fromCharCode(dayTens)}${line.charAt(scan.tsStart + 5)}`;
-  return `${year}-${month < 10 ? '0' : ''}${month}-${day}T${line.slice(scan.tsStart + 7, scan.tsStart + 15)}`;
+  return `${year}-${month < 10 ? '0' : ''}${month}-${day}T${line.slice(scan.tsStart + 7, scan.tsEnd)}`;
 }
 
 /** Build the public header object from a scan. */

@@ -103,6 +103,10 @@ describe('fast analyzer agrees with the full parser', () => {
     await expectSame([file, FIXTURES[0] as string], { year: 2024 });
   });
 
+  it('on every header format the parser knows, and some it does not', async () => {
+    await expectSame([fixturePath('header-formats.log')], { year: 2024 });
+  });
+
   it('whatever the chunking: lines split across pushes give the same report', async () => {
     const { file, text } = generated(2000, 9, 'chunked.log');
     const whole = await analyzeLogs([file], { year: 2024 });

@@ -24,6 +24,21 @@ describe('parseLine headers', () => {
       header: { timestamp: '2024-05-01T10:00:00.5', host: 'host', pid: 1 },
     },
     {
+      name: 'journalctl -o short-precise (fractional seconds after a classic stamp)',
+      line: 'May 01 10:00:00.123456 mx postfix/smtpd[1]: connect from x[1.2.3.4]',
+      header: { timestamp: '2018-05-01T10:00:00.123456', host: 'mx', pid: 1 },
+    },
+    {
+      name: 'grep -H / zgrep over several files (file name before the stamp)',
+      line: '/var/log/mail.log.2.gz:Aug 23 19:34:29 server1 postfix/smtpd[7659]: connect from x[1.2.3.4]',
+      header: { timestamp: '2018-08-23T19:34:29', host: 'server1', pid: 7659 },
+    },
+    {
+      name: 'grep -H before an RFC 3339 stamp',
+      line: 'maillog:2024-05-01T10:00:00+0200 mx postfix/smtpd[2]: connect from x[1.2.3.4]',
+      header: { timestamp: '2024-05-01T10:00:00+0200', host: 'mx', pid: 2 },
+    },
+    {
       name: 'single-digit day',
       line: 'Mar  3 10:00:00 host postfix/smtpd[1]: connect from x[1.2.3.4]',
       header: { timestamp: '2018-03-03T10:00:00', host: 'host' },
