@@ -1,5 +1,5 @@
 import type { FailureClass } from '../logs/types.ts';
-import type { SenderProfile, SenderTls } from '../scenario/schema.ts';
+import type { RawAction, SenderProfile, SenderTls } from '../scenario/schema.ts';
 import { PROTOCOLS, type TlsProtocol } from '../scenario/tls-vocabulary.ts';
 import type { LoggedFailure } from './failures.ts';
 
@@ -9,8 +9,8 @@ export interface Hypothesis {
   name: string;
   /** The profile it is, or the profile a probe is derived from. */
   profile?: string;
-  /** Set for probes: the capabilities that differ from their profile. */
-  probe?: { toolchain: string; client: 'openssl'; tls: SenderTls };
+  /** Set for probes: an s_client with these capabilities, or a raw sender with one misbehaviour. */
+  probe?: { toolchain: string; client: 'openssl'; tls: SenderTls } | { toolchain: string; client: 'raw'; afterStarttls: RawAction };
   /** For a cipher-family probe: the server's exclusion it offers alone, e.g. RSA+AES. */
   family?: string;
   /** Why it could cause the first failure it is for. */
@@ -37,7 +37,7 @@ function protocolWhy(failure: LoggedFailure, min: TlsProtocol, max: TlsProtocol)
     case 'unknown-protocol':
       return failure.error?.generation?.startsWith('1.0') || failure.error?.generation === undefined
         ? `offers ${offers}: on OpenSSL 1.0.x, a server with the client's highest version (${max}) disabled finds no hello it accepts and says "unknown protocol"`
-        : `offers ${offers}; on OpenSSL 1.1+/3.x "unknown protocol" means an SSLv2 hello, which no lab client sends: expect a near miss`;
+        : `offers ${offers}; on OpenSSL 1.1+/3.x "unknown protocol" means an SSLv2 hello, which only the raw probe sends: expect a near miss`;
     case 'unsupported-protocol':
       return `offers ${offers}: when every one of these is disabled on the server (protocol list, minimum, security level), OpenSSL 1.1+/3.x says "unsupported protocol"`;
     case 'wrong-version-number':
@@ -48,6 +48,32 @@ function protocolWhy(failure: LoggedFailure, min: TlsProtocol, max: TlsProtocol)
       return `offers ${offers}: a peer that rejects the version answers with a protocol_version alert`;
     default:
       return `offers ${offers}: OpenSSL 3.0 cannot sign the key exchange of TLS 1.0/1.1 with SHA-1 at security level 1 or more ("no suitable signature algorithm")`;
+  }
+}
+
+/** A raw sender as a probe: it reproduces server log lines that no TLS stack produces on purpose. */
+function rawProbe(action: RawAction, why: string): Omit<Hypothesis, 'failures' | 'reasons'> {
+  return { name: `probe-raw-${action}`, probe: { toolchain: 'debian-bookworm', client: 'raw', afterStarttls: action }, why: `probe: ${why}` };
+}
+
+/** Raw probes for the failures a misbehaving peer causes, by class (and, where it decides, by the logged reason). */
+function rawProbesFor(failure: LoggedFailure): Omit<Hypothesis, 'failures' | 'reasons'>[] {
+  const reason = failure.error?.reason.toLowerCase();
+  switch (failure.class) {
+    case 'plaintext-after-starttls':
+      return [
+        ...(reason !== 'http request' ? [rawProbe('plaintext-smtp', 'sends SMTP in plaintext after "220 Ready to start TLS", as a broken client or a proxy does')] : []),
+        ...(reason !== 'wrong version number' ? [rawProbe('http-request', 'sends an HTTP request after STARTTLS, as scanners do')] : []),
+      ];
+    case 'unknown-protocol':
+      return [rawProbe('sslv2-hello', 'sends a pure SSLv2 CLIENT-HELLO after STARTTLS (an ancient stack or a scanner)')];
+    case 'unexpected-eof':
+      return [
+        rawProbe('close', 'closes the connection right after STARTTLS: the server logs the same lost connection, whatever made a real peer hang up'),
+        rawProbe('truncated-hello', 'sends the start of a ClientHello and hangs up'),
+      ];
+    default:
+      return [];
   }
 }
 
@@ -105,6 +131,9 @@ export function formHypotheses(failures: readonly LoggedFailure[], profiles: Rea
     byName.set(h.name, { ...h, reasons: { [failure.key]: h.why }, failures: [failure.key] });
   };
   for (const failure of failures) {
+    const raw = rawProbesFor(failure);
+    for (const probe of raw) add(probe, failure);
+    if (raw.length > 0 && failure.class !== 'unknown-protocol') continue;
     const candidates = [...profiles.values()].filter((p) => p.client !== 'postfix');
     if (PROTOCOL_CLASSES.has(failure.class)) {
       const ranges = new Set<string>();

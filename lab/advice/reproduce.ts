@@ -105,7 +105,7 @@ export function matchFailure(failure: Pick<LoggedFailure, 'class' | 'error'>, re
 const UNJUDGED = { outcome: 'tls' } as const;
 
 function senderInput(h: Hypothesis): NonNullable<ScenarioInput['senders']>[number] {
-  if (h.probe) return { name: h.name, toolchain: h.probe.toolchain, client: h.probe.client, tls: h.probe.tls, description: h.why, expect: UNJUDGED };
+  if (h.probe) return { name: h.name, ...h.probe, description: h.why, expect: UNJUDGED };
   return { profile: h.profile ?? h.name, expect: UNJUDGED };
 }
 
@@ -197,7 +197,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
       families: f.reproducedBy.flatMap((name) => hypotheses.find((h) => h.name === name)?.family ?? []),
       offered: f.reproducedBy.flatMap((name) => {
         const h = hypotheses.find((x) => x.name === name);
-        const tls = h?.probe?.tls ?? profiles.get(h?.profile ?? name)?.tls;
+        const tls = h?.probe?.client === 'openssl' ? h.probe.tls : profiles.get(h?.profile ?? name)?.tls;
         return protocolRange(tls?.minProtocol ?? 'TLSv1.2', tls?.maxProtocol ?? 'TLSv1.3');
       }),
     }));
@@ -265,6 +265,10 @@ function explain(failure: LoggedFailure, outcomes: readonly HypothesisOutcome[],
         : '')
     );
   }
-  const whys = outcomes.filter((o) => reproducedBy.includes(o.hypothesis.name)).map((o) => `${o.hypothesis.name} ${o.hypothesis.reasons[failure.key] ?? o.hypothesis.why}`);
-  return `${base} Reproduced by: ${whys.join('; ')}. So the failing peers are most likely senders like these.`;
+  const reproducing = outcomes.filter((o) => reproducedBy.includes(o.hypothesis.name));
+  const whys = reproducing.map((o) => `${o.hypothesis.name} ${o.hypothesis.reasons[failure.key] ?? o.hypothesis.why}`);
+  const conclusion = reproducing.every((o) => o.hypothesis.probe?.client === 'raw')
+    ? 'Only a peer that misbehaves on purpose reproduced it: the failing peers do not complete a TLS handshake at all (broken clients, proxies, scanners), or what made them hang up is on their side.'
+    : 'So the failing peers are most likely senders like these.';
+  return `${base} Reproduced by: ${whys.join('; ')}. ${conclusion}`;
 }

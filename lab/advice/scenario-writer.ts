@@ -28,7 +28,7 @@ export function reproductionScenario(report: ReproduceReport, outFile: string): 
       const h = outcome.hypothesis;
       const reason = finding.failure.error?.reason;
       const expect = { outcome: 'handshake-failed' as const, failureClass: outcome.observed.failureClass ?? finding.failure.class, ...(reason ? { serverError: reason } : {}) };
-      senders.push(h.probe ? { name: h.name, description: h.reasons[finding.failure.key] ?? h.why, toolchain: h.probe.toolchain, client: h.probe.client, tls: h.probe.tls, expect } : { profile: h.profile ?? h.name, expect });
+      senders.push(h.probe ? { name: h.name, description: h.reasons[finding.failure.key] ?? h.why, ...h.probe, expect } : { profile: h.profile ?? h.name, expect });
     }
   }
   const scenario: ScenarioInput = {

@@ -11,11 +11,14 @@ const ONLY_1_0_2 = /^(?:ssl23_|ssl3_get_(?:client_hello|server_hello|key_exchang
 /** 1.1.x renumbered the SSL function codes; 1.0.2 never went above 0x15F. */
 const FIRST_1_1_ONLY_FUNC_CODE = 0x160;
 
-function generationOf(code: number, library: string, func: string): OpensslGeneration | undefined {
+function generationOf(code: number, library: string, func: string, file: string | undefined): OpensslGeneration | undefined {
   if (func === '') return '3.x';
   if (/[A-Z]/.test(func) && !/[a-z]/.test(func)) return '1.0.1';
   if (ONLY_1_0_2.test(func)) return '1.0.2';
   if (func.startsWith('tls_') || func.startsWith('ssl_choose_') || func.startsWith('final_')) return '1.1.x';
+  // 1.0.x builds each directory on its own, so its file names have no directory (`s3_pkt.c`); 1.1.0 and later
+  // build from the top and name `ssl/record/ssl3_record.c` (`../ssl/...` out of tree).
+  if (file !== undefined && file !== '') return file.includes('/') ? '1.1.x' : '1.0.2';
   if (library === 'SSL routines' && ((code >>> 12) & 0xfff) >= FIRST_1_1_ONLY_FUNC_CODE) return '1.1.x';
   return undefined;
 }
@@ -36,7 +39,7 @@ export function decodeOpensslError(text: string): OpensslError | undefined {
   if (file !== undefined && file !== '') decoded.file = file;
   if (line !== undefined) decoded.line = Number(line);
   if (pid !== undefined) decoded.pid = Number(pid);
-  const generation = generationOf(code, library, func);
+  const generation = generationOf(code, library, func, file);
   if (generation !== undefined) decoded.generation = generation;
   return decoded;
 }

@@ -10,11 +10,11 @@ import { type ProgressSink, silentProgress } from '../images/progress.ts';
 import { readSessions } from '../logs/index.ts';
 import { mapsNameSenders } from '../receiver/config-files.ts';
 import { waitForSmtpGreeting } from '../receiver/readiness.ts';
-import { sClientCommand, swaksCommand, type MessageEnvelope } from '../senders/client-command.ts';
+import { rawCommand, sClientCommand, swaksCommand, type MessageEnvelope } from '../senders/client-command.ts';
 import { readEximDelivery } from '../senders/exim-log.ts';
 import { SHORT_BACKOFF, type MtaDelivery } from '../senders/mta.ts';
 import { loadSenderProfiles, resolveSenders } from '../senders/profiles.ts';
-import { readSClientTranscript, readSwaksTranscript } from '../senders/transcript.ts';
+import { readRawTranscript, readSClientTranscript, readSwaksTranscript } from '../senders/transcript.ts';
 import type { Toolchain } from '../toolchains/model.ts';
 import { getToolchain, loadToolchains } from '../toolchains/registry.ts';
 import { buildSelfReport } from '../toolchains/self-report.ts';
@@ -292,9 +292,11 @@ async function runSender(sender: RunningSender, scenario: Scenario, runId: strin
     progress({ kind: 'done', phase: 'sender', detail: `${spec.name}: queued (exit ${sender.exec.exitCode})`, elapsedMs: sender.exec.durationMs });
     return;
   }
-  const command = spec.client === 'openssl' ? sClientCommand(spec, envelope(spec, scenario)) : swaksCommand(spec, envelope(spec, scenario));
+  const mail = envelope(spec, scenario);
+  const command = spec.client === 'openssl' ? sClientCommand(spec, mail) : spec.client === 'raw' ? rawCommand(spec.afterStarttls!, mail) : swaksCommand(spec, mail);
   sender.exec = await sender.container.exec(command.argv, { env: command.env, timeoutSeconds: scenario.timeoutSeconds });
-  sender.view = spec.client === 'openssl' ? readSClientTranscript(sender.exec.output) : readSwaksTranscript(sender.exec.output);
+  const read = spec.client === 'openssl' ? readSClientTranscript : spec.client === 'raw' ? readRawTranscript : readSwaksTranscript;
+  sender.view = read(sender.exec.output);
   progress({ kind: 'done', phase: 'sender', detail: `${spec.name}: exit ${sender.exec.exitCode}`, elapsedMs: sender.exec.durationMs });
 }
 

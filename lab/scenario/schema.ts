@@ -115,9 +115,17 @@ export const expectationSchema = z.discriminatedUnion('outcome', [
 
 /**
  * swaks and openssl s_client send one message once; postfix and exim are real MTAs that queue,
- * retry and fall back to plaintext as they do in production.
+ * retry and fall back to plaintext as they do in production; raw is a scripted peer with no TLS
+ * stack that misbehaves after STARTTLS the way broken clients, proxies and scanners do.
  */
-export const CLIENTS = ['swaks', 'openssl', 'postfix', 'exim'] as const;
+export const CLIENTS = ['swaks', 'openssl', 'postfix', 'exim', 'raw'] as const;
+
+/**
+ * What a raw sender does once the server said "220 Ready to start TLS": EHLO in plaintext, an HTTP
+ * request, a pure SSLv2 CLIENT-HELLO, close the connection, send nothing, or the first bytes of a
+ * TLS ClientHello and then close.
+ */
+export const RAW_ACTIONS = ['plaintext-smtp', 'http-request', 'sslv2-hello', 'close', 'stall', 'truncated-hello'] as const;
 
 /** What a sender can do, shared by sender profiles and scenario senders. */
 const senderCapabilities = {
@@ -131,6 +139,8 @@ const senderCapabilities = {
    */
   starttls: z.enum(['required', 'optional', 'none']).optional(),
   tls: senderTlsSchema.optional(),
+  /** client: raw only: what it sends after the server's 220 to STARTTLS. */
+  afterStarttls: z.enum(RAW_ACTIONS).optional(),
   /** main.cf settings of a sender that is a real Postfix MTA (client: postfix). Exim runs Debian's defaults. */
   mainCf: z.record(z.string().regex(/^[a-z][A-Za-z0-9_]*$/, 'a main.cf parameter name'), mainCfValue).optional(),
 };
@@ -214,6 +224,7 @@ export type SenderInput = z.output<typeof senderSchema>;
 export type SenderProfile = z.output<typeof senderProfileSchema>;
 export type Evidence = z.output<typeof evidenceSchema>;
 export type SenderClient = (typeof CLIENTS)[number];
+export type RawAction = (typeof RAW_ACTIONS)[number];
 
 /** A sender with its profile applied and every default filled in: what the runner starts. */
 export interface SenderSpec {
@@ -227,6 +238,8 @@ export interface SenderSpec {
   delivery: 'client' | 'mta';
   starttls: 'required' | 'optional' | 'none';
   tls: SenderTls;
+  /** Set for client: raw. */
+  afterStarttls?: RawAction;
   mainCf: Record<string, string>;
   message: SenderInput['message'];
   expect: Expectation;

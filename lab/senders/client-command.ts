@@ -1,4 +1,6 @@
-import type { SenderSpec } from '../scenario/schema.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { RawAction, SenderSpec } from '../scenario/schema.ts';
 import { PROTOCOLS, protocolRank, type TlsProtocol } from '../scenario/tls-vocabulary.ts';
 
 /** A command to run inside a sender container. */
@@ -112,6 +114,21 @@ export function sClientCommand(spec: SenderSpec, envelope: MessageEnvelope, open
       TLSLAB_TO: envelope.to,
       TLSLAB_SUBJECT: envelope.subject,
       TLSLAB_BODY: envelope.body,
+    },
+  };
+}
+
+/** The raw sender's script (raw-driver.sh): SMTP up to STARTTLS, then one misbehaviour. */
+const RAW_DRIVER = readFileSync(path.join(import.meta.dirname, 'raw-driver.sh'), 'utf8');
+
+export function rawCommand(action: RawAction, envelope: MessageEnvelope): ClientCommand {
+  return {
+    argv: ['bash', '-c', RAW_DRIVER, 'raw-driver'],
+    env: {
+      TLSLAB_SERVER: envelope.server,
+      TLSLAB_TIMEOUT: String(envelope.timeoutSeconds),
+      TLSLAB_HELO: envelope.heloName,
+      TLSLAB_ACTION: action,
     },
   };
 }

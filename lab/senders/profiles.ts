@@ -1,7 +1,7 @@
 import { LabError } from '../errors.ts';
 import { SENDERS_DIR } from '../paths.ts';
 import type { Scenario, SenderInput, SenderProfile, SenderSpec } from '../scenario/schema.ts';
-import { senderProfileSchema } from '../scenario/schema.ts';
+import { RAW_ACTIONS, senderProfileSchema } from '../scenario/schema.ts';
 import { loadNamedYamlFiles } from '../validation.ts';
 
 /** Loads every sender profile (scenarios/senders/*.yaml); a profile's name is its file name. */
@@ -30,6 +30,16 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
   if (tls.fallbackScsv === true && client !== 'openssl') {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.fallbackScsv: only the openssl client can send TLS_FALLBACK_SCSV; use "client: openssl" for this sender`);
   }
+  const afterStarttls = input.afterStarttls ?? profile?.afterStarttls;
+  if (client === 'raw' && afterStarttls === undefined) {
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}.afterStarttls: a raw sender needs it (one of ${RAW_ACTIONS.join(', ')})`);
+  }
+  if (client !== 'raw' && afterStarttls !== undefined) {
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}.afterStarttls: only a raw sender takes it; use "client: raw"`);
+  }
+  if (client === 'raw' && (Object.keys(tls).length > 0 || input.starttls !== undefined)) {
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}: a raw sender has no TLS stack and always sends STARTTLS; drop "tls" and "starttls"`);
+  }
   if (client === 'exim' && Object.keys(tls).length > 0) {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}: the exim sender runs Debian's own TLS settings; "tls" cannot change them`);
   }
@@ -42,6 +52,7 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
     delivery,
     starttls: input.starttls ?? profile?.starttls ?? (delivery === 'mta' ? 'optional' : 'required'),
     tls,
+    ...(afterStarttls === undefined ? {} : { afterStarttls }),
     mainCf: { ...profile?.mainCf, ...input.mainCf },
     message: input.message,
     expect: input.expect,

@@ -97,3 +97,24 @@ export function readSClientTranscript(transcript: string): ClientView {
   }
   return view;
 }
+
+/** Reads the raw sender's transcript (`CONNECTED`, then `C: ` and `S: ` lines). It never has TLS. */
+export function readRawTranscript(transcript: string): ClientView {
+  const view: ClientView = { connected: false, starttlsOffered: false };
+  let awaitingStarttlsReply = false;
+  for (const raw of transcript.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (line === 'CONNECTED') view.connected = true;
+    if (line === 'C: STARTTLS') awaitingStarttlsReply = true;
+    const server = /^S: (\d{3})([ -])(.*)$/.exec(line);
+    if (!server) continue;
+    const text = `${server[1]}${server[2]}${server[3]}`;
+    if (/^250[ -]STARTTLS\b/i.test(text)) view.starttlsOffered = true;
+    if (awaitingStarttlsReply && server[2] === ' ') {
+      view.starttlsReply = text;
+      awaitingStarttlsReply = false;
+    }
+    if (/^[45]\d\d /.test(text) && view.rejection === undefined) view.rejection = text;
+  }
+  return view;
+}

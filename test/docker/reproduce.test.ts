@@ -60,4 +60,39 @@ describe('tlslab reproduce, with real containers', () => {
     onTestFailed(() => console.error(failureAttachment(rerun)));
     expect(rerun.passed).toBe(true);
   });
+
+  it('reproduces what scanners and broken clients cause after STARTTLS with raw probes, and writes them into the scenario', async ({ onTestFailed }) => {
+    const capture = await runScenario({
+      scenario: defineScenario({
+        name: 'capture-raw',
+        receiver: { toolchain: 'debian-bookworm' },
+        senders: [
+          { name: 'scanner', client: 'raw', afterStarttls: 'http-request', expect: { outcome: 'handshake-failed', failureClass: 'plaintext-after-starttls' } },
+          { name: 'ancient', client: 'raw', afterStarttls: 'sslv2-hello', expect: { outcome: 'handshake-failed', failureClass: 'unknown-protocol' } },
+        ],
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(capture)));
+    expect(capture.passed).toBe(true);
+    const log = join(scratch, 'maillog-raw');
+    writeFileSync(log, `${capture.receiver.log.join('\n')}\n`);
+    const scenarioFile = join(scratch, 'reproduction-raw.yaml');
+
+    const cli = io();
+    const code = await main(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json', '--write-scenario', scenarioFile], cli);
+    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+    expect(code).toBe(0);
+    const report = JSON.parse(cli.out()) as ReproduceReport;
+    const byClass = Object.fromEntries(report.findings.map((f) => [f.failure.class, f]));
+    expect(byClass['plaintext-after-starttls']?.reproducedBy).toEqual(['probe-raw-http-request']);
+    expect(byClass['unknown-protocol']?.reproducedBy).toEqual(['probe-raw-sslv2-hello']);
+    expect(byClass['plaintext-after-starttls']?.explanation).toContain('Only a peer that misbehaves on purpose reproduced it');
+    expect(await leftovers(report.runId)).toEqual([]);
+
+    expect(readFileSync(scenarioFile, 'utf8')).toContain('afterStarttls: http-request');
+    const rerun = await runScenario(await loadScenarioFile(scenarioFile, scratch));
+    onTestFailed(() => console.error(failureAttachment(rerun)));
+    expect(rerun.passed).toBe(true);
+  });
 });

@@ -56,6 +56,17 @@ describe('formHypotheses', () => {
     expect(formHypotheses(fallback, profiles).map((h) => h.name)).toEqual(['tls12-fallback-scsv']);
   });
 
+  it('for failures a misbehaving peer causes: raw probes, chosen by the logged reason', () => {
+    const log = readFileSync(join(import.meta.dirname, '../../fixtures/logs/lab-misbehaving-clients.log'), 'utf8').split('\n');
+    const found = readLogFailures(log).failures;
+    const names = (cls: string, reason?: string) => formHypotheses(found.filter((f) => f.class === cls && (reason === undefined || f.error?.reason === reason)), profiles).map((h) => h.name);
+    expect(names('plaintext-after-starttls', 'http request')).toEqual(['probe-raw-http-request']);
+    expect(names('plaintext-after-starttls', 'wrong version number')).toEqual(['probe-raw-plaintext-smtp']);
+    expect(names('unknown-protocol')).toContain('probe-raw-sslv2-hello');
+    expect(names('unexpected-eof')).toEqual(expect.arrayContaining(['probe-raw-close', 'probe-raw-truncated-hello']));
+    expect(formHypotheses(found, profiles).find((h) => h.name === 'probe-raw-close')?.probe).toEqual({ toolchain: 'debian-bookworm', client: 'raw', afterStarttls: 'close' });
+  });
+
   it('reads excluded families from the logged list and the admin exclusions', () => {
     expect(excludedFamilies('ALL:!aNULL:!3DES:!RSA+AES', 'kRSA, aNULL')).toEqual(['3DES', 'RSA+AES', 'kRSA']);
   });

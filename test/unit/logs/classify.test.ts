@@ -110,10 +110,15 @@ describe('classify by OpenSSL error, per generation', () => {
     expect(session.failure?.remedy.length).toBeGreaterThan(0);
   });
 
-  it('without a version hint, a lower-case ssl3_get_record wrong version stays wrong-version-number (1.0.2 or 1.1.x)', () => {
-    const session = only(inbound('error:1408F10B:SSL routines:ssl3_get_record:wrong version number:s3_pkt.c:365:'));
-    expect(session.failure?.class).toBe('wrong-version-number');
-    expect(session.failure?.generation).toBeUndefined();
+  it('tells 1.0.2 from 1.1.x by the source file when the function name exists in both (ssl3_get_record)', () => {
+    // 1.0.2 (file without directory): a record-layer version mismatch is not proof of plaintext.
+    const old = only(inbound('error:1408F10B:SSL routines:ssl3_get_record:wrong version number:s3_pkt.c:365:'));
+    expect(old.failure?.class).toBe('wrong-version-number');
+    expect(old.failure?.generation).toBe('1.0.2');
+    // 1.1.1, as Debian 11's Postfix 3.5 logged plaintext EHLO after STARTTLS in the lab.
+    const modern = only(inbound('error:1408F10B:SSL routines:ssl3_get_record:wrong version number:../ssl/record/ssl3_record.c:331:'));
+    expect(modern.failure?.class).toBe('plaintext-after-starttls');
+    expect(modern.failure?.generation).toBe('1.1.x');
   });
 
   it('explains unknown protocol differently in 3.x (a real SSLv2 hello)', () => {

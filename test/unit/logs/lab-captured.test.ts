@@ -82,3 +82,26 @@ describe('outbound failures captured from the lab (Postfix 3.7 / OpenSSL 3.0 as 
     expect(stats.unrecognised).toBe(3);
   });
 });
+
+describe('misbehaving clients after STARTTLS, captured from the lab (OpenSSL 3.0, 1.1.1, 3.5 servers)', () => {
+  const failed = readSessions(fixtureLines('lab-misbehaving-clients.log')).sessions.filter((s) => s.failure !== undefined);
+  const classes = (cls: string) => failed.filter((s) => s.failure?.class === cls);
+
+  it('plaintext EHLO and HTTP after STARTTLS are plaintext-after-starttls in every generation', () => {
+    expect(classes('plaintext-after-starttls').map((s) => [s.failure?.opensslError?.reason, s.failure?.generation]).sort()).toEqual([
+      ['http request', '1.1.x'], ['http request', '3.x'], ['http request', '3.x'],
+      ['wrong version number', '1.1.x'], ['wrong version number', '3.x'], ['wrong version number', '3.x'],
+    ]);
+  });
+
+  it('a pure SSLv2 hello is "unknown protocol" on 1.1.1 and 3.x alike', () => {
+    expect(classes('unknown-protocol').map((s) => s.failure?.opensslError?.code).sort()).toEqual(['0A0000FC', '0A0000FC', '142090FC']);
+    for (const session of classes('unknown-protocol')) expect(session.failure?.explanation).toContain('genuine SSLv2-format ClientHello');
+  });
+
+  it('closing or cutting the hello short is an unexpected EOF; silence is a timeout', () => {
+    expect(classes('unexpected-eof')).toHaveLength(6);
+    expect(classes('timeout').map((s) => s.failure?.evidence.some((l) => l.includes('Connection timed out')))).toEqual([true, true, true]);
+    expect(failed).toHaveLength(18);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sClientCommand } from '../../../lab/senders/client-command.ts';
+import { rawCommand, sClientCommand } from '../../../lab/senders/client-command.ts';
 import { resolveSender, loadSenderProfiles } from '../../../lab/senders/profiles.ts';
 import { senderSchema } from '../../../lab/scenario/schema.ts';
 import { loadToolchains } from '../../../lab/toolchains/registry.ts';
@@ -70,5 +70,19 @@ describe('sender profiles', () => {
     expect(sClientCommand(retry, envelope).argv).toEqual(expect.arrayContaining(['-fallback_scsv', '-no_tls1_3']));
     const swaks = senderSchema.parse({ name: 'x', client: 'swaks', tls: { fallbackScsv: true }, expect: { outcome: 'tls' } });
     expect(() => resolveSender(swaks, profiles, 'y.yaml: senders[1]')).toThrow('y.yaml: senders[1].tls.fallbackScsv: only the openssl client can send TLS_FALLBACK_SCSV');
+  });
+
+  it('a raw sender needs afterStarttls, takes no TLS settings, and only it takes afterStarttls', async () => {
+    const profiles = await loadSenderProfiles();
+    const parse = (sender: object) => senderSchema.parse({ name: 'x', expect: { outcome: 'handshake-failed' }, ...sender });
+    expect(resolveSender(parse({ client: 'raw', afterStarttls: 'http-request' }), profiles)).toMatchObject({ client: 'raw', delivery: 'client', afterStarttls: 'http-request' });
+    expect(() => resolveSender(parse({ client: 'raw' }), profiles, 's.yaml: senders[0]')).toThrow('s.yaml: senders[0].afterStarttls: a raw sender needs it');
+    expect(() => resolveSender(parse({ client: 'openssl', afterStarttls: 'close' }), profiles, 's')).toThrow('s.afterStarttls: only a raw sender takes it');
+    expect(() => resolveSender(parse({ client: 'raw', afterStarttls: 'close', tls: { maxProtocol: 'TLSv1.2' } }), profiles, 's')).toThrow('a raw sender has no TLS stack');
+    expect(() => senderSchema.parse({ name: 'x', client: 'raw', afterStarttls: 'dance', expect: { outcome: 'tls' } })).toThrow();
+    const command = rawCommand('sslv2-hello', { server: 'receiver', heloName: 'h', from: 'a@b', to: 'c@d', subject: 's', body: 'b', timeoutSeconds: 7 });
+    expect(command.argv.slice(0, 2)).toEqual(['bash', '-c']);
+    expect(command.argv[2]).toContain('/dev/tcp/$TLSLAB_SERVER/25');
+    expect(command.env).toEqual({ TLSLAB_SERVER: 'receiver', TLSLAB_TIMEOUT: '7', TLSLAB_HELO: 'h', TLSLAB_ACTION: 'sslv2-hello' });
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readSClientTranscript, readSwaksTranscript } from '../../../lab/senders/transcript.ts';
+import { readRawTranscript, readSClientTranscript, readSwaksTranscript } from '../../../lab/senders/transcript.ts';
 
 interface CapturedRun {
   senders: { name: string; client: string; transcript: string }[];
@@ -69,3 +69,19 @@ describe('s_client transcripts (captured from a real run)', () => {
     expect(readSClientTranscript(text).tls).toBeUndefined();
   });
 });
+
+describe('raw sender transcript', () => {
+  it('reads the greeting, the STARTTLS offer and reply, and never claims TLS', () => {
+    const view = readRawTranscript([
+      'CONNECTED', 'S: 220 receiver.lab.test ESMTP', 'C: EHLO x', 'S: 250-receiver.lab.test', 'S: 250-STARTTLS', 'S: 250 CHUNKING',
+      'C: STARTTLS', 'S: 220 2.0.0 Ready to start TLS', 'C: GET / HTTP/1.0', 'S: <closed>',
+    ].join('\n'));
+    expect(view).toEqual({ connected: true, starttlsOffered: true, starttlsReply: '220 2.0.0 Ready to start TLS' });
+  });
+
+  it('keeps a refused STARTTLS as the reply and the rejection', () => {
+    const view = readRawTranscript(['CONNECTED', 'S: 220 r ESMTP', 'C: EHLO x', 'S: 250 r', 'C: STARTTLS', 'S: 502 5.5.1 Error: command not implemented'].join('\n'));
+    expect(view).toMatchObject({ starttlsOffered: false, starttlsReply: '502 5.5.1 Error: command not implemented', rejection: '502 5.5.1 Error: command not implemented' });
+  });
+});
+
