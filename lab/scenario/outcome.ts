@@ -2,6 +2,8 @@ import type { ClientView } from '../senders/transcript.ts';
 
 /** The parts of a parsed server session that decide an outcome (see lab/logs for the full model). */
 export interface ServerSessionView {
+  /** smtpd: a session the logging Postfix received; smtp: one it opened as a client. */
+  side: 'smtpd' | 'smtp';
   peer: { name: string; addr: string };
   starttls: boolean;
   complete: boolean;
@@ -143,6 +145,8 @@ export function deriveMtaOutcome(
   sessions: readonly ServerSessionView[],
   fates: ReadonlyMap<string, readonly MessageFateView[]>,
   delivery: MtaDeliveryView,
+  /** The sending MTA's own sessions to this peer: its view decides when the server saw no failure. */
+  clientSessions: readonly ServerSessionView[] = [],
 ): ObservedOutcome {
   const evidence = sessions.flatMap((s) => s.lines);
   const failedFirst = delivery.attempts.some((a) => a !== delivery.final && (a.status === 'tls-failed' || /TLS|handshake|SSL/i.test(a.detail)));
@@ -176,6 +180,19 @@ export function deriveMtaOutcome(
       observed: { kind: 'handshake-failed', ...(serverError ? { serverError } : {}), failureClass: failed.failure.class, explanation: failed.failure.explanation, remedy: failed.failure.remedy },
       fate,
       evidence,
+      path: describePath(delivery, ''),
+    };
+  }
+  // The server can see a clean handshake that the client then rejects (an unverified certificate).
+  const clientFailed = [...clientSessions].reverse().find((s) => s.failure);
+  if (clientFailed?.failure) {
+    const { failure } = clientFailed;
+    const line = failure.evidence.find((l) => /TLS library problem|certificate verification failed/.test(l)) ?? failure.evidence[0];
+    const clientError = line?.slice(line.indexOf(']: ') + 3).replace(/^warning: TLS library problem: /, '');
+    return {
+      observed: { kind: 'handshake-failed', ...(clientError ? { clientError } : {}), failureClass: failure.class, explanation: failure.explanation, remedy: failure.remedy },
+      fate,
+      evidence: [...evidence, ...clientFailed.lines],
       path: describePath(delivery, ''),
     };
   }

@@ -205,9 +205,10 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     result.receiver.configWarnings = configWarnings(result.receiver.log);
     result.senders = running.map((sender) => {
       const sessions = parsed.receiver.sessions.filter((s) => s.peer.addr === sender.container.ipAddress);
+      const own = sender.spec.client === 'postfix' ? parse(sender.container).sessions.filter((s) => s.side === 'smtp' && s.peer.addr === runningReceiver.ipAddress) : [];
       const outcome =
         sender.spec.delivery === 'mta'
-          ? deriveMtaOutcome(sessions, parsed.receiver.fates, sender.delivery ?? { attempts: [] })
+          ? deriveMtaOutcome(sessions, parsed.receiver.fates, sender.delivery ?? { attempts: [] }, own)
           : deriveOutcome(sessions, parsed.receiver.fates, sender.view ?? { connected: false, starttlsOffered: false });
       const transcript = sender.spec.delivery === 'mta' ? sender.container.logLines().join('\n') : (sender.exec?.output ?? '');
       return senderResult(sender.spec, sender.container.ipAddress, outcome, transcript, sender.exec, options.observe);
@@ -215,7 +216,8 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     result.outbound = allDestinations.map((destination) => {
       const log = readSessions(destination.container.logLines()) as unknown as ParsedLog;
       const sessions = log.sessions.filter((s) => s.peer.addr === runningReceiver.ipAddress);
-      const outcome = deriveMtaOutcome(sessions, log.fates, destination.delivery ?? { attempts: [] });
+      const own = parsed.receiver.sessions.filter((s) => s.side === 'smtp' && s.peer.addr === destination.container.ipAddress);
+      const outcome = deriveMtaOutcome(sessions, log.fates, destination.delivery ?? { attempts: [] }, own);
       return destinationResult(destination, runningReceiver.ipAddress, outcome, options.observe);
     });
     result.selfReports = await selfReports(scenario, runningReceiver, running, allDestinations, toolchains, images);

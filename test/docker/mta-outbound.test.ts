@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSessions } from '../../lab/logs/index.ts';
-import { loadScenarioFile } from '../../lab/scenario/load.ts';
+import { defineScenario, loadScenarioFile } from '../../lab/scenario/load.ts';
 import { runScenario } from '../../lab/scenario/runner.ts';
 import { leftovers } from './leftovers.ts';
 import { failureAttachment } from './support.ts';
@@ -46,6 +46,24 @@ describe('real MTAs as senders, and the receiver sending outbound', () => {
     expect(result.notes.join(' ')).toContain('minimal_backoff_time = 2s');
     expect([...result.senders, ...result.outbound].every((s) => s.fate.status === 'delivered')).toBe(true);
     expect(result.passed).toBe(true);
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+
+  it('reads a failure only the sending client sees: a certificate it cannot verify, after a clean handshake', async ({ onTestFailed }) => {
+    const result = await runScenario({
+      scenario: defineScenario({
+        name: 'outbound-verify',
+        receiver: { mainCf: { smtp_tls_security_level: 'verify' } },
+        outbound: [{ name: 'self-signed', expect: { outcome: 'handshake-failed', failureClass: 'certificate-verification', fate: 'deferred' } }],
+        timeoutSeconds: 8,
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    const row = result.outbound[0]!;
+    expect(row.held, row.mismatch).toBe(true);
+    expect(row.observed.kind === 'handshake-failed' && row.observed.clientError).toMatch(/certificate verification failed for .*: self-signed certificate$/);
     expect(await leftovers(result.runId)).toEqual([]);
   });
 });

@@ -105,3 +105,15 @@ describe('misbehaving clients after STARTTLS, captured from the lab (OpenSSL 3.0
     expect(failed).toHaveLength(18);
   });
 });
+
+describe('an unverifiable destination certificate, captured from the lab (Postfix 3.7 client at level verify)', () => {
+  it('fails every attempt as certificate-verification although TLS was established', () => {
+    const outbound = readSessions(fixtureLines('lab-outbound-verify-bookworm.log')).sessions.filter((s) => s.side === 'smtp');
+    expect(outbound.length).toBeGreaterThanOrEqual(3);
+    for (const session of outbound) {
+      expect(session.tls?.trust).toBe('Untrusted');
+      expect(session.failure?.class).toBe('certificate-verification');
+      expect(session.failure?.evidence.some((l) => l.includes('certificate verification failed for') && l.endsWith('self-signed certificate'))).toBe(true);
+    }
+  });
+});

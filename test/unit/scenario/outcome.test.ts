@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSessions } from '../../../lab/logs/index.ts';
 import { checkExpectation } from '../../../lab/scenario/expectations.ts';
-import { deriveOutcome, type MessageFateView, type ServerSessionView } from '../../../lab/scenario/outcome.ts';
+import { deriveMtaOutcome, deriveOutcome, type MessageFateView, type ServerSessionView } from '../../../lab/scenario/outcome.ts';
 import { configWarnings } from '../../../lab/scenario/runner.ts';
 import { expectationSchema } from '../../../lab/scenario/schema.ts';
 import { readSClientTranscript, readSwaksTranscript } from '../../../lab/senders/transcript.ts';
@@ -76,6 +76,26 @@ describe('outcomes from real receiver logs and transcripts', () => {
       'Aug 23 21:56:16 server1 postfix/smtpd[18104]: warning: TLS library problem: error:0A000438:SSL routines::tlsv1 alert internal error:',
     ];
     expect(configWarnings(log)).toEqual(['warning: Invalid TLS protocol list "TLSv1.2, TLSv1.1, !TLSv1, !SSLv2, !SSLv3": disabling TLS support']);
+  });
+});
+
+describe('outcomes of a sending MTA', () => {
+  it('take the client\'s own failure when the server saw a clean handshake (an unverified certificate)', () => {
+    const clientLog = readFileSync(join(import.meta.dirname, '../../fixtures/logs/lab-outbound-verify-bookworm.log'), 'utf8').split('\n');
+    const own = (readSessions(clientLog).sessions as unknown as ServerSessionView[]).filter((s) => s.side === 'smtp');
+    // What the destination logged: a TLS 1.3 session the client ended after its certificate check.
+    const server = readSessions([
+      'Nov 29 05:52:09 dest postfix/smtpd[90]: connect from unknown[192.168.224.3]',
+      'Nov 29 05:52:09 dest postfix/smtpd[90]: Anonymous TLS connection established from unknown[192.168.224.3]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)',
+      'Nov 29 05:52:09 dest postfix/smtpd[90]: disconnect from unknown[192.168.224.3] ehlo=2 starttls=1 quit=1 commands=4',
+    ]).sessions as unknown as ServerSessionView[];
+    const delivery = { attempts: [{ status: 'deferred', detail: '(Server certificate not verified)' }] };
+    const outcome = deriveMtaOutcome(server, new Map(), delivery, own);
+    expect(outcome.observed).toMatchObject({ kind: 'handshake-failed', failureClass: 'certificate-verification' });
+    expect(outcome.observed.kind === 'handshake-failed' && outcome.observed.clientError).toMatch(/^certificate verification failed for 192\.168\.\d+\.\d+\[[\d.]+\]:25: self-signed certificate$/);
+    expect(outcome.fate).toMatchObject({ status: 'deferred', detail: '(Server certificate not verified)' });
+    // Without the client's view, the same delivery stays unexplained.
+    expect(deriveMtaOutcome(server, new Map(), delivery).observed.kind).toBe('unknown');
   });
 });
 
