@@ -74,8 +74,11 @@ const S_CLIENT_FLAG: Record<TlsProtocol, string> = {
  */
 const S_CLIENT_DRIVER = `
 set -u
+trap '' PIPE
 coproc TLS { "$@" 2>&1; }
-out=\${TLS[0]}; in=\${TLS[1]}
+# Copies of the coprocess's pipes: bash closes its own when s_client exits (a failed handshake), and the
+# output still unread in the pipe, the error line among it, would be lost.
+exec {out}<&"\${TLS[0]}" {in}>&"\${TLS[1]}"
 reply() { local line; while IFS= read -r -t "$TLSLAB_TIMEOUT" line <&"$out"; do line=\${line%$'\\r'}; case "$line" in [0-9][0-9][0-9]-*) echo "S: $line";; [0-9][0-9][0-9]*) echo "S: $line"; code=\${line:0:3}; last=$line; return 0;; *) echo "$line";; esac; done; return 1; }
 send() { echo "C: $1"; printf '%s\\n' "$1" >&"$in"; }
 # s_client prints its handshake summary, then the reply to the EHLO it sends after STARTTLS.
