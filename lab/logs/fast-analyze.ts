@@ -532,6 +532,24 @@ export class FastAnalyzer {
         this.tsEnd = stampEnd;
       }
       let cursor = this.tsEnd;
+      if (this.tsKind === 2) {
+        // A second stamp after `docker logs -t`'s own (see scanHeader).
+        const next = cursor + 1;
+        if (this.classicAt(next)) {
+          cursor = next + 15;
+          if (buf[cursor] === 46 && isDigit(buf[cursor + 1] as number)) {
+            cursor += 2;
+            while (cursor < e && isDigit(buf[cursor] as number)) cursor++;
+          }
+        } else if (this.rfc3339At(next)) {
+          for (let i = next + 11; i < e; i++) {
+            if (buf[i] === 32) {
+              if (i < progStart) cursor = i;
+              break;
+            }
+          }
+        }
+      }
       let firstStart = -1;
       let firstEnd = -1;
       let secondStart = -1;

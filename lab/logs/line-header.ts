@@ -130,6 +130,15 @@ export function scanHeader(line: string, out: HeaderScan): boolean {
       out.tsEnd = stampEnd;
     }
     cursor = out.tsEnd;
+    if (out.tsKind === 2) {
+      // `docker logs -t` / `kubectl logs --timestamps` put their own stamp before the line's: the first one counts.
+      const next = cursor + 1;
+      if (classicStampAt(line, next)) cursor = classicStampEnd(line, next);
+      else if (rfc3339StampAt(line, next)) {
+        const innerEnd = line.indexOf(' ', next + 11);
+        if (innerEnd > 0 && innerEnd < progStart) cursor = innerEnd;
+      }
+    }
     // At most two tokens remain: host and facility.severity, either may be missing.
     let firstStart = -1;
     let firstEnd = -1;

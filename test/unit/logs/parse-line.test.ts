@@ -39,6 +39,16 @@ describe('parseLine headers', () => {
       header: { timestamp: '2024-05-01T10:00:00+0200', host: 'mx', pid: 2 },
     },
     {
+      name: 'docker logs -t: the engine\'s stamp, then the line\'s own',
+      line: '2024-05-01T08:00:01.123456789Z May  1 10:00:01 mx postfix/smtpd[3]: connect from x[1.2.3.4]',
+      header: { timestamp: '2024-05-01T08:00:01.123456789Z', host: 'mx', pid: 3 },
+    },
+    {
+      name: 'docker logs -t over an RFC 3339 line',
+      line: '2024-05-01T08:00:02Z 2024-05-01T10:00:02+02:00 mx postfix/smtpd[4]: connect from x[1.2.3.4]',
+      header: { timestamp: '2024-05-01T08:00:02Z', host: 'mx', pid: 4 },
+    },
+    {
       name: 'single-digit day',
       line: 'Mar  3 10:00:00 host postfix/smtpd[1]: connect from x[1.2.3.4]',
       header: { timestamp: '2018-03-03T10:00:00', host: 'host' },
