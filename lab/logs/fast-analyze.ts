@@ -462,17 +462,6 @@ export class FastAnalyzer {
       at = close + 1;
     }
     while (at < e && buf[at] === 32) at++;
-    if (!this.classicAt(at) && !this.rfc3339At(at)) {
-      // A `file:` prefix of `grep -H` (see scanHeader).
-      for (let i = at; i < e; i++) {
-        const c = buf[i];
-        if (c === 32) break;
-        if (c === 58) {
-          if (i > at && (this.classicAt(i + 1) || this.rfc3339At(i + 1))) at = i + 1;
-          break;
-        }
-      }
-    }
     let end = -1;
     const limit = Math.min(e - 2, at + MAX_HEADER + 1);
     for (let i = at; i < limit; i++) {
@@ -511,7 +500,26 @@ export class FastAnalyzer {
     this.hostStart = -1;
     this.hostEnd = -1;
     if (progStart > at) {
-      if (this.classicAt(at)) {
+      let classic = this.classicAt(at);
+      let rfc3339 = !classic && this.rfc3339At(at);
+      if (!classic && !rfc3339) {
+        // A `file:` prefix of `grep -H` (see scanHeader).
+        for (let i = at; i < progStart; i++) {
+          const c = buf[i];
+          if (c === 32) break;
+          if (c === 58) {
+            classic = i > at && this.classicAt(i + 1);
+            rfc3339 = i > at && !classic && this.rfc3339At(i + 1);
+            if (classic || rfc3339) {
+              at = i + 1;
+              this.tsStart = at;
+              this.tsEnd = at;
+            }
+            break;
+          }
+        }
+      }
+      if (classic) {
         this.tsKind = 1;
         let stampEnd = at + 15;
         if (buf[stampEnd] === 46 && isDigit(buf[stampEnd + 1] as number)) {
@@ -519,7 +527,7 @@ export class FastAnalyzer {
           while (stampEnd < e && isDigit(buf[stampEnd] as number)) stampEnd++;
         }
         this.tsEnd = stampEnd;
-      } else if (this.rfc3339At(at)) {
+      } else if (rfc3339) {
         let stampEnd = -1;
         for (let i = at + 11; i < e; i++) {
           if (buf[i] === 32) {

@@ -90,12 +90,6 @@ export function scanHeader(line: string, out: HeaderScan): boolean {
     at = close + 1;
   }
   while (line.charCodeAt(at) === SPACE) at++;
-  if (!classicStampAt(line, at) && !rfc3339StampAt(line, at)) {
-    // `grep -H` / `zgrep` over several files puts `file:` before the stamp.
-    const colon = line.indexOf(':', at);
-    const space = line.indexOf(' ', at);
-    if (colon > at && (space < 0 || colon < space) && (classicStampAt(line, colon + 1) || rfc3339StampAt(line, colon + 1))) at = colon + 1;
-  }
 
   const end = line.indexOf(']: ', at);
   if (end < 0 || end - at > MAX_HEADER) return false;
@@ -119,6 +113,16 @@ export function scanHeader(line: string, out: HeaderScan): boolean {
   out.facEnd = -1;
   let cursor = at;
   if (progStart > at) {
+    if (!classicStampAt(line, at) && !rfc3339StampAt(line, at)) {
+      // `grep -H` / `zgrep` over several files puts `file:` before the stamp.
+      const colon = line.indexOf(':', at);
+      const space = line.indexOf(' ', at);
+      if (colon > at && colon < progStart && (space < 0 || colon < space) && (classicStampAt(line, colon + 1) || rfc3339StampAt(line, colon + 1))) {
+        at = colon + 1;
+        out.tsStart = at;
+        out.tsEnd = at;
+      }
+    }
     if (classicStampAt(line, at)) {
       out.tsKind = 1;
       out.tsEnd = classicStampEnd(line, at);
