@@ -521,12 +521,7 @@ export class FastAnalyzer {
       }
       if (classic) {
         this.tsKind = 1;
-        let stampEnd = at + 15;
-        if (buf[stampEnd] === 46 && isDigit(buf[stampEnd + 1] as number)) {
-          stampEnd += 2;
-          while (stampEnd < e && isDigit(buf[stampEnd] as number)) stampEnd++;
-        }
-        this.tsEnd = stampEnd;
+        this.tsEnd = this.classicEnd(at);
       } else if (rfc3339) {
         let stampEnd = -1;
         for (let i = at + 11; i < e; i++) {
@@ -543,13 +538,8 @@ export class FastAnalyzer {
       if (this.tsKind === 2) {
         // A second stamp after `docker logs -t`'s own (see scanHeader).
         const next = cursor + 1;
-        if (this.classicAt(next)) {
-          cursor = next + 15;
-          if (buf[cursor] === 46 && isDigit(buf[cursor + 1] as number)) {
-            cursor += 2;
-            while (cursor < e && isDigit(buf[cursor] as number)) cursor++;
-          }
-        } else if (this.rfc3339At(next)) {
+        if (this.classicAt(next)) cursor = this.classicEnd(next);
+        else if (this.rfc3339At(next)) {
           for (let i = next + 11; i < e; i++) {
             if (buf[i] === 32) {
               if (i < progStart) cursor = i;
@@ -622,6 +612,17 @@ export class FastAnalyzer {
       if (MONTHS.charCodeAt(m * 3) === a && MONTHS.charCodeAt(m * 3 + 1) === b && MONTHS.charCodeAt(m * 3 + 2) === c) return true;
     }
     return false;
+  }
+
+  /** End of the classic stamp at `at`, fraction included (see `classicStampEnd` in line-header.ts). */
+  private classicEnd(at: number): number {
+    const buf = this.buf;
+    let end = at + 15;
+    if (buf[end] === 46 && isDigit(buf[end + 1] as number)) {
+      end += 2;
+      while (end < this.e && isDigit(buf[end] as number)) end++;
+    }
+    return end;
   }
 
   private rfc3339At(at: number): boolean {
