@@ -144,7 +144,7 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     return {
       summary: 'no suitable signature algorithm',
       explanation: 'OpenSSL 3.0 counts SHA-1 and MD5+SHA-1 signatures as below 80 bits of security, so at security level 1 or higher a TLS 1.0/1.1 handshake cannot sign a DHE or ECDHE key exchange. The version check itself passed; plain RSA key exchange would still work. The client sees alert 80 "internal error".',
-      remedy: 'Let the client use TLS 1.2, or lower the security level for this listener to 0 (…:@SECLEVEL=0; Postfix ≥ 3.1 sets level 0 itself for opportunistic TLS — inference, untested), or allow plain-RSA suites.',
+      remedy: 'Let the client use TLS 1.2, or lower the security level for this listener to 0 (…:@SECLEVEL=0; Postfix ≥ 3.1 sets level 0 itself for opportunistic TLS, as the lab saw with Debian\'s 3.7 and 3.10), or allow plain-RSA suites.',
     };
   },
   'unsafe-legacy-renegotiation': (ctx) => {
