@@ -74,6 +74,14 @@ function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
 
+/** `<PRI>1 ` starts the line: RFC 5424 syslog (`rfc5424Start` of line-header.ts on bytes). */
+function isRfc5424(buf: Buffer, s: number, e: number): boolean {
+  if (buf[s] !== 60) return false;
+  let close = s + 1;
+  while (close < e && close <= s + 4 && isDigit(buf[close] as number)) close++;
+  return close >= s + 2 && close <= s + 4 && buf[close] === 62 && buf[close + 1] === 49 && buf[close + 2] === 32;
+}
+
 /** Byte patterns, as arrays of codes, for `startsWithAt`. */
 function codes(text: string): Uint8Array {
   return Uint8Array.from(text, (ch) => ch.charCodeAt(0));
@@ -418,7 +426,15 @@ export class FastAnalyzer {
     this.e = e;
     this.bytes = true;
     this.str = undefined;
-    if (!this.scanBytes() || this.daemonStart < 0) {
+    if (!this.scanBytes()) {
+      // RFC 5424 lines are rare enough for the string reader.
+      if (isRfc5424(buf, s, e)) {
+        this.stats.lines--;
+        this.stringLine(latin1(buf, s, e));
+      } else this.stats.foreign++;
+      return;
+    }
+    if (this.daemonStart < 0) {
       this.stats.foreign++;
       return;
     }
@@ -460,6 +476,7 @@ export class FastAnalyzer {
       }
       if (close < 0 || close - s > 5) return false;
       at = close + 1;
+      if (isRfc5424(buf, s, e)) return false; // see byteLine
     }
     while (at < e && buf[at] === 32) at++;
     let end = -1;

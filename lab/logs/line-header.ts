@@ -77,11 +77,84 @@ function rfc3339StampAt(line: string, at: number): boolean {
     line.charCodeAt(at + 7) === 45 && (sep === 84 || sep === SPACE) && line.charCodeAt(at + 13) === 58;
 }
 
+/** Index just after `<PRI>1 ` when the line is RFC 5424 syslog, else -1. */
+export function rfc5424Start(line: string): number {
+  if (line.charCodeAt(0) !== 60) return -1;
+  const close = line.indexOf('>');
+  if (close < 2 || close > 4) return -1;
+  for (let i = 1; i < close; i++) if (!isDigit(line.charCodeAt(i))) return -1;
+  return line.charCodeAt(close + 1) === 49 && line.charCodeAt(close + 2) === SPACE ? close + 3 : -1;
+}
+
+/**
+ * `<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG` (RFC 5424, as rsyslog and syslog-ng forward it); `-` marks an
+ * empty field. The program is APP, the pid PROCID (0 when it is not a number).
+ */
+function scanRfc5424(line: string, from: number, out: HeaderScan): boolean {
+  const fields: number[] = [];
+  let at = from;
+  for (let k = 0; k < 5; k++) {
+    const space = line.indexOf(' ', at);
+    if (space < 0) return false;
+    fields.push(at, space);
+    at = space + 1;
+  }
+  const [tsStart = 0, tsEnd = 0, hostStart = 0, hostEnd = 0, progStart = 0, progEnd = 0, pidStart = 0, pidEnd = 0] = fields;
+  if (progEnd - progStart < 1 || line.startsWith('- ', progStart)) return false;
+  // Structured data: `-`, or `[...]` elements up to the next space outside brackets.
+  let msgStart: number;
+  if (line.charCodeAt(at) === 45) msgStart = at + 2;
+  else {
+    if (line.charCodeAt(at) !== 91) return false;
+    let i = at;
+    while (i < line.length && line.charCodeAt(i) === 91) {
+      const close = line.indexOf(']', i);
+      if (close < 0) return false;
+      i = close + 1;
+    }
+    msgStart = i + 1;
+  }
+  if (line.charCodeAt(msgStart) === 0xfeff) msgStart++;
+  out.tsKind = 0;
+  out.tsStart = tsStart;
+  out.tsEnd = tsStart;
+  if (rfc3339StampAt(line, tsStart)) {
+    out.tsKind = 2;
+    out.tsEnd = tsEnd;
+  }
+  const hasHost = !(hostEnd - hostStart === 1 && line.charCodeAt(hostStart) === 45);
+  out.hostStart = hasHost ? hostStart : -1;
+  out.hostEnd = hasHost ? hostEnd : -1;
+  out.facStart = -1;
+  out.facEnd = -1;
+  out.progStart = progStart;
+  out.progEnd = progEnd;
+  let pid = 0;
+  for (let i = pidStart; i < pidEnd; i++) {
+    const c = line.charCodeAt(i);
+    if (!isDigit(c)) {
+      pid = 0;
+      break;
+    }
+    pid = pid * 10 + (c - 48);
+  }
+  out.pid = pid;
+  out.msgStart = Math.min(msgStart, line.length);
+  out.daemonStart = -1;
+  if (line.startsWith('postfix', progStart)) {
+    out.daemonStart = line.lastIndexOf('/', progEnd - 1) + 1;
+    if (out.daemonStart <= progStart) out.daemonStart = -1;
+  }
+  return true;
+}
+
 /**
  * Find the syslog header of `line` and fill `out`. Returns false when the line has no `program[pid]: ` header
  * in a recognised position, which the tracker counts as foreign.
  */
 export function scanHeader(line: string, out: HeaderScan): boolean {
+  const rfc5424 = rfc5424Start(line);
+  if (rfc5424 >= 0) return scanRfc5424(line, rfc5424, out);
   let at = 0;
   if (line.charCodeAt(0) === 60) {
     // An RFC 3164 `<PRI>` prefix survives in some raw captures.

@@ -49,6 +49,16 @@ describe('parseLine headers', () => {
       header: { timestamp: '2024-05-01T08:00:02Z', host: 'mx', pid: 4 },
     },
     {
+      name: 'RFC 5424 (rsyslog / syslog-ng protocol format)',
+      line: '<22>1 2024-05-01T10:00:00.000Z mx postfix/smtpd 1004 - - connect from x[1.2.3.4]',
+      header: { timestamp: '2024-05-01T10:00:00.000Z', host: 'mx', program: 'postfix/smtpd', daemon: 'smtpd', pid: 1004, postfix: true },
+    },
+    {
+      name: 'RFC 5424 with structured data and nil fields',
+      line: '<22>1 - - postfix/smtpd - - [meta sequenceId="7"][origin ip="192.0.2.9"] connect from x[1.2.3.4]',
+      header: { timestamp: undefined, host: undefined, program: 'postfix/smtpd', pid: 0 },
+    },
+    {
       name: 'single-digit day',
       line: 'Mar  3 10:00:00 host postfix/smtpd[1]: connect from x[1.2.3.4]',
       header: { timestamp: '2018-03-03T10:00:00', host: 'host' },
