@@ -4,8 +4,10 @@ import type { FixCandidate } from './fixes.ts';
 /** What one fix does to every sender, compared with today's configuration. */
 export interface FixEffect {
   fix: FixCandidate;
-  /** Senders served today that the fix breaks. */
+  /** Senders served today that the fix breaks (in two runs). */
   breaks: string[];
+  /** Senders that failed in one run of the fix but not in the second: not counted as broken. */
+  unconfirmed?: string[];
   /** Reproduced senders the fix serves. */
   fixes: string[];
   /** Reproduced senders it does not serve. */
@@ -40,6 +42,15 @@ export function fixEffect(fix: FixCandidate, today: readonly MatrixRow[], after:
     matrix: [...after],
     configErrors,
   };
+}
+
+/**
+ * The effect of a fix run twice: what broke in the first run counts only if it broke in the second as well; the
+ * rest is kept as unconfirmed. The first run's matrix stays, with those senders' outcomes in it.
+ */
+export function confirmBreaks(first: FixEffect, second: FixEffect): FixEffect {
+  const unconfirmed = first.breaks.filter((name) => !second.breaks.includes(name));
+  return { ...first, breaks: first.breaks.filter((name) => second.breaks.includes(name)), ...(unconfirmed.length > 0 ? { unconfirmed } : {}) };
 }
 
 /**

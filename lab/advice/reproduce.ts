@@ -18,7 +18,7 @@ import { generateFixes, type FixCandidate, type ReproducedFailure } from './fixe
 import { formHypotheses, type Hypothesis } from './hypotheses.ts';
 import { matrixOf, matrixRow, type MatrixRow } from './matrix.ts';
 import { loadPopulation } from './population.ts';
-import { fixEffect, rankFixes, type FixEffect } from './ranking.ts';
+import { confirmBreaks, fixEffect, rankFixes, type FixEffect } from './ranking.ts';
 import { chooseReceiverToolchain, type ToolchainRequest } from './receiver-toolchain.ts';
 import type { ToolchainChoice } from './toolchain-pick.ts';
 
@@ -207,9 +207,16 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const fixSenders = [...population.senders, ...probes.filter((p) => reproducedSenders.includes(p.name)).map(senderInput)];
   for (const fix of candidates) {
     const senders = fix.discardStarttlsFor ? fixSenders.map((s) => (fix.discardStarttlsFor!.includes(s.name ?? s.profile ?? '') ? opportunistic(s, profiles) : s)) : fixSenders;
-    const result = await run(`fix-${fix.id}`.slice(0, 41).replace(/-$/, ''), applyFix(config, fix), senders);
+    const name = `fix-${fix.id}`.slice(0, 35).replace(/-$/, '');
+    const result = await run(name, applyFix(config, fix), senders);
     const errors = result.receiver.configWarnings.filter((w) => !todayResult?.receiver.configWarnings.includes(w));
-    effects.push(fixEffect(fix, today, matrixOf(result), reproducedSenders, errors));
+    const effect = fixEffect(fix, today, matrixOf(result), reproducedSenders, errors);
+    if (effect.breaks.length > 0) {
+      // A sender that stops working can be a slow run (an MTA that had not delivered yet) rather than the fix:
+      // only what breaks in a second run too counts.
+      const again = fixEffect(fix, today, matrixOf(await run(`${name}-again`, applyFix(config, fix), senders)), reproducedSenders, errors);
+      effects.push(confirmBreaks(effect, again));
+    } else effects.push(effect);
   }
   const fixes = rankFixes(effects);
   for (const finding of findings) {

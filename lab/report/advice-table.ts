@@ -49,7 +49,7 @@ function fixRow(effect: FixEffect, reproduced: number, peers: readonly { addr: s
   return [
     effect.fix.title,
     `${effect.fixes.length}/${reproduced}`,
-    effect.breaks.length ? effect.breaks.join(', ') : 'none',
+    `${effect.breaks.length ? effect.breaks.join(', ') : 'none'}${effect.unconfirmed?.length ? ` (${effect.unconfirmed.join(', ')} failed once, not on a second run)` : ''}`,
     effect.matrix.filter((r) => effect.fixes.includes(r.name)).map((r) => `${r.name}: ${r.outcome}`).join('\n') || '-',
     fixLines(effect.fix, peers).join('\n'),
   ];

@@ -38,6 +38,7 @@ describe('tlslab reproduce, with real containers', () => {
     onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
     expect(code).toBe(0);
     const report = JSON.parse(cli.out()) as ReproduceReport;
+    onTestFailed(() => console.error(JSON.stringify(report.findings.map((f) => ({ reproducedBy: f.reproducedBy, fixes: f.fixes.map((e) => ({ id: e.fix.id, breaks: e.breaks, unconfirmed: e.unconfirmed, fixes: e.fixes, quality: e.quality, matrix: e.matrix.map((r) => `${r.name}: ${r.outcome} / ${r.fate}`) })) })), null, 1)));
     expect(report.findings).toHaveLength(1);
     const finding = report.findings[0]!;
     expect(finding.failure.key).toBe('unsupported-protocol: unsupported protocol');

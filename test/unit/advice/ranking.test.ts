@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FixCandidate } from '../../../lab/advice/fixes.ts';
 import { diffMatrices, type MatrixRow } from '../../../lab/advice/matrix.ts';
 import { cipherGrade, rankOutcome } from '../../../lab/advice/outcome-order.ts';
-import { fixEffect, rankFixes } from '../../../lab/advice/ranking.ts';
+import { confirmBreaks, fixEffect, rankFixes } from '../../../lab/advice/ranking.ts';
 import { matchFailure } from '../../../lab/advice/reproduce.ts';
 import { decodeOpensslError } from '../../../lab/logs/openssl-error.ts';
 import type { Observed } from '../../../lab/scenario/outcome.ts';
@@ -59,6 +59,19 @@ describe('rankFixes', () => {
     const ranked = rankFixes(effects);
     expect(ranked.map((e) => e.fix.id)).toEqual(['allow-tlsv1', 'allow-sslv3', 'discard-starttls', 'nothing', 'breaks-legacy']);
     expect(ranked.at(-1)!.breaks).toEqual(['legacy']);
+  });
+});
+
+describe('confirmBreaks', () => {
+  it('counts as broken only what breaks in both runs of a fix, and says which failure did not come back', () => {
+    const today = [row('bulk', failed('unsupported-protocol', '')), row('mta', tls('TLSv1.3', 'TLS_AES_256_GCM_SHA384')), row('legacy', tls('TLSv1', 'AES256-SHA'))];
+    const first = fixEffect(fix('allow-tlsv1', 2), today, [row('bulk', tls('TLSv1', 'ECDHE-RSA-AES256-SHA')), row('mta', { kind: 'unknown', reason: 'not delivered' }), row('legacy', failed('no-shared-cipher', ''))], ['bulk']);
+    const second = fixEffect(fix('allow-tlsv1', 2), today, [row('bulk', tls('TLSv1', 'ECDHE-RSA-AES256-SHA')), today[1]!, row('legacy', failed('no-shared-cipher', ''))], ['bulk']);
+    expect(first.breaks).toEqual(['mta', 'legacy']);
+    const confirmed = confirmBreaks(first, second);
+    expect(confirmed.breaks).toEqual(['legacy']);
+    expect(confirmed.unconfirmed).toEqual(['mta']);
+    expect(confirmBreaks(second, second).unconfirmed).toBeUndefined();
   });
 });
 
