@@ -48,8 +48,10 @@ export interface ValidateReport {
   proposal: ValidatedSide;
   baseline?: ValidatedSide;
   diff?: DiffRow[];
-  /** Senders or destinations the baseline served and the proposal does not. */
+  /** Senders or destinations the baseline served and the proposal does not, in two runs of the proposal. */
   regressions: DiffRow[];
+  /** Peers that failed in one run of the proposal but not in the second: not counted as regressions. */
+  unconfirmed: DiffRow[];
   /** Configuration errors of the proposal that the baseline does not have. */
   newConfigErrors: string[];
   skipped: string[];
@@ -96,7 +98,15 @@ export async function validateConfig(options: ValidateOptions): Promise<Validate
   const baseline = baselineConfig ? await run('baseline', baselineConfig) : undefined;
   const proposal = await run('proposal', proposalConfig);
   const diff = baseline ? diffMatrices(baseline.matrix, proposal.matrix) : undefined;
-  const regressions = (diff ?? []).filter((d) => d.change === 'newly-fails');
+  let regressions = (diff ?? []).filter((d) => d.change === 'newly-fails');
+  let unconfirmed: DiffRow[] = [];
+  if (baseline && regressions.length > 0) {
+    // A peer that fails once can be a slow run (an MTA that had not delivered yet): a regression counts when it recurs.
+    const again = diffMatrices(baseline.matrix, (await run('proposal', proposalConfig)).matrix);
+    const recurs = (d: DiffRow) => again.some((a) => a.change === 'newly-fails' && a.direction === d.direction && a.name === d.name);
+    unconfirmed = regressions.filter((d) => !recurs(d));
+    regressions = regressions.filter(recurs);
+  }
   const newConfigErrors = proposal.configErrors.filter((e) => !(baseline?.configErrors ?? []).includes(e));
   const { verdict, exitCode } = validateVerdict(proposal, baseline, diff, regressions, newConfigErrors, options.allowRegressions ?? false);
   const selfReport = proposal.result.selfReports.find((r) => r.role === 'receiver');
@@ -109,6 +119,7 @@ export async function validateConfig(options: ValidateOptions): Promise<Validate
     ...(baseline ? { baseline } : {}),
     ...(diff ? { diff } : {}),
     regressions,
+    unconfirmed,
     newConfigErrors,
     skipped: population.skipped,
     verdict,

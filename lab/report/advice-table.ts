@@ -41,6 +41,7 @@ export function renderValidateText(report: ValidateReport): string {
     out.push(renderMatrix(side.matrix));
   }
   if (report.diff) out.push('', '== baseline → proposal', renderDiff(report.diff));
+  if (report.unconfirmed.length > 0) out.push(`Not counted: ${report.unconfirmed.map((d) => d.name).join(', ')} failed in one run of the proposal, not in a second.`);
   out.push('', report.verdict);
   return out.join('\n');
 }

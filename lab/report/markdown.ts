@@ -57,6 +57,7 @@ function diffTable(diff: readonly DiffRow[], evidence: Evidence): string {
 export function renderValidateMarkdown(report: ValidateReport): string {
   const evidence = new Evidence();
   const out: string[] = ['# tlslab validate', '', `**Verdict:** ${report.verdict}`, '', `Exit status ${report.exitCode}; ran in ${(report.durationMs / 1000).toFixed(1)} s.`, ''];
+  if (report.unconfirmed.length > 0) out.push(`Not counted: ${report.unconfirmed.map((d) => d.name).join(', ')} failed in one run of the proposal, not in a second.`, '');
   out.push('## Receiver', '', selfReportSection(report.toolchain, report.selfReport), '');
   if (report.skipped.length) out.push('Left out of the population:', '', ...report.skipped.map((s) => `- ${s}`), '');
   for (const side of [report.baseline, report.proposal]) {
