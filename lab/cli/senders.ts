@@ -48,10 +48,10 @@ export async function sendersCommand(argv: string[], io: CliIo): Promise<number>
     p.name,
     `${p.client ?? 'swaks'}${p.client === 'postfix' ? ' (MTA)' : ''}`,
     p.toolchain ?? 'debian-bookworm',
-    range(p),
+    `${range(p)}${p.tls?.fallbackScsv === true ? ', fallback SCSV' : ''}${p.afterStarttls ? `, then ${p.afterStarttls}` : ''}`,
     shortCipherList(p.tls?.ciphers),
     evidence(p),
   ]);
-  io.stdout.write(`${renderTable(['profile', 'client', 'toolchain', 'protocols', 'ciphers', 'evidence'], rows, [28, 14, 32, 18, 48, 36])}\n`);
+  io.stdout.write(`${renderTable(['profile', 'client', 'toolchain', 'protocols', 'ciphers', 'evidence'], rows, [28, 14, 32, 20, 48, 36])}\n`);
   return EXIT.ok;
 }

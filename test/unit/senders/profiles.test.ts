@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { main } from '../../../lab/cli/main.ts';
 import { rawCommand, sClientCommand } from '../../../lab/senders/client-command.ts';
+import { captureIo } from '../../docker/support.ts';
 import { resolveSender, loadSenderProfiles } from '../../../lab/senders/profiles.ts';
 import { senderSchema } from '../../../lab/scenario/schema.ts';
 import { loadToolchains } from '../../../lab/toolchains/registry.ts';
@@ -84,5 +86,16 @@ describe('sender profiles', () => {
     expect(command.argv.slice(0, 2)).toEqual(['bash', '-c']);
     expect(command.argv[2]).toContain('/dev/tcp/$TLSLAB_SERVER/25');
     expect(command.env).toEqual({ TLSLAB_SERVER: 'receiver', TLSLAB_TIMEOUT: '7', TLSLAB_HELO: 'h', TLSLAB_ACTION: 'sslv2-hello' });
+  });
+
+  it('tlslab senders list shows every profile, and what sets a probe apart beyond its protocol range', async () => {
+    const io = captureIo(process.cwd());
+    expect(await main(['senders', 'list'], io)).toBe(0);
+    const lines = io.out().split('\n');
+    const row = (name: string) => lines.find((l) => l.startsWith(`${name} `)) ?? '';
+    expect(row('tls12-only')).toContain('TLSv1.2 only');
+    expect(row('tls12-fallback-scsv')).toContain('TLSv1.2 only,');
+    expect(lines[lines.indexOf(row('tls12-fallback-scsv')) + 1]).toContain('fallback SCSV');
+    for (const name of REQUIRED) expect(row(name), name).not.toBe('');
   });
 });
