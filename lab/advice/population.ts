@@ -39,6 +39,7 @@ export async function loadPopulation(toolchains: Map<string, Toolchain>, options
   };
   const senders: Population['senders'] = [];
   for (const profile of profiles.values()) {
+    if (!profile.population) continue;
     if (await buildable(profile.toolchain ?? 'debian-bookworm', `sender ${profile.name}`)) senders.push({ profile: profile.name, expect: UNJUDGED });
   }
   const outbound: Population['outbound'] = [];

@@ -163,8 +163,10 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const profiles = await loadSenderProfiles();
   const population = await loadPopulation(toolchains, { profiles, ...(options.sources ? { sources: options.sources } : {}) });
   const runnable = new Set(population.senders.map((s) => s.profile));
-  const hypotheses = formHypotheses(logged.failures, profiles, config.receiver.mainCf).filter((h) => h.probe !== undefined || runnable.has(h.profile ?? h.name));
-  const probes = hypotheses.filter((h) => h.probe);
+  const outsidePopulation = (h: Hypothesis) => h.probe === undefined && profiles.get(h.profile ?? h.name)?.population === false;
+  const hypotheses = formHypotheses(logged.failures, profiles, config.receiver.mainCf).filter((h) => h.probe !== undefined || outsidePopulation(h) || runnable.has(h.profile ?? h.name));
+  // Probes, and profiles kept out of the population, run next to the population.
+  const probes = hypotheses.filter((h) => h.probe !== undefined || outsidePopulation(h));
   const engine = options.engine ?? (await connectEngine());
   const runId = newRunId();
   const run = async (name: string, receiver: AdminConfig['receiver'], senders: NonNullable<ScenarioInput['senders']>) => {

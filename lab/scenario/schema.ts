@@ -166,6 +166,11 @@ export const senderProfileSchema = z
     ...senderCapabilities,
     description: z.string().min(1),
     evidence: evidenceSchema,
+    /**
+     * false: a behaviour rather than a peer (a retry that fails on every modern server by design). `reproduce`
+     * still tries it as a hypothesis; the population that `validate` and `reproduce` run against leaves it out.
+     */
+    population: z.boolean().default(true),
   })
   .strict();
 
