@@ -30,6 +30,8 @@ function queueIdLength(line: string, at: number): number {
 export function deliveryTlsProblem(text: string): DeliveryTlsProblem | undefined {
   if (text.includes('Cannot start TLS')) return 'cannot-start-tls';
   if (text.includes('TLS is required, but was not offered')) return 'tls-required-not-offered';
+  if (text.includes('TLS is required, but our TLS engine is unavailable')) return 'tls-not-available';
+  if (text.includes('refused to start TLS') && !text.includes('TLS not available due to local problem')) return 'tls-required-not-offered';
   if (text.includes('Server certificate not')) return 'server-certificate-not-verified';
   if (text.includes('Server hostname not verified')) return 'server-certificate-not-verified';
   if (text.includes('TLS not available due to local problem')) return 'tls-not-available';

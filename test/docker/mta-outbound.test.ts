@@ -66,4 +66,25 @@ describe('real MTAs as senders, and the receiver sending outbound', () => {
     expect(row.observed.kind === 'handshake-failed' && row.observed.clientError).toMatch(/certificate verification failed for .*: self-signed certificate$/);
     expect(await leftovers(result.runId)).toEqual([]);
   });
+
+  it('at level encrypt: a destination that cannot start TLS and one that does not offer it, each deferred for its own reason', async ({ onTestFailed }) => {
+    const result = await runScenario({
+      scenario: defineScenario({
+        name: 'outbound-encrypt',
+        receiver: { mainCf: { smtp_tls_security_level: 'encrypt' } },
+        outbound: [
+          // An invalid protocol list disables TLS, yet Postfix 3.7 still advertises STARTTLS and answers it with 454.
+          { name: 'broken-tls', mainCf: { smtpd_tls_protocols: 'TLSv9' }, expect: { outcome: 'handshake-failed', failureClass: 'invalid-local-config', fate: 'deferred' } },
+          { name: 'no-tls', mainCf: { smtpd_tls_security_level: 'none' }, expect: { outcome: 'handshake-failed', failureClass: 'starttls-not-offered', fate: 'deferred' } },
+        ],
+        timeoutSeconds: 6,
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    expect(result.outbound.filter((r) => !r.held).map((r) => `${r.name}: ${r.mismatch}`)).toEqual([]);
+    expect(result.receiver.log.some((l) => /refused to start TLS: 454 4\.7\.0 TLS not available due to local problem\)$/.test(l))).toBe(true);
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
 });

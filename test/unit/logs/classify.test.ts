@@ -146,6 +146,17 @@ describe('classify by OpenSSL error, per generation', () => {
 });
 
 describe('classify without a library error', () => {
+  it.each([
+    ['TLS is required, but our TLS engine is unavailable', 'invalid-local-config'],
+    ['TLS is required, but host mx.y.example[192.0.2.31] refused to start TLS: 502 5.5.1 Error: command not implemented', 'starttls-not-offered'],
+    // As Debian's Postfix 3.7 logged it in the lab, against a destination with an invalid protocol list.
+    ['TLS is required, but host 192.168.96.2[192.168.96.2] refused to start TLS: 454 4.7.0 TLS not available due to local problem', 'invalid-local-config'],
+    ['TLS is required, but was not offered by host 192.168.96.3[192.168.96.3]', 'starttls-not-offered'],
+  ])('mandatory TLS that never started: "%s"', (detail, cls) => {
+    const session = only([`May  1 10:00:00 mx postfix/smtp[300]: 1A2B3C4D5E: to=<a@x.example>, relay=mx.x.example[192.0.2.30]:25, delay=0.2, delays=0.1/0/0.1/0, dsn=4.7.4, status=deferred (${detail})`]);
+    expect(session.failure?.class).toBe(cls);
+  });
+
   it('timeout after STARTTLS', () => {
     const session = only([
       'mx postfix/smtpd[7]: connect from c[192.0.2.1]',
