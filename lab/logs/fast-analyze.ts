@@ -51,6 +51,7 @@ const RETAIN_BYTES = 32 << 20;
 const STAMPS = 1 << 14;
 const FACILITY = /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug)$/;
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+const WEEKDAYS = 'MonTueWedThuFriSatSun';
 
 /** `buf.toString('latin1', start, end)` without its argument checks: the hot path decodes many short slices. */
 function latin1(buf: Buffer, start: number, end: number): string {
@@ -637,17 +638,15 @@ export class FastAnalyzer {
     this.hostStart = -1;
     this.hostEnd = -1;
     if (progStart > at) {
-      let classic = this.classicAt(at);
-      let rfc3339 = !classic && this.rfc3339At(at);
-      if (!classic && !rfc3339) {
+      let kind = this.stampKindAt(at);
+      if (kind === 0) {
         // A `file:` prefix of `grep -H` (see scanHeader).
         for (let i = at; i < progStart; i++) {
           const c = buf[i];
           if (c === 32) break;
           if (c === 58) {
-            classic = i > at && this.classicAt(i + 1);
-            rfc3339 = i > at && !classic && this.rfc3339At(i + 1);
-            if (classic || rfc3339) {
+            kind = i > at ? this.stampKindAt(i + 1) : 0;
+            if (kind !== 0) {
               at = i + 1;
               this.tsStart = at;
               this.tsEnd = at;
@@ -656,10 +655,27 @@ export class FastAnalyzer {
           }
         }
       }
-      if (classic) {
+      if (kind === 1) {
         this.tsKind = 1;
         this.tsEnd = this.classicEnd(at);
-      } else if (rfc3339) {
+      } else if (kind === 3 || kind === 4) {
+        let stampEnd = at + 10;
+        if (kind === 3) {
+          stampEnd = e;
+          for (let i = at + 24; i < e; i++) {
+            if (buf[i] === 32) {
+              stampEnd = i;
+              break;
+            }
+          }
+        } else if (buf[stampEnd] === 46) {
+          stampEnd++;
+          while (stampEnd < e && isDigit(buf[stampEnd] as number)) stampEnd++;
+        }
+        if (stampEnd >= progStart) return false;
+        this.tsKind = kind;
+        this.tsEnd = stampEnd;
+      } else if (kind === 2) {
         let stampEnd = -1;
         for (let i = at + 11; i < e; i++) {
           if (buf[i] === 32) {
@@ -760,6 +776,29 @@ export class FastAnalyzer {
       while (end < this.e && isDigit(buf[end] as number)) end++;
     }
     return end;
+  }
+
+  /** `stampKindAt` of line-header.ts on bytes. */
+  private stampKindAt(at: number): number {
+    if (this.classicAt(at)) return 1;
+    if (this.rfc3339At(at)) return 2;
+    const buf = this.buf;
+    const e = this.e;
+    // `Www YYYY-MM-DD hh:mm:ss ZONE`
+    if (at + 24 < e && buf[at + 3] === 32 && buf[at + 14] === 32 && buf[at + 23] === 32 && this.weekdayAt(at) && this.rfc3339At(at + 4) &&
+      buf[at + 20] === 58 && isDigit(buf[at + 22] as number) && buf[at + 24] !== 32) return 3;
+    // Ten digits of epoch seconds, then a space or a fraction.
+    if (at + 10 >= e) return 0;
+    for (let i = at; i < at + 10; i++) if (!isDigit(buf[i] as number)) return 0;
+    return buf[at + 10] === 32 || (buf[at + 10] === 46 && at + 11 < e && isDigit(buf[at + 11] as number)) ? 4 : 0;
+  }
+
+  private weekdayAt(at: number): boolean {
+    const buf = this.buf;
+    for (let d = 0; d < 7; d++) {
+      if (WEEKDAYS.charCodeAt(d * 3) === buf[at] && WEEKDAYS.charCodeAt(d * 3 + 1) === buf[at + 1] && WEEKDAYS.charCodeAt(d * 3 + 2) === buf[at + 2]) return true;
+    }
+    return false;
   }
 
   private rfc3339At(at: number): boolean {

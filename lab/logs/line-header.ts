@@ -5,8 +5,11 @@ import type { LineHeader } from './types.ts';
  * path never allocates for the header: it compares with `startsWith(x, offset)` instead of slicing.
  */
 export interface HeaderScan {
-  /** 0: no timestamp, 1: classic `Mmm dd hh:mm:ss`, 2: RFC 3339. */
-  tsKind: 0 | 1 | 2;
+  /**
+   * 0: no timestamp, 1: classic `Mmm dd hh:mm:ss`, 2: RFC 3339, 3: `Www YYYY-MM-DD hh:mm:ss ZONE`
+   * (`journalctl -o short-full`), 4: seconds since the epoch (`journalctl -o short-unix`).
+   */
+  tsKind: 0 | 1 | 2 | 3 | 4;
   tsStart: number;
   tsEnd: number;
   /** -1 when the line has no host. */
@@ -75,6 +78,45 @@ function rfc3339StampAt(line: string, at: number): boolean {
   const sep = line.charCodeAt(at + 10);
   return isDigit(line.charCodeAt(at)) && isDigit(line.charCodeAt(at + 3)) && line.charCodeAt(at + 4) === 45 &&
     line.charCodeAt(at + 7) === 45 && (sep === 84 || sep === SPACE) && line.charCodeAt(at + 13) === 58;
+}
+
+const WEEKDAYS = 'MonTueWedThuFriSatSun';
+
+/** `Www YYYY-MM-DD hh:mm:ss ZONE` (`journalctl -o short-full`): a weekday, a date and time, a zone word. */
+function fullStampAt(line: string, at: number): boolean {
+  if (line.charCodeAt(at + 3) !== SPACE || line.charCodeAt(at + 14) !== SPACE || line.charCodeAt(at + 23) !== SPACE) return false;
+  const day = line.slice(at, at + 3);
+  return WEEKDAYS.includes(day) && WEEKDAYS.indexOf(day) % 3 === 0 && rfc3339StampAt(line, at + 4) &&
+    line.charCodeAt(at + 20) === 58 && isDigit(line.charCodeAt(at + 22)) && line.charCodeAt(at + 24) !== SPACE && at + 24 < line.length;
+}
+
+/** End of a short-full stamp: after its zone word. */
+function fullStampEnd(line: string, at: number): number {
+  const space = line.indexOf(' ', at + 24);
+  return space < 0 ? line.length : space;
+}
+
+/** Ten digits of epoch seconds, an optional fraction, then a space (`journalctl -o short-unix`). */
+function epochStampAt(line: string, at: number): boolean {
+  for (let i = at; i < at + 10; i++) if (!isDigit(line.charCodeAt(i))) return false;
+  return line.charCodeAt(at + 10) === SPACE || (line.charCodeAt(at + 10) === 46 && isDigit(line.charCodeAt(at + 11)));
+}
+
+function epochStampEnd(line: string, at: number): number {
+  let end = at + 10;
+  if (line.charCodeAt(end) === 46) {
+    end++;
+    while (isDigit(line.charCodeAt(end))) end++;
+  }
+  return end;
+}
+
+/** The kind of stamp at `at` (see `HeaderScan.tsKind`), 0 for none. */
+function stampKindAt(line: string, at: number): HeaderScan['tsKind'] {
+  if (classicStampAt(line, at)) return 1;
+  if (rfc3339StampAt(line, at)) return 2;
+  if (fullStampAt(line, at)) return 3;
+  return epochStampAt(line, at) ? 4 : 0;
 }
 
 /** Index just after `<PRI>1 ` when the line is RFC 5424 syslog, else -1. */
@@ -186,24 +228,33 @@ export function scanHeader(line: string, out: HeaderScan): boolean {
   out.facEnd = -1;
   let cursor = at;
   if (progStart > at) {
-    if (!classicStampAt(line, at) && !rfc3339StampAt(line, at)) {
+    let kind = stampKindAt(line, at);
+    if (kind === 0) {
       // `grep -H` / `zgrep` over several files puts `file:` before the stamp.
       const colon = line.indexOf(':', at);
       const space = line.indexOf(' ', at);
-      if (colon > at && colon < progStart && (space < 0 || colon < space) && (classicStampAt(line, colon + 1) || rfc3339StampAt(line, colon + 1))) {
-        at = colon + 1;
-        out.tsStart = at;
-        out.tsEnd = at;
+      if (colon > at && colon < progStart && (space < 0 || colon < space)) {
+        kind = stampKindAt(line, colon + 1);
+        if (kind !== 0) {
+          at = colon + 1;
+          out.tsStart = at;
+          out.tsEnd = at;
+        }
       }
     }
-    if (classicStampAt(line, at)) {
+    if (kind === 1) {
       out.tsKind = 1;
       out.tsEnd = classicStampEnd(line, at);
-    } else if (rfc3339StampAt(line, at)) {
+    } else if (kind === 2) {
       // Searching from the time part also covers `2024-05-01 10:00:00`, whose date and time a space separates.
       const stampEnd = line.indexOf(' ', at + 11);
       if (stampEnd < 0 || stampEnd >= progStart) return false;
       out.tsKind = 2;
+      out.tsEnd = stampEnd;
+    } else if (kind !== 0) {
+      const stampEnd = kind === 3 ? fullStampEnd(line, at) : epochStampEnd(line, at);
+      if (stampEnd >= progStart) return false;
+      out.tsKind = kind;
       out.tsEnd = stampEnd;
     }
     cursor = out.tsEnd;
@@ -271,6 +322,18 @@ export function isoTimestamp(line: string, scan: HeaderScan, year: number): stri
   if (scan.tsKind === 2) {
     const raw = line.slice(scan.tsStart, scan.tsEnd);
     return raw.charCodeAt(10) === SPACE ? `${raw.slice(0, 10)}T${raw.slice(11)}` : raw;
+  }
+  if (scan.tsKind === 3) {
+    // The zone is a name (CEST, EST...) that maps to no fixed offset, so the time stays local like a classic stamp;
+    // UTC is the exception.
+    const at = scan.tsStart;
+    const zone = line.slice(at + 24, scan.tsEnd);
+    return `${line.slice(at + 4, at + 14)}T${line.slice(at + 15, at + 23)}${zone === 'UTC' || zone === 'GMT' ? 'Z' : ''}`;
+  }
+  if (scan.tsKind === 4) {
+    const seconds = Number(line.slice(scan.tsStart, scan.tsStart + 10));
+    const fraction = line.slice(scan.tsStart + 10, scan.tsEnd);
+    return `${new Date(seconds * 1000).toISOString().slice(0, 19)}${fraction}Z`;
   }
   const month = monthAt(line, scan.tsStart);
   const dayTens = line.charCodeAt(scan.tsStart + 4);

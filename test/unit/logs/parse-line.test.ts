@@ -29,6 +29,36 @@ describe('parseLine headers', () => {
       header: { timestamp: '2018-05-01T10:00:00.123456', host: 'mx', pid: 1 },
     },
     {
+      name: 'journalctl -o short-full (weekday, date, time, zone name: the time stays local)',
+      line: 'Wed 2024-05-01 10:00:00 CEST mx postfix/smtpd[1]: connect from x[1.2.3.4]',
+      header: { timestamp: '2024-05-01T10:00:00', host: 'mx', program: 'postfix/smtpd', pid: 1 },
+    },
+    {
+      name: 'journalctl -o short-full in UTC',
+      line: 'Wed 2024-05-01 08:00:00 UTC mx postfix/smtpd[1]: connect from x[1.2.3.4]',
+      header: { timestamp: '2024-05-01T08:00:00Z', host: 'mx', pid: 1 },
+    },
+    {
+      name: 'journalctl -o short-unix (epoch seconds with microseconds)',
+      line: '1714550400.123456 mx postfix/smtpd[1]: connect from x[1.2.3.4]',
+      header: { timestamp: '2024-05-01T08:00:00.123456Z', host: 'mx', program: 'postfix/smtpd', pid: 1 },
+    },
+    {
+      name: 'epoch seconds without a fraction, no host',
+      line: '1714550400 postfix/smtpd[1]: connect from x[1.2.3.4]',
+      header: { timestamp: '2024-05-01T08:00:00Z', host: undefined, pid: 1 },
+    },
+    {
+      name: 'grep -H before a short-full stamp',
+      line: 'journal.txt:Wed 2024-05-01 10:00:00 CEST mx postfix/smtpd[1]: connect from x[1.2.3.4]',
+      header: { timestamp: '2024-05-01T10:00:00', host: 'mx', pid: 1 },
+    },
+    {
+      name: 'a host name of ten digits is not a stamp without a space or fraction after it',
+      line: '1714550400x postfix/smtpd[1]: connect from x[1.2.3.4]',
+      header: { timestamp: undefined, host: '1714550400x', pid: 1 },
+    },
+    {
       name: 'grep -H / zgrep over several files (file name before the stamp)',
       line: '/var/log/mail.log.2.gz:Aug 23 19:34:29 server1 postfix/smtpd[7659]: connect from x[1.2.3.4]',
       header: { timestamp: '2018-08-23T19:34:29', host: 'server1', pid: 7659 },
