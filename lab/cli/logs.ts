@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { LabError } from '../errors.ts';
-import { analyzeLogs, readLogBatches, SessionTracker, formatPeer, type AnalyzeReport, type Session, type VersionHints } from '../logs/index.ts';
+import { analyzeLogs, readLogBatches, SessionTracker, formatPeer, type AnalyzeReport, type ReadProgress, type Session, type VersionHints } from '../logs/index.ts';
 import { EXIT, type CliIo } from './io.ts';
 
 const HELP = `Usage: tlslab logs <command> [options] [FILE...]
@@ -49,6 +49,38 @@ function parseYear(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d{4}$/.test(value)) throw new LabError('LAB_USAGE', `--year: expected a four-digit year; got "${value}"`);
   return Number(value);
+}
+
+const MB = 1024 * 1024;
+
+/**
+ * A status line on a terminal's stderr while a log is read (`maillog: 42% of 1024 MB, 85 MB/s`), at most a few
+ * times a second, erased at the end; nothing when stderr is not a terminal.
+ */
+function readingStatus(io: CliIo): { update(progress: ReadProgress): void; finish(): void } {
+  if (io.stderr.isTTY !== true) return { update: () => undefined, finish: () => undefined };
+  const started = performance.now();
+  let shownAt = 0;
+  let shown = false;
+  return {
+    update(progress) {
+      const now = performance.now();
+      if (now - shownAt < 250 || progress.done) return;
+      shownAt = now;
+      const name = progress.source === '-' ? 'stdin' : progress.source.slice(progress.source.lastIndexOf('/') + 1);
+      const rate = progress.bytes / MB / Math.max(0.001, (now - started) / 1000);
+      const megabytes = (bytes: number): string => (bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0);
+      const amount = progress.total === undefined || progress.total === 0
+        ? `${megabytes(progress.bytes)} MB`
+        : `${Math.floor((100 * progress.bytes) / progress.total)}% of ${megabytes(progress.total)} MB`;
+      io.stderr.write(`\r\x1b[2Kreading ${name}: ${amount}, ${rate.toFixed(0)} MB/s`);
+      shown = true;
+    },
+    finish() {
+      if (shown) io.stderr.write('\r\x1b[2K');
+      shown = false;
+    },
+  };
 }
 
 function table(rows: string[][]): string {
@@ -163,13 +195,19 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
     if (command === 'parse') return await parseCommand(resolved, io, values.json === true, year, hints, values.peer);
     const since = parseTime('since', values.since);
     const until = parseTime('until', values.until);
-    const report = await analyzeLogs(resolved, {
-      stdin: io.stdin, hints,
-      ...(since === undefined ? {} : { since }),
-      ...(until === undefined ? {} : { until }),
-      ...(values.peer === undefined ? {} : { peer: values.peer }),
-      ...(year === undefined ? {} : { year }),
-    });
+    const status = readingStatus(io);
+    let report: AnalyzeReport;
+    try {
+      report = await analyzeLogs(resolved, {
+        stdin: io.stdin, hints, onProgress: (progress) => status.update(progress),
+        ...(since === undefined ? {} : { since }),
+        ...(until === undefined ? {} : { until }),
+        ...(values.peer === undefined ? {} : { peer: values.peer }),
+        ...(year === undefined ? {} : { year }),
+      });
+    } finally {
+      status.finish();
+    }
     write(io, values.json === true ? JSON.stringify(report, null, 2) : analyzeTable(report));
     return EXIT.ok;
   } catch (error) {

@@ -16,6 +16,18 @@ export interface AnalyzeOptions extends ReadLogOptions {
   /** Year for classic syslog stamps. Default: the current year. */
   year?: number;
   hints?: VersionHints;
+  /** Called after each chunk read and once when a source ends; see `ReadProgress`. */
+  onProgress?: (progress: ReadProgress) => void;
+}
+
+/** How far `analyzeLogs` got in one source. */
+export interface ReadProgress {
+  source: string;
+  /** Bytes read so far: of the file as stored, or of the decompressed stream for gzip and stdin. */
+  bytes: number;
+  /** Size of a plain file; unknown for gzip and stdin. */
+  total?: number;
+  done: boolean;
 }
 
 /** Per-peer aggregate: one row of `tlslab logs analyze`. */
@@ -235,16 +247,20 @@ const READ_BYTES = 4 << 20;
  * Feed a plain file to the fast analyzer, reading the next chunk while the current one is parsed. The analyzer
  * keeps recent chunks, so a read goes to a chunk it has given back, or to a new one.
  */
-async function feedFile(path: string, fast: FastAnalyzer): Promise<void> {
+async function feedFile(path: string, fast: FastAnalyzer, progress: (bytes: number, total: number) => void): Promise<void> {
   const handle = await open(path, 'r');
   const next = (): Buffer => fast.spareChunk() ?? Buffer.allocUnsafe(READ_BYTES);
   try {
+    const { size } = await handle.stat();
+    let bytes = 0;
     let pending = handle.read(next(), 0, READ_BYTES, null);
     for (;;) {
       const { bytesRead, buffer } = await pending;
       if (bytesRead === 0) break;
       pending = handle.read(next(), 0, READ_BYTES, null);
       fast.push(buffer, 0, bytesRead, true);
+      bytes += bytesRead;
+      progress(bytes, size);
     }
   } finally {
     await handle.close();
@@ -264,10 +280,26 @@ export async function analyzeLogs(sources: readonly string[], options: AnalyzeOp
     ...(options.hints === undefined ? {} : { hints: options.hints }),
   });
   const readOptions: ReadLogOptions = options.stdin === undefined ? {} : { stdin: options.stdin };
+  const onProgress = options.onProgress;
   for (const source of sources.length === 0 ? ['-'] : sources) {
-    if (source !== '-' && !(await isGzipFile(source))) await feedFile(source, fast);
-    else for await (const chunk of readLogChunks(source, readOptions)) fast.push(chunk);
+    let bytes = 0;
+    let total: number | undefined;
+    const report = (done: boolean): void => onProgress?.({ source, bytes, ...(total === undefined ? {} : { total }), done });
+    if (source !== '-' && !(await isGzipFile(source))) {
+      await feedFile(source, fast, (read, size) => {
+        bytes = read;
+        total = size;
+        report(false);
+      });
+    } else {
+      for await (const chunk of readLogChunks(source, readOptions)) {
+        fast.push(chunk);
+        bytes += chunk.length;
+        report(false);
+      }
+    }
     fast.endInput();
+    report(true);
   }
   fast.finish();
   return analyzer.report(fast.stats, fast.versions);

@@ -4,7 +4,7 @@ export { SessionTracker, readSessions, type SessionTrackerOptions, type Sessions
 export { readLogLines, readLogBatches, type ReadLogOptions } from './read-lines.ts';
 export { classify } from './classify.ts';
 export { decodeOpensslError } from './openssl-error.ts';
-export { analyzeLogs, LogAnalyzer, type AnalyzeOptions, type AnalyzeReport, type PeerReport, type FailureClassReport } from './analyze.ts';
+export { analyzeLogs, LogAnalyzer, type AnalyzeOptions, type AnalyzeReport, type PeerReport, type FailureClassReport, type ReadProgress } from './analyze.ts';
 export { formatPeer } from './peer.ts';
 export type {
   TlsEvent,

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { logsCommand } from '../../../lab/cli/logs.ts';
 import type { CliIo } from '../../../lab/cli/io.ts';
-import { analyzeLogs, readLogLines, type AnalyzeReport } from '../../../lab/logs/index.ts';
+import { analyzeLogs, readLogLines, type AnalyzeReport, type ReadProgress } from '../../../lab/logs/index.ts';
 import { fixturePath, fixtureLines } from './fixture-files.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'logs-test-'));
@@ -84,6 +84,29 @@ describe('tlslab logs', () => {
     expect(report.sessions).toEqual({ total: 6, tls: 1, failed: 4, plaintext: 1 });
     expect(report.versions.openssl).toBe('1.0.1');
     expect(report.failures['unknown-protocol']?.count).toBe(2);
+  });
+
+  it('reports its progress through each source, with the size of plain files', async () => {
+    const plain = fixturePath('seed-maillog.log');
+    const gz = path.join(dir, 'progress.gz');
+    writeFileSync(gz, gzipSync(readFileSync(plain)));
+    const seen: ReadProgress[] = [];
+    await analyzeLogs([plain, gz], { year: 2018, onProgress: (progress) => seen.push(progress) });
+    const size = readFileSync(plain).length;
+    expect(seen.filter((p) => p.done)).toEqual([{ source: plain, bytes: size, total: size, done: true }, { source: gz, bytes: size, done: true }]);
+    const ofPlain = seen.filter((p) => p.source === plain).map((p) => p.bytes);
+    expect(ofPlain).toEqual([...ofPlain].sort((a, b) => a - b));
+  });
+
+  it('analyze shows a status line on a terminal only, and erases it', async () => {
+    const tty = io();
+    tty.stderr.isTTY = true;
+    expect(await logsCommand(['analyze', '--json', fixturePath('seed-maillog.log')], tty)).toBe(0);
+    expect(tty.err()).toMatch(/^\r\x1b\[2Kreading seed-maillog\.log: 100% of \d+\.\d MB, \d+ MB\/s\r\x1b\[2K$/);
+    expect(() => JSON.parse(tty.out()) as unknown).not.toThrow();
+    const pipe = io();
+    expect(await logsCommand(['analyze', fixturePath('seed-maillog.log')], pipe)).toBe(0);
+    expect(pipe.err()).toBe('');
   });
 
   it('analyze prints a table, reading stdin without a file', async () => {
