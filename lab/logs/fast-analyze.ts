@@ -366,6 +366,8 @@ export class FastAnalyzer {
    * open sessions that point into it are resolved to strings.
    */
   private readonly ring: (Buffer | undefined)[] = new Array<Buffer | undefined>(RING).fill(undefined);
+  /** Sessions that may point into each retained chunk (some closed or reused since: `minGen` tells). */
+  private readonly pointing: LeanSession[][] = Array.from({ length: RING }, (): LeanSession[] => []);
   private ringBytes = 0;
   private nextGen = 0;
   private oldestGen = 0;
@@ -446,8 +448,10 @@ export class FastAnalyzer {
 
   private evict(): void {
     const gen = this.oldestGen;
-    for (let session = this.oldest; session !== undefined; session = session.newer) if (session.minGen <= gen) this.resolve(session, true);
     const slot = gen & (RING - 1);
+    const pointing = this.pointing[slot] as LeanSession[];
+    for (const session of pointing) if (session.minGen <= gen) this.resolve(session, true);
+    if (pointing.length !== 0) this.pointing[slot] = [];
     const buf = this.ring[slot] as Buffer;
     this.ringBytes -= buf.length;
     this.ring[slot] = undefined;
@@ -458,6 +462,12 @@ export class FastAnalyzer {
   /** A chunk given to `push` as reusable that the analyzer no longer needs, if there is one. */
   spareChunk(): Buffer | undefined {
     return this.spare.pop();
+  }
+
+  /** The session's first pointer into the current chunk since it was last resolved. */
+  private pointsInto(session: LeanSession): void {
+    session.minGen = this.gen;
+    (this.pointing[this.gen & (RING - 1)] as LeanSession[]).push(session);
   }
 
   /** Turn a session's pointers into retained chunks into strings: its stamps, and its lines if asked. */
@@ -1354,7 +1364,7 @@ export class FastAnalyzer {
       session.lastGen = this.gen;
       session.lastS = this.tsStart;
       session.lastE = this.tsEnd;
-      if (session.minGen > this.gen) session.minGen = this.gen;
+      if (session.minGen > this.gen) this.pointsInto(session);
     } else {
       // A copy, not a slice: the stamp may become a peer's `lastSeen`, which must not pin the whole line.
       session.lastIso = this.iso(kind, copy((this.str as string).slice(this.tsStart, this.tsEnd)));
@@ -1402,7 +1412,7 @@ export class FastAnalyzer {
       if (this.bytes) {
         session.refs.push(session.lines.length, this.gen, this.s, this.e);
         session.lines.push('');
-        if (session.minGen > this.gen) session.minGen = this.gen;
+        if (session.minGen > this.gen) this.pointsInto(session);
       } else session.lines.push(this.lineText());
     }
     switch (kind) {
@@ -1490,6 +1500,7 @@ export class FastAnalyzer {
     if (session.lines.length !== 0) session.lines = [];
     if (session.refs.length !== 0) session.refs = [];
     if (session.queueIds.length !== 0) session.queueIds = [];
+    session.minGen = Infinity;
     session.processContext = undefined;
     session.commands = undefined;
     session.samePid = undefined;
