@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { loadSenderProfiles } from '../senders/profiles.ts';
-import { destinationSchema, type ScenarioInput, type SenderProfile } from '../scenario/schema.ts';
+import { defaultDestinationToolchain, destinationSchema, type ScenarioInput, type SenderProfile } from '../scenario/schema.ts';
 import type { Toolchain } from '../toolchains/model.ts';
 import { missingSourcesOf, type SourceOptions } from '../toolchains/sources.ts';
 import { loadYamlFile } from '../validation.ts';
@@ -44,7 +44,8 @@ export async function loadPopulation(toolchains: Map<string, Toolchain>, options
   }
   const outbound: Population['outbound'] = [];
   for (const destination of destinations) {
-    if (await buildable(destination.toolchain, `destination ${destination.name}`)) outbound.push({ ...destination, expect: UNJUDGED });
+    const toolchain = destination.toolchain ?? defaultDestinationToolchain(destination.server);
+    if (await buildable(toolchain, `destination ${destination.name}`)) outbound.push({ ...destination, toolchain, expect: UNJUDGED });
   }
   return { senders, outbound, skipped };
 }

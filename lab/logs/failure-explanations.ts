@@ -152,7 +152,7 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     return {
       summary: 'peer lacks secure renegotiation',
       explanation: `${peer[0]?.toUpperCase()}${peer.slice(1)} does not support RFC 5746 secure renegotiation (a TLS stack from before 2010, or a middlebox that strips the extension). ${label(ctx.generation)} on ${local} refuses such a handshake: since OpenSSL 3.0 the SSL_OP_LEGACY_SERVER_CONNECT option is no longer on by default.`,
-      remedy: `Best: the peer upgrades its TLS stack. Otherwise allow it on ${local} only where needed: tls_ssl_options = LEGACY_SERVER_CONNECT (a named option in Debian's Postfix 3.5 and 3.7 builds) set with -o on a dedicated transport for that destination, or Options = UnsafeLegacyServerConnect in the OpenSSL configuration Postfix loads.`,
+      remedy: `Best: the peer upgrades its TLS stack. Otherwise allow it on ${local}: tls_ssl_options = LEGACY_SERVER_CONNECT (a named option in Debian's Postfix 3.5 and 3.7 builds; it brings back the behaviour of OpenSSL 1.1.1 for every peer, so prefer setting it with -o on a dedicated transport for that destination), or Options = UnsafeLegacyServerConnect in the OpenSSL configuration Postfix loads.`,
     };
   },
   'peer-aborted': (ctx) => {

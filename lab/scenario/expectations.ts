@@ -27,7 +27,7 @@ export function describeObserved(observed: Observed): string {
     case 'tls':
       return `TLS ${observed.protocol} ${observed.cipher}`;
     case 'plaintext':
-      return 'plaintext';
+      return observed.afterTlsFailure === true ? 'plaintext after TLS failed' : 'plaintext';
     case 'handshake-failed':
       return ['handshake failed', observed.failureClass].filter(Boolean).join(': ');
     case 'refused':

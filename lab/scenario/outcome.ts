@@ -122,6 +122,8 @@ export interface MtaAttemptView {
 }
 
 export interface MtaDeliveryView {
+  /** The sending MTA's queue id of the message. */
+  queueId?: string;
   attempts: readonly MtaAttemptView[];
   final?: MtaAttemptView;
   receiverQueueId?: string;
@@ -147,13 +149,22 @@ export function deriveMtaOutcome(
   delivery: MtaDeliveryView,
   /** The sending MTA's own sessions to this peer: its view decides when the server saw no failure. */
   clientSessions: readonly ServerSessionView[] = [],
+  /**
+   * A server whose log is not Postfix's (an Exim destination): the message's fate there and the lines that say
+   * so. The sending Postfix's sessions then tell the TLS facts.
+   */
+  foreign?: { fate: MessageFate; lines: readonly string[] },
 ): ObservedOutcome {
-  const evidence = sessions.flatMap((s) => s.lines);
+  const evidence = foreign === undefined ? sessions.flatMap((s) => s.lines) : [...foreign.lines];
   const failedFirst = delivery.attempts.some((a) => a !== delivery.final && (a.status === 'tls-failed' || /TLS|handshake|SSL/i.test(a.detail)));
   const receiverQueueId = delivery.receiverQueueId;
-  if (delivery.final?.status === 'sent' && receiverQueueId) {
-    const fate = messageFate(receiverQueueId, fates, { connected: true, starttlsOffered: false });
-    const session = sessions.find((s) => s.queueIds.includes(receiverQueueId));
+  const final = delivery.final;
+  if (final?.status === 'sent' && (receiverQueueId !== undefined || foreign !== undefined)) {
+    const fate = foreign?.fate ?? messageFate(receiverQueueId, fates, { connected: true, starttlsOffered: false });
+    const session = foreign === undefined
+      ? sessions.find((s) => receiverQueueId !== undefined && s.queueIds.includes(receiverQueueId))
+      : [...clientSessions].reverse().find((s) => delivery.queueId !== undefined && s.queueIds.includes(delivery.queueId));
+    if (foreign !== undefined && session !== undefined) evidence.push(...session.lines);
     if (session?.tls) {
       const { protocol, cipher, bits } = session.tls;
       return {

@@ -49,6 +49,23 @@ export async function startPostfixServer(
   return container;
 }
 
+/** An Exim destination: it makes its own certificate and takes its TLS settings from one GnuTLS priority string. */
+export async function startEximServer(stage: Stage, spec: DestinationSpec, image: string): Promise<LabContainer> {
+  const hostname = destinationHostname(spec);
+  const container = await LabContainer.start({
+    image,
+    name: `${stage.prefix}-dest-${spec.name}`,
+    hostname,
+    network: stage.network,
+    aliases: [hostname],
+    labels: { ...stage.labels, [LABEL.role]: 'destination' },
+    command: ['exim-server'],
+    env: { TLSLAB_HOSTNAME: hostname, ...(spec.gnutlsPriority === undefined ? {} : { TLSLAB_GNUTLS_PRIORITY: spec.gnutlsPriority }) },
+  });
+  stage.track(container);
+  return container;
+}
+
 export function senderHostname(spec: SenderSpec): string {
   return `${spec.name}.senders.lab.test`;
 }

@@ -11,7 +11,7 @@ import { readSessions } from '../logs/index.ts';
 import { mapsNameSenders } from '../receiver/config-files.ts';
 import { waitForSmtpGreeting } from '../receiver/readiness.ts';
 import { rawCommand, sClientCommand, swaksCommand, type MessageEnvelope } from '../senders/client-command.ts';
-import { readEximDelivery } from '../senders/exim-log.ts';
+import { readEximDelivery, readEximReception } from '../senders/exim-log.ts';
 import { SHORT_BACKOFF, type MtaDelivery } from '../senders/mta.ts';
 import { loadSenderProfiles, resolveSenders } from '../senders/profiles.ts';
 import { readRawTranscript, readSClientTranscript, readSwaksTranscript } from '../senders/transcript.ts';
@@ -26,6 +26,7 @@ import {
   injectMessage,
   readMtaDelivery,
   RECEIVER_HOSTNAME,
+  startEximServer,
   startPostfixServer,
   startSender,
   type RunningSender,
@@ -112,6 +113,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     const phase = Date.now();
     const images = new Map<string, string>();
     const unverified = new Map<string, string[]>();
+    checkDestinationToolchains(scenario, toolchains, loaded.file ?? scenario.name);
     const needed = [scenario.receiver.toolchain, ...senders.map((s) => s.toolchain), ...scenario.outbound.map((d) => d.toolchain)];
     for (const name of new Set(needed)) {
       checkAbort();
@@ -152,7 +154,9 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
       scenario.outbound.map(async (spec): Promise<RunningDestination> => ({
         spec,
         messageId: `tlslab-${runId}-outbound-${spec.name}@${RECEIVER_HOSTNAME}`,
-        container: await startPostfixServer(stage, { role: 'destination', name: `dest-${spec.name}`, hostname: destinationHostname(spec), image: images.get(spec.toolchain)!, spec }),
+        container: spec.server === 'exim'
+          ? await startEximServer(stage, spec, images.get(spec.toolchain)!)
+          : await startPostfixServer(stage, { role: 'destination', name: `dest-${spec.name}`, hostname: destinationHostname(spec), image: images.get(spec.toolchain)!, spec }),
       })),
     );
     const startClients = Promise.all(senders.filter((s) => s.delivery === 'client').map((spec) => startSender_(spec)));
@@ -214,10 +218,16 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
       return senderResult(sender.spec, sender.container.ipAddress, outcome, transcript, sender.exec, options.observe);
     });
     result.outbound = allDestinations.map((destination) => {
+      const own = parsed.receiver.sessions.filter((s) => s.side === 'smtp' && s.peer.addr === destination.container.ipAddress);
+      const delivery = destination.delivery ?? { attempts: [] };
+      // Exim's log is not Postfix's: the receiver's own smtp sessions tell the TLS facts, Exim's log the message's fate.
+      if (destination.spec.server === 'exim') {
+        const reception = readEximReception(destination.container.logLines(), destination.messageId);
+        return destinationResult(destination, runningReceiver.ipAddress, deriveMtaOutcome([], new Map(), delivery, own, reception), options.observe);
+      }
       const log = readSessions(destination.container.logLines()) as unknown as ParsedLog;
       const sessions = log.sessions.filter((s) => s.peer.addr === runningReceiver.ipAddress);
-      const own = parsed.receiver.sessions.filter((s) => s.side === 'smtp' && s.peer.addr === destination.container.ipAddress);
-      const outcome = deriveMtaOutcome(sessions, log.fates, destination.delivery ?? { attempts: [] }, own);
+      const outcome = deriveMtaOutcome(sessions, log.fates, delivery, own);
       return destinationResult(destination, runningReceiver.ipAddress, outcome, options.observe);
     });
     result.selfReports = await selfReports(scenario, runningReceiver, running, allDestinations, toolchains, images);
@@ -249,6 +259,18 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     }
     return error;
   }
+}
+
+/** An Exim destination needs a toolchain with Exim, a Postfix one a toolchain with Postfix. */
+function checkDestinationToolchains(scenario: Scenario, toolchains: Map<string, Toolchain>, label: string): void {
+  const problems = scenario.outbound.flatMap((destination, index) => {
+    const toolchain = getToolchain(toolchains, destination.toolchain);
+    const exim = toolchain.recipe === 'debian-exim';
+    if (destination.server === 'exim' && !exim) return [`outbound[${index}] (${destination.name}): server exim needs a toolchain with Exim, such as debian-bookworm-exim; ${toolchain.name} has none`];
+    if (destination.server === 'postfix' && toolchain.postfix === undefined) return [`outbound[${index}] (${destination.name}): toolchain ${toolchain.name} has no Postfix; for Exim, set server: exim`];
+    return [];
+  });
+  if (problems.length > 0) throw new LabError('LAB_SCENARIO_INVALID', `${label}:\n  ${problems.join('\n  ')}`, { context: { problems } });
 }
 
 /** Waits for every promise; the first failure is thrown only after all have settled, so none is left unobserved. */
@@ -363,8 +385,11 @@ async function settleLogs(
     }
     for (const destination of destinations) {
       destination.delivery = readMtaDelivery(receiver.logLines(), destination.messageId, parsed.fates);
-      const theirs = parse(destination.container);
-      if (!destination.delivery.final || !final(theirs, destination.delivery.receiverQueueId)) settled = false;
+      if (!destination.delivery.final) settled = false;
+      else if (destination.spec.server === 'exim') {
+        const seen = readEximReception(destination.container.logLines(), destination.messageId).fate.status;
+        if (destination.delivery.final.status === 'sent' && (seen === 'not-sent' || seen === 'queued')) settled = false;
+      } else if (!final(parse(destination.container), destination.delivery.receiverQueueId)) settled = false;
     }
     if (settled || Date.now() >= deadline || signal?.aborted) return { receiver: parsed };
     await receiver.nextOutput(250, signal);

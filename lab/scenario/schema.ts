@@ -40,15 +40,33 @@ export const receiverSchema = z
   })
   .strict();
 
+export const DESTINATION_SERVERS = ['postfix', 'exim'] as const;
+
+/** The toolchain of a destination that names none. */
+export function defaultDestinationToolchain(server: (typeof DESTINATION_SERVERS)[number]): string {
+  return server === 'exim' ? 'debian-bookworm-exim' : 'debian-bookworm';
+}
+
 /** A destination server the Postfix under test sends to (outbound direction). */
 export const destinationSchema = z
   .object({
     name,
     description: z.string().optional(),
-    /** The destination's toolchain. Default: debian-bookworm. */
-    toolchain: z.string().default('debian-bookworm'),
-    /** The destination's own main.cf: its smtpd TLS capabilities. */
+    /**
+     * The SMTP server: Postfix, shaped by `mainCf`, or Exim with GnuTLS, shaped by `gnutlsPriority`. Exim plays
+     * servers that no OpenSSL build can, such as one without RFC 5746 secure renegotiation.
+     */
+    server: z.enum(DESTINATION_SERVERS).default('postfix'),
+    /** The destination's toolchain. Default: debian-bookworm, or debian-bookworm-exim for an Exim server. */
+    toolchain: z.string().optional(),
+    /** The destination's own main.cf: its smtpd TLS capabilities (Postfix only). */
     mainCf: z.record(z.string().regex(/^[a-z][A-Za-z0-9_]*$/, 'a main.cf parameter name'), mainCfValue).default({}),
+    /**
+     * Exim only: the GnuTLS priority string of its TLS server (Exim's tls_require_ciphers), e.g.
+     * `NORMAL:-VERS-TLS1.3:%DISABLE_SAFE_RENEGOTIATION` for a server without secure renegotiation, or
+     * `NORMAL:-VERS-ALL:+VERS-TLS1.0` for one that stops at TLS 1.0. Default: GnuTLS's own.
+     */
+    gnutlsPriority: z.string().min(1).regex(/^[A-Za-z0-9%:+_.!-]+$/, 'a GnuTLS priority string (letters, digits and %:+-_.!)').optional(),
     certificate: certificateSchema.default({}),
     /** What the Postfix under test should get when it sends to this destination. */
     expect: z.lazy(() => expectationSchema),
@@ -208,6 +226,9 @@ export const scenarioSchema = z
     if (scenario.senders.length === 0 && scenario.outbound.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['senders'], message: 'give at least one sender or one outbound destination' });
     }
+    scenario.outbound.forEach((destination, index) => {
+      for (const issue of destinationIssues(destination)) ctx.addIssue({ code: 'custom', path: ['outbound', index, ...issue.path], message: issue.message });
+    });
     const seen = new Map<string, number>();
     scenario.senders.forEach((sender, index) => {
       const senderName = sender.name ?? sender.profile ?? '';
@@ -218,7 +239,26 @@ export const scenarioSchema = z
         seen.set(senderName, index);
       }
     });
-  });
+  })
+  .transform((scenario) => ({
+    ...scenario,
+    outbound: scenario.outbound.map((destination) => ({ ...destination, toolchain: destination.toolchain ?? defaultDestinationToolchain(destination.server) })),
+  }));
+
+/** What a destination's fields cannot be together: Postfix settings on Exim, or the reverse. */
+export function destinationIssues(destination: { server: string; mainCf: Record<string, unknown>; gnutlsPriority?: string | undefined; certificate?: unknown }): { path: string[]; message: string }[] {
+  const issues: { path: string[]; message: string }[] = [];
+  if (destination.server === 'exim' && Object.keys(destination.mainCf).length > 0) {
+    issues.push({ path: ['mainCf'], message: 'an Exim destination has no main.cf; shape its TLS with gnutlsPriority' });
+  }
+  if (destination.server === 'exim' && destination.certificate !== undefined && Object.keys(destination.certificate as object).length > 0) {
+    issues.push({ path: ['certificate'], message: 'an Exim destination makes its own self-signed certificate' });
+  }
+  if (destination.server === 'postfix' && destination.gnutlsPriority !== undefined) {
+    issues.push({ path: ['gnutlsPriority'], message: 'gnutlsPriority is for an Exim destination (server: exim); a Postfix one takes mainCf' });
+  }
+  return issues;
+}
 
 /** A scenario as written in a file (defaults not yet applied). */
 export type ScenarioInput = z.input<typeof scenarioSchema>;
@@ -250,6 +290,7 @@ export interface SenderSpec {
   expect: Expectation;
 }
 export type ReceiverSpec = z.output<typeof receiverSchema>;
-export type DestinationSpec = z.output<typeof destinationSchema>;
+/** A destination with every default filled in, its toolchain included. */
+export type DestinationSpec = Scenario['outbound'][number];
 export type Expectation = z.output<typeof expectationSchema>;
 export type SenderTls = z.output<typeof senderTlsSchema>;

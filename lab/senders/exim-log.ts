@@ -1,3 +1,4 @@
+import type { MessageFate } from '../scenario/outcome.ts';
 import type { MtaDelivery, MtaFate } from './mta.ts';
 
 /** `2026-11-29 03:40:00 1tXyZa-000A1b-Cd <= ...` (Exim 4.96 ids) or the older `1tXyZa-000A1b-Cd` form */
@@ -36,4 +37,35 @@ export function readEximDelivery(log: readonly string[], messageId: string): Mta
   if (!eximId) return { attempts: [] };
   const receiverQueueId = final?.status === 'sent' ? /queued as ([0-9A-Za-z]+)/.exec(final.detail)?.[1] : undefined;
   return { queueId: eximId, attempts, ...(final ? { final } : {}), ...(receiverQueueId ? { receiverQueueId } : {}) };
+}
+
+/** What an Exim server did with a message it received, found by its Message-ID, with the lines that say so. */
+export interface EximReception {
+  fate: MessageFate;
+  lines: string[];
+}
+
+/**
+ * Follows one message through the main log of an Exim that received it: accepted (`<=`), then delivered
+ * locally (`=>`), deferred (`==`) or bounced (`**`). Not seen: `not-sent`.
+ */
+export function readEximReception(log: readonly string[], messageId: string): EximReception {
+  let eximId: string | undefined;
+  const lines: string[] = [];
+  let fate: MessageFate = { status: 'not-sent' };
+  for (const line of log) {
+    const match = LINE.exec(line);
+    if (!match) continue;
+    const [, id, rest] = match as unknown as [string, string, string];
+    if (eximId === undefined) {
+      if (!rest.startsWith('<= ') || !rest.includes(` id=${messageId}`)) continue;
+      eximId = id;
+      fate = { status: 'queued', queueId: id };
+    } else if (id !== eximId) continue;
+    lines.push(line);
+    if (rest.startsWith('=> ')) fate = { status: 'delivered', queueId: id, detail: rest };
+    else if (rest.startsWith('== ')) fate = { status: 'deferred', queueId: id, detail: rest };
+    else if (rest.startsWith('** ')) fate = { status: 'bounced', queueId: id, detail: rest };
+  }
+  return { fate, lines };
 }

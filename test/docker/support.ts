@@ -7,8 +7,8 @@ export function failureAttachment(result: ScenarioResult): string {
   const parts = [`scenario ${result.scenario} (run ${result.runId})`];
   if (result.error) parts.push(`error ${result.error.code}: ${result.error.message}`);
   parts.push('--- receiver log ---', ...result.receiver.log);
-  for (const sender of result.senders) {
-    parts.push(`--- sender ${sender.name}: ${sender.held ? 'held' : sender.mismatch} ---`, sender.transcript);
+  for (const row of [...result.senders, ...result.outbound]) {
+    parts.push(`--- ${row.direction === 'inbound' ? 'sender' : 'destination'} ${row.name}: ${row.held ? 'held' : row.mismatch} ---`, row.transcript);
   }
   return parts.join('\n');
 }

@@ -67,6 +67,22 @@ describe('TLS_FALLBACK_SCSV retries captured from the lab (Postfix 3.5 / 1.1.1, 
   });
 });
 
+describe('a server without secure renegotiation, captured from the lab (Postfix 3.7 / OpenSSL 3.0 and 3.10 / 3.5 as clients)', () => {
+  const { sessions } = readSessions(fixtureLines('lab-legacy-renegotiation.log'));
+  const outbound = sessions.filter((s) => s.side === 'smtp');
+
+  it('classifies each refused attempt, then the plaintext fallback; with LEGACY_SERVER_CONNECT, TLS 1.2', () => {
+    expect(outbound.map((s) => s.failure?.class ?? (s.tls ? s.tls.protocol : 'plaintext'))).toEqual([
+      'unsafe-legacy-renegotiation', 'unsafe-legacy-renegotiation', 'unsafe-legacy-renegotiation', 'plaintext',
+      'unsafe-legacy-renegotiation', 'unsafe-legacy-renegotiation', 'unsafe-legacy-renegotiation', 'plaintext',
+      'TLSv1.2',
+    ]);
+    const failed = outbound.filter((s) => s.failure !== undefined);
+    expect(new Set(failed.map((s) => `${s.failure?.opensslError?.code} ${s.failure?.generation}`))).toEqual(new Set(['0A000152 3.x']));
+    expect(failed[0]?.failure?.remedy).toContain('tls_ssl_options = LEGACY_SERVER_CONNECT');
+  });
+});
+
 describe('outbound failures captured from the lab (Postfix 3.7 / OpenSSL 3.0 as the client)', () => {
   const { sessions, stats } = readSessions(fixtureLines('lab-outbound-bookworm.log'));
   const outbound = sessions.filter((s) => s.side === 'smtp');

@@ -1,0 +1,40 @@
+#!/bin/bash
+# Runs Debian's Exim as the mail server for its own name ($TLSLAB_HOSTNAME): it listens on port 25, offers
+# STARTTLS with a self-signed certificate, accepts mail for any local part, and writes its main log to the
+# output. $TLSLAB_GNUTLS_PRIORITY, when set, is its GnuTLS priority string (tls_require_ciphers), which can
+# make it an old server: no RFC 5746 (%DISABLE_SAFE_RENEGOTIATION), TLS 1.0 only, given ciphers.
+set -euo pipefail
+name="${TLSLAB_HOSTNAME:-$(hostname)}"
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=${name}" \
+  -keyout /etc/exim4/exim.key -out /etc/exim4/exim.crt 2>/dev/null
+chown root:Debian-exim /etc/exim4/exim.key /etc/exim4/exim.crt
+chmod 640 /etc/exim4/exim.key
+cat > /etc/exim4/update-exim4.conf.conf <<CONF
+dc_eximconfig_configtype='internet'
+dc_other_hostnames='${name}'
+dc_local_interfaces='0.0.0.0'
+dc_relay_domains=''
+dc_minimaldns='true'
+dc_relay_nets=''
+CFILEMODE='644'
+dc_use_split_config='false'
+dc_hide_mailname=''
+dc_mailname_in_oh='true'
+dc_localdelivery='mail_spool'
+CONF
+echo "$name" > /etc/mailname
+{
+  echo 'MAIN_TLS_ENABLE = yes'
+  echo 'MAIN_TLS_CERTIFICATE = /etc/exim4/exim.crt'
+  echo 'MAIN_TLS_PRIVATEKEY = /etc/exim4/exim.key'
+  if [ -n "${TLSLAB_GNUTLS_PRIORITY:-}" ]; then echo "tls_require_ciphers = ${TLSLAB_GNUTLS_PRIORITY}"; fi
+} > /etc/exim4/exim4.conf.localmacros
+# Every local part ends in one mailbox, so any recipient the lab picks is accepted.
+id sink >/dev/null 2>&1 || useradd --create-home --shell /usr/sbin/nologin sink
+echo '*: sink' >> /etc/aliases
+sed -i 's|lsearch{/etc/aliases}|lsearch*{/etc/aliases}|' /etc/exim4/exim4.conf.template
+update-exim4.conf
+install -d -o Debian-exim -g adm /var/log/exim4
+install -o Debian-exim -g adm -m 0640 /dev/null /var/log/exim4/mainlog
+exim4 -bdf -q2s &
+exec tail -F -n +1 /var/log/exim4/mainlog

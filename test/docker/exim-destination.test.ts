@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSessions } from '../../lab/logs/index.ts';
+import { defineScenario } from '../../lab/scenario/load.ts';
+import { runScenario } from '../../lab/scenario/runner.ts';
+import { leftovers } from './leftovers.ts';
+import { failureAttachment } from './support.ts';
+
+const root = join(import.meta.dirname, '../..');
+/** An old server: TLS 1.2 at most, and no renegotiation_info extension (RFC 5746). */
+const NO_SECURE_RENEGOTIATION = 'NORMAL:-VERS-TLS1.3:%DISABLE_SAFE_RENEGOTIATION';
+
+describe('Exim destinations: servers that no OpenSSL build plays', () => {
+  it.for([
+    { toolchain: 'debian-bookworm', library: 'OpenSSL 3.0', refuses: true },
+    { toolchain: 'debian-trixie', library: 'OpenSSL 3.5', refuses: true },
+    { toolchain: 'debian-bullseye', library: 'OpenSSL 1.1.1', refuses: false },
+  ])('a server without secure renegotiation, sent to from $toolchain ($library)', async ({ toolchain, refuses }, { onTestFailed }) => {
+    const result = await runScenario({
+      scenario: defineScenario({
+        name: `legacy-renegotiation-${toolchain}`,
+        receiver: { toolchain },
+        outbound: [
+          {
+            name: 'no-rfc5746',
+            server: 'exim',
+            gnutlsPriority: NO_SECURE_RENEGOTIATION,
+            expect: refuses ? { outcome: 'plaintext', afterTlsFailure: true } : { outcome: 'tls', protocol: 'TLSv1.2' },
+          },
+          { name: 'gnutls-default', server: 'exim', expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
+        ],
+        timeoutSeconds: 10,
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    expect(result.outbound.filter((r) => !r.held).map((r) => `${r.name}: ${r.mismatch}`)).toEqual([]);
+    expect(result.outbound.every((r) => r.fate.status === 'delivered')).toBe(true);
+    // The receiver's own smtp log, read as an admin's would be.
+    const failed = readSessions(result.receiver.log).sessions.filter((s) => s.side === 'smtp' && s.failure !== undefined);
+    expect(new Set(failed.map((s) => s.failure?.class))).toEqual(new Set(refuses ? ['unsafe-legacy-renegotiation'] : []));
+    if (refuses) {
+      expect(result.receiver.log.some((l) => /warning: TLS library problem: error:0A000152:SSL routines::unsafe legacy renegotiation disabled:/.test(l))).toBe(true);
+      expect(failed[0]?.failure?.remedy).toMatch(/LEGACY_SERVER_CONNECT/);
+    }
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+
+  it('tls_ssl_options = LEGACY_SERVER_CONNECT brings TLS back on OpenSSL 3', async ({ onTestFailed }) => {
+    const result = await runScenario({
+      scenario: defineScenario({
+        name: 'legacy-renegotiation-fix',
+        receiver: { mainCf: { tls_ssl_options: 'LEGACY_SERVER_CONNECT' } },
+        outbound: [{ name: 'no-rfc5746', server: 'exim', gnutlsPriority: NO_SECURE_RENEGOTIATION, expect: { outcome: 'tls', protocol: 'TLSv1.2' } }],
+        timeoutSeconds: 10,
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    const row = result.outbound[0]!;
+    expect(row.held, row.mismatch).toBe(true);
+    expect(row.path).toMatch(/^delivered over TLSv1\.2 with /);
+    expect(result.receiver.configWarnings).toEqual([]);
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+
+  it('rejects what an Exim destination cannot take, at its path', () => {
+    expect(() => defineScenario({ name: 'bad', receiver: {}, outbound: [{ name: 'x', server: 'exim', mainCf: { smtpd_tls_protocols: 'TLSv1.2' }, expect: { outcome: 'tls' } }] }))
+      .toThrow(/outbound\[0\]\.mainCf: an Exim destination has no main\.cf/);
+    expect(() => defineScenario({ name: 'bad', receiver: {}, outbound: [{ name: 'x', gnutlsPriority: 'NORMAL', expect: { outcome: 'tls' } }] }))
+      .toThrow(/outbound\[0\]\.gnutlsPriority: gnutlsPriority is for an Exim destination/);
+    expect(defineScenario({ name: 'ok', receiver: {}, outbound: [{ name: 'x', server: 'exim', expect: { outcome: 'tls' } }] }).outbound[0]?.toolchain).toBe('debian-bookworm-exim');
+  });
+});
