@@ -2,8 +2,10 @@ import type { Diagnosis, InferredVersions, OpensslError, Session } from '../logs
 import { decodeOpensslError } from '../logs/openssl-error.ts';
 import { readSessions } from '../logs/sessions.ts';
 
-/** Failed inbound TLS sessions of a log that share one failure: the same class and the same OpenSSL error. */
+/** Failed TLS sessions of a log that share one failure: the same direction, class and OpenSSL error. */
 export interface LoggedFailure {
+  /** inbound: this Postfix receiving (smtpd); outbound: this Postfix sending (smtp). */
+  direction: 'inbound' | 'outbound';
   /** e.g. "no-shared-cipher: SSL3_GET_CLIENT_HELLO:no shared cipher". */
   key: string;
   class: Diagnosis['class'];
@@ -19,33 +21,31 @@ export interface LoggedFailure {
 }
 
 export interface LogFailures {
+  /** Inbound failures. */
   failures: LoggedFailure[];
+  /** Outbound failures: this Postfix sending, with the error its smtp client logged. */
+  outbound: LoggedFailure[];
   versions: InferredVersions;
-  /** Failed outbound sessions (this Postfix sending); reproduce reads them but does not run them. */
-  outboundFailures: number;
   sessions: number;
 }
 
 const errorOf = (session: Session): OpensslError | undefined =>
   session.failure?.opensslError ?? session.lines.map((l) => (/TLS library problem/.test(l) ? decodeOpensslError(l) : undefined)).find((e) => e !== undefined);
 
-/** Reads a log excerpt and groups each failed inbound TLS session by failure class and decoded error. */
+/** Reads a log excerpt and groups each failed TLS session by direction, failure class and decoded error. */
 export function readLogFailures(lines: Iterable<string>): LogFailures {
   const read = readSessions(lines);
   const groups = new Map<string, LoggedFailure>();
-  let outboundFailures = 0;
   for (const session of read.sessions) {
     if (!session.failure) continue;
-    if (session.side !== 'smtpd') {
-      outboundFailures += 1;
-      continue;
-    }
+    const direction = session.side === 'smtpd' ? 'inbound' : 'outbound';
     const error = errorOf(session);
     const signature = error ? [error.func, error.reason].filter(Boolean).join(':') : session.failure.summary;
-    const key = `${session.failure.class}: ${signature}`;
+    const key = `${direction === 'outbound' ? 'outbound ' : ''}${session.failure.class}: ${signature}`;
     let group = groups.get(key);
     if (!group) {
       group = {
+        direction,
         key,
         class: session.failure.class,
         summary: session.failure.summary,
@@ -57,10 +57,11 @@ export function readLogFailures(lines: Iterable<string>): LogFailures {
       };
       groups.set(key, group);
     }
-    group.peers.push({ name: session.peer.name, addr: session.peer.addr });
+    if (!group.peers.some((p) => p.name === session.peer.name && p.addr === session.peer.addr)) group.peers.push({ name: session.peer.name, addr: session.peer.addr });
     group.evidence.push(...session.lines);
     const cipherList = session.events.find((e) => e.kind === 'tls-cipher-list');
     if (cipherList?.kind === 'tls-cipher-list' && group.cipherList === undefined) group.cipherList = cipherList.cipherList;
   }
-  return { failures: [...groups.values()], versions: read.versions, outboundFailures, sessions: read.sessions.length };
+  const all = [...groups.values()];
+  return { failures: all.filter((f) => f.direction === 'inbound'), outbound: all.filter((f) => f.direction === 'outbound'), versions: read.versions, sessions: read.sessions.length };
 }

@@ -116,3 +116,66 @@ export function generateFixes(reproduced: readonly ReproducedFailure[], mainCf: 
   }
   return limited;
 }
+
+const OUTBOUND_PROTOCOL_FIXED = new Set<FailureClass>(['alert-protocol-version', 'unsupported-protocol', 'wrong-version-number', 'version-too-low', 'unknown-protocol']);
+const OUTBOUND_CIPHER_FIXED = new Set<FailureClass>(['no-shared-cipher', 'peer-aborted']);
+const VERIFYING_LEVELS = new Set(['verify', 'secure', 'dane-only', 'fingerprint']);
+
+/**
+ * Candidate fixes for reproduced outbound failures (this Postfix sending), from their classes: a server without
+ * secure renegotiation is allowed by tls_ssl_options; protocol failures re-enable the protocols the smtp client
+ * has disabled, the highest first; cipher failures lift smtp_tls_exclude_ciphers exclusions and a "high" grade;
+ * an unverifiable certificate or a missing STARTTLS is met by a lower smtp_tls_security_level.
+ */
+export function generateOutboundFixes(reproduced: readonly ReproducedFailure[], mainCf: Record<string, string>, limit = 4): FixCandidate[] {
+  const fixes: FixCandidate[] = [];
+  const add = (fix: FixCandidate) => {
+    if (!fixes.some((f) => JSON.stringify(f.mainCf) === JSON.stringify(fix.mainCf))) fixes.push(fix);
+  };
+  const classes = new Set(reproduced.map((f) => f.class));
+  const destinations = (test: (cls: FailureClass) => boolean) => [...new Set(reproduced.filter((f) => test(f.class)).flatMap((f) => f.senders))].join(', ');
+  if (classes.has('unsafe-legacy-renegotiation')) {
+    const options = tokens(mainCf.tls_ssl_options ?? '');
+    if (!options.includes('LEGACY_SERVER_CONNECT')) {
+      add({
+        id: 'legacy-server-connect',
+        title: 'allow servers without secure renegotiation (tls_ssl_options = LEGACY_SERVER_CONNECT)',
+        why: `${destinations((c) => c === 'unsafe-legacy-renegotiation')} lack RFC 5746; OpenSSL 3 refuses such servers unless this option is set`,
+        mainCf: { tls_ssl_options: [...options, 'LEGACY_SERVER_CONNECT'].join(' ') },
+        size: 1,
+      });
+    }
+  }
+  if ([...classes].some((c) => OUTBOUND_PROTOCOL_FIXED.has(c))) {
+    const who = destinations((c) => OUTBOUND_PROTOCOL_FIXED.has(c));
+    const params = ['smtp_tls_protocols', 'smtp_tls_mandatory_protocols'].filter((p) => mainCf[p] !== undefined);
+    for (const protocol of [...PROTOCOLS].reverse()) {
+      const change: Record<string, string> = {};
+      for (const param of params) {
+        const next = allowProtocol(mainCf[param]!, protocol);
+        if (next !== undefined) change[param] = next;
+      }
+      if (Object.keys(change).length > 0) add({ id: `allow-${protocol.toLowerCase()}-outbound`, title: `allow ${protocol} outbound`, why: `${who} may stop at ${protocol}, which this smtp client has disabled`, mainCf: change, size: Object.keys(change).length });
+    }
+  }
+  if ([...classes].some((c) => OUTBOUND_CIPHER_FIXED.has(c))) {
+    const who = destinations((c) => OUTBOUND_CIPHER_FIXED.has(c));
+    const exclusions = tokens(mainCf.smtp_tls_exclude_ciphers ?? '');
+    const liftable = exclusions.filter((t) => LIFTABLE.includes(t.replace(/^!/, '')));
+    if (liftable.length > 0) {
+      const rest = exclusions.filter((t) => !liftable.includes(t));
+      add({ id: 'outbound-stop-excluding', title: `stop excluding ${liftable.join(', ')} outbound`, why: `${who} may accept only suites in those families`, mainCf: { smtp_tls_exclude_ciphers: rest.length ? rest.join(', ') : null }, size: 1 });
+    }
+    for (const param of ['smtp_tls_ciphers', 'smtp_tls_mandatory_ciphers']) {
+      if (mainCf[param] === 'high') add({ id: `${param.replace(/_/g, '-')}-medium`, title: `${param} = medium`, why: `the "high" grade leaves out suites ${who} may need`, mainCf: { [param]: 'medium' }, size: 1 });
+    }
+  }
+  const level = mainCf.smtp_tls_security_level ?? '';
+  if (classes.has('certificate-verification') && VERIFYING_LEVELS.has(level)) {
+    add({ id: 'outbound-encrypt', title: 'smtp_tls_security_level = encrypt', why: `${destinations((c) => c === 'certificate-verification')} present a certificate this client cannot verify; encrypt keeps TLS mandatory without verifying it`, mainCf: { smtp_tls_security_level: 'encrypt' }, size: 1 });
+  }
+  if (classes.has('starttls-not-offered') && (level === 'encrypt' || VERIFYING_LEVELS.has(level))) {
+    add({ id: 'outbound-may', title: 'smtp_tls_security_level = may', why: `${destinations((c) => c === 'starttls-not-offered')} offer no STARTTLS; at level may the mail goes in plaintext`, mainCf: { smtp_tls_security_level: 'may' }, size: 1 });
+  }
+  return fixes.slice(0, limit);
+}

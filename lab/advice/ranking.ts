@@ -1,5 +1,11 @@
 import type { MatrixRow } from './matrix.ts';
 import type { FixCandidate } from './fixes.ts';
+import { compareRanks } from './outcome-order.ts';
+
+/** A row's name in fix effects: a sender's name, or `→ name` for a destination (the two may share a name). */
+export function peerKey(row: Pick<MatrixRow, 'direction' | 'name'>): string {
+  return row.direction === 'outbound' ? `→ ${row.name}` : row.name;
+}
 
 /** What one fix does to every sender, compared with today's configuration. */
 export interface FixEffect {
@@ -8,9 +14,12 @@ export interface FixEffect {
   breaks: string[];
   /** Senders that failed in one run of the fix but not in the second: not counted as broken. */
   unconfirmed?: string[];
-  /** Reproduced senders the fix serves. */
+  /**
+   * Reproduced peers the fix helps: served where they failed today, or served better (a destination that today
+   * gets plaintext after a failed handshake, and TLS with the fix).
+   */
   fixes: string[];
-  /** Reproduced senders it does not serve. */
+  /** Reproduced peers it does not help. */
   stillFailing: string[];
   /** Senders that end up with a lower protocol or cipher than today. */
   downgrades: string[];
@@ -22,21 +31,25 @@ export interface FixEffect {
 }
 
 export function fixEffect(fix: FixCandidate, today: readonly MatrixRow[], after: readonly MatrixRow[], reproduced: readonly string[], configErrors: string[] = []): FixEffect {
-  const before = new Map(today.map((r) => [r.name, r]));
+  const before = new Map(today.map((r) => [peerKey(r), r]));
   const breaks: string[] = [];
   const downgrades: string[] = [];
   for (const row of after) {
-    const old = before.get(row.name);
+    const old = before.get(peerKey(row));
     if (!old) continue;
-    if (old.rank.level > 0 && row.rank.level === 0) breaks.push(row.name);
-    else if (old.rank.level > 0 && (row.rank.level < old.rank.level || (row.rank.level === old.rank.level && row.rank.grade < old.rank.grade))) downgrades.push(row.name);
+    if (old.rank.level > 0 && row.rank.level === 0) breaks.push(peerKey(row));
+    else if (old.rank.level > 0 && (row.rank.level < old.rank.level || (row.rank.level === old.rank.level && row.rank.grade < old.rank.grade))) downgrades.push(peerKey(row));
   }
-  const mine = after.filter((r) => reproduced.includes(r.name));
+  const mine = after.filter((r) => reproduced.includes(peerKey(r)));
+  const helped = (row: MatrixRow) => {
+    const old = before.get(peerKey(row));
+    return row.rank.level > 0 && (old === undefined || old.rank.level === 0 || compareRanks(row.rank, old.rank) > 0);
+  };
   return {
     fix,
     breaks,
-    fixes: mine.filter((r) => r.rank.level > 0).map((r) => r.name),
-    stillFailing: mine.filter((r) => r.rank.level === 0).map((r) => r.name),
+    fixes: mine.filter(helped).map(peerKey),
+    stillFailing: mine.filter((r) => !helped(r)).map(peerKey),
     downgrades,
     quality: mine.reduce((sum, r) => sum + r.rank.level * 10 + r.rank.grade, 0),
     matrix: [...after],

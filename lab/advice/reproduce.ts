@@ -4,8 +4,11 @@ import { newRunId } from '../docker/labels.ts';
 import { LabError, type LabErrorCode } from '../errors.ts';
 import type { ProgressSink } from '../images/progress.ts';
 import { decodeOpensslError } from '../logs/openssl-error.ts';
+import { readSessions } from '../logs/sessions.ts';
+import type { OpensslError, Session } from '../logs/types.ts';
 import { defineScenario } from '../scenario/load.ts';
 import type { ScenarioResult, SelfReport, SenderResult } from '../scenario/result.ts';
+import { destinationHostname } from '../scenario/participants.ts';
 import { runScenario } from '../scenario/runner.ts';
 import type { ScenarioInput, SenderProfile } from '../scenario/schema.ts';
 import { protocolRange } from '../scenario/tls-vocabulary.ts';
@@ -14,7 +17,7 @@ import { loadToolchains } from '../toolchains/registry.ts';
 import type { SourceOptions } from '../toolchains/sources.ts';
 import { readConfigDir, type AdminConfig, type CertType } from './config-dir.ts';
 import { readLogFailures, type LogFailures, type LoggedFailure } from './failures.ts';
-import { generateFixes, type FixCandidate, type ReproducedFailure } from './fixes.ts';
+import { generateFixes, generateOutboundFixes, type FixCandidate, type ReproducedFailure } from './fixes.ts';
 import { formHypotheses, type Hypothesis } from './hypotheses.ts';
 import { matrixOf, matrixRow, type MatrixRow } from './matrix.ts';
 import { loadPopulation } from './population.ts';
@@ -75,6 +78,8 @@ export interface ReproduceReport {
   today?: { result: ScenarioResult; matrix: MatrixRow[] };
   /** Best first. */
   fixes: FixEffect[];
+  /** The destinations sent to (when the log has outbound failures), as scenario entries without expectation. */
+  destinations: Omit<NonNullable<ScenarioInput['outbound']>[number], 'expect'>[];
   /** Real peers' addresses from the log, for a discard-STARTTLS fix. */
   failingPeers: { name: string; addr: string }[];
   skipped: string[];
@@ -88,9 +93,25 @@ export interface ReproduceReport {
 export function matchFailure(failure: Pick<LoggedFailure, 'class' | 'error'>, result: Pick<SenderResult, 'observed'>): { match: MatchLevel; detail: string } {
   const observed = result.observed;
   if (observed.kind !== 'handshake-failed') return { match: 'none', detail: 'no handshake failure' };
-  const error = observed.serverError ? decodeOpensslError(observed.serverError) : undefined;
-  const sameClass = observed.failureClass === failure.class;
-  if (!failure.error || !error) return sameClass ? { match: 'reason', detail: `same class ${failure.class}` } : { match: 'none', detail: `class ${observed.failureClass ?? 'unknown'}` };
+  return matchError(failure, observed.failureClass, observed.serverError ? decodeOpensslError(observed.serverError) : undefined);
+}
+
+const MATCH_ORDER: MatchLevel[] = ['exact', 'reason', 'class', 'none'];
+
+/**
+ * Compares the lab's failed outbound sessions to one destination (the receiver's smtp client's view) with a
+ * logged outbound failure; the best-matching session counts.
+ */
+export function matchSessions(failure: Pick<LoggedFailure, 'class' | 'error'>, sessions: readonly Session[]): { match: MatchLevel; detail: string } {
+  const failed = sessions.filter((s) => s.failure !== undefined);
+  if (failed.length === 0) return { match: 'none', detail: sessions.length === 0 ? 'no session' : 'no failed handshake' };
+  const matches = failed.map((s) => matchError(failure, s.failure?.class, s.failure?.opensslError));
+  return matches.sort((a, b) => MATCH_ORDER.indexOf(a.match) - MATCH_ORDER.indexOf(b.match))[0]!;
+}
+
+function matchError(failure: Pick<LoggedFailure, 'class' | 'error'>, cls: string | undefined, error: OpensslError | undefined): { match: MatchLevel; detail: string } {
+  const sameClass = cls === failure.class;
+  if (!failure.error || !error) return sameClass ? { match: 'reason', detail: `same class ${failure.class}` } : { match: 'none', detail: `class ${cls ?? 'unknown'}` };
   if (error.reason !== failure.error.reason) {
     return { match: sameClass ? 'class' : 'none', detail: `"${error.reason}"${error.func ? ` in ${error.func}` : ''} instead of "${failure.error.reason}"` };
   }
@@ -169,18 +190,20 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const probes = hypotheses.filter((h) => h.probe !== undefined || outsidePopulation(h));
   const engine = options.engine ?? (await connectEngine());
   const runId = newRunId();
+  // Outbound failures are reproduced by sending to every destination of the population.
+  const destinations = logged.outbound.length > 0 ? population.outbound : [];
   const run = async (name: string, receiver: AdminConfig['receiver'], senders: NonNullable<ScenarioInput['senders']>) => {
-    options.progress?.({ kind: 'phase', phase: 'reproduce', detail: `${name}: ${senders.length} senders on ${toolchain.toolchain}` });
-    const scenario = defineScenario({ name, receiver: { toolchain: toolchain.toolchain, ...receiver }, senders, timeoutSeconds: 45 });
+    options.progress?.({ kind: 'phase', phase: 'reproduce', detail: `${name}: ${senders.length} senders${destinations.length ? `, ${destinations.length} destinations` : ''} on ${toolchain.toolchain}` });
+    const scenario = defineScenario({ name, receiver: { toolchain: toolchain.toolchain, ...receiver }, senders, outbound: destinations, timeoutSeconds: 45 });
     const result = await runScenario({ scenario, dir: config.dir }, { engine, toolchains, runId, observe: true, ...(options.progress ? { progress: options.progress } : {}), ...(options.signal ? { signal: options.signal } : {}) });
     if (options.signal?.aborted) throw new LabError('LAB_INTERRUPTED', 'Interrupted; every container and network of this run was removed.');
     if (result.error && result.senders.length === 0) throw new LabError(result.error.code as LabErrorCode, `${name}: ${result.error.message}`);
     return result;
   };
   const baseSenders = [...population.senders, ...probes.map(senderInput)];
-  const todayResult = logged.failures.length > 0 ? await run('reproduction', config.receiver, baseSenders) : undefined;
+  const todayResult = logged.failures.length > 0 || logged.outbound.length > 0 ? await run('reproduction', config.receiver, baseSenders) : undefined;
   const today = todayResult ? matrixOf(todayResult) : [];
-  const findings: FailureFinding[] = logged.failures.map((failure) => {
+  const inboundFindings: FailureFinding[] = logged.failures.map((failure) => {
     const outcomes = hypotheses
       .filter((h) => h.failures.includes(failure.key))
       .flatMap((hypothesis) => {
@@ -191,7 +214,17 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
     const reproducedBy = outcomes.filter((o) => o.match === 'exact' || o.match === 'reason').map((o) => o.hypothesis.name);
     return { failure, fixes: [], outcomes, reproducedBy, explanation: explain(failure, outcomes, reproducedBy) };
   });
-  const reproducedFailures: ReproducedFailure[] = findings
+  const byDestination = todayResult ? destinationSessions(todayResult.receiver.log, destinations.map((d) => d.name ?? '')) : new Map<string, Session[]>();
+  const outboundFindings: FailureFinding[] = logged.outbound.map((failure) => {
+    const outcomes = (todayResult?.outbound ?? []).map((result): HypothesisOutcome => {
+      const hypothesis: Hypothesis = { name: `→ ${result.name}`, why: result.description ?? 'a destination of the population', reasons: {}, failures: [failure.key] };
+      return { hypothesis, failure: failure.key, observed: matrixRow(result), ...matchSessions(failure, byDestination.get(result.name) ?? []) };
+    });
+    const reproducedBy = outcomes.filter((o) => o.match === 'exact' || o.match === 'reason').map((o) => o.hypothesis.name);
+    return { failure, fixes: [], outcomes, reproducedBy, explanation: explain(failure, outcomes, reproducedBy) };
+  });
+  const findings = [...inboundFindings, ...outboundFindings];
+  const reproducedFailures: ReproducedFailure[] = inboundFindings
     .filter((f) => f.reproducedBy.length > 0)
     .map((f) => ({
       class: f.failure.class,
@@ -203,8 +236,14 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
         return protocolRange(tls?.minProtocol ?? 'TLSv1.2', tls?.maxProtocol ?? 'TLSv1.3');
       }),
     }));
-  const reproducedSenders = [...new Set(reproducedFailures.flatMap((f) => f.senders))];
-  const candidates = generateFixes(reproducedFailures, config.receiver.mainCf, postfixVersion, options.maxFixes ?? 7);
+  const reproducedOutbound: ReproducedFailure[] = outboundFindings
+    .filter((f) => f.reproducedBy.length > 0)
+    .map((f) => ({ class: f.failure.class, senders: f.reproducedBy, offered: [] }));
+  const reproducedSenders = [...new Set([...reproducedFailures, ...reproducedOutbound].flatMap((f) => f.senders))];
+  const candidates = [
+    ...(reproducedFailures.length > 0 ? generateFixes(reproducedFailures, config.receiver.mainCf, postfixVersion, options.maxFixes ?? 7) : []),
+    ...generateOutboundFixes(reproducedOutbound, config.receiver.mainCf),
+  ];
   const effects: FixEffect[] = [];
   const fixSenders = [...population.senders, ...probes.filter((p) => reproducedSenders.includes(p.name)).map(senderInput)];
   for (const fix of candidates) {
@@ -232,8 +271,8 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
     return [`for ${f.failure.summary}: ${best.fix.title} (${best.breaks.length === 0 ? 'breaks no sender that works today' : `BREAKS ${best.breaks.join(', ')}`}; serves ${best.fixes.length}/${f.reproducedBy.length})`];
   });
   const verdict =
-    logged.failures.length === 0
-      ? 'No failed inbound TLS session in the log: nothing to reproduce.'
+    findings.length === 0
+      ? 'No failed TLS session in the log: nothing to reproduce.'
       : `${findings.length - unreproduced.length}/${findings.length} logged failure(s) reproduced on ${toolchain.toolchain}` +
         (unreproduced.length ? ` (not reproduced: ${unreproduced.map((f) => f.failure.key).join('; ')})` : '') +
         (bestFixes.length ? `. Best fix ${bestFixes.join('; ')}.` : '.');
@@ -249,6 +288,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
     findings,
     ...(todayResult ? { today: { result: todayResult, matrix: today } } : {}),
     fixes,
+    destinations: destinations.map(({ expect: _expect, ...destination }) => destination),
     failingPeers: logged.failures.flatMap((f) => f.peers),
     skipped: population.skipped,
     verdict,
@@ -257,11 +297,36 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   };
 }
 
+/**
+ * The receiver's smtp sessions to each destination of a run, found through the address that its deliveries to
+ * the destination's domain went to.
+ */
+function destinationSessions(log: readonly string[], names: readonly string[]): Map<string, Session[]> {
+  const { sessions } = readSessions(log);
+  const outbound = sessions.filter((s) => s.side === 'smtp');
+  const found = new Map<string, Session[]>();
+  for (const name of names) {
+    const domain = `@${destinationHostname({ name })}>`;
+    const relay = log.map((line) => (line.includes(domain) ? /, relay=[^,\s]*\[([^\]]+)\]/.exec(line)?.[1] : undefined)).find((addr) => addr !== undefined);
+    found.set(name, relay === undefined ? [] : outbound.filter((s) => s.peer.addr === relay));
+  }
+  return found;
+}
+
 /** What OpenSSL 1.1+/3.x logs for the situation a 1.0.x error names (see the facts' error table). */
 const NEWER_EQUIVALENT: Partial<Record<LoggedFailure['class'], string>> = { 'unknown-protocol': 'unsupported-protocol', 'wrong-version-number': 'unsupported-protocol' };
 
 function explain(failure: LoggedFailure, outcomes: readonly HypothesisOutcome[], reproducedBy: readonly string[]): string {
   const peers = [...new Set(failure.peers.map((p) => `${p.name}[${p.addr}]`))].join(', ');
+  if (failure.direction === 'outbound') {
+    const base = `Sending to ${peers} failed with "${failure.summary}". ${failure.explanation}`;
+    if (reproducedBy.length === 0) {
+      const near = outcomes.filter((o) => o.match === 'class').map((o) => `${o.hypothesis.name} (${o.detail})`);
+      return `${base} None of the ${outcomes.length} destinations gave the same error with this configuration${near.length ? `; near misses: ${near.join(', ')}` : ''}.`;
+    }
+    const reproducing = outcomes.filter((o) => reproducedBy.includes(o.hypothesis.name)).map((o) => `${o.hypothesis.name} (${o.hypothesis.why})`);
+    return `${base} Reproduced by sending to ${reproducing.join('; ')}. So the failing destinations are most likely servers like these.`;
+  }
   const base = `${peers} failed with "${failure.summary}". ${failure.explanation}`;
   if (reproducedBy.length === 0) {
     const near = outcomes.filter((o) => o.match === 'class').map((o) => `${o.hypothesis.name} (${o.detail})`);

@@ -22,7 +22,21 @@ export function reproductionScenario(report: ReproduceReport, outFile: string): 
   const outDir = dirname(resolve(outFile));
   const files = Object.fromEntries(Object.entries(report.config.receiver.files).map(([name, path]) => [name, relative(outDir, join(report.config.dir, path))]));
   const senders: NonNullable<ScenarioInput['senders']> = [];
-  for (const finding of report.findings) {
+  const outbound: NonNullable<ScenarioInput['outbound']> = [];
+  for (const finding of report.findings.filter((f) => f.failure.direction === 'outbound')) {
+    for (const outcome of finding.outcomes.filter((o) => finding.reproducedBy.includes(o.hypothesis.name))) {
+      const destination = report.destinations.find((d) => d.name === outcome.observed.name);
+      if (destination === undefined || outbound.some((d) => d.name === destination.name)) continue;
+      const row = outcome.observed;
+      const expect = row.rank.level === 0
+        ? { outcome: 'handshake-failed' as const, failureClass: row.failureClass ?? finding.failure.class }
+        : row.outcome.startsWith('plaintext')
+          ? { outcome: 'plaintext' as const, afterTlsFailure: row.outcome.includes('after TLS failed') }
+          : { outcome: 'tls' as const };
+      outbound.push({ ...destination, expect });
+    }
+  }
+  for (const finding of report.findings.filter((f) => f.failure.direction === 'inbound')) {
     for (const outcome of finding.outcomes.filter((o) => finding.reproducedBy.includes(o.hypothesis.name))) {
       if (senders.some((s) => (s.name ?? s.profile) === outcome.hypothesis.name)) continue;
       const h = outcome.hypothesis;
@@ -42,6 +56,7 @@ export function reproductionScenario(report: ReproduceReport, outFile: string): 
       ...(Object.keys(files).length ? { files } : {}),
     },
     senders,
+    ...(outbound.length > 0 ? { outbound } : {}),
     timeoutSeconds: 45,
   };
   const header = [`# tlslab reproduce --log ${report.log} --config ${report.config.dir}`, `# ${report.verdict}`];
@@ -51,6 +66,6 @@ export function reproductionScenario(report: ReproduceReport, outFile: string): 
     header.push(`#`, `# Best fix for "${finding.failure.key}": ${best.fix.title} (${best.breaks.length ? `breaks ${best.breaks.join(', ')}` : 'breaks no sender that works today'}).`);
     header.push(...fixLines(best.fix, finding.failure.peers).map((l) => `#   ${l}`));
   }
-  header.push('#', '# With the fix applied, these senders should succeed: change their expect to "outcome: tls" to keep the fix in CI.');
+  header.push('#', '# With the fix applied, these senders and destinations should get TLS: change their expect to "outcome: tls" to keep the fix in CI.');
   return `${header.join('\n')}\n${stringify(scenario, { lineWidth: 0 })}`;
 }

@@ -51,7 +51,7 @@ function fixRow(effect: FixEffect, reproduced: number, peers: readonly { addr: s
     effect.fix.title,
     `${effect.fixes.length}/${reproduced}`,
     `${effect.breaks.length ? effect.breaks.join(', ') : 'none'}${effect.unconfirmed?.length ? ` (${effect.unconfirmed.join(', ')} failed once, not on a second run)` : ''}`,
-    effect.matrix.filter((r) => effect.fixes.includes(r.name)).map((r) => `${r.name}: ${r.outcome}`).join('\n') || '-',
+    effect.matrix.filter((r) => effect.fixes.includes(peer(r))).map((r) => `${peer(r)}: ${r.outcome}`).join('\n') || '-',
     fixLines(effect.fix, peers).join('\n'),
   ];
 }

@@ -97,8 +97,8 @@ export function renderReproduceMarkdown(report: ReproduceReport): string {
       finding.fixes.forEach((effect, index) => {
         out.push(`${index + 1}. **${effect.fix.title}** — serves ${effect.fixes.length}/${finding.reproducedBy.length}; breaks ${effect.breaks.length ? `**${effect.breaks.join(', ')}**` : 'nobody'}${effect.unconfirmed?.length ? ` (${effect.unconfirmed.join(', ')} failed once, not on a second run)` : ''}${effect.downgrades.length ? `; downgrades ${effect.downgrades.join(', ')}` : ''}${effect.configErrors.length ? `; Postfix says: ${effect.configErrors.map(code).join(', ')}` : ''}. ${effect.fix.why}.`);
         out.push('', fence(fixLines(effect.fix, f.peers)).replace(/^/gm, '   '), '');
-        const rows = effect.matrix.filter((r) => finding.reproducedBy.includes(r.name) || effect.breaks.includes(r.name) || effect.downgrades.includes(r.name));
-        out.push(table(['sender', 'with this fix', 'evidence'], rows.map((r) => [r.name, r.outcome, evidence.ref(r.evidence)])).replace(/^/gm, '   '), '');
+        const rows = effect.matrix.filter((r) => [finding.reproducedBy, effect.breaks, effect.downgrades].some((names) => names.includes(peer(r))));
+        out.push(table(['peer', 'with this fix', 'evidence'], rows.map((r) => [peer(r), r.outcome, evidence.ref(r.evidence)])).replace(/^/gm, '   '), '');
       });
     }
   }

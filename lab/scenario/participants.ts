@@ -70,7 +70,7 @@ export function senderHostname(spec: SenderSpec): string {
   return `${spec.name}.senders.lab.test`;
 }
 
-export function destinationHostname(spec: DestinationSpec): string {
+export function destinationHostname(spec: Pick<DestinationSpec, 'name'>): string {
   return `${spec.name}.dest.lab.test`;
 }
 

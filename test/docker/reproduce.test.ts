@@ -96,4 +96,34 @@ describe('tlslab reproduce, with real containers', () => {
     onTestFailed(() => console.error(failureAttachment(rerun)));
     expect(rerun.passed).toBe(true);
   });
+
+  it('reproduces an outbound failure by sending to every destination, and ranks a fix of the smtp client', async ({ onTestFailed }) => {
+    // Postfix 3.7 and 3.10 sending to a server without RFC 5746, as the lab captured it.
+    const scenarioFile = join(scratch, 'reproduction-outbound.yaml');
+    const cli = io();
+    const code = await main(['reproduce', '--log', 'test/fixtures/logs/lab-legacy-renegotiation.log', '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json', '--write-scenario', scenarioFile], cli);
+    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+    expect(code).toBe(0);
+    const report = JSON.parse(cli.out()) as ReproduceReport;
+    expect(report.findings.map((f) => f.failure.key)).toEqual(['outbound unsafe-legacy-renegotiation: unsafe legacy renegotiation disabled']);
+    const finding = report.findings[0]!;
+    expect(finding.failure.direction).toBe('outbound');
+    expect(finding.reproducedBy).toEqual(['→ no-secure-renegotiation']);
+    expect(finding.outcomes.find((o) => o.hypothesis.name === '→ sslv3-only')?.match).toBe('none');
+    expect(finding.explanation).toMatch(/^Sending to .* Reproduced by sending to → no-secure-renegotiation/);
+    const best = finding.fixes[0]!;
+    expect(best.fix.mainCf).toEqual({ tls_ssl_options: 'LEGACY_SERVER_CONNECT' });
+    expect(best.breaks).toEqual([]);
+    expect(best.fixes).toEqual(['→ no-secure-renegotiation']);
+    expect(best.matrix.find((r) => r.direction === 'outbound' && r.name === 'no-secure-renegotiation')?.outcome).toMatch(/^TLS TLSv1\.2 /);
+    expect(report.verdict).toMatch(/^1\/1 logged failure\(s\) reproduced on debian-bookworm\. Best fix for peer lacks secure renegotiation: allow servers without secure renegotiation/);
+    expect(await leftovers(report.runId)).toEqual([]);
+
+    const written = readFileSync(scenarioFile, 'utf8');
+    expect(written).toContain('#   tls_ssl_options = LEGACY_SERVER_CONNECT');
+    const rerun = await runScenario(await loadScenarioFile(scenarioFile, scratch));
+    onTestFailed(() => console.error(failureAttachment(rerun)));
+    expect(rerun.outbound.map((r) => [r.name, r.observed])).toEqual([['no-secure-renegotiation', { kind: 'plaintext', afterTlsFailure: true }]]);
+    expect(rerun.passed).toBe(true);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowProtocol, generateFixes } from '../../../lab/advice/fixes.ts';
+import { allowProtocol, generateFixes, generateOutboundFixes, type ReproducedFailure } from '../../../lab/advice/fixes.ts';
 
 /** The reporter's bulk-sender and Gmail configurations (shared fixtures README). */
 const reported = {
@@ -68,5 +68,30 @@ describe('generateFixes on the reported configuration folder', () => {
       ['enable-ecdhe', { smtpd_tls_eecdh_grade: 'strong' }],
       ['stop-excluding-rsa-aes', { smtpd_tls_exclude_ciphers: 'aNULL, LOW, EXP, MEDIUM, ADH, AECDH, MD5, DSS, ECDSA, CAMELLIA128, 3DES, CAMELLIA256, eNULL' }],
     ]);
+  });
+});
+
+describe('generateOutboundFixes', () => {
+  const reproduced = (cls: ReproducedFailure['class'], senders = ['→ old']): ReproducedFailure => ({ class: cls, senders, offered: [] });
+
+  it('allows servers without secure renegotiation through tls_ssl_options, keeping the options already set', () => {
+    expect(generateOutboundFixes([reproduced('unsafe-legacy-renegotiation')], {}).map((f) => f.mainCf)).toEqual([{ tls_ssl_options: 'LEGACY_SERVER_CONNECT' }]);
+    expect(generateOutboundFixes([reproduced('unsafe-legacy-renegotiation')], { tls_ssl_options: 'NO_TICKET' })[0]?.mainCf).toEqual({ tls_ssl_options: 'NO_TICKET LEGACY_SERVER_CONNECT' });
+    expect(generateOutboundFixes([reproduced('unsafe-legacy-renegotiation')], { tls_ssl_options: 'LEGACY_SERVER_CONNECT' })).toEqual([]);
+  });
+
+  it('re-enables the protocols the smtp client disabled, the highest first, and lifts smtp cipher limits', () => {
+    const mainCf = { smtp_tls_protocols: '!SSLv2, !SSLv3, !TLSv1, !TLSv1.1', smtp_tls_mandatory_protocols: '>=TLSv1.2', smtp_tls_exclude_ciphers: 'RSA+AES, aNULL', smtp_tls_ciphers: 'high' };
+    const fixes = generateOutboundFixes([reproduced('alert-protocol-version'), reproduced('peer-aborted', ['→ picky'])], mainCf, 8);
+    expect(fixes.map((f) => f.id)).toEqual(['allow-tlsv1.1-outbound', 'allow-tlsv1-outbound', 'allow-sslv3-outbound', 'outbound-stop-excluding', 'smtp-tls-ciphers-medium']);
+    expect(fixes[0]?.mainCf).toEqual({ smtp_tls_protocols: '!SSLv2, !SSLv3, !TLSv1', smtp_tls_mandatory_protocols: '>=TLSv1.1' });
+    expect(fixes[3]?.mainCf).toEqual({ smtp_tls_exclude_ciphers: 'aNULL' });
+    expect(generateOutboundFixes([reproduced('alert-protocol-version')], {})).toEqual([]);
+  });
+
+  it('lowers a verifying or mandatory security level only for the failures it causes', () => {
+    expect(generateOutboundFixes([reproduced('certificate-verification')], { smtp_tls_security_level: 'verify' }).map((f) => f.mainCf)).toEqual([{ smtp_tls_security_level: 'encrypt' }]);
+    expect(generateOutboundFixes([reproduced('starttls-not-offered')], { smtp_tls_security_level: 'encrypt' }).map((f) => f.mainCf)).toEqual([{ smtp_tls_security_level: 'may' }]);
+    expect(generateOutboundFixes([reproduced('certificate-verification')], { smtp_tls_security_level: 'may' })).toEqual([]);
   });
 });

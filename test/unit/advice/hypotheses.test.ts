@@ -71,3 +71,13 @@ describe('formHypotheses', () => {
     expect(excludedFamilies('ALL:!aNULL:!3DES:!RSA+AES', 'kRSA, aNULL')).toEqual(['3DES', 'RSA+AES', 'kRSA']);
   });
 });
+
+describe('readLogFailures, outbound', () => {
+  it('groups failed smtp sessions apart from inbound ones, each peer once', () => {
+    const { failures, outbound } = readLogFailures(readFileSync(join(import.meta.dirname, '../../fixtures/logs/lab-legacy-renegotiation.log'), 'utf8').split('\n'));
+    expect(failures).toEqual([]);
+    expect(outbound.map((f) => [f.direction, f.key, f.peers.map((p) => p.addr)])).toEqual([
+      ['outbound', 'outbound unsafe-legacy-renegotiation: unsafe legacy renegotiation disabled', ['172.27.0.2', '172.28.0.2']],
+    ]);
+  });
+});
