@@ -247,7 +247,7 @@ interface LeanSession {
   peerIndex: number;
   /**
    * First and last stamp: the ISO form once resolved, else `kind` 0 (none) or the stamp's bytes in retained
-   * chunk `gen` (see `Retained`).
+   * chunk `gen` (see `ring`).
    */
   startIso: string | undefined;
   startKind: number;
@@ -354,7 +354,7 @@ export class FastAnalyzer {
   private bEnd = 0;
   private hasCommands = false;
   private scan: HeaderScan = newHeaderScan();
-  // One-entry caches for the raw stamp and for the ISO form of a raw stamp.
+  // One-entry cache for the ISO form of a raw stamp.
   private isoRaw = '';
   private isoKind = 0;
   private isoValue: string | undefined;
@@ -410,8 +410,7 @@ export class FastAnalyzer {
           if (isAscii(whole)) {
             this.retain(whole);
             this.byteLine(whole, 0, whole.length);
-          }
-          else this.stringLine(whole.toString('utf8'));
+          } else this.stringLine(whole.toString('utf8'));
         }
         return;
       }
