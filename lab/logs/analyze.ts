@@ -87,7 +87,7 @@ function plaintextMessages(session: Session): number {
 }
 
 /** A peer's counters while sessions stream by; Maps keep first-seen order and stay fast with many keys. */
-export interface PeerCounts {
+interface PeerCounts {
   peer: string;
   names: string[];
   attempts: number;
@@ -150,17 +150,8 @@ export class LogAnalyzer {
     name: string, addr: string, start: string | undefined, end: string | undefined, protocol: string | undefined, cipher: string | undefined,
     failure: Diagnosis | undefined, plaintext: number, owned = false,
   ): void {
-    if (this.filtered && !this.passes(name, addr, start ?? end)) return;
-    this.addToPeer(this.peerCounts(addr === '' ? name : addr), name, start, end, protocol, cipher, failure, plaintext, owned);
-  }
-
-  /** True when a time or peer filter may exclude sessions (then only `addParts` may be used). @internal */
-  get filtered(): boolean {
-    return this.since !== undefined || this.until !== undefined || this.peerFilter !== undefined;
-  }
-
-  /** The counters of a peer, keyed by address (or name without one); created on first use. @internal */
-  peerCounts(key: string): PeerCounts {
+    if ((this.since !== undefined || this.until !== undefined || this.peerFilter !== undefined) && !this.passes(name, addr, start ?? end)) return;
+    const key = addr === '' ? name : addr;
     let peer = this.peers.get(key);
     if (peer === undefined) {
       const stored = detach(key);
@@ -170,14 +161,6 @@ export class LogAnalyzer {
       };
       this.peers.set(stored, peer);
     }
-    return peer;
-  }
-
-  /** `addParts` once the peer's counters are known and the filters passed. @internal */
-  addToPeer(
-    peer: PeerCounts, name: string, start: string | undefined, end: string | undefined, protocol: string | undefined, cipher: string | undefined,
-    failure: Diagnosis | undefined, plaintext: number, owned: boolean,
-  ): void {
     const names = peer.names;
     if (name !== '' && names.length < MAX_NAMES && names[0] !== name && !names.includes(name)) names.push(owned ? name : detach(name));
     peer.attempts++;
@@ -240,25 +223,24 @@ export class LogAnalyzer {
   }
 }
 
-/** Read size for plain files: large reads amortise the per-call cost. */
+/** Read size for plain files: large reads amortise the per-call cost; two buffers let one fill while one is parsed. */
 const READ_BYTES = 4 << 20;
 
-/**
- * Feed a plain file to the fast analyzer, reading the next chunk while the current one is parsed. The analyzer
- * keeps recent chunks, so a read goes to a chunk it has given back, or to a new one.
- */
+/** Feed a plain file to the fast analyzer, reading the next chunk while the current one is parsed. */
 async function feedFile(path: string, fast: FastAnalyzer, progress: (bytes: number, total: number) => void): Promise<void> {
   const handle = await open(path, 'r');
-  const next = (): Buffer => fast.spareChunk() ?? Buffer.allocUnsafe(READ_BYTES);
   try {
     const { size } = await handle.stat();
     let bytes = 0;
-    let pending = handle.read(next(), 0, READ_BYTES, null);
+    const buffers = [Buffer.allocUnsafe(READ_BYTES), Buffer.allocUnsafe(READ_BYTES)];
+    let which = 0;
+    let pending = handle.read(buffers[0] as Buffer, 0, READ_BYTES, null);
     for (;;) {
       const { bytesRead, buffer } = await pending;
       if (bytesRead === 0) break;
-      pending = handle.read(next(), 0, READ_BYTES, null);
-      fast.push(buffer, 0, bytesRead, true);
+      which ^= 1;
+      pending = handle.read(buffers[which] as Buffer, 0, READ_BYTES, null);
+      fast.push(buffer, 0, bytesRead);
       bytes += bytesRead;
       progress(bytes, size);
     }

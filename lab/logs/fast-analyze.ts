@@ -6,7 +6,7 @@ import {
   inboundPeer, outboundPeer, rememberProcessContext, samePeer, TLS_ATTEMPT_KINDS,
 } from './sessions.ts';
 import { VersionInference } from './versions.ts';
-import type { LogAnalyzer, PeerCounts } from './analyze.ts';
+import type { LogAnalyzer } from './analyze.ts';
 import type { Diagnosis, FailureClass, InferredVersions, Peer, Session, TlsEvent, TrackerStats, VersionHints } from './types.ts';
 
 /*
@@ -44,11 +44,6 @@ const PLACEHOLDER: TlsEvent = { kind: 'queue-removed', queueId: '' };
 const MAX_HEADER = 512;
 const PID_TABLE = 1 << 16;
 const MAX_LINE_BYTES = 16 << 20;
-/** Chunks kept after their lines were read, at most this many (a power of two) and about `RETAIN_BYTES`. */
-const RING = 64;
-const RETAIN_BYTES = 32 << 20;
-/** Distinct stamps remembered with their ISO form; the table starts over when full. */
-const STAMPS = 1 << 14;
 const FACILITY = /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug)$/;
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
 const WEEKDAYS = 'MonTueWedThuFriSatSun';
@@ -169,9 +164,6 @@ class HashInterner {
     this.limit = limit;
   }
 
-  /** Index of the string `get` returned last; -1 when it was not kept (the interner is full). */
-  index = -1;
-
   get(buf: Buffer, start: number, end: number): string {
     let hash = 0x811c9dc5;
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ (buf[i] as number), 0x01000193);
@@ -192,35 +184,18 @@ class HashInterner {
               break;
             }
           }
-          if (same) {
-            this.index = index;
-            return text;
-          }
+          if (same) return text;
         }
       }
       slot = (slot + 1) & mask;
     }
     const text = latin1(buf, start, end);
-    if (this.strings.length >= this.limit) {
-      this.index = -1;
-      return text;
-    }
-    this.index = this.strings.length;
+    if (this.strings.length >= this.limit) return text;
     this.slots[slot] = this.strings.length;
     this.strings.push(text);
     this.hashes.push(hash);
     if (this.strings.length * 2 > this.slots.length) this.grow();
     return text;
-  }
-
-  get size(): number {
-    return this.strings.length;
-  }
-
-  clear(): void {
-    this.slots = new Int32Array(1024).fill(-1);
-    this.strings.length = 0;
-    this.hashes.length = 0;
   }
 
   private grow(): void {
@@ -243,22 +218,10 @@ interface LeanSession {
   name: string;
   addr: string;
   port: number;
-  /** Address (or name) index in the peer interner, -1 when the peer is not interned. */
-  peerIndex: number;
-  /**
-   * First and last stamp: the ISO form once resolved, else `kind` 0 (none) or the stamp's bytes in retained
-   * chunk `gen` (see `ring`).
-   */
-  startIso: string | undefined;
   startKind: number;
-  startGen: number;
-  startS: number;
-  startE: number;
-  lastIso: string | undefined;
+  startRaw: string;
   lastKind: number;
-  lastGen: number;
-  lastS: number;
-  lastE: number;
+  lastRaw: string;
   starttls: boolean;
   established: boolean;
   handshakeFailed: boolean;
@@ -275,10 +238,6 @@ interface LeanSession {
   rich: number;
   events: TlsEvent[];
   lines: string[];
-  /** Lines still in retained chunks: `lines[index]` is '' until resolved. Flat (index, gen, start, end). */
-  refs: number[];
-  /** Oldest chunk generation a stamp or line of the session may point into; Infinity when none. */
-  minGen: number;
   processContext: { events: TlsEvent[]; lines: string[] } | undefined;
   samePid: LeanSession | undefined;
   older: LeanSession | undefined;
@@ -313,8 +272,6 @@ export class FastAnalyzer {
   private readonly analyzer: LogAnalyzer;
   private readonly tlsNames = new Interner(64);
   private readonly peerNames = new HashInterner(1 << 16);
-  /** The analyzer's counters of each interned peer key, by interner index. */
-  private readonly peerCounts: (PeerCounts | undefined)[] = [];
   private readonly knownClass = (cls: FailureClass): boolean => this.analyzer.hasFailureClass(cls);
   private readonly serviceNames = new Interner(16);
   private readonly hostNames = new Interner(16);
@@ -354,32 +311,15 @@ export class FastAnalyzer {
   private bEnd = 0;
   private hasCommands = false;
   private scan: HeaderScan = newHeaderScan();
-  // One-entry cache for the ISO form of a raw stamp.
+  // One-entry caches for the raw stamp and for the ISO form of a raw stamp.
+  private stampCache = '';
+  private stampBytes = Buffer.alloc(64);
+  private stampLength = -1;
   private isoRaw = '';
   private isoKind = 0;
   private isoValue: string | undefined;
   // Carry of a partial line between chunks.
   private carry: Buffer | undefined;
-  /**
-   * Recent chunks, kept so that open sessions can point at their stamps and lines instead of decoding them: most
-   * sessions close while their lines are still here, and most never need them as text. Before a chunk goes, the
-   * open sessions that point into it are resolved to strings.
-   */
-  private readonly ring: (Buffer | undefined)[] = new Array<Buffer | undefined>(RING).fill(undefined);
-  /** Sessions that may point into each retained chunk (some closed or reused since: `minGen` tells). */
-  private readonly pointing: LeanSession[][] = Array.from({ length: RING }, (): LeanSession[] => []);
-  private ringBytes = 0;
-  private nextGen = 0;
-  private oldestGen = 0;
-  /** Generation of the current line's chunk; -1 for a line already decoded (it has no bytes). */
-  private gen = -1;
-  private readonly stamps = new HashInterner(STAMPS);
-  private readonly stampIso: (string | undefined)[] = [];
-  /** Chunks of `push(..., reusable)` once they leave the ring, for `spareChunk`. */
-  private readonly spare: Buffer[] = [];
-  private readonly reusable = new WeakSet<Buffer>();
-  /** Closed sessions, for reuse. */
-  private readonly pool: LeanSession[] = [];
 
   constructor(analyzer: LogAnalyzer, options: FastAnalyzerOptions = {}) {
     this.analyzer = analyzer;
@@ -393,11 +333,9 @@ export class FastAnalyzer {
   }
 
   /**
-   * Feed the next bytes of the input. Lines may span calls. The analyzer keeps recent chunks, so the caller must
-   * not change `chunk` afterwards; with `reusable`, `spareChunk` hands it back once the analyzer is done with it.
+   * Feed the next bytes of the input. Lines may span calls; `chunk` may be reused by the caller after the call.
    */
-  push(chunk: Buffer, start = 0, end = chunk.length, reusable = false): void {
-    if (reusable) this.reusable.add(chunk);
+  push(chunk: Buffer, start = 0, end = chunk.length): void {
     let from = start;
     if (this.carry !== undefined) {
       const newline = chunk.indexOf(10, start);
@@ -407,10 +345,8 @@ export class FastAnalyzer {
           const whole = this.carry;
           this.carry = undefined;
           // As `readLogBatches`: an over-long run without newline is cut into a line of its own, CR and all.
-          if (isAscii(whole)) {
-            this.retain(whole);
-            this.byteLine(whole, 0, whole.length);
-          } else this.stringLine(whole.toString('utf8'));
+          if (isAscii(whole)) this.byteLine(whole, 0, whole.length);
+          else this.stringLine(whole.toString('utf8'));
         }
         return;
       }
@@ -436,70 +372,6 @@ export class FastAnalyzer {
     if (rest.length > 0) this.lines(rest, 0, rest.length);
   }
 
-  /** Keep `buf` as the newest chunk; older chunks go when there are too many or they take too much memory. */
-  private retain(buf: Buffer): void {
-    const gen = this.nextGen++;
-    while (this.oldestGen < gen && (gen - this.oldestGen >= RING || this.ringBytes + buf.length > RETAIN_BYTES)) this.evict();
-    this.ring[gen & (RING - 1)] = buf;
-    this.ringBytes += buf.length;
-    this.gen = gen;
-  }
-
-  private evict(): void {
-    const gen = this.oldestGen;
-    const slot = gen & (RING - 1);
-    const pointing = this.pointing[slot] as LeanSession[];
-    for (const session of pointing) if (session.minGen <= gen) this.resolve(session, true);
-    if (pointing.length !== 0) this.pointing[slot] = [];
-    const buf = this.ring[slot] as Buffer;
-    this.ringBytes -= buf.length;
-    this.ring[slot] = undefined;
-    this.oldestGen++;
-    if (this.reusable.has(buf) && this.spare.length < 2) this.spare.push(buf);
-  }
-
-  /** A chunk given to `push` as reusable that the analyzer no longer needs, if there is one. */
-  spareChunk(): Buffer | undefined {
-    return this.spare.pop();
-  }
-
-  /** The session's first pointer into the current chunk since it was last resolved. */
-  private pointsInto(session: LeanSession): void {
-    session.minGen = this.gen;
-    (this.pointing[this.gen & (RING - 1)] as LeanSession[]).push(session);
-  }
-
-  /** Turn a session's pointers into retained chunks into strings: its stamps, and its lines if asked. */
-  private resolve(session: LeanSession, lines: boolean): void {
-    if (session.startIso === undefined && session.startKind !== 0) session.startIso = this.isoAt(session.startKind, session.startGen, session.startS, session.startE);
-    if (session.lastIso === undefined && session.lastKind !== 0) session.lastIso = this.isoAt(session.lastKind, session.lastGen, session.lastS, session.lastE);
-    if (!lines) return;
-    const refs = session.refs;
-    for (let i = 0; i < refs.length; i += 4) {
-      session.lines[refs[i] as number] = latin1(this.ring[(refs[i + 1] as number) & (RING - 1)] as Buffer, refs[i + 2] as number, refs[i + 3] as number);
-    }
-    if (refs.length !== 0) session.refs = [];
-    session.minGen = Infinity;
-  }
-
-  /** ISO form of the stamp at `[start, end)` of retained chunk `gen`. */
-  private isoAt(kind: number, gen: number, start: number, end: number): string | undefined {
-    const stamps = this.stamps;
-    if (stamps.size >= STAMPS) {
-      stamps.clear();
-      this.stampIso.length = 0;
-    }
-    const raw = stamps.get(this.ring[gen & (RING - 1)] as Buffer, start, end);
-    const index = stamps.index;
-    if (index < 0) return this.iso(kind, raw);
-    let iso = this.stampIso[index];
-    if (iso === undefined) {
-      iso = this.iso(kind, raw);
-      this.stampIso[index] = iso;
-    }
-    return iso;
-  }
-
   /** End of all input: close every open session. */
   finish(): void {
     this.endInput();
@@ -508,7 +380,6 @@ export class FastAnalyzer {
 
   /** Lines of `buf[start, end)`; `end` is just after a newline, or the end of the input. */
   private lines(buf: Buffer, start: number, end: number): void {
-    this.retain(buf);
     const ascii = isAscii(buf.subarray(start, end));
     let s = start;
     while (s < end) {
@@ -1095,6 +966,33 @@ export class FastAnalyzer {
     return this.bytes ? latin1(this.buf, start, end) : (this.str as string).slice(start, end);
   }
 
+  /** The raw stamp of the current line ('' without one), decoded once per distinct stamp. */
+  private stampRaw(): string {
+    if (this.tsKind === 0) return '';
+    // A copy, not a slice: the stamp may become a peer's `lastSeen`, which must not pin the whole line.
+    if (!this.bytes) return copy((this.str as string).slice(this.tsStart, this.tsEnd));
+    const buf = this.buf;
+    const start = this.tsStart;
+    const length = this.tsEnd - start;
+    const cache = this.stampBytes;
+    if (length === this.stampLength) {
+      let same = true;
+      for (let i = length - 1; i >= 0; i--) {
+        if (cache[i] !== buf[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.stampCache;
+    }
+    this.stampCache = latin1(buf, start, this.tsEnd);
+    if (length <= cache.length) {
+      for (let i = 0; i < length; i++) cache[i] = buf[start + i] as number;
+      this.stampLength = length;
+    } else this.stampLength = -1;
+    return this.stampCache;
+  }
+
   private iso(kind: number, raw: string): string | undefined {
     if (kind === 0) return undefined;
     if (kind === this.isoKind && raw === this.isoRaw) return this.isoValue;
@@ -1272,63 +1170,39 @@ export class FastAnalyzer {
   }
 
   private create(smtpd: boolean, peer: Peer | undefined): LeanSession {
-    const service = this.bytes ? this.serviceNames.get(this.buf, this.progStart, this.progEnd) : this.text(this.progStart, this.progEnd);
-    const host = this.hostStart < 0 ? undefined : this.bytes ? this.hostNames.get(this.buf, this.hostStart, this.hostEnd) : this.text(this.hostStart, this.hostEnd);
-    // Names and addresses are standalone strings (decoded from bytes, or copied), so the analyzer keeps them as they are.
-    let name: string;
-    let addr: string;
-    let peerIndex = -1;
-    if (peer === undefined) {
-      name = this.peerNames.get(this.buf, this.pStart, this.pOpen);
-      const nameIndex = this.peerNames.index;
-      addr = this.peerNames.get(this.buf, this.pOpen + 1, this.pClose);
-      peerIndex = addr === '' ? nameIndex : this.peerNames.index;
-    } else {
-      name = copy(peer.name);
-      addr = copy(peer.addr);
-    }
-    const port = peer === undefined ? this.pPort : peer.port ?? -1;
-    const samePid = this.openOf(this.pid);
-    const older = this.newest;
-    const keepAll = !this.analyzer.hasFailureClass('unknown');
-    let session = this.pool.pop();
-    if (session === undefined) {
-      session = {
-        smtpd, service, pid: this.pid, host, name, addr, port, peerIndex,
-        startIso: undefined, startKind: 0, startGen: -1, startS: 0, startE: 0,
-        lastIso: undefined, lastKind: 0, lastGen: -1, lastS: 0, lastE: 0,
-        starttls: false, established: false, handshakeFailed: false, sawDelivery: false, complete: false,
-        protocol: undefined, cipher: undefined, queueIds: [], sentDeliveries: 0, commands: undefined,
-        keepAll, rich: 0, events: [], lines: [], refs: [], minGen: Infinity, processContext: undefined,
-        samePid, older, newer: undefined,
-      };
-    } else {
-      session.smtpd = smtpd;
-      session.service = service;
-      session.pid = this.pid;
-      session.host = host;
-      session.name = name;
-      session.addr = addr;
-      session.port = port;
-      session.peerIndex = peerIndex;
-      session.starttls = false;
-      session.established = false;
-      session.handshakeFailed = false;
-      session.sawDelivery = false;
-      session.complete = false;
-      session.protocol = undefined;
-      session.cipher = undefined;
-      session.sentDeliveries = 0;
-      session.commands = undefined;
-      session.keepAll = keepAll;
-      session.rich = 0;
-      session.minGen = Infinity;
-      session.processContext = undefined;
-      session.samePid = samePid;
-      session.older = older;
-      session.newer = undefined;
-    }
-    this.stampStart(session);
+    const raw = this.stampRaw();
+    const session: LeanSession = {
+      smtpd,
+      service: this.bytes ? this.serviceNames.get(this.buf, this.progStart, this.progEnd) : this.text(this.progStart, this.progEnd),
+      pid: this.pid,
+      host: this.hostStart < 0 ? undefined : this.bytes ? this.hostNames.get(this.buf, this.hostStart, this.hostEnd) : this.text(this.hostStart, this.hostEnd),
+      // Names and addresses are standalone strings (decoded from bytes, or copied), so the analyzer keeps them as they are.
+      name: peer === undefined ? this.peerNames.get(this.buf, this.pStart, this.pOpen) : copy(peer.name),
+      addr: peer === undefined ? this.peerNames.get(this.buf, this.pOpen + 1, this.pClose) : copy(peer.addr),
+      port: peer === undefined ? this.pPort : peer.port ?? -1,
+      startKind: this.tsKind,
+      startRaw: raw,
+      lastKind: this.tsKind,
+      lastRaw: raw,
+      starttls: false,
+      established: false,
+      handshakeFailed: false,
+      sawDelivery: false,
+      complete: false,
+      protocol: undefined,
+      cipher: undefined,
+      queueIds: [],
+      sentDeliveries: 0,
+      commands: undefined,
+      keepAll: !this.analyzer.hasFailureClass('unknown'),
+      rich: 0,
+      events: [],
+      lines: [],
+      processContext: undefined,
+      samePid: this.openOf(this.pid),
+      older: this.newest,
+      newer: undefined,
+    };
     if (smtpd && this.contexts.size > 0) {
       const context = this.contexts.get(this.processKey());
       if (context !== undefined) session.processContext = { events: [...context.events], lines: [...context.lines] };
@@ -1342,41 +1216,15 @@ export class FastAnalyzer {
     return session;
   }
 
-  /** The current line's stamp as the session's first and last; see `stampLast`. */
-  private stampStart(session: LeanSession): void {
-    this.stampLast(session);
-    session.startIso = session.lastIso;
-    session.startKind = session.lastKind;
-    session.startGen = session.lastGen;
-    session.startS = session.lastS;
-    session.startE = session.lastE;
-  }
-
-  /** The current line's stamp as the session's last: a pointer into the chunk, or the ISO form of a decoded line. */
-  private stampLast(session: LeanSession): void {
-    const kind = this.tsKind;
-    session.lastKind = kind;
-    if (kind === 0) {
-      session.lastIso = undefined;
-    } else if (this.bytes) {
-      session.lastIso = undefined;
-      session.lastGen = this.gen;
-      session.lastS = this.tsStart;
-      session.lastE = this.tsEnd;
-      if (session.minGen > this.gen) this.pointsInto(session);
-    } else {
-      // A copy, not a slice: the stamp may become a peer's `lastSeen`, which must not pin the whole line.
-      session.lastIso = this.iso(kind, copy((this.str as string).slice(this.tsStart, this.tsEnd)));
-    }
-  }
-
   /** A line without an event still moves the session's last-seen time. */
   private touch(session: LeanSession): void {
-    this.stampLast(session);
+    session.lastKind = this.tsKind;
+    session.lastRaw = this.stampRaw();
   }
 
   private append(session: LeanSession, code: number, kind: number): void {
-    this.stampLast(session);
+    session.lastKind = this.tsKind;
+    session.lastRaw = this.stampRaw();
     if (code === C_FULL) {
       const event = this.event as TlsEvent;
       session.events.push(event);
@@ -1408,11 +1256,7 @@ export class FastAnalyzer {
     }
     if (session.keepAll) {
       session.events.push(PLACEHOLDER);
-      if (this.bytes) {
-        session.refs.push(session.lines.length, this.gen, this.s, this.e);
-        session.lines.push('');
-        if (session.minGen > this.gen) this.pointsInto(session);
-      } else session.lines.push(this.lineText());
+      session.lines.push(this.lineText());
     }
     switch (kind) {
       case C_SETUP:
@@ -1455,7 +1299,6 @@ export class FastAnalyzer {
     }
     session.events = events;
     session.lines = lines;
-    if (session.refs.length !== 0) session.refs = [];
   }
 
   private close(session: LeanSession): void {
@@ -1472,40 +1315,15 @@ export class FastAnalyzer {
     else this.newest = session.older;
     this.openCount--;
 
+    const start = this.iso(session.startKind, session.startRaw);
+    const end = this.iso(session.lastKind, session.lastRaw);
+    let failure: Diagnosis | undefined;
     // Without kept events, context or a STARTTLS that did not complete, `classify` has nothing to say.
     const mayFail = session.rich > 0 || session.processContext !== undefined || (session.starttls && !session.established);
-    if (session.minGen !== Infinity) this.resolve(session, mayFail);
-    const failure = mayFail ? this.classify(session) : undefined;
+    if (mayFail) failure = this.classify(session);
     let plaintext = 0;
     if (session.protocol === undefined) plaintext = session.smtpd ? session.queueIds.length : session.sentDeliveries;
-    const analyzer = this.analyzer;
-    if (session.peerIndex >= 0 && !analyzer.filtered) {
-      // The peer's counters, found once per interned address rather than by a map lookup per session.
-      let counts = this.peerCounts[session.peerIndex];
-      if (counts === undefined) {
-        counts = analyzer.peerCounts(session.addr === '' ? session.name : session.addr);
-        this.peerCounts[session.peerIndex] = counts;
-      }
-      analyzer.addToPeer(counts, session.name, session.startIso, session.lastIso, session.protocol, session.cipher, failure, plaintext, true);
-    } else {
-      analyzer.addParts(session.name, session.addr, session.startIso, session.lastIso, session.protocol, session.cipher, failure, plaintext, true);
-    }
-    this.recycle(session);
-  }
-
-  private recycle(session: LeanSession): void {
-    // New arrays rather than `length = 0`, which costs more than the allocation.
-    if (session.events.length !== 0) session.events = [];
-    if (session.lines.length !== 0) session.lines = [];
-    if (session.refs.length !== 0) session.refs = [];
-    if (session.queueIds.length !== 0) session.queueIds = [];
-    session.minGen = Infinity;
-    session.processContext = undefined;
-    session.commands = undefined;
-    session.samePid = undefined;
-    session.older = undefined;
-    session.newer = undefined;
-    if (this.pool.length < 1024) this.pool.push(session);
+    this.analyzer.addParts(session.name, session.addr, start, end, session.protocol, session.cipher, failure, plaintext, true);
   }
 
   private classify(lean: LeanSession): Diagnosis | undefined {
