@@ -246,7 +246,7 @@ export const scenarioSchema = z
   }));
 
 /** What a destination's fields cannot be together: Postfix settings on Exim, or the reverse. */
-export function destinationIssues(destination: { server: string; mainCf: Record<string, unknown>; gnutlsPriority?: string | undefined; certificate?: unknown }): { path: string[]; message: string }[] {
+function destinationIssues(destination: { server: string; mainCf: Record<string, unknown>; gnutlsPriority?: string | undefined; certificate?: unknown }): { path: string[]; message: string }[] {
   const issues: { path: string[]; message: string }[] = [];
   if (destination.server === 'exim' && Object.keys(destination.mainCf).length > 0) {
     issues.push({ path: ['mainCf'], message: 'an Exim destination has no main.cf; shape its TLS with gnutlsPriority' });
