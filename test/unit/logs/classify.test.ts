@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readSessions, type FailureClass, type Session } from '../../../lab/logs/index.ts';
 
 // The OpenSSL error strings come from the OpenSSL sources (ssl_err.c, ssl.h of each release) or the real fixtures.
-// "built" marks strings assembled from the documented code layout and reason text rather than copied from a log.
+// "built" marks strings assembled from the documented code layout and reason text rather than copied from a log;
+// "lab" marks error strings copied from the lab's own runs (test/fixtures/logs/lab-*.log).
 
 /** An inbound session as Postfix ≥ 2.11 logs it (no pid field), around one `TLS library problem`. */
 function inbound(error: string, extra: string[] = []): string[] {
@@ -42,8 +43,8 @@ const CASES: { cls: FailureClass; generation: string; lines: string[]; hints?: {
   // unknown protocol
   { cls: 'unknown-protocol', generation: '1.0.1', lines: inbound('81:error:140760FC:SSL routines:SSL23_GET_CLIENT_HELLO:unknown protocol:s23_srvr.c:628:') },
   { cls: 'unknown-protocol', generation: '1.0.2', lines: inbound('error:140760FC:SSL routines:ssl23_get_client_hello:unknown protocol:s23_srvr.c:643:') }, // built
-  { cls: 'unknown-protocol', generation: '1.1.x', lines: inbound('error:142090FC:SSL routines:tls_early_post_process_client_hello:unknown protocol:../ssl/statem/statem_srvr.c:1631:') }, // built (line)
-  { cls: 'unknown-protocol', generation: '3.x', lines: inbound('error:0A0000FC:SSL routines::unknown protocol:../ssl/statem/statem_srvr.c:1601:') }, // built (line)
+  { cls: 'unknown-protocol', generation: '1.1.x', lines: inbound('error:142090FC:SSL routines:tls_early_post_process_client_hello:unknown protocol:../ssl/statem/statem_srvr.c:1659:') }, // lab: Debian 11, an SSLv2 hello
+  { cls: 'unknown-protocol', generation: '3.x', lines: inbound('error:0A0000FC:SSL routines::unknown protocol:../ssl/statem/statem_srvr.c:1641:') }, // lab: Debian 12, an SSLv2 hello
   // unsupported protocol
   { cls: 'unsupported-protocol', generation: '1.0.1', lines: inbound('error:14076102:SSL routines:SSL23_GET_CLIENT_HELLO:unsupported protocol:s23_srvr.c:549:') }, // built
   { cls: 'unsupported-protocol', generation: '1.0.2', lines: inbound('error:14076102:SSL routines:ssl23_get_client_hello:unsupported protocol:s23_srvr.c:605:') }, // built
@@ -83,8 +84,8 @@ const CASES: { cls: FailureClass; generation: string; lines: string[]; hints?: {
   { cls: 'plaintext-after-starttls', generation: '1.0.2', lines: inbound('error:1407609C:SSL routines:ssl23_get_client_hello:http request:s23_srvr.c:394:') }, // built (line)
   { cls: 'plaintext-after-starttls', generation: '1.1.x', lines: inbound('error:1408F09C:SSL routines:ssl3_get_record:http request:../ssl/record/ssl3_record.c:322:'), hints: { opensslVersion: '1.1.1' } },
   { cls: 'plaintext-after-starttls', generation: '1.1.x', lines: inbound('error:1408F10B:SSL routines:ssl3_get_record:wrong version number:../ssl/record/ssl3_record.c:332:'), hints: { opensslVersion: '1.1.1' } },
-  { cls: 'plaintext-after-starttls', generation: '3.x', lines: inbound('error:0A00009C:SSL routines::http request:../ssl/record/ssl3_record.c:345:') }, // built (line)
-  { cls: 'plaintext-after-starttls', generation: '3.x', lines: inbound('error:0A00010B:SSL routines::wrong version number:../ssl/record/ssl3_record.c:354:') }, // built (line)
+  { cls: 'plaintext-after-starttls', generation: '3.x', lines: inbound('error:0A00009C:SSL routines::http request:../ssl/record/ssl3_record.c:341:') }, // lab: Debian 12
+  { cls: 'plaintext-after-starttls', generation: '3.x', lines: inbound('error:0A00010B:SSL routines::wrong version number:../ssl/record/ssl3_record.c:350:') }, // lab: Debian 12, plaintext EHLO
   // 3.0 signature algorithms at SECLEVEL >= 1
   { cls: 'no-suitable-signature-algorithm', generation: '3.x', lines: inbound('error:0A000076:SSL routines::no suitable signature algorithm:../ssl/t1_lib.c:3367:') }, // built (line)
   // the client side of the same limit (the reason as OpenSSL 3.0's s_client printed it in the lab)
@@ -124,7 +125,7 @@ describe('classify by OpenSSL error, per generation', () => {
   });
 
   it('explains unknown protocol differently in 3.x (a real SSLv2 hello)', () => {
-    const session = only(inbound('error:0A0000FC:SSL routines::unknown protocol:../ssl/statem/statem_srvr.c:1601:'));
+    const session = only(inbound('error:0A0000FC:SSL routines::unknown protocol:../ssl/statem/statem_srvr.c:1641:'));
     expect(session.failure?.explanation).toContain('genuine SSLv2-format ClientHello');
   });
 
