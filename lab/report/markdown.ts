@@ -88,10 +88,10 @@ export function renderReproduceMarkdown(report: ReproduceReport): string {
   for (const finding of report.findings) {
     const f = finding.failure;
     out.push(`## Failure: ${f.key}`, '');
-    out.push(`Peers: ${[...new Set(f.peers.map((p) => `${p.name}[${p.addr}]`))].join(', ')}. Logged as ${f.evidence.filter((l) => /TLS library problem|SSL_accept error/.test(l)).map((l) => evidence.ref(l)).join(', ')}.`, '');
+    out.push(`Peers: ${[...new Set(f.peers.map((p) => `${p.name}[${p.addr}]`))].join(', ')}. Logged as ${f.evidence.filter((l) => /TLS library problem|SSL_accept error|SSL_connect error/.test(l)).map((l) => evidence.ref(l)).join(', ')}.`, '');
     out.push(finding.explanation, '');
     out.push('### Hypotheses', '');
-    out.push(table(['sender', 'same error?', 'observed in the lab', 'why it could', 'evidence'], finding.outcomes.map((o) => [o.hypothesis.name, o.match === 'exact' || o.match === 'reason' ? `**yes** (${o.match})` : `no: ${o.detail}`, o.observed.outcome, (o.hypothesis.reasons[finding.failure.key] ?? o.hypothesis.why), evidence.ref(o.observed.evidence)])), '');
+    out.push(table([f.direction === 'outbound' ? 'destination' : 'sender', 'same error?', 'observed in the lab', 'why it could', 'evidence'], finding.outcomes.map((o) => [o.hypothesis.name, o.match === 'exact' || o.match === 'reason' ? `**yes** (${o.match})` : `no: ${o.detail}`, o.observed.outcome, (o.hypothesis.reasons[finding.failure.key] ?? o.hypothesis.why), evidence.ref(o.observed.evidence)])), '');
     if (finding.fixes.length) {
       out.push('### Fixes, best first', '', 'Ranked: breaks no sender that works today; then serves more of the failing senders; then the protocol and cipher they get; then fewer downgrades; then the smaller change.', '');
       finding.fixes.forEach((effect, index) => {

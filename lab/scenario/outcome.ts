@@ -155,7 +155,8 @@ export function deriveMtaOutcome(
    */
   foreign?: { fate: MessageFate; lines: readonly string[] },
 ): ObservedOutcome {
-  const evidence = foreign === undefined ? sessions.flatMap((s) => s.lines) : [...foreign.lines];
+  // For a foreign server, the sending Postfix's attempts are the evidence of the TLS facts, failed ones included.
+  const evidence = foreign === undefined ? sessions.flatMap((s) => s.lines) : [...foreign.lines, ...clientSessions.flatMap((s) => s.lines)];
   const failedFirst = delivery.attempts.some((a) => a !== delivery.final && (a.status === 'tls-failed' || /TLS|handshake|SSL/i.test(a.detail)));
   const receiverQueueId = delivery.receiverQueueId;
   const final = delivery.final;
@@ -164,7 +165,6 @@ export function deriveMtaOutcome(
     const session = foreign === undefined
       ? sessions.find((s) => receiverQueueId !== undefined && s.queueIds.includes(receiverQueueId))
       : [...clientSessions].reverse().find((s) => delivery.queueId !== undefined && s.queueIds.includes(delivery.queueId));
-    if (foreign !== undefined && session !== undefined) evidence.push(...session.lines);
     if (session?.tls) {
       const { protocol, cipher, bits } = session.tls;
       return {
