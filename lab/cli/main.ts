@@ -94,7 +94,18 @@ export async function runAsProcess(argv: string[]): Promise<never> {
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   const code = await main(argv, processIo(), controller.signal);
+  // A pipe takes 64 KB at once and Node queues the rest: exiting before it drains would cut the output short.
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(code);
+}
+
+/** Resolves once everything written to `stream` so far has left the process (or the reader went away). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('error', () => resolve());
+    stream.write('', () => resolve());
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -1,9 +1,11 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import type { AnalyzeReport } from '../../lab/logs/index.ts';
 import type { RunReport } from '../../lab/scenario/result.ts';
+import { LogGenerator } from '../fixtures/logs/generate-log.ts';
 import { leftovers } from '../docker/leftovers.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -64,5 +66,17 @@ describe('the tlslab binary', () => {
     expect(result.exitCode, result.all).toBe(130);
     expect(result.stderr).toContain('LAB_INTERRUPTED');
     expect(await leftovers(runIdOf(stderr)!)).toEqual([]);
+  });
+
+  it('writes all of a large JSON report into a pipe before it exits', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tlslab-e2e-'));
+    const log = join(dir, 'maillog');
+    await writeFile(log, `${new LogGenerator({ seed: 3 }).lineList(20_000).join('\n')}\n`);
+    const result = await tlslab(['logs', 'analyze', '--json', '--year', '2024', log]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    // A pipe takes 64 KB at once; the report is several times that.
+    expect(result.stdout.length).toBeGreaterThan(4 * 65_536);
+    const report = JSON.parse(result.stdout) as AnalyzeReport;
+    expect(report.stats.lines).toBe(20_000);
   });
 });
