@@ -24,9 +24,12 @@ const ESTABLISHED = /TLS connection (established|reused)/;
 const PLAINTEXT = [/: client=/, /status=sent/];
 const FAILED = [/TLS library problem/, /SSL_accept error|SSL_connect error|TLS not available|Invalid TLS protocol list/, /status=deferred|status=bounced/, /reject/];
 
-/** The line that best supports an outcome: the TLS summary for TLS, the queue line for plaintext, the error for a failure. */
-export function decidingLine(lines: readonly string[], kind?: string): string {
-  const patterns = kind === 'tls' ? [ESTABLISHED] : kind === 'plaintext' ? PLAINTEXT : kind === undefined ? [ESTABLISHED, ...FAILED, ...PLAINTEXT] : FAILED;
+/**
+ * The line that best supports an outcome: the TLS summary for TLS, the queue line for plaintext, the error for a
+ * failure, and for plaintext after a failed handshake the error that made TLS fail.
+ */
+export function decidingLine(lines: readonly string[], kind?: string, afterTlsFailure = false): string {
+  const patterns = kind === 'tls' ? [ESTABLISHED] : kind === 'plaintext' ? (afterTlsFailure ? [...FAILED.slice(0, 2), ...PLAINTEXT] : PLAINTEXT) : kind === undefined ? [ESTABLISHED, ...FAILED, ...PLAINTEXT] : FAILED;
   for (const pattern of [...patterns, /./]) {
     const line = lines.find((l) => pattern.test(l));
     if (line) return line;
@@ -46,7 +49,7 @@ export function matrixRow(result: SenderResult): MatrixRow {
     ...(failureClass ? { failureClass } : {}),
     fate: `${result.fate.status}${result.fate.queueId ? ` (${result.fate.queueId})` : ''}`,
     ...(result.path ? { path: result.path } : {}),
-    evidence: serverError ?? decidingLine(result.evidence, result.observed.kind),
+    evidence: serverError ?? decidingLine(result.evidence, result.observed.kind, result.observed.kind === 'plaintext' && result.observed.afterTlsFailure === true),
     lines: result.evidence,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FixCandidate } from '../../../lab/advice/fixes.ts';
-import { diffMatrices, type MatrixRow } from '../../../lab/advice/matrix.ts';
+import { diffMatrices, matrixRow, type MatrixRow } from '../../../lab/advice/matrix.ts';
 import { cipherGrade, rankOutcome } from '../../../lab/advice/outcome-order.ts';
 import { confirmBreaks, fixEffect, rankFixes } from '../../../lab/advice/ranking.ts';
 import { matchFailure } from '../../../lab/advice/reproduce.ts';
@@ -99,5 +99,35 @@ describe('matchFailure', () => {
     expect(matchFailure(unknown, { observed: failed('wrong-version-number', 'warning: TLS library problem: 1:error:1408A10B:SSL routines:SSL3_GET_CLIENT_HELLO:wrong version number:s3_srvr.c:960:') }).match).toBe('none');
     expect(matchFailure(unknown, { observed: failed('unknown-protocol', 'warning: TLS library problem: 1:error:1408F0FC:SSL routines:SSL3_GET_RECORD:unknown protocol:s3_pkt.c:1:') }).match).toBe('class');
     expect(matchFailure(unknown, { observed: tls('TLSv1.2', 'AES128-SHA') }).match).toBe('none');
+  });
+});
+
+describe('fixEffect with destinations', () => {
+  const destination = (name: string, observed: Observed): MatrixRow => ({ ...row(name, observed), direction: 'outbound' });
+  const fallback: Observed = { kind: 'plaintext', afterTlsFailure: true };
+
+  it('keeps a sender and a destination of the same name apart, and counts a plaintext fallback turned into TLS as served', () => {
+    const today = [row('tls10-only', tls('TLSv1', 'ECDHE-RSA-AES256-SHA')), destination('tls10-only', fallback), destination('old', fallback)];
+    const after = [row('tls10-only', failed('unsupported-protocol', '')), destination('tls10-only', fallback), destination('old', tls('TLSv1.2', 'ECDHE-RSA-AES256-GCM-SHA384'))];
+    const effect = fixEffect(fix('f'), today, after, ['→ old', '→ tls10-only']);
+    expect(effect.breaks).toEqual(['tls10-only']);
+    expect(effect.fixes).toEqual(['→ old']);
+    expect(effect.stillFailing).toEqual(['→ tls10-only']);
+  });
+});
+
+describe('matrixRow', () => {
+  it('quotes the error that made TLS fail for a plaintext delivery after a failed handshake, the queue line otherwise', () => {
+    const evidence = [
+      'Nov 29 07:48:10 receiver postfix/smtp[193]: SSL_connect error to 172.27.0.2[172.27.0.2]:25: -1',
+      'Nov 29 07:48:10 receiver postfix/smtp[193]: warning: TLS library problem: error:0A000152:SSL routines::unsafe legacy renegotiation disabled:../ssl/statem/extensions.c:844:',
+      'Nov 29 07:48:13 receiver postfix/smtp[193]: D035432472E: to=<sink@x.dest.lab.test>, relay=172.27.0.2[172.27.0.2]:25, delay=2.3, dsn=2.0.0, status=sent (250 OK id=1xXZds-000058-31)',
+    ];
+    const result = (observed: Observed) => ({
+      direction: 'outbound' as const, name: 'x', toolchain: 'debian-bookworm-exim', client: 'postfix' as const, delivery: 'mta' as const, address: '192.0.2.1',
+      expect: { outcome: 'tls' as const }, expected: '', observed, fate: { status: 'delivered' as const }, held: true, evidence, transcript: '', exitCode: 0, durationMs: 0,
+    });
+    expect(matrixRow(result({ kind: 'plaintext', afterTlsFailure: true })).evidence).toBe(evidence[1]);
+    expect(matrixRow(result({ kind: 'plaintext' })).evidence).toBe(evidence[2]);
   });
 });
