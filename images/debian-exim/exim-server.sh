@@ -9,19 +9,11 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=${name}" \
   -keyout /etc/exim4/exim.key -out /etc/exim4/exim.crt 2>/dev/null
 chown root:Debian-exim /etc/exim4/exim.key /etc/exim4/exim.crt
 chmod 640 /etc/exim4/exim.key
-cat > /etc/exim4/update-exim4.conf.conf <<CONF
-dc_eximconfig_configtype='internet'
+source /usr/local/lib/tlslab/exim-common.sh
+write_exim_config "dc_eximconfig_configtype='internet'
 dc_other_hostnames='${name}'
 dc_local_interfaces='0.0.0.0'
-dc_relay_domains=''
-dc_minimaldns='true'
-dc_relay_nets=''
-CFILEMODE='644'
-dc_use_split_config='false'
-dc_hide_mailname=''
-dc_mailname_in_oh='true'
-dc_localdelivery='mail_spool'
-CONF
+dc_hide_mailname=''"
 echo "$name" > /etc/mailname
 {
   echo 'MAIN_TLS_ENABLE = yes'
@@ -33,8 +25,4 @@ echo "$name" > /etc/mailname
 id sink >/dev/null 2>&1 || useradd --create-home --shell /usr/sbin/nologin sink
 echo '*: sink' >> /etc/aliases
 sed -i 's|lsearch{/etc/aliases}|lsearch*{/etc/aliases}|' /etc/exim4/exim4.conf.template
-update-exim4.conf
-install -d -o Debian-exim -g adm /var/log/exim4
-install -o Debian-exim -g adm -m 0640 /dev/null /var/log/exim4/mainlog
-exim4 -bdf -q2s &
-exec tail -F -n +1 /var/log/exim4/mainlog
+run_exim
