@@ -117,8 +117,8 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     const { peer, local } = roles(ctx);
     return {
       summary: 'peer sent alert "protocol version"',
-      explanation: `${peer[0]?.toUpperCase()}${peer.slice(1)} rejected the protocol version ${local} offered or chose (alert 70): its minimum version is above ${local}'s maximum, or its security level forbids the version.`,
-      remedy: `Enable a newer protocol on ${local} (upgrade OpenSSL if it lacks TLS 1.2), or have the peer accept the older version.`,
+      explanation: `${peer[0]?.toUpperCase()}${peer.slice(1)} rejected the protocol version ${local} offered or chose (alert 70): no version suits both. Its minimum is above ${local}'s maximum, or its maximum is below ${local}'s minimum (a hello with TLS 1.3 enabled lists the versions it accepts, so an older server refuses it instead of answering with its own version), or its security level forbids the version.`,
+      remedy: `Make the two version ranges overlap: a newer protocol on the older side (upgrade OpenSSL if it lacks TLS 1.2), or an older one allowed on the newer side.`,
     };
   },
   'inappropriate-fallback': (ctx) => {
@@ -170,10 +170,12 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
       : `A certificate in this handshake was rejected${ctx.detail === undefined ? '' : ` (${ctx.detail})`}.`,
     remedy: 'Install the issuing CA (smtp_tls_CAfile / smtpd_tls_CAfile), fix the certificate chain or name, or lower the security level for this destination.',
   }),
-  'dh-key-too-small': () => ({
+  'dh-key-too-small': (ctx) => ({
     summary: 'dh key too small',
-    explanation: 'The client rejected the server\'s DHE group as too small: OpenSSL ≥ 1.0.2/1.1 rejects DH under 1024 bits at security level 1, and under 2048 bits at level 2 (Debian\'s default). Postfix before 3.1 uses a built-in 1024-bit group.',
-    remedy: 'Configure a 2048-bit group (smtpd_tls_dh1024_param_file) and enable ECDHE (smtpd_tls_eecdh_grade = strong on 2.6–2.7).',
+    explanation: `${ctx.side === 'smtp' ? 'This Postfix, as the client,' : 'The client'} rejected the server's DHE group as too small: OpenSSL ≥ 1.0.2/1.1 rejects DH under 1024 bits at security level 1, and under 2048 bits at level 2 (the default of Debian's openssl command; Debian's Postfix clients accept a 1024-bit group at their default settings and refuse it with @SECLEVEL=2 in their cipher list). The server only logs the alert it received. Postfix before 3.1 serves a built-in 1024-bit group.`,
+    remedy: ctx.side === 'smtp'
+      ? 'The server has to offer a 2048-bit group or ECDHE. Until it does, only a lower security level on this client gets TLS there (drop @SECLEVEL=2 from the cipher list it uses); an opportunistic client otherwise delivers in plaintext.'
+      : 'Configure a 2048-bit group (smtpd_tls_dh1024_param_file) and enable ECDHE (smtpd_tls_eecdh_grade = strong on 2.6–2.7).',
   }),
   'unexpected-eof': () => ({
     summary: 'connection closed during handshake',

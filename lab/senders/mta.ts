@@ -33,10 +33,11 @@ export function mtaSenderMainCf(spec: SenderSpec, postfixVersion: string, relay:
     mainCf.smtp_tls_mandatory_protocols = exclusions;
   }
   if (spec.tls.ciphers !== undefined) {
-    // The "export" grade is used only by this sender's smtp client, so its list can carry the profile's ciphers.
-    mainCf.smtp_tls_ciphers = 'export';
-    mainCf.smtp_tls_mandatory_ciphers = 'export';
-    mainCf.tls_export_cipherlist = spec.tls.ciphers;
+    // The sender's own smtpd offers nothing, so the list of the "medium" grade can carry the profile's ciphers.
+    // Not "export": from Postfix 3.8 that grade is "medium" and tls_export_cipherlist is ignored.
+    mainCf.smtp_tls_ciphers = 'medium';
+    mainCf.smtp_tls_mandatory_ciphers = 'medium';
+    mainCf.tls_medium_cipherlist = spec.tls.ciphers;
   }
   return { ...mainCf, ...spec.mainCf };
 }

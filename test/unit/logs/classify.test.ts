@@ -50,7 +50,10 @@ const CASES: { cls: FailureClass; generation: string; lines: string[]; hints?: {
   { cls: 'unsupported-protocol', generation: '1.0.2', lines: inbound('error:14076102:SSL routines:ssl23_get_client_hello:unsupported protocol:s23_srvr.c:605:') }, // built
   { cls: 'unsupported-protocol', generation: '1.1.x', lines: inbound('error:14209102:SSL routines:tls_early_post_process_client_hello:unsupported protocol:../ssl/statem/statem_srvr.c:1714:') },
   { cls: 'unsupported-protocol', generation: '3.x', lines: inbound('error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1657:') },
-  { cls: 'unsupported-protocol', generation: '3.x', lines: outbound('error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_lib.c:1984:') }, // built
+  // lab: Debian's Postfix 3.5, 3.7 and 3.10 as clients with TLS 1.2 only, against a server that answers TLS 1.0 (lab-client-protocol-floor.log)
+  { cls: 'unsupported-protocol', generation: '1.1.x', lines: outbound('error:1425F102:SSL routines:ssl_choose_client_version:unsupported protocol:../ssl/statem/statem_lib.c:1957:') },
+  { cls: 'unsupported-protocol', generation: '3.x', lines: outbound('error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_lib.c:1952:') },
+  { cls: 'unsupported-protocol', generation: '3.x', lines: outbound('error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_lib.c:2407:') },
   // version too low (1.1.x and 3.x only)
   { cls: 'version-too-low', generation: '1.1.x', lines: inbound('error:1420918C:SSL routines:tls_early_post_process_client_hello:version too low:../ssl/statem/statem_srvr.c:1714:') },
   { cls: 'version-too-low', generation: '3.x', lines: inbound('error:0A00018C:SSL routines::version too low:../ssl/statem/statem_srvr.c:1657:') },
@@ -61,13 +64,19 @@ const CASES: { cls: FailureClass; generation: string; lines: string[]; hints?: {
   // alert protocol version, received
   { cls: 'alert-protocol-version', generation: '1.0.1', lines: outbound('error:1407742E:SSL routines:SSL23_GET_SERVER_HELLO:tlsv1 alert protocol version:s23_clnt.c:770:') },
   { cls: 'alert-protocol-version', generation: '1.0.2', lines: outbound('error:1407742E:SSL routines:ssl23_get_server_hello:tlsv1 alert protocol version:s23_clnt.c:802:') },
-  { cls: 'alert-protocol-version', generation: '1.1.x', lines: outbound('error:1409442E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:../ssl/record/rec_layer_s3.c:1543:SSL alert number 70:'), hints: { opensslVersion: '1.1.1w' } }, // built
+  // lab: the same clients from TLS 1.2 up with TLS 1.3 on, refused by the TLS 1.0 server (lab-client-protocol-floor.log)
+  { cls: 'alert-protocol-version', generation: '1.1.x', lines: outbound('error:1409442E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:../ssl/record/rec_layer_s3.c:1562:SSL alert number 70:') },
   { cls: 'alert-protocol-version', generation: '3.x', lines: outbound('error:0A00042E:SSL routines::tlsv1 alert protocol version:../ssl/record/rec_layer_s3.c:1584:SSL alert number 70:') },
+  { cls: 'alert-protocol-version', generation: '3.x', lines: outbound('error:0A00042E:SSL routines::tlsv1 alert protocol version:../ssl/record/rec_layer_s3.c:1601:SSL alert number 70:') },
+  { cls: 'alert-protocol-version', generation: '3.x', lines: outbound('error:0A00042E:SSL routines::tlsv1 alert protocol version:../ssl/record/rec_layer_s3.c:918:SSL alert number 70:') },
   // peer aborted with an alert
   { cls: 'peer-aborted', generation: '1.0.1', lines: outbound('error:14077410:SSL routines:SSL23_GET_SERVER_HELLO:sslv3 alert handshake failure:s23_clnt.c:770:') },
   { cls: 'peer-aborted', generation: '1.0.2', lines: outbound('error:14077410:SSL routines:ssl23_get_server_hello:sslv3 alert handshake failure:s23_clnt.c:802:') },
-  { cls: 'peer-aborted', generation: '1.1.x', lines: inbound('error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1543:SSL alert number 40:'), hints: { opensslVersion: '1.1.1n' } }, // built
-  { cls: 'peer-aborted', generation: '3.x', lines: inbound('error:0A000410:SSL routines::sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1584:SSL alert number 40:') }, // built
+  // lab: Debian 11, 12 and 13 servers with a 1024-bit DHE group, against a client at security level 2 (lab-dh1024.log);
+  // OpenSSL 3.5 spells the alert "ssl/tls alert"
+  { cls: 'peer-aborted', generation: '1.1.x', lines: inbound('error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1562:SSL alert number 40:') },
+  { cls: 'peer-aborted', generation: '3.x', lines: inbound('error:0A000410:SSL routines::sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1601:SSL alert number 40:') },
+  { cls: 'peer-aborted', generation: '3.x', lines: inbound('error:0A000410:SSL routines::ssl/tls alert handshake failure:../ssl/record/rec_layer_s3.c:918:SSL alert number 40:') },
   // certificate verification
   { cls: 'certificate-verification', generation: '1.0.1', lines: outbound('error:14090086:SSL routines:SSL3_GET_SERVER_CERTIFICATE:certificate verify failed:s3_clnt.c:1180:') }, // built
   { cls: 'certificate-verification', generation: '1.1.x', lines: outbound('error:1416F086:SSL routines:tls_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1915:') }, // built
@@ -75,8 +84,10 @@ const CASES: { cls: FailureClass; generation: string; lines: string[]; hints?: {
   // DH key too small (client side; 1.0.1n+/1.0.2b+ check it)
   { cls: 'dh-key-too-small', generation: '1.0.1', lines: outbound('error:14082174:SSL routines:SSL3_CHECK_CERT_AND_ALGORITHM:dh key too small:s3_clnt.c:3331:') }, // built
   { cls: 'dh-key-too-small', generation: '1.0.2', lines: outbound('error:14082174:SSL routines:ssl3_check_cert_and_algorithm:dh key too small:s3_clnt.c:3641:') }, // built
-  { cls: 'dh-key-too-small', generation: '1.1.x', lines: outbound('error:141A318A:SSL routines:tls_process_ske_dhe:dh key too small:../ssl/statem/statem_clnt.c:2150:') }, // built
-  { cls: 'dh-key-too-small', generation: '3.x', lines: outbound('error:0A00018A:SSL routines::dh key too small:../ssl/statem/statem_clnt.c:2141:') }, // built
+  // lab: Debian's Postfix 3.5, 3.7 and 3.10 as clients with @SECLEVEL=2, against a 1024-bit group (lab-dh1024.log)
+  { cls: 'dh-key-too-small', generation: '1.1.x', lines: outbound('error:141A318A:SSL routines:tls_process_ske_dhe:dh key too small:../ssl/statem/statem_clnt.c:2162:') },
+  { cls: 'dh-key-too-small', generation: '3.x', lines: outbound('error:0A00018A:SSL routines::dh key too small:../ssl/statem/statem_clnt.c:2092:') },
+  { cls: 'dh-key-too-small', generation: '3.x', lines: outbound('error:0A00018A:SSL routines::dh key too small:../ssl/statem/statem_clnt.c:2354:') },
   // unexpected EOF (3.x names it; older libraries leave only the -1 / errno line, see the session tests)
   { cls: 'unexpected-eof', generation: '3.x', lines: inbound('error:0A000126:SSL routines::unexpected eof while reading:../ssl/record/rec_layer_s3.c:308:') }, // built
   // plaintext or HTTP after STARTTLS

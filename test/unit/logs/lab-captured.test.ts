@@ -133,3 +133,44 @@ describe('an unverifiable destination certificate, captured from the lab (Postfi
     }
   });
 });
+
+describe('a 1024-bit DHE group, captured from the lab (servers 1.1.1, 3.0, 3.5; Postfix clients at security level 2)', () => {
+  const { sessions } = readSessions(fixtureLines('lab-dh1024.log'));
+  const failed = sessions.filter((s) => s.failure !== undefined);
+
+  it('each server logs only the alert of the client that refused the group', () => {
+    const inbound = failed.filter((s) => s.side === 'smtpd');
+    expect(new Set(inbound.map((s) => `${s.failure?.class} ${s.failure?.opensslError?.code} ${s.failure?.opensslError?.reason} ${s.failure?.generation}`))).toEqual(new Set([
+      'peer-aborted 14094410 sslv3 alert handshake failure 1.1.x',
+      'peer-aborted 0A000410 sslv3 alert handshake failure 3.x',
+      'peer-aborted 0A000410 ssl/tls alert handshake failure 3.x',
+    ]));
+  });
+
+  it('each sending Postfix logs "dh key too small" from its own library, then delivers in plaintext', () => {
+    const outbound = sessions.filter((s) => s.side === 'smtp');
+    const byHost = (host: string) => outbound.filter((s) => s.host === host).map((s) => s.failure?.class ?? (s.tls ? 'tls' : 'plaintext'));
+    for (const host of ['postfix-37-level2', 'postfix-35-level2', 'postfix-310-level2']) {
+      expect(byHost(host), host).toEqual(['dh-key-too-small', 'dh-key-too-small', 'dh-key-too-small', 'plaintext']);
+    }
+    expect(new Set(failed.filter((s) => s.side === 'smtp').map((s) => `${s.failure?.opensslError?.code} ${s.failure?.generation}`))).toEqual(new Set(['0A00018A 3.x', '141A318A 1.1.x']));
+    expect(failed.find((s) => s.side === 'smtp')?.failure?.remedy).toContain('drop @SECLEVEL=2');
+  });
+});
+
+describe('a client protocol floor above the server\'s ceiling, captured from the lab (Postfix 3.5 / 1.1.1, 3.7 / 3.0, 3.10 / 3.5 as clients)', () => {
+  const outbound = readSessions(fixtureLines('lab-client-protocol-floor.log')).sessions.filter((s) => s.side === 'smtp');
+
+  it('with TLS 1.3 on, the TLS 1.0 server refuses the hello; with TLS 1.2 only, the client refuses the server\'s TLS 1.0', () => {
+    const runs: string[][] = [];
+    for (let i = 0; i < outbound.length; i += 4) runs.push(outbound.slice(i, i + 4).map((s) => s.failure === undefined ? 'plaintext' : `${s.failure.class} ${s.failure.opensslError?.code} ${s.failure.generation}`));
+    const run = (failure: string) => [failure, failure, failure, 'plaintext'];
+    expect(runs).toEqual([
+      run('alert-protocol-version 1409442E 1.1.x'), run('unsupported-protocol 1425F102 1.1.x'),
+      run('alert-protocol-version 0A00042E 3.x'), run('unsupported-protocol 0A000102 3.x'),
+      run('alert-protocol-version 0A00042E 3.x'), run('unsupported-protocol 0A000102 3.x'),
+    ]);
+    const refused = outbound.find((s) => s.failure?.class === 'unsupported-protocol');
+    expect(refused?.failure?.explanation).toContain('has disabled');
+  });
+});
