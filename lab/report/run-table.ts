@@ -7,7 +7,7 @@ function fateText(sender: SenderResult): string {
   return fate.queueId ? `${fate.status} (${fate.queueId})` : fate.status;
 }
 
-/** The one server line that best supports the outcome. */
+/** The one server line that best supports the outcome; for plaintext after a failed handshake, the error that made TLS fail. */
 export function keyEvidence(sender: SenderResult): string {
   const observed = sender.observed;
   if (observed.kind === 'handshake-failed') return shortenPeer((observed.serverError ?? observed.clientError ?? '').replace(/^.*?postfix[\w./-]*\[\d+\]: /, ''), sender);
@@ -17,7 +17,9 @@ export function keyEvidence(sender: SenderResult): string {
       ? pick(/TLS connection established/)
       : observed.kind === 'refused'
         ? pick(/reject|warning|NOQUEUE/) ?? observed.reply
-        : (pick(/client=/) ?? pick(/disconnect from/));
+        : observed.kind === 'plaintext' && observed.afterTlsFailure === true
+          ? (pick(/TLS library problem/) ?? pick(/SSL_(?:accept|connect) error/) ?? pick(/client=/))
+          : (pick(/client=/) ?? pick(/ received in plaintext| <= /) ?? pick(/disconnect from/));
   return shortenPeer((line ?? '').replace(/^.*?postfix[\w./-]*\[\d+\]: /, ''), sender);
 }
 

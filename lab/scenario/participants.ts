@@ -2,6 +2,7 @@ import { LabContainer } from '../docker/container.ts';
 import { LABEL } from '../docker/labels.ts';
 import { renderReceiverConfig } from '../receiver/config-files.ts';
 import { injectCommand, mtaSenderMainCf, readMtaDelivery, type MtaDelivery } from '../senders/mta.ts';
+import { rawServerCommand } from '../senders/raw-server.ts';
 import type { MessageEnvelope } from '../senders/client-command.ts';
 import type { Toolchain } from '../toolchains/model.ts';
 import type { ClientView } from '../senders/transcript.ts';
@@ -61,6 +62,24 @@ export async function startEximServer(stage: Stage, spec: DestinationSpec, image
     labels: { ...stage.labels, [LABEL.role]: 'destination' },
     command: ['exim-server'],
     env: { TLSLAB_HOSTNAME: hostname, ...(spec.gnutlsPriority === undefined ? {} : { TLSLAB_GNUTLS_PRIORITY: spec.gnutlsPriority }) },
+  });
+  stage.track(container);
+  return container;
+}
+
+/** A raw destination: a scripted SMTP server without TLS that misbehaves after STARTTLS. */
+export async function startRawServer(stage: Stage, spec: DestinationSpec, image: string): Promise<LabContainer> {
+  if (spec.afterStarttls === undefined) throw new Error(`destination ${spec.name}: a raw server needs afterStarttls`);
+  const hostname = destinationHostname(spec);
+  const container = await LabContainer.start({
+    image,
+    name: `${stage.prefix}-dest-${spec.name}`,
+    hostname,
+    network: stage.network,
+    aliases: [hostname],
+    labels: { ...stage.labels, [LABEL.role]: 'destination' },
+    command: rawServerCommand(spec.afterStarttls),
+    env: { TLSLAB_HOSTNAME: hostname },
   });
   stage.track(container);
   return container;

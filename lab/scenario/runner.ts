@@ -13,6 +13,7 @@ import { waitForSmtpGreeting } from '../receiver/readiness.ts';
 import { rawCommand, sClientCommand, swaksCommand, type MessageEnvelope } from '../senders/client-command.ts';
 import { readEximDelivery, readEximReception } from '../senders/exim-log.ts';
 import { SHORT_BACKOFF, type MtaDelivery } from '../senders/mta.ts';
+import { readRawReception } from '../senders/raw-server.ts';
 import { loadSenderProfiles, resolveSenders } from '../senders/profiles.ts';
 import { readRawTranscript, readSClientTranscript, readSwaksTranscript } from '../senders/transcript.ts';
 import type { Toolchain } from '../toolchains/model.ts';
@@ -20,13 +21,14 @@ import { getToolchain, loadToolchains } from '../toolchains/registry.ts';
 import { buildSelfReport } from '../toolchains/self-report.ts';
 import { checkExpectation, describeExpectation } from './expectations.ts';
 import type { LoadedScenario } from './load.ts';
-import { deriveMtaOutcome, deriveOutcome, type MessageFateView, type ObservedOutcome, type ServerSessionView } from './outcome.ts';
+import { deriveMtaOutcome, deriveOutcome, type MessageFate, type MessageFateView, type ObservedOutcome, type ServerSessionView } from './outcome.ts';
 import {
   destinationHostname,
   injectMessage,
   readMtaDelivery,
   RECEIVER_HOSTNAME,
   startEximServer,
+  startRawServer,
   startPostfixServer,
   startSender,
   type RunningSender,
@@ -156,7 +158,9 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
         messageId: `tlslab-${runId}-outbound-${spec.name}@${RECEIVER_HOSTNAME}`,
         container: spec.server === 'exim'
           ? await startEximServer(stage, spec, images.get(spec.toolchain)!)
-          : await startPostfixServer(stage, { role: 'destination', name: `dest-${spec.name}`, hostname: destinationHostname(spec), image: images.get(spec.toolchain)!, spec }),
+          : spec.server === 'raw'
+            ? await startRawServer(stage, spec, images.get(spec.toolchain)!)
+            : await startPostfixServer(stage, { role: 'destination', name: `dest-${spec.name}`, hostname: destinationHostname(spec), image: images.get(spec.toolchain)!, spec }),
       })),
     );
     const startClients = Promise.all(senders.filter((s) => s.delivery === 'client').map((spec) => startSender_(spec)));
@@ -220,9 +224,10 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     result.outbound = allDestinations.map((destination) => {
       const own = parsed.receiver.sessions.filter((s) => s.side === 'smtp' && s.peer.addr === destination.container.ipAddress);
       const delivery = destination.delivery ?? { attempts: [] };
-      // Exim's log is not Postfix's: the receiver's own smtp sessions tell the TLS facts, Exim's log the message's fate.
-      if (destination.spec.server === 'exim') {
-        const reception = readEximReception(destination.container.logLines(), destination.messageId);
+      // Exim's and the raw server's logs are not Postfix's: the receiver's own smtp sessions tell the TLS facts,
+      // the destination's log the message's fate.
+      if (destination.spec.server !== 'postfix') {
+        const reception = foreignReception(destination, runningReceiver);
         return destinationResult(destination, runningReceiver.ipAddress, deriveMtaOutcome([], new Map(), delivery, own, reception), options.observe);
       }
       const log = readSessions(destination.container.logLines()) as unknown as ParsedLog;
@@ -351,6 +356,12 @@ const FINAL_STATUS = new Set(['sent', 'bounced', 'expired']);
 
 const parse = (container: LabContainer) => readSessions(container.logLines()) as unknown as ParsedLog;
 
+/** What an Exim or raw destination did with the receiver's message, from its own log. */
+function foreignReception(destination: RunningDestination, receiver: LabContainer): { fate: MessageFate; lines: string[] } {
+  const log = destination.container.logLines();
+  return destination.spec.server === 'exim' ? readEximReception(log, destination.messageId) : readRawReception(log, destination.messageId, receiver.ipAddress);
+}
+
 /**
  * Reads the logs until every client's session has ended, every accepted message has a final
  * status, and every MTA message was delivered or bounced, so outcomes never rest on a half-written
@@ -386,8 +397,8 @@ async function settleLogs(
     for (const destination of destinations) {
       destination.delivery = readMtaDelivery(receiver.logLines(), destination.messageId, parsed.fates);
       if (!destination.delivery.final) settled = false;
-      else if (destination.spec.server === 'exim') {
-        const seen = readEximReception(destination.container.logLines(), destination.messageId).fate.status;
+      else if (destination.spec.server !== 'postfix') {
+        const seen = foreignReception(destination, receiver).fate.status;
         if (destination.delivery.final.status === 'sent' && (seen === 'not-sent' || seen === 'queued')) settled = false;
       } else if (!final(parse(destination.container), destination.delivery.receiverQueueId)) settled = false;
     }
@@ -460,7 +471,8 @@ async function selfReports(
   const seen = new Set<string>();
   for (const { role, toolchain, container } of [
     ...senders.map((s) => ({ role: 'sender' as const, toolchain: s.spec.toolchain, container: s.container })),
-    ...destinations.map((d) => ({ role: 'destination' as const, toolchain: d.spec.toolchain, container: d.container })),
+    // A raw destination uses no TLS stack of its toolchain, so there is nothing of it to report.
+    ...destinations.filter((d) => d.spec.server !== 'raw').map((d) => ({ role: 'destination' as const, toolchain: d.spec.toolchain, container: d.container })),
   ]) {
     if (seen.has(`${role}:${toolchain}`)) continue;
     seen.add(`${role}:${toolchain}`);

@@ -40,7 +40,13 @@ export const receiverSchema = z
   })
   .strict();
 
-export const DESTINATION_SERVERS = ['postfix', 'exim'] as const;
+export const DESTINATION_SERVERS = ['postfix', 'exim', 'raw'] as const;
+
+/**
+ * What a raw destination does after its `220` to STARTTLS: `plaintext-reply` answers the client's hello with an
+ * SMTP error in plaintext, as a proxy or firewall that does not speak TLS does; `close` hangs up.
+ */
+export const RAW_SERVER_ACTIONS = ['plaintext-reply', 'close'] as const;
 
 /** The toolchain of a destination that names none. */
 export function defaultDestinationToolchain(server: (typeof DESTINATION_SERVERS)[number]): string {
@@ -54,7 +60,8 @@ export const destinationSchema = z
     description: z.string().optional(),
     /**
      * The SMTP server: Postfix, shaped by `mainCf`, or Exim with GnuTLS, shaped by `gnutlsPriority`. Exim plays
-     * servers that no OpenSSL build can, such as one without RFC 5746 secure renegotiation.
+     * servers that no OpenSSL build can, such as one without RFC 5746 secure renegotiation. `raw` is a scripted
+     * server with no TLS stack that offers STARTTLS, then misbehaves (`afterStarttls`); it takes mail in plaintext.
      */
     server: z.enum(DESTINATION_SERVERS).default('postfix'),
     /** The destination's toolchain. Default: debian-bookworm, or debian-bookworm-exim for an Exim server. */
@@ -67,6 +74,8 @@ export const destinationSchema = z
      * `NORMAL:-VERS-ALL:+VERS-TLS1.0` for one that stops at TLS 1.0. Default: GnuTLS's own.
      */
     gnutlsPriority: z.string().min(1).regex(/^[A-Za-z0-9%:+_.!-]+$/, 'a GnuTLS priority string (letters, digits and %:+-_.!)').optional(),
+    /** Raw only (and required there): what it does after its `220` to STARTTLS. */
+    afterStarttls: z.enum(RAW_SERVER_ACTIONS).optional(),
     certificate: certificateSchema.default({}),
     /** What the Postfix under test should get when it sends to this destination. */
     expect: z.lazy(() => expectationSchema),
@@ -246,16 +255,25 @@ export const scenarioSchema = z
   }));
 
 /** What a destination's fields cannot be together: Postfix settings on Exim, or the reverse. */
-function destinationIssues(destination: { server: string; mainCf: Record<string, unknown>; gnutlsPriority?: string | undefined; certificate?: unknown }): { path: string[]; message: string }[] {
+function destinationIssues(destination: {
+  server: string; mainCf: Record<string, unknown>; gnutlsPriority?: string | undefined; afterStarttls?: string | undefined; certificate?: unknown;
+}): { path: string[]; message: string }[] {
   const issues: { path: string[]; message: string }[] = [];
-  if (destination.server === 'exim' && Object.keys(destination.mainCf).length > 0) {
-    issues.push({ path: ['mainCf'], message: 'an Exim destination has no main.cf; shape its TLS with gnutlsPriority' });
+  const server = destination.server === 'exim' ? 'an Exim destination' : 'a raw destination';
+  if (destination.server !== 'postfix' && Object.keys(destination.mainCf).length > 0) {
+    issues.push({ path: ['mainCf'], message: `${server} has no main.cf; ${destination.server === 'exim' ? 'shape its TLS with gnutlsPriority' : 'choose its behaviour with afterStarttls'}` });
   }
-  if (destination.server === 'exim' && destination.certificate !== undefined && Object.keys(destination.certificate as object).length > 0) {
-    issues.push({ path: ['certificate'], message: 'an Exim destination makes its own self-signed certificate' });
+  if (destination.server !== 'postfix' && destination.certificate !== undefined && Object.keys(destination.certificate as object).length > 0) {
+    issues.push({ path: ['certificate'], message: destination.server === 'exim' ? 'an Exim destination makes its own self-signed certificate' : 'a raw destination has no TLS stack, so no certificate' });
   }
-  if (destination.server === 'postfix' && destination.gnutlsPriority !== undefined) {
-    issues.push({ path: ['gnutlsPriority'], message: 'gnutlsPriority is for an Exim destination (server: exim); a Postfix one takes mainCf' });
+  if (destination.server !== 'exim' && destination.gnutlsPriority !== undefined) {
+    issues.push({ path: ['gnutlsPriority'], message: `gnutlsPriority is for an Exim destination (server: exim)${destination.server === 'postfix' ? '; a Postfix one takes mainCf' : ''}` });
+  }
+  if (destination.server === 'raw' && destination.afterStarttls === undefined) {
+    issues.push({ path: ['afterStarttls'], message: `a raw destination needs afterStarttls: ${RAW_SERVER_ACTIONS.join(' or ')}` });
+  }
+  if (destination.server !== 'raw' && destination.afterStarttls !== undefined) {
+    issues.push({ path: ['afterStarttls'], message: 'afterStarttls is for a raw destination (server: raw)' });
   }
   return issues;
 }
@@ -270,6 +288,7 @@ export type SenderProfile = z.output<typeof senderProfileSchema>;
 export type Evidence = z.output<typeof evidenceSchema>;
 export type SenderClient = (typeof CLIENTS)[number];
 export type RawAction = (typeof RAW_ACTIONS)[number];
+export type RawServerAction = (typeof RAW_SERVER_ACTIONS)[number];
 
 /** A sender with its profile applied and every default filled in: what the runner starts. */
 export interface SenderSpec {

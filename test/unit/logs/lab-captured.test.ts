@@ -174,3 +174,24 @@ describe('a client protocol floor above the server\'s ceiling, captured from the
     expect(refused?.failure?.explanation).toContain('has disabled');
   });
 });
+
+describe('servers that break STARTTLS, captured from the lab (Postfix 3.5 / 1.1.1, 3.7 / 3.0, 3.10 / 3.5 as clients)', () => {
+  const outbound = readSessions(fixtureLines('lab-broken-starttls-servers.log')).sessions.filter((s) => s.side === 'smtp');
+
+  it('a hello answered in plaintext is "wrong version number" from each library\'s record layer', () => {
+    const wrong = outbound.filter((s) => s.failure?.class === 'wrong-version-number');
+    expect(wrong.map((s) => s.failure?.evidence.find((l) => l.includes('TLS library problem'))?.replace(/^.*problem: /, ''))).toEqual([
+      ...Array<string>(3).fill('error:1408F10B:SSL routines:ssl3_get_record:wrong version number:../ssl/record/ssl3_record.c:331:'),
+      ...Array<string>(3).fill('error:0A00010B:SSL routines::wrong version number:../ssl/record/ssl3_record.c:350:'),
+      ...Array<string>(3).fill('error:0A00010B:SSL routines::wrong version number:../ssl/record/methods/tlsany_meth.c:77:'),
+    ]);
+    expect(wrong[0]?.failure?.explanation).toContain('not a TLS record');
+  });
+
+  it('a hang-up after "220 Ready to start TLS" leaves only "lost connection", an unexpected EOF; every message then goes in plaintext', () => {
+    const eof = outbound.filter((s) => s.failure?.class === 'unexpected-eof');
+    expect(eof).toHaveLength(9);
+    for (const session of eof) expect(session.failure?.evidence.join('\n')).toMatch(/SSL_connect error to .*: lost connection/);
+    expect(outbound.filter((s) => s.failure === undefined && s.tls === undefined)).toHaveLength(6);
+  });
+});

@@ -103,6 +103,27 @@ senders:
     expect(await problemsOf('name: x\nreceiver: {}\nsenders: []\n')).toEqual(['seed.yaml:3: senders: give at least one sender or one outbound destination']);
   });
 
+  it('takes a raw destination with its afterStarttls, and rejects at their paths what it cannot take', async () => {
+    const raw = defineScenario({ name: 'ok', receiver: {}, outbound: [{ name: 'proxy', server: 'raw', afterStarttls: 'plaintext-reply', expect: { outcome: 'plaintext' } }] });
+    expect(raw.outbound[0]).toMatchObject({ server: 'raw', afterStarttls: 'plaintext-reply', toolchain: 'debian-bookworm' });
+    const text = [
+      'name: x',
+      'receiver: {}',
+      'outbound:',
+      '  - { name: a, server: raw, expect: { outcome: plaintext } }',
+      '  - { name: b, server: raw, afterStarttls: close, mainCf: { smtpd_tls_security_level: may }, expect: { outcome: plaintext } }',
+      '  - { name: c, afterStarttls: close, expect: { outcome: plaintext } }',
+      '',
+    ].join('\n');
+    expect(await problemsOf(text)).toEqual([
+      'seed.yaml:4: outbound[0].afterStarttls: a raw destination needs afterStarttls: plaintext-reply or close',
+      'seed.yaml:5: outbound[1].mainCf: a raw destination has no main.cf; choose its behaviour with afterStarttls',
+      'seed.yaml:6: outbound[2].afterStarttls: afterStarttls is for a raw destination (server: raw)',
+    ]);
+    expect(await problemsOf('name: x\nreceiver: {}\noutbound:\n  - { name: d, server: raw, afterStarttls: stall, expect: { outcome: plaintext } }\n'))
+      .toEqual(['seed.yaml:4: outbound[0].afterStarttls: expected one of plaintext-reply, close; got "stall"']);
+  });
+
   it('reports YAML syntax errors with their line', async () => {
     const problems = await problemsOf('name: x\nreceiver:\n  mainCf: {a: 1\nsenders: []\n');
     expect(problems[0]).toMatch(/^seed\.yaml:\d+: \(yaml\): /);

@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSessions } from '../../lab/logs/index.ts';
+import { defineScenario } from '../../lab/scenario/load.ts';
+import { runScenario } from '../../lab/scenario/runner.ts';
+import { leftovers } from './leftovers.ts';
+import { failureAttachment } from './support.ts';
+import { prepareImages } from './toolchains-matrix.ts';
+
+const root = join(import.meta.dirname, '../..');
+
+/**
+ * A sending Postfix against servers that offer STARTTLS and then break it: one answers the TLS hello in
+ * plaintext (a proxy or firewall that does not speak TLS), one hangs up. Each client library names the first
+ * its own way; the second leaves only `lost connection`. Postfix defers twice, then delivers in plaintext.
+ */
+const CASES: { receiver: string; plaintextReply: string }[] = [
+  { receiver: 'debian-bullseye', plaintextReply: 'error:1408F10B:SSL routines:ssl3_get_record:wrong version number:' },
+  { receiver: 'debian-bookworm', plaintextReply: 'error:0A00010B:SSL routines::wrong version number:../ssl/record/ssl3_record.c:' },
+  { receiver: 'debian-trixie', plaintextReply: 'error:0A00010B:SSL routines::wrong version number:../ssl/record/methods/tlsany_meth.c:' },
+];
+
+describe.each(CASES)('raw destinations that break STARTTLS, from $receiver', ({ receiver, plaintextReply }) => {
+  it('a plaintext answer is "wrong version number", a hang-up "lost connection"; both end in plaintext', async ({ onTestFailed }) => {
+    await prepareImages([receiver, 'debian-bookworm']);
+    const scenario = defineScenario({
+      name: `raw-destinations-${receiver}`,
+      receiver: { toolchain: receiver },
+      outbound: [
+        { name: 'plaintext-reply', server: 'raw', afterStarttls: 'plaintext-reply', expect: { outcome: 'plaintext', afterTlsFailure: true } },
+        { name: 'hangup', server: 'raw', afterStarttls: 'close', expect: { outcome: 'plaintext', afterTlsFailure: true } },
+      ],
+    });
+    const result = await runScenario({ scenario, dir: root });
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    expect(result.outbound.filter((d) => !d.held).map((d) => `${d.name}: ${d.mismatch}`)).toEqual([]);
+    expect(result.outbound.map((d) => d.fate.status)).toEqual(['delivered', 'delivered']);
+    // A raw server has no TLS stack of its toolchain to report on.
+    expect(result.selfReports.map((r) => r.role)).toEqual(['receiver']);
+
+    const outbound = readSessions(result.receiver.log).sessions.filter((s) => s.side === 'smtp');
+    const classes = (name: string) => {
+      const relay = new RegExp(`to=<[^@]+@${name}\\.dest\\.lab\\.test>, relay=[^\\[]*\\[([\\d.]+)\\]`);
+      const address = result.receiver.log.map((l) => relay.exec(l)?.[1]).find((a) => a !== undefined);
+      return outbound.filter((s) => s.peer.addr === address).map((s) => s.failure?.class ?? (s.tls ? 'tls' : 'plaintext'));
+    };
+    expect(classes('plaintext-reply')).toEqual(['wrong-version-number', 'wrong-version-number', 'wrong-version-number', 'plaintext']);
+    expect(classes('hangup')).toEqual(['unexpected-eof', 'unexpected-eof', 'unexpected-eof', 'plaintext']);
+    const wrongVersion = outbound.find((s) => s.failure?.class === 'wrong-version-number');
+    expect(wrongVersion?.failure?.evidence.join('\n')).toContain(plaintextReply);
+    expect(outbound.find((s) => s.failure?.class === 'unexpected-eof')?.failure?.evidence.join('\n')).toMatch(/SSL_connect error to .*: lost connection/);
+
+    // The destination's own lines: what it did after STARTTLS, then the plaintext message.
+    const evidence = result.outbound.find((d) => d.name === 'plaintext-reply')?.evidence ?? [];
+    expect(evidence.some((l) => /STARTTLS from \[[\d.]+\]: 220 sent, then \d+ bytes of TLS answered in plaintext/.test(l))).toBe(true);
+    expect(evidence.some((l) => l.includes('received in plaintext'))).toBe(true);
+    expect(evidence.some((l) => l.includes('[127.0.0.1]'))).toBe(false);
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+});
