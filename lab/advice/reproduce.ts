@@ -270,12 +270,14 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
     if (!best) return [];
     return [`for ${f.failure.summary}: ${best.fix.title} (${best.breaks.length === 0 ? 'breaks no sender that works today' : `BREAKS ${best.breaks.join(', ')}`}; serves ${best.fixes.length}/${f.reproducedBy.length})`];
   });
+  const unfixed = [...new Set(findings.filter((f) => f.reproducedBy.length > 0 && f.fixes.length === 0).map((f) => f.failure.summary))];
   const verdict =
     findings.length === 0
       ? 'No failed TLS session in the log: nothing to reproduce.'
       : `${findings.length - unreproduced.length}/${findings.length} logged failure(s) reproduced on ${toolchain.toolchain}` +
         (unreproduced.length ? ` (not reproduced: ${unreproduced.map((f) => f.failure.key).join('; ')})` : '') +
-        (bestFixes.length ? `. Best fix ${bestFixes.join('; ')}.` : '.');
+        (bestFixes.length ? `. Best fix ${bestFixes.join('; ')}.` : '.') +
+        (unfixed.length ? ` No configuration change the lab tried serves ${unfixed.join('; ')}: see the remedy.` : '');
   const selfReport = todayResult?.selfReports.find((r) => r.role === 'receiver');
   return {
     kind: 'reproduce',

@@ -126,4 +126,21 @@ describe('tlslab reproduce, with real containers', () => {
     expect(rerun.outbound.map((r) => [r.name, r.observed])).toEqual([['no-secure-renegotiation', { kind: 'plaintext', afterTlsFailure: true }]]);
     expect(rerun.passed).toBe(true);
   });
+
+  it('reproduces outbound failures of a path that breaks STARTTLS with the raw destinations, and says no setting fixes them', async ({ onTestFailed }) => {
+    // Postfix 3.5, 3.7 and 3.10 sending to a server that answers the TLS hello in plaintext, and to one that hangs up.
+    const cli = io();
+    const code = await main(['reproduce', '--log', 'test/fixtures/logs/lab-broken-starttls-servers.log', '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--json'], cli);
+    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+    expect(code).toBe(0);
+    const report = JSON.parse(cli.out()) as ReproduceReport;
+    expect(report.findings.map((f) => [f.failure.key, f.reproducedBy])).toEqual([
+      ['outbound unexpected-eof: connection closed during handshake', ['→ starttls-hangup']],
+      ['outbound wrong-version-number: ssl3_get_record:wrong version number', ['→ starttls-answered-in-plaintext']],
+      ['outbound wrong-version-number: wrong version number', ['→ starttls-answered-in-plaintext']],
+    ]);
+    expect(report.findings.every((f) => f.fixes.length === 0)).toBe(true);
+    expect(report.verdict).toBe('3/3 logged failure(s) reproduced on debian-bookworm. No configuration change the lab tried serves connection closed during handshake; wrong version number: see the remedy.');
+    expect(await leftovers(report.runId)).toEqual([]);
+  });
 });
