@@ -195,3 +195,18 @@ describe('servers that break STARTTLS, captured from the lab (Postfix 3.5 / 1.1.
     expect(outbound.filter((s) => s.failure === undefined && s.tls === undefined)).toHaveLength(6);
   });
 });
+
+describe('security level 1 against TLS 1.0 peers, captured from the lab (Postfix 3.5 / 1.1.1, 3.7 / 3.0, 3.10 / 3.5)', () => {
+  const sessions = readSessions(fixtureLines('lab-security-level-1.log')).sessions.filter((s) => s.peer.addr !== '127.0.0.1');
+  const outcome = (side: 'smtpd' | 'smtp') => sessions.filter((s) => s.side === side)
+    .map((s) => s.failure === undefined ? (s.tls ? `tls ${s.tls.protocol}` : 'plaintext') : `${s.failure.class} ${s.failure.opensslError?.code}`);
+
+  it('1.1.1 serves TLS 1.0 at level 1; 3.0 fails on the signature; 3.5 refuses the version', () => {
+    expect(outcome('smtpd')).toEqual(['tls TLSv1', 'no-suitable-signature-algorithm 0A000076', 'unsupported-protocol 0A000102']);
+    expect(outcome('smtp')).toEqual([
+      'tls TLSv1',
+      ...Array<string>(3).fill('no-suitable-signature-algorithm 0A00014D'), 'plaintext',
+      ...Array<string>(3).fill('alert-protocol-version 0A00042E'), 'plaintext',
+    ]);
+  });
+});
