@@ -137,7 +137,7 @@ function senderInput(h: Hypothesis): NonNullable<ScenarioInput['senders']>[numbe
  */
 function opportunistic(sender: NonNullable<ScenarioInput['senders']>[number], profiles: ReadonlyMap<string, SenderProfile>): NonNullable<ScenarioInput['senders']>[number] {
   const profile = sender.profile ? profiles.get(sender.profile) : undefined;
-  const { groups: _groups, ciphersuites: _suites, fallbackScsv: _fallback, ...tls } = { ...profile?.tls, ...sender.tls };
+  const { groups: _groups, ciphersuites: _suites, fallbackScsv: _fallback, verifyCertificate: _verify, ...tls } = { ...profile?.tls, ...sender.tls };
   return {
     name: sender.name ?? sender.profile ?? '',
     toolchain: sender.toolchain ?? profile?.toolchain ?? 'debian-bookworm',

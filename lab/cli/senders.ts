@@ -48,7 +48,7 @@ export async function sendersCommand(argv: string[], io: CliIo): Promise<number>
     p.name,
     `${p.client ?? 'swaks'}${p.client === 'postfix' ? ' (MTA)' : ''}`,
     p.toolchain ?? 'debian-bookworm',
-    `${range(p)}${p.tls?.fallbackScsv === true ? ', fallback SCSV' : ''}${p.afterStarttls ? `, then ${p.afterStarttls}` : ''}`,
+    `${range(p)}${p.tls?.fallbackScsv === true ? ', fallback SCSV' : ''}${p.tls?.verifyCertificate === true ? ', verifies' : ''}${p.afterStarttls ? `, then ${p.afterStarttls}` : ''}`,
     shortCipherList(p.tls?.ciphers),
     evidence(p),
   ]);

@@ -163,13 +163,23 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     if (/insufficient security/.test(alert)) explanation += ' "Insufficient security" means the peer wants a stronger cipher or key exchange than was offered.';
     return { summary: `peer aborted: ${alert}`, explanation, remedy: 'Read the peer\'s log or run an s_client/s_server test against it; align ciphers, DH size (≥ 2048 bits or ECDHE) and protocol versions.' };
   },
-  'certificate-verification': (ctx) => ({
-    summary: 'certificate verification failed',
-    explanation: ctx.side === 'smtp'
-      ? `The server certificate could not be verified and the security level requires it${ctx.detail === undefined ? '' : ` (${ctx.detail})`}.`
-      : `A certificate in this handshake was rejected${ctx.detail === undefined ? '' : ` (${ctx.detail})`}.`,
-    remedy: 'Install the issuing CA (smtp_tls_CAfile / smtpd_tls_CAfile), fix the certificate chain or name, or lower the security level for this destination.',
-  }),
+  'certificate-verification': (ctx) => {
+    const detail = ctx.detail ?? ctx.error?.reason;
+    if (ctx.side === 'smtpd' && detail !== undefined && / alert /.test(detail)) {
+      return {
+        summary: 'certificate verification failed',
+        explanation: `The sending client rejected this server's certificate (${detail}): it requires one it can verify (an MTA-STS policy in enforce mode, DANE, a "TLS required" connector), and this one is self-signed, from a private CA, expired, or served without its intermediate certificates.`,
+        remedy: 'Serve a certificate from a CA the senders trust, for the name they connect to, with its whole chain (smtpd_tls_chain_files, or the intermediates after the certificate in smtpd_tls_cert_file).',
+      };
+    }
+    return {
+      summary: 'certificate verification failed',
+      explanation: ctx.side === 'smtp'
+        ? `The server certificate could not be verified and the security level requires it${ctx.detail === undefined ? '' : ` (${ctx.detail})`}.`
+        : `A certificate in this handshake was rejected${ctx.detail === undefined ? '' : ` (${ctx.detail})`}.`,
+      remedy: 'Install the issuing CA (smtp_tls_CAfile / smtpd_tls_CAfile), fix the certificate chain or name, or lower the security level for this destination.',
+    };
+  },
   'dh-key-too-small': (ctx) => ({
     summary: 'dh key too small',
     explanation: `${ctx.side === 'smtp' ? 'This Postfix, as the client,' : 'The client'} rejected the server's DHE group as too small: OpenSSL ≥ 1.0.2/1.1 rejects DH under 1024 bits at security level 1, and under 2048 bits at level 2 (the default of Debian's openssl command; Debian's Postfix clients accept a 1024-bit group at their default settings and refuse it with @SECLEVEL=2 in their cipher list). The server only logs the alert it received. Postfix before 3.1 serves a built-in 1024-bit group.`,

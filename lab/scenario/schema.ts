@@ -98,6 +98,13 @@ export const senderTlsSchema = z
      * after a failed attempt. openssl client only.
      */
     fallbackScsv: z.boolean().optional(),
+    /**
+     * Abort the handshake unless the server's certificate chains to the client's CA store (s_client
+     * -verify_return_error), as a sender whose policy requires a valid certificate does (MTA-STS, a "TLS
+     * required" connector). The lab's receivers present self-signed certificates unless given your own.
+     * openssl client only.
+     */
+    verifyCertificate: z.boolean().optional(),
   })
   .strict()
   .refine((t) => t.minProtocol === undefined || t.maxProtocol === undefined || protocolSchema.options.indexOf(t.minProtocol) <= protocolSchema.options.indexOf(t.maxProtocol), {

@@ -108,6 +108,7 @@ export function sClientCommand(spec: SenderSpec, envelope: MessageEnvelope, open
   if (spec.tls.ciphersuites) argv.push('-ciphersuites', spec.tls.ciphersuites);
   if (spec.tls.groups) argv.push('-groups', spec.tls.groups);
   if (spec.tls.fallbackScsv === true) argv.push('-fallback_scsv');
+  if (spec.tls.verifyCertificate === true) argv.push('-verify_return_error');
   return {
     argv,
     env: {

@@ -210,3 +210,21 @@ describe('security level 1 against TLS 1.0 peers, captured from the lab (Postfix
     ]);
   });
 });
+
+describe('senders that require a verified certificate, captured from the lab (servers 1.1.1, 3.0, 3.5 with self-signed certificates)', () => {
+  const sessions = readSessions(fixtureLines('lab-verifying-senders.log')).sessions.filter((s) => s.peer.addr !== '127.0.0.1');
+
+  it('each server logs the "unknown ca" alert; the class says whose certificate and what to serve instead', () => {
+    const failed = sessions.filter((s) => s.failure !== undefined);
+    expect(failed.map((s) => `${s.failure?.class} ${s.failure?.opensslError?.code} ${s.failure?.generation}`)).toEqual([
+      'certificate-verification 14094418 1.1.x', 'certificate-verification 14094418 1.1.x',
+      'certificate-verification 0A000418 3.x', 'certificate-verification 0A000418 3.x',
+      'certificate-verification 0A000418 3.x', 'certificate-verification 0A000418 3.x',
+    ]);
+    for (const session of failed) {
+      expect(session.failure?.explanation).toContain('rejected this server\'s certificate');
+      expect(session.failure?.remedy).toContain('smtpd_tls_chain_files');
+    }
+    expect(sessions.filter((s) => s.tls !== undefined).map((s) => s.tls?.protocol)).toEqual(['TLSv1.3', 'TLSv1.3', 'TLSv1.3']);
+  });
+});

@@ -74,6 +74,16 @@ describe('sender profiles', () => {
     expect(() => resolveSender(swaks, profiles, 'y.yaml: senders[1]')).toThrow('y.yaml: senders[1].tls.fallbackScsv: only the openssl client can send TLS_FALLBACK_SCSV');
   });
 
+  it('a verifying sender runs s_client with -verify_return_error, which only the openssl client has', async () => {
+    const profiles = await loadSenderProfiles();
+    const verifying = resolveSender(senderSchema.parse({ profile: 'verifying-sender', expect: { outcome: 'handshake-failed' } }), profiles);
+    const envelope = { server: 'receiver', heloName: 'h', from: 'a@b', to: 'c@d', subject: 's', body: 'b', timeoutSeconds: 5 };
+    expect(sClientCommand(verifying, envelope).argv).toContain('-verify_return_error');
+    expect(sClientCommand(resolveSender(senderSchema.parse({ profile: 'tls12-only', expect: { outcome: 'tls' } }), profiles), envelope).argv).not.toContain('-verify_return_error');
+    const swaks = senderSchema.parse({ name: 'x', client: 'swaks', tls: { verifyCertificate: true }, expect: { outcome: 'tls' } });
+    expect(() => resolveSender(swaks, profiles, 'y.yaml: senders[1]')).toThrow('y.yaml: senders[1].tls.verifyCertificate: only the openssl client aborts on an unverified certificate');
+  });
+
   it('a raw sender needs afterStarttls, takes no TLS settings, and only it takes afterStarttls', async () => {
     const profiles = await loadSenderProfiles();
     const parse = (sender: object) => senderSchema.parse({ name: 'x', expect: { outcome: 'handshake-failed' }, ...sender });
