@@ -292,7 +292,7 @@ async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T
  */
 function receiverSpecWithOutbound(scenario: Scenario, destinations: readonly RunningDestination[]): Scenario['receiver'] {
   if (destinations.length === 0) return scenario.receiver;
-  const transport = Object.fromEntries(destinations.map((d) => [destinationHostname(d.spec), `smtp:[${d.container.ipAddress}]:25`]));
+  const transport = Object.fromEntries(destinations.map((d) => [destinationHostname(d.spec), `${d.spec.transport}:[${d.container.ipAddress}]:25`]));
   return {
     ...scenario.receiver,
     mainCf: { ...SHORT_BACKOFF, transport_maps: 'hash:/etc/postfix/tlslab_transport', ...scenario.receiver.mainCf },

@@ -74,6 +74,12 @@ export const destinationSchema = z
      * `NORMAL:-VERS-ALL:+VERS-TLS1.0` for one that stops at TLS 1.0. Default: GnuTLS's own.
      */
     gnutlsPriority: z.string().min(1).regex(/^[A-Za-z0-9%:+_.!-]+$/, 'a GnuTLS priority string (letters, digits and %:+-_.!)').optional(),
+    /**
+     * The receiver's master.cf transport that delivers to this destination. Default: smtp. Define another in
+     * `receiver.masterCf` (e.g. `legacy unix - - n - - smtp -o tls_ssl_options=LEGACY_SERVER_CONNECT`) to try
+     * settings for this destination alone.
+     */
+    transport: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a master.cf service name').default('smtp'),
     /** Raw only (and required there): what it does after its `220` to STARTTLS. */
     afterStarttls: z.enum(RAW_SERVER_ACTIONS).optional(),
     certificate: certificateSchema.default({}),
@@ -242,8 +248,12 @@ export const scenarioSchema = z
     if (scenario.senders.length === 0 && scenario.outbound.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['senders'], message: 'give at least one sender or one outbound destination' });
     }
+    const transports = new Set(scenario.receiver.masterCf.flatMap((entry) => (/^(\S+)\s+unix\s/.exec(entry)?.[1] ?? [])));
     scenario.outbound.forEach((destination, index) => {
       for (const issue of destinationIssues(destination)) ctx.addIssue({ code: 'custom', path: ['outbound', index, ...issue.path], message: issue.message });
+      if (destination.transport !== 'smtp' && !transports.has(destination.transport)) {
+        ctx.addIssue({ code: 'custom', path: ['outbound', index, 'transport'], message: `no "${destination.transport} unix" entry in receiver.masterCf` });
+      }
     });
     const seen = new Map<string, number>();
     scenario.senders.forEach((sender, index) => {

@@ -66,6 +66,28 @@ describe('Exim destinations: servers that no OpenSSL build plays', () => {
     expect(await leftovers(result.runId)).toEqual([]);
   });
 
+  it('LEGACY_SERVER_CONNECT on a dedicated transport (master.cf -o) brings TLS back for that destination alone', async ({ onTestFailed }) => {
+    const result = await runScenario({
+      scenario: defineScenario({
+        name: 'legacy-renegotiation-transport',
+        receiver: { masterCf: ['legacy unix - - n - - smtp -o tls_ssl_options=LEGACY_SERVER_CONNECT'] },
+        outbound: [
+          { name: 'via-legacy', server: 'exim', gnutlsPriority: NO_SECURE_RENEGOTIATION, transport: 'legacy', expect: { outcome: 'tls', protocol: 'TLSv1.2' } },
+          { name: 'via-smtp', server: 'exim', gnutlsPriority: NO_SECURE_RENEGOTIATION, expect: { outcome: 'plaintext', afterTlsFailure: true } },
+        ],
+        timeoutSeconds: 10,
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    expect(result.outbound.filter((r) => !r.held).map((r) => `${r.name}: ${r.mismatch}`)).toEqual([]);
+    expect(result.receiver.configWarnings).toEqual([]);
+    expect(() => defineScenario({ name: 'bad', receiver: {}, outbound: [{ name: 'x', transport: 'legacy', expect: { outcome: 'tls' } }] }))
+      .toThrow(/outbound\[0\]\.transport: no "legacy unix" entry in receiver\.masterCf/);
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+
   it('rejects what an Exim destination cannot take, at its path', () => {
     expect(() => defineScenario({ name: 'bad', receiver: {}, outbound: [{ name: 'x', server: 'exim', mainCf: { smtpd_tls_protocols: 'TLSv1.2' }, expect: { outcome: 'tls' } }] }))
       .toThrow(/outbound\[0\]\.mainCf: an Exim destination has no main\.cf/);
