@@ -50,9 +50,21 @@ export async function startPostfixServer(
   return container;
 }
 
-/** An Exim destination: it makes its own certificate and takes its TLS settings from one GnuTLS priority string. */
-export async function startEximServer(stage: Stage, spec: DestinationSpec, image: string): Promise<LabContainer> {
+/**
+ * A destination that is not Postfix: an Exim, which makes its own certificate and takes its TLS settings from one
+ * GnuTLS priority string, or a raw server, a scripted SMTP server without TLS that misbehaves after STARTTLS.
+ */
+export async function startForeignServer(stage: Stage, spec: DestinationSpec, image: string): Promise<LabContainer> {
   const hostname = destinationHostname(spec);
+  let command: string[];
+  const env: Record<string, string> = { TLSLAB_HOSTNAME: hostname };
+  if (spec.server === 'raw') {
+    if (spec.afterStarttls === undefined) throw new Error(`destination ${spec.name}: a raw server needs afterStarttls`);
+    command = rawServerCommand(spec.afterStarttls);
+  } else {
+    command = ['exim-server'];
+    if (spec.gnutlsPriority !== undefined) env.TLSLAB_GNUTLS_PRIORITY = spec.gnutlsPriority;
+  }
   const container = await LabContainer.start({
     image,
     name: `${stage.prefix}-dest-${spec.name}`,
@@ -60,26 +72,8 @@ export async function startEximServer(stage: Stage, spec: DestinationSpec, image
     network: stage.network,
     aliases: [hostname],
     labels: { ...stage.labels, [LABEL.role]: 'destination' },
-    command: ['exim-server'],
-    env: { TLSLAB_HOSTNAME: hostname, ...(spec.gnutlsPriority === undefined ? {} : { TLSLAB_GNUTLS_PRIORITY: spec.gnutlsPriority }) },
-  });
-  stage.track(container);
-  return container;
-}
-
-/** A raw destination: a scripted SMTP server without TLS that misbehaves after STARTTLS. */
-export async function startRawServer(stage: Stage, spec: DestinationSpec, image: string): Promise<LabContainer> {
-  if (spec.afterStarttls === undefined) throw new Error(`destination ${spec.name}: a raw server needs afterStarttls`);
-  const hostname = destinationHostname(spec);
-  const container = await LabContainer.start({
-    image,
-    name: `${stage.prefix}-dest-${spec.name}`,
-    hostname,
-    network: stage.network,
-    aliases: [hostname],
-    labels: { ...stage.labels, [LABEL.role]: 'destination' },
-    command: rawServerCommand(spec.afterStarttls),
-    env: { TLSLAB_HOSTNAME: hostname },
+    command,
+    env,
   });
   stage.track(container);
   return container;

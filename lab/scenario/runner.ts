@@ -27,8 +27,7 @@ import {
   injectMessage,
   readMtaDelivery,
   RECEIVER_HOSTNAME,
-  startEximServer,
-  startRawServer,
+  startForeignServer,
   startPostfixServer,
   startSender,
   type RunningSender,
@@ -156,11 +155,9 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
       scenario.outbound.map(async (spec): Promise<RunningDestination> => ({
         spec,
         messageId: `tlslab-${runId}-outbound-${spec.name}@${RECEIVER_HOSTNAME}`,
-        container: spec.server === 'exim'
-          ? await startEximServer(stage, spec, images.get(spec.toolchain)!)
-          : spec.server === 'raw'
-            ? await startRawServer(stage, spec, images.get(spec.toolchain)!)
-            : await startPostfixServer(stage, { role: 'destination', name: `dest-${spec.name}`, hostname: destinationHostname(spec), image: images.get(spec.toolchain)!, spec }),
+        container: spec.server === 'postfix'
+          ? await startPostfixServer(stage, { role: 'destination', name: `dest-${spec.name}`, hostname: destinationHostname(spec), image: images.get(spec.toolchain)!, spec })
+          : await startForeignServer(stage, spec, images.get(spec.toolchain)!),
       })),
     );
     const startClients = Promise.all(senders.filter((s) => s.delivery === 'client').map((spec) => startSender_(spec)));

@@ -271,14 +271,14 @@ export const scenarioSchema = z
     outbound: scenario.outbound.map((destination) => ({ ...destination, toolchain: destination.toolchain ?? defaultDestinationToolchain(destination.server) })),
   }));
 
-/** What a destination's fields cannot be together: Postfix settings on Exim, or the reverse. */
+/** What a destination's fields cannot be together: Postfix settings on Exim or a raw server, or the reverse. */
 function destinationIssues(destination: {
   server: string; mainCf: Record<string, unknown>; gnutlsPriority?: string | undefined; afterStarttls?: string | undefined; certificate?: unknown;
 }): { path: string[]; message: string }[] {
   const issues: { path: string[]; message: string }[] = [];
-  const server = destination.server === 'exim' ? 'an Exim destination' : 'a raw destination';
+  const kind = destination.server === 'exim' ? 'an Exim destination' : 'a raw destination';
   if (destination.server !== 'postfix' && Object.keys(destination.mainCf).length > 0) {
-    issues.push({ path: ['mainCf'], message: `${server} has no main.cf; ${destination.server === 'exim' ? 'shape its TLS with gnutlsPriority' : 'choose its behaviour with afterStarttls'}` });
+    issues.push({ path: ['mainCf'], message: `${kind} has no main.cf; ${destination.server === 'exim' ? 'shape its TLS with gnutlsPriority' : 'choose its behaviour with afterStarttls'}` });
   }
   if (destination.server !== 'postfix' && destination.certificate !== undefined && Object.keys(destination.certificate as object).length > 0) {
     issues.push({ path: ['certificate'], message: destination.server === 'exim' ? 'an Exim destination makes its own self-signed certificate' : 'a raw destination has no TLS stack, so no certificate' });

@@ -4,7 +4,7 @@ import { readSessions } from '../../lab/logs/index.ts';
 import { loadScenarioFile } from '../../lab/scenario/load.ts';
 import { runScenario } from '../../lab/scenario/runner.ts';
 import { leftovers } from './leftovers.ts';
-import { failureAttachment } from './support.ts';
+import { clientErrorOf, failureAttachment } from './support.ts';
 import { prepareImages } from './toolchains-matrix.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -32,12 +32,8 @@ describe.each(RECEIVERS)('a 1024-bit DHE group on $receiver', ({ receiver, alert
     onTestFailed(() => console.error(failureAttachment(result)));
     expect(result.error).toBeUndefined();
     expect(result.senders.filter((s) => !s.held).map((s) => `${s.name}: ${s.mismatch}`)).toEqual([]);
-    const clientError = (name: string) => {
-      const observed = result.senders.find((s) => s.name === name)?.observed;
-      return observed?.kind === 'handshake-failed' ? observed.clientError : undefined;
-    };
-    expect(clientError('openssl-30')).toMatch(/^error:0A00018A:SSL routines:tls_process_ske_dhe:dh key too small:/);
-    expect(clientError('openssl-111')).toMatch(/^error:141A318A:SSL routines:tls_process_ske_dhe:dh key too small:/);
+    expect(clientErrorOf(result, 'openssl-30')).toMatch(/^error:0A00018A:SSL routines:tls_process_ske_dhe:dh key too small:/);
+    expect(clientErrorOf(result, 'openssl-111')).toMatch(/^error:141A318A:SSL routines:tls_process_ske_dhe:dh key too small:/);
 
     // The server sees only the client's alert, for every client that refused the group.
     const serverFailures = readSessions(result.receiver.log).sessions.filter((s) => s.failure !== undefined);

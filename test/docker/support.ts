@@ -13,6 +13,12 @@ export function failureAttachment(result: ScenarioResult): string {
   return parts.join('\n');
 }
 
+/** The client's own error for a sender whose handshake failed. */
+export function clientErrorOf(result: ScenarioResult, sender: string): string | undefined {
+  const observed = result.senders.find((s) => s.name === sender)?.observed;
+  return observed?.kind === 'handshake-failed' ? observed.clientError : undefined;
+}
+
 /** Streams for driving a CLI command in-process, and what it printed. */
 export function captureIo(cwd: string): CliIo & { out: () => string; err: () => string } {
   const stdout = new PassThrough();

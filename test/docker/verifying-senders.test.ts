@@ -4,7 +4,7 @@ import { readSessions } from '../../lab/logs/index.ts';
 import { defineScenario } from '../../lab/scenario/load.ts';
 import { runScenario } from '../../lab/scenario/runner.ts';
 import { leftovers } from './leftovers.ts';
-import { failureAttachment } from './support.ts';
+import { clientErrorOf, failureAttachment } from './support.ts';
 import { prepareImages } from './toolchains-matrix.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -32,12 +32,8 @@ describe.each(CASES)('a sender that requires a verified certificate, against $re
     onTestFailed(() => console.error(failureAttachment(result)));
     expect(result.error).toBeUndefined();
     expect(result.senders.filter((s) => !s.held).map((s) => `${s.name}: ${s.mismatch}`)).toEqual([]);
-    const clientError = (name: string) => {
-      const observed = result.senders.find((s) => s.name === name)?.observed;
-      return observed?.kind === 'handshake-failed' ? observed.clientError : undefined;
-    };
-    expect(clientError('verifying')).toMatch(/^error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:/);
-    expect(clientError('verifying-111')).toMatch(/^error:1416F086:SSL routines:tls_process_server_certificate:certificate verify failed:/);
+    expect(clientErrorOf(result, 'verifying')).toMatch(/^error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:/);
+    expect(clientErrorOf(result, 'verifying-111')).toMatch(/^error:1416F086:SSL routines:tls_process_server_certificate:certificate verify failed:/);
     const failed = readSessions(result.receiver.log).sessions.filter((s) => s.failure !== undefined);
     expect(failed).toHaveLength(2);
     for (const session of failed) {
