@@ -41,6 +41,11 @@ function classOfError(error: OpensslError, side: 'smtpd' | 'smtp', generation: O
   return 'unknown';
 }
 
+/** A handshake that ended without a library error: the peer went silent, or it hung up. */
+function handshakeEndClass(detail: string): FailureClass {
+  return /timed out/i.test(detail) ? 'timeout' : 'unexpected-eof';
+}
+
 /** Rank for picking the most telling of several library errors: known SSL reasons first. */
 function errorRank(error: OpensslError, side: 'smtpd' | 'smtp'): number {
   const cls = classOfError(error, side, error.generation, false);
@@ -176,7 +181,8 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
         return diagnose(ctx, 'certificate-verification', [...(certFailure === undefined ? [] : [certFailure.line]), tlsProblem.line], extra);
       case 'tls-not-available': return diagnose(ctx, 'invalid-local-config', [tlsProblem.line], extra);
       default:
-        return fromError(ctx, primary, before, errorLines, [tlsProblem.line]) ?? diagnose(ctx, handshakeError === undefined ? 'unknown' : 'unexpected-eof', [handshakeError?.line ?? '', tlsProblem.line].filter((l) => l !== ''), extra);
+        return fromError(ctx, primary, before, errorLines, [tlsProblem.line]) ??
+          diagnose(ctx, handshakeError === undefined ? 'unknown' : handshakeEndClass(handshakeError.detail), [handshakeError?.line ?? '', tlsProblem.line].filter((l) => l !== ''), extra);
     }
   }
   if (established) return undefined;
@@ -207,8 +213,7 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
     return diagnose(ctx, 'timeout', [connectionLost.line]);
   }
   if (handshakeError !== undefined) {
-    const cls: FailureClass = /timed out/i.test(handshakeError.detail) ? 'timeout' : 'unexpected-eof';
-    return diagnose(ctx, cls, [handshakeError.line, ...(connectionLost === undefined ? [] : [connectionLost.line])]);
+    return diagnose(ctx, handshakeEndClass(handshakeError.detail), [handshakeError.line, ...(connectionLost === undefined ? [] : [connectionLost.line])]);
   }
   if (session.starttls && connectionLost !== undefined && connectionLost.event.after.startsWith('STARTTLS')) {
     return diagnose(ctx, 'unexpected-eof', [connectionLost.line]);

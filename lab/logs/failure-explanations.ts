@@ -192,9 +192,11 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     explanation: 'The peer closed the TCP connection in the middle of the handshake without sending a TLS alert; typically it disliked something (cipher, DH size, certificate) and dropped the connection, or a middlebox cut it.',
     remedy: 'Look at the peer\'s side (its log, or a test with its TLS stack) to learn what it rejected.',
   }),
-  timeout: () => ({
+  timeout: (ctx) => ({
     summary: 'timeout after STARTTLS',
-    explanation: 'No complete handshake arrived within the timeout after STARTTLS: the peer stalled, or sent too few bytes for OpenSSL to decide (1.0.x needs 11 bytes before it classifies a hello).',
+    explanation: ctx.side === 'smtp'
+      ? 'The receiving server said "220 Ready to start TLS" and then did not answer the hello within smtp_starttls_timeout: it stalled, or a middlebox swallowed the hello.'
+      : 'No complete handshake arrived within the timeout after STARTTLS: the peer stalled, or sent too few bytes for OpenSSL to decide (1.0.x needs 11 bytes before it classifies a hello).',
     remedy: 'Check the network path (MTU, firewalls) and the peer\'s TLS stack.',
   }),
   'plaintext-after-starttls': (ctx) => ({

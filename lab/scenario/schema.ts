@@ -44,9 +44,10 @@ export const DESTINATION_SERVERS = ['postfix', 'exim', 'raw'] as const;
 
 /**
  * What a raw destination does after its `220` to STARTTLS: `plaintext-reply` answers the client's hello with an
- * SMTP error in plaintext, as a proxy or firewall that does not speak TLS does; `close` hangs up.
+ * SMTP error in plaintext, as a proxy or firewall that does not speak TLS does; `close` hangs up; `stall` says
+ * nothing until the client gives up (set the receiver's smtp_starttls_timeout below the scenario's timeout).
  */
-export const RAW_SERVER_ACTIONS = ['plaintext-reply', 'close'] as const;
+export const RAW_SERVER_ACTIONS = ['plaintext-reply', 'close', 'stall'] as const;
 
 /** The toolchain of a destination that names none. */
 export function defaultDestinationToolchain(server: (typeof DESTINATION_SERVERS)[number]): string {
@@ -287,7 +288,7 @@ function destinationIssues(destination: {
     issues.push({ path: ['gnutlsPriority'], message: `gnutlsPriority is for an Exim destination (server: exim)${destination.server === 'postfix' ? '; a Postfix one takes mainCf' : ''}` });
   }
   if (destination.server === 'raw' && destination.afterStarttls === undefined) {
-    issues.push({ path: ['afterStarttls'], message: `a raw destination needs afterStarttls: ${RAW_SERVER_ACTIONS.join(' or ')}` });
+    issues.push({ path: ['afterStarttls'], message: `a raw destination needs afterStarttls: one of ${RAW_SERVER_ACTIONS.join(', ')}` });
   }
   if (destination.server !== 'raw' && destination.afterStarttls !== undefined) {
     issues.push({ path: ['afterStarttls'], message: 'afterStarttls is for a raw destination (server: raw)' });

@@ -1,5 +1,5 @@
 # The raw destination: an SMTP server with no TLS stack. It offers STARTTLS, answers it with 220, then misbehaves
-# ($ARGV[0]: plaintext-reply or close). Mail sent without STARTTLS is accepted and discarded. One line per event
+# ($ARGV[0]: plaintext-reply, close or stall). Mail sent without STARTTLS is accepted and discarded. One line per event
 # on standard output: `tlslab-raw[PID]: ...`.
 use strict;
 use warnings;
@@ -37,6 +37,13 @@ sub session {
       $say->('220 2.0.0 Ready to start TLS');
       if ($action eq 'close') {
         $log->("STARTTLS from [$peer]: 220 sent, then the connection closed");
+        close $client;
+        return;
+      }
+      if ($action eq 'stall') {
+        my $got = 0;
+        while (my $n = sysread($client, my $bytes, 16384)) { $got += $n; }
+        $log->("STARTTLS from [$peer]: 220 sent, then silence; the client gave up after $got bytes");
         close $client;
         return;
       }

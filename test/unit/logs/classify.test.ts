@@ -203,6 +203,19 @@ describe('classify without a library error', () => {
     expect(session.failure?.class).toBe('unexpected-eof');
   });
 
+  // As Debian's Postfix 3.7 logged it in the lab, sending to a raw destination that stays silent after its 220 to STARTTLS.
+  it.each([
+    ['Connection timed out', 'timeout'],
+    ['lost connection', 'unexpected-eof'],
+  ])('a deferred delivery after SSL_connect error "%s" is %s', (detail, cls) => {
+    const session = only([
+      `Nov 29 11:00:13 receiver postfix/smtp[185]: SSL_connect error to 192.168.64.2[192.168.64.2]:25: ${detail}`,
+      'Nov 29 11:00:13 receiver postfix/smtp[185]: CA5DA324106: to=<sink@stall.dest.lab.test>, relay=192.168.64.2[192.168.64.2]:25, delay=3.1, delays=0.02/0.01/3/0, dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)',
+    ]);
+    expect(session.failure?.class).toBe(cls);
+    expect(session.failure?.explanation).toMatch(cls === 'timeout' ? /smtp_starttls_timeout/ : /closed the TCP connection/);
+  });
+
   it('an alert read in the state log is the peer aborting', () => {
     const session = only([
       'mx postfix/smtpd[7]: connect from c[192.0.2.1]',

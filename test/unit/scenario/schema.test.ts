@@ -116,12 +116,12 @@ senders:
       '',
     ].join('\n');
     expect(await problemsOf(text)).toEqual([
-      'seed.yaml:4: outbound[0].afterStarttls: a raw destination needs afterStarttls: plaintext-reply or close',
+      'seed.yaml:4: outbound[0].afterStarttls: a raw destination needs afterStarttls: one of plaintext-reply, close, stall',
       'seed.yaml:5: outbound[1].mainCf: a raw destination has no main.cf; choose its behaviour with afterStarttls',
       'seed.yaml:6: outbound[2].afterStarttls: afterStarttls is for a raw destination (server: raw)',
     ]);
-    expect(await problemsOf('name: x\nreceiver: {}\noutbound:\n  - { name: d, server: raw, afterStarttls: stall, expect: { outcome: plaintext } }\n'))
-      .toEqual(['seed.yaml:4: outbound[0].afterStarttls: expected one of plaintext-reply, close; got "stall"']);
+    expect(await problemsOf('name: x\nreceiver: {}\noutbound:\n  - { name: d, server: raw, afterStarttls: hang, expect: { outcome: plaintext } }\n'))
+      .toEqual(['seed.yaml:4: outbound[0].afterStarttls: expected one of plaintext-reply, close, stall; got "hang"']);
   });
 
   it('reports YAML syntax errors with their line', async () => {
