@@ -8,7 +8,6 @@ import { readSessions } from '../logs/sessions.ts';
 import type { OpensslError, Session } from '../logs/types.ts';
 import { defineScenario } from '../scenario/load.ts';
 import type { ScenarioResult, SelfReport, SenderResult } from '../scenario/result.ts';
-import { destinationHostname } from '../scenario/participants.ts';
 import { runScenario } from '../scenario/runner.ts';
 import type { ScenarioInput, SenderProfile } from '../scenario/schema.ts';
 import { protocolRange } from '../scenario/tls-vocabulary.ts';
@@ -214,11 +213,13 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
     const reproducedBy = outcomes.filter((o) => o.match === 'exact' || o.match === 'reason').map((o) => o.hypothesis.name);
     return { failure, fixes: [], outcomes, reproducedBy, explanation: explain(failure, outcomes, reproducedBy) };
   });
-  const byDestination = todayResult ? destinationSessions(todayResult.receiver.log, destinations.map((d) => d.name ?? '')) : new Map<string, Session[]>();
+  // The receiver's own smtp sessions to each destination: its view, as in the admin's log.
+  const smtpSessions = todayResult && logged.outbound.length > 0 ? readSessions(todayResult.receiver.log).sessions.filter((s) => s.side === 'smtp') : [];
   const outboundFindings: FailureFinding[] = logged.outbound.map((failure) => {
     const outcomes = (todayResult?.outbound ?? []).map((result): HypothesisOutcome => {
       const hypothesis: Hypothesis = { name: `→ ${result.name}`, why: result.description ?? 'a destination of the population', reasons: {}, failures: [failure.key] };
-      return { hypothesis, failure: failure.key, observed: matrixRow(result), ...matchSessions(failure, byDestination.get(result.name) ?? []) };
+      const sessions = smtpSessions.filter((s) => s.peer.addr === result.peerAddress);
+      return { hypothesis, failure: failure.key, observed: matrixRow(result), ...matchSessions(failure, sessions) };
     });
     const reproducedBy = outcomes.filter((o) => o.match === 'exact' || o.match === 'reason').map((o) => o.hypothesis.name);
     return { failure, fixes: [], outcomes, reproducedBy, explanation: explain(failure, outcomes, reproducedBy) };
@@ -297,22 +298,6 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
     exitCode: unreproduced.length === 0 ? 0 : 1,
     durationMs: Date.now() - started,
   };
-}
-
-/**
- * The receiver's smtp sessions to each destination of a run, found through the address that its deliveries to
- * the destination's domain went to.
- */
-function destinationSessions(log: readonly string[], names: readonly string[]): Map<string, Session[]> {
-  const { sessions } = readSessions(log);
-  const outbound = sessions.filter((s) => s.side === 'smtp');
-  const found = new Map<string, Session[]>();
-  for (const name of names) {
-    const domain = `@${destinationHostname({ name })}>`;
-    const relay = log.map((line) => (line.includes(domain) ? /, relay=[^,\s]*\[([^\]]+)\]/.exec(line)?.[1] : undefined)).find((addr) => addr !== undefined);
-    found.set(name, relay === undefined ? [] : outbound.filter((s) => s.peer.addr === relay));
-  }
-  return found;
 }
 
 /** What OpenSSL 1.1+/3.x logs for the situation a 1.0.x error names (see the facts' error table). */

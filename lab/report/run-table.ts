@@ -23,9 +23,10 @@ export function keyEvidence(sender: SenderResult): string {
   return shortenPeer((line ?? '').replace(/^.*?postfix[\w./-]*\[\d+\]: /, ''), sender);
 }
 
-/** Container host names are long and unique per run; in the table the sender's name says more. */
+/** Container host names are long and unique per run; in the table the sender's (or destination's) name says more. */
 function shortenPeer(line: string, sender: SenderResult): string {
-  return line.replace(/[^\s=]+\[(\d{1,3}(?:\.\d{1,3}){3})\]/g, (match, addr: string) => (addr === sender.address ? `${sender.name}[${addr}]` : match));
+  const named = sender.direction === 'outbound' ? sender.peerAddress : sender.address;
+  return line.replace(/[^\s=]+\[(\d{1,3}(?:\.\d{1,3}){3})\]/g, (match, addr: string) => (addr === named ? `${sender.name}[${addr}]` : match));
 }
 
 function observedText(s: SenderResult): string {

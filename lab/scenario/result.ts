@@ -36,7 +36,10 @@ export interface SenderResult {
   client: string;
   delivery: 'client' | 'mta';
   profile?: string;
+  /** The sending side's address: the sender's, or for outbound the receiver's. */
   address: string;
+  /** outbound: the destination's address, which the receiver's smtp lines name. */
+  peerAddress?: string;
   expect: Expectation;
   expected: string;
   observed: Observed;

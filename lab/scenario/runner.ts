@@ -435,6 +435,7 @@ function destinationResult(destination: RunningDestination, address: string, out
     client: 'postfix',
     delivery: 'mta',
     address,
+    peerAddress: destination.container.ipAddress,
     ...expectationResult(destination.spec.expect, outcome, observe),
     transcript: destination.container.logLines().join('\n'),
     exitCode: 0,

@@ -43,8 +43,7 @@ describe.each(CASES)('raw destinations that break STARTTLS, from $receiver', ({ 
 
     const outbound = readSessions(result.receiver.log).sessions.filter((s) => s.side === 'smtp');
     const classes = (name: string) => {
-      const relay = new RegExp(`to=<[^@]+@${name}\\.dest\\.lab\\.test>, relay=[^\\[]*\\[([\\d.]+)\\]`);
-      const address = result.receiver.log.map((l) => relay.exec(l)?.[1]).find((a) => a !== undefined);
+      const address = result.outbound.find((d) => d.name === name)?.peerAddress;
       return outbound.filter((s) => s.peer.addr === address).map((s) => s.failure?.class ?? (s.tls ? 'tls' : 'plaintext'));
     };
     // Failed attempts (how many depends on the retry timing), then the plaintext one.
