@@ -6,7 +6,8 @@
  * and failures, plaintext, rejects, outbound deliveries, cleanup/qmgr/local/smtp queue lines, other programs, and
  * six header formats. The pipeline extracts protocol and cipher of every `TLS connection established` line; the
  * analyzer's protocol and cipher distributions must equal the pipeline's (the generator logs no established
- * session that later fails), and the script prints whether they do.
+ * session that later fails), and the script prints whether they do. The analyzer runs twice: as `tlslab logs
+ * analyze` runs it (a scanning worker for a file this large), and in one thread.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { analyzeLogs, type AnalyzeReport } from '../lab/logs/index.ts';
 import { LogGenerator } from '../test/fixtures/logs/generate-log.ts';
 
-const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '1024' }, child: { type: 'string' } } });
+const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '1024' }, child: { type: 'string' }, 'one-thread': { type: 'boolean', default: false } } });
 const sizeMb = Number(values['size-mb']);
 if (!Number.isFinite(sizeMb) || sizeMb <= 0) throw new Error(`--size-mb: expected a positive number, got ${values['size-mb']}`);
 
@@ -57,7 +58,7 @@ interface ChildResult {
  * The analyzer runs in a child process of its own, so that its peak RSS (VmHWM) is the analyzer's alone and not
  * the generator's; the timing excludes the child's start-up (the tsx loader).
  */
-async function child(file: string): Promise<void> {
+async function child(file: string, oneThread: boolean): Promise<void> {
   const rssBefore = process.memoryUsage().rss;
   let rssPeak = rssBefore;
   const sampler = setInterval(() => {
@@ -65,7 +66,7 @@ async function child(file: string): Promise<void> {
   }, 10);
   const cpu0 = process.cpuUsage();
   const a0 = performance.now();
-  const report = await analyzeLogs([file], { year: 2024 });
+  const report = await analyzeLogs([file], { year: 2024, ...(oneThread ? { scanWorker: false } : {}) });
   const seconds = (performance.now() - a0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
@@ -112,7 +113,7 @@ function floor(file: string): number {
 }
 
 if (values.child !== undefined) {
-  await child(values.child);
+  await child(values.child, values['one-thread']);
   process.exit(0);
 }
 
@@ -126,11 +127,16 @@ try {
 
   // Warm the page cache so both contenders read from memory.
   spawnSync('bash', ['-c', `cat '${file}' > /dev/null`]);
-  const c0 = performance.now();
-  const run = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', file], { encoding: 'utf8', maxBuffer: 256 << 20 });
-  const childSeconds = (performance.now() - c0) / 1000;
-  if (run.status !== 0) throw new Error(`analyzer child failed: ${run.stderr}`);
-  const { seconds: analyzerSeconds, cpuUser, cpuSystem, rssBefore, rssPeak, hwm, report, peers } = JSON.parse(run.stdout) as ChildResult;
+  const runChild = (oneThread: boolean): ChildResult & { childSeconds: number } => {
+    const c0 = performance.now();
+    const args = [...process.execArgv, fileURLToPath(import.meta.url), '--child', file, ...(oneThread ? ['--one-thread'] : [])];
+    const run = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 << 20 });
+    const childSeconds = (performance.now() - c0) / 1000;
+    if (run.status !== 0) throw new Error(`analyzer child failed: ${run.stderr}`);
+    return { ...(JSON.parse(run.stdout) as ChildResult), childSeconds };
+  };
+  const { seconds: analyzerSeconds, cpuUser, cpuSystem, rssBefore, rssPeak, hwm, report, peers, childSeconds } = runChild(false);
+  const oneThread = runChild(true);
 
   const pipeline = `grep -E "TLS connection established" '${file}' | awk '{for (i = 2; i < NF; i++) if ($i == "with" && $(i + 1) == "cipher") { print $(i - 1), $(i + 2); next }}' | sort | uniq -c`;
   const p0 = performance.now();
@@ -157,6 +163,8 @@ try {
   console.log(`analyzer: ${analyzerSeconds.toFixed(2)} s, ${analyzerMbs.toFixed(0)} MB/s (CPU ${cpuUser.toFixed(2)} s user + ${cpuSystem.toFixed(2)} s sys; ` +
     `${childSeconds.toFixed(2)} s with process and tsx start-up), ` +
     `${stats.lines} lines (${stats.events} events, ${stats.unrecognised} unrecognised, ${stats.foreign} foreign)`);
+  console.log(`analyzer in one thread (no scanning worker): ${oneThread.seconds.toFixed(2)} s, ${(mb / oneThread.seconds).toFixed(0)} MB/s, ` +
+    `peak RSS ${(oneThread.hwm).toFixed(0)} MB, same report: ${isDeepStrictEqual(oneThread.report, report) ? 'yes' : 'NO'}`);
   console.log(`analyzer: ${sessions.total} sessions (${sessions.tls} TLS, ${sessions.failed} failed, ${sessions.plaintext} plaintext deliveries), ` +
     `${peers} peers, ${Object.keys(report.failures).length} failure classes`);
   console.log(`analyzer RSS: peak ${(rssPeak / 1048576).toFixed(0)} MB sampled every 10 ms during the run (${(rssBefore / 1048576).toFixed(0)} MB before it); ` +

@@ -1,5 +1,8 @@
-import { open } from 'node:fs/promises';
-import { FastAnalyzer } from './fast-analyze.ts';
+import { open, stat } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import { LabError } from '../errors.ts';
+import { FastAnalyzer, RECORD } from './fast-analyze.ts';
+import { META, META_BYTES, META_COUNT, META_END, META_EVENTS, META_FOREIGN, META_LINES, SLOT_FREE, type ScanJob, type ScanMessage, type ScanSlotSize } from './scan-slots.ts';
 import { isGzipFile, readLogBatches, readLogChunks, type ReadLogOptions } from './read-lines.ts';
 import { SessionTracker } from './sessions.ts';
 import type { Diagnosis, FailureClass, InferredVersions, Session, TrackerStats, VersionHints } from './types.ts';
@@ -16,6 +19,12 @@ export interface AnalyzeOptions extends ReadLogOptions {
   /** Year for classic syslog stamps. Default: the current year. */
   year?: number;
   hints?: VersionHints;
+  /**
+   * Scan plain files in a worker thread while this thread tracks sessions; the report is the same either way.
+   * Default: for files of 128 MB and more, where it saves more than the worker's start costs. Slot sizes are for
+   * tests.
+   */
+  scanWorker?: boolean | ScanSlotSize;
   /** Called after each chunk read and once when a source ends; see `ReadProgress`. */
   onProgress?: (progress: ReadProgress) => void;
 }
@@ -87,7 +96,7 @@ function plaintextMessages(session: Session): number {
 }
 
 /** A peer's counters while sessions stream by; Maps keep first-seen order and stay fast with many keys. */
-interface PeerCounts {
+export interface PeerCounts {
   peer: string;
   names: string[];
   attempts: number;
@@ -150,8 +159,20 @@ export class LogAnalyzer {
     name: string, addr: string, start: string | undefined, end: string | undefined, protocol: string | undefined, cipher: string | undefined,
     failure: Diagnosis | undefined, plaintext: number, owned = false,
   ): void {
-    if ((this.since !== undefined || this.until !== undefined || this.peerFilter !== undefined) && !this.passes(name, addr, start ?? end)) return;
-    const key = addr === '' ? name : addr;
+    if (this.filtered && !this.passes(name, addr, start ?? end)) return;
+    this.addToPeer(this.peerCounts(addr === '' ? name : addr), name, end ?? start, protocol, cipher, failure, plaintext, owned);
+  }
+
+  /** True when sessions must pass a time or peer filter before `addToPeer`. @internal */
+  get filtered(): boolean {
+    return this.since !== undefined || this.until !== undefined || this.peerFilter !== undefined;
+  }
+
+  /**
+   * The counters of the peer with this key (address, or name without one), created at first use. A caller may keep
+   * them and count many sessions with `addToPeer`, as long as the analyzer is not `filtered`. @internal
+   */
+  peerCounts(key: string): PeerCounts {
     let peer = this.peers.get(key);
     if (peer === undefined) {
       const stored = detach(key);
@@ -161,20 +182,19 @@ export class LogAnalyzer {
       };
       this.peers.set(stored, peer);
     }
+    return peer;
+  }
+
+  /** `addParts` without the filters and the lookup; `seen` is the session's last time (or its first). @internal */
+  addToPeer(
+    peer: PeerCounts, name: string, seen: string | undefined, protocol: string | undefined, cipher: string | undefined,
+    failure: Diagnosis | undefined, plaintext: number, owned = false,
+  ): void {
     const names = peer.names;
     if (name !== '' && names.length < MAX_NAMES && names[0] !== name && !names.includes(name)) names.push(owned ? name : detach(name));
     peer.attempts++;
     this.totals.total++;
-    const seen = end ?? start;
     if (seen !== undefined && (peer.lastSeen === undefined || seen > peer.lastSeen)) peer.lastSeen = owned ? seen : detach(seen);
-    if (protocol !== undefined && cipher !== undefined && failure === undefined) {
-      peer.tlsSuccesses++;
-      this.totals.tls++;
-      bump(peer.protocols, protocol);
-      bump(peer.ciphers, cipher);
-      bump(this.protocols, protocol);
-      bump(this.ciphers, cipher);
-    }
     if (failure !== undefined) {
       const cls = failure.class;
       this.totals.failed++;
@@ -184,6 +204,13 @@ export class LogAnalyzer {
         const { summary, explanation, remedy, evidence } = failure;
         this.failures.set(cls, { count: 1, summary: detach(summary), explanation: detach(explanation), remedy: detach(remedy), example: evidence.map(detach) });
       } else known.count++;
+    } else if (protocol !== undefined && cipher !== undefined) {
+      peer.tlsSuccesses++;
+      this.totals.tls++;
+      bump(peer.protocols, protocol);
+      bump(peer.ciphers, cipher);
+      bump(this.protocols, protocol);
+      bump(this.ciphers, cipher);
     }
     if (plaintext > 0) {
       peer.plaintextDeliveries += plaintext;
@@ -226,20 +253,20 @@ export class LogAnalyzer {
 /** Read size for plain files: large reads amortise the per-call cost; two buffers let one fill while one is parsed. */
 const READ_BYTES = 4 << 20;
 
-/** Feed a plain file to the fast analyzer, reading the next chunk while the current one is parsed. */
-async function feedFile(path: string, fast: FastAnalyzer, progress: (bytes: number, total: number) => void): Promise<void> {
+/** Feed a plain file, from byte `from` on, to the fast analyzer, reading the next chunk while the current one is parsed. */
+async function feedFile(path: string, fast: FastAnalyzer, progress: (bytes: number, total: number) => void, from = 0): Promise<void> {
   const handle = await open(path, 'r');
   try {
     const { size } = await handle.stat();
-    let bytes = 0;
+    let bytes = from;
     const buffers = [Buffer.allocUnsafe(READ_BYTES), Buffer.allocUnsafe(READ_BYTES)];
     let which = 0;
-    let pending = handle.read(buffers[0] as Buffer, 0, READ_BYTES, null);
+    let pending = handle.read(buffers[0] as Buffer, 0, READ_BYTES, bytes);
     for (;;) {
       const { bytesRead, buffer } = await pending;
       if (bytesRead === 0) break;
       which ^= 1;
-      pending = handle.read(buffers[which] as Buffer, 0, READ_BYTES, null);
+      pending = handle.read(buffers[which] as Buffer, 0, READ_BYTES, bytes + bytesRead);
       fast.push(buffer, 0, bytesRead);
       bytes += bytesRead;
       progress(bytes, size);
@@ -247,6 +274,97 @@ async function feedFile(path: string, fast: FastAnalyzer, progress: (bytes: numb
   } finally {
     await handle.close();
   }
+}
+
+/** Slots between the scanning worker and the analyzing thread: one being scanned, one replayed, one spare. */
+const SCAN_SLOTS = 3;
+/** A slot: READ_BYTES of lines (about 30 000 of a typical log), and room for more records than that. */
+const SCAN_SLOT: ScanSlotSize = { bytes: READ_BYTES, records: 1 << 16 };
+/** Below this size a file is read in this thread: starting the worker would cost about what it saves. */
+const SCAN_WORKER_MIN_BYTES = 128 << 20;
+
+/**
+ * Feed a plain file to the fast analyzer through a scanning worker (scan-worker.ts): the worker reads the file
+ * and does the per-line header and form work, this thread replays its records into sessions, each half on a core
+ * of its own. The report is the one `feedFile` gives. When the worker cannot start, this thread reads the file.
+ */
+async function feedFileScanned(
+  path: string, size: number, fast: FastAnalyzer, progress: (bytes: number, total: number) => void, slot: ScanSlotSize,
+): Promise<void> {
+  const job: ScanJob = {
+    path,
+    slots: Array.from({ length: SCAN_SLOTS }, () => ({
+      bytes: new SharedArrayBuffer(slot.bytes),
+      records: new SharedArrayBuffer(slot.records * RECORD * Float64Array.BYTES_PER_ELEMENT),
+    })),
+    states: new SharedArrayBuffer(SCAN_SLOTS * Int32Array.BYTES_PER_ELEMENT),
+    meta: new SharedArrayBuffer(SCAN_SLOTS * META * Float64Array.BYTES_PER_ELEMENT),
+  };
+  const slots = job.slots.map(({ bytes, records }) => ({ buf: Buffer.from(bytes), records: new Float64Array(records) }));
+  const states = new Int32Array(job.states);
+  const meta = new Float64Array(job.meta);
+  const worker = startScanWorker(job);
+  const inbox: ScanMessage[] = [];
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  worker.on('message', (message: ScanMessage) => {
+    inbox.push(message);
+    wake?.();
+  });
+  worker.once('error', (error) => {
+    failure ??= error;
+    wake?.();
+  });
+  // The worker stays up until it is terminated below, so any exit is a failure.
+  worker.once('exit', (code) => {
+    failure ??= new Error(`the scanning worker exited with code ${code}`);
+    wake?.();
+  });
+  let replayed = 0;
+  try {
+    for (;;) {
+      while (inbox.length === 0 && failure === undefined) await new Promise<void>((resolve) => (wake = resolve));
+      const message = inbox.shift();
+      if (message === undefined) {
+        if (replayed === 0) {
+          await feedFile(path, fast, progress);
+          return;
+        }
+        throw new LabError('LAB_INPUT_INVALID', `reading ${path} failed after ${replayed} bytes: ${failure?.message ?? 'no reason given'}`, {
+          context: { path, bytes: replayed }, cause: failure,
+        });
+      }
+      if ('fallbackAt' in message) {
+        await feedFile(path, fast, progress, message.fallbackAt);
+        return;
+      }
+      const at = message.slot * META;
+      const { buf, records } = slots[message.slot] as { buf: Buffer; records: Float64Array };
+      fast.replay(buf, records, meta[at + META_COUNT] as number, {
+        lines: meta[at + META_LINES] as number, foreign: meta[at + META_FOREIGN] as number, events: meta[at + META_EVENTS] as number,
+      });
+      replayed = meta[at + META_BYTES] as number;
+      progress(replayed, size);
+      const end = meta[at + META_END] === 1;
+      Atomics.store(states, message.slot, SLOT_FREE);
+      Atomics.notify(states, message.slot);
+      if (end) return;
+    }
+  } finally {
+    worker.removeAllListeners();
+    await worker.terminate();
+  }
+}
+
+/**
+ * The worker runs TypeScript: it registers the loader the CLI runs under (tsx) before it imports its module, so it
+ * starts the same way under the CLI, the tests and `node --import tsx`.
+ */
+function startScanWorker(job: ScanJob): Worker {
+  const loader = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./scan-worker.ts', import.meta.url).href;
+  const source = `import(${JSON.stringify(loader)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(source, { eval: true, workerData: job });
 }
 
 /**
@@ -268,11 +386,15 @@ export async function analyzeLogs(sources: readonly string[], options: AnalyzeOp
     let total: number | undefined;
     const report = (done: boolean): void => onProgress?.({ source, bytes, ...(total === undefined ? {} : { total }), done });
     if (source !== '-' && !(await isGzipFile(source))) {
-      await feedFile(source, fast, (read, size) => {
+      const onRead = (read: number, size: number): void => {
         bytes = read;
         total = size;
         report(false);
-      });
+      };
+      const { size } = await stat(source);
+      const scan = options.scanWorker ?? size >= SCAN_WORKER_MIN_BYTES;
+      if (scan !== false) await feedFileScanned(source, size, fast, onRead, scan === true ? SCAN_SLOT : scan);
+      else await feedFile(source, fast, onRead);
     } else {
       for await (const chunk of readLogChunks(source, readOptions)) {
         fast.push(chunk);

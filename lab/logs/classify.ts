@@ -2,6 +2,15 @@ import { explain, type ExplainContext } from './failure-explanations.ts';
 import { generationOfVersion } from './versions.ts';
 import type { Diagnosis, FailureClass, OpensslError, OpensslGeneration, Session, TlsEvent, VersionHints } from './types.ts';
 
+/** Events that show a session tried TLS. */
+export const TLS_ATTEMPT_KINDS: ReadonlySet<TlsEvent['kind']> = new Set([
+  'tls-setup', 'tls-cipher-list', 'tls-state', 'tls-alert', 'tls-handshake-error', 'tls-library-problem', 'tls-established',
+  'certificate-verification-failed',
+]);
+
+/** Lines quoted as the evidence of `unknown`. */
+export const UNKNOWN_EVIDENCE_LINES = 20;
+
 /** Alerts that mean the peer rejected a certificate this side presented. */
 const CERTIFICATE_ALERT = /alert (?:bad certificate|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate|certificate required)/;
 const LOCAL_CONFIG_REASON = /no such file|system lib|pem routines|key values mismatch|ee key too small|ca md too weak|no certificate assigned|missing .*certificate|no private key|bad system config|no ciphers available|no cipher match|no protocols available/i;
@@ -218,7 +227,12 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
   if (session.starttls && connectionLost !== undefined && connectionLost.event.after.startsWith('STARTTLS')) {
     return diagnose(ctx, 'unexpected-eof', [connectionLost.line]);
   }
-  if (session.starttls && session.complete) return diagnose(ctx, 'unknown', own.lines.slice(0, 20));
+  if (session.starttls && session.complete) {
+    // Lines from the first TLS attempt on (when lines match events one for one): what came before STARTTLS says
+    // nothing about TLS.
+    const first = own.lines.length === own.events.length ? Math.max(0, own.events.findIndex((event) => TLS_ATTEMPT_KINDS.has(event.kind))) : 0;
+    return diagnose(ctx, 'unknown', own.lines.slice(first, first + UNKNOWN_EVIDENCE_LINES));
+  }
   return undefined;
 }
 

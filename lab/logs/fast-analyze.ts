@@ -1,12 +1,12 @@
 import { isAscii } from 'node:buffer';
-import { classifyCountOnly } from './classify.ts';
+import { classifyCountOnly, TLS_ATTEMPT_KINDS, UNKNOWN_EVIDENCE_LINES } from './classify.ts';
 import { parseEvent } from './events.ts';
 import { isoTimestamp, newHeaderScan, scanHeader, type HeaderScan } from './line-header.ts';
 import {
-  inboundPeer, outboundPeer, rememberProcessContext, samePeer, TLS_ATTEMPT_KINDS,
+  inboundPeer, outboundPeer, rememberProcessContext, samePeer,
 } from './sessions.ts';
 import { VersionInference } from './versions.ts';
-import type { LogAnalyzer } from './analyze.ts';
+import type { LogAnalyzer, PeerCounts } from './analyze.ts';
 import type { Diagnosis, FailureClass, InferredVersions, Peer, Session, TlsEvent, TrackerStats, VersionHints } from './types.ts';
 
 /*
@@ -38,14 +38,31 @@ const K_LIBRARY = 23; // tls-library-problem (remembered per process; marks a fa
 const K_HANDSHAKE_ERROR = 24;
 const K_DELIVERY = 25;
 
-/** Stands in for an event `classify` ignores, so that kept lines stay index for index with kept events. */
+/**
+ * Stand in for the events of fast lines, so that kept lines stay index for index with kept events: one for the
+ * line that starts TLS (where the evidence of `unknown` starts), one for the others (an event `classify` ignores).
+ */
 const PLACEHOLDER: TlsEvent = { kind: 'queue-removed', queueId: '' };
+const SETUP_PLACEHOLDER: TlsEvent = { kind: 'tls-setup', direction: 'from', peer: { name: '', addr: '' } };
+/** The commands of a fast disconnect line, as far as `classify` asks (see `commandsOf`). */
+const WITH_STARTTLS: Readonly<Record<string, string>> = Object.freeze({ starttls: '' });
+const WITHOUT_STARTTLS: Readonly<Record<string, string>> = Object.freeze({});
 
 const MAX_HEADER = 512;
+/** Line records (`recordLines`, `replay`): numbers per record, types, and flag bits. */
+export const RECORD = 24;
+const R_BYTES = 1;
+const R_LATIN1 = 2; // an RFC 5424 line, for the string reader
+const R_UTF8 = 3; // a line with non-ASCII bytes
+const R_SESSION = 1; // a daemon whose lines belong to sessions
+const R_COMMANDS = 2; // a disconnect with command counters
+const GATE_34 = 4;
+const GATE_30 = 8;
 const PID_TABLE = 1 << 16;
 const MAX_LINE_BYTES = 16 << 20;
 const FACILITY = /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug)$/;
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+const ISO_SCRATCH = Buffer.alloc(64);
 const WEEKDAYS = 'MonTueWedThuFriSatSun';
 
 /** `buf.toString('latin1', start, end)` without its argument checks: the hot path decodes many short slices. */
@@ -159,6 +176,8 @@ class HashInterner {
   private slots = new Int32Array(1024).fill(-1);
   private readonly strings: string[] = [];
   private readonly hashes: number[] = [];
+  /** Index of the string the last `get` returned, -1 when it was not kept. */
+  last = -1;
 
   constructor(limit: number) {
     this.limit = limit;
@@ -184,13 +203,18 @@ class HashInterner {
               break;
             }
           }
-          if (same) return text;
+          if (same) {
+            this.last = index;
+            return text;
+          }
         }
       }
       slot = (slot + 1) & mask;
     }
     const text = latin1(buf, start, end);
+    this.last = -1;
     if (this.strings.length >= this.limit) return text;
+    this.last = this.strings.length;
     this.slots[slot] = this.strings.length;
     this.strings.push(text);
     this.hashes.push(hash);
@@ -218,10 +242,22 @@ interface LeanSession {
   name: string;
   addr: string;
   port: number;
+  /** The analyzer's counters for this peer, when the session may go straight to them (see `peerCountsOf`). */
+  counts: PeerCounts | undefined;
+  /*
+   * Stamps of the first and last line. A stamp of a byte line stays in its chunk (`*Buf`, offsets `*S`/`*E`) and is
+   * decoded at close, or by `settle` before the chunk can be reused; `*Raw` holds the decoded stamp otherwise.
+   */
   startKind: number;
   startRaw: string;
+  startBuf: Buffer | undefined;
+  startS: number;
+  startE: number;
   lastKind: number;
   lastRaw: string;
+  lastBuf: Buffer | undefined;
+  lastS: number;
+  lastE: number;
   starttls: boolean;
   established: boolean;
   handshakeFailed: boolean;
@@ -232,12 +268,21 @@ interface LeanSession {
   queueIds: string[];
   sentDeliveries: number;
   commands: Record<string, string> | undefined;
-  /** Keep a line (or a placeholder) for every event, as `classify` needs them for its `unknown` evidence. */
+  /**
+   * Keep a line (or a placeholder) for every event from the first TLS attempt on (`tlsFrom`, an index in `events`),
+   * as `classify` quotes them as the evidence of `unknown`.
+   */
   keepAll: boolean;
+  tlsFrom: number;
   /** Events of the slow path among `events` (the rest are placeholders). */
   rich: number;
   events: TlsEvent[];
   lines: string[];
+  /** Placeholder lines still in their chunk `pendingBuf`: triples of index in `lines`, start and end. */
+  pendingBuf: Buffer | undefined;
+  pending: number[];
+  /** The `settle` round in which this session was last put on the list of sessions holding chunk bytes. */
+  pin: number;
   processContext: { events: TlsEvent[]; lines: string[] } | undefined;
   samePid: LeanSession | undefined;
   older: LeanSession | undefined;
@@ -272,12 +317,23 @@ export class FastAnalyzer {
   private readonly analyzer: LogAnalyzer;
   private readonly tlsNames = new Interner(64);
   private readonly peerNames = new HashInterner(1 << 16);
+  /** The analyzer's counters by `peerNames` index of the address. */
+  private readonly peerSlots: (PeerCounts | undefined)[] = [];
+  /** Sessions that took bytes of the current chunk (see `settle`), and the round of `settle` that collects them. */
+  private readonly pinned: LeanSession[] = [];
+  private pinRound = 1;
   private readonly knownClass = (cls: FailureClass): boolean => this.analyzer.hasFailureClass(cls);
   private readonly serviceNames = new Interner(16);
   private readonly hostNames = new Interner(16);
   /** Inference bounds already recorded: once seen, the lines that imply them need not be parsed for it. */
   private seen34 = false;
   private seen30 = false;
+  /** Set on a scanner that writes line records (see `recordLines`) instead of tracking sessions. */
+  private recording = false;
+  /** GATE_* bits of the current line: the fast code stands only once the version inference has seen that bound. */
+  private gates = 0;
+  /** Lines a recording scanner counted without a record: foreign lines, and fast events of no session's daemon. */
+  private readonly skipped = { lines: 0, foreign: 0, events: 0 };
 
   // The current line. Byte lines: `buf[s, e)`, `str` decoded on demand; string lines: `buf` unused.
   private buf: Buffer = Buffer.alloc(0);
@@ -345,8 +401,10 @@ export class FastAnalyzer {
           const whole = this.carry;
           this.carry = undefined;
           // As `readLogBatches`: an over-long run without newline is cut into a line of its own, CR and all.
-          if (isAscii(whole)) this.byteLine(whole, 0, whole.length);
-          else this.stringLine(whole.toString('utf8'));
+          if (isAscii(whole)) {
+            this.byteLine(whole, 0, whole.length);
+            this.settle(whole);
+          } else this.stringLine(whole.toString('utf8'));
         }
         return;
       }
@@ -390,6 +448,7 @@ export class FastAnalyzer {
       else this.stringLine(buf.toString('utf8', s, stop));
       s = newline + 1;
     }
+    this.settle(buf);
   }
 
   private asciiLine(buf: Buffer, s: number, e: number): boolean {
@@ -440,6 +499,170 @@ export class FastAnalyzer {
       return;
     }
     this.dispatch(this.fastEvent());
+  }
+
+  /** True when the current line's daemon is one whose lines belong to sessions (smtpd, tlsproxy, smtp, lmtp). */
+  private sessionDaemon(): boolean {
+    const d = this.daemonStart;
+    const length = this.progEnd - d;
+    if (length === 5) return this.regionIs(d, P_SMTPD);
+    if (length === 4) return this.regionIs(d, P_SMTP) || this.regionIs(d, P_LMTP);
+    return length === 8 && this.regionIs(d, P_TLSPROXY);
+  }
+
+  // ---- line records: the header and fast-code work of `byteLine`, done by one scanner and replayed by another ----
+
+  /**
+   * A scanner for `recordLines`: it keeps no session and feeds no analyzer, so that it can run in another thread
+   * than the `FastAnalyzer` that replays its records.
+   */
+  static recorder(analyzer: LogAnalyzer): FastAnalyzer {
+    const scanner = new FastAnalyzer(analyzer);
+    scanner.recording = true;
+    return scanner;
+  }
+
+  /**
+   * Scan the lines of `buf[start, end)` (`end` just after a newline, or the end of the input) into records for
+   * `replay`, up to `capacity` records. Returns the offset after the last line scanned; lines that need nothing
+   * of the replaying side but a count are counted (`takeSkipped`) instead of recorded.
+   */
+  recordLines(buf: Buffer, start: number, end: number, records: Float64Array, capacity: number): { next: number; count: number } {
+    const ascii = isAscii(buf.subarray(start, end));
+    let s = start;
+    let count = 0;
+    while (s < end && count < capacity) {
+      let newline = buf.indexOf(10, s);
+      if (newline < 0 || newline >= end) newline = end;
+      const stop = newline > s && buf[newline - 1] === 13 ? newline - 1 : newline;
+      if (this.recordLine(buf, s, stop, ascii || this.asciiLine(buf, s, stop), records, count * RECORD)) count++;
+      s = newline + 1;
+    }
+    return { next: Math.min(s, end), count };
+  }
+
+  /** Lines, foreign lines and events counted by `recordLines` since the last call. */
+  takeSkipped(): { lines: number; foreign: number; events: number } {
+    const skipped = { ...this.skipped };
+    this.skipped.lines = 0;
+    this.skipped.foreign = 0;
+    this.skipped.events = 0;
+    return skipped;
+  }
+
+  private recordLine(buf: Buffer, s: number, e: number, ascii: boolean, out: Float64Array, at: number): boolean {
+    out[at] = s;
+    out[at + 1] = e;
+    if (!ascii) {
+      out[at + 2] = R_UTF8;
+      return true;
+    }
+    this.buf = buf;
+    this.s = s;
+    this.e = e;
+    this.bytes = true;
+    this.str = undefined;
+    if (!this.scanBytes()) {
+      if (isRfc5424(buf, s, e)) {
+        out[at + 2] = R_LATIN1;
+        return true;
+      }
+      this.skipped.lines++;
+      this.skipped.foreign++;
+      return false;
+    }
+    if (this.daemonStart < 0) {
+      this.skipped.lines++;
+      this.skipped.foreign++;
+      return false;
+    }
+    this.gates = 0;
+    const code = this.fastCode();
+    const session = this.sessionDaemon();
+    if (code >= 0 && this.gates === 0 && !session) {
+      this.skipped.lines++;
+      this.skipped.events++;
+      return false;
+    }
+    out[at + 2] = R_BYTES;
+    out[at + 3] = code;
+    out[at + 4] = this.gates | (session ? R_SESSION : 0) | (this.hasCommands ? R_COMMANDS : 0);
+    out[at + 5] = this.tsKind;
+    out[at + 6] = this.tsStart;
+    out[at + 7] = this.tsEnd;
+    out[at + 8] = this.hostStart;
+    out[at + 9] = this.hostEnd;
+    out[at + 10] = this.progStart;
+    out[at + 11] = this.progEnd;
+    out[at + 12] = this.daemonStart;
+    out[at + 13] = this.pid;
+    out[at + 14] = this.msgStart;
+    out[at + 15] = this.pStart;
+    out[at + 16] = this.pOpen;
+    out[at + 17] = this.pClose;
+    out[at + 18] = this.pPort;
+    out[at + 19] = this.pEnd;
+    out[at + 20] = this.aStart;
+    out[at + 21] = this.aEnd;
+    out[at + 22] = this.bStart;
+    out[at + 23] = this.bEnd;
+    return true;
+  }
+
+  /**
+   * Process `count` records that `recordLines` wrote for the lines of `buf`, exactly as `push` would have processed
+   * those lines; `skipped` are the counts it kept for the lines between them. `buf` may be reused after the call.
+   */
+  replay(buf: Buffer, records: Float64Array, count: number, skipped: { lines: number; foreign: number; events: number }): void {
+    this.stats.lines += skipped.lines;
+    this.stats.foreign += skipped.foreign;
+    this.stats.events += skipped.events;
+    for (let i = 0, at = 0; i < count; i++, at += RECORD) {
+      const s = records[at] as number;
+      const e = records[at + 1] as number;
+      const type = records[at + 2] as number;
+      if (type === R_UTF8) {
+        this.stringLine(buf.toString('utf8', s, e));
+        continue;
+      }
+      if (type === R_LATIN1) {
+        this.stringLine(latin1(buf, s, e));
+        continue;
+      }
+      this.stats.lines++;
+      this.buf = buf;
+      this.s = s;
+      this.e = e;
+      this.bytes = true;
+      this.str = undefined;
+      let code = records[at + 3] as number;
+      const flags = records[at + 4] as number;
+      this.hasCommands = (flags & R_COMMANDS) !== 0;
+      this.tsKind = records[at + 5] as number;
+      this.tsStart = records[at + 6] as number;
+      this.tsEnd = records[at + 7] as number;
+      this.hostStart = records[at + 8] as number;
+      this.hostEnd = records[at + 9] as number;
+      this.progStart = records[at + 10] as number;
+      this.progEnd = records[at + 11] as number;
+      this.daemonStart = records[at + 12] as number;
+      this.pid = records[at + 13] as number;
+      this.msgStart = records[at + 14] as number;
+      this.pStart = records[at + 15] as number;
+      this.pOpen = records[at + 16] as number;
+      this.pClose = records[at + 17] as number;
+      this.pPort = records[at + 18] as number;
+      this.pEnd = records[at + 19] as number;
+      this.aStart = records[at + 20] as number;
+      this.aEnd = records[at + 21] as number;
+      this.bStart = records[at + 22] as number;
+      this.bEnd = records[at + 23] as number;
+      if (code >= 0 && (((flags & GATE_34) !== 0 && !this.seen34) || ((flags & GATE_30) !== 0 && !this.seen30))) code = -1;
+      if (code < 0) code = this.slowEvent();
+      else this.stats.events++;
+      if ((flags & R_SESSION) !== 0) this.dispatch(code);
+    }
+    this.settle(buf);
   }
 
   private dispatch(code: number): void {
@@ -783,7 +1006,10 @@ export class FastAnalyzer {
     if (at === total || !startsWithAt(buf, at, e, P_BITS)) return -1;
     at += 6;
     // The version inference wants to know about a key-exchange summary (Postfix >= 3.4) until it has seen one.
-    if (!this.seen34 && (at !== e || trust === 3)) return -1;
+    if (at !== e || trust === 3) {
+      if (this.recording) this.gates |= GATE_34;
+      else if (!this.seen34) return -1;
+    }
     return C_ESTABLISHED;
   }
 
@@ -805,7 +1031,10 @@ export class FastAnalyzer {
       }
       cursor = space + 1;
     }
-    if (hasCommands && !this.seen30) return -1;
+    if (hasCommands) {
+      if (this.recording) this.gates |= GATE_30;
+      else if (!this.seen30) return -1;
+    }
     this.hasCommands = hasCommands;
     return C_DISCONNECT;
   }
@@ -1007,6 +1236,43 @@ export class FastAnalyzer {
     return value;
   }
 
+  /**
+   * `iso` of a stamp still in its chunk: classic and RFC 3339 stamps (the usual ones) are rewritten byte by byte
+   * into one flat string, without decoding the raw stamp first.
+   */
+  private isoOfBytes(kind: number, buf: Buffer, start: number, end: number): string | undefined {
+    const out = ISO_SCRATCH;
+    if (kind === 2 && end - start <= out.length) {
+      buf.copy(out, 0, start, end);
+      if (out[10] === 32) out[10] = 84;
+      return latin1(out, 0, end - start);
+    }
+    if (kind === 1 && end - start + 10 <= out.length && Number.isInteger(this.year) && this.year >= 1000 && this.year <= 9999) {
+      let month = 0;
+      for (let m = 0; m < 12; m++) {
+        if (MONTHS.charCodeAt(m * 3) === buf[start] && MONTHS.charCodeAt(m * 3 + 1) === buf[start + 1] && MONTHS.charCodeAt(m * 3 + 2) === buf[start + 2]) {
+          month = m + 1;
+          break;
+        }
+      }
+      const year = this.year;
+      out[0] = 48 + Math.floor(year / 1000);
+      out[1] = 48 + (Math.floor(year / 100) % 10);
+      out[2] = 48 + (Math.floor(year / 10) % 10);
+      out[3] = 48 + (year % 10);
+      out[4] = 45;
+      out[5] = 48 + Math.floor(month / 10);
+      out[6] = 48 + (month % 10);
+      out[7] = 45;
+      out[8] = buf[start + 4] === 32 ? 48 : (buf[start + 4] as number);
+      out[9] = buf[start + 5] as number;
+      out[10] = 84;
+      buf.copy(out, 11, start + 7, end);
+      return latin1(out, 0, 11 + end - start - 7);
+    }
+    return this.iso(kind, latin1(buf, start, end));
+  }
+
   /** Full events, mapped onto the codes of the session logic. */
   private kindOf(code: number): number {
     if (code !== C_FULL) return code;
@@ -1091,23 +1357,23 @@ export class FastAnalyzer {
     if (current !== undefined) this.append(current, code, kind);
   }
 
-  /** Commands of a fast disconnect line: only whether a `starttls` counter is there matters to `classify`. */
+  /**
+   * Commands of a fast disconnect line: only whether a `starttls` counter is there matters to `classify`, so one of
+   * two shared records stands for them.
+   */
   private commandsOf(): Record<string, string> {
     const buf = this.buf;
     const e = this.e;
-    const commands: Record<string, string> = {};
     let cursor = this.pEnd + 1;
     while (cursor < e) {
       let space = cursor;
       while (space < e && buf[space] !== 32) space++;
       let eq = cursor;
       while (eq < space && buf[eq] !== 61) eq++;
-      if (eq > cursor && eq < space && eq - cursor === 8 && startsWithAt(buf, cursor, e, P_STARTTLS)) {
-        commands['starttls'] = latin1(buf, eq + 1, space);
-      }
+      if (eq > cursor && eq < space && eq - cursor === 8 && startsWithAt(buf, cursor, e, P_STARTTLS)) return WITH_STARTTLS;
       cursor = space + 1;
     }
-    return commands;
+    return WITHOUT_STARTTLS;
   }
 
   private outbound(code: number): void {
@@ -1170,7 +1436,9 @@ export class FastAnalyzer {
   }
 
   private create(smtpd: boolean, peer: Peer | undefined): LeanSession {
-    const raw = this.stampRaw();
+    const inChunk = this.bytes && this.tsKind !== 0;
+    const raw = inChunk ? '' : this.stampRaw();
+    const chunk = inChunk ? this.buf : undefined;
     const session: LeanSession = {
       smtpd,
       service: this.bytes ? this.serviceNames.get(this.buf, this.progStart, this.progEnd) : this.text(this.progStart, this.progEnd),
@@ -1180,10 +1448,17 @@ export class FastAnalyzer {
       name: peer === undefined ? this.peerNames.get(this.buf, this.pStart, this.pOpen) : copy(peer.name),
       addr: peer === undefined ? this.peerNames.get(this.buf, this.pOpen + 1, this.pClose) : copy(peer.addr),
       port: peer === undefined ? this.pPort : peer.port ?? -1,
+      counts: peer === undefined ? this.peerCountsOf(this.peerNames.last) : undefined,
       startKind: this.tsKind,
       startRaw: raw,
+      startBuf: chunk,
+      startS: this.tsStart,
+      startE: this.tsEnd,
       lastKind: this.tsKind,
       lastRaw: raw,
+      lastBuf: chunk,
+      lastS: this.tsStart,
+      lastE: this.tsEnd,
       starttls: false,
       established: false,
       handshakeFailed: false,
@@ -1195,9 +1470,13 @@ export class FastAnalyzer {
       sentDeliveries: 0,
       commands: undefined,
       keepAll: !this.analyzer.hasFailureClass('unknown'),
+      tlsFrom: 0,
       rich: 0,
       events: [],
       lines: [],
+      pendingBuf: undefined,
+      pending: [],
+      pin: 0,
       processContext: undefined,
       samePid: this.openOf(this.pid),
       older: this.newest,
@@ -1207,6 +1486,7 @@ export class FastAnalyzer {
       const context = this.contexts.get(this.processKey());
       if (context !== undefined) session.processContext = { events: [...context.events], lines: [...context.lines] };
     }
+    if (inChunk) this.pin(session);
     this.setOpen(this.pid, session);
     if (this.newest !== undefined) this.newest.newer = session;
     this.newest = session;
@@ -1216,21 +1496,86 @@ export class FastAnalyzer {
     return session;
   }
 
+  /**
+   * The analyzer's counters for the address `peerNames` returned last (by its index), so that a returning peer costs
+   * no map lookup; undefined when the analyzer filters sessions or the address is empty or was not kept.
+   */
+  private peerCountsOf(index: number): PeerCounts | undefined {
+    if (index < 0 || this.pClose === this.pOpen + 1 || this.analyzer.filtered) return undefined;
+    let counts = this.peerSlots[index];
+    if (counts === undefined) {
+      while (this.peerSlots.length < index) this.peerSlots.push(undefined);
+      counts = this.analyzer.peerCounts(latin1(this.buf, this.pOpen + 1, this.pClose));
+      this.peerSlots[index] = counts;
+    }
+    return counts;
+  }
+
   /** A line without an event still moves the session's last-seen time. */
   private touch(session: LeanSession): void {
     session.lastKind = this.tsKind;
-    session.lastRaw = this.stampRaw();
+    if (this.bytes && this.tsKind !== 0) {
+      session.lastBuf = this.buf;
+      session.lastS = this.tsStart;
+      session.lastE = this.tsEnd;
+      this.pin(session);
+    } else {
+      session.lastBuf = undefined;
+      session.lastRaw = this.stampRaw();
+    }
+  }
+
+  /**
+   * Decode what open sessions still hold of `buf` (stamps, placeholder lines), as the caller may reuse it. Sessions
+   * that close while their chunk is current decode these themselves, so a session costs one decode per stamp it
+   * reports and none per line.
+   */
+  private settle(buf: Buffer): void {
+    for (const session of this.pinned) {
+      if (session.lastBuf === buf) {
+        session.lastRaw = latin1(buf, session.lastS, session.lastE);
+        session.lastBuf = undefined;
+      }
+      if (session.startBuf === buf) {
+        session.startRaw = latin1(buf, session.startS, session.startE);
+        session.startBuf = undefined;
+      }
+      if (session.pendingBuf === buf) this.settleLines(session);
+    }
+    this.pinned.length = 0;
+    this.pinRound++;
+  }
+
+  /** Remember that the session holds bytes of the current chunk, for `settle`. */
+  private pin(session: LeanSession): void {
+    if (session.pin === this.pinRound) return;
+    session.pin = this.pinRound;
+    this.pinned.push(session);
+  }
+
+  private settleLines(session: LeanSession): void {
+    const buf = session.pendingBuf as Buffer;
+    const pending = session.pending;
+    for (let i = 0; i < pending.length; i += 3) session.lines[pending[i] as number] = latin1(buf, pending[i + 1] as number, pending[i + 2] as number);
+    session.pendingBuf = undefined;
+    pending.length = 0;
+  }
+
+  private startRawOf(session: LeanSession): string {
+    return session.startBuf === undefined ? session.startRaw : latin1(session.startBuf, session.startS, session.startE);
   }
 
   private append(session: LeanSession, code: number, kind: number): void {
-    session.lastKind = this.tsKind;
-    session.lastRaw = this.stampRaw();
+    this.touch(session);
     if (code === C_FULL) {
       const event = this.event as TlsEvent;
+      if (!session.starttls && TLS_ATTEMPT_KINDS.has(event.kind)) {
+        session.starttls = true;
+        session.tlsFrom = session.events.length;
+      }
       session.events.push(event);
       session.lines.push(this.lineText());
       session.rich++;
-      if (TLS_ATTEMPT_KINDS.has(event.kind)) session.starttls = true;
       switch (event.kind) {
         case 'tls-established':
           session.established = true;
@@ -1254,14 +1599,27 @@ export class FastAnalyzer {
       }
       return;
     }
-    if (session.keepAll) {
-      session.events.push(PLACEHOLDER);
-      session.lines.push(this.lineText());
+    let placeholder = PLACEHOLDER;
+    if (kind === C_SETUP && !session.starttls) {
+      session.starttls = true;
+      session.tlsFrom = session.events.length;
+      placeholder = SETUP_PLACEHOLDER;
+    }
+    if (session.keepAll && session.starttls && kind !== C_ESTABLISHED) {
+      const index = session.events.length;
+      session.events.push(placeholder);
+      // `classify` quotes placeholder lines only as the evidence of `unknown`.
+      if (index >= session.tlsFrom + UNKNOWN_EVIDENCE_LINES) session.lines.push('');
+      else if (this.bytes) {
+        if (session.pendingBuf !== this.buf) {
+          if (session.pendingBuf !== undefined) this.settleLines(session);
+          session.pendingBuf = this.buf;
+        }
+        session.lines.push('');
+        session.pending.push(index, this.s, this.e);
+      } else session.lines.push(this.lineText());
     }
     switch (kind) {
-      case C_SETUP:
-        session.starttls = true;
-        break;
       case C_ESTABLISHED:
         session.starttls = true;
         session.established = true;
@@ -1289,11 +1647,19 @@ export class FastAnalyzer {
   private dropPlaceholders(session: LeanSession): void {
     if (!session.keepAll) return;
     session.keepAll = false;
+    session.pendingBuf = undefined;
+    session.pending.length = 0;
+    if (session.events.length === session.rich) return;
+    if (session.rich === 0) {
+      session.events.length = 0;
+      session.lines.length = 0;
+      return;
+    }
     const events: TlsEvent[] = [];
     const lines: string[] = [];
     for (let i = 0; i < session.events.length; i++) {
       const event = session.events[i] as TlsEvent;
-      if (event === PLACEHOLDER) continue;
+      if (event === PLACEHOLDER || event === SETUP_PLACEHOLDER) continue;
       events.push(event);
       lines.push(session.lines[i] as string);
     }
@@ -1315,15 +1681,25 @@ export class FastAnalyzer {
     else this.newest = session.older;
     this.openCount--;
 
-    const start = this.iso(session.startKind, session.startRaw);
-    const end = this.iso(session.lastKind, session.lastRaw);
+    const end = session.lastBuf === undefined ? this.iso(session.lastKind, session.lastRaw) : this.isoOfBytes(session.lastKind, session.lastBuf, session.lastS, session.lastE);
     let failure: Diagnosis | undefined;
     // Without kept events, context or a STARTTLS that did not complete, `classify` has nothing to say.
     const mayFail = session.rich > 0 || session.processContext !== undefined || (session.starttls && !session.established);
-    if (mayFail) failure = this.classify(session);
+    if (mayFail) {
+      if (session.pendingBuf !== undefined) this.settleLines(session);
+      failure = this.classify(session);
+    }
     let plaintext = 0;
     if (session.protocol === undefined) plaintext = session.smtpd ? session.queueIds.length : session.sentDeliveries;
-    this.analyzer.addParts(session.name, session.addr, start, end, session.protocol, session.cipher, failure, plaintext, true);
+    if (session.counts !== undefined) {
+      this.analyzer.addToPeer(session.counts, session.name, end ?? this.iso(session.startKind, this.startRawOf(session)), session.protocol, session.cipher, failure, plaintext, true);
+    } else {
+      this.analyzer.addParts(session.name, session.addr, this.iso(session.startKind, this.startRawOf(session)), end, session.protocol, session.cipher, failure, plaintext, true);
+    }
+    // Closed: nothing left for `settle` to decode.
+    session.lastBuf = undefined;
+    session.startBuf = undefined;
+    session.pendingBuf = undefined;
   }
 
   private classify(lean: LeanSession): Diagnosis | undefined {

@@ -1,4 +1,4 @@
-import { classify } from './classify.ts';
+import { classify, TLS_ATTEMPT_KINDS } from './classify.ts';
 import { parseEvent } from './events.ts';
 import { isoTimestamp, newHeaderScan, scanHeader, type HeaderScan } from './line-header.ts';
 import { VersionInference } from './versions.ts';
@@ -106,11 +106,6 @@ export function inboundPeer(event: TlsEvent): Peer | undefined {
       return undefined;
   }
 }
-
-export const TLS_ATTEMPT_KINDS: ReadonlySet<TlsEvent['kind']> = new Set([
-  'tls-setup', 'tls-cipher-list', 'tls-state', 'tls-alert', 'tls-handshake-error', 'tls-library-problem', 'tls-established',
-  'certificate-verification-failed',
-]);
 
 /**
  * Groups Postfix log lines into sessions as they stream by. Memory stays bounded: a session leaves the tracker

@@ -253,6 +253,17 @@ describe('classify without a library error', () => {
     expect(session.failure?.evidence).toHaveLength(3);
   });
 
+  it('a STARTTLS that ends without a handshake or an error is unknown, quoted from the STARTTLS on', () => {
+    const lines = [
+      'mx postfix/smtpd[7]: connect from c[192.0.2.1]',
+      'mx postfix/smtpd[7]: setting up TLS connection from c[192.0.2.1]',
+      'mx postfix/smtpd[7]: disconnect from c[192.0.2.1] ehlo=1 starttls=1 commands=2',
+    ];
+    const session = only(lines);
+    expect(session.failure?.class).toBe('unknown');
+    expect(session.failure?.evidence).toEqual(lines.slice(1));
+  });
+
   it('a plaintext session with a message is no failure', () => {
     const session = only([
       'mx postfix/smtpd[7]: connect from c[192.0.2.1]',
