@@ -295,12 +295,12 @@ async function feedFileScanned(
     path,
     slots: Array.from({ length: SCAN_SLOTS }, () => ({
       bytes: new SharedArrayBuffer(slot.bytes),
-      records: new SharedArrayBuffer(slot.records * RECORD * Float64Array.BYTES_PER_ELEMENT),
+      records: new SharedArrayBuffer(slot.records * RECORD * Int32Array.BYTES_PER_ELEMENT),
     })),
     states: new SharedArrayBuffer(SCAN_SLOTS * Int32Array.BYTES_PER_ELEMENT),
     meta: new SharedArrayBuffer(SCAN_SLOTS * META * Float64Array.BYTES_PER_ELEMENT),
   };
-  const slots = job.slots.map(({ bytes, records }) => ({ buf: Buffer.from(bytes), records: new Float64Array(records) }));
+  const slots = job.slots.map(({ bytes, records }) => ({ buf: Buffer.from(bytes), records: new Int32Array(records) }));
   const states = new Int32Array(job.states);
   const meta = new Float64Array(job.meta);
   const worker = startScanWorker(job);
@@ -339,7 +339,7 @@ async function feedFileScanned(
         return;
       }
       const at = message.slot * META;
-      const { buf, records } = slots[message.slot] as { buf: Buffer; records: Float64Array };
+      const { buf, records } = slots[message.slot] as { buf: Buffer; records: Int32Array };
       fast.replay(buf, records, meta[at + META_COUNT] as number, {
         lines: meta[at + META_LINES] as number, foreign: meta[at + META_FOREIGN] as number, events: meta[at + META_EVENTS] as number,
       });

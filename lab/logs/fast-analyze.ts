@@ -49,7 +49,7 @@ const WITH_STARTTLS: Readonly<Record<string, string>> = Object.freeze({ starttls
 const WITHOUT_STARTTLS: Readonly<Record<string, string>> = Object.freeze({});
 
 const MAX_HEADER = 512;
-/** Line records (`recordLines`, `replay`): numbers per record, types, and flag bits. */
+/** Line records (`recordLines`, `replay`): 32-bit integers per record, types, and flag bits. */
 export const RECORD = 24;
 const R_BYTES = 1;
 const R_LATIN1 = 2; // an RFC 5424 line, for the string reader
@@ -287,6 +287,25 @@ interface LeanSession {
   samePid: LeanSession | undefined;
   older: LeanSession | undefined;
   newer: LeanSession | undefined;
+}
+
+/** Shared empty arrays, frozen: a session gets arrays of its own at its first event, line or queue id. */
+const NO_EVENTS = Object.freeze([]) as unknown as TlsEvent[];
+const NO_STRINGS = Object.freeze([]) as unknown as string[];
+const NO_NUMBERS = Object.freeze([]) as unknown as number[];
+
+function keep(session: LeanSession, event: TlsEvent, line: string): void {
+  if (session.events === NO_EVENTS) {
+    session.events = [];
+    session.lines = [];
+  }
+  session.events.push(event);
+  session.lines.push(line);
+}
+
+function addQueueId(session: LeanSession, queueId: string): void {
+  if (session.queueIds === NO_STRINGS) session.queueIds = [queueId];
+  else if (!session.queueIds.includes(queueId)) session.queueIds.push(queueId);
 }
 
 interface ProcessContext {
@@ -527,7 +546,7 @@ export class FastAnalyzer {
    * `replay`, up to `capacity` records. Returns the offset after the last line scanned; lines that need nothing
    * of the replaying side but a count are counted (`takeSkipped`) instead of recorded.
    */
-  recordLines(buf: Buffer, start: number, end: number, records: Float64Array, capacity: number): { next: number; count: number } {
+  recordLines(buf: Buffer, start: number, end: number, records: Int32Array, capacity: number): { next: number; count: number } {
     const ascii = isAscii(buf.subarray(start, end));
     let s = start;
     let count = 0;
@@ -550,7 +569,7 @@ export class FastAnalyzer {
     return skipped;
   }
 
-  private recordLine(buf: Buffer, s: number, e: number, ascii: boolean, out: Float64Array, at: number): boolean {
+  private recordLine(buf: Buffer, s: number, e: number, ascii: boolean, out: Int32Array, at: number): boolean {
     out[at] = s;
     out[at + 1] = e;
     if (!ascii) {
@@ -584,6 +603,11 @@ export class FastAnalyzer {
       this.skipped.events++;
       return false;
     }
+    // Records hold 32-bit integers; a pid or port beyond them (garbage, not Postfix) takes the string reader.
+    if (this.pid > 0x7fffffff || this.pPort > 0x7fffffff) {
+      out[at + 2] = R_LATIN1;
+      return true;
+    }
     out[at + 2] = R_BYTES;
     out[at + 3] = code;
     out[at + 4] = this.gates | (session ? R_SESSION : 0) | (this.hasCommands ? R_COMMANDS : 0);
@@ -613,7 +637,7 @@ export class FastAnalyzer {
    * Process `count` records that `recordLines` wrote for the lines of `buf`, exactly as `push` would have processed
    * those lines; `skipped` are the counts it kept for the lines between them. `buf` may be reused after the call.
    */
-  replay(buf: Buffer, records: Float64Array, count: number, skipped: { lines: number; foreign: number; events: number }): void {
+  replay(buf: Buffer, records: Int32Array, count: number, skipped: { lines: number; foreign: number; events: number }): void {
     this.stats.lines += skipped.lines;
     this.stats.foreign += skipped.foreign;
     this.stats.events += skipped.events;
@@ -1414,7 +1438,7 @@ export class FastAnalyzer {
       current.sawDelivery = true;
       current.complete = true;
       const queueId = code === C_FULL ? (this.event as Extract<TlsEvent, { kind: 'queue-delivery' }>).queueId : this.text(this.bStart, this.bEnd);
-      if (!current.queueIds.includes(queueId)) current.queueIds.push(queueId);
+      addQueueId(current, queueId);
     }
   }
 
@@ -1466,16 +1490,16 @@ export class FastAnalyzer {
       complete: false,
       protocol: undefined,
       cipher: undefined,
-      queueIds: [],
+      queueIds: NO_STRINGS,
       sentDeliveries: 0,
       commands: undefined,
       keepAll: !this.analyzer.hasFailureClass('unknown'),
       tlsFrom: 0,
       rich: 0,
-      events: [],
-      lines: [],
+      events: NO_EVENTS,
+      lines: NO_STRINGS,
       pendingBuf: undefined,
-      pending: [],
+      pending: NO_NUMBERS,
       pin: 0,
       processContext: undefined,
       samePid: this.openOf(this.pid),
@@ -1558,7 +1582,7 @@ export class FastAnalyzer {
     const pending = session.pending;
     for (let i = 0; i < pending.length; i += 3) session.lines[pending[i] as number] = latin1(buf, pending[i + 1] as number, pending[i + 2] as number);
     session.pendingBuf = undefined;
-    pending.length = 0;
+    session.pending = NO_NUMBERS;
   }
 
   private startRawOf(session: LeanSession): string {
@@ -1573,8 +1597,7 @@ export class FastAnalyzer {
         session.starttls = true;
         session.tlsFrom = session.events.length;
       }
-      session.events.push(event);
-      session.lines.push(this.lineText());
+      keep(session, event, this.lineText());
       session.rich++;
       switch (event.kind) {
         case 'tls-established':
@@ -1589,7 +1612,7 @@ export class FastAnalyzer {
           break;
         case 'queue-client':
         case 'queue-tls-problem':
-          if (!session.queueIds.includes(event.queueId)) session.queueIds.push(event.queueId);
+          addQueueId(session, event.queueId);
           break;
         case 'queue-delivery':
           if (event.status === 'sent') session.sentDeliveries++;
@@ -1607,17 +1630,17 @@ export class FastAnalyzer {
     }
     if (session.keepAll && session.starttls && kind !== C_ESTABLISHED) {
       const index = session.events.length;
-      session.events.push(placeholder);
       // `classify` quotes placeholder lines only as the evidence of `unknown`.
-      if (index >= session.tlsFrom + UNKNOWN_EVIDENCE_LINES) session.lines.push('');
+      if (index >= session.tlsFrom + UNKNOWN_EVIDENCE_LINES) keep(session, placeholder, '');
       else if (this.bytes) {
         if (session.pendingBuf !== this.buf) {
           if (session.pendingBuf !== undefined) this.settleLines(session);
           session.pendingBuf = this.buf;
         }
-        session.lines.push('');
+        keep(session, placeholder, '');
+        if (session.pending === NO_NUMBERS) session.pending = [];
         session.pending.push(index, this.s, this.e);
-      } else session.lines.push(this.lineText());
+      } else keep(session, placeholder, this.lineText());
     }
     switch (kind) {
       case C_ESTABLISHED:
@@ -1629,7 +1652,7 @@ export class FastAnalyzer {
         break;
       case C_CLIENT: {
         const queueId = latin1(this.buf, this.bStart, this.bEnd);
-        if (!session.queueIds.includes(queueId)) session.queueIds.push(queueId);
+        addQueueId(session, queueId);
         break;
       }
       case C_DELIVERY_SENT:
@@ -1648,11 +1671,11 @@ export class FastAnalyzer {
     if (!session.keepAll) return;
     session.keepAll = false;
     session.pendingBuf = undefined;
-    session.pending.length = 0;
+    session.pending = NO_NUMBERS;
     if (session.events.length === session.rich) return;
     if (session.rich === 0) {
-      session.events.length = 0;
-      session.lines.length = 0;
+      session.events = NO_EVENTS;
+      session.lines = NO_STRINGS;
       return;
     }
     const events: TlsEvent[] = [];

@@ -16,7 +16,7 @@ function run(job: ScanJob): void {
   if (port === null) throw new Error('scan-worker: not started as a worker thread');
   const states = new Int32Array(job.states);
   const meta = new Float64Array(job.meta);
-  const slots = job.slots.map(({ bytes, records }) => ({ buf: Buffer.from(bytes), records: new Float64Array(records) }));
+  const slots = job.slots.map(({ bytes, records }) => ({ buf: Buffer.from(bytes), records: new Int32Array(records) }));
   const scanner = FastAnalyzer.recorder(new LogAnalyzer());
   const fd = openSync(job.path, 'r');
   try {
@@ -25,7 +25,7 @@ function run(job: ScanJob): void {
     let slot = 0;
     for (;;) {
       Atomics.wait(states, slot, SLOT_FULL);
-      const { buf, records } = slots[slot] as { buf: Buffer; records: Float64Array };
+      const { buf, records } = slots[slot] as { buf: Buffer; records: Int32Array };
       const capacity = records.length / RECORD;
       let end = 0;
       if (carry !== undefined) end = carry.copy(buf, 0);
