@@ -16,7 +16,9 @@ import type { Diagnosis, FailureClass, InferredVersions, Peer, Session, TlsEvent
  * queue lines (client=, message-id=, from=, to=... status=sent, removed) and other programs' lines. It recognises
  * these forms with byte comparisons that mirror `parseEvent` and `scanHeader`; any line that deviates from the
  * forms it knows, and every non-ASCII line, is decoded and goes through the shared `parseEvent` (the "slow
- * path"). Failures are diagnosed by the shared `classify` from the events the slow path kept.
+ * path"). Failures are diagnosed by the shared `classify` from the events the slow path kept. For a large file the
+ * header and form work of each line runs in a worker thread (scan-worker.ts), which hands it over as records
+ * (`recordLines`, `replay`).
  */
 
 /** Line codes: what the current line is, as far as the session logic needs to know. */
@@ -498,13 +500,18 @@ export class FastAnalyzer {
     this.dispatch(this.slowEvent());
   }
 
-  private byteLine(buf: Buffer, s: number, e: number): void {
-    this.stats.lines++;
+  /** Make `buf[s, e)` the current line, as bytes. */
+  private atBytes(buf: Buffer, s: number, e: number): void {
     this.buf = buf;
     this.s = s;
     this.e = e;
     this.bytes = true;
     this.str = undefined;
+  }
+
+  private byteLine(buf: Buffer, s: number, e: number): void {
+    this.stats.lines++;
+    this.atBytes(buf, s, e);
     if (!this.scanBytes()) {
       // RFC 5424 lines are rare enough for the string reader.
       if (isRfc5424(buf, s, e)) {
@@ -576,11 +583,7 @@ export class FastAnalyzer {
       out[at + 2] = R_UTF8;
       return true;
     }
-    this.buf = buf;
-    this.s = s;
-    this.e = e;
-    this.bytes = true;
-    this.str = undefined;
+    this.atBytes(buf, s, e);
     if (!this.scanBytes()) {
       if (isRfc5424(buf, s, e)) {
         out[at + 2] = R_LATIN1;
@@ -654,11 +657,7 @@ export class FastAnalyzer {
         continue;
       }
       this.stats.lines++;
-      this.buf = buf;
-      this.s = s;
-      this.e = e;
-      this.bytes = true;
-      this.str = undefined;
+      this.atBytes(buf, s, e);
       let code = records[at + 3] as number;
       const flags = records[at + 4] as number;
       this.hasCommands = (flags & R_COMMANDS) !== 0;
