@@ -304,6 +304,7 @@ async function feedFileScanned(
   const states = new Int32Array(job.states);
   const meta = new Float64Array(job.meta);
   const worker = startScanWorker(job);
+  fast.beginReplay();
   const inbox: ScanMessage[] = [];
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
@@ -342,7 +343,7 @@ async function feedFileScanned(
       const { buf, records } = slots[message.slot] as { buf: Buffer; records: Int32Array };
       fast.replay(buf, records, meta[at + META_COUNT] as number, {
         lines: meta[at + META_LINES] as number, foreign: meta[at + META_FOREIGN] as number, events: meta[at + META_EVENTS] as number,
-      });
+      }, message.peerNames);
       replayed = meta[at + META_BYTES] as number;
       progress(replayed, size);
       const end = meta[at + META_END] === 1;

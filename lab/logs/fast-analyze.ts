@@ -52,7 +52,7 @@ const WITHOUT_STARTTLS: Readonly<Record<string, string>> = Object.freeze({});
 
 const MAX_HEADER = 512;
 /** Line records (`recordLines`, `replay`): 32-bit integers per record, types, and flag bits. */
-export const RECORD = 24;
+export const RECORD = 26;
 const R_BYTES = 1;
 const R_LATIN1 = 2; // an RFC 5424 line, for the string reader
 const R_UTF8 = 3; // a line with non-ASCII bytes
@@ -180,9 +180,17 @@ class HashInterner {
   private readonly hashes: number[] = [];
   /** Index of the string the last `get` returned, -1 when it was not kept. */
   last = -1;
+  private given = 0;
 
   constructor(limit: number) {
     this.limit = limit;
+  }
+
+  /** The strings kept since the last call, in the order of their indexes. */
+  takeNew(): string[] {
+    const fresh = this.strings.slice(this.given);
+    this.given = this.strings.length;
+    return fresh;
   }
 
   get(buf: Buffer, start: number, end: number): string {
@@ -340,6 +348,12 @@ export class FastAnalyzer {
   private readonly peerNames = new HashInterner(1 << 16);
   /** The analyzer's counters by `peerNames` index of the address. */
   private readonly peerSlots: (PeerCounts | undefined)[] = [];
+  /** While `replay` runs: the recorder's peer names by index, the analyzer's counters by that index, and the indexes of the current record. */
+  private replaying = false;
+  private replayNames: string[] = [];
+  private replaySlots: (PeerCounts | undefined)[] = [];
+  private nameId = -1;
+  private addrId = -1;
   /** Sessions that took bytes of the current chunk (see `settle`), and the round of `settle` that collects them. */
   private readonly pinned: LeanSession[] = [];
   private pinRound = 1;
@@ -567,6 +581,11 @@ export class FastAnalyzer {
     return { next: Math.min(s, end), count };
   }
 
+  /** Peer names and addresses `recordLines` kept since the last call: `replay` takes them in this order. */
+  takePeerNames(): string[] {
+    return this.peerNames.takeNew();
+  }
+
   /** Lines, foreign lines and events counted by `recordLines` since the last call. */
   takeSkipped(): { lines: number; foreign: number; events: number } {
     const skipped = { ...this.skipped };
@@ -633,14 +652,34 @@ export class FastAnalyzer {
     out[at + 21] = this.aEnd;
     out[at + 22] = this.bStart;
     out[at + 23] = this.bEnd;
+    // The peer of a fast line that may open a session, as indexes of the recorder's `peerNames` (see `replay`).
+    let nameId = -1;
+    let addrId = -1;
+    if (session && code >= C_CONNECT && code !== C_PLAIN && this.pOpen >= 0) {
+      this.peerNames.get(buf, this.pStart, this.pOpen);
+      nameId = this.peerNames.last;
+      this.peerNames.get(buf, this.pOpen + 1, this.pClose);
+      addrId = this.peerNames.last;
+    }
+    out[at + 24] = nameId;
+    out[at + 25] = addrId;
     return true;
+  }
+
+  /** Records of a new recorder follow: its peer indexes start again. */
+  beginReplay(): void {
+    this.replayNames = [];
+    this.replaySlots = [];
   }
 
   /**
    * Process `count` records that `recordLines` wrote for the lines of `buf`, exactly as `push` would have processed
-   * those lines; `skipped` are the counts it kept for the lines between them. `buf` may be reused after the call.
+   * those lines; `skipped` are the counts it kept for the lines between them, `peerNames` what `takePeerNames` gave
+   * after them. `buf` may be reused after the call.
    */
-  replay(buf: Buffer, records: Int32Array, count: number, skipped: { lines: number; foreign: number; events: number }): void {
+  replay(buf: Buffer, records: Int32Array, count: number, skipped: { lines: number; foreign: number; events: number }, peerNames: readonly string[]): void {
+    for (const name of peerNames) this.replayNames.push(name);
+    this.replaying = true;
     this.stats.lines += skipped.lines;
     this.stats.foreign += skipped.foreign;
     this.stats.events += skipped.events;
@@ -680,11 +719,14 @@ export class FastAnalyzer {
       this.aEnd = records[at + 21] as number;
       this.bStart = records[at + 22] as number;
       this.bEnd = records[at + 23] as number;
+      this.nameId = records[at + 24] as number;
+      this.addrId = records[at + 25] as number;
       if (code >= 0 && (((flags & GATE_34) !== 0 && !this.seen34) || ((flags & GATE_30) !== 0 && !this.seen30))) code = -1;
       if (code < 0) code = this.slowEvent();
       else this.stats.events++;
       if ((flags & R_SESSION) !== 0) this.dispatch(code);
     }
+    this.replaying = false;
     this.settle(buf);
   }
 
@@ -1462,16 +1504,31 @@ export class FastAnalyzer {
     const inChunk = this.bytes && this.tsKind !== 0;
     const raw = inChunk ? '' : this.stampRaw();
     const chunk = inChunk ? this.buf : undefined;
+    let name: string;
+    let addr: string;
+    let counts: PeerCounts | undefined;
+    if (peer !== undefined) {
+      // Standalone strings (decoded from bytes, or copied), so the analyzer keeps them as they are.
+      name = copy(peer.name);
+      addr = copy(peer.addr);
+    } else if (this.replaying) {
+      name = this.nameId >= 0 ? this.replayNames[this.nameId] as string : latin1(this.buf, this.pStart, this.pOpen);
+      addr = this.addrId >= 0 ? this.replayNames[this.addrId] as string : latin1(this.buf, this.pOpen + 1, this.pClose);
+      counts = this.peerCountsOf(this.replaySlots, this.addrId);
+    } else {
+      name = this.peerNames.get(this.buf, this.pStart, this.pOpen);
+      addr = this.peerNames.get(this.buf, this.pOpen + 1, this.pClose);
+      counts = this.peerCountsOf(this.peerSlots, this.peerNames.last);
+    }
     const session: LeanSession = {
       smtpd,
       service: this.bytes ? this.serviceNames.get(this.buf, this.progStart, this.progEnd) : this.text(this.progStart, this.progEnd),
       pid: this.pid,
       host: this.hostStart < 0 ? undefined : this.bytes ? this.hostNames.get(this.buf, this.hostStart, this.hostEnd) : this.text(this.hostStart, this.hostEnd),
-      // Names and addresses are standalone strings (decoded from bytes, or copied), so the analyzer keeps them as they are.
-      name: peer === undefined ? this.peerNames.get(this.buf, this.pStart, this.pOpen) : copy(peer.name),
-      addr: peer === undefined ? this.peerNames.get(this.buf, this.pOpen + 1, this.pClose) : copy(peer.addr),
+      name,
+      addr,
       port: peer === undefined ? this.pPort : peer.port ?? -1,
-      counts: peer === undefined ? this.peerCountsOf(this.peerNames.last) : undefined,
+      counts,
       startKind: this.tsKind,
       startRaw: raw,
       startBuf: chunk,
@@ -1520,16 +1577,17 @@ export class FastAnalyzer {
   }
 
   /**
-   * The analyzer's counters for the address `peerNames` returned last (by its index), so that a returning peer costs
-   * no map lookup; undefined when the analyzer filters sessions or the address is empty or was not kept.
+   * The analyzer's counters for the current peer's address, kept in `slots` by the address's interned index so that
+   * a returning peer costs no map lookup; undefined when the analyzer filters sessions or the address is empty or
+   * was not kept.
    */
-  private peerCountsOf(index: number): PeerCounts | undefined {
+  private peerCountsOf(slots: (PeerCounts | undefined)[], index: number): PeerCounts | undefined {
     if (index < 0 || this.pClose === this.pOpen + 1 || this.analyzer.filtered) return undefined;
-    let counts = this.peerSlots[index];
+    let counts = slots[index];
     if (counts === undefined) {
-      while (this.peerSlots.length < index) this.peerSlots.push(undefined);
+      while (slots.length < index) slots.push(undefined);
       counts = this.analyzer.peerCounts(latin1(this.buf, this.pOpen + 1, this.pClose));
-      this.peerSlots[index] = counts;
+      slots[index] = counts;
     }
     return counts;
   }

@@ -17,8 +17,11 @@ export interface ScanSlotSize {
   records: number;
 }
 
-/** What the worker posts: a filled slot, or the offset where the analyzing thread must read on by itself. */
-export type ScanMessage = { slot: number } | { fallbackAt: number };
+/**
+ * What the worker posts: a filled slot with the peer names its records index for the first time, or the offset
+ * where the analyzing thread must read on by itself.
+ */
+export type ScanMessage = { slot: number; peerNames: string[] } | { fallbackAt: number };
 
 export const SLOT_FREE = 0;
 export const SLOT_FULL = 1;

@@ -55,7 +55,7 @@ function run(job: ScanJob): void {
       const done = read === 0 && carry === undefined;
       meta[at + META_END] = done ? 1 : 0;
       Atomics.store(states, slot, SLOT_FULL);
-      port.postMessage({ slot } satisfies ScanMessage);
+      port.postMessage({ slot, peerNames: scanner.takePeerNames() } satisfies ScanMessage);
       if (done) return;
       slot = (slot + 1) % slots.length;
     }
