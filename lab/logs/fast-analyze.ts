@@ -652,10 +652,12 @@ export class FastAnalyzer {
     out[at + 21] = this.aEnd;
     out[at + 22] = this.bStart;
     out[at + 23] = this.bEnd;
-    // The peer of a fast line that may open a session, as indexes of the recorder's `peerNames` (see `replay`).
+    // The peer of a fast line that usually opens a session (a connect; an outbound TLS set-up or delivery), as indexes
+    // of the recorder's `peerNames`. Should another line open one, `create` decodes its peer itself.
     let nameId = -1;
     let addrId = -1;
-    if (session && code >= C_CONNECT && code !== C_PLAIN && this.pOpen >= 0) {
+    const opens = code === C_CONNECT || ((code === C_SETUP || code === C_ESTABLISHED || code === C_DELIVERY_SENT) && this.progEnd - this.daemonStart === 4);
+    if (session && opens && this.pOpen >= 0) {
       this.peerNames.get(buf, this.pStart, this.pOpen);
       nameId = this.peerNames.last;
       this.peerNames.get(buf, this.pOpen + 1, this.pClose);
