@@ -304,10 +304,12 @@ const NO_EVENTS = Object.freeze([]) as unknown as TlsEvent[];
 const NO_STRINGS = Object.freeze([]) as unknown as string[];
 const NO_NUMBERS = Object.freeze([]) as unknown as number[];
 
+/** Most sessions keep one event or none: arrays of one element first, grown on a second. */
 function keep(session: LeanSession, event: TlsEvent, line: string): void {
   if (session.events === NO_EVENTS) {
-    session.events = [];
-    session.lines = [];
+    session.events = [event];
+    session.lines = [line];
+    return;
   }
   session.events.push(event);
   session.lines.push(line);
@@ -1697,8 +1699,8 @@ export class FastAnalyzer {
           session.pendingBuf = this.buf;
         }
         keep(session, placeholder, '');
-        if (session.pending === NO_NUMBERS) session.pending = [];
-        session.pending.push(index, this.s, this.e);
+        if (session.pending === NO_NUMBERS) session.pending = [index, this.s, this.e];
+        else session.pending.push(index, this.s, this.e);
       } else keep(session, placeholder, this.lineText());
     }
     switch (kind) {
