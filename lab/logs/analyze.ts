@@ -1,8 +1,8 @@
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileReadResult } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { LabError } from '../errors.ts';
 import { FastAnalyzer, RECORD } from './fast-analyze.ts';
-import { META, META_BYTES, META_COUNT, META_END, META_EVENTS, META_FOREIGN, META_LINES, SLOT_FREE, type ScanJob, type ScanMessage, type ScanSlotSize } from './scan-slots.ts';
+import { META, META_BYTES, META_COUNT, META_END, META_EVENTS, META_FOREIGN, META_LINES, SLOT_FREE, type ScanJob, type ScanMessage, type ScanSlotSize, type ScanStart } from './scan-slots.ts';
 import { isGzipFile, readLogBatches, readLogChunks, type ReadLogOptions } from './read-lines.ts';
 import { SessionTracker } from './sessions.ts';
 import type { Diagnosis, FailureClass, InferredVersions, Session, TrackerStats, VersionHints } from './types.ts';
@@ -21,10 +21,9 @@ export interface AnalyzeOptions extends ReadLogOptions {
   hints?: VersionHints;
   /**
    * Scan plain files in a worker thread while this thread tracks sessions; the report is the same either way.
-   * Default: for files of 128 MB and more, where it saves more than the worker's start costs. Slot sizes are for
-   * tests.
+   * Default: for files of 64 MB and more. `ScanTuning` is for tests.
    */
-  scanWorker?: boolean | ScanSlotSize;
+  scanWorker?: boolean | ScanTuning;
   /** Called after each chunk read and once when a source ends; see `ReadProgress`. */
   onProgress?: (progress: ReadProgress) => void;
 }
@@ -253,43 +252,64 @@ export class LogAnalyzer {
 /** Read size for plain files: large reads amortise the per-call cost; two buffers let one fill while one is parsed. */
 const READ_BYTES = 4 << 20;
 
-/** Feed a plain file, from byte `from` on, to the fast analyzer, reading the next chunk while the current one is parsed. */
-async function feedFile(path: string, fast: FastAnalyzer, progress: (bytes: number, total: number) => void, from = 0): Promise<void> {
+/**
+ * Feed a plain file, from byte `from` on, to the fast analyzer, reading the next chunk while the current one is
+ * parsed. With `stop`, asked after each chunk: once it says so, the analyzer drops the line it holds incomplete and
+ * the file offset where that line starts is returned; undefined when the file was read to its end.
+ */
+async function feedFile(
+  path: string, fast: FastAnalyzer, progress: (bytes: number, total: number) => void, from = 0, stop?: () => boolean, chunk = READ_BYTES,
+): Promise<number | undefined> {
   const handle = await open(path, 'r');
+  let pending: Promise<FileReadResult<Buffer>> | undefined;
   try {
     const { size } = await handle.stat();
     let bytes = from;
-    const buffers = [Buffer.allocUnsafe(READ_BYTES), Buffer.allocUnsafe(READ_BYTES)];
+    const buffers = [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)];
     let which = 0;
-    let pending = handle.read(buffers[0] as Buffer, 0, READ_BYTES, bytes);
+    let next = handle.read(buffers[0] as Buffer, 0, chunk, bytes);
     for (;;) {
-      const { bytesRead, buffer } = await pending;
-      if (bytesRead === 0) break;
+      pending = next;
+      const { bytesRead, buffer } = await next;
+      pending = undefined;
+      if (bytesRead === 0) return undefined;
       which ^= 1;
-      pending = handle.read(buffers[which] as Buffer, 0, READ_BYTES, bytes + bytesRead);
+      next = handle.read(buffers[which] as Buffer, 0, chunk, bytes + bytesRead);
+      pending = next;
       fast.push(buffer, 0, bytesRead);
       bytes += bytesRead;
       progress(bytes, size);
+      if (stop?.() === true) return bytes - fast.dropCarry();
     }
   } finally {
+    await pending?.catch(() => undefined);
     await handle.close();
   }
+}
+
+/**
+ * Sizes of the scanning worker's slots, and when this thread hands the file over to it: once the worker has
+ * started, or (for tests) after the first chunk whatever the worker's state.
+ */
+export interface ScanTuning extends ScanSlotSize {
+  handOver?: 'started' | 'first-chunk';
 }
 
 /** Slots between the scanning worker and the analyzing thread: one being scanned, one replayed, one spare. */
 const SCAN_SLOTS = 3;
 /** A slot: READ_BYTES of lines (about 30 000 of a typical log), and room for more records than that. */
-const SCAN_SLOT: ScanSlotSize = { bytes: READ_BYTES, records: 1 << 16 };
-/** Below this size a file is read in this thread: starting the worker would cost about what it saves. */
-const SCAN_WORKER_MIN_BYTES = 128 << 20;
+const SCAN_SLOT: ScanTuning = { bytes: READ_BYTES, records: 1 << 16 };
+/** Below this size a file is read in this thread: most of it would be read before the worker is up to speed. */
+const SCAN_WORKER_MIN_BYTES = 64 << 20;
 
 /**
  * Feed a plain file to the fast analyzer through a scanning worker (scan-worker.ts): the worker reads the file
  * and does the per-line header and form work, this thread replays its records into sessions, each half on a core
- * of its own. The report is the one `feedFile` gives. When the worker cannot start, this thread reads the file.
+ * of its own. The report is the one `feedFile` gives. This thread reads the start of the file itself while the
+ * worker starts, and all of it when the worker cannot start.
  */
 async function feedFileScanned(
-  path: string, size: number, fast: FastAnalyzer, progress: (bytes: number, total: number) => void, slot: ScanSlotSize,
+  path: string, size: number, fast: FastAnalyzer, progress: (bytes: number, total: number) => void, slot: ScanTuning,
 ): Promise<void> {
   const job: ScanJob = {
     path,
@@ -304,12 +324,13 @@ async function feedFileScanned(
   const states = new Int32Array(job.states);
   const meta = new Float64Array(job.meta);
   const worker = startScanWorker(job);
-  fast.beginReplay();
-  const inbox: ScanMessage[] = [];
+  const inbox: Exclude<ScanMessage, { ready: true }>[] = [];
+  let ready = false;
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
   worker.on('message', (message: ScanMessage) => {
-    inbox.push(message);
+    if ('ready' in message) ready = true;
+    else inbox.push(message);
     wake?.();
   });
   worker.once('error', (error) => {
@@ -321,14 +342,18 @@ async function feedFileScanned(
     failure ??= new Error(`the scanning worker exited with code ${code}`);
     wake?.();
   });
-  let replayed = 0;
   try {
+    const start = await feedFile(path, fast, progress, 0, slot.handOver === 'first-chunk' ? () => true : () => ready, Math.min(READ_BYTES, slot.bytes));
+    if (start === undefined) return;
+    worker.postMessage({ start } satisfies ScanStart);
+    fast.beginReplay();
+    let replayed = 0;
     for (;;) {
       while (inbox.length === 0 && failure === undefined) await new Promise<void>((resolve) => (wake = resolve));
       const message = inbox.shift();
       if (message === undefined) {
         if (replayed === 0) {
-          await feedFile(path, fast, progress);
+          await feedFile(path, fast, progress, start);
           return;
         }
         throw new LabError('LAB_INPUT_INVALID', `reading ${path} failed after ${replayed} bytes: ${failure?.message ?? 'no reason given'}`, {

@@ -459,6 +459,16 @@ export class FastAnalyzer {
     if (last + 1 < end) this.carry = Buffer.from(chunk.subarray(last + 1, end));
   }
 
+  /**
+   * Give up the incomplete last line held for the next `push`, for a reader that goes on from the start of that
+   * line by other means; returns its length in bytes.
+   */
+  dropCarry(): number {
+    const length = this.carry?.length ?? 0;
+    this.carry = undefined;
+    return length;
+  }
+
   /** End of one input: a last line without a newline counts. */
   endInput(): void {
     if (this.carry === undefined) return;

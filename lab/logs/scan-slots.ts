@@ -18,10 +18,15 @@ export interface ScanSlotSize {
 }
 
 /**
- * What the worker posts: a filled slot with the peer names its records index for the first time, or the offset
- * where the analyzing thread must read on by itself.
+ * What the worker posts: that it has started, a filled slot with the peer names its records index for the first
+ * time, or the offset where the analyzing thread must read on by itself.
  */
-export type ScanMessage = { slot: number; peerNames: string[] } | { fallbackAt: number };
+export type ScanMessage = { ready: true } | { slot: number; peerNames: string[] } | { fallbackAt: number };
+
+/** The offset where the worker starts reading: the analyzing thread read the file before it by itself. */
+export interface ScanStart {
+  start: number;
+}
 
 export const SLOT_FREE = 0;
 export const SLOT_FULL = 1;

@@ -1,8 +1,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { LogAnalyzer } from './analyze.ts';
 import { FastAnalyzer, RECORD } from './fast-analyze.ts';
-import { META, META_BYTES, META_COUNT, META_END, META_EVENTS, META_FOREIGN, META_LINES, SLOT_FULL, type ScanJob, type ScanMessage } from './scan-slots.ts';
+import { META, META_BYTES, META_COUNT, META_END, META_EVENTS, META_FOREIGN, META_LINES, SLOT_FULL, type ScanJob, type ScanMessage, type ScanStart } from './scan-slots.ts';
 
 /*
  * The reading half of `analyzeLogs` for a large plain file, in a thread of its own: it reads the file into shared
@@ -11,9 +11,8 @@ import { META, META_BYTES, META_COUNT, META_END, META_EVENTS, META_FOREIGN, META
  * analyzing thread has released it.
  */
 
-function run(job: ScanJob): void {
-  const port = parentPort;
-  if (port === null) throw new Error('scan-worker: not started as a worker thread');
+function run(job: ScanJob, start: number): void {
+  const port = parentPort as MessagePort;
   const states = new Int32Array(job.states);
   const meta = new Float64Array(job.meta);
   const slots = job.slots.map(({ bytes, records }) => ({ buf: Buffer.from(bytes), records: new Int32Array(records) }));
@@ -21,7 +20,7 @@ function run(job: ScanJob): void {
   const fd = openSync(job.path, 'r');
   try {
     let carry: Buffer | undefined;
-    let position = 0;
+    let position = start;
     let slot = 0;
     for (;;) {
       Atomics.wait(states, slot, SLOT_FULL);
@@ -29,7 +28,7 @@ function run(job: ScanJob): void {
       const capacity = records.length / RECORD;
       let end = 0;
       if (carry !== undefined) end = carry.copy(buf, 0);
-      const read = readSync(fd, buf, end, buf.length - end, null);
+      const read = readSync(fd, buf, end, buf.length - end, position);
       position += read;
       end += read;
       // At the end of the file, what is left is a last line without a newline (or nothing).
@@ -64,6 +63,12 @@ function run(job: ScanJob): void {
   }
 }
 
-run(workerData as ScanJob);
-// Stay up until the analyzing thread terminates this worker: it takes an exit for a failure.
-parentPort?.on('message', () => undefined);
+if (parentPort === null) throw new Error('scan-worker: not started as a worker thread');
+// The listener also keeps the worker up until the analyzing thread terminates it: it takes an exit for a failure.
+let started = false;
+parentPort.on('message', ({ start }: ScanStart) => {
+  if (started) return;
+  started = true;
+  run(workerData as ScanJob, start);
+});
+parentPort.postMessage({ ready: true } satisfies ScanMessage);

@@ -19,8 +19,11 @@ const FIXTURES = [
   'lab-security-level-1.log', 'lab-verifying-senders.log',
 ].map(fixturePath);
 
-/** Slots of a few lines: the scanning worker carries lines across slots and fills its records many times. */
-const SMALL_SLOTS = { bytes: 4096, records: 16 };
+/**
+ * Slots of a few lines, handed to the worker after the first: it carries lines across slots and fills its records
+ * many times.
+ */
+const SMALL_SLOTS = { bytes: 4096, records: 16, handOver: 'first-chunk' } as const;
 
 /**
  * The fast path must give exactly the report of the full parser, key order included; with `worker`, so must the
@@ -154,7 +157,7 @@ describe('the scanning worker', () => {
     const { file, text } = generated(40_000, 11, 'large.log');
     const single = await analyzeLogs([file], { year: 2024, scanWorker: false });
     const seen: ReadProgress[] = [];
-    const scanned = await analyzeLogs([file], { year: 2024, scanWorker: { bytes: 64 << 10, records: 1024 }, onProgress: (progress) => seen.push(progress) });
+    const scanned = await analyzeLogs([file], { year: 2024, scanWorker: { bytes: 64 << 10, records: 1024, handOver: 'first-chunk' }, onProgress: (progress) => seen.push(progress) });
     expect(JSON.stringify(scanned)).toBe(JSON.stringify(single));
     expect(scanned.stats.lines).toBe(40_000);
     const bytes = seen.map((progress) => progress.bytes);
@@ -166,7 +169,7 @@ describe('the scanning worker', () => {
   it('with one record per slot, and with a line longer than a slot (read on without the worker from there)', async () => {
     const { file } = generated(500, 12, 'records.log');
     const single = await analyzeLogs([file], { year: 2024, scanWorker: false });
-    expect(JSON.stringify(await analyzeLogs([file], { year: 2024, scanWorker: { bytes: 4096, records: 1 } }))).toBe(JSON.stringify(single));
+    expect(JSON.stringify(await analyzeLogs([file], { year: 2024, scanWorker: { ...SMALL_SLOTS, records: 1 } }))).toBe(JSON.stringify(single));
 
     const lines = new LogGenerator({ seed: 13 }).lineList(2000);
     lines.splice(1000, 0, `May  1 10:00:00 mx postfix/smtpd[77]: warning: ${'x'.repeat(10_000)}`);
@@ -174,6 +177,12 @@ describe('the scanning worker', () => {
     writeFileSync(long, `${lines.join('\n')}\n`);
     await expectSame([long], { year: 2024 }, true);
     expect((await analyzeLogs([long], { year: 2024, scanWorker: SMALL_SLOTS })).stats.lines).toBe(2001);
+  });
+
+  it('leaves a file to this thread when it is read before the worker has started', async () => {
+    const { file } = generated(300, 14, 'quick.log');
+    const single = await analyzeLogs([file], { year: 2024, scanWorker: false });
+    expect(JSON.stringify(await analyzeLogs([file], { year: 2024, scanWorker: true }))).toBe(JSON.stringify(single));
   });
 
   it('reports a file without a newline, an empty file, and stops with the file missing like the single thread', async () => {
