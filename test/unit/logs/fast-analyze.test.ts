@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -177,6 +177,25 @@ describe('the scanning worker', () => {
     writeFileSync(long, `${lines.join('\n')}\n`);
     await expectSame([long], { year: 2024 }, true);
     expect((await analyzeLogs([long], { year: 2024, scanWorker: SMALL_SLOTS })).stats.lines).toBe(2001);
+  });
+
+  it('takes over a file past its default size at a line boundary, with the report of one thread', async () => {
+    const file = path.join(dir, 'past-threshold.log');
+    const generator = new LogGenerator({ seed: 15 });
+    const fd = openSync(file, 'w');
+    let written = 0;
+    try {
+      while (written < 72 << 20) written += writeSync(fd, generator.chunk(4 << 20));
+    } finally {
+      closeSync(fd);
+    }
+    const single = await analyzeLogs([file], { year: 2024, scanWorker: false });
+    const seen: number[] = [];
+    const scanned = await analyzeLogs([file], { year: 2024, onProgress: (progress) => seen.push(progress.bytes) });
+    expect(JSON.stringify(scanned)).toBe(JSON.stringify(single));
+    expect(seen.at(-1)).toBe(written);
+    // This thread reads whole chunks of 4 MiB; the worker's slots end at a line.
+    expect(seen.some((bytes) => bytes % (4 << 20) !== 0 && bytes !== written)).toBe(true);
   });
 
   it('leaves a file to this thread when it is read before the worker has started', async () => {
