@@ -85,6 +85,17 @@ function isQueueIdChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
+/** 1 to 12 for the month abbreviation at `at`, 0 for none (`monthAt` of line-header.ts on bytes). */
+function monthAt(buf: Buffer, at: number): number {
+  const a = buf[at];
+  const b = buf[at + 1];
+  const c = buf[at + 2];
+  for (let m = 0; m < 12; m++) {
+    if (MONTHS.charCodeAt(m * 3) === a && MONTHS.charCodeAt(m * 3 + 1) === b && MONTHS.charCodeAt(m * 3 + 2) === c) return m + 1;
+  }
+  return 0;
+}
+
 /** `\s` of a JavaScript regex restricted to ASCII (the fast path only sees ASCII lines). */
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
@@ -940,13 +951,7 @@ export class FastAnalyzer {
     if (at + 15 > this.e) return false;
     if (buf[at + 3] !== 32 || buf[at + 6] !== 32 || buf[at + 9] !== 58 || buf[at + 12] !== 58) return false;
     if (!isDigit(buf[at + 5] as number) || !isDigit(buf[at + 7] as number) || !isDigit(buf[at + 14] as number)) return false;
-    const a = buf[at];
-    const b = buf[at + 1];
-    const c = buf[at + 2];
-    for (let m = 0; m < 12; m++) {
-      if (MONTHS.charCodeAt(m * 3) === a && MONTHS.charCodeAt(m * 3 + 1) === b && MONTHS.charCodeAt(m * 3 + 2) === c) return true;
-    }
-    return false;
+    return monthAt(buf, at) !== 0;
   }
 
   /** End of the classic stamp at `at`, fraction included (see `classicStampEnd` in line-header.ts). */
@@ -1327,13 +1332,7 @@ export class FastAnalyzer {
       return latin1(out, 0, end - start);
     }
     if (kind === 1 && end - start + 10 <= out.length && Number.isInteger(this.year) && this.year >= 1000 && this.year <= 9999) {
-      let month = 0;
-      for (let m = 0; m < 12; m++) {
-        if (MONTHS.charCodeAt(m * 3) === buf[start] && MONTHS.charCodeAt(m * 3 + 1) === buf[start + 1] && MONTHS.charCodeAt(m * 3 + 2) === buf[start + 2]) {
-          month = m + 1;
-          break;
-        }
-      }
+      const month = monthAt(buf, start);
       const year = this.year;
       out[0] = 48 + Math.floor(year / 1000);
       out[1] = 48 + (Math.floor(year / 100) % 10);
