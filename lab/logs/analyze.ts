@@ -323,7 +323,14 @@ async function feedFileScanned(
   const slots = job.slots.map(({ bytes, records }) => ({ buf: Buffer.from(bytes), records: new Int32Array(records) }));
   const states = new Int32Array(job.states);
   const meta = new Float64Array(job.meta);
-  const worker = startScanWorker(job);
+  let worker: Worker;
+  try {
+    worker = startScanWorker(job);
+  } catch {
+    // No worker (a runtime without `import.meta.resolve`, say): this thread reads the file, to the same report.
+    await feedFile(path, fast, progress);
+    return;
+  }
   const inbox: Exclude<ScanMessage, { ready: true }>[] = [];
   let ready = false;
   let failure: Error | undefined;
