@@ -56,7 +56,9 @@ export const RECORD = 26;
 const R_BYTES = 1;
 const R_LATIN1 = 2; // an RFC 5424 line, for the string reader
 const R_UTF8 = 3; // a line with non-ASCII bytes
-const R_SESSION = 1; // a daemon whose lines belong to sessions
+const SIDE_NONE = 0;
+const SIDE_INBOUND = 1; // also a record flag, as SIDE_OUTBOUND
+const SIDE_OUTBOUND = 16;
 const R_COMMANDS = 2; // a disconnect with command counters
 const GATE_34 = 4;
 const GATE_30 = 8;
@@ -564,13 +566,13 @@ export class FastAnalyzer {
     this.dispatch(this.fastEvent());
   }
 
-  /** True when the current line's daemon is one whose lines belong to sessions (smtpd, tlsproxy, smtp, lmtp). */
-  private sessionDaemon(): boolean {
+  /** Which sessions the current line's daemon has: SIDE_INBOUND (smtpd, tlsproxy), SIDE_OUTBOUND (smtp, lmtp) or none. */
+  private daemonSide(): number {
     const d = this.daemonStart;
     const length = this.progEnd - d;
-    if (length === 5) return this.regionIs(d, P_SMTPD);
-    if (length === 4) return this.regionIs(d, P_SMTP) || this.regionIs(d, P_LMTP);
-    return length === 8 && this.regionIs(d, P_TLSPROXY);
+    if (length === 5) return this.regionIs(d, P_SMTPD) ? SIDE_INBOUND : SIDE_NONE;
+    if (length === 4) return this.regionIs(d, P_SMTP) || this.regionIs(d, P_LMTP) ? SIDE_OUTBOUND : SIDE_NONE;
+    return length === 8 && this.regionIs(d, P_TLSPROXY) ? SIDE_INBOUND : SIDE_NONE;
   }
 
   // ---- line records: the header and fast-code work of `byteLine`, done by one scanner and replayed by another ----
@@ -642,8 +644,8 @@ export class FastAnalyzer {
     }
     this.gates = 0;
     const code = this.fastCode();
-    const session = this.sessionDaemon();
-    if (code >= 0 && this.gates === 0 && !session) {
+    const side = this.daemonSide();
+    if (code >= 0 && this.gates === 0 && side === SIDE_NONE) {
       this.skipped.lines++;
       this.skipped.events++;
       return false;
@@ -655,7 +657,7 @@ export class FastAnalyzer {
     }
     out[at + 2] = R_BYTES;
     out[at + 3] = code;
-    out[at + 4] = this.gates | (session ? R_SESSION : 0) | (this.hasCommands ? R_COMMANDS : 0);
+    out[at + 4] = this.gates | side | (this.hasCommands ? R_COMMANDS : 0);
     out[at + 5] = this.tsKind;
     out[at + 6] = this.tsStart;
     out[at + 7] = this.tsEnd;
@@ -679,8 +681,8 @@ export class FastAnalyzer {
     // of the recorder's `peerNames`. Should another line open one, `create` decodes its peer itself.
     let nameId = -1;
     let addrId = -1;
-    const opens = code === C_CONNECT || ((code === C_SETUP || code === C_ESTABLISHED || code === C_DELIVERY_SENT) && this.progEnd - this.daemonStart === 4);
-    if (session && opens && this.pOpen >= 0) {
+    const opens = code === C_CONNECT || (side === SIDE_OUTBOUND && (code === C_SETUP || code === C_ESTABLISHED || code === C_DELIVERY_SENT));
+    if (side !== SIDE_NONE && opens && this.pOpen >= 0) {
       this.peerNames.get(buf, this.pStart, this.pOpen);
       nameId = this.peerNames.last;
       this.peerNames.get(buf, this.pOpen + 1, this.pClose);
@@ -749,20 +751,18 @@ export class FastAnalyzer {
       if (code >= 0 && (((flags & GATE_34) !== 0 && !this.seen34) || ((flags & GATE_30) !== 0 && !this.seen30))) code = -1;
       if (code < 0) code = this.slowEvent();
       else this.stats.events++;
-      if ((flags & R_SESSION) !== 0) this.dispatch(code);
+      // The recorder found the daemon's side already.
+      if ((flags & SIDE_INBOUND) !== 0) this.inbound(code);
+      else if ((flags & SIDE_OUTBOUND) !== 0) this.outbound(code);
     }
     this.replaying = false;
     this.settle(buf);
   }
 
   private dispatch(code: number): void {
-    const d = this.daemonStart;
-    const length = this.progEnd - d;
-    if (length === 5) {
-      if (this.regionIs(d, P_SMTPD)) this.inbound(code);
-    } else if (length === 4) {
-      if (this.regionIs(d, P_SMTP) || this.regionIs(d, P_LMTP)) this.outbound(code);
-    } else if (length === 8 && this.regionIs(d, P_TLSPROXY)) this.inbound(code);
+    const side = this.daemonSide();
+    if (side === SIDE_INBOUND) this.inbound(code);
+    else if (side === SIDE_OUTBOUND) this.outbound(code);
   }
 
   private regionIs(at: number, pattern: Uint8Array): boolean {
