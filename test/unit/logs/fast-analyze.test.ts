@@ -44,7 +44,10 @@ function generated(lines: number, seed: number, name: string): { file: string; t
   return { file, text };
 }
 
-describe('fast analyzer agrees with the full parser', () => {
+/** Each comparison through the worker starts a thread that loads its modules: seconds, more on a busy machine. */
+const WORKER_TIMEOUT = { timeout: 60_000 };
+
+describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
   it('on each real fixture and on all of them at once', async () => {
     for (const file of FIXTURES) await expectSame([file], { year: 2018 });
     await expectSame(FIXTURES, { year: 2018 }, true);
@@ -152,7 +155,7 @@ describe('fast analyzer agrees with the full parser', () => {
   });
 });
 
-describe('the scanning worker', () => {
+describe('the scanning worker', WORKER_TIMEOUT, () => {
   it('gives the report of a single thread on a file of many slots, with its progress', async () => {
     const { file, text } = generated(40_000, 11, 'large.log');
     const single = await analyzeLogs([file], { year: 2024, scanWorker: false });
