@@ -3,6 +3,7 @@
 # on standard output: `tlslab-raw[PID]: ...`.
 use strict;
 use warnings;
+use IO::Select;
 use IO::Socket::INET;
 
 $| = 1;
@@ -36,7 +37,11 @@ sub session {
     } elsif ($line =~ /^STARTTLS\b/i) {
       $say->('220 2.0.0 Ready to start TLS');
       if ($action eq 'close') {
+        # A FIN, whatever the client has sent by now: closing a socket with unread bytes would send a reset instead.
+        shutdown($client, 1);
         $log->("STARTTLS from [$peer]: 220 sent, then the connection closed");
+        my $select = IO::Select->new($client);
+        while ($select->can_read(10)) { last unless sysread($client, my $bytes, 16384); }
         close $client;
         return;
       }
