@@ -204,6 +204,14 @@ function queueLine(line: string, at: number, idLength: number): TlsEvent | undef
     case 67: // C
       if (line.startsWith('Cannot start TLS', rest)) return { kind: 'queue-tls-problem', queueId, detail: line.slice(rest), tlsProblem: 'cannot-start-tls' };
       break;
+    case 83: // S: `Server certificate not trusted` and the like, when the smtp client gives up on one server of several
+    case 84: { // T: `TLS is required, but was not offered by host ...`
+      if (!line.startsWith('Server ', rest) && !line.startsWith('TLS is required', rest)) break;
+      const detail = line.slice(rest);
+      const tlsProblem = deliveryTlsProblem(detail);
+      if (tlsProblem !== undefined) return { kind: 'queue-tls-problem', queueId, detail, tlsProblem };
+      break;
+    }
     case 109: // m
       if (line.startsWith('message-id=', rest)) return { kind: 'queue-message-id', queueId, messageId: line.slice(rest + 11) };
       if (line.startsWith('milter-reject: ', rest)) return reject(line, rest + 15, queueId);

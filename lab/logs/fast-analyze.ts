@@ -1,9 +1,11 @@
 import { isAscii } from 'node:buffer';
 import { classifyCountOnly, TLS_ATTEMPT_KINDS, UNKNOWN_EVIDENCE_LINES } from './classify.ts';
 import { parseEvent } from './events.ts';
-import { isoTimestamp, newHeaderScan, scanHeader, type HeaderScan } from './line-header.ts';
 import {
-  inboundPeer, outboundPeer, rememberProcessContext, samePeer,
+  FACILITY, isoTimestamp, isServiceNameChar, MAX_HEADER, MAX_SERVICE_PREFIX, MAX_SEVERITY, newHeaderScan, scanHeader, SEVERITY, type HeaderScan,
+} from './line-header.ts';
+import {
+  inboundPeer, outboundPeer, rememberProcessContext, samePeer, startSessionContext, type ProcessContext,
 } from './sessions.ts';
 import { VersionInference } from './versions.ts';
 import type { LogAnalyzer, PeerCounts } from './analyze.ts';
@@ -50,7 +52,6 @@ const SETUP_PLACEHOLDER: TlsEvent = { kind: 'tls-setup', direction: 'from', peer
 const WITH_STARTTLS: Readonly<Record<string, string>> = Object.freeze({ starttls: '' });
 const WITHOUT_STARTTLS: Readonly<Record<string, string>> = Object.freeze({});
 
-const MAX_HEADER = 512;
 /** Line records (`recordLines`, `replay`): 32-bit integers per record, types, and flag bits. */
 export const RECORD = 26;
 const R_BYTES = 1;
@@ -64,7 +65,6 @@ const GATE_34 = 4;
 const GATE_30 = 8;
 const PID_TABLE = 1 << 16;
 const MAX_LINE_BYTES = 16 << 20;
-const FACILITY = /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug)$/;
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
 const ISO_SCRATCH = Buffer.alloc(64);
 const WEEKDAYS = 'MonTueWedThuFriSatSun';
@@ -331,11 +331,6 @@ function keep(session: LeanSession, event: TlsEvent, line: string): void {
 function addQueueId(session: LeanSession, queueId: string): void {
   if (session.queueIds === NO_STRINGS) session.queueIds = [queueId];
   else if (!session.queueIds.includes(queueId)) session.queueIds.push(queueId);
-}
-
-interface ProcessContext {
-  events: TlsEvent[];
-  lines: string[];
 }
 
 export interface FastAnalyzerOptions {
@@ -793,6 +788,7 @@ export class FastAnalyzer {
       if (isRfc5424(buf, s, e)) return false; // see byteLine
     }
     while (at < e && buf[at] === 32) at++;
+    at = this.afterComposePrefix(at);
     let end = -1;
     const limit = Math.min(e - 2, at + MAX_HEADER + 1);
     for (let i = at; i < limit; i++) {
@@ -922,7 +918,9 @@ export class FastAnalyzer {
             break;
           }
         }
-        if (!(dot > firstStart && dot < firstEnd && firstEnd - firstStart <= 16 && FACILITY.test(latin1(buf, firstStart, firstEnd)))) {
+        const length = firstEnd - firstStart;
+        if (!((dot > firstStart && dot < firstEnd && length <= 16 && FACILITY.test(latin1(buf, firstStart, firstEnd))) ||
+          (length <= MAX_SEVERITY && SEVERITY.test(latin1(buf, firstStart, firstEnd))))) {
           this.hostStart = firstStart;
           this.hostEnd = firstEnd;
         }
@@ -944,6 +942,20 @@ export class FastAnalyzer {
       if (slash + 1 > progStart) this.daemonStart = slash + 1;
     }
     return true;
+  }
+
+  /** `afterComposePrefix` of line-header.ts on bytes. */
+  private afterComposePrefix(at: number): number {
+    const buf = this.buf;
+    const e = this.e;
+    let i = at;
+    while (i < e && i - at <= MAX_SERVICE_PREFIX && isServiceNameChar(buf[i] as number)) i++;
+    if (i === at || i - at > MAX_SERVICE_PREFIX || buf[i] !== 32) return at;
+    while (i < e && buf[i] === 32) i++;
+    if (buf[i] !== 124 || buf[i + 1] !== 32 || i + 1 >= e) return at;
+    i += 2;
+    while (i < e && buf[i] === 32) i++;
+    return i;
   }
 
   private classicAt(at: number): boolean {
@@ -1409,10 +1421,10 @@ export class FastAnalyzer {
     switch (kind) {
       case C_CONNECT:
         if (current !== undefined) this.close(current);
-        current = this.createInbound(code);
+        current = this.createInbound(code, false);
         break;
       case C_DISCONNECT:
-        current ??= this.createInbound(code);
+        current ??= this.createInbound(code, true);
         if (current === undefined) return;
         this.append(current, code, kind);
         current.complete = true;
@@ -1430,7 +1442,7 @@ export class FastAnalyzer {
         if (current === undefined) this.remember();
         break;
       default:
-        current ??= this.createInbound(code);
+        current ??= this.createInbound(code, true);
     }
     if (current !== undefined) this.append(current, code, kind);
   }
@@ -1502,18 +1514,19 @@ export class FastAnalyzer {
     return session.port < 0 || this.pPort < 0 || session.port === this.pPort;
   }
 
-  private createInbound(code: number): LeanSession | undefined {
+  /** `midway`: the line is not the session's `connect` (see `startSessionContext`). */
+  private createInbound(code: number, midway: boolean): LeanSession | undefined {
     if (code === C_FULL) {
       const event = this.event as TlsEvent;
       const peer = event.kind === 'connect' || event.kind === 'disconnect' ? event.peer : inboundPeer(event);
-      return peer === undefined ? undefined : this.create(true, peer);
+      return peer === undefined ? undefined : this.create(true, peer, midway);
     }
     // Every fast code but C_PLAIN (and a relay-less delivery) names a peer.
     if (code === C_PLAIN || this.pOpen < 0 || code === C_DELIVERY_SENT) return undefined;
-    return this.create(true, undefined);
+    return this.create(true, undefined, midway);
   }
 
-  private create(smtpd: boolean, peer: Peer | undefined): LeanSession {
+  private create(smtpd: boolean, peer: Peer | undefined, midway = false): LeanSession {
     const inChunk = this.bytes && this.tsKind !== 0;
     const raw = inChunk ? '' : this.stampRaw();
     const chunk = inChunk ? this.buf : undefined;
@@ -1576,8 +1589,16 @@ export class FastAnalyzer {
       newer: undefined,
     };
     if (smtpd && this.contexts.size > 0) {
-      const context = this.contexts.get(this.processKey());
-      if (context !== undefined) session.processContext = { events: [...context.events], lines: [...context.lines] };
+      const start = startSessionContext(this.contexts, this.processKey(), midway);
+      if (start.context !== undefined) session.processContext = start.context;
+      if (start.adopted !== undefined) {
+        session.starttls = true;
+        session.handshakeFailed = true;
+        for (let i = 0; i < start.adopted.events.length; i++) {
+          keep(session, start.adopted.events[i] as TlsEvent, start.adopted.lines[i] as string);
+          session.rich++;
+        }
+      }
     }
     if (inChunk) this.pin(session);
     this.setOpen(this.pid, session);

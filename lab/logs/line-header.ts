@@ -35,9 +35,13 @@ export function newHeaderScan(): HeaderScan {
 
 const SPACE = 32;
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
-const FACILITY = /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug)$/;
+export const FACILITY = /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug)$/;
+/** A severity alone in the host's place (`%syslogseverity-text%` templates, as some containers log). */
+export const SEVERITY = /^(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug|EMERG|ALERT|CRIT|ERR|ERROR|WARN|WARNING|NOTICE|INFO|DEBUG)$/;
+/** The longest severity word. */
+export const MAX_SEVERITY = 7;
 /** A header longer than this is not one: it saves scanning megabyte lines for `]: `. */
-const MAX_HEADER = 512;
+export const MAX_HEADER = 512;
 
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
@@ -190,6 +194,26 @@ function scanRfc5424(line: string, from: number, out: HeaderScan): boolean {
   return true;
 }
 
+/** A container's name as `docker compose logs` puts it before each line: letters, digits, `_`, `.`, `-`. */
+export function isServiceNameChar(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || isDigit(code) || code === 95 || code === 46 || code === 45;
+}
+
+/** The longest service name taken for `docker compose logs`' prefix; a longer word is not one. */
+export const MAX_SERVICE_PREFIX = 64;
+
+/** Where the line starts after `docker compose logs`' `service-1  | ` prefix, or `at` when it has none. */
+export function afterComposePrefix(line: string, at: number): number {
+  let i = at;
+  while (i - at <= MAX_SERVICE_PREFIX && isServiceNameChar(line.charCodeAt(i))) i++;
+  if (i === at || i - at > MAX_SERVICE_PREFIX || line.charCodeAt(i) !== SPACE) return at;
+  while (line.charCodeAt(i) === SPACE) i++;
+  if (line.charCodeAt(i) !== 124 || line.charCodeAt(i + 1) !== SPACE) return at;
+  i += 2;
+  while (line.charCodeAt(i) === SPACE) i++;
+  return i;
+}
+
 /**
  * Find the syslog header of `line` and fill `out`. Returns false when the line has no `program[pid]: ` header
  * in a recognised position, which the tracker counts as foreign.
@@ -205,6 +229,7 @@ export function scanHeader(line: string, out: HeaderScan): boolean {
     at = close + 1;
   }
   while (line.charCodeAt(at) === SPACE) at++;
+  at = afterComposePrefix(line, at);
 
   const end = line.indexOf(']: ', at);
   if (end < 0 || end - at > MAX_HEADER) return false;
@@ -292,9 +317,11 @@ export function scanHeader(line: string, out: HeaderScan): boolean {
       out.facStart = secondStart;
       out.facEnd = secondEnd;
     } else if (firstStart >= 0) {
-      // Only a dotted token can be `facility.severity`; the cheap check spares the regex for plain host names.
+      // Only a dotted token can be `facility.severity`; the cheap checks spare the regexes for plain host names.
       const dot = line.indexOf('.', firstStart);
-      if (dot > firstStart && dot < firstEnd && firstEnd - firstStart <= 16 && FACILITY.test(line.slice(firstStart, firstEnd))) {
+      const length = firstEnd - firstStart;
+      if ((dot > firstStart && dot < firstEnd && length <= 16 && FACILITY.test(line.slice(firstStart, firstEnd))) ||
+        (length <= MAX_SEVERITY && SEVERITY.test(line.slice(firstStart, firstEnd)))) {
         out.facStart = firstStart;
         out.facEnd = firstEnd;
       } else {

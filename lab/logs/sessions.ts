@@ -32,9 +32,11 @@ interface OpenSession {
   sawDelivery: boolean;
 }
 
-interface ProcessContext {
+/** TLS lines a process logged outside a session; `fresh` of them (the last) since its latest session began. */
+export interface ProcessContext {
   events: TlsEvent[];
   lines: string[];
+  fresh: number;
 }
 
 export const MAX_CONTEXT_LINES = 8;
@@ -44,19 +46,14 @@ export const MAX_PROCESSES_WITH_CONTEXT = 4096;
  * Keeps the last TLS set-up lines a process logged outside a session (an invalid protocol list),
  * for the sessions it serves later; bounded in processes and lines.
  */
-export function rememberProcessContext(
-  contexts: Map<string, { events: TlsEvent[]; lines: string[] }>,
-  key: string,
-  event: TlsEvent,
-  line: string,
-): void {
+export function rememberProcessContext(contexts: Map<string, ProcessContext>, key: string, event: TlsEvent, line: string): void {
   let context = contexts.get(key);
   if (context === undefined) {
     if (contexts.size >= MAX_PROCESSES_WITH_CONTEXT) {
       const first = contexts.keys().next();
       if (first.done !== true) contexts.delete(first.value);
     }
-    context = { events: [], lines: [] };
+    context = { events: [], lines: [], fresh: 0 };
     contexts.set(key, context);
   }
   if (context.lines.length >= MAX_CONTEXT_LINES) {
@@ -65,6 +62,47 @@ export function rememberProcessContext(
   }
   context.events.push(event);
   context.lines.push(line);
+  context.fresh = Math.min(context.fresh + 1, context.lines.length);
+}
+
+/**
+ * What a new inbound session of a process starts with: a copy of the process's context and, for a session whose
+ * `connect` the log lacks (it starts mid-session, as an excerpt or a grep does), the library errors its process
+ * logged since its latest session began. Those are this session's own: the errors of its handshake, logged before
+ * the first line that names the peer. They leave the context.
+ */
+export function startSessionContext(
+  contexts: Map<string, ProcessContext>, key: string, midway: boolean,
+): { context: { events: TlsEvent[]; lines: string[] } | undefined; adopted: { events: TlsEvent[]; lines: string[] } | undefined } {
+  const context = contexts.get(key);
+  if (context === undefined) return { context: undefined, adopted: undefined };
+  let adopted: { events: TlsEvent[]; lines: string[] } | undefined;
+  if (midway && context.fresh > 0) {
+    const events: TlsEvent[] = [];
+    const lines: string[] = [];
+    const keptEvents = context.events.slice(0, context.events.length - context.fresh);
+    const keptLines = context.lines.slice(0, context.lines.length - context.fresh);
+    for (let i = context.events.length - context.fresh; i < context.events.length; i++) {
+      const event = context.events[i] as TlsEvent;
+      const line = context.lines[i] as string;
+      if (event.kind === 'tls-library-problem') {
+        events.push(event);
+        lines.push(line);
+      } else {
+        keptEvents.push(event);
+        keptLines.push(line);
+      }
+    }
+    if (events.length > 0) adopted = { events, lines };
+    context.events = keptEvents;
+    context.lines = keptLines;
+  }
+  context.fresh = 0;
+  if (context.lines.length === 0) {
+    contexts.delete(key);
+    return { context: undefined, adopted };
+  }
+  return { context: { events: [...context.events], lines: [...context.lines] }, adopted };
 }
 
 export function samePeer(a: Peer, b: Peer): boolean {
@@ -186,10 +224,10 @@ export class SessionTracker {
     switch (event.kind) {
       case 'connect':
         if (current !== undefined) closed.push(this.close(current, 'pid-reuse'));
-        current = this.create(line, event.peer, 'smtpd', closed);
+        current = this.create(line, event.peer, 'smtpd', closed, false);
         break;
       case 'disconnect':
-        current ??= this.create(line, event.peer, 'smtpd', closed);
+        current ??= this.create(line, event.peer, 'smtpd', closed, true);
         this.append(current, line, event);
         current.session.complete = true;
         if (event.commands !== undefined) current.session.commands = event.commands;
@@ -208,7 +246,7 @@ export class SessionTracker {
       default:
         if (current === undefined) {
           const peer = inboundPeer(event);
-          if (peer !== undefined) current = this.create(line, peer, 'smtpd', closed);
+          if (peer !== undefined) current = this.create(line, peer, 'smtpd', closed, true);
         }
     }
     if (current !== undefined) this.append(current, line, event);
@@ -278,7 +316,8 @@ export class SessionTracker {
     return undefined;
   }
 
-  private create(line: string, peer: Peer, side: Session['side'], closed: Session[]): OpenSession {
+  /** `midway`: the session's first line is not its `connect` (see `startSessionContext`). */
+  private create(line: string, peer: Peer, side: Session['side'], closed: Session[], midway = false): OpenSession {
     const scan = this.scan;
     const session: Session = {
       side,
@@ -296,15 +335,24 @@ export class SessionTracker {
     if (scan.hostStart >= 0) session.host = line.slice(scan.hostStart, scan.hostEnd);
     const start = isoTimestamp(line, scan, this.year);
     if (start !== undefined) session.start = start;
-    if (side === 'smtpd') {
-      const context = this.contexts.get(this.processKey(line));
-      if (context !== undefined) session.processContext = { events: [...context.events], lines: [...context.lines] };
+    let adopted: { events: TlsEvent[]; lines: string[] } | undefined;
+    if (side === 'smtpd' && this.contexts.size > 0) {
+      const start = startSessionContext(this.contexts, this.processKey(line), midway);
+      if (start.context !== undefined) session.processContext = start.context;
+      adopted = start.adopted;
     }
     const opened: OpenSession = {
       session, samePid: this.open.get(scan.pid), older: this.newest, newer: undefined,
       lastLine: line, lastTsKind: scan.tsKind, lastTsStart: scan.tsStart, lastTsEnd: scan.tsEnd,
       handshakeFailed: false, established: false, sawDelivery: false,
     };
+    if (adopted !== undefined) {
+      session.lines.push(...adopted.lines);
+      session.events.push(...adopted.events);
+      session.eventLines?.push(...adopted.lines);
+      session.starttls = true;
+      opened.handshakeFailed = true;
+    }
     this.open.set(scan.pid, opened);
     if (this.newest !== undefined) this.newest.newer = opened;
     this.newest = opened;

@@ -113,6 +113,10 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
       'May  1 10:00:09 mx postfix/smtpd[6]: disconnect from f.example[192.0.2.7] starttls=0/1',
       'May  1 10:00:10 mx postfix/qmgr[9]: ABCDE12349: removed extra',
       'May  1 10:00:10 mx postfix/qmgr[9]: ABCDE12349: from=<no-close',
+      // A session without its connect takes the library error its process logged just before.
+      'May  1 10:00:10 mx postfix/smtpd[8]: warning: TLS library problem: error:1417A0C1:SSL routines:tls_post_process_client_hello:no shared cipher:../ssl/statem/statem_srvr.c:2283:',
+      'May  1 10:00:10 mx postfix/smtpd[8]: lost connection after STARTTLS from h.example[192.0.2.9]',
+      'May  1 10:00:10 mx postfix/smtpd[8]: disconnect from h.example[192.0.2.9] ehlo=1 starttls=0/1 commands=1/2',
       'no header at all',
       'May  1 10:00:11 mx postfix/smtpd[7]: connect from g.example[192.0.2.8]',
     ];
@@ -123,7 +127,9 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     // The first session of class unknown, quoted from its STARTTLS on.
     const unknown = lines.filter((line) => line.includes('f.example'));
     expect(unknown).toHaveLength(3);
-    expect((await analyzeLogs([file], { year: 2024 })).failures.unknown?.example).toEqual(unknown.slice(1));
+    const report = await analyzeLogs([file], { year: 2024 });
+    expect(report.failures.unknown?.example).toEqual(unknown.slice(1));
+    expect(report.peers.find((peer) => peer.peer === '192.0.2.9')?.failures).toEqual({ 'no-shared-cipher': 1 });
   });
 
   it('on every header format the parser knows, and some it does not', async () => {

@@ -89,6 +89,31 @@ describe('parseLine headers', () => {
       header: { timestamp: undefined, host: undefined, program: 'postfix/smtpd', pid: 0 },
     },
     {
+      name: 'docker compose logs: the service name and a bar before the line',
+      line: 'mail-1  | May  1 10:00:00 mx postfix/smtpd[5]: connect from x[1.2.3.4]',
+      header: { timestamp: '2018-05-01T10:00:00', host: 'mx', program: 'postfix/smtpd', pid: 5 },
+    },
+    {
+      name: 'docker-compose v1 names, padded, before an RFC 3339 stamp',
+      line: 'mail_1              | 2024-05-01T10:00:00+02:00 mx postfix/smtpd[6]: connect from x[1.2.3.4]',
+      header: { timestamp: '2024-05-01T10:00:00+02:00', host: 'mx', pid: 6 },
+    },
+    {
+      name: 'a severity in the host\'s place (%syslogseverity-text%), padded',
+      line: '2024-05-01T10:00:00.625192+00:00 WARNING postfix/smtpd[7]: warning: TLS library problem: error:0A000418:SSL routines::tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:1586:SSL alert number 48:',
+      header: { timestamp: '2024-05-01T10:00:00.625192+00:00', host: undefined, facility: 'WARNING', pid: 7 },
+    },
+    {
+      name: 'a lower-case severity after a compose prefix',
+      line: 'postfix  | 2024-05-01T10:00:00Z info    postfix/smtp[8]: connect to x[1.2.3.4]:25: Connection refused',
+      header: { timestamp: '2024-05-01T10:00:00Z', host: undefined, facility: 'info', program: 'postfix/smtp', pid: 8 },
+    },
+    {
+      name: 'a host name that only looks like a severity stays a host',
+      line: 'May  1 10:00:00 infos postfix/smtpd[9]: connect from x[1.2.3.4]',
+      header: { host: 'infos', facility: undefined, pid: 9 },
+    },
+    {
       name: 'single-digit day',
       line: 'Mar  3 10:00:00 host postfix/smtpd[1]: connect from x[1.2.3.4]',
       header: { timestamp: '2018-03-03T10:00:00', host: 'host' },
@@ -124,7 +149,8 @@ describe('parseLine headers', () => {
     for (const [key, value] of Object.entries(header)) expect(parsed.header?.[key as keyof typeof parsed.header], key).toBe(value);
   });
 
-  it.each(['', 'garbage', ']: ', '[1]: x', 'Aug 23 19:34:29 a b c d postfix/smtpd[1]: x', 'postfix/smtpd[12a]: connect from x[1.2.3.4]'])(
+  it.each(['', 'garbage', ']: ', '[1]: x', 'Aug 23 19:34:29 a b c d postfix/smtpd[1]: x', 'postfix/smtpd[12a]: connect from x[1.2.3.4]',
+    'a b | May  1 10:00:00 mx postfix/smtpd[10]: connect from x[1.2.3.4]'])(
     'has no header for %j', (line) => {
       expect(parseLine(line).header).toBeUndefined();
     });
@@ -214,6 +240,15 @@ const EVENTS: { line: string; event: TlsEvent | undefined }[] = [
       delay: 1, dsn: '4.7.5', status: 'deferred', detail: 'Cannot start TLS: handshake failure', tlsProblem: 'cannot-start-tls',
     },
   },
+  {
+    line: 'mx postfix/smtp[4]: ABCDE12346: Server certificate not trusted', // built (smtp_proto.c, a server given up on before its recipients)
+    event: { kind: 'queue-tls-problem', queueId: 'ABCDE12346', detail: 'Server certificate not trusted', tlsProblem: 'server-certificate-not-verified' },
+  },
+  {
+    line: 'mx postfix/smtp[4]: ABCDE12347: TLS is required, but was not offered by host mx.b[192.0.2.3]', // built
+    event: { kind: 'queue-tls-problem', queueId: 'ABCDE12347', detail: 'TLS is required, but was not offered by host mx.b[192.0.2.3]', tlsProblem: 'tls-required-not-offered' },
+  },
+  { line: 'mx postfix/smtp[4]: ABCDE12348: Server is slow', event: undefined },
   {
     line: 'server1 postfix/smtpd[1451]: 4F6D0629C: client=unknown[107.174.30.57]',
     event: { kind: 'queue-client', queueId: '4F6D0629C', peer: { name: 'unknown', addr: '107.174.30.57' } },

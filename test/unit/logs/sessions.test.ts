@@ -94,4 +94,35 @@ describe('SessionTracker', () => {
     const { sessions } = readSessions(['x postfix/smtpd[4]: SSL_accept error from c[192.0.2.4]: lost connection', 'x postfix/smtpd[4]: disconnect from c[192.0.2.4]']);
     expect(sessions.map((s) => [s.peer.addr, s.complete, s.failure?.class])).toEqual([['192.0.2.4', true, 'unexpected-eof']]);
   });
+
+  it('gives a session that starts mid-way the library errors its process logged just before (an excerpt, a grep)', () => {
+    const noSharedCipher = 'x postfix/smtpd[5]: warning: TLS library problem: error:1417A0C1:SSL routines:tls_post_process_client_hello:no shared cipher:../ssl/statem/statem_srvr.c:2283:';
+    const { sessions } = readSessions([
+      noSharedCipher,
+      'x postfix/smtpd[5]: lost connection after STARTTLS from a[192.0.2.5]',
+      'x postfix/smtpd[5]: disconnect from a[192.0.2.5] ehlo=1 starttls=0/1 commands=1/2',
+      // The next session of the process has its connect: the error is not carried to it.
+      'x postfix/smtpd[5]: connect from b[192.0.2.6]',
+      'x postfix/smtpd[5]: disconnect from b[192.0.2.6] ehlo=1 quit=1 commands=2',
+    ]);
+    expect(sessions.map((s) => [s.peer.name, s.starttls, s.failure?.class ?? null])).toEqual([['a', true, 'no-shared-cipher'], ['b', false, null]]);
+    expect(sessions[0]?.lines[0]).toBe(noSharedCipher);
+    expect(sessions[0]?.failure?.evidence).toContain(noSharedCipher);
+    expect(sessions[1]?.processContext).toBeUndefined();
+  });
+
+  it('keeps what a process logged before a session that has its connect as context, and does not adopt it', () => {
+    const certificate = 'x postfix/smtpd[6]: warning: TLS library problem: error:02001002:system library:fopen:No such file or directory:bss_file.c:402:fopen(\'/etc/ssl/mx.pem\',\'r\'):';
+    const { sessions } = readSessions([
+      'x postfix/smtpd[6]: initializing the server-side TLS engine',
+      certificate,
+      'x postfix/smtpd[6]: connect from a[192.0.2.7]',
+      'x postfix/smtpd[6]: disconnect from a[192.0.2.7] ehlo=1 quit=1 commands=2',
+      'x postfix/smtpd[6]: lost connection after STARTTLS from b[192.0.2.8]',
+    ]);
+    expect(sessions.map((s) => [s.peer.name, s.lines.length, s.processContext?.lines ?? null])).toEqual([
+      ['a', 2, [certificate]],
+      ['b', 1, [certificate]],
+    ]);
+  });
 });
