@@ -1,6 +1,7 @@
-import type { Diagnosis, InferredVersions, OpensslError, Session } from '../logs/types.ts';
+import { classify } from '../logs/classify.ts';
+import type { Diagnosis, InferredVersions, OpensslError, Session, TrackerStats, VersionHints } from '../logs/types.ts';
 import { decodeOpensslError } from '../logs/openssl-error.ts';
-import { readSessions } from '../logs/sessions.ts';
+import { readSessions, type SessionsRead } from '../logs/sessions.ts';
 
 /** Failed TLS sessions of a log that share one failure: the same direction, class and OpenSSL error. */
 export interface LoggedFailure {
@@ -13,6 +14,7 @@ export interface LoggedFailure {
   explanation: string;
   remedy: string;
   error?: OpensslError;
+  /** Empty when the log names no peer (only library errors, see `readLogFailures`). */
   peers: { name: string; addr: string }[];
   /** The failing sessions' own lines, in log order. */
   evidence: string[];
@@ -27,16 +29,46 @@ export interface LogFailures {
   outbound: LoggedFailure[];
   versions: InferredVersions;
   sessions: number;
+  stats: TrackerStats;
+}
+
+/** The failure's peers as `name[addr]`, or what stands for them when the log names none. */
+export function peersText(failure: Pick<LoggedFailure, 'peers' | 'direction'>): string {
+  if (failure.peers.length === 0) return failure.direction === 'outbound' ? 'a server the log does not name' : 'a peer the log does not name';
+  return [...new Set(failure.peers.map((p) => `${p.name}[${p.addr}]`))].join(', ');
 }
 
 const errorOf = (session: Session): OpensslError | undefined =>
   session.failure?.opensslError ?? session.lines.map((l) => (/TLS library problem/.test(l) ? decodeOpensslError(l) : undefined)).find((e) => e !== undefined);
 
-/** Reads a log excerpt and groups each failed TLS session by direction, failure class and decoded error. */
+/**
+ * Sessions for the library errors no session of the log holds, one each, with an unknown peer: what is left of a
+ * report that quotes only `warning: TLS library problem: ...`.
+ */
+function sessionsOfUnattached(read: SessionsRead): Session[] {
+  const hints: VersionHints = {};
+  if (read.versions.postfix !== undefined) hints.postfixVersion = read.versions.postfix;
+  if (read.versions.openssl !== undefined) hints.inferredOpenssl = read.versions.openssl;
+  return read.unattached.flatMap(({ side, line, event }, ordinal) => {
+    const session: Session = {
+      ordinal, side, service: '', pid: 0, peer: { name: '', addr: '' }, events: [event], lines: [line], starttls: true, queueIds: [], complete: true,
+    };
+    const failure = classify(session, hints);
+    if (failure === undefined) return [];
+    session.failure = failure;
+    return [session];
+  });
+}
+
+/**
+ * Reads a log excerpt and groups each failed TLS session by direction, failure class and decoded error. When no
+ * session failed, library errors outside any session stand for sessions of their own, with an unknown peer.
+ */
 export function readLogFailures(lines: Iterable<string>): LogFailures {
   const read = readSessions(lines);
   const groups = new Map<string, LoggedFailure>();
-  for (const session of read.sessions) {
+  const failed = read.sessions.some((session) => session.failure !== undefined) ? read.sessions : sessionsOfUnattached(read);
+  for (const session of failed) {
     if (!session.failure) continue;
     const direction = session.side === 'smtpd' ? 'inbound' : 'outbound';
     const error = errorOf(session);
@@ -57,11 +89,12 @@ export function readLogFailures(lines: Iterable<string>): LogFailures {
       };
       groups.set(key, group);
     }
-    if (!group.peers.some((p) => p.name === session.peer.name && p.addr === session.peer.addr)) group.peers.push({ name: session.peer.name, addr: session.peer.addr });
+    const known = session.peer.name !== '' || session.peer.addr !== '';
+    if (known && !group.peers.some((p) => p.name === session.peer.name && p.addr === session.peer.addr)) group.peers.push({ name: session.peer.name, addr: session.peer.addr });
     group.evidence.push(...session.lines);
     const cipherList = session.events.find((e) => e.kind === 'tls-cipher-list');
     if (cipherList?.kind === 'tls-cipher-list' && group.cipherList === undefined) group.cipherList = cipherList.cipherList;
   }
   const all = [...groups.values()];
-  return { failures: all.filter((f) => f.direction === 'inbound'), outbound: all.filter((f) => f.direction === 'outbound'), versions: read.versions, sessions: read.sessions.length };
+  return { failures: all.filter((f) => f.direction === 'inbound'), outbound: all.filter((f) => f.direction === 'outbound'), versions: read.versions, sessions: read.sessions.length, stats: read.stats };
 }

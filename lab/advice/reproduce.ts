@@ -15,7 +15,7 @@ import { loadSenderProfiles } from '../senders/profiles.ts';
 import { loadToolchains } from '../toolchains/registry.ts';
 import type { SourceOptions } from '../toolchains/sources.ts';
 import { readConfigDir, type AdminConfig, type CertType } from './config-dir.ts';
-import { readLogFailures, type LogFailures, type LoggedFailure } from './failures.ts';
+import { peersText, readLogFailures, type LogFailures, type LoggedFailure } from './failures.ts';
 import { generateFixes, generateOutboundFixes, type FixCandidate, type ReproducedFailure } from './fixes.ts';
 import { formHypotheses, type Hypothesis } from './hypotheses.ts';
 import { matrixOf, matrixRow, type MatrixRow } from './matrix.ts';
@@ -170,6 +170,14 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
     throw new LabError('LAB_INPUT_INVALID', `--log ${options.log}: cannot read the file`, { cause });
   });
   const logged = readLogFailures(logText.split(/\r?\n/));
+  if (logged.stats.events === 0 && logged.stats.unrecognised === 0) {
+    const lines = logged.stats.lines - (logText.endsWith('\n') ? 1 : 0);
+    throw new LabError(
+      'LAB_INPUT_INVALID',
+      `--log ${options.log}: none of its ${lines} line(s) is a Postfix log line. Give the lines as the log has them (syslog, journalctl, ` +
+        'RFC 3339 or RFC 5424 stamps, docker logs), or at least their Postfix messages ("connect from ...", "warning: TLS library problem: ...").',
+    );
+  }
   const config = await readConfigDir(options.config, options.certType ? { certType: options.certType } : {});
   const toolchains = await loadToolchains();
   const found = { ...config.versions };
@@ -304,7 +312,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
 const NEWER_EQUIVALENT: Partial<Record<LoggedFailure['class'], string>> = { 'unknown-protocol': 'unsupported-protocol', 'wrong-version-number': 'unsupported-protocol' };
 
 function explain(failure: LoggedFailure, outcomes: readonly HypothesisOutcome[], reproducedBy: readonly string[]): string {
-  const peers = [...new Set(failure.peers.map((p) => `${p.name}[${p.addr}]`))].join(', ');
+  const peers = peersText(failure);
   if (failure.direction === 'outbound') {
     const base = `Sending to ${peers} failed with "${failure.summary}". ${failure.explanation}`;
     if (reproducedBy.length === 0) {
@@ -314,7 +322,7 @@ function explain(failure: LoggedFailure, outcomes: readonly HypothesisOutcome[],
     const reproducing = outcomes.filter((o) => reproducedBy.includes(o.hypothesis.name)).map((o) => `${o.hypothesis.name} (${o.hypothesis.why})`);
     return `${base} Reproduced by sending to ${reproducing.join('; ')}. So the failing destinations are most likely servers like these.`;
   }
-  const base = `${peers} failed with "${failure.summary}". ${failure.explanation}`;
+  const base = `${peers.charAt(0).toUpperCase()}${peers.slice(1)} failed with "${failure.summary}". ${failure.explanation}`;
   if (reproducedBy.length === 0) {
     const near = outcomes.filter((o) => o.match === 'class').map((o) => `${o.hypothesis.name} (${o.detail})`);
     const newer = NEWER_EQUIVALENT[failure.class];

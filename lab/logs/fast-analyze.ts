@@ -1,4 +1,5 @@
 import { isAscii } from 'node:buffer';
+import { BareLines, type BareSide } from './bare-lines.ts';
 import { classifyCountOnly, TLS_ATTEMPT_KINDS, UNKNOWN_EVIDENCE_LINES } from './classify.ts';
 import { parseEvent } from './events.ts';
 import {
@@ -350,6 +351,7 @@ export class FastAnalyzer {
   private newest: LeanSession | undefined;
   private openCount = 0;
   private readonly contexts = new Map<string, ProcessContext>();
+  private readonly bareLines = new BareLines();
   private readonly maxOpen: number;
   private readonly year: number;
   private readonly hints: VersionHints;
@@ -515,7 +517,14 @@ export class FastAnalyzer {
   private stringLine(line: string): void {
     this.stats.lines++;
     const scan = this.scan;
-    if (!scanHeader(line, scan) || scan.daemonStart < 0) {
+    let bare: BareSide | undefined;
+    if (!scanHeader(line, scan)) {
+      bare = this.bareLines.read(line, scan)?.side;
+      if (bare === undefined) {
+        this.stats.foreign++;
+        return;
+      }
+    } else if (scan.daemonStart < 0) {
       this.stats.foreign++;
       return;
     }
@@ -531,7 +540,22 @@ export class FastAnalyzer {
     this.daemonStart = scan.daemonStart;
     this.pid = scan.pid;
     this.msgStart = scan.msgStart;
-    this.dispatch(this.slowEvent());
+    if (bare === undefined) this.dispatch(this.slowEvent());
+    else {
+      const code = this.slowEvent();
+      if (bare === 'smtpd') this.inbound(code);
+      else if (bare === 'smtp') this.outbound(code);
+    }
+  }
+
+  /**
+   * Whether a line without a syslog header may be a bare Postfix message (see `BareLines`), for the string reader
+   * to decide: one that starts with a time stamp is a header this reader does not know, never a bare message.
+   */
+  private mayBeBare(s: number, e: number): boolean {
+    let at = s;
+    while (at < e && this.buf[at] === 32) at++;
+    return at < e && this.stampKindAt(at) === 0;
   }
 
   /** Make `buf[s, e)` the current line, as bytes. */
@@ -548,7 +572,7 @@ export class FastAnalyzer {
     this.atBytes(buf, s, e);
     if (!this.scanBytes()) {
       // RFC 5424 lines are rare enough for the string reader.
-      if (isRfc5424(buf, s, e)) {
+      if (isRfc5424(buf, s, e) || this.mayBeBare(s, e)) {
         this.stats.lines--;
         this.stringLine(latin1(buf, s, e));
       } else this.stats.foreign++;
@@ -624,7 +648,7 @@ export class FastAnalyzer {
     }
     this.atBytes(buf, s, e);
     if (!this.scanBytes()) {
-      if (isRfc5424(buf, s, e)) {
+      if (isRfc5424(buf, s, e) || this.mayBeBare(s, e)) {
         out[at + 2] = R_LATIN1;
         return true;
       }

@@ -116,7 +116,7 @@ function epochStampEnd(line: string, at: number): number {
 }
 
 /** The kind of stamp at `at` (see `HeaderScan.tsKind`), 0 for none. */
-function stampKindAt(line: string, at: number): HeaderScan['tsKind'] {
+export function stampKindAt(line: string, at: number): HeaderScan['tsKind'] {
   if (classicStampAt(line, at)) return 1;
   if (rfc3339StampAt(line, at)) return 2;
   if (fullStampAt(line, at)) return 3;

@@ -1,3 +1,4 @@
+import { BareLines } from './bare-lines.ts';
 import { classify, TLS_ATTEMPT_KINDS } from './classify.ts';
 import { parseEvent } from './events.ts';
 import { isoTimestamp, newHeaderScan, scanHeader, type HeaderScan } from './line-header.ts';
@@ -39,6 +40,14 @@ export interface ProcessContext {
   fresh: number;
 }
 
+/** A library error that no session of the log holds: an excerpt with only the error, or a process's set-up error. */
+export interface UnattachedError {
+  side: Session['side'];
+  line: string;
+  event: TlsEvent;
+}
+
+export const MAX_UNATTACHED = 64;
 export const MAX_CONTEXT_LINES = 8;
 export const MAX_PROCESSES_WITH_CONTEXT = 4096;
 
@@ -158,6 +167,8 @@ export class SessionTracker {
   private openCount = 0;
   private ordinal = 0;
   private readonly contexts = new Map<string, ProcessContext>();
+  private readonly bare = new BareLines();
+  private readonly unattached: UnattachedError[] = [];
   private readonly inference = new VersionInference();
   private readonly maxOpen: number;
   private readonly year: number;
@@ -189,7 +200,20 @@ export class SessionTracker {
   pushInto(line: string, closed: Session[]): void {
     this.stats.lines++;
     const scan = this.scan;
-    if (!scanHeader(line, scan) || scan.daemonStart < 0) {
+    if (!scanHeader(line, scan)) {
+      const bare = this.bare.read(line, scan);
+      if (bare === undefined) {
+        this.stats.foreign++;
+        return;
+      }
+      this.stats.events++;
+      this.inference.observe(bare.event, line);
+      this.recordFate(bare.event, line, scan);
+      if (bare.side === 'smtpd') this.inbound(line, bare.event, closed);
+      else if (bare.side === 'smtp') this.outbound(line, bare.event, closed);
+      return;
+    }
+    if (scan.daemonStart < 0) {
       this.stats.foreign++;
       return;
     }
@@ -241,7 +265,10 @@ export class SessionTracker {
         if (current === undefined) this.remember(line, event);
         break;
       case 'tls-library-problem':
-        if (current === undefined) this.remember(line, event);
+        if (current === undefined) {
+          this.remember(line, event);
+          this.noteUnattached('smtpd', line, event);
+        }
         break;
       default:
         if (current === undefined) {
@@ -258,6 +285,7 @@ export class SessionTracker {
     const peer = event === undefined ? undefined : outboundPeer(event);
     if (event === undefined || peer === undefined) {
       if (current !== undefined) this.append(current, line, event);
+      else if (event?.kind === 'tls-library-problem') this.noteUnattached('smtp', line, event);
       return;
     }
     const sameConnection = current !== undefined && samePeer(current.session.peer, peer);
@@ -347,6 +375,10 @@ export class SessionTracker {
       handshakeFailed: false, established: false, sawDelivery: false,
     };
     if (adopted !== undefined) {
+      for (const taken of adopted.lines) {
+        const index = this.unattached.findIndex((error) => error.line === taken);
+        if (index >= 0) this.unattached.splice(index, 1);
+      }
       session.lines.push(...adopted.lines);
       session.events.push(...adopted.events);
       session.eventLines?.push(...adopted.lines);
@@ -443,6 +475,15 @@ export class SessionTracker {
     return `${scan.hostStart >= 0 ? line.slice(scan.hostStart, scan.hostEnd) : ''}|${line.slice(scan.progStart, scan.progEnd)}|${scan.pid}`;
   }
 
+  /** Library errors logged outside any session that no session took as its own (see `startSessionContext`), the first `MAX_UNATTACHED`. */
+  get unattachedErrors(): readonly UnattachedError[] {
+    return this.unattached;
+  }
+
+  private noteUnattached(side: Session['side'], line: string, event: TlsEvent): void {
+    if (this.unattached.length < MAX_UNATTACHED) this.unattached.push({ side, line, event });
+  }
+
   private remember(line: string, event: TlsEvent): void {
     rememberProcessContext(this.contexts, this.processKey(line), event, line);
   }
@@ -454,6 +495,8 @@ export interface SessionsRead {
   fates: Map<string, MessageFate[]>;
   stats: TrackerStats;
   versions: InferredVersions;
+  /** Library errors outside every session (see `SessionTracker.unattachedErrors`). */
+  unattached: readonly UnattachedError[];
 }
 
 /** Read a finite log at once. For large logs stream through `SessionTracker` instead. */
@@ -471,5 +514,5 @@ export function readSessions(lines: Iterable<string>, options: Omit<SessionTrack
   for (const line of lines) sessions.push(...tracker.push(line));
   sessions.push(...tracker.end());
   sessions.sort((a, b) => a.ordinal - b.ordinal);
-  return { sessions, fates, stats: { ...tracker.stats }, versions: tracker.versions };
+  return { sessions, fates, stats: { ...tracker.stats }, versions: tracker.versions, unattached: [...tracker.unattachedErrors] };
 }

@@ -1,6 +1,7 @@
 import type { DiffRow, MatrixRow } from '../advice/matrix.ts';
 import type { FixEffect } from '../advice/ranking.ts';
 import type { ReproduceReport } from '../advice/reproduce.ts';
+import { peersText } from '../advice/failures.ts';
 import { fixLines } from '../advice/scenario-writer.ts';
 import type { ValidateReport } from '../advice/validate.ts';
 import { renderTable } from './text-table.ts';
@@ -64,7 +65,7 @@ export function renderReproduceText(report: ReproduceReport): string {
   if (report.selfReport) out.push(`  runs: Postfix ${report.selfReport.mailVersion ?? '?'}, smtpd linked against ${report.selfReport.linkedTls ?? '?'}`);
   for (const skipped of report.skipped) out.push(`  left out: ${skipped}`);
   for (const finding of report.findings) {
-    out.push('', `== ${finding.failure.key} (${finding.failure.peers.map((p) => `${p.name}[${p.addr}]`).join(', ')})`);
+    out.push('', `== ${finding.failure.key} (${peersText(finding.failure)})`);
     out.push(finding.explanation);
     out.push(
       renderTable(

@@ -1,6 +1,7 @@
 import type { AdminConfig } from '../advice/config-dir.ts';
 import type { DiffRow, MatrixRow } from '../advice/matrix.ts';
 import type { ReproduceReport } from '../advice/reproduce.ts';
+import { peersText } from '../advice/failures.ts';
 import { fixLines } from '../advice/scenario-writer.ts';
 import type { ValidateReport } from '../advice/validate.ts';
 import type { SelfReport } from '../scenario/result.ts';
@@ -88,7 +89,7 @@ export function renderReproduceMarkdown(report: ReproduceReport): string {
   for (const finding of report.findings) {
     const f = finding.failure;
     out.push(`## Failure: ${f.key}`, '');
-    out.push(`Peers: ${[...new Set(f.peers.map((p) => `${p.name}[${p.addr}]`))].join(', ')}. Logged as ${f.evidence.filter((l) => /TLS library problem|SSL_accept error|SSL_connect error/.test(l)).map((l) => evidence.ref(l)).join(', ')}.`, '');
+    out.push(`Peers: ${peersText(f)}. Logged as ${f.evidence.filter((l) => /TLS library problem|SSL_accept error|SSL_connect error/.test(l)).map((l) => evidence.ref(l)).join(', ')}.`, '');
     out.push(finding.explanation, '');
     out.push('### Hypotheses', '');
     out.push(table([f.direction === 'outbound' ? 'destination' : 'sender', 'same error?', 'observed in the lab', 'why it could', 'evidence'], finding.outcomes.map((o) => [o.hypothesis.name, o.match === 'exact' || o.match === 'reason' ? `**yes** (${o.match})` : `no: ${o.detail}`, o.observed.outcome, (o.hypothesis.reasons[finding.failure.key] ?? o.hypothesis.why), evidence.ref(o.observed.evidence)])), '');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLogFailures } from '../../../lab/advice/failures.ts';
+import { peersText, readLogFailures } from '../../../lab/advice/failures.ts';
 import { excludedFamilies, formHypotheses } from '../../../lab/advice/hypotheses.ts';
 import { loadSenderProfiles } from '../../../lab/senders/profiles.ts';
 
@@ -22,6 +22,23 @@ describe('readLogFailures', () => {
 
   it('reads a log the lab captured from its own bookworm receiver', () => {
     expect(readLogFailures(captured).failures.map((f) => f.key)).toEqual(['no-shared-cipher: no shared cipher', 'unsupported-protocol: unsupported protocol']);
+  });
+
+  it('takes library errors that no session holds as failures of unnamed peers, but only when no session failed', () => {
+    const alone = [
+      'Mar  3 11:39:34 mail postfix/smtpd[7]: warning: TLS library problem: error:1417D102:SSL routines:tls_process_client_hello:unsupported protocol:../ssl/statem/statem_srvr.c:974:',
+      // A bare message, as reports quote them: no header.
+      ' warning: TLS library problem: error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1407:SSL alert number 40:',
+    ];
+    const read = readLogFailures(alone);
+    expect(read.failures.map((f) => [f.key, f.peers, f.evidence])).toEqual([
+      ['unsupported-protocol: tls_process_client_hello:unsupported protocol', [], [alone[0]]],
+      ['peer-aborted: ssl3_read_bytes:sslv3 alert handshake failure', [], [alone[1]]],
+    ]);
+    expect(peersText(read.failures[0]!)).toBe('a peer the log does not name');
+    expect(read.versions.openssl).toBe('1.1.x');
+    // With a failed session in the log, the unattached error stays out.
+    expect(readLogFailures([alone[0]!, ...seed]).failures.map((f) => f.key)).toEqual(readLogFailures(seed).failures.map((f) => f.key));
   });
 });
 

@@ -132,6 +132,38 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     expect(report.peers.find((peer) => peer.peer === '192.0.2.9')?.failures).toEqual({ 'no-shared-cipher': 1 });
   });
 
+  it('on bare Postfix messages (no syslog header) among whole lines', async () => {
+    const lines = [
+      'connect from a.example[192.0.2.1]',
+      'May  1 10:00:00 mx postfix/smtpd[1]: connect from b.example[192.0.2.2]',
+      'SSL_accept error from a.example[192.0.2.1]: -1',
+      'warning: TLS library problem: error:1417A0C1:SSL routines:tls_post_process_client_hello:no shared cipher:../ssl/statem/statem_srvr.c:1419:',
+      'May  1 10:00:01 mx postfix/smtpd[1]: Anonymous TLS connection established from b.example[192.0.2.2]: TLSv1.2 with cipher X (128/128 bits)',
+      'lost connection after STARTTLS from a.example[192.0.2.1]',
+      'disconnect from a.example[192.0.2.1] ehlo=1 starttls=0/1 commands=1/2',
+      'May  1 10:00:02 mx postfix/smtpd[1]: disconnect from b.example[192.0.2.2] ehlo=2 starttls=1 quit=1 commands=4',
+      'Anonymous TLS connection established from c.example[192.0.2.3]: TLSv1.3 with cipher Y (256/256 bits)',
+      'ABCDE12345: client=c.example[192.0.2.3]',
+      'disconnect from c.example[192.0.2.3] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7',
+      'SSL_connect error to mx.d.example[192.0.2.4]:25: lost connection',
+      'ABCDE12346: to=<u@d.example>, relay=mx.d.example[192.0.2.4]:25, delay=1, dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)',
+      'ABCDE12346: to=<u@d.example>, relay=mx.d.example[192.0.2.4]:25, delay=2, dsn=2.0.0, status=sent (250 ok)',
+      'May  1 10:00:03 mx kernel: connect from e.example[192.0.2.5]',
+      'not a Postfix message',
+    ];
+    const file = path.join(dir, 'bare.log');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    await expectSame([file], { year: 2024 }, true);
+    const report = await analyzeLogs([file], { year: 2024 });
+    expect(report.stats).toEqual({ lines: 16, events: 14, unrecognised: 0, foreign: 2 });
+    expect(report.peers.map((peer) => [peer.peer, peer.attempts, peer.tlsSuccesses, peer.failures, peer.plaintextDeliveries])).toEqual([
+      ['192.0.2.4', 2, 0, { 'unexpected-eof': 1 }, 1],
+      ['192.0.2.1', 1, 0, { 'no-shared-cipher': 1 }, 0],
+      ['192.0.2.2', 1, 1, {}, 0],
+      ['192.0.2.3', 1, 1, {}, 0],
+    ]);
+  });
+
   it('on every header format the parser knows, and some it does not', async () => {
     await expectSame([fixturePath('header-formats.log')], { year: 2024 }, true);
   });

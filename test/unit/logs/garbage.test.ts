@@ -59,7 +59,7 @@ describe('garbage input', () => {
   });
 
   it('reads empty input', () => {
-    expect(readSessions([])).toEqual({ sessions: [], fates: new Map(), stats: { lines: 0, events: 0, unrecognised: 0, foreign: 0 }, versions: { evidence: [] } });
+    expect(readSessions([])).toEqual({ sessions: [], fates: new Map(), stats: { lines: 0, events: 0, unrecognised: 0, foreign: 0 }, versions: { evidence: [] }, unattached: [] });
     expect(readSessions(['']).stats).toEqual({ lines: 1, events: 0, unrecognised: 0, foreign: 1 });
   });
 });

@@ -111,6 +111,29 @@ describe('SessionTracker', () => {
     expect(sessions[1]?.processContext).toBeUndefined();
   });
 
+  it('reads bare Postfix messages (no syslog header) as one process whose daemon the messages tell', () => {
+    const { sessions, stats } = readSessions([
+      'connect from a.example[192.0.2.1]',
+      'SSL_accept error from a.example[192.0.2.1]: -1',
+      'warning: TLS library problem: error:1417A0C1:SSL routines:tls_post_process_client_hello:no shared cipher:../ssl/statem/statem_srvr.c:1419:',
+      'lost connection after STARTTLS from a.example[192.0.2.1]',
+      'disconnect from a.example[192.0.2.1] ehlo=1 starttls=0/1 commands=1/2',
+      'SSL_connect error to mx.b.example[192.0.2.2]:25: -1',
+      // A library error goes to the daemon of the bare line before it: smtp here.
+      'warning: TLS library problem: error:0A00010B:SSL routines::wrong version number:../ssl/record/ssl3_record.c:354:',
+      'ABCDE12345: to=<u@b.example>, relay=mx.b.example[192.0.2.2]:25, delay=1, dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)',
+      'ABCDE12345: removed',
+      'this line is no Postfix message',
+      // A stamp with a program but no pid is a header this parser does not know, not a bare message.
+      'May  1 10:00:00 mx kernel: connect from c.example[192.0.2.3]',
+    ]);
+    expect(sessions.map((s) => [s.side, s.peer.addr, s.pid, s.service, s.host ?? null, s.failure?.class ?? null])).toEqual([
+      ['smtpd', '192.0.2.1', 0, '', null, 'no-shared-cipher'],
+      ['smtp', '192.0.2.2', 0, '', null, 'wrong-version-number'],
+    ]);
+    expect(stats).toEqual({ lines: 11, events: 9, unrecognised: 0, foreign: 2 });
+  });
+
   it('keeps what a process logged before a session that has its connect as context, and does not adopt it', () => {
     const certificate = 'x postfix/smtpd[6]: warning: TLS library problem: error:02001002:system library:fopen:No such file or directory:bss_file.c:402:fopen(\'/etc/ssl/mx.pem\',\'r\'):';
     const { sessions } = readSessions([
