@@ -62,6 +62,30 @@ describe('tlslab reproduce, with real containers', () => {
     expect(rerun.passed).toBe(true);
   });
 
+  it('reproduces a report that quotes only the library error, without its header, as the failure of an unnamed peer', async ({ onTestFailed }) => {
+    const log = join(scratch, 'quoted-error');
+    const error = readFileSync(join(root, 'test/fixtures/configs/captured/bookworm-strict.log'), 'utf8').split('\n')
+      .find((line) => line.includes('unsupported protocol'))?.replace(/^.*?postfix\/smtpd\[\d+\]: /, '');
+    expect(error).toMatch(/^warning: TLS library problem: error:0A000102:/);
+    writeFileSync(log, `${error}\n`);
+    const cli = io();
+    const code = await main(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-tls12-minimum', '--max-fixes', '1', '--json'], cli);
+    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+    expect(code).toBe(0);
+    const report = JSON.parse(cli.out()) as ReproduceReport;
+    expect(report.toolchain.toolchain).toBe('debian-bookworm');
+    expect(report.findings.map((f) => [f.failure.key, f.failure.peers])).toEqual([['unsupported-protocol: unsupported protocol', []]]);
+    expect(report.findings[0]?.reproducedBy).toContain('tls10-only');
+    expect(report.findings[0]?.explanation).toMatch(/^A peer the log does not name failed with "unsupported protocol"/);
+    expect(await leftovers(report.runId)).toEqual([]);
+
+    // A log with no Postfix line in it is an input error, not "nothing failed".
+    writeFileSync(log, 'SSL_accept error from somewhere : -1\nsomething else\n');
+    const refused = io();
+    expect(await main(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-tls12-minimum'], refused)).toBe(2);
+    expect(refused.err()).toMatch(/LAB_INPUT_INVALID.*none of its 2 line\(s\) is a Postfix log line/);
+  });
+
   it('reproduces what scanners and broken clients cause after STARTTLS with raw probes, and writes them into the scenario', async ({ onTestFailed }) => {
     const capture = await runScenario({
       scenario: defineScenario({
