@@ -196,12 +196,13 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
   }
   if (established) return undefined;
 
-  const configEvent = localConfig ?? context.events.map((event, i) => ({ event, line: context.lines[i] ?? '' }))
-    .find(({ event }) => event.kind === 'tls-protocol-list-invalid' || event.kind === 'tls-local-config-problem');
+  // The process's set-up error names the cause; the session's own line (a dropped wrapper-mode request) its effect.
+  const configEvent = context.events.map((event, i) => ({ event, line: context.lines[i] ?? '' }))
+    .find(({ event }) => event.kind === 'tls-protocol-list-invalid' || event.kind === 'tls-local-config-problem') ?? localConfig;
   const triedTls = session.starttls || session.commands?.['starttls'] !== undefined || connectionLost !== undefined;
   if (configEvent !== undefined && (triedTls || session.queueIds.length === 0)) {
     const detail = detailOf(configEvent.event);
-    const evidence = [...context.lines, configEvent.line, ...(connectionLost === undefined ? [] : [connectionLost.line])];
+    const evidence = [...context.lines, configEvent.line, ...(localConfig === undefined ? [] : [localConfig.line]), ...(connectionLost === undefined ? [] : [connectionLost.line])];
     return diagnose(ctx, 'invalid-local-config', evidence, detail === undefined ? {} : { detail });
   }
 

@@ -134,6 +134,22 @@ describe('SessionTracker', () => {
     expect(stats).toEqual({ lines: 11, events: 9, unrecognised: 0, foreign: 2 });
   });
 
+  it('blames a dropped wrapper-mode request on the set-up error its process logged before', () => {
+    const cause = 'x postfix/smtps/smtpd[7]: warning: cannot get RSA private key from file /etc/ssl/private/mx.key: disabling TLS support';
+    const dropped = 'x postfix/smtps/smtpd[7]: warning: Wrapper-mode request dropped from a[192.0.2.9] for service smtps. TLS context initialization failed. For details see earlier warnings in your logs.';
+    const { sessions } = readSessions([
+      'x postfix/smtps/smtpd[7]: initializing the server-side TLS engine',
+      cause,
+      'x postfix/smtps/smtpd[7]: connect from a[192.0.2.9]',
+      dropped,
+      'x postfix/smtps/smtpd[7]: disconnect from a[192.0.2.9] commands=0/0',
+    ]);
+    const failure = sessions[0]?.failure;
+    expect(failure?.class).toBe('invalid-local-config');
+    expect(failure?.explanation).toContain('cannot get RSA private key from file /etc/ssl/private/mx.key');
+    expect(failure?.evidence).toEqual([cause, dropped]);
+  });
+
   it('keeps what a process logged before a session that has its connect as context, and does not adopt it', () => {
     const certificate = 'x postfix/smtpd[6]: warning: TLS library problem: error:02001002:system library:fopen:No such file or directory:bss_file.c:402:fopen(\'/etc/ssl/mx.pem\',\'r\'):';
     const { sessions } = readSessions([
