@@ -176,6 +176,7 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
   const generation = (hints.opensslVersion === undefined ? undefined : generationOfVersion(hints.opensslVersion)) ??
     primary?.error.generation ?? hints.inferredOpenssl;
   const ctx: ExplainContext = { side, pastServerHello };
+  if (side === 'smtp' && session.peer.port !== undefined) ctx.port = session.peer.port;
   if (generation !== undefined) ctx.generation = generation;
   if (hints.postfixVersion !== undefined) ctx.postfixVersion = hints.postfixVersion;
   if (cipherList !== undefined) ctx.cipherList = cipherList;

@@ -13,6 +13,8 @@ export interface ExplainContext {
   pastServerHello: boolean;
   /** Extra text from the evidence (protocol list, delivery status text, alert name). */
   detail?: string;
+  /** The server's port, for an outbound session that logged it. */
+  port?: number;
 }
 
 export interface Explained {
@@ -91,10 +93,16 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
   }),
   'wrong-version-number': (ctx) => {
     if (ctx.side === 'smtp') {
+      const plaintextPort = ctx.port !== undefined && ctx.port !== 465;
       return {
         summary: 'wrong version number',
-        explanation: 'The receiving server answered with bytes that are not a TLS record of an acceptable version (often plaintext where TLS was expected).',
-        remedy: 'Check that the server really supports STARTTLS on this port and is not behind a proxy that answers in plaintext.',
+        explanation: 'The receiving server answered with bytes that are not a TLS record of an acceptable version (often plaintext where TLS was expected).' +
+          (plaintextPort
+            ? ` On port ${ctx.port} a server greets in plaintext and starts TLS only after STARTTLS: with smtp_tls_wrappermode = yes for this destination, the client starts TLS at once and reads that greeting as a TLS record.`
+            : ''),
+        remedy: plaintextPort
+          ? `If smtp_tls_wrappermode = yes applies to this destination, use it only with port 465 (SMTPS); for port ${ctx.port} turn it off and require STARTTLS with smtp_tls_security_level = encrypt. Otherwise check that the server really supports STARTTLS on this port and is not behind a proxy that answers in plaintext.`
+          : 'Check that the server really supports STARTTLS on this port and is not behind a proxy that answers in plaintext.',
       };
     }
     const func = ctx.error?.func?.toLowerCase() ?? '';

@@ -1843,7 +1843,7 @@ export class FastAnalyzer {
   private classify(lean: LeanSession): Diagnosis | undefined {
     const session: Session = {
       ordinal: 0, side: lean.smtpd ? 'smtpd' : 'smtp', service: lean.service, pid: lean.pid,
-      peer: { name: lean.name, addr: lean.addr }, events: lean.events, lines: lean.lines, eventLines: lean.lines,
+      peer: lean.port < 0 ? { name: lean.name, addr: lean.addr } : { name: lean.name, addr: lean.addr, port: lean.port }, events: lean.events, lines: lean.lines, eventLines: lean.lines,
       starttls: lean.starttls, queueIds: lean.queueIds, complete: lean.complete,
     };
     if (lean.processContext !== undefined) session.processContext = lean.processContext;

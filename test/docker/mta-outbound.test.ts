@@ -67,6 +67,30 @@ describe('real MTAs as senders, and the receiver sending outbound', () => {
     expect(await leftovers(result.runId)).toEqual([]);
   });
 
+  it('SMTPS wrapper mode towards a STARTTLS port: the plaintext greeting is "wrong version number", and the explanation names wrapper mode', async ({ onTestFailed }) => {
+    const result = await runScenario({
+      scenario: defineScenario({
+        name: 'outbound-wrappermode',
+        receiver: { masterCf: ['smtps-client unix - - n - - smtp -o smtp_tls_wrappermode=yes -o smtp_tls_security_level=encrypt'] },
+        outbound: [{ name: 'starttls-port', transport: 'smtps-client', expect: { outcome: 'handshake-failed', failureClass: 'wrong-version-number', fate: 'deferred' } }],
+        timeoutSeconds: 6,
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    expect(result.outbound.filter((r) => !r.held).map((r) => `${r.name}: ${r.mismatch}`)).toEqual([]);
+    const failed = readSessions(result.receiver.log).sessions.filter((s) => s.side === 'smtp' && s.failure !== undefined);
+    expect(failed.length).toBeGreaterThanOrEqual(1);
+    for (const session of failed) {
+      expect(session.peer.port).toBe(25);
+      expect(session.failure?.evidence.join('\n')).toMatch(/SSL_connect error to .*:25: -1\n.*wrong version number/);
+      expect(session.failure?.explanation).toContain('On port 25 a server greets in plaintext');
+      expect(session.failure?.remedy).toContain('use it only with port 465');
+    }
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+
   it('at level encrypt: a destination that cannot start TLS and one that does not offer it, each deferred for its own reason', async ({ onTestFailed }) => {
     const result = await runScenario({
       scenario: defineScenario({
