@@ -1,5 +1,5 @@
 import { parseEvent } from './events.ts';
-import { stampKindAt, type HeaderScan } from './line-header.ts';
+import { clearHeaderAt, stampKindAt, type HeaderScan } from './line-header.ts';
 import type { TlsEvent } from './types.ts';
 
 /** The daemon whose sessions a bare message belongs to; `none` for messages of no session (qmgr, cleanup, local). */
@@ -60,13 +60,7 @@ export class BareLines {
     let side = sideOfEvent(event);
     if (side === undefined) side = this.side;
     else if (side !== 'none') this.side = side;
-    scan.tsKind = 0;
-    scan.tsStart = at;
-    scan.tsEnd = at;
-    scan.hostStart = -1;
-    scan.hostEnd = -1;
-    scan.facStart = -1;
-    scan.facEnd = -1;
+    clearHeaderAt(scan, at);
     scan.progStart = at;
     scan.progEnd = at;
     scan.daemonStart = at;

@@ -194,6 +194,17 @@ function scanRfc5424(line: string, from: number, out: HeaderScan): boolean {
   return true;
 }
 
+/** No stamp, host or facility, the header's parts starting at `at`: the state `scanHeader` fills in. */
+export function clearHeaderAt(out: HeaderScan, at: number): void {
+  out.tsKind = 0;
+  out.tsStart = at;
+  out.tsEnd = at;
+  out.hostStart = -1;
+  out.hostEnd = -1;
+  out.facStart = -1;
+  out.facEnd = -1;
+}
+
 /** A container's name as `docker compose logs` puts it before each line: letters, digits, `_`, `.`, `-`. */
 export function isServiceNameChar(code: number): boolean {
   return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || isDigit(code) || code === 95 || code === 46 || code === 45;
@@ -244,13 +255,7 @@ export function scanHeader(line: string, out: HeaderScan): boolean {
   const progStart = line.lastIndexOf(' ', open) + 1;
   if (progStart < at || progStart === open) return false;
 
-  out.tsKind = 0;
-  out.tsStart = at;
-  out.tsEnd = at;
-  out.hostStart = -1;
-  out.hostEnd = -1;
-  out.facStart = -1;
-  out.facEnd = -1;
+  clearHeaderAt(out, at);
   let cursor = at;
   if (progStart > at) {
     let kind = stampKindAt(line, at);
