@@ -157,7 +157,10 @@ export function deriveMtaOutcome(
 ): ObservedOutcome {
   // For a foreign server, the sending Postfix's attempts are the evidence of the TLS facts, failed ones included.
   const evidence = foreign === undefined ? sessions.flatMap((s) => s.lines) : [...foreign.lines, ...clientSessions.flatMap((s) => s.lines)];
-  const failedFirst = delivery.attempts.some((a) => a !== delivery.final && (a.status === 'tls-failed' || /TLS|handshake|SSL/i.test(a.detail)));
+  // A deferral that names TLS; or, when the client fell back to plaintext at once (a message old enough for Postfix
+  // to skip the deferral), a failed handshake in either side's sessions.
+  const failedFirst = delivery.attempts.some((a) => a !== delivery.final && (a.status === 'tls-failed' || /TLS|handshake|SSL/i.test(a.detail))) ||
+    [...sessions, ...clientSessions].some((s) => s.failure !== undefined && s.tls === undefined);
   const receiverQueueId = delivery.receiverQueueId;
   const final = delivery.final;
   if (final?.status === 'sent' && (receiverQueueId !== undefined || foreign !== undefined)) {

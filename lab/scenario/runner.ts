@@ -89,6 +89,8 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
   const progress = options.progress ?? silentProgress;
   const signal = options.signal;
   const timeoutMs = scenario.timeoutSeconds * 1000;
+  // Containers start slower on a busy host than a scenario's phases take; a short timeout must not cut that short.
+  const readyMs = Math.max(timeoutMs, MIN_READY_MS);
   const timings = { imagesMs: 0, receiverReadyMs: 0, sendersMs: 0, logsMs: 0, teardownMs: 0, totalMs: 0 };
   const result: ScenarioResult = {
     scenario: scenario.name,
@@ -184,9 +186,9 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     const running = senders.map((spec) => [...lateClients, ...mtas].find((s) => s.spec === spec)!);
     const allDestinations = lateDestinations;
     await Promise.all([
-      waitForSmtpGreeting(runningReceiver, timeoutMs, signal).then((greeting) => (result.receiver.greeting = greeting)),
-      ...allDestinations.map((d) => waitForSmtpGreeting(d.container, timeoutMs, signal)),
-      ...running.filter((s) => s.spec.delivery === 'mta').map((s) => waitForSmtpGreeting(s.container, timeoutMs, signal)),
+      waitForSmtpGreeting(runningReceiver, readyMs, signal).then((greeting) => (result.receiver.greeting = greeting)),
+      ...allDestinations.map((d) => waitForSmtpGreeting(d.container, readyMs, signal)),
+      ...running.filter((s) => s.spec.delivery === 'mta').map((s) => waitForSmtpGreeting(s.container, readyMs, signal)),
     ]);
     timings.receiverReadyMs = Date.now() - readyStarted;
     progress({ kind: 'done', phase: 'receiver', detail: result.receiver.greeting, elapsedMs: timings.receiverReadyMs });
@@ -350,6 +352,8 @@ interface ParsedLog {
 }
 
 const FINAL_STATUS = new Set(['sent', 'bounced', 'expired']);
+/** The least time given to containers to greet, whatever the scenario's `timeoutSeconds`. */
+const MIN_READY_MS = 60_000;
 
 const parse = (container: LabContainer) => readSessions(container.logLines()) as unknown as ParsedLog;
 
@@ -444,7 +448,8 @@ function destinationResult(destination: RunningDestination, address: string, out
 }
 
 const CONFIG_WARNING = /postfix[\w./-]*\[\d+\]: (warning|fatal|panic|error): (.*)$/;
-const SESSION_NOISE = /TLS library problem|SSL_accept error|SSL_connect error|lost connection|\[\d{1,3}(\.\d{1,3}){3}\]/;
+/** Lines about one session or peer, not the configuration: TLS errors, and the peer name checks that DNS answers late. */
+const SESSION_NOISE = /TLS library problem|SSL_accept error|SSL_connect error|lost connection|\[\d{1,3}(\.\d{1,3}){3}\]|does not resolve to address|address not listed for hostname|hostname \S+ verification failed/;
 
 /** Postfix's complaints about its own configuration, each quoted once as Postfix printed it. */
 export function configWarnings(log: readonly string[]): string[] {

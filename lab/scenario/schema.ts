@@ -241,7 +241,7 @@ export const scenarioSchema = z
     expectReceiverWarnings: z.array(z.string().min(1)).default([]),
     /** Destinations the receiver, as the Postfix under test, sends one message to each. */
     outbound: z.array(destinationSchema).default([]),
-    /** Seconds to wait for each phase (readiness, a sender's session, log settling). Default: 30. */
+    /** Seconds to wait for each phase (readiness, at least 60; a sender's session; log settling). Default: 30. */
     timeoutSeconds: z.number().int().positive().max(3600).default(30),
   })
   .strict()

@@ -29,7 +29,7 @@ describe('Exim destinations: servers that no OpenSSL build plays', () => {
           },
           { name: 'gnutls-default', server: 'exim', expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
         ],
-        timeoutSeconds: 10,
+        timeoutSeconds: 30,
       }),
       dir: root,
     });
@@ -53,7 +53,7 @@ describe('Exim destinations: servers that no OpenSSL build plays', () => {
         name: 'legacy-renegotiation-fix',
         receiver: { mainCf: { tls_ssl_options: 'LEGACY_SERVER_CONNECT' } },
         outbound: [{ name: 'no-rfc5746', server: 'exim', gnutlsPriority: NO_SECURE_RENEGOTIATION, expect: { outcome: 'tls', protocol: 'TLSv1.2' } }],
-        timeoutSeconds: 10,
+        timeoutSeconds: 30,
       }),
       dir: root,
     });
@@ -75,7 +75,7 @@ describe('Exim destinations: servers that no OpenSSL build plays', () => {
           { name: 'via-legacy', server: 'exim', gnutlsPriority: NO_SECURE_RENEGOTIATION, transport: 'legacy', expect: { outcome: 'tls', protocol: 'TLSv1.2' } },
           { name: 'via-smtp', server: 'exim', gnutlsPriority: NO_SECURE_RENEGOTIATION, expect: { outcome: 'plaintext', afterTlsFailure: true } },
         ],
-        timeoutSeconds: 10,
+        timeoutSeconds: 30,
       }),
       dir: root,
     });

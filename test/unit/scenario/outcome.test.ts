@@ -74,6 +74,10 @@ describe('outcomes from real receiver logs and transcripts', () => {
       'Aug 23 21:56:15 server1 postfix/smtpd[18103]: warning: Invalid TLS protocol list "TLSv1.2, TLSv1.1, !TLSv1, !SSLv2, !SSLv3": disabling TLS support',
       'Aug 23 21:56:16 server1 postfix/smtpd[18104]: warning: Invalid TLS protocol list "TLSv1.2, TLSv1.1, !TLSv1, !SSLv2, !SSLv3": disabling TLS support',
       'Aug 23 21:56:16 server1 postfix/smtpd[18104]: warning: TLS library problem: error:0A000438:SSL routines::tlsv1 alert internal error:',
+      // Peer name checks against a DNS server that answered late: about the peer, not the configuration.
+      'Aug 23 21:56:17 server1 postfix/smtpd[18104]: warning: hostname mta.lab does not resolve to address 192.168.1.9: Temporary failure in name resolution',
+      'Aug 23 21:56:17 server1 postfix/smtpd[18104]: warning: 192.168.1.9: address not listed for hostname mta.lab',
+      'Aug 23 21:56:17 server1 postfix/smtpd[18104]: warning: 192.168.1.9: hostname mta.lab verification failed: Name or service not known',
     ];
     expect(configWarnings(log)).toEqual(['warning: Invalid TLS protocol list "TLSv1.2, TLSv1.1, !TLSv1, !SSLv2, !SSLv3": disabling TLS support']);
   });
@@ -96,6 +100,27 @@ describe('outcomes of a sending MTA', () => {
     expect(outcome.fate).toMatchObject({ status: 'deferred', detail: '(Server certificate not verified)' });
     // Without the client's view, the same delivery stays unexplained.
     expect(deriveMtaOutcome(server, new Map(), delivery).observed.kind).toBe('unknown');
+  });
+});
+
+describe('a sending MTA that falls back to plaintext', () => {
+  const failed: ServerSessionView = {
+    side: 'smtpd', peer: { name: 'mta', addr: '192.0.2.7' }, starttls: true, complete: true, queueIds: [], lines: ['… no shared cipher'],
+    failure: { class: 'no-shared-cipher', summary: 'no shared cipher', explanation: '', remedy: '', evidence: [] },
+  };
+  const plain: ServerSessionView = { side: 'smtpd', peer: { name: 'mta', addr: '192.0.2.7' }, starttls: false, complete: true, queueIds: ['R1'], lines: ['… client=mta'] };
+  const fates = new Map<string, MessageFateView[]>([['R1', [{ queueId: 'R1', status: 'sent', detail: 'delivered', line: '… R1: to=<u@x>, status=sent' }]]]);
+  const sent = { status: 'sent', detail: '(250 2.0.0 Ok: queued as R1)' };
+
+  it('after a deferral that names TLS', () => {
+    const delivery = { attempts: [{ status: 'deferred', detail: '(Cannot start TLS: handshake failure)' }, sent], final: sent, receiverQueueId: 'R1' };
+    expect(deriveMtaOutcome([failed, plain], fates, delivery).observed).toEqual({ kind: 'plaintext', afterTlsFailure: true });
+  });
+
+  it('at once, without a deferral, when the failed handshake is in the sessions', () => {
+    const delivery = { attempts: [sent], final: sent, receiverQueueId: 'R1' };
+    expect(deriveMtaOutcome([failed, plain], fates, delivery).observed).toEqual({ kind: 'plaintext', afterTlsFailure: true });
+    expect(deriveMtaOutcome([plain], fates, delivery).observed).toEqual({ kind: 'plaintext' });
   });
 });
 
