@@ -1613,13 +1613,13 @@ export class FastAnalyzer {
       newer: undefined,
     };
     if (smtpd && this.contexts.size > 0) {
-      const start = startSessionContext(this.contexts, this.processKey(), midway);
-      if (start.context !== undefined) session.processContext = start.context;
-      if (start.adopted !== undefined) {
+      const begun = startSessionContext(this.contexts, this.processKey(), midway);
+      if (begun.context !== undefined) session.processContext = begun.context;
+      if (begun.adopted !== undefined) {
         session.starttls = true;
         session.handshakeFailed = true;
-        for (let i = 0; i < start.adopted.events.length; i++) {
-          keep(session, start.adopted.events[i] as TlsEvent, start.adopted.lines[i] as string);
+        for (let i = 0; i < begun.adopted.events.length; i++) {
+          keep(session, begun.adopted.events[i] as TlsEvent, begun.adopted.lines[i] as string);
           session.rich++;
         }
       }

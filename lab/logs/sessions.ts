@@ -365,9 +365,9 @@ export class SessionTracker {
     if (start !== undefined) session.start = start;
     let adopted: { events: TlsEvent[]; lines: string[] } | undefined;
     if (side === 'smtpd' && this.contexts.size > 0) {
-      const start = startSessionContext(this.contexts, this.processKey(line), midway);
-      if (start.context !== undefined) session.processContext = start.context;
-      adopted = start.adopted;
+      const begun = startSessionContext(this.contexts, this.processKey(line), midway);
+      if (begun.context !== undefined) session.processContext = begun.context;
+      adopted = begun.adopted;
     }
     const opened: OpenSession = {
       session, samePid: this.open.get(scan.pid), older: this.newest, newer: undefined,
