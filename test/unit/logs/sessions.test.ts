@@ -150,6 +150,23 @@ describe('SessionTracker', () => {
     expect(failure?.evidence).toEqual([cause, dropped]);
   });
 
+  it('blames a handshake aborted for a broken SNI table on the local configuration', () => {
+    const mismatch = 'x postfix/smtpd[8]: warning: key at index 1 in SNI data for mx.example does not match next certificate';
+    const { sessions } = readSessions([
+      'x postfix/smtpd[8]: connect from a[192.0.2.10]',
+      mismatch,
+      'x postfix/smtpd[8]: warning: TLS library problem: error:1426D121:SSL routines:ssl_set_cert_and_key:not replacing certificate:../ssl/ssl_rsa.c:1107:',
+      'x postfix/smtpd[8]: warning: error loading private keys and certificates from: SNI data for mx.example: aborting TLS handshake',
+      'x postfix/smtpd[8]: SSL_accept error from a[192.0.2.10]: -1',
+      'x postfix/smtpd[8]: warning: TLS library problem: error:1422E0EA:SSL routines:final_server_name:callback failed:../ssl/statem/extensions.c:1007:',
+      'x postfix/smtpd[8]: lost connection after STARTTLS from a[192.0.2.10]',
+      'x postfix/smtpd[8]: disconnect from a[192.0.2.10] ehlo=1 starttls=0/1 commands=1/2',
+    ]);
+    expect(sessions[0]?.failure?.class).toBe('invalid-local-config');
+    expect(sessions[0]?.failure?.explanation).toContain('key at index 1 in SNI data for mx.example does not match next certificate');
+    expect(sessions[0]?.failure?.evidence[0]).toBe(mismatch);
+  });
+
   it('keeps what a process logged before a session that has its connect as context, and does not adopt it', () => {
     const certificate = 'x postfix/smtpd[6]: warning: TLS library problem: error:02001002:system library:fopen:No such file or directory:bss_file.c:402:fopen(\'/etc/ssl/mx.pem\',\'r\'):';
     const { sessions } = readSessions([
