@@ -811,6 +811,23 @@ export class FastAnalyzer {
       at = close + 1;
       if (isRfc5424(buf, s, e)) return false; // see byteLine
     }
+    if (!this.scanSyslogBytes(at)) return false;
+    if (this.daemonStart >= 0 || this.stampKindAt(this.msgStart) === 0) return true;
+    // A relay's line around a container's own (see scanHeader): the inner header, when it is Postfix's.
+    const outer = [this.tsKind, this.tsStart, this.tsEnd, this.hostStart, this.hostEnd, this.progStart, this.progEnd, this.pid, this.msgStart, this.daemonStart];
+    if (this.scanSyslogBytes(this.msgStart) && this.daemonStart >= 0) return true;
+    [this.tsKind, this.tsStart, this.tsEnd, this.hostStart, this.hostEnd, this.progStart, this.progEnd, this.pid, this.msgStart, this.daemonStart] = outer as [
+      number, number, number, number, number, number, number, number, number, number,
+    ];
+    return true;
+  }
+
+  /** `scanSyslogHeader` of line-header.ts on bytes, from `from`. */
+  private scanSyslogBytes(from: number): boolean {
+    const buf = this.buf;
+    const s = this.s;
+    const e = this.e;
+    let at = from;
     while (at < e && buf[at] === 32) at++;
     at = this.afterComposePrefix(at);
     let end = -1;

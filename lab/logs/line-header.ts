@@ -239,6 +239,22 @@ export function scanHeader(line: string, out: HeaderScan): boolean {
     if (close < 0 || close > 5) return false;
     at = close + 1;
   }
+  if (!scanSyslogHeader(line, at, out)) return false;
+  if (out.daemonStart >= 0 || stampKindAt(line, out.msgStart) === 0) return true;
+  // A relay's line around a container's own: `... mailu-smtp[840]: Aug 26 08:06:18 mail postfix/smtp[381]: ...`.
+  // The inner header is the one Postfix wrote; without one, the outer header stands.
+  Object.assign(OUTER, out);
+  if (scanSyslogHeader(line, out.msgStart, out) && out.daemonStart >= 0) return true;
+  Object.assign(out, OUTER);
+  return true;
+}
+
+/** Scratch for the outer header of a nested line (see `scanHeader`). */
+const OUTER = newHeaderScan();
+
+/** `scanHeader` for a syslog (RFC 3164-like) header from index `from`. */
+function scanSyslogHeader(line: string, from: number, out: HeaderScan): boolean {
+  let at = from;
   while (line.charCodeAt(at) === SPACE) at++;
   at = afterComposePrefix(line, at);
 

@@ -109,6 +109,16 @@ describe('parseLine headers', () => {
       header: { timestamp: '2024-05-01T10:00:00Z', host: undefined, facility: 'info', program: 'postfix/smtp', pid: 8 },
     },
     {
+      name: 'a relay\'s syslog line around a container\'s: the inner header is Postfix\'s',
+      line: 'Aug 26 06:06:18 relay mailu-smtp[840]: Aug 26 08:06:18 mail postfix/smtp[381]: connect to x[1.2.3.4]:25: Connection refused',
+      header: { timestamp: '2018-08-26T08:06:18', host: 'mail', program: 'postfix/smtp', daemon: 'smtp', pid: 381 },
+    },
+    {
+      name: 'the outer header stands when the inner line is not Postfix\'s',
+      line: 'Aug 26 06:06:18 relay webapp[841]: Aug 26 08:06:18 mail nginx[7]: GET /',
+      header: { timestamp: '2018-08-26T06:06:18', host: 'relay', program: 'webapp', pid: 841, postfix: false },
+    },
+    {
       name: 'a host name that only looks like a severity stays a host',
       line: 'May  1 10:00:00 infos postfix/smtpd[9]: connect from x[1.2.3.4]',
       header: { host: 'infos', facility: undefined, pid: 9 },
