@@ -100,7 +100,8 @@ export function generateFixes(reproduced: readonly ReproducedFailure[], mainCf: 
       if (mainCf[param] === 'high') add({ id: `${param.replace(/_/g, '-')}-medium`, title: `${param} = medium`, why: `the "high" grade leaves out suites ${senders} may need`, mainCf: { [param]: 'medium' }, size: 1 });
     }
   }
-  const failing = [...new Set(reproduced.flatMap((f) => f.senders))];
+  // Not offering STARTTLS cannot serve a client that never sends it (implicit TLS).
+  const failing = [...new Set(reproduced.filter((f) => f.class !== 'implicit-tls').flatMap((f) => f.senders))];
   // Both kinds get their share of the runs, the most likely first.
   const share = Math.max(1, Math.floor((limit - 1) / (protocolFixes.length && cipherFixes.length ? 2 : 1)));
   const limited = [...protocolFixes.slice(0, share), ...cipherFixes.slice(0, limit - 1 - Math.min(share, protocolFixes.length))];

@@ -10,7 +10,7 @@ export interface Hypothesis {
   /** The profile it is, or the profile a probe is derived from. */
   profile?: string;
   /** Set for probes: an s_client with these capabilities, or a raw sender with one misbehaviour. */
-  probe?: { toolchain: string; client: 'openssl'; tls: SenderTls } | { toolchain: string; client: 'raw'; afterStarttls: RawAction };
+  probe?: { toolchain: string; client: 'openssl'; tls: SenderTls; starttls?: 'implicit' } | { toolchain: string; client: 'raw'; afterStarttls: RawAction };
   /** For a cipher-family probe: the server's exclusion it offers alone, e.g. RSA+AES. */
   family?: string;
   /** Why it could cause the first failure it is for. */
@@ -56,8 +56,11 @@ function rawProbe(action: RawAction, why: string): Omit<Hypothesis, 'failures' |
   return { name: `probe-raw-${action}`, probe: { toolchain: 'debian-bookworm', client: 'raw', afterStarttls: action }, why: `probe: ${why}` };
 }
 
-/** Raw probes for the failures a misbehaving peer causes, by class (and, where it decides, by the logged reason). */
-function rawProbesFor(failure: LoggedFailure): Omit<Hypothesis, 'failures' | 'reasons'>[] {
+/**
+ * Probes for the failures a misbehaving peer causes, by class (and, where it decides, by the logged reason): raw
+ * senders, and an s_client that skips STARTTLS.
+ */
+function misbehaviourProbesFor(failure: LoggedFailure): Omit<Hypothesis, 'failures' | 'reasons'>[] {
   const reason = failure.error?.reason.toLowerCase();
   switch (failure.class) {
     case 'plaintext-after-starttls':
@@ -67,6 +70,12 @@ function rawProbesFor(failure: LoggedFailure): Omit<Hypothesis, 'failures' | 're
       ];
     case 'unknown-protocol':
       return [rawProbe('sslv2-hello', 'sends a pure SSLv2 CLIENT-HELLO after STARTTLS (an ancient stack or a scanner)')];
+    case 'implicit-tls':
+      return [{
+        name: 'probe-implicit-tls',
+        probe: { toolchain: 'debian-bookworm', client: 'openssl', starttls: 'implicit', tls: {} },
+        why: 'probe: starts TLS at once, without STARTTLS, as an SMTPS client pointed at this port does',
+      }];
     case 'unexpected-eof':
       return [
         rawProbe('close', 'closes the connection right after STARTTLS: the server logs the same lost connection, whatever made a real peer hang up'),
@@ -131,9 +140,9 @@ export function formHypotheses(failures: readonly LoggedFailure[], profiles: Rea
     byName.set(h.name, { ...h, reasons: { [failure.key]: h.why }, failures: [failure.key] });
   };
   for (const failure of failures) {
-    const raw = rawProbesFor(failure);
-    for (const probe of raw) add(probe, failure);
-    if (raw.length > 0 && failure.class !== 'unknown-protocol') continue;
+    const misbehaving = misbehaviourProbesFor(failure);
+    for (const probe of misbehaving) add(probe, failure);
+    if (misbehaving.length > 0 && failure.class !== 'unknown-protocol') continue;
     const candidates = [...profiles.values()].filter((p) => p.client !== 'postfix');
     if (PROTOCOL_CLASSES.has(failure.class)) {
       const ranges = new Set<string>();

@@ -14,6 +14,7 @@ function range(profile: SenderProfile): string {
   const min = profile.tls?.minProtocol;
   const max = profile.tls?.maxProtocol;
   if (profile.starttls === 'none') return 'no STARTTLS';
+  if (profile.starttls === 'implicit') return 'TLS at once, no STARTTLS';
   if (!min && !max) return 'library default';
   return min === max ? `${min} only` : `${min ?? 'lowest'} .. ${max ?? 'highest'}`;
 }

@@ -5,7 +5,7 @@ import type { Diagnosis, FailureClass, OpensslError, OpensslGeneration, Session,
 /** Events that show a session tried TLS. */
 export const TLS_ATTEMPT_KINDS: ReadonlySet<TlsEvent['kind']> = new Set([
   'tls-setup', 'tls-cipher-list', 'tls-state', 'tls-alert', 'tls-handshake-error', 'tls-library-problem', 'tls-established',
-  'certificate-verification-failed',
+  'certificate-verification-failed', 'tls-hello-in-plaintext',
 ]);
 
 /** Lines quoted as the evidence of `unknown`. */
@@ -136,6 +136,7 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
   let connectionLost: { event: Extract<TlsEvent, { kind: 'connection-lost' }>; line: string } | undefined;
   let tlsProblem: { event: TlsEvent; problem: string; line: string } | undefined;
   let localConfig: { event: TlsEvent; line: string } | undefined;
+  let tlsHello: string | undefined;
 
   for (let i = 0; i < own.events.length; i++) {
     const event = own.events[i];
@@ -169,6 +170,7 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
       case 'tls-not-available': tlsProblem ??= { event, problem: 'tls-not-available', line }; break;
       case 'tls-protocol-list-invalid':
       case 'tls-local-config-problem': localConfig ??= { event, line }; break;
+      case 'tls-hello-in-plaintext': tlsHello ??= line; break;
       default: break;
     }
   }
@@ -196,6 +198,7 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
     }
   }
   if (established) return undefined;
+  if (tlsHello !== undefined) return diagnose(ctx, 'implicit-tls', [tlsHello, ...(connectionLost === undefined ? [] : [connectionLost.line])]);
 
   // The process's set-up error names the cause; the session's own line (a dropped wrapper-mode request) its effect.
   const configEvent = context.events.map((event, i) => ({ event, line: context.lines[i] ?? '' }))

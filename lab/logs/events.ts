@@ -235,6 +235,18 @@ function queueLine(line: string, at: number, idLength: number): TlsEvent | undef
   return undefined;
 }
 
+/**
+ * `improper command pipelining after CONNECT from X[addr]: BYTES`, when BYTES (escaped as Postfix prints them) open a
+ * TLS handshake record: `\026\003`. Other pipelining is no TLS event.
+ */
+function tlsHelloInPlaintext(line: string, at: number): TlsEvent | undefined {
+  const from = line.indexOf(' from ', at);
+  if (from < 0) return undefined;
+  const parsed = peerAt(line, from + 6);
+  if (parsed === undefined || !line.startsWith(': \\026\\003', parsed.end)) return undefined;
+  return { kind: 'tls-hello-in-plaintext', after: line.slice(at, from), peer: parsed.peer };
+}
+
 function peerPrefixed(line: string, at: number): TlsEvent | undefined {
   const parsed = peerAt(line, at);
   if (parsed === undefined || !line.startsWith(': TLS cipher list "', parsed.end)) return undefined;
@@ -304,6 +316,7 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
       if (line.startsWith(' TLS connection ', line.indexOf(' ', at))) return established(line, at);
       break;
     case 105: // i
+      if (line.startsWith('improper command pipelining after ', at)) return tlsHelloInPlaintext(line, at + 34);
       if (line.startsWith('initializing the server-side TLS engine', at)) return { kind: 'tls-engine-init', side: 'server' };
       if (line.startsWith('initializing the client-side TLS engine', at)) return { kind: 'tls-engine-init', side: 'client' };
       break;

@@ -212,6 +212,11 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     explanation: 'After "220 Ready to start TLS" the peer sent non-TLS bytes (plaintext SMTP or an HTTP request) instead of a ClientHello; a broken client, proxy or scanner.',
     remedy: 'Nothing to change on the server; fix or block the client.',
   }),
+  'implicit-tls': () => ({
+    summary: 'TLS hello without STARTTLS',
+    explanation: 'The client sent a TLS hello where SMTP expects its first command (Postfix logs it as improper command pipelining after CONNECT): it starts TLS at once, as an SMTPS client does on port 465, while this service speaks plaintext first and offers STARTTLS. No handshake took place.',
+    remedy: 'Set the client to STARTTLS for this port, or have it use port 465 with a master.cf service that sets smtpd_tls_wrappermode = yes (submissions). A scanner probing for TLS does the same; then nothing needs to change.',
+  }),
   'starttls-not-offered': (ctx) => ({
     summary: 'TLS required but not offered',
     explanation: `Delivery required TLS but the receiving server did not offer STARTTLS${ctx.detail === undefined ? '' : ` (${ctx.detail})`}.`,

@@ -146,6 +146,7 @@ export function inboundPeer(event: TlsEvent): Peer | undefined {
     case 'connection-lost':
     case 'certificate-verification-failed':
     case 'queue-client':
+    case 'tls-hello-in-plaintext':
       return event.peer;
     case 'reject':
       return event.peer;

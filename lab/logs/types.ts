@@ -57,6 +57,8 @@ export type TlsEvent =
   | { kind: 'connect'; peer: Peer }
   | { kind: 'disconnect'; peer: Peer; commands?: Record<string, string> }
   | { kind: 'connection-lost'; reason: 'lost' | 'timeout'; after: string; peer: Peer }
+  /** `improper command pipelining after CONNECT from X: \026\003...`: a TLS hello where an SMTP command belongs. */
+  | { kind: 'tls-hello-in-plaintext'; after: string; peer: Peer }
   | { kind: 'tls-setup'; direction: 'from' | 'to'; peer: Peer }
   | { kind: 'tls-cipher-list'; peer: Peer; cipherList: string }
   | { kind: 'tls-state'; side: 'accept' | 'connect'; state: string; error: boolean }
@@ -131,6 +133,7 @@ export type FailureClass =
   | 'unexpected-eof'
   | 'timeout'
   | 'plaintext-after-starttls'
+  | 'implicit-tls'
   | 'starttls-not-offered'
   | 'invalid-local-config'
   | 'unknown';

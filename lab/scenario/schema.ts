@@ -176,9 +176,10 @@ const senderCapabilities = {
   client: z.enum(CLIENTS).optional(),
   /**
    * required: fail unless TLS is negotiated; optional: STARTTLS when offered, else plaintext;
-   * none: never STARTTLS. Default: required for swaks and s_client, optional for an MTA.
+   * none: never STARTTLS; implicit: TLS at once, without STARTTLS, as an SMTPS client pointed at this port
+   * (openssl only). Default: required for swaks and s_client, optional for an MTA.
    */
-  starttls: z.enum(['required', 'optional', 'none']).optional(),
+  starttls: z.enum(['required', 'optional', 'none', 'implicit']).optional(),
   tls: senderTlsSchema.optional(),
   /** client: raw only: what it sends after the server's 220 to STARTTLS. */
   afterStarttls: z.enum(RAW_ACTIONS).optional(),
@@ -318,7 +319,7 @@ export interface SenderSpec {
   client: SenderClient;
   /** client: one attempt, one outcome; mta: a real MTA that queues, retries and falls back. */
   delivery: 'client' | 'mta';
-  starttls: 'required' | 'optional' | 'none';
+  starttls: 'required' | 'optional' | 'none' | 'implicit';
   tls: SenderTls;
   /** Set for client: raw. */
   afterStarttls?: RawAction;

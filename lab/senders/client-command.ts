@@ -102,7 +102,10 @@ wait
 `;
 
 export function sClientCommand(spec: SenderSpec, envelope: MessageEnvelope, opensslBinary = 'openssl'): ClientCommand {
-  const argv = ['bash', '-c', S_CLIENT_DRIVER, 's_client-driver', opensslBinary, 's_client', '-connect', `${envelope.server}:25`, '-starttls', 'smtp', '-crlf', '-ign_eof', '-servername', envelope.server];
+  const argv = ['bash', '-c', S_CLIENT_DRIVER, 's_client-driver', opensslBinary, 's_client', '-connect', `${envelope.server}:25`];
+  // Implicit TLS: the hello goes out at once, as from an SMTPS client pointed at a STARTTLS port.
+  if (spec.starttls !== 'implicit') argv.push('-starttls', 'smtp');
+  argv.push('-crlf', '-ign_eof', '-servername', envelope.server);
   for (const protocol of excludedProtocols(spec)) argv.push(S_CLIENT_FLAG[protocol]);
   if (spec.tls.ciphers) argv.push('-cipher', spec.tls.ciphers);
   if (spec.tls.ciphersuites) argv.push('-ciphersuites', spec.tls.ciphersuites);

@@ -33,6 +33,9 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
   if (tls.verifyCertificate === true && client !== 'openssl') {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.verifyCertificate: only the openssl client aborts on an unverified certificate; use "client: openssl" for this sender`);
   }
+  if ((input.starttls ?? profile?.starttls) === 'implicit' && client !== 'openssl') {
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}.starttls: only the openssl client starts TLS at once (implicit); use "client: openssl" for this sender`);
+  }
   const afterStarttls = input.afterStarttls ?? profile?.afterStarttls;
   if (client === 'raw' && afterStarttls === undefined) {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.afterStarttls: a raw sender needs it (one of ${RAW_ACTIONS.join(', ')})`);

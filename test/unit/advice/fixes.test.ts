@@ -27,6 +27,10 @@ describe('generateFixes', () => {
     expect(fixes[2]).toMatchObject({ discardStarttlsFor: ['tls10-only', 'sslv3-to-tls10'], mainCf: { smtpd_discard_ehlo_keyword_address_maps: 'cidr:/etc/postfix/tlslab-starttls-discard.cidr' } });
   });
 
+  it('has no fix for a client that starts TLS at once: not offering STARTTLS cannot serve it', () => {
+    expect(generateFixes([{ class: 'implicit-tls', offered: [], senders: ['probe-implicit-tls'] }], reported, '3.7')).toEqual([]);
+  });
+
   it('for no shared cipher: ECDHE on Postfix < 2.8, then lifts the exclusions the reproducing probes offered, mainstream families first', () => {
     const fixes = generateFixes([{ class: 'no-shared-cipher', offered: ['TLSv1.2'], senders: ['gmail-2018', 'probe-only-rsa-aes'], families: ['RSA+AES'] }], reported, '2.6.6', 8);
     expect(fixes.map((f) => f.id).slice(0, 3)).toEqual(['enable-ecdhe', 'stop-excluding-rsa-aes', 'stop-excluding-3des']);

@@ -84,6 +84,18 @@ describe('formHypotheses', () => {
     expect(formHypotheses(found, profiles).find((h) => h.name === 'probe-raw-close')?.probe).toEqual({ toolchain: 'debian-bookworm', client: 'raw', afterStarttls: 'close' });
   });
 
+  it('for a TLS hello without STARTTLS: an s_client that starts TLS at once', () => {
+    const found = readLogFailures([
+      'Nov 29 16:00:39 receiver postfix/smtpd[141]: connect from unknown[192.168.80.4]',
+      'Nov 29 16:00:39 receiver postfix/smtpd[141]: improper command pipelining after CONNECT from unknown[192.168.80.4]: \\026\\003\\001\\001>\\001',
+      'Nov 29 16:00:39 receiver postfix/smtpd[141]: lost connection after CONNECT from unknown[192.168.80.4]',
+    ]).failures;
+    expect(found.map((f) => f.class)).toEqual(['implicit-tls']);
+    expect(formHypotheses(found, profiles).map((h) => [h.name, h.probe])).toEqual([
+      ['probe-implicit-tls', { toolchain: 'debian-bookworm', client: 'openssl', starttls: 'implicit', tls: {} }],
+    ]);
+  });
+
   it('reads excluded families from the logged list and the admin exclusions', () => {
     expect(excludedFamilies('ALL:!aNULL:!3DES:!RSA+AES', 'kRSA, aNULL')).toEqual(['3DES', 'RSA+AES', 'kRSA']);
   });

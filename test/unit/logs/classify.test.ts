@@ -226,6 +226,27 @@ describe('classify without a library error', () => {
     expect(session.failure?.class).toBe('peer-aborted');
   });
 
+  it('a TLS hello where the first command belongs (implicit TLS on a STARTTLS port), as a lab receiver logged it', () => {
+    const hello = 'Nov 29 16:00:39 receiver postfix/smtpd[141]: improper command pipelining after CONNECT from unknown[192.168.80.4]: \\026\\003\\001\\001>\\001\\000\\001:\\003\\003\\f\\375\\327Z5\\374'; // lab: Debian 12
+    const session = only([
+      'Nov 29 16:00:39 receiver postfix/smtpd[141]: connect from unknown[192.168.80.4]',
+      hello,
+      'Nov 29 16:00:39 receiver postfix/smtpd[141]: lost connection after CONNECT from unknown[192.168.80.4]',
+      'Nov 29 16:00:39 receiver postfix/smtpd[141]: disconnect from unknown[192.168.80.4] commands=0/0',
+    ]);
+    expect(session.starttls).toBe(true);
+    expect(session.failure?.class).toBe('implicit-tls');
+    expect(session.failure?.evidence[0]).toBe(hello);
+    expect(session.failure?.remedy).toContain('smtpd_tls_wrappermode = yes');
+    // Pipelining of plain commands is no TLS event, and the session no failure.
+    const pipelined = only([
+      'Nov 29 16:00:40 receiver postfix/smtpd[142]: connect from unknown[192.168.80.5]',
+      'Nov 29 16:00:40 receiver postfix/smtpd[142]: improper command pipelining after CONNECT from unknown[192.168.80.5]: EHLO x\\r\\nMAIL FROM:<a@b>\\r\\n',
+      'Nov 29 16:00:40 receiver postfix/smtpd[142]: disconnect from unknown[192.168.80.5] ehlo=1 commands=1',
+    ]);
+    expect(pipelined.failure).toBeUndefined();
+  });
+
   it('TLS required but not offered', () => {
     const session = only(['mx postfix/smtp[9]: 4F6D0629C: to=<a@b.example>, relay=mx.b.example[203.0.113.5]:25, delay=1, delays=0.5/0/0.2/0.3, dsn=4.7.4, status=deferred (TLS is required, but was not offered by host mx.b.example[203.0.113.5])']);
     expect(session.failure?.class).toBe('starttls-not-offered');

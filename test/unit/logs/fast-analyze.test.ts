@@ -117,6 +117,10 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
       'May  1 10:00:10 mx postfix/smtpd[8]: warning: TLS library problem: error:1417A0C1:SSL routines:tls_post_process_client_hello:no shared cipher:../ssl/statem/statem_srvr.c:2283:',
       'May  1 10:00:10 mx postfix/smtpd[8]: lost connection after STARTTLS from h.example[192.0.2.9]',
       'May  1 10:00:10 mx postfix/smtpd[8]: disconnect from h.example[192.0.2.9] ehlo=1 starttls=0/1 commands=1/2',
+      'May  1 10:00:10 mx postfix/smtpd[10]: connect from i.example[192.0.2.10]',
+      'May  1 10:00:10 mx postfix/smtpd[10]: improper command pipelining after CONNECT from i.example[192.0.2.10]: \\026\\003\\001\\002\\000\\001',
+      'May  1 10:00:10 mx postfix/smtpd[10]: lost connection after CONNECT from i.example[192.0.2.10]',
+      'May  1 10:00:10 mx postfix/smtpd[10]: disconnect from i.example[192.0.2.10] commands=0/0',
       'no header at all',
       'May  1 10:00:11 mx postfix/smtpd[7]: connect from g.example[192.0.2.8]',
     ];
@@ -130,6 +134,7 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     const report = await analyzeLogs([file], { year: 2024 });
     expect(report.failures.unknown?.example).toEqual(unknown.slice(1));
     expect(report.peers.find((peer) => peer.peer === '192.0.2.9')?.failures).toEqual({ 'no-shared-cipher': 1 });
+    expect(report.peers.find((peer) => peer.peer === '192.0.2.10')?.failures).toEqual({ 'implicit-tls': 1 });
   });
 
   it('on bare Postfix messages (no syslog header) among whole lines', async () => {

@@ -260,6 +260,11 @@ const EVENTS: { line: string; event: TlsEvent | undefined }[] = [
   },
   { line: 'mx postfix/smtp[4]: ABCDE12348: Server is slow', event: undefined },
   {
+    line: 'mx postfix/smtpd[5]: improper command pipelining after CONNECT from x[192.0.2.4]: \\026\\003\\001\\001$\\001', // lab (shortened)
+    event: { kind: 'tls-hello-in-plaintext', after: 'CONNECT', peer: { name: 'x', addr: '192.0.2.4' } },
+  },
+  { line: 'mx postfix/smtpd[5]: improper command pipelining after EHLO from x[192.0.2.4]: MAIL FROM:<a@b>\\r\\n', event: undefined },
+  {
     line: 'server1 postfix/smtpd[1451]: 4F6D0629C: client=unknown[107.174.30.57]',
     event: { kind: 'queue-client', queueId: '4F6D0629C', peer: { name: 'unknown', addr: '107.174.30.57' } },
   },

@@ -75,7 +75,7 @@ senders:
       'seed.yaml:1: name: lower-case letters, digits, dots and dashes, at most 41 characters',
       'seed.yaml:4: receiver.mainCf.Not-A-Param: a main.cf parameter name',
       'seed.yaml:5: receiver.masterCf[0]: a master.cf entry: "service type private unpriv chroot wakeup maxproc command [args]"',
-      'seed.yaml:8: senders[0].starttls: expected one of required, optional, none; got "sometimes"',
+      'seed.yaml:8: senders[0].starttls: expected one of required, optional, none, implicit; got "sometimes"',
       'seed.yaml:9: senders[0].expect.protocol[0]: expected one of SSLv3, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3; got "TLSv1.4"',
       'seed.yaml:11: senders[1].expect.outcome: expected one of tls, plaintext, handshake-failed, refused; got "delivered"',
       'seed.yaml:13: senders[2].colour: unknown key',
