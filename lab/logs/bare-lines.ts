@@ -13,6 +13,7 @@ function sideOfEvent(event: TlsEvent): BareSide | undefined {
     case 'connection-lost':
     case 'queue-client':
     case 'reject':
+    case 'tls-hello-in-plaintext':
       return 'smtpd';
     case 'tls-setup':
     case 'tls-established':
