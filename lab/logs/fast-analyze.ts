@@ -1433,9 +1433,10 @@ export class FastAnalyzer {
     else this.openHigh.set(pid, session);
   }
 
-  /** The open session of this line's host, service and pid. */
-  private find(): LeanSession | undefined {
+  /** The open session of this line's side, host, service and pid (bare lines share all but the side). */
+  private find(smtpd: boolean): LeanSession | undefined {
     for (let candidate = this.openOf(this.pid); candidate !== undefined; candidate = candidate.samePid) {
+      if (candidate.smtpd !== smtpd) continue;
       if (this.progEnd - this.progStart !== candidate.service.length || !this.sameText(this.progStart, candidate.service)) continue;
       const host = candidate.host;
       if (host === undefined ? this.hostStart < 0 : this.hostStart >= 0 && this.hostEnd - this.hostStart === host.length && this.sameText(this.hostStart, host)) {
@@ -1453,7 +1454,7 @@ export class FastAnalyzer {
   }
 
   private inbound(code: number): void {
-    let current = this.find();
+    let current = this.find(true);
     if (code === C_NONE) {
       if (current !== undefined) this.touch(current);
       return;
@@ -1508,7 +1509,7 @@ export class FastAnalyzer {
   }
 
   private outbound(code: number): void {
-    let current = this.find();
+    let current = this.find(false);
     if (code === C_NONE) {
       if (current !== undefined) this.touch(current);
       return;

@@ -241,7 +241,7 @@ export class SessionTracker {
   }
 
   private inbound(line: string, event: TlsEvent | undefined, closed: Session[]): void {
-    let current = this.find(line);
+    let current = this.find(line, 'smtpd');
     if (event === undefined) {
       if (current !== undefined) this.append(current, line, undefined);
       return;
@@ -282,7 +282,7 @@ export class SessionTracker {
   }
 
   private outbound(line: string, event: TlsEvent | undefined, closed: Session[]): void {
-    let current = this.find(line);
+    let current = this.find(line, 'smtp');
     const peer = event === undefined ? undefined : outboundPeer(event);
     if (event === undefined || peer === undefined) {
       if (current !== undefined) this.append(current, line, event);
@@ -332,11 +332,12 @@ export class SessionTracker {
     this.onFate(fate);
   }
 
-  /** The open session of this line's host, service and pid. */
-  private find(line: string): OpenSession | undefined {
+  /** The open session of this line's side, host, service and pid (bare lines share all but the side). */
+  private find(line: string, side: Session['side']): OpenSession | undefined {
     const scan = this.scan;
     for (let candidate = this.open.get(scan.pid); candidate !== undefined; candidate = candidate.samePid) {
       const { service, host } = candidate.session;
+      if (candidate.session.side !== side) continue;
       if (scan.progEnd - scan.progStart !== service.length || !line.startsWith(service, scan.progStart)) continue;
       if (host === undefined ? scan.hostStart < 0 : scan.hostEnd - scan.hostStart === host.length && line.startsWith(host, scan.hostStart)) {
         return candidate;

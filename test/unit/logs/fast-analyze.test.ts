@@ -151,6 +151,8 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
       'ABCDE12345: client=c.example[192.0.2.3]',
       'disconnect from c.example[192.0.2.3] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7',
       'SSL_connect error to mx.d.example[192.0.2.4]:25: lost connection',
+      // smtpd's, while a bare smtp session is open: the two share pid and service, not the side.
+      'improper command pipelining after CONNECT from e.example[192.0.2.6]: \\026\\003\\001\\002',
       'ABCDE12346: to=<u@d.example>, relay=mx.d.example[192.0.2.4]:25, delay=1, dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)',
       'ABCDE12346: to=<u@d.example>, relay=mx.d.example[192.0.2.4]:25, delay=2, dsn=2.0.0, status=sent (250 ok)',
       'May  1 10:00:03 mx kernel: connect from e.example[192.0.2.5]',
@@ -160,12 +162,13 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     writeFileSync(file, `${lines.join('\n')}\n`);
     await expectSame([file], { year: 2024 }, true);
     const report = await analyzeLogs([file], { year: 2024 });
-    expect(report.stats).toEqual({ lines: 16, events: 14, unrecognised: 0, foreign: 2 });
+    expect(report.stats).toEqual({ lines: 17, events: 15, unrecognised: 0, foreign: 2 });
     expect(report.peers.map((peer) => [peer.peer, peer.attempts, peer.tlsSuccesses, peer.failures, peer.plaintextDeliveries])).toEqual([
       ['192.0.2.4', 2, 0, { 'unexpected-eof': 1 }, 1],
       ['192.0.2.1', 1, 0, { 'no-shared-cipher': 1 }, 0],
       ['192.0.2.2', 1, 1, {}, 0],
       ['192.0.2.3', 1, 1, {}, 0],
+      ['192.0.2.6', 1, 0, { 'implicit-tls': 1 }, 0],
     ]);
   });
 

@@ -123,6 +123,8 @@ describe('SessionTracker', () => {
       'warning: TLS library problem: error:0A00010B:SSL routines::wrong version number:../ssl/record/ssl3_record.c:354:',
       'ABCDE12345: to=<u@b.example>, relay=mx.b.example[192.0.2.2]:25, delay=1, dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)',
       'ABCDE12345: removed',
+      // smtpd's alone: a TLS hello where a command belongs (the library error before it went to smtp).
+      'improper command pipelining after CONNECT from c.example[192.0.2.3]: \\026\\003\\001\\002',
       'this line is no Postfix message',
       // A stamp with a program but no pid is a header this parser does not know, not a bare message.
       'May  1 10:00:00 mx kernel: connect from c.example[192.0.2.3]',
@@ -130,8 +132,9 @@ describe('SessionTracker', () => {
     expect(sessions.map((s) => [s.side, s.peer.addr, s.pid, s.service, s.host ?? null, s.failure?.class ?? null])).toEqual([
       ['smtpd', '192.0.2.1', 0, '', null, 'no-shared-cipher'],
       ['smtp', '192.0.2.2', 0, '', null, 'wrong-version-number'],
+      ['smtpd', '192.0.2.3', 0, '', null, 'implicit-tls'],
     ]);
-    expect(stats).toEqual({ lines: 11, events: 9, unrecognised: 0, foreign: 2 });
+    expect(stats).toEqual({ lines: 12, events: 10, unrecognised: 0, foreign: 2 });
   });
 
   it('blames a dropped wrapper-mode request on the set-up error its process logged before', () => {
