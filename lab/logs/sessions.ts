@@ -1,4 +1,4 @@
-import { BareLines } from './bare-lines.ts';
+import { BareLines, type BareSide } from './bare-lines.ts';
 import { classify, TLS_ATTEMPT_KINDS } from './classify.ts';
 import { parseEvent } from './events.ts';
 import { isoTimestamp, newHeaderScan, scanHeader, type HeaderScan } from './line-header.ts';
@@ -201,36 +201,42 @@ export class SessionTracker {
   pushInto(line: string, closed: Session[]): void {
     this.stats.lines++;
     const scan = this.scan;
-    if (!scanHeader(line, scan)) {
+    let event: TlsEvent | undefined;
+    let side: BareSide;
+    if (scanHeader(line, scan)) {
+      if (scan.daemonStart < 0) {
+        this.stats.foreign++;
+        return;
+      }
+      event = parseEvent(line, scan.msgStart);
+      side = this.daemonSide(line);
+    } else {
       const bare = this.bare.read(line, scan);
       if (bare === undefined) {
         this.stats.foreign++;
         return;
       }
-      this.stats.events++;
-      this.inference.observe(bare.event, line);
-      this.recordFate(bare.event, line, scan);
-      if (bare.side === 'smtpd') this.inbound(line, bare.event, closed);
-      else if (bare.side === 'smtp') this.outbound(line, bare.event, closed);
-      return;
+      event = bare.event;
+      side = bare.side;
     }
-    if (scan.daemonStart < 0) {
-      this.stats.foreign++;
-      return;
-    }
-    const event = parseEvent(line, scan.msgStart);
     if (event === undefined) this.stats.unrecognised++;
     else {
       this.stats.events++;
       this.inference.observe(event, line);
       this.recordFate(event, line, scan);
     }
+    if (side === 'smtpd') this.inbound(line, event, closed);
+    else if (side === 'smtp') this.outbound(line, event, closed);
+  }
+
+  /** Whose sessions a line of a Postfix daemon belongs to: smtpd and tlsproxy's, smtp and lmtp's, or none. */
+  private daemonSide(line: string): BareSide {
+    const scan = this.scan;
     const daemonLength = scan.progEnd - scan.daemonStart;
-    if (daemonLength === 5 && line.startsWith('smtpd', scan.daemonStart)) this.inbound(line, event, closed);
-    else if (daemonLength === 8 && line.startsWith('tlsproxy', scan.daemonStart)) this.inbound(line, event, closed);
-    else if (daemonLength === 4 && (line.startsWith('smtp', scan.daemonStart) || line.startsWith('lmtp', scan.daemonStart))) {
-      this.outbound(line, event, closed);
-    }
+    if (daemonLength === 5 && line.startsWith('smtpd', scan.daemonStart)) return 'smtpd';
+    if (daemonLength === 8 && line.startsWith('tlsproxy', scan.daemonStart)) return 'smtpd';
+    if (daemonLength === 4 && (line.startsWith('smtp', scan.daemonStart) || line.startsWith('lmtp', scan.daemonStart))) return 'smtp';
+    return 'none';
   }
 
   /** Close every open session (end of input) and return them. */

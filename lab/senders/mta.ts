@@ -17,12 +17,17 @@ export const SHORT_BACKOFF: Record<string, string> = {
 /** A sending MTA always starts with plaintext SMTP; `implicit` is refused for it when the sender is resolved. */
 const SECURITY_LEVEL: Record<Exclude<SenderSpec['starttls'], 'implicit'>, string> = { required: 'encrypt', optional: 'may', none: 'none' };
 
+function securityLevel(spec: SenderSpec): string {
+  if (spec.starttls === 'implicit') throw new LabError('LAB_SCENARIO_INVALID', `sender ${spec.name}: a sending MTA cannot start TLS at once (starttls: implicit)`);
+  return SECURITY_LEVEL[spec.starttls];
+}
+
 /** main.cf of a sending MTA that relays everything to `relay`, with the sender's TLS capabilities. */
 export function mtaSenderMainCf(spec: SenderSpec, postfixVersion: string, relay: string): Record<string, string> {
   const mainCf: Record<string, string> = {
     ...SHORT_BACKOFF,
     relayhost: `[${relay}]:25`,
-    smtp_tls_security_level: SECURITY_LEVEL[spec.starttls === 'implicit' ? 'required' : spec.starttls],
+    smtp_tls_security_level: securityLevel(spec),
     smtp_tls_loglevel: '1',
   };
   if (spec.tls.minProtocol !== undefined || spec.tls.maxProtocol !== undefined) {
