@@ -1,5 +1,5 @@
 import { classify } from '../logs/classify.ts';
-import type { Diagnosis, InferredVersions, OpensslError, Session, TrackerStats, VersionHints } from '../logs/types.ts';
+import type { Diagnosis, InferredVersions, OpensslError, Session, TlsEvent, TrackerStats, VersionHints } from '../logs/types.ts';
 import { decodeOpensslError } from '../logs/openssl-error.ts';
 import { readSessions, type SessionsRead } from '../logs/sessions.ts';
 
@@ -41,9 +41,25 @@ export function peersText(failure: Pick<LoggedFailure, 'peers' | 'direction'>): 
 const errorOf = (session: Session): OpensslError | undefined =>
   session.failure?.opensslError ?? session.lines.map((l) => (/TLS library problem/.test(l) ? decodeOpensslError(l) : undefined)).find((e) => e !== undefined);
 
+const HOST_IN_DETAIL = /\bhost ([^\s[\]]+)\[([^\]\s]*)\]/;
+const POLICY_LOOKUP = /TLS policy lookup for [^/\s]+\/([^:\s]+):|_tls_policy_maps, next-hop destination "([^"]+)"/;
+
 /**
- * Sessions for the library errors no session of the log holds, one each, with an unknown peer: what is left of a
- * report that quotes only `warning: TLS library problem: ...`.
+ * The server an unattached failure names in its text (`... by host mx.example[192.0.2.1]`, `TLS policy lookup for
+ * dest/mx.example`), or the destination of a policy table entry; empty when it names none.
+ */
+function peerOfUnattached(line: string, event: TlsEvent): { name: string; addr: string } {
+  if (event.kind === 'queue-delivery' && event.relayPeer !== undefined) return { name: event.relayPeer.name, addr: event.relayPeer.addr };
+  const host = HOST_IN_DETAIL.exec(line);
+  if (host !== null && (event.kind === 'queue-delivery' || event.kind === 'queue-tls-problem')) return { name: host[1] ?? '', addr: host[2] ?? '' };
+  const policy = POLICY_LOOKUP.exec(line);
+  if (policy !== null) return { name: policy[1] ?? policy[2] ?? '', addr: '' };
+  return { name: '', addr: '' };
+}
+
+/**
+ * Sessions for the failures no session of the log holds, one each, with the peer their text names, if any: what is
+ * left of a report that quotes only `warning: TLS library problem: ...`, a set-up warning or a deferral.
  */
 function sessionsOfUnattached(read: SessionsRead): Session[] {
   const hints: VersionHints = {};
@@ -51,7 +67,7 @@ function sessionsOfUnattached(read: SessionsRead): Session[] {
   if (read.versions.openssl !== undefined) hints.inferredOpenssl = read.versions.openssl;
   return read.unattached.flatMap(({ side, line, event }, ordinal) => {
     const session: Session = {
-      ordinal, side, service: '', pid: 0, peer: { name: '', addr: '' }, events: [event], lines: [line], starttls: true, queueIds: [], complete: true,
+      ordinal, side, service: '', pid: 0, peer: peerOfUnattached(line, event), events: [event], lines: [line], starttls: true, queueIds: [], complete: true,
     };
     const failure = classify(session, hints);
     if (failure === undefined) return [];

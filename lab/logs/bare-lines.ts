@@ -5,6 +5,10 @@ import type { TlsEvent } from './types.ts';
 /** The daemon whose sessions a bare message belongs to; `none` for messages of no session (qmgr, cleanup, local). */
 export type BareSide = 'smtpd' | 'smtp' | 'none';
 
+/** Set-up problems only the smtp client logs, and those only smtpd logs; the rest (a missing file) both may. */
+const CLIENT_CONFIG = /TLS policy lookup for |smtp_tls_|client TLS configuration problem|SMTPS wrappermode/;
+const SERVER_CONFIG = /No server certs available|Wrapper-mode request dropped|smtpd_tls_/;
+
 /** The daemon a message names by its form, or undefined when the form is logged by both (a library error). */
 function sideOfEvent(event: TlsEvent): BareSide | undefined {
   switch (event.kind) {
@@ -28,6 +32,9 @@ function sideOfEvent(event: TlsEvent): BareSide | undefined {
       return event.relayPeer === undefined ? 'none' : 'smtp';
     case 'queue-tls-problem':
       return 'smtp';
+    case 'tls-local-config-problem':
+      if (CLIENT_CONFIG.test(event.text)) return 'smtp';
+      return SERVER_CONFIG.test(event.text) ? 'smtpd' : undefined;
     case 'daemon-started':
     case 'queue-message-id':
     case 'queue-from':
@@ -39,23 +46,42 @@ function sideOfEvent(event: TlsEvent): BareSide | undefined {
 }
 
 /**
+ * A web console's log table pasted as text: time, severity and message, in columns that ` | ` or tabs separate
+ * (`1/16/2019, 1:31:28 AM | info | SSL_connect error to ...`). The time is in the console's locale, so it is not read.
+ */
+const TABLE_ROW = /^[^|\t]{1,48}?(?: +\| +|\t+)(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug)(?: +\| +|\t+)/i;
+
+/** Whether the line may be a row of a console's log table (see `TABLE_ROW`): a cheap test for readers of bytes. */
+export function mayBeTableRow(text: string): boolean {
+  return TABLE_ROW.test(text);
+}
+
+/**
  * Postfix messages without their syslog header, as admins often paste them: a report trimmed to the messages, a
- * web console's message column. A line that starts with no time stamp and holds a message the parser knows is read
- * as one. Its message tells the daemon (`connect from` is smtpd's, `SSL_connect error to` smtp's); a message that
- * does not (a library error) belongs to the daemon of the bare line before it, smtpd at first. Bare lines have no
- * host, program or pid, so their sessions follow one another as in an excerpt of one process.
+ * web console's message column or table. A line that starts with no time stamp (or is a console's table row) and
+ * holds a message the parser knows is read as one. Its message tells the daemon (`connect from` is smtpd's,
+ * `SSL_connect error to` smtp's); a message that does not (a library error) belongs to the daemon of the bare line
+ * before it, smtpd at first. Bare lines have no host, program or pid, so their sessions follow one another as in
+ * an excerpt of one process.
  */
 export class BareLines {
   private side: 'smtpd' | 'smtp' = 'smtpd';
 
   /**
    * When `line` (which has no syslog header) is a bare Postfix message: fill `scan` as an empty header before it
-   * and return its event and daemon.
+   * and return its event, its daemon and the line to keep. That is `line` itself, or for a console's table row the
+   * row with the runs of spaces in its message made single, as consoles pad wrapped text (`warning:  TLS library`).
    */
-  read(line: string, scan: HeaderScan): { event: TlsEvent; side: BareSide } | undefined {
+  read(line: string, scan: HeaderScan): { event: TlsEvent; side: BareSide; line: string } | undefined {
     let at = 0;
-    while (line.charCodeAt(at) === 32) at++;
-    if (stampKindAt(line, at) !== 0) return undefined;
+    const row = TABLE_ROW.exec(line);
+    if (row !== null) {
+      at = row[0].length;
+      if (line.includes('  ', at)) line = line.slice(0, at) + line.slice(at).replace(/ {2,}/g, ' ');
+    } else {
+      while (line.charCodeAt(at) === 32) at++;
+      if (stampKindAt(line, at) !== 0) return undefined;
+    }
     const event = parseEvent(line, at);
     if (event === undefined) return undefined;
     let side = sideOfEvent(event);
@@ -67,6 +93,6 @@ export class BareLines {
     scan.daemonStart = at;
     scan.pid = 0;
     scan.msgStart = at;
-    return { event, side };
+    return { event, side, line };
   }
 }

@@ -9,7 +9,7 @@ const SUMMARY_SUFFIX = /\s*(key-exchange|server-signature|server-digest|client-s
 const DELIVERY = /to=<([^>]*)>,(?: orig_to=<[^>]*>,)? relay=([^,]*),(?: conn_use=\d+,)? delay=([\d.]+),(?: delays=[\d./]+,)? dsn=([\d.]+), status=(\w+)(?: (.*))?$/y;
 const ALERT = /SSL3 alert (read|write):([a-z]+):(.*)$/y;
 const VERSION = /daemon started -- version ([^\s,]+)/y;
-const LOCAL_CONFIG = /cannot get .* from file|cannot load |do not match|does not match next certificate|error loading private keys and certificates|No server certs available|disabling TLS support|TLS won't be enabled|TLS context initialization failed|client TLS configuration problem/;
+const LOCAL_CONFIG = /cannot get .* from file|cannot load |do not match|does not match next certificate|error loading private keys and certificates|No server certs available|disabling TLS support|TLS won't be enabled|TLS context initialization failed|client TLS configuration problem|_tls_policy_maps, |Digest algorithm "[^"]*" not found|: non DNSSEC destination|: no TLSA records found|TLSA lookup error for /;
 
 const DELIVERY_STATUSES: ReadonlySet<string> = new Set<DeliveryStatus>(['sent', 'deferred', 'bounced', 'expired']);
 
@@ -35,6 +35,7 @@ export function deliveryTlsProblem(text: string): DeliveryTlsProblem | undefined
   if (text.includes('Server certificate not')) return 'server-certificate-not-verified';
   if (text.includes('Server hostname not verified')) return 'server-certificate-not-verified';
   if (text.includes('TLS not available due to local problem')) return 'tls-not-available';
+  if (/client TLS configuration problem|non DNSSEC destination|no TLSA records found|TLSA lookup error for /.test(text)) return 'tls-not-available';
   return undefined;
 }
 
@@ -302,6 +303,8 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
     case 83: // S
       if (line.startsWith('SSL_accept', at)) return sslStateOrError(line, at, 'accept');
       if (line.startsWith('SSL_connect', at)) return sslStateOrError(line, at, 'connect');
+      // Logged as info, not as a warning: the smtp client talks to port 465 without wrapper mode.
+      if (line.startsWith('SMTPS wrappermode (TCP port 465) requires setting', at)) return { kind: 'tls-local-config-problem', text: line.slice(at) };
       if (line.startsWith('SSL3 alert ', at)) {
         ALERT.lastIndex = at;
         const match = ALERT.exec(line);

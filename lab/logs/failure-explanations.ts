@@ -239,6 +239,42 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
         remedy: 'Allow at least one protocol the library supports (e.g. >=TLSv1.2), and check openssl.cnf for a MinProtocol above the Postfix maximum.',
       };
     }
+    if (detail.includes('non DNSSEC destination')) {
+      return {
+        summary: 'DANE required, destination not DNSSEC-signed',
+        explanation: `The TLS policy for this destination requires DANE (smtp_tls_security_level = dane-only, or a dane-only policy table entry), but its DNS answers are not DNSSEC-validated, so there can be no TLSA records to check; the smtp client defers the mail: ${detail}`,
+        remedy: 'Use the level dane for this destination, which falls back to opportunistic TLS without DNSSEC, or have the destination sign its zone. When every destination is reported so, the resolver in /etc/resolv.conf does not validate DNSSEC (Postfix needs its AD bit).',
+      };
+    }
+    if (detail.includes('no TLSA records found') || detail.includes('TLSA lookup error for ')) {
+      const lookup = detail.includes('TLSA lookup error for ');
+      return {
+        summary: lookup ? 'DANE required, TLSA lookup failed' : 'DANE required, no TLSA records',
+        explanation: `The TLS policy for this destination requires DANE (dane-only), but ${lookup ? 'the DNS lookup of its TLSA records failed' : 'its DNSSEC-signed zone publishes no TLSA records for this server'}, so there is nothing to verify its certificate against; the smtp client defers the mail: ${detail}`,
+        remedy: lookup ? 'Check that the resolver answers TLSA queries (and validates DNSSEC); the mail goes out on a later retry once it does.' : 'Use the level dane for this destination, which falls back to opportunistic TLS without TLSA records, or ask the destination to publish TLSA records.',
+      };
+    }
+    if (detail === 'client TLS configuration problem' || detail.endsWith('(client TLS configuration problem)')) {
+      return {
+        summary: 'client TLS configuration problem',
+        explanation: 'The smtp client deferred the mail because it could not apply its TLS settings for this destination. The warning it logged just before names the cause: a TLS policy table entry or lookup, or a certificate or key file.',
+        remedy: 'Fix what that warning names and reload Postfix.',
+      };
+    }
+    if (detail.includes('_tls_policy_maps, ') || detail.includes('TLS policy lookup for ')) {
+      return {
+        summary: 'unusable TLS policy table entry',
+        explanation: `The smtp client could not read its TLS policy for the destination (a malformed or unknown attribute in smtp_tls_policy_maps, or a failed table lookup), so it defers the mail rather than guess a policy: ${detail}`,
+        remedy: 'Fix the entry (postconf(5) lists the attributes smtp_tls_policy_maps accepts for this Postfix version) or the table\'s backend, run postmap for a file table, and reload Postfix.',
+      };
+    }
+    if (detail.startsWith('SMTPS wrappermode')) {
+      return {
+        summary: 'port 465 without wrapper mode',
+        explanation: 'The smtp client connects to port 465, where the server expects TLS from the first byte (SMTPS), but speaks plaintext SMTP and waits for a greeting that does not come.',
+        remedy: 'Give that relay a transport with smtp_tls_wrappermode = yes and smtp_tls_security_level = encrypt, or relay to port 587 with STARTTLS.',
+      };
+    }
     if (detail.includes('TLS not available due to local problem')) {
       return {
         summary: 'TLS not available (local problem)',

@@ -1,5 +1,5 @@
 import { isAscii } from 'node:buffer';
-import { BareLines, type BareSide } from './bare-lines.ts';
+import { BareLines, mayBeTableRow, type BareSide } from './bare-lines.ts';
 import { classifyCountOnly, TLS_ATTEMPT_KINDS, UNKNOWN_EVIDENCE_LINES } from './classify.ts';
 import { parseEvent } from './events.ts';
 import {
@@ -66,6 +66,8 @@ const GATE_34 = 4;
 const GATE_30 = 8;
 const PID_TABLE = 1 << 16;
 const MAX_LINE_BYTES = 16 << 20;
+/** How far into a line with a time stamp but no header the column bar of a console's table row is looked for. */
+const TABLE_ROW_SCAN = 64;
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
 const ISO_SCRATCH = Buffer.alloc(64);
 const WEEKDAYS = 'MonTueWedThuFriSatSun';
@@ -514,16 +516,19 @@ export class FastAnalyzer {
   }
 
   /** A non-ASCII line: the shared string parser, with header offsets into the string. */
-  private stringLine(line: string): void {
+  private stringLine(text: string): void {
     this.stats.lines++;
     const scan = this.scan;
+    let line = text;
     let bare: BareSide | undefined;
     if (!scanHeader(line, scan)) {
-      bare = this.bareLines.read(line, scan)?.side;
-      if (bare === undefined) {
+      const read = this.bareLines.read(line, scan);
+      if (read === undefined) {
         this.stats.foreign++;
         return;
       }
+      bare = read.side;
+      line = read.line;
     } else if (scan.daemonStart < 0) {
       this.stats.foreign++;
       return;
@@ -550,12 +555,17 @@ export class FastAnalyzer {
 
   /**
    * Whether a line without a syslog header may be a bare Postfix message (see `BareLines`), for the string reader
-   * to decide: one that starts with a time stamp is a header this reader does not know, never a bare message.
+   * to decide: one that starts with a time stamp is a header this reader does not know, never a bare message,
+   * unless it is a row of a console's log table.
    */
   private mayBeBare(s: number, e: number): boolean {
     let at = s;
     while (at < e && this.buf[at] === 32) at++;
-    return at < e && this.stampKindAt(at) === 0;
+    if (at >= e) return false;
+    if (this.stampKindAt(at) === 0) return true;
+    const stop = Math.min(e, s + TABLE_ROW_SCAN);
+    for (let i = at; i < stop; i++) if (this.buf[i] === 124 || this.buf[i] === 9) return mayBeTableRow(latin1(this.buf, s, e));
+    return false;
   }
 
   /** Make `buf[s, e)` the current line, as bytes. */
@@ -812,7 +822,7 @@ export class FastAnalyzer {
       if (isRfc5424(buf, s, e)) return false; // see byteLine
     }
     if (!this.scanSyslogBytes(at)) return false;
-    if (this.daemonStart >= 0 || this.stampKindAt(this.msgStart) === 0) return true;
+    if (this.stampKindAt(this.afterComposePrefix(this.msgStart)) === 0) return true;
     // A relay's line around a container's own (see scanHeader): the inner header, when it is Postfix's.
     const outer = [this.tsKind, this.tsStart, this.tsEnd, this.hostStart, this.hostEnd, this.progStart, this.progEnd, this.pid, this.msgStart, this.daemonStart];
     if (this.scanSyslogBytes(this.msgStart) && this.daemonStart >= 0) return true;

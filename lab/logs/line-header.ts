@@ -240,9 +240,10 @@ export function scanHeader(line: string, out: HeaderScan): boolean {
     at = close + 1;
   }
   if (!scanSyslogHeader(line, at, out)) return false;
-  if (out.daemonStart >= 0 || stampKindAt(line, out.msgStart) === 0) return true;
-  // A relay's line around a container's own: `... mailu-smtp[840]: Aug 26 08:06:18 mail postfix/smtp[381]: ...`.
-  // The inner header is the one Postfix wrote; without one, the outer header stands.
+  if (stampKindAt(line, afterComposePrefix(line, out.msgStart)) === 0) return true;
+  // A relay's line around a container's own: `... mailu-smtp[840]: Aug 26 08:06:18 mail postfix/smtp[381]: ...`, or
+  // a line logged twice over (`mail | ... smtpd[5]: mail | ... smtpd[5]: connect from ...`). No Postfix message
+  // starts with a time stamp: the inner header is the one Postfix wrote; without one, the outer header stands.
   Object.assign(OUTER, out);
   if (scanSyslogHeader(line, out.msgStart, out) && out.daemonStart >= 0) return true;
   Object.assign(out, OUTER);

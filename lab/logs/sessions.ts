@@ -40,7 +40,10 @@ export interface ProcessContext {
   fresh: number;
 }
 
-/** A library error that no session of the log holds: an excerpt with only the error, or a process's set-up error. */
+/**
+ * A TLS failure that no session of the log holds: an excerpt with only a library error, a process's set-up error,
+ * or a deferral that names a TLS problem but no connection of this log.
+ */
 export interface UnattachedError {
   side: Session['side'];
   line: string;
@@ -116,6 +119,22 @@ export function startSessionContext(
 
 export function samePeer(a: Peer, b: Peer): boolean {
   return a.addr === b.addr && (a.port === undefined || b.port === undefined || a.port === b.port);
+}
+
+/** Events of an smtp process that tell of a TLS failure on their own, when no session of the process holds them. */
+function isUnattachedFailure(event: TlsEvent): boolean {
+  switch (event.kind) {
+    case 'tls-library-problem':
+    case 'tls-protocol-list-invalid':
+    case 'tls-local-config-problem':
+    case 'tls-not-available':
+      return true;
+    case 'queue-delivery':
+    case 'queue-tls-problem':
+      return event.tlsProblem !== undefined;
+    default:
+      return false;
+  }
 }
 
 /** The peer an outbound (smtp/lmtp) event names, if it names one. */
@@ -218,6 +237,7 @@ export class SessionTracker {
       }
       event = bare.event;
       side = bare.side;
+      line = bare.line;
     }
     if (event === undefined) this.stats.unrecognised++;
     else {
@@ -227,6 +247,8 @@ export class SessionTracker {
     }
     if (side === 'smtpd') this.inbound(line, event, closed);
     else if (side === 'smtp') this.outbound(line, event, closed);
+    // The error daemon defers mail for a destination that an smtp process gave up on: `delivery temporarily suspended: TLS is required...`.
+    else if (event?.kind === 'queue-delivery' && event.tlsProblem !== undefined) this.noteUnattached('smtp', line, event);
   }
 
   /** Whose sessions a line of a Postfix daemon belongs to: smtpd and tlsproxy's, smtp and lmtp's, or none. */
@@ -269,7 +291,10 @@ export class SessionTracker {
         break;
       case 'tls-protocol-list-invalid':
       case 'tls-local-config-problem':
-        if (current === undefined) this.remember(line, event);
+        if (current === undefined) {
+          this.remember(line, event);
+          this.noteUnattached('smtpd', line, event);
+        }
         break;
       case 'tls-library-problem':
         if (current === undefined) {
@@ -292,7 +317,7 @@ export class SessionTracker {
     const peer = event === undefined ? undefined : outboundPeer(event);
     if (event === undefined || peer === undefined) {
       if (current !== undefined) this.append(current, line, event);
-      else if (event?.kind === 'tls-library-problem') this.noteUnattached('smtp', line, event);
+      else if (event !== undefined && isUnattachedFailure(event)) this.noteUnattached('smtp', line, event);
       return;
     }
     const sameConnection = current !== undefined && samePeer(current.session.peer, peer);
@@ -483,7 +508,7 @@ export class SessionTracker {
     return `${scan.hostStart >= 0 ? line.slice(scan.hostStart, scan.hostEnd) : ''}|${line.slice(scan.progStart, scan.progEnd)}|${scan.pid}`;
   }
 
-  /** Library errors logged outside any session that no session took as its own (see `startSessionContext`), the first `MAX_UNATTACHED`. */
+  /** TLS failures logged outside any session that no session took as its own (see `startSessionContext`), the first `MAX_UNATTACHED`. */
   get unattachedErrors(): readonly UnattachedError[] {
     return this.unattached;
   }
@@ -503,7 +528,7 @@ export interface SessionsRead {
   fates: Map<string, MessageFate[]>;
   stats: TrackerStats;
   versions: InferredVersions;
-  /** Library errors outside every session (see `SessionTracker.unattachedErrors`). */
+  /** TLS failures outside every session (see `SessionTracker.unattachedErrors`). */
   unattached: readonly UnattachedError[];
 }
 

@@ -40,6 +40,53 @@ describe('readLogFailures', () => {
     // With a failed session in the log, the unattached error stays out.
     expect(readLogFailures([alone[0]!, ...seed]).failures.map((f) => f.key)).toEqual(readLogFailures(seed).failures.map((f) => f.key));
   });
+
+  it('takes set-up problems and TLS deferrals that no session holds as failures, with the server their text names', () => {
+    const protocols = 'May  3 09:00:00 mx postfix/smtpd[11]: warning: Invalid TLS protocol list "!SSLv2, !TLSv1.9": disabling TLS support';
+    const inbound = readLogFailures([protocols]);
+    expect(inbound.failures.map((f) => [f.class, f.summary, f.peers, f.evidence])).toEqual([['invalid-local-config', 'invalid TLS protocol list', [], [protocols]]]);
+    expect(inbound.outbound).toEqual([]);
+
+    // The error daemon defers for a destination an smtp process gave up on; its text names the server.
+    const suspended = 'May  3 09:00:01 mx postfix/error[12]: 4B2C81E0A5: to=<u@d.example>, relay=none, delay=3600, delays=3600/0.01/0/0, dsn=4.7.4, ' +
+      'status=deferred (delivery temporarily suspended: TLS is required, but was not offered by host mx.d.example[192.0.2.40])';
+    // A policy table entry the smtp client cannot read, and its effect on the destination's servers.
+    const entry = 'May  3 09:00:02 mx postfix/smtp[13]: warning: smtp_tls_policy_maps, next-hop destination "e.example": invalid attribute name: "policy_type"';
+    const lookup = 'May  3 09:00:02 mx postfix/smtp[13]: warning: TLS policy lookup for e.example/mx1.e.example: client TLS configuration problem';
+    const dane = 'May  3 09:00:03 mx postfix/smtp[14]: 5C3D92F1B6: to=<u@f.example>, relay=none, delay=1.2, delays=1.2/0/0/0, dsn=4.7.5, status=deferred (non DNSSEC destination)';
+    const outbound = readLogFailures([suspended, entry, lookup, dane]);
+    expect(outbound.failures).toEqual([]);
+    expect(outbound.outbound.map((f) => [f.class, f.summary, f.peers])).toEqual([
+      ['starttls-not-offered', 'TLS required but not offered', [{ name: 'mx.d.example', addr: '192.0.2.40' }]],
+      ['invalid-local-config', 'unusable TLS policy table entry', [{ name: 'e.example', addr: '' }, { name: 'mx1.e.example', addr: '' }]],
+      ['invalid-local-config', 'DANE required, destination not DNSSEC-signed', []],
+    ]);
+    expect(outbound.outbound[2]!.remedy).toContain('level dane');
+
+    // Port 465 without wrapper mode: the client logs the set-up it lacks, then the greeting times out.
+    const wrapper = readLogFailures([
+      'May  3 09:05:00 mx postfix/smtp[15]: SMTPS wrappermode (TCP port 465) requires setting "smtp_tls_wrappermode = yes", and "smtp_tls_security_level = encrypt" (or stronger)',
+      'May  3 09:10:00 mx postfix/smtp[15]: 6D4EA3F2C7: to=<u@h.example>, relay=smtp.h.example[192.0.2.41]:465, delay=300, delays=0/0/300/0, dsn=4.4.2, ' +
+        'status=deferred (conversation with smtp.h.example[192.0.2.41] timed out while receiving the initial server greeting)',
+    ]);
+    expect(wrapper.outbound.map((f) => [f.class, f.summary])).toEqual([['invalid-local-config', 'port 465 without wrapper mode']]);
+    expect(wrapper.outbound[0]!.remedy).toContain('smtp_tls_wrappermode = yes');
+  });
+
+  it('reads a console\'s log table: columns, padded message text, and set-up lines that tell the daemon', () => {
+    const read = readLogFailures([
+      '3/5/2024, 9:12:40 AM | info | connect from unknown[192.0.2.50]',
+      '3/5/2024, 9:12:40 AM | info | SSL_accept error from unknown[192.0.2.50]: -1',
+      '3/5/2024, 9:12:40 AM | warning | warning:  TLS library problem: error:1417D102:SSL  routines:tls_process_client_hello:unsupported  protocol:../ssl/statem/statem_srvr.c:974:',
+      '3/5/2024, 9:12:40 AM | info | lost connection after STARTTLS from unknown[192.0.2.50]',
+      '5.3.2024 09:12:41\twarning\twarning: TLS policy lookup for g.example/mx.g.example: client TLS configuration problem',
+    ]);
+    expect(read.failures.map((f) => [f.class, f.peers])).toEqual([['unsupported-protocol', [{ name: 'unknown', addr: '192.0.2.50' }]]]);
+    expect(read.failures[0]!.evidence[2]).toBe('3/5/2024, 9:12:40 AM | warning | warning: TLS library problem: error:1417D102:SSL routines:tls_process_client_hello:unsupported protocol:../ssl/statem/statem_srvr.c:974:');
+    // Not an inbound failure, though a library error before it was smtpd's: only the smtp client looks up TLS policies.
+    expect(read.outbound).toEqual([]);
+    expect(read.stats).toEqual({ lines: 5, events: 5, unrecognised: 0, foreign: 0 });
+  });
 });
 
 describe('formHypotheses', () => {

@@ -174,6 +174,11 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
 
   it('on every header format the parser knows, and some it does not', async () => {
     await expectSame([fixturePath('header-formats.log')], { year: 2024 }, true);
+    const { peers } = await analyzeLogs([fixturePath('header-formats.log')], { year: 2024 });
+    const failures = (addr: string) => peers.find((peer) => peer.peer === addr)?.failures;
+    // A line logged twice over, and a console's table rows (one with a stamp the header reader knows).
+    expect(failures('192.0.2.28')).toEqual({ 'no-suitable-signature-algorithm': 1 });
+    expect(failures('192.0.2.29')).toEqual({ 'unsupported-protocol': 1 });
   });
 
   it('whatever the chunking: lines split across pushes give the same report', async () => {

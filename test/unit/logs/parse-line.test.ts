@@ -114,6 +114,11 @@ describe('parseLine headers', () => {
       header: { timestamp: '2018-08-26T08:06:18', host: 'mail', program: 'postfix/smtp', daemon: 'smtp', pid: 381 },
     },
     {
+      name: 'a line logged twice over, compose prefix and all: the inner header is the line\'s',
+      line: 'mail    | May  7 18:38:01 mail postfix/submission/smtpd[53]: mail    | May  7 18:38:02 mx postfix/submission/smtpd[54]: connect from x[1.2.3.4]',
+      header: { timestamp: '2018-05-07T18:38:02', host: 'mx', program: 'postfix/submission/smtpd', daemon: 'smtpd', pid: 54 },
+    },
+    {
       name: 'the outer header stands when the inner line is not Postfix\'s',
       line: 'Aug 26 06:06:18 relay webapp[841]: Aug 26 08:06:18 mail nginx[7]: GET /',
       header: { timestamp: '2018-08-26T06:06:18', host: 'relay', program: 'webapp', pid: 841, postfix: false },
