@@ -219,7 +219,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
         return [{ hypothesis, failure: failure.key, observed: matrixRow(result), ...matchFailure(failure, result) }];
       });
     const reproducedBy = outcomes.filter((o) => o.match === 'exact' || o.match === 'reason').map((o) => o.hypothesis.name);
-    return { failure, fixes: [], outcomes, reproducedBy, explanation: explain(failure, outcomes, reproducedBy) };
+    return { failure, fixes: [], outcomes, reproducedBy, explanation: explainFailure(failure, outcomes, reproducedBy) };
   });
   // The receiver's own smtp sessions to each destination: its view, as in the admin's log.
   const smtpSessions = todayResult && logged.outbound.length > 0 ? readSessions(todayResult.receiver.log).sessions.filter((s) => s.side === 'smtp') : [];
@@ -230,7 +230,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
       return { hypothesis, failure: failure.key, observed: matrixRow(result), ...matchSessions(failure, sessions) };
     });
     const reproducedBy = outcomes.filter((o) => o.match === 'exact' || o.match === 'reason').map((o) => o.hypothesis.name);
-    return { failure, fixes: [], outcomes, reproducedBy, explanation: explain(failure, outcomes, reproducedBy) };
+    return { failure, fixes: [], outcomes, reproducedBy, explanation: explainFailure(failure, outcomes, reproducedBy) };
   });
   const findings = [...inboundFindings, ...outboundFindings];
   const reproducedFailures: ReproducedFailure[] = inboundFindings
@@ -311,13 +311,18 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
 /** What OpenSSL 1.1+/3.x logs for the situation a 1.0.x error names (see the facts' error table). */
 const NEWER_EQUIVALENT: Partial<Record<LoggedFailure['class'], string>> = { 'unknown-protocol': 'unsupported-protocol', 'wrong-version-number': 'unsupported-protocol' };
 
-function explain(failure: LoggedFailure, outcomes: readonly HypothesisOutcome[], reproducedBy: readonly string[]): string {
+/** Why a local configuration failure may not reproduce: no peer causes it, only the settings given to the lab. */
+const OWN_SETTINGS = ' No peer causes this failure: it comes from the settings of this side, so the lab shows it only when the configuration it was given holds the same setting (and the files that setting names).';
+
+/** The verdict on one logged failure, from what the hypotheses or destinations gave. @internal */
+export function explainFailure(failure: LoggedFailure, outcomes: readonly HypothesisOutcome[], reproducedBy: readonly string[]): string {
   const peers = peersText(failure);
+  const ownSettings = failure.class === 'invalid-local-config' ? OWN_SETTINGS : '';
   if (failure.direction === 'outbound') {
     const base = `Sending to ${peers} failed with "${failure.summary}". ${failure.explanation}`;
     if (reproducedBy.length === 0) {
       const near = outcomes.filter((o) => o.match === 'class').map((o) => `${o.hypothesis.name} (${o.detail})`);
-      return `${base} None of the ${outcomes.length} destinations gave the same error with this configuration${near.length ? `; near misses: ${near.join(', ')}` : ''}.`;
+      return `${base} None of the ${outcomes.length} destinations gave the same error with this configuration${near.length ? `; near misses: ${near.join(', ')}` : ''}.${ownSettings}`;
     }
     const reproducing = outcomes.filter((o) => reproducedBy.includes(o.hypothesis.name)).map((o) => `${o.hypothesis.name} (${o.hypothesis.why})`);
     return `${base} Reproduced by sending to ${reproducing.join('; ')}. So the failing destinations are most likely servers like these.`;
@@ -328,7 +333,7 @@ function explain(failure: LoggedFailure, outcomes: readonly HypothesisOutcome[],
     const newer = NEWER_EQUIVALENT[failure.class];
     const equivalent = failure.error?.generation?.startsWith('1.0') && newer ? outcomes.filter((o) => o.observed.failureClass === newer).map((o) => o.hypothesis.name) : [];
     return (
-      `${base} None of the ${outcomes.length} hypotheses gave the same error on this toolchain${near.length ? `; near misses: ${near.join(', ')}` : ''}.` +
+      `${base} None of the ${outcomes.length} hypotheses gave the same error on this toolchain${near.length ? `; near misses: ${near.join(', ')}` : ''}.${ownSettings}` +
       (equivalent.length
         ? ` The log was written by OpenSSL ${failure.error?.generation}; this toolchain's newer OpenSSL names the same situation "${newer}", which ${equivalent.join(', ')} got: run on a toolchain with OpenSSL ${failure.error?.generation} (--toolchain) to see the very error.`
         : '')

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { peersText, readLogFailures } from '../../../lab/advice/failures.ts';
 import { excludedFamilies, formHypotheses } from '../../../lab/advice/hypotheses.ts';
+import { explainFailure } from '../../../lab/advice/reproduce.ts';
 import { loadSenderProfiles } from '../../../lab/senders/profiles.ts';
 
 const seed = readFileSync(join(import.meta.dirname, '../../fixtures/logs/seed-maillog.log'), 'utf8').split('\n');
@@ -71,6 +72,9 @@ describe('readLogFailures', () => {
     ]);
     expect(wrapper.outbound.map((f) => [f.class, f.summary])).toEqual([['invalid-local-config', 'port 465 without wrapper mode']]);
     expect(wrapper.outbound[0]!.remedy).toContain('smtp_tls_wrappermode = yes');
+    // Not reproduced: the verdict says that no peer causes it, rather than leave the admin to suspect the destinations.
+    expect(explainFailure(wrapper.outbound[0]!, [], [])).toContain('No peer causes this failure');
+    expect(explainFailure(outbound.outbound[0]!, [], [])).not.toContain('No peer causes this failure');
   });
 
   it('reads a console\'s log table: columns, padded message text, and set-up lines that tell the daemon', () => {
