@@ -3,7 +3,7 @@ import { BareLines, mayBeTableRow, type BareSide } from './bare-lines.ts';
 import { classifyCountOnly, TLS_ATTEMPT_KINDS, UNKNOWN_EVIDENCE_LINES } from './classify.ts';
 import { parseEvent } from './events.ts';
 import {
-  FACILITY, isoTimestamp, isServiceNameChar, MAX_HEADER, MAX_SERVICE_PREFIX, MAX_SEVERITY, newHeaderScan, scanHeader, SEVERITY, type HeaderScan,
+  FACILITY, isoTimestamp, isServiceNameChar, MAX_HEADER, MAX_SERVICE_PREFIX, maySeverity, newHeaderScan, scanHeader, SEVERITY, type HeaderScan,
 } from './line-header.ts';
 import {
   inboundPeer, outboundPeer, rememberProcessContext, samePeer, startSessionContext, type ProcessContext,
@@ -971,7 +971,7 @@ export class FastAnalyzer {
         }
         const length = firstEnd - firstStart;
         if (!((dot > firstStart && dot < firstEnd && length <= 16 && FACILITY.test(latin1(buf, firstStart, firstEnd))) ||
-          (length <= MAX_SEVERITY && SEVERITY.test(latin1(buf, firstStart, firstEnd))))) {
+          (maySeverity(buf[firstStart] as number, length) && SEVERITY.test(latin1(buf, firstStart, firstEnd))))) {
           this.hostStart = firstStart;
           this.hostEnd = firstEnd;
         }

@@ -40,6 +40,13 @@ export const FACILITY = /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cro
 export const SEVERITY = /^(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug|EMERG|ALERT|CRIT|ERR|ERROR|WARN|WARNING|NOTICE|INFO|DEBUG)$/;
 /** The longest severity word. */
 export const MAX_SEVERITY = 7;
+
+/** Whether a token of `length` characters starting with `code` may be a severity word: spares most host names the regex. */
+export function maySeverity(code: number, length: number): boolean {
+  if (length < 3 || length > MAX_SEVERITY) return false;
+  const lower = code | 32;
+  return lower === 97 || lower === 99 || lower === 100 || lower === 101 || lower === 105 || lower === 110 || lower === 119;
+}
 /** A header longer than this is not one: it saves scanning megabyte lines for `]: `. */
 export const MAX_HEADER = 512;
 
@@ -343,7 +350,7 @@ function scanSyslogHeader(line: string, from: number, out: HeaderScan): boolean 
       const dot = line.indexOf('.', firstStart);
       const length = firstEnd - firstStart;
       if ((dot > firstStart && dot < firstEnd && length <= 16 && FACILITY.test(line.slice(firstStart, firstEnd))) ||
-        (length <= MAX_SEVERITY && SEVERITY.test(line.slice(firstStart, firstEnd)))) {
+        (maySeverity(line.charCodeAt(firstStart), length) && SEVERITY.test(line.slice(firstStart, firstEnd)))) {
         out.facStart = firstStart;
         out.facEnd = firstEnd;
       } else {
