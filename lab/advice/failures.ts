@@ -1,6 +1,7 @@
 import { classify } from '../logs/classify.ts';
 import type { Diagnosis, InferredVersions, OpensslError, Session, TlsEvent, TrackerStats, VersionHints } from '../logs/types.ts';
 import { decodeOpensslError } from '../logs/openssl-error.ts';
+import { inLogOrder } from '../logs/log-order.ts';
 import { readSessions, type SessionsRead } from '../logs/sessions.ts';
 
 /** Failed TLS sessions of a log that share one failure: the same direction, class and OpenSSL error. */
@@ -30,6 +31,8 @@ export interface LogFailures {
   versions: InferredVersions;
   sessions: number;
   stats: TrackerStats;
+  /** The excerpt listed its newest line first and was read turned round (see `inLogOrder`). */
+  reversed: boolean;
 }
 
 /** The failure's peers as `name[addr]`, or what stands for them when the log names none. */
@@ -77,11 +80,13 @@ function sessionsOfUnattached(read: SessionsRead): Session[] {
 }
 
 /**
- * Reads a log excerpt and groups each failed TLS session by direction, failure class and decoded error. When no
- * session failed, library errors outside any session stand for sessions of their own, with an unknown peer.
+ * Reads a log excerpt (in the order it was written, or newest first as consoles list it) and groups each failed TLS
+ * session by direction, failure class and decoded error. When no session failed, the failures outside any session
+ * stand for sessions of their own.
  */
 export function readLogFailures(lines: Iterable<string>): LogFailures {
-  const read = readSessions(lines);
+  const ordered = inLogOrder(lines);
+  const read = readSessions(ordered.lines);
   const groups = new Map<string, LoggedFailure>();
   const failed = read.sessions.some((session) => session.failure !== undefined) ? read.sessions : sessionsOfUnattached(read);
   for (const session of failed) {
@@ -112,5 +117,8 @@ export function readLogFailures(lines: Iterable<string>): LogFailures {
     if (cipherList?.kind === 'tls-cipher-list' && group.cipherList === undefined) group.cipherList = cipherList.cipherList;
   }
   const all = [...groups.values()];
-  return { failures: all.filter((f) => f.direction === 'inbound'), outbound: all.filter((f) => f.direction === 'outbound'), versions: read.versions, sessions: read.sessions.length, stats: read.stats };
+  return {
+    failures: all.filter((f) => f.direction === 'inbound'), outbound: all.filter((f) => f.direction === 'outbound'), versions: read.versions, sessions: read.sessions.length,
+    stats: read.stats, reversed: ordered.reversed,
+  };
 }

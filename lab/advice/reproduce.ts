@@ -68,6 +68,8 @@ export interface ReproduceReport {
   /** Every container and network of the runs carries it (tlslab clean --run ID). */
   runId: string;
   log: string;
+  /** The log listed its newest line first and was read turned round. */
+  logReversed: boolean;
   logVersions: LogFailures['versions'];
   toolchain: ToolchainChoice;
   selfReport?: SelfReport;
@@ -292,6 +294,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
     kind: 'reproduce',
     runId,
     log: options.log,
+    logReversed: logged.reversed,
     logVersions: logged.versions,
     toolchain,
     ...(selfReport ? { selfReport } : {}),

@@ -60,7 +60,7 @@ function fixRow(effect: FixEffect, reproduced: number, peers: readonly { addr: s
 /** The reproduce report for a terminal. */
 export function renderReproduceText(report: ReproduceReport): string {
   const out: string[] = [];
-  out.push(`Log: ${report.log} (${report.findings.length} kind(s) of failure; OpenSSL format ${report.logVersions.openssl ?? 'unknown'}${report.logVersions.postfix ? `, Postfix ${report.logVersions.postfix}` : report.logVersions.postfixRange ? `, Postfix ${report.logVersions.postfixRange}` : ''})`);
+  out.push(`Log: ${report.log} (${report.logReversed ? 'newest line first, read turned round; ' : ''}${report.findings.length} kind(s) of failure; OpenSSL format ${report.logVersions.openssl ?? 'unknown'}${report.logVersions.postfix ? `, Postfix ${report.logVersions.postfix}` : report.logVersions.postfixRange ? `, Postfix ${report.logVersions.postfixRange}` : ''})`);
   out.push(`Receiver toolchain: ${report.toolchain.toolchain} (${report.toolchain.reason})`);
   if (report.selfReport) out.push(`  runs: Postfix ${report.selfReport.mailVersion ?? '?'}, smtpd linked against ${report.selfReport.linkedTls ?? '?'}`);
   for (const skipped of report.skipped) out.push(`  left out: ${skipped}`);
