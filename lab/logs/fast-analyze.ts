@@ -941,6 +941,23 @@ export class FastAnalyzer {
           }
         }
       }
+      if (this.tsKind !== 0) {
+        // socklog's `facility.severity: ` before the message's own stamp (see scanHeader).
+        let token = cursor;
+        while (token < progStart && buf[token] === 32) token++;
+        const limit = Math.min(progStart, token + 17);
+        for (let i = token + 1; i < limit; i++) {
+          if (buf[i] === 58 && buf[i + 1] === 32) {
+            if (FACILITY.test(latin1(buf, token, i))) {
+              let next = i + 2;
+              while (next < e && buf[next] === 32) next++;
+              if (this.classicAt(next)) cursor = this.classicEnd(next);
+            }
+            break;
+          }
+          if (buf[i] === 32) break;
+        }
+      }
       let firstStart = -1;
       let firstEnd = -1;
       let secondStart = -1;

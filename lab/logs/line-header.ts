@@ -321,6 +321,22 @@ function scanSyslogHeader(line: string, from: number, out: HeaderScan): boolean 
         if (innerEnd > 0 && innerEnd < progStart) cursor = innerEnd;
       }
     }
+    if (out.tsKind !== 0) {
+      // socklog writes `facility.severity: ` and the message as /dev/log got it, with its own stamp and no host; the
+      // logger (svlogd, s6-log) puts its stamp first, which counts.
+      let token = cursor;
+      while (line.charCodeAt(token) === SPACE) token++;
+      const colon = line.indexOf(': ', token);
+      if (colon > token && colon - token <= 16 && colon < progStart && FACILITY.test(line.slice(token, colon))) {
+        let next = colon + 2;
+        while (line.charCodeAt(next) === SPACE) next++;
+        if (classicStampAt(line, next)) {
+          out.facStart = token;
+          out.facEnd = colon;
+          cursor = classicStampEnd(line, next);
+        }
+      }
+    }
     // At most two tokens remain: host and facility.severity, either may be missing.
     let firstStart = -1;
     let firstEnd = -1;

@@ -179,6 +179,8 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     // A line logged twice over, and a console's table rows (one with a stamp the header reader knows).
     expect(failures('192.0.2.28')).toEqual({ 'no-suitable-signature-algorithm': 1 });
     expect(failures('192.0.2.29')).toEqual({ 'unsupported-protocol': 1 });
+    // socklog's lines.
+    expect(failures('192.0.2.30')).toEqual({ 'no-suitable-signature-algorithm': 1 });
   });
 
   it('whatever the chunking: lines split across pushes give the same report', async () => {

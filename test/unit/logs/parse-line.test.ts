@@ -114,6 +114,11 @@ describe('parseLine headers', () => {
       header: { timestamp: '2018-08-26T08:06:18', host: 'mail', program: 'postfix/smtp', daemon: 'smtp', pid: 381 },
     },
     {
+      name: 'socklog under s6-log or svlogd: the logger\'s stamp, `facility.severity:`, the message\'s stamp, no host',
+      line: '2024-09-10 13:18:46.685309102  mail.info: Sep 10 13:18:46 postfix/smtp[417]: connect to x[1.2.3.4]:465: Connection timed out',
+      header: { timestamp: '2024-09-10T13:18:46.685309102', host: undefined, facility: 'mail.info', program: 'postfix/smtp', pid: 417 },
+    },
+    {
       name: 'a line logged twice over, compose prefix and all: the inner header is the line\'s',
       line: 'mail    | May  7 18:38:01 mail postfix/submission/smtpd[53]: mail    | May  7 18:38:02 mx postfix/submission/smtpd[54]: connect from x[1.2.3.4]',
       header: { timestamp: '2018-05-07T18:38:02', host: 'mx', program: 'postfix/submission/smtpd', daemon: 'smtpd', pid: 54 },
