@@ -1,5 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { BareLines, mayBeTableRow, type BareSide } from './bare-lines.ts';
+import { syslogOfJsonLine } from './json-lines.ts';
 import { classifyCountOnly, TLS_ATTEMPT_KINDS, UNKNOWN_EVIDENCE_LINES } from './classify.ts';
 import { parseEvent } from './events.ts';
 import {
@@ -519,7 +520,7 @@ export class FastAnalyzer {
   private stringLine(text: string): void {
     this.stats.lines++;
     const scan = this.scan;
-    let line = text;
+    let line = text.charCodeAt(0) === 123 ? syslogOfJsonLine(text) ?? text : text;
     let bare: BareSide | undefined;
     if (!scanHeader(line, scan)) {
       const read = this.bareLines.read(line, scan);
@@ -580,9 +581,10 @@ export class FastAnalyzer {
   private byteLine(buf: Buffer, s: number, e: number): void {
     this.stats.lines++;
     this.atBytes(buf, s, e);
-    if (!this.scanBytes()) {
+    // A JSON record (see `syslogOfJsonLine`), or a line without a header this reader knows.
+    if (buf[s] === 123 || !this.scanBytes()) {
       // RFC 5424 lines are rare enough for the string reader.
-      if (isRfc5424(buf, s, e) || this.mayBeBare(s, e)) {
+      if (buf[s] === 123 || isRfc5424(buf, s, e) || this.mayBeBare(s, e)) {
         this.stats.lines--;
         this.stringLine(latin1(buf, s, e));
       } else this.stats.foreign++;
@@ -657,8 +659,8 @@ export class FastAnalyzer {
       return true;
     }
     this.atBytes(buf, s, e);
-    if (!this.scanBytes()) {
-      if (isRfc5424(buf, s, e) || this.mayBeBare(s, e)) {
+    if (buf[s] === 123 || !this.scanBytes()) {
+      if (buf[s] === 123 || isRfc5424(buf, s, e) || this.mayBeBare(s, e)) {
         out[at + 2] = R_LATIN1;
         return true;
       }

@@ -1,5 +1,6 @@
 import { BareLines } from './bare-lines.ts';
 import { parseEvent } from './events.ts';
+import { syslogOfJsonLine } from './json-lines.ts';
 import { isoTimestamp, newHeaderScan, scanHeader } from './line-header.ts';
 import type { TlsEvent } from './types.ts';
 
@@ -26,7 +27,8 @@ export function inLogOrder(input: Iterable<string>): LogOrder {
   // Per peer address, whether its first connect-or-disconnect line is a disconnect.
   const firstIsDisconnect = new Map<string, boolean>();
   const lastKind = new Map<string, TlsEvent['kind']>();
-  for (const line of lines) {
+  for (const raw of lines) {
+    const line = raw.charCodeAt(0) === 123 ? syslogOfJsonLine(raw) ?? raw : raw;
     let event: TlsEvent | undefined;
     if (scanHeader(line, scan)) {
       const stamp = isoTimestamp(line, scan, 2000);

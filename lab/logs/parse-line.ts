@@ -1,4 +1,5 @@
 import { parseEvent } from './events.ts';
+import { syslogOfJsonLine } from './json-lines.ts';
 import { headerFromScan, newHeaderScan, scanHeader } from './line-header.ts';
 import type { ParsedLine } from './types.ts';
 
@@ -7,10 +8,11 @@ import type { ParsedLine } from './types.ts';
  * a Postfix line the parser does not know has a header and no event. Classic stamps get `year` (default: the
  * current year), since syslog omits it.
  */
-export function parseLine(line: string, year = new Date().getFullYear()): ParsedLine {
+export function parseLine(raw: string, year = new Date().getFullYear()): ParsedLine {
   const scan = newHeaderScan();
-  if (!scanHeader(line, scan)) return { raw: line };
-  const parsed: ParsedLine = { raw: line, header: headerFromScan(line, scan, year), message: line.slice(scan.msgStart) };
+  const line = raw.charCodeAt(0) === 123 ? syslogOfJsonLine(raw) ?? raw : raw;
+  if (!scanHeader(line, scan)) return { raw };
+  const parsed: ParsedLine = { raw, header: headerFromScan(line, scan, year), message: line.slice(scan.msgStart) };
   if (scan.daemonStart >= 0) {
     const event = parseEvent(line, scan.msgStart);
     if (event !== undefined) parsed.event = event;

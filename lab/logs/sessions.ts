@@ -1,4 +1,5 @@
 import { BareLines, type BareSide } from './bare-lines.ts';
+import { syslogOfJsonLine } from './json-lines.ts';
 import { classify, TLS_ATTEMPT_KINDS } from './classify.ts';
 import { parseEvent } from './events.ts';
 import { isoTimestamp, newHeaderScan, scanHeader, type HeaderScan } from './line-header.ts';
@@ -217,8 +218,9 @@ export class SessionTracker {
   }
 
   /** `push` for hot loops: appends the sessions this line closed to `closed` instead of allocating an array. */
-  pushInto(line: string, closed: Session[]): void {
+  pushInto(text: string, closed: Session[]): void {
     this.stats.lines++;
+    let line = text.charCodeAt(0) === 123 ? syslogOfJsonLine(text) ?? text : text;
     const scan = this.scan;
     let event: TlsEvent | undefined;
     let side: BareSide;

@@ -179,8 +179,11 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     // A line logged twice over, and a console's table rows (one with a stamp the header reader knows).
     expect(failures('192.0.2.28')).toEqual({ 'no-suitable-signature-algorithm': 1 });
     expect(failures('192.0.2.29')).toEqual({ 'unsupported-protocol': 1 });
-    // socklog's lines.
+    // socklog's lines, and JSON records of journald and Docker.
     expect(failures('192.0.2.30')).toEqual({ 'no-suitable-signature-algorithm': 1 });
+    expect(failures('192.0.2.31')).toEqual({ 'certificate-verification': 1 });
+    expect(failures('192.0.2.32')).toEqual({ 'no-shared-cipher': 1 });
+    expect(peers.find((peer) => peer.peer === '192.0.2.31')?.lastSeen).toBe('2024-03-05T09:13:20.423456Z');
   });
 
   it('whatever the chunking: lines split across pushes give the same report', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseLine, type TlsEvent } from '../../../lab/logs/index.ts';
+import { syslogOfJsonLine } from '../../../lab/logs/json-lines.ts';
 
 describe('parseLine headers', () => {
   it.each([
@@ -112,6 +113,16 @@ describe('parseLine headers', () => {
       name: 'a relay\'s syslog line around a container\'s: the inner header is Postfix\'s',
       line: 'Aug 26 06:06:18 relay mailu-smtp[840]: Aug 26 08:06:18 mail postfix/smtp[381]: connect to x[1.2.3.4]:25: Connection refused',
       header: { timestamp: '2018-08-26T08:06:18', host: 'mail', program: 'postfix/smtp', daemon: 'smtp', pid: 381 },
+    },
+    {
+      name: 'a record of journalctl -o json: epoch stamp, host, identifier and pid',
+      line: '{"__REALTIME_TIMESTAMP":"1709630000123456","_HOSTNAME":"mx","SYSLOG_IDENTIFIER":"postfix/smtpd","_PID":"21","MESSAGE":"connect from x[1.2.3.4]"}',
+      header: { timestamp: '2024-03-05T09:13:20.123456Z', host: 'mx', program: 'postfix/smtpd', daemon: 'smtpd', pid: 21 },
+    },
+    {
+      name: 'a record of Docker\'s json-file log: the record\'s time first, as docker logs -t shows it',
+      line: '{"log":"May  1 10:00:01 mx postfix/smtpd[22]: connect from x[1.2.3.4]\\n","stream":"stdout","time":"2024-05-01T08:00:01.5Z"}',
+      header: { timestamp: '2024-05-01T08:00:01.5Z', host: 'mx', program: 'postfix/smtpd', pid: 22 },
     },
     {
       name: 'socklog under s6-log or svlogd: the logger\'s stamp, `facility.severity:`, the message\'s stamp, no host',
@@ -290,5 +301,27 @@ const EVENTS: { line: string; event: TlsEvent | undefined }[] = [
 describe('parseLine events', () => {
   it.each(EVENTS)('$line', ({ line, event }) => {
     expect(parseLine(line).event).toEqual(event);
+  });
+});
+
+describe('syslogOfJsonLine', () => {
+  it.each([
+    ['a journald record without identifier or pid: its bare message', '{"MESSAGE":"lost connection after STARTTLS from x[1.2.3.4]","_HOSTNAME":"mx"}', 'lost connection after STARTTLS from x[1.2.3.4]'],
+    ['a journald record with SYSLOG_PID and no time', '{"SYSLOG_IDENTIFIER":"postfix/smtp","SYSLOG_PID":"7","MESSAGE":"m"}', 'postfix/smtp[7]: m'],
+    ['a pid that is not a number', '{"SYSLOG_IDENTIFIER":"postfix/smtp","_PID":"x","MESSAGE":"m"}', 'm'],
+    ['a Docker record of a bare message: no time put before it', '{"log":"connect from x[1.2.3.4]\\n","time":"2024-05-01T08:00:01Z"}', 'connect from x[1.2.3.4]'],
+    ['JSON that is no log record', '{"level":"info"}', undefined],
+    ['an array', '[1,2]', undefined],
+    ['broken JSON', '{"MESSAGE":', undefined],
+    ['no JSON at all', 'May  1 10:00:00 mx postfix/smtpd[1]: connect from x[1.2.3.4]', undefined],
+  ])('%s', (_name, line, expected) => {
+    expect(syslogOfJsonLine(line)).toBe(expected);
+  });
+
+  it('gives parseLine the event of the record and keeps the record as the raw line', () => {
+    const line = '{"SYSLOG_IDENTIFIER":"postfix/smtpd","_PID":"9","MESSAGE":"connect from x[1.2.3.4]"}';
+    const parsed = parseLine(line, 2024);
+    expect(parsed.raw).toBe(line);
+    expect(parsed.event).toEqual({ kind: 'connect', peer: { name: 'x', addr: '1.2.3.4' } });
   });
 });
