@@ -212,6 +212,9 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
 
   const byError = fromError(ctx, primary, before, errorLines, []);
   if (byError !== undefined) return byError;
+  // An smtp client at a level that does not verify logs the failed verification and goes on over TLS: a delivery
+  // without a TLS problem after it means that the handshake completed.
+  if (side === 'smtp' && certFailure !== undefined && handshakeError === undefined && alertRead === undefined && session.queueIds.length > 0) return undefined;
   if (certFailure !== undefined) {
     const detail = detailOf(certFailure.event);
     return diagnose(ctx, 'certificate-verification', [certFailure.line], detail === undefined ? {} : { detail });

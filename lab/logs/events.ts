@@ -1,9 +1,10 @@
 import { decodeOpensslError } from './openssl-error.ts';
-import { peerAt } from './peer.ts';
+import { namedPeerAt, peerAt } from './peer.ts';
 import type { DeliveryStatus, DeliveryTlsProblem, Peer, TlsEvent, TlsTrust } from './types.ts';
 
 // Sticky patterns run at the message offset (`lastIndex = at`), so no line is sliced before it matches.
-const ESTABLISHED = /(Anonymous|Untrusted|Trusted|Verified) TLS connection (established|reused) (from|to) /y;
+// Older Postfix versions wrote no trust word.
+const ESTABLISHED = /(?:(Anonymous|Untrusted|Trusted|Verified) )?TLS connection (established|reused) (from|to) /y;
 const PROTOCOL_CIPHER = /(?: to (\S+))?: (\S+) with cipher (\S+) \((\d+)\/(\d+) bits\)/y;
 const SUMMARY_SUFFIX = /\s*(key-exchange|server-signature|server-digest|client-signature|client-digest) (\S+)(?: \([^)]*\))?/y;
 const DELIVERY = /to=<([^>]*)>,(?: orig_to=<[^>]*>,)? relay=([^,]*),(?: conn_use=\d+,)? delay=([\d.]+),(?: delays=[\d./]+,)? dsn=([\d.]+), status=(\w+)(?: (.*))?$/y;
@@ -77,14 +78,14 @@ function established(line: string, at: number): TlsEvent | undefined {
   ESTABLISHED.lastIndex = at;
   const head = ESTABLISHED.exec(line);
   if (head === null) return undefined;
-  const parsed = peerAt(line, ESTABLISHED.lastIndex);
+  const parsed = peerAt(line, ESTABLISHED.lastIndex) ?? (head[3] === 'to' ? namedPeerAt(line, ESTABLISHED.lastIndex) : undefined);
   if (parsed === undefined) return undefined;
   PROTOCOL_CIPHER.lastIndex = parsed.end;
   const body = PROTOCOL_CIPHER.exec(line);
   if (body === null) return undefined;
   const event: Extract<TlsEvent, { kind: 'tls-established' }> = {
     kind: 'tls-established',
-    trust: head[1] as TlsTrust,
+    trust: (head[1] ?? 'Unstated') as TlsTrust,
     reused: head[2] === 'reused',
     direction: head[3] === 'to' ? 'to' : 'from',
     peer: parsed.peer,
@@ -121,7 +122,7 @@ function sslStateOrError(line: string, at: number, side: 'accept' | 'connect'): 
   }
   const prefix = side === 'accept' ? ' error from ' : ' error to ';
   if (!line.startsWith(prefix, nameEnd)) return undefined;
-  const parsed = peerAt(line, nameEnd + prefix.length);
+  const parsed = peerAt(line, nameEnd + prefix.length) ?? (side === 'connect' ? namedPeerAt(line, nameEnd + prefix.length) : undefined);
   if (parsed === undefined || !line.startsWith(': ', parsed.end)) return undefined;
   return { kind: 'tls-handshake-error', side, peer: parsed.peer, detail: line.slice(parsed.end + 2) };
 }
@@ -258,7 +259,7 @@ function peerPrefixed(line: string, at: number): TlsEvent | undefined {
 }
 
 function certificateFailure(line: string, at: number, prefixLength: number): TlsEvent | undefined {
-  const parsed = peerAt(line, at + prefixLength);
+  const parsed = peerAt(line, at + prefixLength) ?? namedPeerAt(line, at + prefixLength);
   if (parsed === undefined) return undefined;
   const detail = line.startsWith(': ', parsed.end) ? line.slice(parsed.end + 2) : '';
   return { kind: 'certificate-verification-failed', peer: parsed.peer, detail };
@@ -296,7 +297,9 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
       if (line.startsWith('setting up TLS connection ', at)) {
         const direction = line.startsWith('from ', at + 26) ? 'from' : line.startsWith('to ', at + 26) ? 'to' : undefined;
         if (direction === undefined) return undefined;
-        return withPeer(peerAfter(line, at + 26 + direction.length + 1), (peer) => ({ kind: 'tls-setup', direction, peer }));
+        const peerStart = at + 26 + direction.length + 1;
+        const peer = peerAfter(line, peerStart) ?? (direction === 'to' ? namedPeerAt(line, peerStart)?.peer : undefined);
+        return withPeer(peer, (named) => ({ kind: 'tls-setup', direction, peer: named }));
       }
       if (line.startsWith('server certificate verification failed for ', at)) return certificateFailure(line, at, 43);
       break;
@@ -316,7 +319,7 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
       if (line.startsWith('warning: ', at)) return warning(line, at + 9);
       break;
     case 65: case 85: case 84: case 86: // A U T V
-      if (line.startsWith(' TLS connection ', line.indexOf(' ', at))) return established(line, at);
+      if (line.startsWith(' TLS connection ', line.indexOf(' ', at)) || line.startsWith('TLS connection ', at)) return established(line, at);
       break;
     case 105: // i
       if (line.startsWith('improper command pipelining after ', at)) return tlsHelloInPlaintext(line, at + 34);

@@ -1579,9 +1579,13 @@ export class FastAnalyzer {
     }
   }
 
+  /** `samePeer` of the session's peer and the current line's. */
   private samePeerBytes(session: LeanSession): boolean {
     const addr = session.addr;
-    if (this.pClose - this.pOpen - 1 !== addr.length || !this.sameText(this.pOpen + 1, addr)) return false;
+    if (addr === '' || this.pClose === this.pOpen + 1) {
+      const name = session.name;
+      if (this.pOpen - this.pStart !== name.length || !this.sameText(this.pStart, name)) return false;
+    } else if (this.pClose - this.pOpen - 1 !== addr.length || !this.sameText(this.pOpen + 1, addr)) return false;
     return session.port < 0 || this.pPort < 0 || session.port === this.pPort;
   }
 

@@ -35,6 +35,20 @@ export function peerAt(line: string, start: number, stop = line.length): PeerAt 
   return { peer, end };
 }
 
+const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
+
+/**
+ * A server named without its address, as older Postfix versions (before 2.5) name the server of an smtp session
+ * (`setting up TLS connection to smtp.example.com`): a host name up to `: ` or the end. The address stays empty.
+ */
+export function namedPeerAt(line: string, start: number): PeerAt | undefined {
+  let end = start;
+  while (end < line.length && line.charCodeAt(end) !== 58 && line.charCodeAt(end) !== 32) end++;
+  if (end < line.length && !line.startsWith(': ', end)) return undefined;
+  const name = line.slice(start, end);
+  return HOST_NAME.test(name) ? { peer: { name, addr: '' }, end } : undefined;
+}
+
 /** `name[addr]:port` as Postfix writes it. */
 export function formatPeer(peer: Peer): string {
   return `${peer.name}[${peer.addr}]${peer.port === undefined ? '' : `:${peer.port}`}`;

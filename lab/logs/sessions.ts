@@ -118,8 +118,10 @@ export function startSessionContext(
   return { context: { events: [...context.events], lines: [...context.lines] }, adopted };
 }
 
+/** Whether two lines name the same endpoint; a server named without its address (see `namedPeerAt`) is matched by name. */
 export function samePeer(a: Peer, b: Peer): boolean {
-  return a.addr === b.addr && (a.port === undefined || b.port === undefined || a.port === b.port);
+  const same = a.addr === '' || b.addr === '' ? a.name === b.name : a.addr === b.addr;
+  return same && (a.port === undefined || b.port === undefined || a.port === b.port);
 }
 
 /** Events of an smtp process that tell of a TLS failure on their own, when no session of the process holds them. */

@@ -45,7 +45,8 @@ export interface LineHeader {
   postfix: boolean;
 }
 
-export type TlsTrust = 'Anonymous' | 'Untrusted' | 'Trusted' | 'Verified';
+/** `Unstated`: the line has no trust word, as older Postfix versions wrote it. */
+export type TlsTrust = 'Anonymous' | 'Untrusted' | 'Trusted' | 'Verified' | 'Unstated';
 export type DeliveryStatus = 'sent' | 'deferred' | 'bounced' | 'expired' | 'rejected';
 /** Problems the smtp client reports inside a delivery status text. */
 export type DeliveryTlsProblem = 'cannot-start-tls' | 'tls-required-not-offered' | 'server-certificate-not-verified' | 'tls-not-available';

@@ -121,6 +121,13 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
       'May  1 10:00:10 mx postfix/smtpd[10]: improper command pipelining after CONNECT from i.example[192.0.2.10]: \\026\\003\\001\\002\\000\\001',
       'May  1 10:00:10 mx postfix/smtpd[10]: lost connection after CONNECT from i.example[192.0.2.10]',
       'May  1 10:00:10 mx postfix/smtpd[10]: disconnect from i.example[192.0.2.10] commands=0/0',
+      // Older versions: no trust word, servers named without address (matched by name to a delivery that has one).
+      'May  1 10:00:10 mx postfix/smtpd[11]: TLS connection established from j.example[192.0.2.11]: TLSv1 with cipher W (256/256 bits)',
+      'May  1 10:00:10 mx postfix/smtp[12]: setting up TLS connection to k.example',
+      'May  1 10:00:10 mx postfix/smtp[12]: TLS connection established to k.example: TLSv1 with cipher V (256/256 bits)',
+      'May  1 10:00:10 mx postfix/smtp[12]: ABCDE12350: to=<u@k.example>, relay=k.example[192.0.2.12]:25, delay=1, dsn=2.0.0, status=sent (250 ok)',
+      'May  1 10:00:10 mx postfix/smtp[13]: certificate verification failed for l.example: num=18:self signed certificate',
+      'May  1 10:00:10 mx postfix/smtp[13]: ABCDE12351: to=<u@l.example>, relay=l.example[192.0.2.13]:25, delay=1, dsn=2.0.0, status=sent (250 ok)',
       'no header at all',
       'May  1 10:00:11 mx postfix/smtpd[7]: connect from g.example[192.0.2.8]',
     ];
@@ -135,6 +142,8 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     expect(report.failures.unknown?.example).toEqual(unknown.slice(1));
     expect(report.peers.find((peer) => peer.peer === '192.0.2.9')?.failures).toEqual({ 'no-shared-cipher': 1 });
     expect(report.peers.find((peer) => peer.peer === '192.0.2.10')?.failures).toEqual({ 'implicit-tls': 1 });
+    expect(report.peers.filter((peer) => ['192.0.2.11', 'k.example', 'l.example'].includes(peer.peer)).map((peer) => [peer.peer, peer.tlsSuccesses, peer.failures, peer.plaintextDeliveries]))
+      .toEqual([['192.0.2.11', 1, {}, 0], ['k.example', 1, {}, 0], ['l.example', 0, {}, 1]]);
   });
 
   it('on bare Postfix messages (no syslog header) among whole lines', async () => {

@@ -81,6 +81,32 @@ describe('SessionTracker', () => {
     ]);
   });
 
+  it('reads the formats of older versions: a server named without its address, an established line without a trust word', () => {
+    const verifyFailed = 'mx postfix/smtp[31]: certificate verification failed for smtp.b.example: num=20:unable to get local issuer certificate';
+    const { sessions } = readSessions([
+      'mx postfix/smtpd[32]: connect from c.example[192.0.2.5]',
+      'mx postfix/smtpd[32]: setting up TLS connection from c.example[192.0.2.5]',
+      'mx postfix/smtpd[32]: TLS connection established from c.example[192.0.2.5]: TLSv1 with cipher DHE-RSA-AES256-SHA (256/256 bits)',
+      'mx postfix/smtpd[32]: disconnect from c.example[192.0.2.5]',
+      'mx postfix/smtp[31]: setting up TLS connection to smtp.b.example',
+      verifyFailed,
+      'mx postfix/smtp[31]: SSL_connect error to smtp.b.example: -1',
+      'mx postfix/smtp[31]: warning: TLS library problem: 31:error:14090086:SSL routines:SSL3_GET_SERVER_CERTIFICATE:certificate verify failed:s3_clnt.c:894:',
+      // The delivery names the address: the same server by name, so the same session.
+      'mx postfix/smtp[31]: ABCDE12346: to=<a@b.example>, relay=smtp.b.example[192.0.2.6]:587, delay=1, dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)',
+      // A client that does not verify logs the failure and goes on over TLS; the delivery shows the handshake completed.
+      'mx postfix/smtp[33]: certificate verification failed for smtp.d.example: num=18:self signed certificate',
+      'mx postfix/smtp[33]: ABCDE12347: to=<a@d.example>, relay=smtp.d.example[192.0.2.7]:25, delay=1, dsn=5.1.1, status=bounced (host smtp.d.example[192.0.2.7] said: 550 no such user (in reply to RCPT TO command))',
+    ]);
+    expect(sessions.map((s) => [s.side, s.peer.name, s.peer.addr, s.tls?.trust ?? null, s.failure?.class ?? null, s.queueIds])).toEqual([
+      ['smtpd', 'c.example', '192.0.2.5', 'Unstated', null, []],
+      ['smtp', 'smtp.b.example', '', null, 'certificate-verification', ['ABCDE12346']],
+      ['smtp', 'smtp.d.example', '', null, null, ['ABCDE12347']],
+    ]);
+    expect(sessions[1]?.failure?.evidence).toContain('mx postfix/smtp[31]: warning: TLS library problem: 31:error:14090086:SSL routines:SSL3_GET_SERVER_CERTIFICATE:certificate verify failed:s3_clnt.c:894:');
+    expect(sessions[1]?.lines).toContain(verifyFailed);
+  });
+
   it('bounds open sessions by evicting the oldest', () => {
     const tracker = new SessionTracker({ maxOpenSessions: 2 });
     tracker.push('mx postfix/smtpd[1]: connect from a[192.0.2.1]');
