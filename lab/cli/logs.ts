@@ -17,7 +17,8 @@ Options:
   --since TIME           analyze: only sessions starting at or after TIME (ISO 8601); lines without time pass
   --until TIME           analyze: only sessions starting at or before TIME
   --peer TEXT            only sessions whose peer name or address contains TEXT
-  --year N               year of classic syslog stamps, which carry none (default: this year)
+  --year N               year of classic syslog stamps, which carry none (default: this year,
+                         and last year for a date after tomorrow's)
   --postfix-version V    Postfix version, when the log does not say it
   --openssl-version V    OpenSSL version (e.g. 1.0.1e, 3.0.13); otherwise inferred from error formats
   -h, --help             show this help

@@ -4,7 +4,7 @@ import { syslogOfJsonLine } from './json-lines.ts';
 import { classifyCountOnly, TLS_ATTEMPT_KINDS, UNKNOWN_EVIDENCE_LINES } from './classify.ts';
 import { parseEvent } from './events.ts';
 import {
-  FACILITY, isoTimestamp, isServiceNameChar, MAX_HEADER, MAX_SERVICE_PREFIX, maySeverity, newHeaderScan, scanHeader, SEVERITY, type HeaderScan,
+  FACILITY, isoTimestamp, isServiceNameChar, stampYear, MAX_HEADER, MAX_SERVICE_PREFIX, maySeverity, newHeaderScan, scanHeader, SEVERITY, type HeaderScan,
 } from './line-header.ts';
 import {
   inboundPeer, outboundPeer, rememberProcessContext, samePeer, startSessionContext, type ProcessContext,
@@ -357,6 +357,7 @@ export class FastAnalyzer {
   private readonly bareLines = new BareLines();
   private readonly maxOpen: number;
   private readonly year: number;
+  private readonly latestDay: number;
   private readonly hints: VersionHints;
   private readonly analyzer: LogAnalyzer;
   private readonly tlsNames = new Interner(64);
@@ -430,7 +431,7 @@ export class FastAnalyzer {
   constructor(analyzer: LogAnalyzer, options: FastAnalyzerOptions = {}) {
     this.analyzer = analyzer;
     this.maxOpen = Math.max(1, options.maxOpenSessions ?? 10_000);
-    this.year = options.year ?? new Date().getFullYear();
+    ({ year: this.year, latestDay: this.latestDay } = stampYear(options.year));
     this.hints = options.hints ?? {};
   }
 
@@ -1397,7 +1398,7 @@ export class FastAnalyzer {
     scan.tsEnd = raw.length;
     this.isoKind = kind;
     this.isoRaw = raw;
-    const value = isoTimestamp(raw, scan, this.year);
+    const value = isoTimestamp(raw, scan, this.year, this.latestDay);
     this.isoValue = value;
     return value;
   }
@@ -1413,9 +1414,10 @@ export class FastAnalyzer {
       if (out[10] === 32) out[10] = 84;
       return latin1(out, 0, end - start);
     }
-    if (kind === 1 && end - start + 10 <= out.length && Number.isInteger(this.year) && this.year >= 1000 && this.year <= 9999) {
-      const month = monthAt(buf, start);
-      const year = this.year;
+    const month = kind === 1 ? monthAt(buf, start) : 0;
+    const day = kind === 1 ? (buf[start + 4] === 32 ? 0 : (buf[start + 4] as number) - 48) * 10 + (buf[start + 5] as number) - 48 : 0;
+    const year = month * 100 + day > this.latestDay ? this.year - 1 : this.year;
+    if (kind === 1 && end - start + 10 <= out.length && Number.isInteger(year) && year >= 1000 && year <= 9999) {
       out[0] = 48 + Math.floor(year / 1000);
       out[1] = 48 + (Math.floor(year / 100) % 10);
       out[2] = 48 + (Math.floor(year / 10) % 10);

@@ -388,8 +388,26 @@ function scanSyslogHeader(line: string, from: number, out: HeaderScan): boolean 
   return true;
 }
 
-/** Turn the raw stamp of a scan into ISO 8601; classic stamps get `year` and stay zone-less (local time). */
-export function isoTimestamp(line: string, scan: HeaderScan, year: number): string | undefined {
+/** `latestDay` when every month and day can be of the given year. */
+export const ANY_DAY = 1232;
+
+/**
+ * The year of classic stamps, which carry none: the given one, or this year. Without a given year, a stamp later than
+ * tomorrow (`latestDay`, as month * 100 + day) cannot be of this year and is last year's: a log read in January
+ * holds December's lines.
+ */
+export function stampYear(year?: number, now = new Date()): { year: number; latestDay: number } {
+  if (year !== undefined) return { year, latestDay: ANY_DAY };
+  const tomorrow = new Date(now.getTime() + 86_400_000);
+  if (tomorrow.getFullYear() !== now.getFullYear()) return { year: now.getFullYear(), latestDay: ANY_DAY };
+  return { year: now.getFullYear(), latestDay: (tomorrow.getMonth() + 1) * 100 + tomorrow.getDate() };
+}
+
+/**
+ * Turn the raw stamp of a scan into ISO 8601; classic stamps get `year` (the year before for a month and day after
+ * `latestDay`, see `stampYear`) and stay zone-less (local time).
+ */
+export function isoTimestamp(line: string, scan: HeaderScan, year: number, latestDay = ANY_DAY): string | undefined {
   if (scan.tsKind === 0) return undefined;
   if (scan.tsKind === 2) {
     const raw = line.slice(scan.tsStart, scan.tsEnd);
@@ -410,14 +428,15 @@ export function isoTimestamp(line: string, scan: HeaderScan, year: number): stri
   const month = monthAt(line, scan.tsStart);
   const dayTens = line.charCodeAt(scan.tsStart + 4);
   const day = `${dayTens === SPACE ? '0' : String.fromCharCode(dayTens)}${line.charAt(scan.tsStart + 5)}`;
-  return `${year}-${month < 10 ? '0' : ''}${month}-${day}T${line.slice(scan.tsStart + 7, scan.tsEnd)}`;
+  const stampYear = month * 100 + Number(day) > latestDay ? year - 1 : year;
+  return `${stampYear}-${month < 10 ? '0' : ''}${month}-${day}T${line.slice(scan.tsStart + 7, scan.tsEnd)}`;
 }
 
 /** Build the public header object from a scan. */
-export function headerFromScan(line: string, scan: HeaderScan, year: number): LineHeader {
+export function headerFromScan(line: string, scan: HeaderScan, year: number, latestDay = ANY_DAY): LineHeader {
   const program = line.slice(scan.progStart, scan.progEnd);
   const header: LineHeader = { program, pid: scan.pid, postfix: scan.daemonStart >= 0 };
-  const timestamp = isoTimestamp(line, scan, year);
+  const timestamp = isoTimestamp(line, scan, year, latestDay);
   if (timestamp !== undefined) header.timestamp = timestamp;
   if (scan.hostStart >= 0) header.host = line.slice(scan.hostStart, scan.hostEnd);
   if (scan.facStart >= 0) header.facility = line.slice(scan.facStart, scan.facEnd);

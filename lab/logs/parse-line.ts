@@ -1,6 +1,6 @@
 import { parseEvent } from './events.ts';
 import { syslogOfJsonLine } from './json-lines.ts';
-import { headerFromScan, newHeaderScan, scanHeader } from './line-header.ts';
+import { headerFromScan, newHeaderScan, scanHeader, stampYear } from './line-header.ts';
 import type { ParsedLine } from './types.ts';
 
 /**
@@ -8,11 +8,12 @@ import type { ParsedLine } from './types.ts';
  * a Postfix line the parser does not know has a header and no event. Classic stamps get `year` (default: the
  * current year), since syslog omits it.
  */
-export function parseLine(raw: string, year = new Date().getFullYear()): ParsedLine {
+export function parseLine(raw: string, year?: number): ParsedLine {
   const scan = newHeaderScan();
+  const stamps = stampYear(year);
   const line = raw.charCodeAt(0) === 123 ? syslogOfJsonLine(raw) ?? raw : raw;
   if (!scanHeader(line, scan)) return { raw };
-  const parsed: ParsedLine = { raw, header: headerFromScan(line, scan, year), message: line.slice(scan.msgStart) };
+  const parsed: ParsedLine = { raw, header: headerFromScan(line, scan, stamps.year, stamps.latestDay), message: line.slice(scan.msgStart) };
   if (scan.daemonStart >= 0) {
     const event = parseEvent(line, scan.msgStart);
     if (event !== undefined) parsed.event = event;

@@ -2,7 +2,7 @@ import { BareLines, type BareSide } from './bare-lines.ts';
 import { syslogOfJsonLine } from './json-lines.ts';
 import { classify, TLS_ATTEMPT_KINDS } from './classify.ts';
 import { parseEvent } from './events.ts';
-import { isoTimestamp, newHeaderScan, scanHeader, type HeaderScan } from './line-header.ts';
+import { isoTimestamp, newHeaderScan, scanHeader, stampYear, type HeaderScan } from './line-header.ts';
 import { VersionInference } from './versions.ts';
 import type { InferredVersions, MessageFate, Peer, Session, TlsEvent, TrackerStats, VersionHints } from './types.ts';
 
@@ -195,13 +195,14 @@ export class SessionTracker {
   private readonly inference = new VersionInference();
   private readonly maxOpen: number;
   private readonly year: number;
+  private readonly latestDay: number;
   private readonly keepAll: boolean;
   private readonly hints: VersionHints;
   private readonly onFate: ((fate: MessageFate) => void) | undefined;
 
   constructor(options: SessionTrackerOptions = {}) {
     this.maxOpen = Math.max(1, options.maxOpenSessions ?? 10_000);
-    this.year = options.year ?? new Date().getFullYear();
+    ({ year: this.year, latestDay: this.latestDay } = stampYear(options.year));
     this.keepAll = (options.keepLines ?? 'all') === 'all';
     this.hints = options.hints ?? {};
     this.onFate = options.onFate;
@@ -362,7 +363,7 @@ export class SessionTracker {
       fate = { queueId: event.queueId, recipient: to?.[1] ?? '', status: 'rejected', detail: event.detail, line };
     }
     if (fate === undefined) return;
-    const timestamp = isoTimestamp(line, scan, this.year);
+    const timestamp = isoTimestamp(line, scan, this.year, this.latestDay);
     if (timestamp !== undefined) fate.timestamp = timestamp;
     this.onFate(fate);
   }
@@ -398,7 +399,7 @@ export class SessionTracker {
       ordinal: this.ordinal++,
     };
     if (scan.hostStart >= 0) session.host = line.slice(scan.hostStart, scan.hostEnd);
-    const start = isoTimestamp(line, scan, this.year);
+    const start = isoTimestamp(line, scan, this.year, this.latestDay);
     if (start !== undefined) session.start = start;
     let adopted: { events: TlsEvent[]; lines: string[] } | undefined;
     if (side === 'smtpd' && this.contexts.size > 0) {
@@ -493,7 +494,7 @@ export class SessionTracker {
       scan.tsKind = open.lastTsKind;
       scan.tsStart = open.lastTsStart;
       scan.tsEnd = open.lastTsEnd;
-      const end = isoTimestamp(open.lastLine, scan, this.year);
+      const end = isoTimestamp(open.lastLine, scan, this.year, this.latestDay);
       if (end !== undefined) session.end = end;
     }
     session.closedBy = reason;

@@ -181,6 +181,24 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     ]);
   });
 
+  it('without a year given: classic stamps after tomorrow\'s date are last year\'s on both paths', async () => {
+    const file = path.join(dir, 'no-year.log');
+    const month = (offset: number) => new Date(2000, (new Date().getMonth() + offset) % 12, 1).toLocaleString('en-US', { month: 'short' });
+    writeFileSync(file, [
+      `${month(1)} 28 10:00:00 mx postfix/smtpd[1]: connect from a.example[192.0.2.1]`,
+      `${month(1)} 28 10:00:01 mx postfix/smtpd[1]: disconnect from a.example[192.0.2.1] ehlo=1 quit=1 commands=2`,
+      `${month(0)}  1 10:00:00 mx postfix/smtpd[2]: connect from b.example[192.0.2.2]`,
+      `${month(0)}  1 10:00:01 mx postfix/smtpd[2]: disconnect from b.example[192.0.2.2] ehlo=1 quit=1 commands=2`,
+    ].join('\n'));
+    await expectSame([file], {}, true);
+    const { peers } = await analyzeLogs([file]);
+    const year = (addr: string) => Number(peers.find((peer) => peer.peer === addr)?.lastSeen?.slice(0, 4));
+    const thisYear = new Date().getFullYear();
+    // The 28th of next month is last year's, unless next month is January (the test runs in December).
+    expect(year('192.0.2.1')).toBe(new Date().getMonth() === 11 ? thisYear : thisYear - 1);
+    expect(year('192.0.2.2')).toBe(thisYear);
+  });
+
   it('on every header format the parser knows, and some it does not', async () => {
     await expectSame([fixturePath('header-formats.log')], { year: 2024 }, true);
     const { peers } = await analyzeLogs([fixturePath('header-formats.log')], { year: 2024 });

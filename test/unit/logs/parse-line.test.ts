@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseLine, type TlsEvent } from '../../../lab/logs/index.ts';
 import { syslogOfJsonLine } from '../../../lab/logs/json-lines.ts';
+import { ANY_DAY, isoTimestamp, newHeaderScan, scanHeader, stampYear } from '../../../lab/logs/line-header.ts';
 
 describe('parseLine headers', () => {
   it.each([
@@ -323,5 +324,26 @@ describe('syslogOfJsonLine', () => {
     const parsed = parseLine(line, 2024);
     expect(parsed.raw).toBe(line);
     expect(parsed.event).toEqual({ kind: 'connect', peer: { name: 'x', addr: '1.2.3.4' } });
+  });
+});
+
+describe('the year of classic stamps', () => {
+  const now = new Date(2026, 10, 29, 12, 0, 0);
+  it('is the given year for every stamp', () => {
+    expect(stampYear(2024, now)).toEqual({ year: 2024, latestDay: ANY_DAY });
+  });
+
+  it('is this year by default, and last year for a month and day after tomorrow', () => {
+    const { year, latestDay } = stampYear(undefined, now);
+    expect({ year, latestDay }).toEqual({ year: 2026, latestDay: 1130 });
+    const scan = newHeaderScan();
+    const iso = (line: string) => (scanHeader(line, scan) ? isoTimestamp(line, scan, year, latestDay) : undefined);
+    expect(iso('Nov 30 23:59:59 mx postfix/smtpd[1]: connect from x[1.2.3.4]')).toBe('2026-11-30T23:59:59');
+    expect(iso('Dec  1 00:00:00 mx postfix/smtpd[1]: connect from x[1.2.3.4]')).toBe('2025-12-01T00:00:00');
+    expect(iso('Jan  5 08:00:00 mx postfix/smtpd[1]: connect from x[1.2.3.4]')).toBe('2026-01-05T08:00:00');
+  });
+
+  it('is this year for every stamp on the last day of a year', () => {
+    expect(stampYear(undefined, new Date(2026, 11, 31, 12, 0, 0))).toEqual({ year: 2026, latestDay: ANY_DAY });
   });
 });
