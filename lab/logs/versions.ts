@@ -109,7 +109,11 @@ export class VersionInference {
   }
 
   private range(): string | undefined {
-    if (this.postfixMin !== undefined && this.postfixMax !== undefined) return `${this.postfixMin}-${this.postfixMax}`;
+    if (this.postfixMin !== undefined && this.postfixMax !== undefined) {
+      // A log across an upgrade, or several servers' logs read together.
+      if (compareVersions(this.postfixMin, this.postfixMax) > 0) return `>=${this.postfixMin} and <=${this.postfixMax}: lines of more than one version`;
+      return `${this.postfixMin}-${this.postfixMax}`;
+    }
     if (this.postfixMin !== undefined) return `>=${this.postfixMin}`;
     if (this.postfixMax !== undefined) return `<=${this.postfixMax}`;
     return undefined;

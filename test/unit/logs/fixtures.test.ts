@@ -93,6 +93,14 @@ describe('sessions of the seed case (Postfix 2.6.6, OpenSSL 1.0.1e-fips)', () =>
     expect(read.versions.postfix).toBeUndefined();
   });
 
+  it('says so when the formats of a log bound the version from both sides', () => {
+    const withCounters = 'x postfix/smtpd[9]: disconnect from a[192.0.2.1] ehlo=1 quit=1 commands=2';
+    const withPid = 'x postfix/smtpd[8]: warning: TLS library problem: 8:error:1408A0C1:SSL routines:ssl3_get_client_hello:no shared cipher:s3_srvr.c:1435:';
+    const both = '>=3.0 and <=2.10: lines of more than one version';
+    expect(readSessions([...fixtureLines('seed-maillog.log'), withCounters]).versions.postfixRange).toBe(both);
+    expect(readSessions([withCounters, withPid]).versions.postfixRange).toBe(both);
+  });
+
   it('explains unknown protocol as a disabled highest version, not as an SSLv3 client', () => {
     const failure = read.sessions[3]?.failure;
     expect(failure?.generation).toBe('1.0.1');
