@@ -1,10 +1,10 @@
 import { isAscii } from 'node:buffer';
 import { BareLines, mayBeTableRow, type BareSide } from './bare-lines.ts';
-import { syslogOfJsonLine } from './json-lines.ts';
 import { classifyCountOnly, TLS_ATTEMPT_KINDS, UNKNOWN_EVIDENCE_LINES } from './classify.ts';
 import { parseEvent } from './events.ts';
+import { asSyslogLine } from './json-lines.ts';
 import {
-  FACILITY, isoTimestamp, isServiceNameChar, stampYear, MAX_HEADER, MAX_SERVICE_PREFIX, maySeverity, newHeaderScan, scanHeader, SEVERITY, type HeaderScan,
+  FACILITY, isoTimestamp, isServiceNameChar, MAX_HEADER, MAX_SERVICE_PREFIX, maySeverity, newHeaderScan, scanHeader, SEVERITY, stampYear, type HeaderScan,
 } from './line-header.ts';
 import {
   inboundPeer, outboundPeer, rememberProcessContext, samePeer, startSessionContext, type ProcessContext,
@@ -521,7 +521,7 @@ export class FastAnalyzer {
   private stringLine(text: string): void {
     this.stats.lines++;
     const scan = this.scan;
-    let line = text.charCodeAt(0) === 123 ? syslogOfJsonLine(text) ?? text : text;
+    let line = asSyslogLine(text);
     let bare: BareSide | undefined;
     if (!scanHeader(line, scan)) {
       const read = this.bareLines.read(line, scan);

@@ -39,3 +39,8 @@ export function syslogOfJsonLine(line: string): string | undefined {
   const time = text(record, 'time');
   return time !== undefined && HEADER_END.test(content) ? `${time} ${content}` : content;
 }
+
+/** `line`, or the syslog line it holds when it is a JSON log record (see `syslogOfJsonLine`). */
+export function asSyslogLine(line: string): string {
+  return line.charCodeAt(0) === 123 ? syslogOfJsonLine(line) ?? line : line;
+}

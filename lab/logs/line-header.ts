@@ -428,8 +428,8 @@ export function isoTimestamp(line: string, scan: HeaderScan, year: number, lates
   const month = monthAt(line, scan.tsStart);
   const dayTens = line.charCodeAt(scan.tsStart + 4);
   const day = `${dayTens === SPACE ? '0' : String.fromCharCode(dayTens)}${line.charAt(scan.tsStart + 5)}`;
-  const stampYear = month * 100 + Number(day) > latestDay ? year - 1 : year;
-  return `${stampYear}-${month < 10 ? '0' : ''}${month}-${day}T${line.slice(scan.tsStart + 7, scan.tsEnd)}`;
+  const yearOfStamp = month * 100 + Number(day) > latestDay ? year - 1 : year;
+  return `${yearOfStamp}-${month < 10 ? '0' : ''}${month}-${day}T${line.slice(scan.tsStart + 7, scan.tsEnd)}`;
 }
 
 /** Build the public header object from a scan. */

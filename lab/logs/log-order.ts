@@ -1,6 +1,6 @@
 import { BareLines } from './bare-lines.ts';
 import { parseEvent } from './events.ts';
-import { syslogOfJsonLine } from './json-lines.ts';
+import { asSyslogLine } from './json-lines.ts';
 import { isoTimestamp, newHeaderScan, scanHeader } from './line-header.ts';
 import type { TlsEvent } from './types.ts';
 
@@ -28,7 +28,7 @@ export function inLogOrder(input: Iterable<string>): LogOrder {
   const firstIsDisconnect = new Map<string, boolean>();
   const lastKind = new Map<string, TlsEvent['kind']>();
   for (const raw of lines) {
-    const line = raw.charCodeAt(0) === 123 ? syslogOfJsonLine(raw) ?? raw : raw;
+    const line = asSyslogLine(raw);
     let event: TlsEvent | undefined;
     if (scanHeader(line, scan)) {
       const stamp = isoTimestamp(line, scan, 2000);

@@ -38,7 +38,7 @@ export function peerAt(line: string, start: number, stop = line.length): PeerAt 
 const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 
 /**
- * A server named without its address, as older Postfix versions (before 2.5) name the server of an smtp session
+ * A server named without its address, as older Postfix versions name the server of an smtp session
  * (`setting up TLS connection to smtp.example.com`): a host name up to `: ` or the end. The address stays empty.
  */
 export function namedPeerAt(line: string, start: number): PeerAt | undefined {

@@ -1,7 +1,7 @@
 import { BareLines, type BareSide } from './bare-lines.ts';
-import { syslogOfJsonLine } from './json-lines.ts';
 import { classify, TLS_ATTEMPT_KINDS } from './classify.ts';
 import { parseEvent } from './events.ts';
+import { asSyslogLine } from './json-lines.ts';
 import { isoTimestamp, newHeaderScan, scanHeader, stampYear, type HeaderScan } from './line-header.ts';
 import { VersionInference } from './versions.ts';
 import type { InferredVersions, MessageFate, Peer, Session, TlsEvent, TrackerStats, VersionHints } from './types.ts';
@@ -223,7 +223,7 @@ export class SessionTracker {
   /** `push` for hot loops: appends the sessions this line closed to `closed` instead of allocating an array. */
   pushInto(text: string, closed: Session[]): void {
     this.stats.lines++;
-    let line = text.charCodeAt(0) === 123 ? syslogOfJsonLine(text) ?? text : text;
+    let line = asSyslogLine(text);
     const scan = this.scan;
     let event: TlsEvent | undefined;
     let side: BareSide;
