@@ -102,6 +102,11 @@ function analyzeTable(report: AnalyzeReport): string {
     versions.postfixRange === undefined ? undefined : `Postfix ${versions.postfixRange} (inferred)`,
     versions.openssl === undefined ? undefined : `OpenSSL ${versions.openssl} (inferred)`].filter((v) => v !== undefined);
   out.push(`${stats.lines} lines (${stats.events} events, ${stats.unrecognised} unrecognised Postfix lines, ${stats.foreign} foreign)`);
+  if (stats.lines > 0 && stats.events === 0 && stats.unrecognised === 0) {
+    out.push('No line is a Postfix log line: give the lines as the log has them (syslog, journalctl, RFC 3339 or RFC 5424 stamps, docker logs, ' +
+      'JSON records), or at least their Postfix messages ("connect from ...", "warning: TLS library problem: ...").');
+  }
+  if (report.reversed !== undefined) out.push(`Read turned round, as it lists the newest line first: ${report.reversed.join(', ')}`);
   if (version.length > 0) out.push(version.join(', '));
   out.push(`${sessions.total} sessions: ${sessions.tls} TLS, ${sessions.failed} failed, ${sessions.plaintext} plaintext deliveries`);
   out.push(`Protocols: ${counts(report.protocols)}`);

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { LabError } from '../errors.ts';
 import { FastAnalyzer, RECORD } from './fast-analyze.ts';
 import { META, META_BYTES, META_COUNT, META_END, META_EVENTS, META_FOREIGN, META_LINES, SLOT_FREE, type ScanJob, type ScanMessage, type ScanSlotSize, type ScanStart } from './scan-slots.ts';
+import { inLogOrder } from './log-order.ts';
 import { isGzipFile, readLogBatches, readLogChunks, type ReadLogOptions } from './read-lines.ts';
 import { SessionTracker } from './sessions.ts';
 import type { Diagnosis, FailureClass, InferredVersions, Session, TrackerStats, VersionHints } from './types.ts';
@@ -73,6 +74,8 @@ export interface AnalyzeReport {
   failures: Partial<Record<FailureClass, FailureClassReport>>;
   /** Sorted by attempts, most first. */
   peers: PeerReport[];
+  /** Files that listed their newest line first (a web console's export) and were read turned round. */
+  reversed?: string[];
 }
 
 const MAX_NAMES = 5;
@@ -400,6 +403,18 @@ function startScanWorker(job: ScanJob): Worker {
   return new Worker(source, { eval: true, workerData: job });
 }
 
+/** Up to this size a plain file is read whole first, to tell whether it lists its newest line first (see `inLogOrder`). */
+const REORDER_MAX_BYTES = 4 << 20;
+
+/** The lines of a small plain file, turned round when it lists its newest line first; undefined otherwise. */
+async function turnedRound(path: string, size: number): Promise<string[] | undefined> {
+  if (size > REORDER_MAX_BYTES) return undefined;
+  const lines: string[] = [];
+  for await (const batch of readLogBatches(path)) lines.push(...batch);
+  const ordered = inLogOrder(lines);
+  return ordered.reversed ? ordered.lines : undefined;
+}
+
 /**
  * Stream one or more logs (paths, `-` for stdin, gzip or plain) and aggregate the sessions as they close. Memory
  * stays constant in the size of the input. This uses the byte-level fast path (`FastAnalyzer`), which gives the
@@ -414,6 +429,7 @@ export async function analyzeLogs(sources: readonly string[], options: AnalyzeOp
   });
   const readOptions: ReadLogOptions = options.stdin === undefined ? {} : { stdin: options.stdin };
   const onProgress = options.onProgress;
+  const reversed: string[] = [];
   for (const source of sources.length === 0 ? ['-'] : sources) {
     let bytes = 0;
     let total: number | undefined;
@@ -426,7 +442,12 @@ export async function analyzeLogs(sources: readonly string[], options: AnalyzeOp
       };
       const { size } = await stat(source);
       const scan = options.scanWorker ?? size >= SCAN_WORKER_MIN_BYTES;
-      if (scan !== false) await feedFileScanned(source, size, fast, onRead, scan === true ? SCAN_SLOT : scan);
+      const reordered = await turnedRound(source, size);
+      if (reordered !== undefined) {
+        reversed.push(source);
+        fast.push(Buffer.from(`${reordered.join('\n')}\n`));
+        onRead(size, size);
+      } else if (scan !== false) await feedFileScanned(source, size, fast, onRead, scan === true ? SCAN_SLOT : scan);
       else await feedFile(source, fast, onRead);
     } else {
       for await (const chunk of readLogChunks(source, readOptions)) {
@@ -439,7 +460,12 @@ export async function analyzeLogs(sources: readonly string[], options: AnalyzeOp
     report(true);
   }
   fast.finish();
-  return analyzer.report(fast.stats, fast.versions);
+  return withReversed(analyzer.report(fast.stats, fast.versions), reversed);
+}
+
+function withReversed(report: AnalyzeReport, reversed: string[]): AnalyzeReport {
+  if (reversed.length > 0) report.reversed = reversed;
+  return report;
 }
 
 /**
@@ -456,13 +482,16 @@ export async function analyzeLogsWithTracker(sources: readonly string[], options
   const analyzer = new LogAnalyzer(options);
   const readOptions: ReadLogOptions = options.stdin === undefined ? {} : { stdin: options.stdin };
   const closed: Session[] = [];
+  const reversed: string[] = [];
   for (const source of sources.length === 0 ? ['-'] : sources) {
-    for await (const batch of readLogBatches(source, readOptions)) {
+    const reordered = source !== '-' && !(await isGzipFile(source)) ? await turnedRound(source, (await stat(source)).size) : undefined;
+    if (reordered !== undefined) reversed.push(source);
+    for await (const batch of reordered === undefined ? readLogBatches(source, readOptions) : [reordered]) {
       for (const line of batch) tracker.pushInto(line, closed);
       for (const session of closed) analyzer.add(session);
       closed.length = 0;
     }
   }
   for (const session of tracker.end()) analyzer.add(session);
-  return analyzer.report(tracker.stats, tracker.versions);
+  return withReversed(analyzer.report(tracker.stats, tracker.versions), reversed);
 }

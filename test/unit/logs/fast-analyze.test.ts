@@ -199,6 +199,24 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     expect(year('192.0.2.2')).toBe(thisYear);
   });
 
+  it('on a small file that lists its newest line first: both read it turned round and say so', async () => {
+    const file = path.join(dir, 'newest-first.log');
+    writeFileSync(file, [
+      '5/3/2024, 10:00:01 AM | info | disconnect from a.example[192.0.2.60] ehlo=1 starttls=0/1 commands=1/2',
+      '5/3/2024, 10:00:01 AM | info | lost connection after STARTTLS from a.example[192.0.2.60]',
+      '5/3/2024, 10:00:01 AM | warning | warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1657:',
+      '5/3/2024, 10:00:01 AM | info | SSL_accept error from a.example[192.0.2.60]: -1',
+      '5/3/2024, 10:00:01 AM | info | connect from a.example[192.0.2.60]',
+      '',
+    ].join('\r\n'));
+    await expectSame([file], { year: 2024 }, true);
+    const report = await analyzeLogs([file], { year: 2024 });
+    expect(report.reversed).toEqual([file]);
+    expect(report.sessions).toEqual({ total: 1, tls: 0, failed: 1, plaintext: 0 });
+    expect(report.stats).toEqual({ lines: 5, events: 5, unrecognised: 0, foreign: 0 });
+    expect((await analyzeLogs([fixturePath('seed-maillog.log')], { year: 2024 })).reversed).toBeUndefined();
+  });
+
   it('on every header format the parser knows, and some it does not', async () => {
     await expectSame([fixturePath('header-formats.log')], { year: 2024 }, true);
     const { peers } = await analyzeLogs([fixturePath('header-formats.log')], { year: 2024 });
