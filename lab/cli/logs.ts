@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { LabError } from '../errors.ts';
 import { analyzeLogs, readLogBatches, SessionTracker, formatPeer, type AnalyzeReport, type ReadProgress, type Session, type VersionHints } from '../logs/index.ts';
+import { linesTurnedRound } from '../logs/analyze.ts';
 import { EXIT, type CliIo } from './io.ts';
 
 const HELP = `Usage: tlslab logs <command> [options] [FILE...]
@@ -162,14 +163,20 @@ async function parseCommand(files: string[], io: CliIo, json: boolean, year: num
       } else write(io, sessionText(session));
     }
   };
+  const reversed: string[] = [];
   for (const file of files.length === 0 ? ['-'] : files) {
-    for await (const batch of readLogBatches(file, { stdin: io.stdin })) {
+    const reordered = await linesTurnedRound(file);
+    if (reordered !== undefined) reversed.push(file);
+    for await (const batch of reordered === undefined ? readLogBatches(file, { stdin: io.stdin }) : [reordered]) {
       for (const line of batch) emit(tracker.push(line));
     }
   }
   emit(tracker.end());
-  if (json) write(io, `\n],"stats":${JSON.stringify(tracker.stats)},"versions":${JSON.stringify(tracker.versions)}}`);
-  else write(io, `${tracker.stats.lines} lines, ${tracker.stats.unrecognised} unrecognised, ${tracker.stats.foreign} foreign`);
+  if (json) write(io, `\n],"stats":${JSON.stringify(tracker.stats)},"versions":${JSON.stringify(tracker.versions)}${reversed.length > 0 ? `,"reversed":${JSON.stringify(reversed)}` : ''}}`);
+  else {
+    write(io, `${tracker.stats.lines} lines, ${tracker.stats.unrecognised} unrecognised, ${tracker.stats.foreign} foreign`);
+    if (reversed.length > 0) write(io, `Read turned round, as it lists the newest line first: ${reversed.join(', ')}`);
+  }
   return EXIT.ok;
 }
 

@@ -406,11 +406,14 @@ function startScanWorker(job: ScanJob): Worker {
 /** Up to this size a plain file is read whole first, to tell whether it lists its newest line first (see `inLogOrder`). */
 const REORDER_MAX_BYTES = 4 << 20;
 
-/** The lines of a small plain file, turned round when it lists its newest line first; undefined otherwise. */
-async function turnedRound(path: string, size: number): Promise<string[] | undefined> {
-  if (size > REORDER_MAX_BYTES) return undefined;
+/**
+ * The lines of a small plain file (`REORDER_MAX_BYTES`), turned round when it lists its newest line first;
+ * undefined for other files, stdin and gzip, which are read as they come.
+ */
+export async function linesTurnedRound(source: string): Promise<string[] | undefined> {
+  if (source === '-' || (await stat(source)).size > REORDER_MAX_BYTES || (await isGzipFile(source))) return undefined;
   const lines: string[] = [];
-  for await (const batch of readLogBatches(path)) lines.push(...batch);
+  for await (const batch of readLogBatches(source)) lines.push(...batch);
   const ordered = inLogOrder(lines);
   return ordered.reversed ? ordered.lines : undefined;
 }
@@ -442,7 +445,7 @@ export async function analyzeLogs(sources: readonly string[], options: AnalyzeOp
       };
       const { size } = await stat(source);
       const scan = options.scanWorker ?? size >= SCAN_WORKER_MIN_BYTES;
-      const reordered = await turnedRound(source, size);
+      const reordered = await linesTurnedRound(source);
       if (reordered !== undefined) {
         reversed.push(source);
         fast.push(Buffer.from(`${reordered.join('\n')}\n`));
@@ -484,7 +487,7 @@ export async function analyzeLogsWithTracker(sources: readonly string[], options
   const closed: Session[] = [];
   const reversed: string[] = [];
   for (const source of sources.length === 0 ? ['-'] : sources) {
-    const reordered = source !== '-' && !(await isGzipFile(source)) ? await turnedRound(source, (await stat(source)).size) : undefined;
+    const reordered = await linesTurnedRound(source);
     if (reordered !== undefined) reversed.push(source);
     for await (const batch of reordered === undefined ? readLogBatches(source, readOptions) : [reordered]) {
       for (const line of batch) tracker.pushInto(line, closed);
