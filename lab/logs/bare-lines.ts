@@ -1,5 +1,5 @@
 import { parseEvent } from './events.ts';
-import { clearHeaderAt, stampKindAt, type HeaderScan } from './line-header.ts';
+import { afterQuote, clearHeaderAt, stampKindAt, type HeaderScan } from './line-header.ts';
 import type { TlsEvent } from './types.ts';
 
 /** The daemon whose sessions a bare message belongs to; `none` for messages of no session (qmgr, cleanup, local). */
@@ -79,7 +79,7 @@ export class BareLines {
       at = row[0].length;
       if (line.includes('  ', at)) line = line.slice(0, at) + line.slice(at).replace(/ {2,}/g, ' ');
     } else {
-      while (line.charCodeAt(at) === 32) at++;
+      at = afterQuote(line, 0);
       if (stampKindAt(line, at) !== 0) return undefined;
     }
     const event = parseEvent(line, at);

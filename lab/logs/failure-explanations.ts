@@ -268,6 +268,13 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
         remedy: 'Fix the entry (postconf(5) lists the attributes smtp_tls_policy_maps accepts for this Postfix version) or the table\'s backend, run postmap for a file table, and reload Postfix.',
       };
     }
+    if (detail.includes('smtp_tls_wrappermode requires ')) {
+      return {
+        summary: 'wrapper mode below the encrypt level',
+        explanation: `This smtp client has smtp_tls_wrappermode = yes (TLS from the first byte, as port 465 expects) at a security level below encrypt, a combination Postfix does not accept: ${detail}`,
+        remedy: 'Set smtp_tls_security_level = encrypt (or stronger) where wrapper mode is on, best on a transport of its own (-o smtp_tls_wrappermode=yes -o smtp_tls_security_level=encrypt in master.cf), or relay to port 587 with STARTTLS instead.',
+      };
+    }
     if (detail.startsWith('SMTPS wrappermode')) {
       return {
         summary: 'port 465 without wrapper mode',

@@ -562,7 +562,7 @@ export class FastAnalyzer {
    */
   private mayBeBare(s: number, e: number): boolean {
     let at = s;
-    while (at < e && this.buf[at] === 32) at++;
+    while (at < e && (this.buf[at] === 32 || this.buf[at] === 62)) at++;
     if (at >= e) return false;
     if (this.stampKindAt(at) === 0) return true;
     const stop = Math.min(e, s + TABLE_ROW_SCAN);
@@ -841,7 +841,8 @@ export class FastAnalyzer {
     const s = this.s;
     const e = this.e;
     let at = from;
-    while (at < e && buf[at] === 32) at++;
+    // An indent and the `> ` marks of a quote (see `afterQuote`).
+    while (at < e && (buf[at] === 32 || buf[at] === 62)) at++;
     at = this.afterComposePrefix(at);
     let end = -1;
     const limit = Math.min(e - 2, at + MAX_HEADER + 1);

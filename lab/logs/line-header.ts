@@ -217,6 +217,16 @@ export function isServiceNameChar(code: number): boolean {
   return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || isDigit(code) || code === 95 || code === 46 || code === 45;
 }
 
+/**
+ * Where a line starts after its indent and the `> ` marks of a quote (Markdown, e-mail), which reports put before
+ * the log lines they quote; no syslog line starts with `>`.
+ */
+export function afterQuote(line: string, at: number): number {
+  let i = at;
+  for (let c = line.charCodeAt(i); c === SPACE || c === 62; c = line.charCodeAt(i)) i++;
+  return i;
+}
+
 /** The longest service name taken for `docker compose logs`' prefix; a longer word is not one. */
 export const MAX_SERVICE_PREFIX = 64;
 
@@ -262,8 +272,7 @@ const OUTER = newHeaderScan();
 
 /** `scanHeader` for a syslog (RFC 3164-like) header from index `from`. */
 function scanSyslogHeader(line: string, from: number, out: HeaderScan): boolean {
-  let at = from;
-  while (line.charCodeAt(at) === SPACE) at++;
+  let at = afterQuote(line, from);
   at = afterComposePrefix(line, at);
 
   const end = line.indexOf(']: ', at);

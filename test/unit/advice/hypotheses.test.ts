@@ -72,6 +72,9 @@ describe('readLogFailures', () => {
     ]);
     expect(wrapper.outbound.map((f) => [f.class, f.summary])).toEqual([['invalid-local-config', 'port 465 without wrapper mode']]);
     expect(wrapper.outbound[0]!.remedy).toContain('smtp_tls_wrappermode = yes');
+    // Wrapper mode at a level below encrypt, quoted without header.
+    const below = readLogFailures([' warning: smtp_tls_wrappermode requires "smtp_tls_security_level = encrypt" (or stronger)']);
+    expect(below.outbound.map((f) => [f.class, f.summary])).toEqual([['invalid-local-config', 'wrapper mode below the encrypt level']]);
     // Not reproduced: the verdict says that no peer causes it, rather than leave the admin to suspect the destinations.
     expect(explainFailure(wrapper.outbound[0]!, [], [])).toContain('No peer causes this failure');
     expect(explainFailure(outbound.outbound[0]!, [], [])).not.toContain('No peer causes this failure');

@@ -116,6 +116,11 @@ describe('parseLine headers', () => {
       header: { timestamp: '2018-08-26T08:06:18', host: 'mail', program: 'postfix/smtp', daemon: 'smtp', pid: 381 },
     },
     {
+      name: 'a line quoted in a report (Markdown or e-mail `> ` marks)',
+      line: '> > Jan  7 06:11:15 m postfix/smtpd[30]: connect from x[1.2.3.4]',
+      header: { timestamp: '2018-01-07T06:11:15', host: 'm', program: 'postfix/smtpd', pid: 30 },
+    },
+    {
       name: 'a record of journalctl -o json: epoch stamp, host, identifier and pid',
       line: '{"__REALTIME_TIMESTAMP":"1709630000123456","_HOSTNAME":"mx","SYSLOG_IDENTIFIER":"postfix/smtpd","_PID":"21","MESSAGE":"connect from x[1.2.3.4]"}',
       header: { timestamp: '2024-03-05T09:13:20.123456Z', host: 'mx', program: 'postfix/smtpd', daemon: 'smtpd', pid: 21 },
