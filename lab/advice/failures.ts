@@ -64,11 +64,11 @@ function peerOfUnattached(line: string, event: TlsEvent): { name: string; addr: 
  * Sessions for the failures no session of the log holds, one each, with the peer their text names, if any: what is
  * left of a report that quotes only `warning: TLS library problem: ...`, a set-up warning or a deferral.
  */
-function sessionsOfUnattached(read: SessionsRead): Session[] {
+function sessionsOfUnattached(read: SessionsRead, unattached: SessionsRead['unattached']): Session[] {
   const hints: VersionHints = {};
   if (read.versions.postfix !== undefined) hints.postfixVersion = read.versions.postfix;
   if (read.versions.openssl !== undefined) hints.inferredOpenssl = read.versions.openssl;
-  return read.unattached.flatMap(({ side, line, event }, ordinal) => {
+  return unattached.flatMap(({ side, line, event }, ordinal) => {
     const session: Session = {
       ordinal, side, service: '', pid: 0, peer: peerOfUnattached(line, event), events: [event], lines: [line], starttls: true, queueIds: [], complete: true,
     };
@@ -81,14 +81,20 @@ function sessionsOfUnattached(read: SessionsRead): Session[] {
 
 /**
  * Reads a log excerpt (in the order it was written, or newest first as consoles list it) and groups each failed TLS
- * session by direction, failure class and decoded error. When no session failed, the failures outside any session
- * stand for sessions of their own.
+ * session by direction, failure class and decoded error. The failures outside any session stand for sessions of
+ * their own: library errors when no session failed, set-up problems and TLS deferrals always.
  */
 export function readLogFailures(lines: Iterable<string>): LogFailures {
   const ordered = inLogOrder(lines);
   const read = readSessions(ordered.lines);
   const groups = new Map<string, LoggedFailure>();
-  const failed = read.sessions.some((session) => session.failure !== undefined) ? read.sessions : sessionsOfUnattached(read);
+  const failedSessions = read.sessions.filter((session) => session.failure !== undefined);
+  // A library error outside every session most likely belongs to a session the excerpt cut; a set-up problem or a
+  // deferral is a failure of its own, unless a failed session already quotes it.
+  const quoted = new Set(failedSessions.flatMap((session) => [...session.lines, ...(session.failure?.evidence ?? [])]));
+  const unattached = failedSessions.length === 0 ? read.unattached
+    : read.unattached.filter(({ event, line }) => event.kind !== 'tls-library-problem' && !quoted.has(line));
+  const failed = [...failedSessions, ...sessionsOfUnattached(read, unattached)];
   for (const session of failed) {
     if (!session.failure) continue;
     const direction = session.side === 'smtpd' ? 'inbound' : 'outbound';

@@ -90,8 +90,9 @@ describe('readLogFailures', () => {
     ]);
     expect(read.failures.map((f) => [f.class, f.peers])).toEqual([['unsupported-protocol', [{ name: 'unknown', addr: '192.0.2.50' }]]]);
     expect(read.failures[0]!.evidence[2]).toBe('3/5/2024, 9:12:40 AM | warning | warning: TLS library problem: error:1417D102:SSL routines:tls_process_client_hello:unsupported protocol:../ssl/statem/statem_srvr.c:974:');
-    // Not an inbound failure, though a library error before it was smtpd's: only the smtp client looks up TLS policies.
-    expect(read.outbound).toEqual([]);
+    // The smtp client's, though a library error before it was smtpd's: only the smtp client looks up TLS policies. A
+    // set-up problem no session holds counts next to the failed session.
+    expect(read.outbound.map((f) => [f.class, f.summary, f.peers])).toEqual([['invalid-local-config', 'unusable TLS policy table entry', [{ name: 'mx.g.example', addr: '' }]]]);
     expect(read.stats).toEqual({ lines: 5, events: 5, unrecognised: 0, foreign: 0 });
   });
 });
