@@ -3,6 +3,7 @@ import type { Diagnosis, InferredVersions, OpensslError, Session, TlsEvent, Trac
 import { decodeOpensslError } from '../logs/openssl-error.ts';
 import { inLogOrder } from '../logs/log-order.ts';
 import { readSessions, type SessionsRead } from '../logs/sessions.ts';
+import { unwrapLines } from '../logs/unwrap.ts';
 
 /** Failed TLS sessions of a log that share one failure: the same direction, class and OpenSSL error. */
 export interface LoggedFailure {
@@ -80,12 +81,12 @@ function sessionsOfUnattached(read: SessionsRead, unattached: SessionsRead['unat
 }
 
 /**
- * Reads a log excerpt (in the order it was written, or newest first as consoles list it) and groups each failed TLS
- * session by direction, failure class and decoded error. The failures outside any session stand for sessions of
+ * Reads a log excerpt (in the order it was written, or newest first as consoles list it; lines a mail client or a
+ * forum wrapped are joined) and groups each failed TLS session by direction, failure class and decoded error. The failures outside any session stand for sessions of
  * their own: library errors when no session failed, set-up problems and TLS deferrals always.
  */
 export function readLogFailures(lines: Iterable<string>): LogFailures {
-  const ordered = inLogOrder(lines);
+  const ordered = inLogOrder(unwrapLines([...lines]));
   const read = readSessions(ordered.lines);
   const groups = new Map<string, LoggedFailure>();
   const failedSessions = read.sessions.filter((session) => session.failure !== undefined);

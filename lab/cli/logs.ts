@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { LabError } from '../errors.ts';
 import { analyzeLogs, readLogBatches, SessionTracker, formatPeer, type AnalyzeReport, type ReadProgress, type Session, type VersionHints } from '../logs/index.ts';
-import { linesTurnedRound } from '../logs/analyze.ts';
+import { excerptLines } from '../logs/analyze.ts';
 import { EXIT, type CliIo } from './io.ts';
 
 const HELP = `Usage: tlslab logs <command> [options] [FILE...]
@@ -165,9 +165,9 @@ async function parseCommand(files: string[], io: CliIo, json: boolean, year: num
   };
   const reversed: string[] = [];
   for (const file of files.length === 0 ? ['-'] : files) {
-    const reordered = await linesTurnedRound(file);
-    if (reordered !== undefined) reversed.push(file);
-    for await (const batch of reordered === undefined ? readLogBatches(file, { stdin: io.stdin }) : [reordered]) {
+    const excerpt = await excerptLines(file);
+    if (excerpt?.reversed === true) reversed.push(file);
+    for await (const batch of excerpt === undefined ? readLogBatches(file, { stdin: io.stdin }) : [excerpt.lines]) {
       for (const line of batch) emit(tracker.push(line));
     }
   }

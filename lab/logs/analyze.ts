@@ -4,6 +4,7 @@ import { LabError } from '../errors.ts';
 import { FastAnalyzer, RECORD } from './fast-analyze.ts';
 import { META, META_BYTES, META_COUNT, META_END, META_EVENTS, META_FOREIGN, META_LINES, SLOT_FREE, type ScanJob, type ScanMessage, type ScanSlotSize, type ScanStart } from './scan-slots.ts';
 import { inLogOrder } from './log-order.ts';
+import { unwrapLines } from './unwrap.ts';
 import { isGzipFile, readLogBatches, readLogChunks, type ReadLogOptions } from './read-lines.ts';
 import { SessionTracker } from './sessions.ts';
 import type { Diagnosis, FailureClass, InferredVersions, Session, TrackerStats, VersionHints } from './types.ts';
@@ -403,19 +404,22 @@ function startScanWorker(job: ScanJob): Worker {
   return new Worker(source, { eval: true, workerData: job });
 }
 
-/** Up to this size a plain file is read whole first, to tell whether it lists its newest line first (see `inLogOrder`). */
-const REORDER_MAX_BYTES = 4 << 20;
+/** Up to this size a plain file is read whole first, as a pasted excerpt may be (see `excerptLines`). */
+const EXCERPT_MAX_BYTES = 4 << 20;
 
 /**
- * The lines of a small plain file (`REORDER_MAX_BYTES`), turned round when it lists its newest line first;
- * undefined for other files, stdin and gzip, which are read as they come.
+ * The lines of a small plain file (`EXCERPT_MAX_BYTES`) when they must be mended before they are read: lines that
+ * a mail client or a forum wrapped, joined (`unwrapLines`), and the whole turned round when it lists its newest line
+ * first (`inLogOrder`). Undefined when there is nothing to mend, and for other files, stdin and gzip, which are read
+ * as they come.
  */
-export async function linesTurnedRound(source: string): Promise<string[] | undefined> {
-  if (source === '-' || (await stat(source)).size > REORDER_MAX_BYTES || (await isGzipFile(source))) return undefined;
+export async function excerptLines(source: string): Promise<{ lines: string[]; reversed: boolean } | undefined> {
+  if (source === '-' || (await stat(source)).size > EXCERPT_MAX_BYTES || (await isGzipFile(source))) return undefined;
   const lines: string[] = [];
   for await (const batch of readLogBatches(source)) lines.push(...batch);
-  const ordered = inLogOrder(lines);
-  return ordered.reversed ? ordered.lines : undefined;
+  const unwrapped = unwrapLines(lines);
+  const ordered = inLogOrder(unwrapped);
+  return ordered.reversed || unwrapped.length !== lines.length ? ordered : undefined;
 }
 
 /**
@@ -445,10 +449,10 @@ export async function analyzeLogs(sources: readonly string[], options: AnalyzeOp
       };
       const { size } = await stat(source);
       const scan = options.scanWorker ?? size >= SCAN_WORKER_MIN_BYTES;
-      const reordered = await linesTurnedRound(source);
-      if (reordered !== undefined) {
-        reversed.push(source);
-        fast.push(Buffer.from(`${reordered.join('\n')}\n`));
+      const excerpt = await excerptLines(source);
+      if (excerpt !== undefined) {
+        if (excerpt.reversed) reversed.push(source);
+        fast.push(Buffer.from(`${excerpt.lines.join('\n')}\n`));
         onRead(size, size);
       } else if (scan !== false) await feedFileScanned(source, size, fast, onRead, scan === true ? SCAN_SLOT : scan);
       else await feedFile(source, fast, onRead);
@@ -487,9 +491,9 @@ export async function analyzeLogsWithTracker(sources: readonly string[], options
   const closed: Session[] = [];
   const reversed: string[] = [];
   for (const source of sources.length === 0 ? ['-'] : sources) {
-    const reordered = await linesTurnedRound(source);
-    if (reordered !== undefined) reversed.push(source);
-    for await (const batch of reordered === undefined ? readLogBatches(source, readOptions) : [reordered]) {
+    const excerpt = await excerptLines(source);
+    if (excerpt?.reversed === true) reversed.push(source);
+    for await (const batch of excerpt === undefined ? readLogBatches(source, readOptions) : [excerpt.lines]) {
       for (const line of batch) tracker.pushInto(line, closed);
       for (const session of closed) analyzer.add(session);
       closed.length = 0;

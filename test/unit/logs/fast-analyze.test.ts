@@ -217,6 +217,22 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     expect((await analyzeLogs([fixturePath('seed-maillog.log')], { year: 2024 })).reversed).toBeUndefined();
   });
 
+  it('on a small file whose lines a mail client wrapped: both join them', async () => {
+    const file = path.join(dir, 'wrapped.log');
+    const error = 'May  3 10:00:00 mx postfix/smtpd[4]: warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1657:';
+    writeFileSync(file, [
+      'May  3 10:00:00 mx postfix/smtpd[4]: connect from b.example[192.0.2.61]',
+      error.slice(0, 72), error.slice(72, 144), error.slice(144),
+      'May  3 10:00:00 mx postfix/smtpd[4]: lost connection after STARTTLS from b.example[192.0.2.61]',
+      'May  3 10:00:00 mx postfix/smtpd[4]: disconnect from b.example[192.0.2.61] ehlo=1 starttls=0/1 commands=1/2',
+    ].join('\n'));
+    await expectSame([file], { year: 2024 }, true);
+    const report = await analyzeLogs([file], { year: 2024 });
+    expect(report.peers[0]?.failures).toEqual({ 'unsupported-protocol': 1 });
+    expect(report.stats.lines).toBe(4);
+    expect(report.reversed).toBeUndefined();
+  });
+
   it('on every header format the parser knows, and some it does not', async () => {
     await expectSame([fixturePath('header-formats.log')], { year: 2024 }, true);
     const { peers } = await analyzeLogs([fixturePath('header-formats.log')], { year: 2024 });

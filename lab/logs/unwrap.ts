@@ -1,0 +1,54 @@
+import { BareLines } from './bare-lines.ts';
+import { parseEvent } from './events.ts';
+import { asSyslogLine } from './json-lines.ts';
+import { newHeaderScan, scanHeader, type HeaderScan } from './line-header.ts';
+
+/** A wrapped log line is cut into at most this many pieces. */
+const MAX_PIECES = 6;
+/** Every piece but the last of a wrapped line is at least this long: wrapping cuts long lines. */
+const MIN_PIECE = 30;
+
+/** Whether the line is a Postfix line with a known message, with a header or bare. */
+function isEvent(line: string, scan: HeaderScan): boolean {
+  const text = asSyslogLine(line);
+  if (scanHeader(text, scan)) return scan.daemonStart >= 0 && parseEvent(text, scan.msgStart) !== undefined;
+  return new BareLines().read(text, scan) !== undefined;
+}
+
+/** Whether the line has a syslog header of its own or is a message the parser knows: then it starts a line. */
+function startsLine(line: string, scan: HeaderScan): boolean {
+  return scanHeader(asSyslogLine(line), scan) || isEvent(line, scan);
+}
+
+/**
+ * Join the lines of an excerpt that a mail client, a forum or a terminal wrapped at a fixed width
+ * (`warning: cannot get RSA certificate fro` / `m file "/etc/...": disabli` / `ng TLS support`). A line that is no
+ * known message (or, when the pieces show a fixed width, one that is), followed by lines that neither have a header
+ * nor are messages themselves, is joined with them when the whole then reads as a known message: without a
+ * separator (a cut inside a word), else with a space.
+ */
+export function unwrapLines(lines: readonly string[]): string[] {
+  const scan = newHeaderScan();
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    let end = i + 1;
+    if (line.length >= MIN_PIECE) {
+      while (end < lines.length && end - i < MAX_PIECES && (lines[end] as string).trim() !== '' && !startsLine(lines[end] as string, scan) &&
+        (lines[end - 1] as string).length >= MIN_PIECE) end++;
+    }
+    // A first piece that reads as a message on its own is joined only when the pieces show a fixed width.
+    const pieces = lines.slice(i, end);
+    const fixedWidth = pieces.length >= 3 && pieces.slice(0, -1).every((piece) => piece.length === line.length);
+    if (pieces.length > 1 && (fixedWidth || !isEvent(line, scan))) {
+      const joined = [pieces.join(''), pieces.map((piece) => piece.trim()).join(' ')].find((candidate) => isEvent(candidate, scan));
+      if (joined !== undefined) {
+        out.push(joined);
+        i = end - 1;
+        continue;
+      }
+    }
+    out.push(line);
+  }
+  return out;
+}

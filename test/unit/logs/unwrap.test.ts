@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { unwrapLines } from '../../../lab/logs/unwrap.ts';
+
+const deferred = 'Feb 25 21:57:22 mx postfix/smtp[25]: D33A02504112: to=<u@d.example>, relay=in1.d.example[192.0.2.70]:25, delay=8.4, ' +
+  'delays=0.02/0/8.4/0, dsn=4.7.5, status=deferred (Server certificate not verified)';
+const missing = 'warning: cannot get RSA certificate from file "/etc/letsencrypt/live/mx.example/fullchain.pem": disabling TLS support';
+
+/** `text` cut every `width` characters, as a fixed-width wrap does. */
+function cut(text: string, width: number): string[] {
+  const pieces: string[] = [];
+  for (let at = 0; at < text.length; at += width) pieces.push(text.slice(at, at + width));
+  return pieces;
+}
+
+describe('unwrapLines', () => {
+  it.each([
+    { name: 'a bare message cut inside words', lines: cut(missing, 40), expected: [missing] },
+    { name: 'a line with a header cut at 80 columns', lines: cut(deferred, 80), expected: [deferred] },
+    {
+      name: 'a line wrapped at a space, the break taken for the space',
+      lines: [deferred.slice(0, deferred.indexOf(' status=')), deferred.slice(deferred.indexOf(' status=') + 1)],
+      expected: [deferred],
+    },
+    {
+      name: 'whole lines stay as they are, wrapped pieces between them are joined',
+      lines: ['May  3 10:00:00 mx postfix/smtpd[1]: connect from a.example[192.0.2.1]', ...cut(missing, 50), 'disconnect from a.example[192.0.2.1]'],
+      expected: ['May  3 10:00:00 mx postfix/smtpd[1]: connect from a.example[192.0.2.1]', missing, 'disconnect from a.example[192.0.2.1]'],
+    },
+    {
+      name: 'prose around log lines is not joined to them',
+      lines: ['Here is what my server logged when the bank tried to send:', 'it goes on like that for every message', missing],
+      expected: ['Here is what my server logged when the bank tried to send:', 'it goes on like that for every message', missing],
+    },
+    {
+      name: 'an unknown Postfix line followed by a line of its own',
+      lines: ['May  3 10:00:00 mx postfix/smtpd[1]: some message this parser does not know about at all', 'May  3 10:00:01 mx postfix/smtpd[1]: connect from a[192.0.2.1]'],
+      expected: ['May  3 10:00:00 mx postfix/smtpd[1]: some message this parser does not know about at all', 'May  3 10:00:01 mx postfix/smtpd[1]: connect from a[192.0.2.1]'],
+    },
+    { name: 'short pieces are no wrapped line', lines: ['warning: cannot get', 'RSA certificate from file "x": disabling TLS support'], expected: ['warning: cannot get', 'RSA certificate from file "x": disabling TLS support'] },
+  ])('$name', ({ lines, expected }) => {
+    expect(unwrapLines(lines)).toEqual(expected);
+  });
+});
