@@ -4,7 +4,7 @@ import { classifyCountOnly, TLS_ATTEMPT_KINDS, UNKNOWN_EVIDENCE_LINES } from './
 import { parseEvent } from './events.ts';
 import { asSyslogLine } from './json-lines.ts';
 import {
-  FACILITY, isoTimestamp, isServiceNameChar, MAX_HEADER, MAX_SERVICE_PREFIX, maySeverity, newHeaderScan, scanHeader, SEVERITY, stampYear, type HeaderScan,
+  FACILITY, isoTimestamp, isServiceNameChar, MAX_HEADER, MAX_SERVICE_PREFIX, maySeverity, newHeaderScan, POSTFIX_DAEMONS, scanHeader, SEVERITY, stampYear, type HeaderScan,
 } from './line-header.ts';
 import {
   inboundPeer, outboundPeer, rememberProcessContext, samePeer, startSessionContext, type ProcessContext,
@@ -1003,16 +1003,15 @@ export class FastAnalyzer {
     this.pid = pid;
     this.msgStart = end + 3;
     this.daemonStart = -1;
-    if (startsWithAt(buf, progStart, e, P_POSTFIX)) {
-      let slash = -1;
-      for (let i = open - 1; i >= s; i--) {
-        if (buf[i] === 47) {
-          slash = i;
-          break;
-        }
+    let slash = -1;
+    for (let i = open - 1; i >= progStart; i--) {
+      if (buf[i] === 47) {
+        slash = i;
+        break;
       }
-      if (slash + 1 > progStart) this.daemonStart = slash + 1;
     }
+    // `daemonStartOf` of line-header.ts on bytes.
+    if (slash >= progStart && (startsWithAt(buf, progStart, e, P_POSTFIX) || POSTFIX_DAEMONS.has(latin1(buf, slash + 1, open)))) this.daemonStart = slash + 1;
     return true;
   }
 

@@ -193,12 +193,26 @@ function scanRfc5424(line: string, from: number, out: HeaderScan): boolean {
   }
   out.pid = pid;
   out.msgStart = Math.min(msgStart, line.length);
-  out.daemonStart = -1;
-  if (line.startsWith('postfix', progStart)) {
-    out.daemonStart = line.lastIndexOf('/', progEnd - 1) + 1;
-    if (out.daemonStart <= progStart) out.daemonStart = -1;
-  }
+  out.daemonStart = daemonStartOf(line, progStart, progEnd);
   return true;
+}
+
+/** The programs of Postfix, as the last part of the names its processes log under. */
+export const POSTFIX_DAEMONS: ReadonlySet<string> = new Set([
+  'smtpd', 'smtp', 'lmtp', 'tlsproxy', 'postscreen', 'dnsblog', 'qmgr', 'oqmgr', 'cleanup', 'pickup', 'local', 'virtual', 'pipe',
+  'error', 'retry', 'discard', 'bounce', 'defer', 'trace', 'anvil', 'scache', 'tlsmgr', 'verify', 'proxymap', 'proxywrite',
+  'master', 'showq', 'flush', 'spawn', 'postdrop', 'sendmail', 'postqueue', 'postsuper', 'postlog', 'postmap', 'postalias',
+]);
+
+/**
+ * Where the daemon's name starts in the program `line[progStart, progEnd)`, or -1 when the program is not Postfix:
+ * `postfix/smtpd`, `postfix-out/smtp`, and any other `syslog_name` before a Postfix program (`example.com/smtp`).
+ */
+export function daemonStartOf(line: string, progStart: number, progEnd: number): number {
+  const slash = line.lastIndexOf('/', progEnd - 1);
+  if (slash < progStart) return -1;
+  if (line.startsWith('postfix', progStart)) return slash + 1;
+  return POSTFIX_DAEMONS.has(line.slice(slash + 1, progEnd)) ? slash + 1 : -1;
 }
 
 /** No stamp, host or facility, the header's parts starting at `at`: the state `scanHeader` fills in. */
@@ -389,11 +403,7 @@ function scanSyslogHeader(line: string, from: number, out: HeaderScan): boolean 
   out.progEnd = open;
   out.pid = pid;
   out.msgStart = end + 3;
-  out.daemonStart = -1;
-  if (line.startsWith('postfix', progStart)) {
-    out.daemonStart = line.lastIndexOf('/', open) + 1;
-    if (out.daemonStart <= progStart) out.daemonStart = -1;
-  }
+  out.daemonStart = daemonStartOf(line, progStart, open);
   return true;
 }
 

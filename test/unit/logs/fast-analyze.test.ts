@@ -247,6 +247,8 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     // Lines quoted in a report, with and without a header.
     expect(failures('192.0.2.33')).toEqual({ 'unsupported-protocol': 1 });
     expect(peers.find((peer) => peer.peer === '192.0.2.34')?.attempts).toBe(1);
+    // A syslog_name of its own.
+    expect(failures('192.0.2.35')).toEqual({ 'no-shared-cipher': 1 });
     expect(peers.find((peer) => peer.peer === '192.0.2.31')?.lastSeen).toBe('2024-03-05T09:13:20.423456Z');
   });
 

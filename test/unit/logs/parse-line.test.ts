@@ -116,6 +116,16 @@ describe('parseLine headers', () => {
       header: { timestamp: '2018-08-26T08:06:18', host: 'mail', program: 'postfix/smtp', daemon: 'smtp', pid: 381 },
     },
     {
+      name: 'a syslog_name of its own before a Postfix program',
+      line: 'Aug 27 07:12:19 ip-10-1-2-123 example.com/smtp[76]: connect to x[1.2.3.4]:25: Connection refused',
+      header: { host: 'ip-10-1-2-123', program: 'example.com/smtp', daemon: 'smtp', pid: 76, postfix: true },
+    },
+    {
+      name: 'a program under a path whose last part is no Postfix program',
+      line: 'Aug 27 07:12:19 mx /usr/sbin/cron[77]: (root) CMD (run-parts /etc/cron.hourly)',
+      header: { program: '/usr/sbin/cron', daemon: undefined, pid: 77, postfix: false },
+    },
+    {
       name: 'a line quoted in a report (Markdown or e-mail `> ` marks)',
       line: '> > Jan  7 06:11:15 m postfix/smtpd[30]: connect from x[1.2.3.4]',
       header: { timestamp: '2018-01-07T06:11:15', host: 'm', program: 'postfix/smtpd', pid: 30 },
