@@ -69,15 +69,37 @@ function sessionsOfUnattached(read: SessionsRead, unattached: SessionsRead['unat
   const hints: VersionHints = {};
   if (read.versions.postfix !== undefined) hints.postfixVersion = read.versions.postfix;
   if (read.versions.openssl !== undefined) hints.inferredOpenssl = read.versions.openssl;
-  return unattached.flatMap(({ side, line, event }, ordinal) => {
+  return groupSetUp(unattached).flatMap((group, ordinal) => {
+    const { side, line, event } = group[0] as SessionsRead['unattached'][number];
     const session: Session = {
-      ordinal, side, service: '', pid: 0, peer: peerOfUnattached(line, event), events: [event], lines: [line], starttls: true, queueIds: [], complete: true,
+      ordinal, side, service: '', pid: 0, peer: peerOfUnattached(line, event), events: group.map((u) => u.event), lines: group.map((u) => u.line),
+      starttls: true, queueIds: [], complete: true,
     };
     const failure = classify(session, hints);
     if (failure === undefined) return [];
     session.failure = failure;
     return [session];
   });
+}
+
+const isSetUp = (u: SessionsRead['unattached'][number]): boolean => u.event.kind === 'tls-local-config-problem' || u.event.kind === 'tls-protocol-list-invalid';
+
+/**
+ * The failures one each, but a process's set-up problem together with the library errors it logged next to it:
+ * `cannot get RSA certificate from file ...` and the `fopen` errors that say why are one failure.
+ */
+function groupSetUp(unattached: SessionsRead['unattached']): SessionsRead['unattached'][number][][] {
+  const groups: SessionsRead['unattached'][number][][] = [];
+  for (const u of unattached) {
+    const last = groups.at(-1);
+    const previous = last?.at(-1);
+    const joins = last !== undefined && previous !== undefined && previous.process === u.process &&
+      (u.event.kind === 'tls-library-problem' || isSetUp(u)) && (last.some(isSetUp) || isSetUp(u)) &&
+      last.every((v) => v.event.kind === 'tls-library-problem' || isSetUp(v));
+    if (joins) last.push(u);
+    else groups.push([u]);
+  }
+  return groups;
 }
 
 /**

@@ -114,6 +114,11 @@ function detailOf(event: TlsEvent): string | undefined {
   }
 }
 
+/** A set-up line that tells only that TLS is off, not why. */
+function isConfigEffect(event: TlsEvent): boolean {
+  return event.kind === 'tls-local-config-problem' && /^(?:Wrapper-mode request dropped|disabling TLS support\s*$)/.test(event.text);
+}
+
 /**
  * Diagnose a session: undefined when it did not fail at TLS (it succeeded, never tried, or is still open without
  * a verdict). Hints win over versions inferred from the session's own error lines.
@@ -169,7 +174,10 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
         break;
       case 'tls-not-available': tlsProblem ??= { event, problem: 'tls-not-available', line }; break;
       case 'tls-protocol-list-invalid':
-      case 'tls-local-config-problem': localConfig ??= { event, line }; break;
+      case 'tls-local-config-problem':
+        // The cause over its effect: a missing file over `Wrapper-mode request dropped` or a bare `disabling TLS support`.
+        if (localConfig === undefined || (isConfigEffect(localConfig.event) && !isConfigEffect(event))) localConfig = { event, line };
+        break;
       case 'tls-hello-in-plaintext': tlsHello ??= line; break;
       default: break;
     }

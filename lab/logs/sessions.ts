@@ -47,6 +47,8 @@ export interface ProcessContext {
  */
 export interface UnattachedError {
   side: Session['side'];
+  /** The process that logged it, as `host|program|pid`. */
+  process: string;
   line: string;
   event: TlsEvent;
 }
@@ -519,7 +521,7 @@ export class SessionTracker {
   }
 
   private noteUnattached(side: Session['side'], line: string, event: TlsEvent): void {
-    if (this.unattached.length < MAX_UNATTACHED) this.unattached.push({ side, line, event });
+    if (this.unattached.length < MAX_UNATTACHED) this.unattached.push({ side, process: this.processKey(line), line, event });
   }
 
   private remember(line: string, event: TlsEvent): void {

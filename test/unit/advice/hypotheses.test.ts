@@ -47,6 +47,16 @@ describe('readLogFailures', () => {
     const inbound = readLogFailures([protocols]);
     expect(inbound.failures.map((f) => [f.class, f.summary, f.peers, f.evidence])).toEqual([['invalid-local-config', 'invalid TLS protocol list', [], [protocols]]]);
     expect(inbound.outbound).toEqual([]);
+    // A set-up problem and the library errors its process logged with it are one failure, named by its cause.
+    const setUp = [
+      'May  3 09:00:00 mx postfix/smtps/smtpd[16]: warning: Wrapper-mode request dropped from a.example[192.0.2.42] for service smtps. TLS context initialization failed. For details see earlier warnings in your logs.',
+      'May  3 09:00:00 mx postfix/smtps/smtpd[16]: warning: cannot get RSA certificate from file "/etc/ssl/mx.pem": disabling TLS support',
+      'May  3 09:00:00 mx postfix/smtps/smtpd[16]: warning: TLS library problem: error:80000002:system library::No such file or directory:../providers/implementations/storemgmt/file_store.c:267:calling stat(/etc/ssl/mx.pem)',
+      'May  3 09:00:00 mx postfix/smtps/smtpd[16]: warning: TLS library problem: error:0A080002:SSL routines::system lib:../ssl/ssl_rsa.c:451:',
+    ];
+    const grouped = readLogFailures(setUp);
+    expect(grouped.failures.map((f) => [f.class, f.evidence])).toEqual([['invalid-local-config', setUp]]);
+    expect(grouped.failures[0]!.explanation).toContain('cannot get RSA certificate from file "/etc/ssl/mx.pem"');
 
     // The error daemon defers for a destination an smtp process gave up on; its text names the server.
     const suspended = 'May  3 09:00:01 mx postfix/error[12]: 4B2C81E0A5: to=<u@d.example>, relay=none, delay=3600, delays=3600/0.01/0/0, dsn=4.7.4, ' +
@@ -59,7 +69,8 @@ describe('readLogFailures', () => {
     expect(outbound.failures).toEqual([]);
     expect(outbound.outbound.map((f) => [f.class, f.summary, f.peers])).toEqual([
       ['starttls-not-offered', 'TLS required but not offered', [{ name: 'mx.d.example', addr: '192.0.2.40' }]],
-      ['invalid-local-config', 'unusable TLS policy table entry', [{ name: 'e.example', addr: '' }, { name: 'mx1.e.example', addr: '' }]],
+      // The entry and its effect on the lookup, logged by one process: one failure.
+      ['invalid-local-config', 'unusable TLS policy table entry', [{ name: 'e.example', addr: '' }]],
       ['invalid-local-config', 'DANE required, destination not DNSSEC-signed', []],
     ]);
     expect(outbound.outbound[2]!.remedy).toContain('level dane');
