@@ -62,8 +62,8 @@ function peerOfUnattached(line: string, event: TlsEvent): { name: string; addr: 
 }
 
 /**
- * Sessions for the failures no session of the log holds, one each, with the peer their text names, if any: what is
- * left of a report that quotes only `warning: TLS library problem: ...`, a set-up warning or a deferral.
+ * Sessions for the failures no session of the log holds (see `groupSetUp`), with the peer their text names, if any:
+ * what is left of a report that quotes only `warning: TLS library problem: ...`, a set-up warning or a deferral.
  */
 function sessionsOfUnattached(read: SessionsRead, unattached: SessionsRead['unattached']): Session[] {
   const hints: VersionHints = {};
@@ -104,8 +104,9 @@ function groupSetUp(unattached: SessionsRead['unattached']): SessionsRead['unatt
 
 /**
  * Reads a log excerpt (in the order it was written, or newest first as consoles list it; lines a mail client or a
- * forum wrapped are joined) and groups each failed TLS session by direction, failure class and decoded error. The failures outside any session stand for sessions of
- * their own: library errors when no session failed, set-up problems and TLS deferrals always.
+ * forum wrapped are joined) and groups each failed TLS session by direction, failure class and decoded error. The
+ * failures outside any session stand for sessions of their own: library errors when no session failed, set-up
+ * problems and TLS deferrals always.
  */
 export function readLogFailures(lines: Iterable<string>): LogFailures {
   const ordered = inLogOrder(unwrapLines([...lines]));
