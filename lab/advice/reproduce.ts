@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { connectEngine, type Engine } from '../docker/engine.ts';
 import { newRunId } from '../docker/labels.ts';
 import { LabError, type LabErrorCode } from '../errors.ts';
 import type { ProgressSink } from '../images/progress.ts';
 import { decodeOpensslError } from '../logs/openssl-error.ts';
+import { readWholeLog } from '../logs/read-lines.ts';
 import { readSessions } from '../logs/sessions.ts';
 import type { OpensslError, Session } from '../logs/types.ts';
 import { defineScenario } from '../scenario/load.ts';
@@ -168,12 +168,12 @@ function applyFix(config: AdminConfig, fix: FixCandidate): AdminConfig['receiver
  */
 export async function reproduceFailures(options: ReproduceOptions): Promise<ReproduceReport> {
   const started = Date.now();
-  const logText = await readFile(options.log, 'utf8').catch((cause: unknown) => {
+  const { lines: logLines } = await readWholeLog(options.log).catch((cause: unknown) => {
     throw new LabError('LAB_INPUT_INVALID', `--log ${options.log}: cannot read the file`, { cause });
   });
-  const logged = readLogFailures(logText.split(/\r?\n/));
+  const logged = readLogFailures(logLines);
   if (logged.stats.events === 0 && logged.stats.unrecognised === 0) {
-    const lines = logged.stats.lines - (logText.endsWith('\n') ? 1 : 0);
+    const lines = logged.stats.lines;
     throw new LabError(
       'LAB_INPUT_INVALID',
       `--log ${options.log}: none of its ${lines} line(s) is a Postfix log line. Give the lines as the log has them (syslog, journalctl, ` +

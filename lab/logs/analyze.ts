@@ -5,7 +5,7 @@ import { FastAnalyzer, RECORD } from './fast-analyze.ts';
 import { META, META_BYTES, META_COUNT, META_END, META_EVENTS, META_FOREIGN, META_LINES, SLOT_FREE, type ScanJob, type ScanMessage, type ScanSlotSize, type ScanStart } from './scan-slots.ts';
 import { inLogOrder } from './log-order.ts';
 import { unwrapLines } from './unwrap.ts';
-import { isGzipFile, readLogBatches, readLogChunks, type ReadLogOptions } from './read-lines.ts';
+import { isGzipFile, isUtf16, readLogBatches, readLogChunks, readWholeLog, type ReadLogOptions } from './read-lines.ts';
 import { SessionTracker } from './sessions.ts';
 import type { Diagnosis, FailureClass, InferredVersions, Session, TrackerStats, VersionHints } from './types.ts';
 
@@ -415,11 +415,26 @@ const EXCERPT_MAX_BYTES = 4 << 20;
  */
 export async function excerptLines(source: string): Promise<{ lines: string[]; reversed: boolean } | undefined> {
   if (source === '-' || (await stat(source)).size > EXCERPT_MAX_BYTES || (await isGzipFile(source))) return undefined;
-  const lines: string[] = [];
-  for await (const batch of readLogBatches(source)) lines.push(...batch);
+  const { lines, utf16 } = await readWholeLog(source);
   const unwrapped = unwrapLines(lines);
   const ordered = inLogOrder(unwrapped);
-  return ordered.reversed || unwrapped.length !== lines.length ? ordered : undefined;
+  return ordered.reversed || utf16 || unwrapped.length !== lines.length ? ordered : undefined;
+}
+
+/** A large UTF-16 file is not converted on the fly: it stops with what to do. */
+async function refuseUtf16(source: string): Promise<void> {
+  const handle = await open(source, 'r');
+  const mark = Buffer.alloc(2);
+  try {
+    await handle.read(mark, 0, 2, 0);
+  } finally {
+    await handle.close();
+  }
+  if (isUtf16(mark)) {
+    throw new LabError('LAB_INPUT_INVALID', `${source} is UTF-16 text, which is read only up to ${EXCERPT_MAX_BYTES >> 20} MB: convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)`, {
+      context: { path: source },
+    });
+  }
 }
 
 /**
@@ -450,6 +465,7 @@ export async function analyzeLogs(sources: readonly string[], options: AnalyzeOp
       const { size } = await stat(source);
       const scan = options.scanWorker ?? size >= SCAN_WORKER_MIN_BYTES;
       const excerpt = await excerptLines(source);
+      if (excerpt === undefined) await refuseUtf16(source);
       if (excerpt !== undefined) {
         if (excerpt.reversed) reversed.push(source);
         fast.push(Buffer.from(`${excerpt.lines.join('\n')}\n`));
@@ -492,6 +508,7 @@ export async function analyzeLogsWithTracker(sources: readonly string[], options
   const reversed: string[] = [];
   for (const source of sources.length === 0 ? ['-'] : sources) {
     const excerpt = await excerptLines(source);
+    if (excerpt === undefined && source !== '-') await refuseUtf16(source);
     if (excerpt?.reversed === true) reversed.push(source);
     for await (const batch of excerpt === undefined ? readLogBatches(source, readOptions) : [excerpt.lines]) {
       for (const line of batch) tracker.pushInto(line, closed);

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 
 export interface ReadLogOptions {
   /** Stream read for source `-`. Default: process.stdin. */
@@ -102,6 +102,33 @@ function splitLines(bytes: Buffer, end: number): string[] {
     start = newline + 1;
   }
   return batch;
+}
+
+/** Whether the bytes start with the byte-order mark of UTF-16, as Windows editors and PowerShell write text. */
+export function isUtf16(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff));
+}
+
+function textOf(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.toString('utf16le', 2);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    const swapped = Buffer.from(bytes.subarray(2, bytes.length - (bytes.length % 2)));
+    return swapped.swap16().toString('utf16le');
+  }
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.toString('utf8', 3) : bytes.toString('utf8');
+}
+
+/**
+ * The lines of a whole log file read at once, for an excerpt: gzip or not, UTF-8 (with or without its byte-order
+ * mark) or UTF-16 with its mark. Lines as `readLogBatches` gives them; `utf16` tells that the text was converted.
+ */
+export async function readWholeLog(path: string): Promise<{ lines: string[]; utf16: boolean }> {
+  let bytes = await readFile(path);
+  if (isGzip(bytes)) bytes = gunzipSync(bytes);
+  const text = textOf(bytes);
+  const lines = text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+  if (text.endsWith('\n')) lines.pop();
+  return { lines: text === '' ? [] : lines, utf16: isUtf16(bytes) };
 }
 
 /** The lines of a log one by one; see `readLogBatches`, which is faster for large files. */
