@@ -418,7 +418,8 @@ export async function excerptLines(source: string): Promise<{ lines: string[]; r
   const { lines, utf16 } = await readWholeLog(source);
   const unwrapped = unwrapLines(lines);
   const ordered = inLogOrder(unwrapped);
-  return ordered.reversed || utf16 || unwrapped.length !== lines.length ? ordered : undefined;
+  const mended = unwrapped.length !== lines.length || unwrapped.some((line, i) => line !== lines[i]);
+  return ordered.reversed || utf16 || mended ? ordered : undefined;
 }
 
 /** A large UTF-16 file is not converted on the fly: it stops with what to do. */

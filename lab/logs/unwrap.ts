@@ -8,6 +8,13 @@ const MAX_PIECES = 6;
 /** Every piece but the last of a wrapped line is at least this long: wrapping cuts long lines. */
 const MIN_PIECE = 30;
 
+const ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', quot: '"', amp: '&', apos: "'", '#39': "'", nbsp: ' ' };
+
+/** A line copied from a web page's source keeps its HTML entities (`to=&lt;u@example.com&gt;`); Postfix writes none. */
+function unescaped(line: string): string {
+  return line.includes('&') ? line.replace(/&(lt|gt|quot|amp|apos|#39|nbsp);/g, (_entity, name: string) => ENTITIES[name] ?? '') : line;
+}
+
 /** Whether the line is a Postfix line with a known message, with a header or bare. */
 function isEvent(line: string, scan: HeaderScan): boolean {
   const text = asSyslogLine(line);
@@ -21,13 +28,15 @@ function startsLine(line: string, scan: HeaderScan): boolean {
 }
 
 /**
- * Join the lines of an excerpt that a mail client, a forum or a terminal wrapped at a fixed width
+ * Mend the lines of an excerpt: HTML entities that a copy from a web page kept are decoded, and lines that a mail
+ * client, a forum or a terminal wrapped at a fixed width are joined again
  * (`warning: cannot get RSA certificate fro` / `m file "/etc/...": disabli` / `ng TLS support`). A line that is no
  * known message (or, when the pieces show a fixed width, one that is), followed by lines that neither have a header
  * nor are messages themselves, is joined with them when the whole then reads as a known message: without a
  * separator (a cut inside a word), else with a space.
  */
-export function unwrapLines(lines: readonly string[]): string[] {
+export function unwrapLines(input: readonly string[]): string[] {
+  const lines = input.map(unescaped);
   const scan = newHeaderScan();
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {

@@ -36,6 +36,11 @@ describe('unwrapLines', () => {
       lines: ['May  3 10:00:00 mx postfix/smtpd[1]: some message this parser does not know about at all', 'May  3 10:00:01 mx postfix/smtpd[1]: connect from a[192.0.2.1]'],
       expected: ['May  3 10:00:00 mx postfix/smtpd[1]: some message this parser does not know about at all', 'May  3 10:00:01 mx postfix/smtpd[1]: connect from a[192.0.2.1]'],
     },
+    {
+      name: 'HTML entities a copy from a web page kept',
+      lines: [deferred.replace('to=<u@d.example>', 'to=&lt;u@d.example&gt;'), 'Tom &amp; Jerry &nbsp;&copy;'],
+      expected: [deferred, 'Tom & Jerry  &copy;'],
+    },
     { name: 'short pieces are no wrapped line', lines: ['warning: cannot get', 'RSA certificate from file "x": disabling TLS support'], expected: ['warning: cannot get', 'RSA certificate from file "x": disabling TLS support'] },
   ])('$name', ({ lines, expected }) => {
     expect(unwrapLines(lines)).toEqual(expected);
