@@ -5,7 +5,7 @@ import { FastAnalyzer, RECORD } from './fast-analyze.ts';
 import { META, META_BYTES, META_COUNT, META_END, META_EVENTS, META_FOREIGN, META_LINES, SLOT_FREE, type ScanJob, type ScanMessage, type ScanSlotSize, type ScanStart } from './scan-slots.ts';
 import { inLogOrder } from './log-order.ts';
 import { unwrapLines } from './unwrap.ts';
-import { isGzipFile, isUtf16, readLogBatches, readLogChunks, readWholeLog, type ReadLogOptions } from './read-lines.ts';
+import { isGzipFile, isUtf16File, readLogBatches, readLogChunks, readWholeLog, type ReadLogOptions } from './read-lines.ts';
 import { SessionTracker } from './sessions.ts';
 import type { Diagnosis, FailureClass, InferredVersions, Session, TrackerStats, VersionHints } from './types.ts';
 
@@ -424,14 +424,7 @@ export async function excerptLines(source: string): Promise<{ lines: string[]; r
 
 /** A large UTF-16 file is not converted on the fly: it stops with what to do. */
 async function refuseUtf16(source: string): Promise<void> {
-  const handle = await open(source, 'r');
-  const mark = Buffer.alloc(2);
-  try {
-    await handle.read(mark, 0, 2, 0);
-  } finally {
-    await handle.close();
-  }
-  if (isUtf16(mark)) {
+  if (await isUtf16File(source)) {
     throw new LabError('LAB_INPUT_INVALID', `${source} is UTF-16 text, which is read only up to ${EXCERPT_MAX_BYTES >> 20} MB: convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)`, {
       context: { path: source },
     });

@@ -51,6 +51,15 @@ export function readLogChunks(source: string, options: ReadLogOptions = {}): Asy
 
 /** True when the file starts with the gzip magic bytes. */
 export async function isGzipFile(path: string): Promise<boolean> {
+  return isGzip(await firstBytes(path));
+}
+
+/** Whether a file starts with the byte-order mark of UTF-16 (see `isUtf16`). */
+export async function isUtf16File(path: string): Promise<boolean> {
+  return isUtf16(await firstBytes(path));
+}
+
+async function firstBytes(path: string): Promise<Buffer> {
   const handle = await open(path, 'r');
   const magic = Buffer.alloc(2);
   try {
@@ -58,7 +67,7 @@ export async function isGzipFile(path: string): Promise<boolean> {
   } finally {
     await handle.close();
   }
-  return isGzip(magic);
+  return magic;
 }
 
 /**
