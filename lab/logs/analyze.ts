@@ -415,11 +415,11 @@ const EXCERPT_MAX_BYTES = 4 << 20;
  */
 export async function excerptLines(source: string): Promise<{ lines: string[]; reversed: boolean } | undefined> {
   if (source === '-' || (await stat(source)).size > EXCERPT_MAX_BYTES || (await isGzipFile(source))) return undefined;
-  const { lines, utf16 } = await readWholeLog(source);
+  const { lines, recoded } = await readWholeLog(source);
   const unwrapped = unwrapLines(lines);
   const ordered = inLogOrder(unwrapped);
   const mended = unwrapped.length !== lines.length || unwrapped.some((line, i) => line !== lines[i]);
-  return ordered.reversed || utf16 || mended ? ordered : undefined;
+  return ordered.reversed || recoded || mended ? ordered : undefined;
 }
 
 /** A large UTF-16 file is not converted on the fly: it stops with what to do. */

@@ -129,15 +129,17 @@ function textOf(bytes: Buffer): string {
 
 /**
  * The lines of a whole log file read at once, for an excerpt: gzip or not, UTF-8 (with or without its byte-order
- * mark) or UTF-16 with its mark. Lines as `readLogBatches` gives them; `utf16` tells that the text was converted.
+ * mark) or UTF-16 with its mark. Lines as `readLogBatches` gives them; `recoded` tells that the text was converted
+ * or lost its mark, so that reading the file as it comes would give other lines.
  */
-export async function readWholeLog(path: string): Promise<{ lines: string[]; utf16: boolean }> {
+export async function readWholeLog(path: string): Promise<{ lines: string[]; recoded: boolean }> {
   let bytes = await readFile(path);
   if (isGzip(bytes)) bytes = gunzipSync(bytes);
   const text = textOf(bytes);
   const lines = text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
   if (text.endsWith('\n')) lines.pop();
-  return { lines: text === '' ? [] : lines, utf16: isUtf16(bytes) };
+  const recoded = isUtf16(bytes) || (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf);
+  return { lines: text === '' ? [] : lines, recoded };
 }
 
 /** The lines of a log one by one; see `readLogBatches`, which is faster for large files. */

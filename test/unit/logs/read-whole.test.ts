@@ -23,14 +23,14 @@ function utf16be(value: string): Buffer {
 describe('readWholeLog', () => {
   it.each([
     ['UTF-8', Buffer.from(text), false],
-    ['UTF-8 with its byte-order mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]), false],
+    ['UTF-8 with its byte-order mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]), true],
     ['UTF-16LE with its mark, as PowerShell writes it', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]), true],
     ['UTF-16BE with its mark', Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(text)]), true],
     ['gzip', gzipSync(Buffer.from(text)), false],
-  ])('%s', async (_name, bytes, utf16) => {
+  ])('%s', async (_name, bytes, recoded) => {
     const file = path.join(dir, 'log');
     writeFileSync(file, bytes);
-    expect(await readWholeLog(file)).toEqual({ lines, utf16 });
+    expect(await readWholeLog(file)).toEqual({ lines, recoded });
   });
 
   it('keeps a last line without newline, and reads an empty file as no line', async () => {
