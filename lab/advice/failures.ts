@@ -1,9 +1,8 @@
 import { classify } from '../logs/classify.ts';
 import type { Diagnosis, InferredVersions, OpensslError, Session, TlsEvent, TrackerStats, VersionHints } from '../logs/types.ts';
 import { decodeOpensslError } from '../logs/openssl-error.ts';
-import { inLogOrder } from '../logs/log-order.ts';
+import { mendExcerpt } from '../logs/log-order.ts';
 import { readSessions, type SessionsRead } from '../logs/sessions.ts';
-import { unwrapLines } from '../logs/unwrap.ts';
 
 /** Failed TLS sessions of a log that share one failure: the same direction, class and OpenSSL error. */
 export interface LoggedFailure {
@@ -109,7 +108,7 @@ function groupSetUp(unattached: SessionsRead['unattached']): SessionsRead['unatt
  * problems and TLS deferrals always.
  */
 export function readLogFailures(lines: Iterable<string>): LogFailures {
-  const ordered = inLogOrder(unwrapLines([...lines]));
+  const ordered = mendExcerpt([...lines]);
   const read = readSessions(ordered.lines);
   const groups = new Map<string, LoggedFailure>();
   const failedSessions = read.sessions.filter((session) => session.failure !== undefined);

@@ -3,8 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { LabError } from '../errors.ts';
 import { FastAnalyzer, RECORD } from './fast-analyze.ts';
 import { META, META_BYTES, META_COUNT, META_END, META_EVENTS, META_FOREIGN, META_LINES, SLOT_FREE, type ScanJob, type ScanMessage, type ScanSlotSize, type ScanStart } from './scan-slots.ts';
-import { inLogOrder } from './log-order.ts';
-import { unwrapLines } from './unwrap.ts';
+import { mendExcerpt } from './log-order.ts';
 import { isGzipFile, isUtf16File, readLogBatches, readLogChunks, readWholeLog, type ReadLogOptions } from './read-lines.ts';
 import { SessionTracker } from './sessions.ts';
 import type { Diagnosis, FailureClass, InferredVersions, Session, TrackerStats, VersionHints } from './types.ts';
@@ -416,10 +415,8 @@ const EXCERPT_MAX_BYTES = 4 << 20;
 export async function excerptLines(source: string): Promise<{ lines: string[]; reversed: boolean } | undefined> {
   if (source === '-' || (await stat(source)).size > EXCERPT_MAX_BYTES || (await isGzipFile(source))) return undefined;
   const { lines, recoded } = await readWholeLog(source);
-  const unwrapped = unwrapLines(lines);
-  const ordered = inLogOrder(unwrapped);
-  const mended = unwrapped.length !== lines.length || unwrapped.some((line, i) => line !== lines[i]);
-  return ordered.reversed || recoded || mended ? ordered : undefined;
+  const mended = mendExcerpt(lines);
+  return recoded || mended.changed ? { lines: mended.lines, reversed: mended.reversed } : undefined;
 }
 
 /** A large UTF-16 file is not converted on the fly: it stops with what to do. */

@@ -4,7 +4,8 @@ import { classifyCountOnly, TLS_ATTEMPT_KINDS, UNKNOWN_EVIDENCE_LINES } from './
 import { parseEvent } from './events.ts';
 import { asSyslogLine } from './json-lines.ts';
 import {
-  FACILITY, isoTimestamp, isServiceNameChar, MAX_HEADER, MAX_SERVICE_PREFIX, maySeverity, newHeaderScan, POSTFIX_DAEMONS, scanHeader, SEVERITY, stampYear, type HeaderScan,
+  FACILITY, isoTimestamp, isServiceNameChar, MAX_HEADER, MAX_SERVICE_PREFIX, maySeverity, newHeaderScan, POSTFIX_DAEMONS, scanHeader,
+  SEVERITY, stampYear, type HeaderScan,
 } from './line-header.ts';
 import {
   inboundPeer, outboundPeer, rememberProcessContext, samePeer, startSessionContext, type ProcessContext,

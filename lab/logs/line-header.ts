@@ -47,6 +47,7 @@ export function maySeverity(code: number, length: number): boolean {
   const lower = code | 32;
   return lower === 97 || lower === 99 || lower === 100 || lower === 101 || lower === 105 || lower === 110 || lower === 119;
 }
+
 /** A header longer than this is not one: it saves scanning megabyte lines for `]: `. */
 export const MAX_HEADER = 512;
 
@@ -349,8 +350,9 @@ function scanSyslogHeader(line: string, from: number, out: HeaderScan): boolean 
       // logger (svlogd, s6-log) puts its stamp first, which counts.
       let token = cursor;
       while (line.charCodeAt(token) === SPACE) token++;
-      const colon = line.indexOf(': ', token);
-      if (colon > token && colon - token <= 16 && colon < progStart && FACILITY.test(line.slice(token, colon))) {
+      // The token ends in `:` before its space, within the length of the longest facility.severity.
+      const colon = line.indexOf(' ', token) - 1;
+      if (colon > token && colon - token <= 16 && colon < progStart && line.charCodeAt(colon) === 58 && FACILITY.test(line.slice(token, colon))) {
         let next = colon + 2;
         while (line.charCodeAt(next) === SPACE) next++;
         if (classicStampAt(line, next)) {

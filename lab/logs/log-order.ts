@@ -3,6 +3,7 @@ import { parseEvent } from './events.ts';
 import { asSyslogLine } from './json-lines.ts';
 import { isoTimestamp, newHeaderScan, scanHeader } from './line-header.ts';
 import type { TlsEvent } from './types.ts';
+import { unwrapLines } from './unwrap.ts';
 
 /** A log excerpt in the order it was written, and whether it had to be turned round for that. */
 export interface LogOrder {
@@ -55,4 +56,15 @@ export function inLogOrder(input: Iterable<string>): LogOrder {
   const reversed = later === 0 && earlier > 0 ? true : later > 0 || earlier > 0 ? false : backward > forward;
   if (reversed) lines.reverse();
   return { lines, reversed };
+}
+
+/**
+ * A pasted excerpt mended before it is read: its lines unwrapped (`unwrapLines`), then put in the order they were
+ * written (`inLogOrder`). `changed` tells that the lines are not those given.
+ */
+export function mendExcerpt(input: readonly string[]): LogOrder & { changed: boolean } {
+  const unwrapped = unwrapLines(input);
+  const ordered = inLogOrder(unwrapped);
+  const changed = ordered.reversed || unwrapped.length !== input.length || unwrapped.some((line, i) => line !== input[i]);
+  return { ...ordered, changed };
 }

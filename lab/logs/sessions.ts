@@ -254,7 +254,8 @@ export class SessionTracker {
     }
     if (side === 'smtpd') this.inbound(line, event, closed);
     else if (side === 'smtp') this.outbound(line, event, closed);
-    // The error daemon defers mail for a destination that an smtp process gave up on: `delivery temporarily suspended: TLS is required...`.
+    // The error daemon defers mail for a destination that an smtp process gave up on
+    // (`delivery temporarily suspended: TLS is required...`).
     else if (event?.kind === 'queue-delivery' && event.tlsProblem !== undefined) this.noteUnattached('smtp', line, event);
   }
 
