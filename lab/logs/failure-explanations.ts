@@ -35,6 +35,9 @@ function roles(ctx: ExplainContext): { peer: string; local: string } {
   return ctx.side === 'smtpd' ? { peer: 'the sending client', local: 'this server' } : { peer: 'the receiving server', local: 'this Postfix client' };
 }
 
+/** `detail` of an unexpected EOF known only from `lost connection after STARTTLS`. */
+export const LOST_AFTER_STARTTLS_ONLY = 'lost connection after STARTTLS, and no handshake line';
+
 type Explainer = (ctx: ExplainContext) => Explained;
 
 const EXPLAINERS: Record<FailureClass, Explainer> = {
@@ -195,11 +198,20 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
       ? 'The server has to offer a 2048-bit group or ECDHE. Until it does, only a lower security level on this client gets TLS there (drop @SECLEVEL=2 from the cipher list it uses); an opportunistic client otherwise delivers in plaintext.'
       : 'Configure a 2048-bit group (smtpd_tls_dh1024_param_file) and enable ECDHE (smtpd_tls_eecdh_grade = strong on 2.6–2.7).',
   }),
-  'unexpected-eof': () => ({
-    summary: 'connection closed during handshake',
-    explanation: 'The peer closed the TCP connection in the middle of the handshake without sending a TLS alert; typically it disliked something (cipher, DH size, certificate) and dropped the connection, or a middlebox cut it.',
-    remedy: 'Look at the peer\'s side (its log, or a test with its TLS stack) to learn what it rejected.',
-  }),
+  'unexpected-eof': (ctx) => ctx.detail === LOST_AFTER_STARTTLS_ONLY
+    ? {
+      summary: 'connection lost after STARTTLS',
+      explanation: 'The peer hung up after its STARTTLS command, and no line of the session tells how the handshake ended. ' +
+        'A handshake that fails makes Postfix log `SSL_accept error from ...` (often with `warning: TLS library problem: ...`) just before `lost connection after STARTTLS`, ' +
+        'so either the log was filtered, or there was no handshake: this server refused STARTTLS (TLS not enabled, or a set-up problem that the process logged when it started) and the peer gave up.',
+      remedy: 'Read the lines this smtpd process logged before, unfiltered (grep for its `smtpd[PID]`): `SSL_accept error` and `TLS library problem` name what the peer rejected. ' +
+        'Without them, look for the process\'s TLS warnings (certificate, key, protocol list) and check smtpd_tls_security_level.',
+    }
+    : {
+      summary: 'connection closed during handshake',
+      explanation: 'The peer closed the TCP connection in the middle of the handshake without sending a TLS alert; typically it disliked something (cipher, DH size, certificate) and dropped the connection, or a middlebox cut it.',
+      remedy: 'Look at the peer\'s side (its log, or a test with its TLS stack) to learn what it rejected.',
+    },
   timeout: (ctx) => ({
     summary: 'timeout after STARTTLS',
     explanation: ctx.side === 'smtp'

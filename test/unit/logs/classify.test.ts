@@ -203,6 +203,29 @@ describe('classify without a library error', () => {
     expect(session.failure?.class).toBe('unexpected-eof');
   });
 
+  it.each([
+    ['alone', ['mx postfix/smtpd[7]: lost connection after STARTTLS from c[192.0.2.1]']],
+    ['between connect and disconnect', [
+      'mx postfix/smtpd[7]: connect from c[192.0.2.1]',
+      'mx postfix/smtpd[7]: lost connection after STARTTLS from c[192.0.2.1]',
+      'mx postfix/smtpd[7]: disconnect from c[192.0.2.1] ehlo=1 starttls=0/1 commands=1/2',
+    ]],
+  ])('a lost connection after STARTTLS with no handshake line (%s) is an unexpected EOF that says the cause is not logged', (_, lines) => {
+    const failure = only(lines).failure;
+    expect(failure?.class).toBe('unexpected-eof');
+    expect(failure?.summary).toBe('connection lost after STARTTLS');
+    expect(failure?.explanation).toMatch(/log was filtered/);
+    expect(failure?.evidence).toEqual(['mx postfix/smtpd[7]: lost connection after STARTTLS from c[192.0.2.1]']);
+  });
+
+  it('a lost connection after another command is no TLS failure', () => {
+    expect(only([
+      'mx postfix/smtpd[7]: connect from c[192.0.2.1]',
+      'mx postfix/smtpd[7]: lost connection after EHLO from c[192.0.2.1]',
+      'mx postfix/smtpd[7]: disconnect from c[192.0.2.1] ehlo=1 commands=1',
+    ]).failure).toBeUndefined();
+  });
+
   // As Debian's Postfix 3.7 logged it in the lab, sending to a raw destination that stays silent after its 220 to STARTTLS.
   it.each([
     ['Connection timed out', 'timeout'],

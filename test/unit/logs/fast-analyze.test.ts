@@ -128,6 +128,11 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
       'May  1 10:00:10 mx postfix/smtp[12]: ABCDE12350: to=<u@k.example>, relay=k.example[192.0.2.12]:25, delay=1, dsn=2.0.0, status=sent (250 ok)',
       'May  1 10:00:10 mx postfix/smtp[13]: certificate verification failed for l.example: num=18:self signed certificate',
       'May  1 10:00:10 mx postfix/smtp[13]: ABCDE12351: to=<u@l.example>, relay=l.example[192.0.2.13]:25, delay=1, dsn=2.0.0, status=sent (250 ok)',
+      // A lost connection after STARTTLS, with no handshake line: with and without the session's other lines.
+      'May  1 10:00:11 mx postfix/smtpd[14]: connect from m.example[192.0.2.14]',
+      'May  1 10:00:11 mx postfix/smtpd[14]: lost connection after STARTTLS from m.example[192.0.2.14]',
+      'May  1 10:00:11 mx postfix/smtpd[14]: disconnect from m.example[192.0.2.14] ehlo=1 starttls=0/1 commands=1/2',
+      'May  1 10:00:11 mx postfix/smtpd[15]: lost connection after STARTTLS from n.example[192.0.2.15]',
       'no header at all',
       'May  1 10:00:11 mx postfix/smtpd[7]: connect from g.example[192.0.2.8]',
     ];
@@ -142,6 +147,8 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     expect(report.failures.unknown?.example).toEqual(unknown.slice(1));
     expect(report.peers.find((peer) => peer.peer === '192.0.2.9')?.failures).toEqual({ 'no-shared-cipher': 1 });
     expect(report.peers.find((peer) => peer.peer === '192.0.2.10')?.failures).toEqual({ 'implicit-tls': 1 });
+    expect(report.peers.filter((peer) => ['192.0.2.14', '192.0.2.15'].includes(peer.peer)).map((peer) => peer.failures))
+      .toEqual([{ 'unexpected-eof': 1 }, { 'unexpected-eof': 1 }]);
     expect(report.peers.filter((peer) => ['192.0.2.11', 'k.example', 'l.example'].includes(peer.peer)).map((peer) => [peer.peer, peer.tlsSuccesses, peer.failures, peer.plaintextDeliveries]))
       .toEqual([['192.0.2.11', 1, {}, 0], ['k.example', 1, {}, 0], ['l.example', 0, {}, 1]]);
   });
