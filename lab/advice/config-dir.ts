@@ -3,6 +3,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { LabError } from '../errors.ts';
 import { RECEIVER_FILES_DIR } from '../receiver/config-files.ts';
 import type { ReceiverSpec } from '../scenario/schema.ts';
+import { postfixNeeds, type PostfixNeed } from './config-needs.ts';
 import { parseLookupTable, parseMainCf, parseMasterCf, type MainCfEntry } from './main-cf.ts';
 import {
   DIRECTORY_PARAMETERS,
@@ -45,6 +46,8 @@ export interface AdminConfig {
   masterCfText?: string;
   /** The admin's own main.cf entries after master.cf overrides of the smtp service, before the lab's decisions. */
   entries: MainCfEntry[];
+  /** Settings that need a Postfix of a given version or later. */
+  needs: PostfixNeed[];
 }
 
 const SYSTEM_CA = new Map([
@@ -188,7 +191,8 @@ export async function readConfigDir(dir: string, options: { certType?: CertType 
   if (problems.length > 0) {
     throw new LabError('LAB_INPUT_INVALID', `${dir}: the configuration cannot run in the lab as it is:\n${problems.map((p) => `  ${p}`).join('\n')}`, { context: { problems } });
   }
-  return { dir: root, receiver, decisions, versions: await versionsInDir(root, files), mainCfText, ...(masterCfText !== undefined ? { masterCfText } : {}), entries: [...entries.values()] };
+  const needs = postfixNeeds([...entries.values()].map((e) => ({ name: e.name, value: e.value, source: sources.get(e.name) ?? 'main.cf' })));
+  return { dir: root, receiver, decisions, versions: await versionsInDir(root, files), mainCfText, ...(masterCfText !== undefined ? { masterCfText } : {}), entries: [...entries.values()], needs };
 }
 
 /** `$name` and `${name}` expanded from the admin's own main.cf, for finding files; config_directory is /etc/postfix. */

@@ -1,8 +1,10 @@
 import { LabError } from '../errors.ts';
+import { compareVersions } from '../logs/versions.ts';
 import type { Toolchain } from '../toolchains/model.ts';
 import { getToolchain } from '../toolchains/registry.ts';
 import { missingSourcesOf, type SourceOptions } from '../toolchains/sources.ts';
 import type { AdminVersions } from './config-dir.ts';
+import { needText, strictestNeed, type PostfixNeed } from './config-needs.ts';
 import { pickToolchain, type ToolchainChoice } from './toolchain-pick.ts';
 
 export interface ToolchainRequest {
@@ -16,7 +18,10 @@ export interface ToolchainRequest {
  * The receiver's toolchain: the named one, else the closest to the versions given, else to the
  * versions found in the config folder. Fails with LAB_SOURCE_MISSING when it cannot be built here.
  */
-export async function chooseReceiverToolchain(toolchains: Map<string, Toolchain>, request: ToolchainRequest, found: AdminVersions, sources?: SourceOptions): Promise<ToolchainChoice> {
+export async function chooseReceiverToolchain(
+  toolchains: Map<string, Toolchain>, request: ToolchainRequest, found: AdminVersions, sources?: SourceOptions, needs: readonly PostfixNeed[] = [],
+): Promise<ToolchainChoice> {
+  const need = strictestNeed(needs);
   let choice: ToolchainChoice;
   if (request.toolchain !== undefined) {
     choice = { toolchain: getToolchain(toolchains, request.toolchain).name, reason: 'named with --toolchain' };
@@ -24,8 +29,22 @@ export async function chooseReceiverToolchain(toolchains: Map<string, Toolchain>
     choice = pickToolchain(toolchains, { ...(request.postfixVersion ? { postfix: request.postfixVersion } : {}), ...(request.opensslVersion ? { openssl: request.opensslVersion } : {}) });
     choice = { ...choice, reason: `${choice.reason} (versions from the command line)` };
   } else {
-    choice = pickToolchain(toolchains, { ...(found.postfix ? { postfix: found.postfix } : {}), ...(found.openssl ? { openssl: found.openssl } : {}) });
+    // A Postfix version the folder or the log states is what the admin runs, whatever the configuration needs.
+    const versions = { ...(found.postfix ? { postfix: found.postfix } : {}), ...(found.openssl ? { openssl: found.openssl } : {}) };
+    const postfixKnown = found.postfix !== undefined && /^\d/.test(found.postfix);
+    const closest = pickToolchain(toolchains, versions);
+    choice = need === undefined || postfixKnown ? closest : pickToolchain(toolchains, versions, undefined, need.version);
     if (found.evidence.length > 0) choice = { ...choice, reason: `${choice.reason} (versions read from ${found.evidence.join('; ')})` };
+    if (choice.toolchain !== closest.toolchain && need !== undefined) {
+      choice = { ...choice, reason: `${choice.reason}; not ${closest.toolchain} (Postfix ${toolchains.get(closest.toolchain)?.postfix?.version ?? '?'}): ${needText(need)}` };
+    }
+  }
+  const running = toolchains.get(choice.toolchain)?.postfix?.version;
+  if (need !== undefined && running !== undefined && compareVersions(running, need.version) < 0) {
+    choice = {
+      ...choice,
+      reason: `${choice.reason}. NOTE: ${needText(need)}; this toolchain runs Postfix ${running}, which logs "Invalid TLS protocol list" for it and turns TLS off, as the admin's server does if it is that old`,
+    };
   }
   const missing = await missingSourcesOf(toolchains, choice.toolchain, sources);
   if (missing.length > 0) {

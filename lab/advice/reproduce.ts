@@ -77,6 +77,8 @@ export interface ReproduceReport {
   findings: FailureFinding[];
   /** The reproduction run: the population and the probes against the admin's configuration. */
   today?: { result: ScenarioResult; matrix: MatrixRow[] };
+  /** What Postfix logged against the configuration in that run (`Invalid TLS protocol list ...`), as it printed it. */
+  configErrors: string[];
   /** Best first. */
   fixes: FixEffect[];
   /** The destinations sent to (when the log has outbound failures), as scenario entries without expectation. */
@@ -188,7 +190,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
     found.evidence = [...found.evidence, `the log's OpenSSL error format (${logged.versions.openssl})`];
   }
   if (found.postfix === undefined && logged.versions.postfix !== undefined) found.postfix = logged.versions.postfix;
-  const toolchain = await chooseReceiverToolchain(toolchains, options, found, options.sources);
+  const toolchain = await chooseReceiverToolchain(toolchains, options, found, options.sources, config.needs);
   const postfixVersion = toolchains.get(toolchain.toolchain)?.postfix?.version;
   const profiles = await loadSenderProfiles();
   const population = await loadPopulation(toolchains, { profiles, ...(options.sources ? { sources: options.sources } : {}) });
@@ -282,13 +284,17 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
     return [`for ${f.failure.summary}: ${best.fix.title} (${best.breaks.length === 0 ? 'breaks no sender that works today' : `BREAKS ${best.breaks.join(', ')}`}; serves ${best.fixes.length}/${f.reproducedBy.length})`];
   });
   const unfixed = [...new Set(findings.filter((f) => f.reproducedBy.length > 0 && f.fixes.length === 0).map((f) => f.failure.summary))];
+  const configErrors = todayResult?.receiver.configWarnings ?? [];
+  const rejected = configErrors.length > 0
+    ? ` Postfix on ${toolchain.toolchain} rejected part of the configuration (${configErrors.length} error${configErrors.length > 1 ? 's' : ''}, quoted above): the lab ran the server as Postfix then runs it.`
+    : '';
   const verdict =
     findings.length === 0
       ? 'No failed TLS session in the log: nothing to reproduce.'
       : `${findings.length - unreproduced.length}/${findings.length} logged failure(s) reproduced on ${toolchain.toolchain}` +
         (unreproduced.length ? ` (not reproduced: ${unreproduced.map((f) => f.failure.key).join('; ')})` : '') +
         (bestFixes.length ? `. Best fix ${bestFixes.join('; ')}.` : '.') +
-        (unfixed.length ? ` No configuration change the lab tried serves ${unfixed.join('; ')}: see the remedy.` : '');
+        (unfixed.length ? ` No configuration change the lab tried serves ${unfixed.join('; ')}: see the remedy.` : '') + rejected;
   const selfReport = todayResult?.selfReports.find((r) => r.role === 'receiver');
   return {
     kind: 'reproduce',
@@ -301,6 +307,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
     config,
     findings,
     ...(todayResult ? { today: { result: todayResult, matrix: today } } : {}),
+    configErrors,
     fixes,
     destinations: destinations.map(({ expect: _expect, ...destination }) => destination),
     failingPeers: logged.failures.flatMap((f) => f.peers),

@@ -1,3 +1,4 @@
+import { compareVersions } from '../logs/versions.ts';
 import type { Toolchain } from '../toolchains/model.ts';
 
 /** The toolchain picked for an admin's server, and why. */
@@ -34,10 +35,13 @@ export function versionDistance(a: string, b: string): number {
 /**
  * The declared toolchain closest to the admin's versions: the TLS library first (its version
  * decides which handshakes exist and what the errors say), then Postfix; on a tie a stock build
- * (no extra options) wins, as it is what distributions ship. With no version at all: debian-bookworm.
+ * (no extra options) wins, as it is what distributions ship. With no version at all: debian-bookworm. With
+ * `minPostfix`, only toolchains of that Postfix or later count, when there are any.
  */
-export function pickToolchain(toolchains: ReadonlyMap<string, Toolchain>, versions: { postfix?: string; openssl?: string }, fallback = 'debian-bookworm'): ToolchainChoice {
-  const servers = [...toolchains.values()].filter((t) => t.postfix !== null);
+export function pickToolchain(toolchains: ReadonlyMap<string, Toolchain>, versions: { postfix?: string; openssl?: string }, fallback = 'debian-bookworm', minPostfix?: string): ToolchainChoice {
+  const declared = [...toolchains.values()].filter((t) => t.postfix !== null);
+  const recent = minPostfix === undefined ? declared : declared.filter((t) => compareVersions(t.postfix!.version, minPostfix) >= 0);
+  const servers = recent.length > 0 ? recent : declared;
   if (versions.postfix === undefined && versions.openssl === undefined) {
     return { toolchain: fallback, reason: `no Postfix or OpenSSL version given (--postfix-version, --openssl-version, or a "postconf -d" / "openssl version" dump in the config folder), so the default ${fallback}` };
   }
@@ -50,7 +54,8 @@ export function pickToolchain(toolchains: ReadonlyMap<string, Toolchain>, versio
   scored.sort((a, b) => a.tls - b.tls || a.postfix - b.postfix || a.extras - b.extras || a.t.name.localeCompare(b.t.name));
   const best = scored[0];
   if (!best) return { toolchain: fallback, reason: 'no toolchain declares a Postfix' };
-  const wanted = [versions.postfix && `Postfix ${versions.postfix}`, versions.openssl && `OpenSSL ${versions.openssl}`].filter(Boolean).join(' / ');
+  const wanted = [versions.postfix && `Postfix ${versions.postfix}`, versions.openssl && `OpenSSL ${versions.openssl}`].filter(Boolean).join(' / ') +
+    (servers === recent && minPostfix !== undefined ? ` among the toolchains with Postfix ${minPostfix} or later` : '');
   const exact = best.tls === 0 && best.postfix === 0;
   const runnersUp = scored.slice(1, 3).map((s) => `${s.t.name} (Postfix ${s.t.postfix!.version}, ${s.t.tls.library} ${s.t.tls.version})`);
   return {

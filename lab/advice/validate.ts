@@ -70,7 +70,7 @@ export async function validateConfig(options: ValidateOptions): Promise<Validate
   const proposalConfig = await readConfigDir(options.config, options.certType ? { certType: options.certType } : {});
   const baselineConfig = options.baseline === undefined ? undefined : await readConfigDir(options.baseline, options.certType ? { certType: options.certType } : {});
   const toolchains = await loadToolchains();
-  const toolchain = await chooseReceiverToolchain(toolchains, options, proposalConfig.versions, options.sources);
+  const toolchain = await chooseReceiverToolchain(toolchains, options, proposalConfig.versions, options.sources, proposalConfig.needs);
   const population = await loadPopulation(toolchains, options.sources ? { sources: options.sources } : {});
   const engine = options.engine ?? (await connectEngine());
   const runId = newRunId();

@@ -64,6 +64,7 @@ export function renderReproduceText(report: ReproduceReport): string {
   out.push(`Receiver toolchain: ${report.toolchain.toolchain} (${report.toolchain.reason})`);
   if (report.selfReport) out.push(`  runs: Postfix ${report.selfReport.mailVersion ?? '?'}, smtpd linked against ${report.selfReport.linkedTls ?? '?'}`);
   for (const skipped of report.skipped) out.push(`  left out: ${skipped}`);
+  for (const error of report.configErrors) out.push(`POSTFIX ERROR: ${error}`);
   for (const finding of report.findings) {
     out.push('', `== ${finding.failure.key} (${peersText(finding.failure)})`);
     out.push(finding.explanation);

@@ -64,19 +64,22 @@ export function renderValidateMarkdown(report: ValidateReport): string {
   for (const side of [report.baseline, report.proposal]) {
     if (!side) continue;
     out.push(`## ${side.label === 'proposal' ? 'Proposed' : 'Baseline'} configuration`, '', configSection(side.config), '');
-    if (side.configErrors.length) {
-      out.push('**Postfix rejected part of this configuration** (quoted as Postfix printed it):', '');
-      for (const error of side.configErrors) {
-        const line = side.result.receiver.log.find((l) => l.includes(error.replace(/^\w+: /, ''))) ?? error;
-        out.push(`- ${code(error)} ${evidence.ref(line)}`);
-      }
-      out.push('');
-    }
+    out.push(...rejectedSection(side.configErrors, side.result.receiver.log, evidence));
     out.push(`### Matrix: ${side.label}`, '', matrixTable(side.matrix, evidence), '');
   }
   if (report.diff) out.push('## Baseline → proposal', '', diffTable(report.diff, evidence), '', 'Order: TLSv1.3 > TLSv1.2 > TLSv1.1 > TLSv1 > SSLv3 > plaintext > failed; within a protocol AEAD with forward secrecy > AEAD > CBC with forward secrecy > CBC > RC4/3DES/export.', '');
   out.push('## Evidence', '', 'Log lines the claims above rest on (receiver log for inbound peers; the destination\'s log for outbound).', '', evidence.render(), '');
   return out.join('\n');
+}
+
+/** Postfix's errors about a configuration, each with the receiver's log line that shows it. */
+function rejectedSection(errors: readonly string[], log: readonly string[], evidence: Evidence): string[] {
+  if (errors.length === 0) return [];
+  return [
+    '**Postfix rejected part of this configuration** (quoted as Postfix printed it):', '',
+    ...errors.map((error) => `- ${code(error)} ${evidence.ref(log.find((l) => l.includes(error.replace(/^\w+: /, ''))) ?? error)}`),
+    '',
+  ];
 }
 
 /** A self-contained Markdown report of `tlslab reproduce`. */
@@ -86,6 +89,7 @@ export function renderReproduceMarkdown(report: ReproduceReport): string {
   out.push('## Receiver', '', selfReportSection(report.toolchain, report.selfReport), '');
   if (report.skipped.length) out.push('Left out:', '', ...report.skipped.map((s) => `- ${s}`), '');
   out.push('## Configuration', '', configSection(report.config), '');
+  out.push(...rejectedSection(report.configErrors, report.today?.result.receiver.log ?? [], evidence));
   for (const finding of report.findings) {
     const f = finding.failure;
     out.push(`## Failure: ${f.key}`, '');

@@ -6,6 +6,8 @@ export interface ServerSessionView {
   side: 'smtpd' | 'smtp';
   peer: { name: string; addr: string };
   starttls: boolean;
+  /** The disconnect line's command counters (Postfix ≥ 3.0), e.g. `{ starttls: '0/1' }`. */
+  commands?: Readonly<Record<string, string>>;
   complete: boolean;
   tls?: { protocol: string; cipher: string; bits?: { used: number; total: number } };
   failure?: { class: string; summary: string; explanation: string; remedy: string; evidence: string[] };
@@ -72,6 +74,11 @@ function serverErrorLine(session: ServerSessionView): string | undefined {
   return pick(/TLS library problem/) ?? pick(/SSL_accept error|Invalid TLS protocol list|TLS not available/) ?? evidence[0];
 }
 
+/** The client sent STARTTLS: the command counter says so, or the connection ended after it. */
+function sentStarttls(session: ServerSessionView): boolean {
+  return session.commands?.['starttls'] !== undefined || session.lines.some((line) => / after STARTTLS from /.test(line));
+}
+
 /**
  * Decides what happened to one sender from both sides: the receiver's sessions for the sender's
  * address are authoritative for TLS facts; the client's transcript fills in what the server cannot see.
@@ -89,7 +96,10 @@ export function deriveOutcome(
     const { protocol, cipher, bits } = established.tls;
     return { observed: { kind: 'tls', protocol, cipher, ...(bits ? { bits: bits.used } : {}) }, fate, evidence };
   }
-  const failed = sessions.find((s) => s.failure && s.starttls);
+  // A server with TLS off answers STARTTLS with 454 and logs no TLS event; s_client starts its handshake anyway,
+  // and the session's failure (the process's set-up problem) is the cause. A client that read the 454 was refused.
+  const refused = client.starttlsReply !== undefined && !client.starttlsReply.startsWith('220');
+  const failed = sessions.find((s) => s.failure && (s.starttls || (!refused && sentStarttls(s))));
   if (failed?.failure || (client.tlsError && !client.tls)) {
     const serverError = failed ? serverErrorLine(failed) : undefined;
     return {
@@ -103,7 +113,7 @@ export function deriveOutcome(
       evidence,
     };
   }
-  if (client.starttlsReply && !client.starttlsReply.startsWith('220')) {
+  if (refused) {
     return { observed: { kind: 'refused', reply: `STARTTLS: ${client.starttlsReply}` }, fate, evidence };
   }
   if (fate.status === 'rejected' && client.rejection) return { observed: { kind: 'refused', reply: client.rejection }, fate, evidence };

@@ -47,6 +47,19 @@ describe('outcomes from real receiver logs and transcripts', () => {
     expect(outcome.fate).toEqual({ status: 'not-sent' });
   });
 
+  // Debian's Postfix 3.5 with a protocol list it cannot read: TLS off, 454 to STARTTLS.
+  it('against a server whose TLS is off: s_client\'s failed handshake takes the set-up problem as its class; swaks was refused', () => {
+    const tlsOff = load('tls-off-bullseye.json');
+    expect(outcomeOf(tlsOff, 'tls10-only').observed).toMatchObject({
+      kind: 'handshake-failed',
+      failureClass: 'invalid-local-config',
+      serverError: expect.stringContaining('warning: Invalid TLS protocol list ">=TLSv1.2": disabling TLS support'),
+      clientError: expect.stringContaining('wrong version number'),
+    });
+    expect(outcomeOf(tlsOff, 'modern-tls13').observed).toEqual({ kind: 'refused', reply: 'STARTTLS: 454 4.7.0 TLS not available due to local problem' });
+    expect(outcomeOf(tlsOff, 'no-starttls').observed).toEqual({ kind: 'plaintext' });
+  });
+
   it('plaintext delivery', () => {
     const outcome = outcomeOf(quickstart, 'no-starttls');
     expect(outcome.observed).toEqual({ kind: 'plaintext' });
