@@ -209,7 +209,10 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     }
     : {
       summary: 'connection closed during handshake',
-      explanation: 'The peer closed the TCP connection in the middle of the handshake without sending a TLS alert; typically it disliked something (cipher, DH size, certificate) and dropped the connection, or a middlebox cut it.',
+      explanation: 'The peer closed the TCP connection in the middle of the handshake without sending a TLS alert; typically it disliked something (cipher, DH size, certificate) and dropped the connection, or a middlebox cut it.' +
+        (ctx.error?.reason.toLowerCase() === 'unexpected eof while reading'
+          ? ' OpenSSL 3.x also reports "unexpected eof while reading" when a peer ends a session that worked (after QUIT) without a close_notify alert, and some Postfix 3.x releases log that as a TLS library problem: if the same process logged "TLS connection established" for this peer before the warning, the session succeeded and the warning is harmless.'
+          : ''),
       remedy: 'Look at the peer\'s side (its log, or a test with its TLS stack) to learn what it rejected.',
     },
   timeout: (ctx) => ({

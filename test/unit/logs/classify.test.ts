@@ -218,6 +218,13 @@ describe('classify without a library error', () => {
     expect(failure?.evidence).toEqual(['mx postfix/smtpd[7]: lost connection after STARTTLS from c[192.0.2.1]']);
   });
 
+  it('"unexpected eof while reading" says that OpenSSL 3.x also reports a session that worked and ended without close_notify', () => {
+    const eof = only(inbound('error:0A000126:SSL routines::unexpected eof while reading:../ssl/record/rec_layer_s3.c:308:')).failure;
+    expect(eof?.explanation).toMatch(/without a close_notify alert.*the warning is harmless/);
+    const lost = only(inbound('error:1408A0C1:SSL routines:ssl3_get_client_hello:no shared cipher:s3_srvr.c:1427:'));
+    expect(lost.failure?.explanation).not.toContain('close_notify');
+  });
+
   it('a lost connection after another command is no TLS failure', () => {
     expect(only([
       'mx postfix/smtpd[7]: connect from c[192.0.2.1]',
