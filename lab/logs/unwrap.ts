@@ -10,9 +10,14 @@ const MIN_PIECE = 30;
 
 const ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', quot: '"', amp: '&', apos: "'", '#39': "'", nbsp: ' ' };
 
-/** A line copied from a web page's source keeps its HTML entities (`to=&lt;u@example.com&gt;`); Postfix writes none. */
+/**
+ * A line copied from a web page's source keeps its HTML entities (`to=&lt;u@example.com&gt;`); one pasted into a
+ * Markdown editor may come back with host names and addresses turned into links
+ * (`[mail.example.com](http://mail.example.com/)[192.0.2.1]`). Postfix writes neither.
+ */
 function unescaped(line: string): string {
-  return line.includes('&') ? line.replace(/&(lt|gt|quot|amp|apos|#39|nbsp);/g, (_entity, name: string) => ENTITIES[name] ?? '') : line;
+  const decoded = line.includes('&') ? line.replace(/&(lt|gt|quot|amp|apos|#39|nbsp);/g, (_entity, name: string) => ENTITIES[name] ?? '') : line;
+  return decoded.includes('](') ? decoded.replace(/\[([^[\]\s()]+)\]\((?:https?:\/\/|mailto:)\1\/?\)/g, '$1') : decoded;
 }
 
 /** Whether the line is a Postfix line with a known message, with a header or bare. */
@@ -28,7 +33,8 @@ function startsLine(line: string, scan: HeaderScan): boolean {
 }
 
 /**
- * Mend the lines of an excerpt: HTML entities that a copy from a web page kept are decoded, and lines that a mail
+ * Mend the lines of an excerpt: HTML entities that a copy from a web page kept are decoded, links a Markdown editor
+ * made of host names and addresses are undone, and lines that a mail
  * client, a forum or a terminal wrapped at a fixed width are joined again
  * (`warning: cannot get RSA certificate fro` / `m file "/etc/...": disabli` / `ng TLS support`). A line that is no
  * known message (or, when the pieces show a fixed width, one that is), followed by lines that neither have a header

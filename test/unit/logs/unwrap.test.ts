@@ -41,6 +41,19 @@ describe('unwrapLines', () => {
       lines: [deferred.replace('to=<u@d.example>', 'to=&lt;u@d.example&gt;'), 'Tom &amp; Jerry &nbsp;&copy;'],
       expected: [deferred, 'Tom & Jerry  &copy;'],
     },
+    {
+      name: 'host names and addresses a Markdown editor turned into links; other links stay',
+      lines: [
+        'Sep 22 09:47:38 mx postfix/smtpd[7]: connect from [mail.example.com](http://mail.example.com/)[192.0.2.9]',
+        deferred.replace('to=<u@d.example>', 'to=<[u@d.example](mailto:u@d.example)>'),
+        'see [the docs](https://www.postfix.org/TLS_README.html) and [x.example](http://y.example/)',
+      ],
+      expected: [
+        'Sep 22 09:47:38 mx postfix/smtpd[7]: connect from mail.example.com[192.0.2.9]',
+        deferred,
+        'see [the docs](https://www.postfix.org/TLS_README.html) and [x.example](http://y.example/)',
+      ],
+    },
     { name: 'short pieces are no wrapped line', lines: ['warning: cannot get', 'RSA certificate from file "x": disabling TLS support'], expected: ['warning: cannot get', 'RSA certificate from file "x": disabling TLS support'] },
   ])('$name', ({ lines, expected }) => {
     expect(unwrapLines(lines)).toEqual(expected);
