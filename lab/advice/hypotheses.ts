@@ -51,6 +51,19 @@ function protocolWhy(failure: LoggedFailure, min: TlsProtocol, max: TlsProtocol)
   }
 }
 
+/** Why a sender with a narrow suite list can give this cipher failure: the server's error, or the client's alert. */
+function cipherWhy(failure: LoggedFailure, ciphers: string): string {
+  const offers = `offers a narrow suite list ("${ciphers}")`;
+  switch (failure.class) {
+    case 'no-shared-cipher':
+      return `${offers}; if none of it is left by the server's cipher list and key-exchange settings, the server says "${failure.summary}"`;
+    case 'peer-aborted':
+      return `${offers}; a client that rejects the suite, DH group or certificate the server picks from it ends the handshake with an alert of its own, which the server logs as "${failure.summary}"`;
+    default:
+      return `${offers}; with few suites, the server's key exchange (its DH group) decides, and a client that finds it too weak ends the handshake ("${failure.summary}")`;
+  }
+}
+
 /** A raw sender as a probe: it reproduces server log lines that no TLS stack produces on purpose. */
 function rawProbe(action: RawAction, why: string): Omit<Hypothesis, 'failures' | 'reasons'> {
   return { name: `probe-raw-${action}`, probe: { toolchain: 'debian-bookworm', client: 'raw', afterStarttls: action }, why: `probe: ${why}` };
@@ -167,7 +180,7 @@ export function formHypotheses(failures: readonly LoggedFailure[], profiles: Rea
         if (profile.tls?.ciphers === undefined || /^(ALL|DEFAULT|HIGH)\b/.test(profile.tls.ciphers)) continue;
         const { max } = range(profile.tls);
         if (max === 'TLSv1.3') continue;
-        add({ name: profile.name, profile: profile.name, why: `offers a narrow suite list ("${profile.tls.ciphers}"); if none of it is left by the server's cipher list and key-exchange settings, the server says "${failure.summary}"` }, failure);
+        add({ name: profile.name, profile: profile.name, why: cipherWhy(failure, profile.tls.ciphers) }, failure);
       }
       for (const family of excludedFamilies(failure.cipherList, adminMainCf.smtpd_tls_exclude_ciphers)) {
         const ciphers = `${OFFERABLE.get(family)}:!aNULL:!eNULL:@SECLEVEL=0`;

@@ -128,6 +128,15 @@ describe('formHypotheses', () => {
     expect(hypotheses.find((h) => h.name === 'probe-only-rsa-aes')).toMatchObject({ family: 'RSA+AES', probe: { tls: { ciphers: 'kRSA+AES:!aNULL:!eNULL:@SECLEVEL=0', maxProtocol: 'TLSv1.2' } } });
   });
 
+  it('says the server\'s error for "no shared cipher", the client\'s alert for an aborted handshake', () => {
+    expect(hypotheses.find((h) => h.name === 'dhe-only')!.why).toMatch(/none of it is left .* the server says "no shared cipher"/);
+    const aborted = readLogFailures(['mx postfix/smtpd[7]: warning: TLS library problem: error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1407:SSL alert number 40:']).failures;
+    expect(aborted.map((f) => f.class)).toEqual(['peer-aborted']);
+    const why = formHypotheses(aborted, profiles).find((h) => h.name === 'dhe-only')!.why;
+    expect(why).toContain('ends the handshake with an alert of its own');
+    expect(why).not.toContain('none of it is left');
+  });
+
   it('never proposes a real MTA client (its own retries would hide the error)', () => {
     expect(hypotheses.some((h) => profiles.get(h.name)?.client === 'postfix')).toBe(false);
   });
