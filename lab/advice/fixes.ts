@@ -1,6 +1,7 @@
 import type { FailureClass } from '../logs/types.ts';
 import { PROTOCOLS, type TlsProtocol } from '../scenario/tls-vocabulary.ts';
 import { compareVersions } from '../logs/versions.ts';
+import { DH_STRICT_PROBE } from './hypotheses.ts';
 
 /** A configuration change that might make the reproduced senders succeed. */
 export interface FixCandidate {
@@ -95,6 +96,14 @@ export function generateFixes(reproduced: readonly ReproducedFailure[], mainCf: 
     if (liftable.length > 1) {
       const rest = exclusions.filter((t) => !liftable.includes(t));
       add({ id: 'stop-excluding-all', title: `stop excluding ${liftable.join(', ')}`, why: `keep only the exclusions of broken suites (${rest.join(', ') || 'none'})`, mainCf: { smtpd_tls_exclude_ciphers: rest.length ? rest.join(', ') : null }, size: 1 });
+    }
+    const dhStrict = cipherFailures.some((f) => f.senders.includes(DH_STRICT_PROBE));
+    if (dhStrict && mainCf.smtpd_tls_dh1024_param_file !== undefined && postfixVersion !== undefined && compareVersions(postfixVersion, '3.1') >= 0) {
+      add({
+        id: 'builtin-dh-group', title: 'use Postfix\'s own DH group (drop smtpd_tls_dh1024_param_file)',
+        why: `${DH_STRICT_PROBE} refuses the configured DH group as too small; Postfix 3.1 and later bring a 2048-bit group of their own`,
+        mainCf: { smtpd_tls_dh1024_param_file: null }, size: 1,
+      });
     }
     for (const param of ['smtpd_tls_ciphers', 'smtpd_tls_mandatory_ciphers']) {
       if (mainCf[param] === 'high') add({ id: `${param.replace(/_/g, '-')}-medium`, title: `${param} = medium`, why: `the "high" grade leaves out suites ${senders} may need`, mainCf: { [param]: 'medium' }, size: 1 });

@@ -24,6 +24,9 @@ export interface Hypothesis {
 const PROTOCOL_CLASSES = new Set<FailureClass>(['unknown-protocol', 'unsupported-protocol', 'wrong-version-number', 'version-too-low', 'alert-protocol-version', 'no-suitable-signature-algorithm']);
 const CIPHER_CLASSES = new Set<FailureClass>(['no-shared-cipher', 'peer-aborted', 'dh-key-too-small']);
 
+/** The probe for a client that refuses a DH group under 2048 bits, as Debian's OpenSSL does at its default level. */
+export const DH_STRICT_PROBE = 'probe-dhe-level2';
+
 /** The legacy-capable client that probes run on: it can offer SSLv3, RC4 and 3DES. */
 export const PROBE_TOOLCHAIN = 'debian-bookworm-legacy-openssl';
 
@@ -181,6 +184,12 @@ export function formHypotheses(failures: readonly LoggedFailure[], profiles: Rea
         const { max } = range(profile.tls);
         if (max === 'TLSv1.3') continue;
         add({ name: profile.name, profile: profile.name, why: cipherWhy(failure, profile.tls.ciphers) }, failure);
+      }
+      if (failure.class === 'peer-aborted' && /alert handshake failure/i.test(failure.error?.reason ?? '')) {
+        add({
+          name: DH_STRICT_PROBE, probe: { toolchain: 'debian-bookworm', client: 'openssl', tls: { maxProtocol: 'TLSv1.2', ciphers: 'kDHE:!aNULL:!eNULL' } },
+          why: 'probe: offers only DHE suites at security level 2, Debian\'s default; a client like it refuses a DH group under 2048 bits ("dh key too small") with a handshake_failure alert',
+        }, failure);
       }
       for (const family of excludedFamilies(failure.cipherList, adminMainCf.smtpd_tls_exclude_ciphers)) {
         const ciphers = `${OFFERABLE.get(family)}:!aNULL:!eNULL:@SECLEVEL=0`;

@@ -39,6 +39,15 @@ describe('generateFixes', () => {
     expect(generateFixes([{ class: 'no-shared-cipher', offered: ['TLSv1.2'], senders: ['x'] }], reported, '3.7').map((f) => f.id)).not.toContain('enable-ecdhe');
   });
 
+  it('for a handshake a DH-strict client aborts: Postfix\'s own 2048-bit group, from 3.1 on', () => {
+    const dh = { smtpd_tls_dh1024_param_file: '/lab/receiver/files/dh1024.pem' };
+    const failure: ReproducedFailure = { class: 'peer-aborted', offered: ['TLSv1.2'], senders: ['probe-dhe-level2'] };
+    expect(generateFixes([failure], dh, '3.7')[0]).toMatchObject({ id: 'builtin-dh-group', mainCf: { smtpd_tls_dh1024_param_file: null } });
+    expect(generateFixes([failure], dh, '2.11.11').map((f) => f.id)).not.toContain('builtin-dh-group');
+    expect(generateFixes([failure], {}, '3.7').map((f) => f.id)).not.toContain('builtin-dh-group');
+    expect(generateFixes([{ ...failure, senders: ['dhe-only'] }], dh, '3.7').map((f) => f.id)).not.toContain('builtin-dh-group');
+  });
+
   it('shares the runs between protocol and cipher fixes when both failures were reproduced', () => {
     const fixes = generateFixes(
       [

@@ -135,6 +135,9 @@ describe('formHypotheses', () => {
     const why = formHypotheses(aborted, profiles).find((h) => h.name === 'dhe-only')!.why;
     expect(why).toContain('ends the handshake with an alert of its own');
     expect(why).not.toContain('none of it is left');
+    // A handshake_failure alert is what a client that refuses a small DH group sends.
+    expect(formHypotheses(aborted, profiles).find((h) => h.name === 'probe-dhe-level2')?.probe).toEqual({ toolchain: 'debian-bookworm', client: 'openssl', tls: { maxProtocol: 'TLSv1.2', ciphers: 'kDHE:!aNULL:!eNULL' } });
+    expect(formHypotheses(failures, profiles).map((h) => h.name)).not.toContain('probe-dhe-level2');
   });
 
   it('never proposes a real MTA client (its own retries would hide the error)', () => {
