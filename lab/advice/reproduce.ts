@@ -112,10 +112,15 @@ export function matchSessions(failure: Pick<LoggedFailure, 'class' | 'error'>, s
   return matches.sort((a, b) => MATCH_ORDER.indexOf(a.match) - MATCH_ORDER.indexOf(b.match))[0]!;
 }
 
+/** A reason, with an alert's prefix, which OpenSSL versions spell differently (`sslv3 alert`, `tlsv1 alert`, `ssl/tls alert`), left out. */
+function alertReason(reason: string): string {
+  return reason.toLowerCase().replace(/^(?:sslv3|tlsv1|ssl\/tls) alert /, 'alert ');
+}
+
 function matchError(failure: Pick<LoggedFailure, 'class' | 'error'>, cls: string | undefined, error: OpensslError | undefined): { match: MatchLevel; detail: string } {
   const sameClass = cls === failure.class;
   if (!failure.error || !error) return sameClass ? { match: 'reason', detail: `same class ${failure.class}` } : { match: 'none', detail: `class ${cls ?? 'unknown'}` };
-  if (error.reason !== failure.error.reason) {
+  if (alertReason(error.reason) !== alertReason(failure.error.reason)) {
     return { match: sameClass ? 'class' : 'none', detail: `"${error.reason}"${error.func ? ` in ${error.func}` : ''} instead of "${failure.error.reason}"` };
   }
   if (error.func && failure.error.func) {

@@ -94,6 +94,11 @@ describe('matchFailure', () => {
   it('OpenSSL 3 prints no function: the reason alone decides', () => {
     expect(matchFailure(seedCipher, { observed: failed('no-shared-cipher', 'warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:../ssl/statem/statem_srvr.c:2226:') }).match).toBe('reason');
   });
+  it('an alert is the same reason however the OpenSSL version spells it (sslv3, tlsv1, ssl/tls)', () => {
+    const alert = { class: 'peer-aborted' as const, error: decodeOpensslError('warning: TLS library problem: error:0A000410:SSL routines::ssl/tls alert handshake failure:ssl/record/rec_layer_s3.c:918:SSL alert number 40:')! };
+    expect(matchFailure(alert, { observed: failed('peer-aborted', 'warning: TLS library problem: error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1562:SSL alert number 40:') }).match).toBe('reason');
+    expect(matchFailure(alert, { observed: failed('peer-aborted', 'warning: TLS library problem: error:0A000412:SSL routines::sslv3 alert bad certificate:ssl/record/rec_layer_s3.c:918:SSL alert number 42:') }).match).toBe('class');
+  });
   it('another reason, or another function for the same reason, is not the same error', () => {
     const unknown = logged('warning: TLS library problem: 28167:error:140760FC:SSL routines:SSL23_GET_CLIENT_HELLO:unknown protocol:s23_srvr.c:647:', 'unknown-protocol');
     expect(matchFailure(unknown, { observed: failed('wrong-version-number', 'warning: TLS library problem: 1:error:1408A10B:SSL routines:SSL3_GET_CLIENT_HELLO:wrong version number:s3_srvr.c:960:') }).match).toBe('none');
