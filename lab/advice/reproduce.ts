@@ -106,10 +106,12 @@ const MATCH_ORDER: MatchLevel[] = ['exact', 'reason', 'class', 'none'];
  * logged outbound failure; the best-matching session counts.
  */
 export function matchSessions(failure: Pick<LoggedFailure, 'class' | 'error'>, sessions: readonly Session[]): { match: MatchLevel; detail: string } {
+  // The detail says whose view it is: the row's outcome is the destination's.
   const failed = sessions.filter((s) => s.failure !== undefined);
-  if (failed.length === 0) return { match: 'none', detail: sessions.length === 0 ? 'no session' : 'no failed handshake' };
+  if (failed.length === 0) return { match: 'none', detail: sessions.length === 0 ? 'this Postfix logged no session' : 'this Postfix logged no failed handshake' };
   const matches = failed.map((s) => matchError(failure, s.failure?.class, s.failure?.opensslError));
-  return matches.sort((a, b) => MATCH_ORDER.indexOf(a.match) - MATCH_ORDER.indexOf(b.match))[0]!;
+  const best = matches.sort((a, b) => MATCH_ORDER.indexOf(a.match) - MATCH_ORDER.indexOf(b.match))[0]!;
+  return { ...best, detail: `this Postfix logged ${best.detail}` };
 }
 
 /** A reason, with an alert's prefix, which OpenSSL versions spell differently (`sslv3 alert`, `tlsv1 alert`, `ssl/tls alert`), left out. */

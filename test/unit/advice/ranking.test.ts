@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FixCandidate } from '../../../lab/advice/fixes.ts';
 import { diffMatrices, matrixRow, type MatrixRow } from '../../../lab/advice/matrix.ts';
 import { cipherGrade, rankOutcome } from '../../../lab/advice/outcome-order.ts';
 import { confirmBreaks, fixEffect, rankFixes } from '../../../lab/advice/ranking.ts';
-import { matchFailure } from '../../../lab/advice/reproduce.ts';
+import { matchFailure, matchSessions } from '../../../lab/advice/reproduce.ts';
+import { readSessions } from '../../../lab/logs/index.ts';
 import { decodeOpensslError } from '../../../lab/logs/openssl-error.ts';
 import type { Observed } from '../../../lab/scenario/outcome.ts';
 
@@ -104,6 +107,18 @@ describe('matchFailure', () => {
     expect(matchFailure(unknown, { observed: failed('wrong-version-number', 'warning: TLS library problem: 1:error:1408A10B:SSL routines:SSL3_GET_CLIENT_HELLO:wrong version number:s3_srvr.c:960:') }).match).toBe('none');
     expect(matchFailure(unknown, { observed: failed('unknown-protocol', 'warning: TLS library problem: 1:error:1408F0FC:SSL routines:SSL3_GET_RECORD:unknown protocol:s3_pkt.c:1:') }).match).toBe('class');
     expect(matchFailure(unknown, { observed: tls('TLSv1.2', 'AES128-SHA') }).match).toBe('none');
+  });
+});
+
+describe('matchSessions', () => {
+  it('compares the sending Postfix\'s own sessions, and says that it is this Postfix\'s view', () => {
+    const lines = readFileSync(join(import.meta.dirname, '../../fixtures/logs/lab-outbound-bookworm.log'), 'utf8').split('\n');
+    const sessions = readSessions(lines).sessions.filter((s) => s.side === 'smtp' && s.peer.addr === '192.168.0.2');
+    const alert = { class: 'alert-protocol-version' as const, error: decodeOpensslError('warning: TLS library problem: error:0A00042E:SSL routines::tlsv1 alert protocol version:../ssl/record/rec_layer_s3.c:1601:SSL alert number 70:')! };
+    expect(matchSessions(alert, sessions).match).toBe('reason');
+    const cipher = { class: 'no-shared-cipher' as const, error: decodeOpensslError('warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:../ssl/statem/statem_srvr.c:2226:')! };
+    expect(matchSessions(cipher, sessions)).toMatchObject({ match: 'none', detail: expect.stringMatching(/^this Postfix logged "tlsv1 alert protocol version"/) });
+    expect(matchSessions(cipher, []).detail).toBe('this Postfix logged no session');
   });
 });
 
