@@ -135,7 +135,8 @@ const VERIFYING_LEVELS = new Set(['verify', 'secure', 'dane-only', 'fingerprint'
  * Candidate fixes for reproduced outbound failures (this Postfix sending), from their classes: a server without
  * secure renegotiation is allowed by tls_ssl_options; protocol failures re-enable the protocols the smtp client
  * has disabled, the highest first; cipher failures lift smtp_tls_exclude_ciphers exclusions and a "high" grade;
- * an unverifiable certificate or a missing STARTTLS is met by a lower smtp_tls_security_level.
+ * an unverifiable certificate or a missing STARTTLS is met by a lower smtp_tls_security_level, whose title says
+ * what it gives up (installing the issuing CA, the better fix, is in the failure's remedy).
  */
 export function generateOutboundFixes(reproduced: readonly ReproducedFailure[], mainCf: Record<string, string>, limit = 4): FixCandidate[] {
   const fixes: FixCandidate[] = [];
@@ -182,10 +183,10 @@ export function generateOutboundFixes(reproduced: readonly ReproducedFailure[], 
   }
   const level = mainCf.smtp_tls_security_level ?? '';
   if (classes.has('certificate-verification') && VERIFYING_LEVELS.has(level)) {
-    add({ id: 'outbound-encrypt', title: 'smtp_tls_security_level = encrypt', why: `${destinations((c) => c === 'certificate-verification')} present a certificate this client cannot verify; encrypt keeps TLS mandatory without verifying it`, mainCf: { smtp_tls_security_level: 'encrypt' }, size: 1 });
+    add({ id: 'outbound-encrypt', title: 'smtp_tls_security_level = encrypt (no certificate is verified any more)', why: `${destinations((c) => c === 'certificate-verification')} present a certificate this client cannot verify; encrypt keeps TLS mandatory without verifying it`, mainCf: { smtp_tls_security_level: 'encrypt' }, size: 1 });
   }
   if (classes.has('starttls-not-offered') && (level === 'encrypt' || VERIFYING_LEVELS.has(level))) {
-    add({ id: 'outbound-may', title: 'smtp_tls_security_level = may', why: `${destinations((c) => c === 'starttls-not-offered')} offer no STARTTLS; at level may the mail goes in plaintext`, mainCf: { smtp_tls_security_level: 'may' }, size: 1 });
+    add({ id: 'outbound-may', title: 'smtp_tls_security_level = may (plaintext where STARTTLS is missing)', why: `${destinations((c) => c === 'starttls-not-offered')} offer no STARTTLS; at level may the mail goes in plaintext`, mainCf: { smtp_tls_security_level: 'may' }, size: 1 });
   }
   return fixes.slice(0, limit);
 }

@@ -107,4 +107,9 @@ describe('generateOutboundFixes', () => {
     expect(generateOutboundFixes([reproduced('starttls-not-offered')], { smtp_tls_security_level: 'encrypt' }).map((f) => f.mainCf)).toEqual([{ smtp_tls_security_level: 'may' }]);
     expect(generateOutboundFixes([reproduced('certificate-verification')], { smtp_tls_security_level: 'may' })).toEqual([]);
   });
+
+  it('says in the title what a lower level gives up', () => {
+    expect(generateOutboundFixes([reproduced('certificate-verification')], { smtp_tls_security_level: 'secure' })[0]?.title).toBe('smtp_tls_security_level = encrypt (no certificate is verified any more)');
+    expect(generateOutboundFixes([reproduced('starttls-not-offered')], { smtp_tls_security_level: 'dane-only' })[0]?.title).toBe('smtp_tls_security_level = may (plaintext where STARTTLS is missing)');
+  });
 });
