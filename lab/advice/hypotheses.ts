@@ -92,6 +92,8 @@ function misbehaviourProbesFor(failure: LoggedFailure): Omit<Hypothesis, 'failur
         probe: { toolchain: 'debian-bookworm', client: 'openssl', starttls: 'implicit', tls: {} },
         why: 'probe: starts TLS at once, without STARTTLS, as an SMTPS client pointed at this port does',
       }];
+    case 'timeout':
+      return [rawProbe('stall', 'says STARTTLS, then sends nothing: the server gives up after smtpd_starttls_timeout, shortened in the lab')];
     case 'unexpected-eof':
       return [
         rawProbe('close', 'closes the connection right after STARTTLS: the server logs the same lost connection, whatever made a real peer hang up'),

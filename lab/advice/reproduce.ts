@@ -14,12 +14,12 @@ import { protocolRange } from '../scenario/tls-vocabulary.ts';
 import { loadSenderProfiles } from '../senders/profiles.ts';
 import { loadToolchains } from '../toolchains/registry.ts';
 import type { SourceOptions } from '../toolchains/sources.ts';
-import { readConfigDir, type AdminConfig, type CertType } from './config-dir.ts';
+import { readConfigDir, type AdminConfig, type CertType, type ParameterDecision } from './config-dir.ts';
 import { peersText, readLogFailures, type LogFailures, type LoggedFailure } from './failures.ts';
 import { generateFixes, generateOutboundFixes, type FixCandidate, type ReproducedFailure } from './fixes.ts';
 import { formHypotheses, type Hypothesis } from './hypotheses.ts';
 import { matrixOf, matrixRow, type MatrixRow } from './matrix.ts';
-import { loadPopulation } from './population.ts';
+import { loadPopulation, type Population } from './population.ts';
 import { confirmBreaks, fixEffect, rankFixes, type FixEffect } from './ranking.ts';
 import { chooseReceiverToolchain, type ToolchainRequest } from './receiver-toolchain.ts';
 import type { ToolchainChoice } from './toolchain-pick.ts';
@@ -158,6 +158,46 @@ function opportunistic(sender: NonNullable<ScenarioInput['senders']>[number], pr
   };
 }
 
+/** How long the lab waits for a peer that stalls after STARTTLS, instead of Postfix's 300 s. */
+const LAB_STARTTLS_TIMEOUT = '5s';
+
+/** A Postfix time value in seconds (`300s`, `5m`, a bare number of seconds). */
+function postfixSeconds(value: string): number {
+  const match = /^\s*(\d+)\s*([smhdw]?)\s*$/.exec(value);
+  if (!match) return Number.NaN;
+  return Number(match[1]) * ({ '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 } as Record<string, number>)[match[2]!]!;
+}
+
+/**
+ * A logged timeout after STARTTLS is reproduced by a peer that stalls: the lab shortens the STARTTLS timeout of the
+ * side that waits, so that the runs end in seconds, and lists that among its decisions.
+ */
+export function withStallTimeouts(config: AdminConfig, logged: LogFailures): AdminConfig {
+  const sides: [string, boolean][] = [
+    ['smtpd_starttls_timeout', logged.failures.some((f) => f.class === 'timeout')],
+    ['smtp_starttls_timeout', logged.outbound.some((f) => f.class === 'timeout')],
+  ];
+  let out = config;
+  for (const [parameter, timedOut] of sides) {
+    const value = config.receiver.mainCf[parameter];
+    if (!timedOut || (value !== undefined && postfixSeconds(value) <= postfixSeconds(LAB_STARTTLS_TIMEOUT))) continue;
+    const decision: ParameterDecision = {
+      parameter, value: value ?? '300s (the default)', action: 'override', labValue: LAB_STARTTLS_TIMEOUT,
+      reason: 'the log has a timeout after STARTTLS: the lab\'s stalling peer is given up on after 5 s rather than minutes; the same error, sooner',
+      source: config.decisions.find((d) => d.parameter === parameter)?.source ?? 'Postfix default',
+    };
+    out = { ...out, receiver: { ...out.receiver, mainCf: { ...out.receiver.mainCf, [parameter]: LAB_STARTTLS_TIMEOUT } }, decisions: [...out.decisions.filter((d) => d.parameter !== parameter), decision] };
+  }
+  return out;
+}
+
+/** For a logged outbound timeout: a destination like the one that hangs up after STARTTLS, which stalls instead. */
+export function stallDestination(destinations: Population['outbound'], logged: LogFailures): Population['outbound'] {
+  const hangup = destinations.find((d) => d.name === 'starttls-hangup');
+  if (hangup === undefined || !logged.outbound.some((f) => f.class === 'timeout')) return [];
+  return [{ ...hangup, name: 'starttls-stall', description: 'a server or firewall that says "220 Ready to start TLS", then says nothing', afterStarttls: 'stall' }];
+}
+
 function applyFix(config: AdminConfig, fix: FixCandidate): AdminConfig['receiver'] {
   const mainCf = { ...config.receiver.mainCf };
   for (const [key, value] of Object.entries(fix.mainCf)) {
@@ -189,7 +229,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
         'RFC 3339 or RFC 5424 stamps, docker logs), or at least their Postfix messages ("connect from ...", "warning: TLS library problem: ...").',
     );
   }
-  const config = await readConfigDir(options.config, options.certType ? { certType: options.certType } : {});
+  const config = withStallTimeouts(await readConfigDir(options.config, options.certType ? { certType: options.certType } : {}), logged);
   const toolchains = await loadToolchains();
   const found = { ...config.versions };
   if (found.openssl === undefined && logged.versions.openssl !== undefined && !options.toolchain && !options.opensslVersion) {
@@ -208,8 +248,8 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const probes = hypotheses.filter((h) => h.probe !== undefined || outsidePopulation(h));
   const engine = options.engine ?? (await connectEngine());
   const runId = newRunId();
-  // Outbound failures are reproduced by sending to every destination of the population.
-  const destinations = logged.outbound.length > 0 ? population.outbound : [];
+  // Outbound failures are reproduced by sending to every destination of the population; a timeout, to one that stalls too.
+  const destinations = logged.outbound.length > 0 ? [...population.outbound, ...stallDestination(population.outbound, logged)] : [];
   const run = async (name: string, receiver: AdminConfig['receiver'], senders: NonNullable<ScenarioInput['senders']>) => {
     options.progress?.({ kind: 'phase', phase: 'reproduce', detail: `${name}: ${senders.length} senders${destinations.length ? `, ${destinations.length} destinations` : ''} on ${toolchain.toolchain}` });
     const scenario = defineScenario({ name, receiver: { toolchain: toolchain.toolchain, ...receiver }, senders, outbound: destinations, timeoutSeconds: 45 });

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readConfigDir } from '../../../lab/advice/config-dir.ts';
+import { readLogFailures } from '../../../lab/advice/failures.ts';
+import { formHypotheses } from '../../../lab/advice/hypotheses.ts';
+import { loadPopulation } from '../../../lab/advice/population.ts';
+import { stallDestination, withStallTimeouts } from '../../../lab/advice/reproduce.ts';
+import { loadSenderProfiles } from '../../../lab/senders/profiles.ts';
+import { loadToolchains } from '../../../lab/toolchains/registry.ts';
+
+const configs = new URL('../../fixtures/configs/', import.meta.url).pathname;
+const inboundTimeout = readLogFailures([
+  'Nov 28 10:22:30 mx postfix/smtpd[6181]: connect from a.example[192.0.2.1]',
+  'Nov 28 10:27:30 mx postfix/smtpd[6181]: timeout after STARTTLS from a.example[192.0.2.1]',
+  'Nov 28 10:27:30 mx postfix/smtpd[6181]: disconnect from a.example[192.0.2.1] ehlo=1 starttls=0/1 commands=1/2',
+]);
+const outboundTimeout = readLogFailures([
+  'Jan 16 01:31:28 mx postfix/smtp[700]: SSL_connect error to mx01.example.net[198.51.100.5]:25: Connection timed out',
+  'Jan 16 01:31:28 mx postfix/smtp[700]: 8BE0C60724: to=<u@example.net>, relay=mx01.example.net[198.51.100.5]:25, delay=301, delays=0/0/1/300, dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)',
+]);
+
+describe('reproducing a timeout after STARTTLS', () => {
+  it('reads the logs as an inbound and an outbound timeout', () => {
+    expect(inboundTimeout.failures.map((f) => f.class)).toEqual(['timeout']);
+    expect(outboundTimeout.outbound.map((f) => f.class)).toEqual(['timeout']);
+  });
+
+  it('shortens the STARTTLS timeout of the side that waits, and lists it among the lab\'s decisions', async () => {
+    const config = await readConfigDir(join(configs, 'bookworm-baseline'));
+    const inbound = withStallTimeouts(config, inboundTimeout);
+    expect(inbound.receiver.mainCf).toMatchObject({ smtpd_starttls_timeout: '5s' });
+    expect(inbound.receiver.mainCf).not.toHaveProperty('smtp_starttls_timeout');
+    expect(inbound.decisions.find((d) => d.parameter === 'smtpd_starttls_timeout')).toMatchObject({ action: 'override', value: '300s (the default)', labValue: '5s' });
+    expect(withStallTimeouts(config, outboundTimeout).receiver.mainCf).toMatchObject({ smtp_starttls_timeout: '5s' });
+    expect(withStallTimeouts(config, readLogFailures([]))).toBe(config);
+    const quick = { ...config, receiver: { ...config.receiver, mainCf: { ...config.receiver.mainCf, smtpd_starttls_timeout: '3' } } };
+    expect(withStallTimeouts(quick, inboundTimeout)).toBe(quick);
+  });
+
+  it('tries a sender that stalls, and a destination that stalls', async () => {
+    expect(formHypotheses(inboundTimeout.failures, await loadSenderProfiles()).map((h) => h.name)).toEqual(['probe-raw-stall']);
+    const population = await loadPopulation(await loadToolchains(), { sources: { sourcesDir: '/nonexistent-tlslab-sources' } });
+    expect(stallDestination(population.outbound, outboundTimeout)).toEqual([expect.objectContaining({ name: 'starttls-stall', server: 'raw', afterStarttls: 'stall' })]);
+    expect(stallDestination(population.outbound, inboundTimeout)).toEqual([]);
+  });
+});
