@@ -15,6 +15,7 @@ import { loadSenderProfiles } from '../senders/profiles.ts';
 import { loadToolchains } from '../toolchains/registry.ts';
 import type { SourceOptions } from '../toolchains/sources.ts';
 import { readConfigDir, type AdminConfig, type CertType, type ParameterDecision } from './config-dir.ts';
+import { needsBesides } from './config-needs.ts';
 import { peersText, readLogFailures, type LogFailures, type LoggedFailure } from './failures.ts';
 import { generateFixes, generateOutboundFixes, type FixCandidate, type ReproducedFailure } from './fixes.ts';
 import { formHypotheses, type Hypothesis } from './hypotheses.ts';
@@ -237,7 +238,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
     found.evidence = [...found.evidence, `the log's OpenSSL error format (${logged.versions.openssl})`];
   }
   if (found.postfix === undefined && logged.versions.postfix !== undefined) found.postfix = logged.versions.postfix;
-  const toolchain = await chooseReceiverToolchain(toolchains, options, found, options.sources, config.needs);
+  const toolchain = await chooseReceiverToolchain(toolchains, options, found, options.sources, needsBesides(config.needs, logLines));
   const postfixVersion = toolchains.get(toolchain.toolchain)?.postfix?.version;
   const profiles = await loadSenderProfiles();
   const population = await loadPopulation(toolchains, { profiles, ...(options.sources ? { sources: options.sources } : {}) });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConfigDir } from '../../../lab/advice/config-dir.ts';
-import { postfixNeeds, strictestNeed } from '../../../lab/advice/config-needs.ts';
+import { needsBesides, postfixNeeds, strictestNeed } from '../../../lab/advice/config-needs.ts';
 import { chooseReceiverToolchain } from '../../../lab/advice/receiver-toolchain.ts';
 import { pickToolchain } from '../../../lab/advice/toolchain-pick.ts';
 import { loadToolchains } from '../../../lab/toolchains/registry.ts';
@@ -19,6 +19,8 @@ describe('postfixNeeds', () => {
     ['smtpd_tls_mandatory_protocols', '!SSLv2, !SSLv3, !TLSv1.3', '3.4'],
     ['smtp_tls_protocols', 'TLSv1.2 TLSv1.3', '3.4'],
     ['tlsproxy_tls_protocols', 'TLSv1.2:TLSv1.3', '3.4'],
+    ['smtpd_tls_protocols', 'TLSv1.2, TLSv1.1, !TLSv1, !SSLv2, !SSLv3', '2.6.15'],
+    ['smtp_tls_mandatory_protocols', '!SSLv2, !SSLv3, !TLSv1, !TLSv1.1', '2.6.15'],
   ])('%s = %s needs Postfix %s', (name, value, version) => {
     expect(postfixNeeds([entry(name, value)])).toEqual([expect.objectContaining({ version, parameter: name, value, source: 'main.cf:3' })]);
   });
@@ -26,10 +28,17 @@ describe('postfixNeeds', () => {
   it('needs nothing of protocol lists every release reads, nor of other parameters', () => {
     expect(postfixNeeds([
       entry('smtpd_tls_protocols', '!SSLv2, !SSLv3'),
-      entry('smtpd_tls_mandatory_protocols', 'TLSv1 TLSv1.1 TLSv1.2'),
+      entry('smtpd_tls_mandatory_protocols', 'SSLv3 TLSv1'),
       entry('smtpd_tls_ciphers', 'high'),
       entry('smtpd_tls_exclude_ciphers', 'TLSv1.3'),
     ])).toEqual([]);
+  });
+
+  it('leaves out a need the log contradicts: Postfix rejected that very value', () => {
+    const needs = postfixNeeds([entry('smtpd_tls_protocols', '>=TLSv1.2'), entry('smtp_tls_protocols', '!TLSv1.3')]);
+    const log = ['Nov 29 19:45:17 mx postfix/smtpd[140]: warning: Invalid TLS protocol list ">=TLSv1.2": disabling TLS support'];
+    expect(needsBesides(needs, log).map((n) => n.parameter)).toEqual(['smtp_tls_protocols']);
+    expect(needsBesides(needs, [])).toEqual(needs);
   });
 
   it('takes the strictest of several', () => {
