@@ -390,8 +390,12 @@ export function explainFailure(failure: LoggedFailure, outcomes: readonly Hypoth
     const near = outcomes.filter((o) => o.match === 'class').map((o) => `${o.hypothesis.name} (${o.detail})`);
     const newer = NEWER_EQUIVALENT[failure.class];
     const equivalent = failure.error?.generation?.startsWith('1.0') && newer ? outcomes.filter((o) => o.observed.failureClass === newer).map((o) => o.hypothesis.name) : [];
+    const certificateNearMiss = failure.class === 'certificate-verification' && outcomes.some((o) => o.match === 'class');
     return (
       `${base} None of the ${outcomes.length} hypotheses gave the same error on this toolchain${near.length ? `; near misses: ${near.join(', ')}` : ''}.${ownSettings}` +
+      (certificateNearMiss
+        ? ' The alert for a rejected certificate is the client\'s choice, not the server\'s: OpenSSL says "unknown ca" for an issuer it does not trust, where Java says "certificate unknown". A near miss of this class is the same rejection in another TLS stack\'s words.'
+        : '') +
       (equivalent.length
         ? ` The log was written by OpenSSL ${failure.error?.generation}; this toolchain's newer OpenSSL names the same situation "${newer}", which ${equivalent.join(', ')} got: run on a toolchain with OpenSSL ${failure.error?.generation} (--toolchain) to see the very error.`
         : '')

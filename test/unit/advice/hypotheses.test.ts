@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { peersText, readLogFailures } from '../../../lab/advice/failures.ts';
 import { excludedFamilies, formHypotheses } from '../../../lab/advice/hypotheses.ts';
-import { explainFailure } from '../../../lab/advice/reproduce.ts';
+import { rankOutcome } from '../../../lab/advice/outcome-order.ts';
+import { explainFailure, type HypothesisOutcome } from '../../../lab/advice/reproduce.ts';
 import { loadSenderProfiles } from '../../../lab/senders/profiles.ts';
 
 const seed = readFileSync(join(import.meta.dirname, '../../fixtures/logs/seed-maillog.log'), 'utf8').split('\n');
@@ -89,6 +90,20 @@ describe('readLogFailures', () => {
     // Not reproduced: the verdict says that no peer causes it, rather than leave the admin to suspect the destinations.
     expect(explainFailure(wrapper.outbound[0]!, [], [])).toContain('No peer causes this failure');
     expect(explainFailure(outbound.outbound[0]!, [], [])).not.toContain('No peer causes this failure');
+  });
+
+  it('says that a certificate alert in another stack\'s words is a near miss of the same rejection', () => {
+    const [failure] = readLogFailures(['mx postfix/smtpd[7]: warning: TLS library problem: error:14094416:SSL routines:ssl3_read_bytes:sslv3 alert certificate unknown:../ssl/record/rec_layer_s3.c:1528:SSL alert number 46:']).failures;
+    expect(failure?.class).toBe('certificate-verification');
+    const outcome = (match: 'class' | 'none'): HypothesisOutcome => ({
+      hypothesis: { name: 'verifying-sender', why: '', reasons: {}, failures: [] }, failure: failure!.key, match, detail: '"tlsv1 alert unknown ca" instead of "sslv3 alert certificate unknown"',
+      observed: {
+        direction: 'inbound', name: 'verifying-sender', outcome: 'handshake failed: certificate-verification', failureClass: 'certificate-verification', fate: 'not-sent', evidence: '', lines: [],
+        rank: rankOutcome({ observed: { kind: 'handshake-failed', failureClass: 'certificate-verification' }, fate: { status: 'not-sent' } }),
+      },
+    });
+    expect(explainFailure(failure!, [outcome('class')], [])).toContain('the same rejection in another TLS stack\'s words');
+    expect(explainFailure(failure!, [outcome('none')], [])).not.toContain('another TLS stack');
   });
 
   it('reads a console\'s log table: columns, padded message text, and set-up lines that tell the daemon', () => {
