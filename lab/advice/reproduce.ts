@@ -373,6 +373,16 @@ const NEWER_EQUIVALENT: Partial<Record<LoggedFailure['class'], string>> = { 'unk
 const OWN_SETTINGS = ' No peer causes this failure: it comes from the settings of this side, so the lab shows it only when the configuration it was given holds the same setting (and the files that setting names).';
 
 /** The verdict on one logged failure, from what the hypotheses or destinations gave. @internal */
+/**
+ * Sessions that failed at TLS before any SMTP command were on a wrapper-mode service (smtps, port 465): the lab
+ * runs the same handshake after STARTTLS on port 25, with main.cf's settings, not that service's master.cf ones.
+ */
+function wrapperModeNote(failure: LoggedFailure): string {
+  const implicit = failure.evidence.some((line) => / after CONNECT from /.test(line)) && failure.evidence.some((line) => /SSL_accept error|TLS library problem/.test(line));
+  if (!implicit && !failure.evidence.some((line) => /\/(?:smtps|submissions)\/smtpd\[/.test(line))) return '';
+  return ' These sessions were on a wrapper-mode service (TLS at once, port 465): the lab runs the same handshake after STARTTLS on port 25, with the settings of main.cf, not the -o options of that service in master.cf; put those that matter in main.cf to try them.';
+}
+
 export function explainFailure(failure: LoggedFailure, outcomes: readonly HypothesisOutcome[], reproducedBy: readonly string[]): string {
   const peers = peersText(failure);
   const ownSettings = failure.class === 'invalid-local-config' ? OWN_SETTINGS : '';
@@ -385,7 +395,7 @@ export function explainFailure(failure: LoggedFailure, outcomes: readonly Hypoth
     const reproducing = outcomes.filter((o) => reproducedBy.includes(o.hypothesis.name)).map((o) => `${o.hypothesis.name} (${o.hypothesis.why})`);
     return `${base} Reproduced by sending to ${reproducing.join('; ')}. So the failing destinations are most likely servers like these.`;
   }
-  const base = `${peers.charAt(0).toUpperCase()}${peers.slice(1)} failed with "${failure.summary}". ${failure.explanation}`;
+  const base = `${peers.charAt(0).toUpperCase()}${peers.slice(1)} failed with "${failure.summary}". ${failure.explanation}${wrapperModeNote(failure)}`;
   if (reproducedBy.length === 0) {
     const near = outcomes.filter((o) => o.match === 'class').map((o) => `${o.hypothesis.name} (${o.detail})`);
     const newer = NEWER_EQUIVALENT[failure.class];

@@ -92,6 +92,18 @@ describe('readLogFailures', () => {
     expect(explainFailure(outbound.outbound[0]!, [], [])).not.toContain('No peer causes this failure');
   });
 
+  it('says when the sessions were on a wrapper-mode service, whose master.cf options the lab does not run', () => {
+    const smtps = readLogFailures([
+      'Nov 28 10:22:08 mx postfix/smtps/smtpd[6718]: connect from unknown[192.0.2.5]',
+      'Nov 28 10:22:08 mx postfix/smtps/smtpd[6718]: SSL_accept error from unknown[192.0.2.5]: lost connection',
+      'Nov 28 10:22:08 mx postfix/smtps/smtpd[6718]: lost connection after CONNECT from unknown[192.0.2.5]',
+      'Nov 28 10:22:08 mx postfix/smtps/smtpd[6718]: disconnect from unknown[192.0.2.5] commands=0/0',
+    ]).failures;
+    expect(smtps.map((f) => f.class)).toEqual(['unexpected-eof']);
+    expect(explainFailure(smtps[0]!, [], [])).toContain('wrapper-mode service (TLS at once, port 465)');
+    expect(explainFailure(readLogFailures(seed).failures[0]!, [], [])).not.toContain('wrapper-mode');
+  });
+
   it('says that a certificate alert in another stack\'s words is a near miss of the same rejection', () => {
     const [failure] = readLogFailures(['mx postfix/smtpd[7]: warning: TLS library problem: error:14094416:SSL routines:ssl3_read_bytes:sslv3 alert certificate unknown:../ssl/record/rec_layer_s3.c:1528:SSL alert number 46:']).failures;
     expect(failure?.class).toBe('certificate-verification');
