@@ -135,6 +135,7 @@ const VERIFYING_LEVELS = new Set(['verify', 'secure', 'dane-only', 'fingerprint'
  * Candidate fixes for reproduced outbound failures (this Postfix sending), from their classes: a server without
  * secure renegotiation is allowed by tls_ssl_options; protocol failures re-enable the protocols the smtp client
  * has disabled, the highest first; cipher failures lift smtp_tls_exclude_ciphers exclusions and a "high" grade;
+ * a DH group too small for the client is taken at @SECLEVEL=1 in the cipher list that asks for more;
  * an unverifiable certificate or a missing STARTTLS is met by a lower smtp_tls_security_level, whose title says
  * what it gives up (installing the issuing CA, the better fix, is in the failure's remedy).
  */
@@ -179,6 +180,21 @@ export function generateOutboundFixes(reproduced: readonly ReproducedFailure[], 
     }
     for (const param of ['smtp_tls_ciphers', 'smtp_tls_mandatory_ciphers']) {
       if (mainCf[param] === 'high') add({ id: `${param.replace(/_/g, '-')}-medium`, title: `${param} = medium`, why: `the "high" grade leaves out suites ${who} may need`, mainCf: { [param]: 'medium' }, size: 1 });
+    }
+  }
+  if (classes.has('dh-key-too-small')) {
+    // The level in a cipher list is what refuses the group (Postfix itself runs opportunistic TLS at level 0).
+    const change: Record<string, string> = {};
+    for (const param of ['tls_high_cipherlist', 'tls_medium_cipherlist', 'tls_low_cipherlist']) {
+      const value = mainCf[param];
+      if (value !== undefined && /@SECLEVEL=[2-5]\b/.test(value)) change[param] = value.replace(/@SECLEVEL=[2-5]\b/g, '@SECLEVEL=1');
+    }
+    if (Object.keys(change).length > 0) {
+      add({
+        id: 'outbound-seclevel-1', title: `@SECLEVEL=1 in ${Object.keys(change).join(', ')} (accepts 1024-bit DH groups)`,
+        why: `${destinations((c) => c === 'dh-key-too-small')} offer a DH group under 2048 bits, which level 2 refuses; level 1 takes 1024 bits. The lists serve smtpd too`,
+        mainCf: change, size: Object.keys(change).length,
+      });
     }
   }
   const level = mainCf.smtp_tls_security_level ?? '';

@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { loadSenderProfiles } from '../senders/profiles.ts';
@@ -45,7 +46,9 @@ export async function loadPopulation(toolchains: Map<string, Toolchain>, options
   const outbound: Population['outbound'] = [];
   for (const destination of destinations) {
     const toolchain = destination.toolchain ?? defaultDestinationToolchain(destination.server);
-    if (await buildable(toolchain, `destination ${destination.name}`)) outbound.push({ ...destination, toolchain, expect: UNJUDGED });
+    // Its files lie next to the population file, whatever folder the run reads the admin's files from.
+    const files = Object.fromEntries(Object.entries(destination.files).map(([name, file]) => [name, resolve(dirname(DESTINATIONS_FILE), file)]));
+    if (await buildable(toolchain, `destination ${destination.name}`)) outbound.push({ ...destination, files, toolchain, expect: UNJUDGED });
   }
   return { senders, outbound, skipped };
 }

@@ -29,7 +29,7 @@ export async function startPostfixServer(
     name: string;
     hostname: string;
     image: string;
-    spec: Pick<ReceiverSpec, 'mainCf' | 'certificate'> & Partial<Pick<ReceiverSpec, 'masterCf' | 'maps'>>;
+    spec: Pick<ReceiverSpec, 'mainCf' | 'certificate'> & Partial<Pick<ReceiverSpec, 'masterCf' | 'maps' | 'files'>>;
     senderAddresses?: ReadonlyMap<string, string>;
     command?: 'receiver' | 'mta';
   },

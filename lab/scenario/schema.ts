@@ -18,6 +18,9 @@ export const certificateSchema = z
   .refine((c) => (c.cert === undefined) === (c.key === undefined), { message: 'give both "cert" and "key", or neither', path: ['cert'] })
   .refine((c) => !(c.cert !== undefined && c.generate !== undefined), { message: 'give either "generate" or "cert"/"key"', path: ['generate'] });
 
+/** Files copied into a Postfix container, by name: a path relative to the scenario file. */
+const filesSchema = z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a file name'), z.string().min(1)).default({});
+
 export const receiverSchema = z
   .object({
     /** Toolchain file name under images/toolchains. Default: debian-bookworm. */
@@ -36,7 +39,7 @@ export const receiverSchema = z
      * Files of your own (DH parameters, CA bundles, extra certificates), each copied to
      * /lab/receiver/files/<name>; the value is a path relative to the scenario file. Point main.cf there.
      */
-    files: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a file name'), z.string().min(1)).default({}),
+    files: filesSchema,
   })
   .strict();
 
@@ -84,6 +87,8 @@ export const destinationSchema = z
     /** Raw only (and required there): what it does after its `220` to STARTTLS. */
     afterStarttls: z.enum(RAW_SERVER_ACTIONS).optional(),
     certificate: certificateSchema.default({}),
+    /** Postfix only: files copied to /lab/receiver/files/<name> in the destination (e.g. DH parameters for its mainCf). */
+    files: filesSchema,
     /** What the Postfix under test should get when it sends to this destination. */
     expect: z.lazy(() => expectationSchema),
   })
@@ -275,12 +280,15 @@ export const scenarioSchema = z
 
 /** What a destination's fields cannot be together: Postfix settings on Exim or a raw server, or the reverse. */
 function destinationIssues(destination: {
-  server: string; mainCf: Record<string, unknown>; gnutlsPriority?: string | undefined; afterStarttls?: string | undefined; certificate?: unknown;
+  server: string; mainCf: Record<string, unknown>; gnutlsPriority?: string | undefined; afterStarttls?: string | undefined; certificate?: unknown; files?: Record<string, string> | undefined;
 }): { path: string[]; message: string }[] {
   const issues: { path: string[]; message: string }[] = [];
   const kind = destination.server === 'exim' ? 'an Exim destination' : 'a raw destination';
   if (destination.server !== 'postfix' && Object.keys(destination.mainCf).length > 0) {
     issues.push({ path: ['mainCf'], message: `${kind} has no main.cf; ${destination.server === 'exim' ? 'shape its TLS with gnutlsPriority' : 'choose its behaviour with afterStarttls'}` });
+  }
+  if (destination.server !== 'postfix' && Object.keys(destination.files ?? {}).length > 0) {
+    issues.push({ path: ['files'], message: `${kind} takes no files: they are for a Postfix destination's mainCf` });
   }
   if (destination.server !== 'postfix' && destination.certificate !== undefined && Object.keys(destination.certificate as object).length > 0) {
     issues.push({ path: ['certificate'], message: destination.server === 'exim' ? 'an Exim destination makes its own self-signed certificate' : 'a raw destination has no TLS stack, so no certificate' });

@@ -108,6 +108,12 @@ describe('generateOutboundFixes', () => {
     expect(generateOutboundFixes([reproduced('certificate-verification')], { smtp_tls_security_level: 'may' })).toEqual([]);
   });
 
+  it('takes a small DH group at @SECLEVEL=1 in the cipher lists that ask for level 2 or more', () => {
+    const mainCf = { tls_high_cipherlist: 'HIGH:@SECLEVEL=2', tls_medium_cipherlist: 'DEFAULT' };
+    expect(generateOutboundFixes([reproduced('dh-key-too-small', ['→ dh1024-only'])], mainCf)).toEqual([expect.objectContaining({ id: 'outbound-seclevel-1', mainCf: { tls_high_cipherlist: 'HIGH:@SECLEVEL=1' } })]);
+    expect(generateOutboundFixes([reproduced('dh-key-too-small')], { tls_high_cipherlist: 'HIGH' })).toEqual([]);
+  });
+
   it('says in the title what a lower level gives up', () => {
     expect(generateOutboundFixes([reproduced('certificate-verification')], { smtp_tls_security_level: 'secure' })[0]?.title).toBe('smtp_tls_security_level = encrypt (no certificate is verified any more)');
     expect(generateOutboundFixes([reproduced('starttls-not-offered')], { smtp_tls_security_level: 'dane-only' })[0]?.title).toBe('smtp_tls_security_level = may (plaintext where STARTTLS is missing)');
