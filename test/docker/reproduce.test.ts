@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -149,6 +149,53 @@ describe('tlslab reproduce, with real containers', () => {
     onTestFailed(() => console.error(failureAttachment(rerun)));
     expect(rerun.outbound.map((r) => [r.name, r.observed])).toEqual([['no-secure-renegotiation', { kind: 'plaintext', afterTlsFailure: true }]]);
     expect(rerun.passed).toBe(true);
+  });
+
+  it('reproduces small-DH and timeout failures both ways: a DH-strict probe, a 1024-bit destination, peers that stall; ranks the DH fixes', async ({ onTestFailed }) => {
+    // A bookworm server with a 1024-bit DH group whose smtp client asks for level 2, and peers that stall after STARTTLS.
+    const config = join(scratch, 'dh-config');
+    mkdirSync(config);
+    writeFileSync(join(config, 'main.cf'), `${readFileSync(join(root, 'test/fixtures/configs/bookworm-baseline/main.cf'), 'utf8')}
+smtpd_tls_dh1024_param_file = /etc/postfix/dh1024.pem
+smtp_tls_ciphers = high
+tls_high_cipherlist = HIGH:@SECLEVEL=2
+`);
+    copyFileSync(join(root, 'test/fixtures/scenarios/dh1024.pem'), join(config, 'dh1024.pem'));
+    const log = join(scratch, 'dh-and-timeouts.log');
+    writeFileSync(log, [
+      // As Debian 12's Postfix logs a client that refuses the group (lab-dh1024.log), and the rest in the same forms.
+      'Nov 29 09:39:48 mx postfix/smtpd[141]: connect from c1.example[192.0.2.11]',
+      'Nov 29 09:39:48 mx postfix/smtpd[141]: SSL_accept error from c1.example[192.0.2.11]: -1',
+      'Nov 29 09:39:48 mx postfix/smtpd[141]: warning: TLS library problem: error:0A000410:SSL routines::sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1601:SSL alert number 40:',
+      'Nov 29 09:39:48 mx postfix/smtpd[141]: lost connection after STARTTLS from c1.example[192.0.2.11]',
+      'Nov 29 09:39:48 mx postfix/smtpd[141]: disconnect from c1.example[192.0.2.11] ehlo=1 starttls=0/1 commands=1/2',
+      'Nov 29 09:40:00 mx postfix/smtpd[142]: connect from c2.example[192.0.2.12]',
+      'Nov 29 09:45:00 mx postfix/smtpd[142]: timeout after STARTTLS from c2.example[192.0.2.12]',
+      'Nov 29 09:45:00 mx postfix/smtpd[142]: disconnect from c2.example[192.0.2.12] ehlo=1 starttls=0/1 commands=1/2',
+      'Nov 29 09:40:01 mx postfix/smtp[249]: SSL_connect error to mx.old.example[198.51.100.7]:25: -1',
+      'Nov 29 09:40:01 mx postfix/smtp[249]: warning: TLS library problem: error:0A00018A:SSL routines::dh key too small:../ssl/statem/statem_clnt.c:2092:',
+      'Nov 29 09:40:01 mx postfix/smtp[249]: 4F6D0629C: to=<a@old.example>, relay=mx.old.example[198.51.100.7]:25, delay=0.2, delays=0.1/0/0.1/0, dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)',
+      'Nov 29 09:46:00 mx postfix/smtp[250]: SSL_connect error to mx.slow.example[198.51.100.8]:25: Connection timed out',
+      'Nov 29 09:46:00 mx postfix/smtp[250]: 5A7E0629D: to=<a@slow.example>, relay=mx.slow.example[198.51.100.8]:25, delay=301, delays=0/0/1/300, dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)',
+      '',
+    ].join('\n'));
+    const cli = io();
+    const code = await main(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json'], cli);
+    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+    expect(code).toBe(0);
+    const report = JSON.parse(cli.out()) as ReproduceReport;
+    const finding = (cls: string, direction: string) => report.findings.find((f) => f.failure.class === cls && f.failure.direction === direction)!;
+    expect(report.findings.map((f) => [f.failure.direction, f.failure.class, f.reproducedBy])).toEqual([
+      ['inbound', 'peer-aborted', ['probe-dhe-level2']],
+      ['inbound', 'timeout', ['probe-raw-stall']],
+      ['outbound', 'dh-key-too-small', ['→ dh1024-only']],
+      ['outbound', 'timeout', ['→ starttls-stall']],
+    ]);
+    expect(finding('peer-aborted', 'inbound').fixes[0]).toMatchObject({ fix: { id: 'builtin-dh-group' }, breaks: [], fixes: ['probe-dhe-level2'] });
+    expect(finding('dh-key-too-small', 'outbound').fixes[0]).toMatchObject({ fix: { id: 'outbound-seclevel-1', mainCf: { tls_high_cipherlist: 'HIGH:@SECLEVEL=1' } }, breaks: [] });
+    expect(finding('dh-key-too-small', 'outbound').fixes[0]!.matrix.find((r) => r.name === 'dh1024-only')?.outcome).toMatch(/^TLS TLSv1\.2 DHE-/);
+    expect(report.config.decisions.filter((d) => d.parameter.endsWith('starttls_timeout')).map((d) => [d.parameter, d.labValue])).toEqual([['smtpd_starttls_timeout', '5s'], ['smtp_starttls_timeout', '5s']]);
+    expect(await leftovers(report.runId)).toEqual([]);
   });
 
   it('reproduces outbound failures of a path that breaks STARTTLS with the raw destinations, and says no setting fixes them', async ({ onTestFailed }) => {
