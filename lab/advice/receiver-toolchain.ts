@@ -23,14 +23,17 @@ export async function chooseReceiverToolchain(
 ): Promise<ToolchainChoice> {
   const need = strictestNeed(needs);
   let choice: ToolchainChoice;
+  let wanted: { postfix?: string; openssl?: string } | undefined;
   if (request.toolchain !== undefined) {
     choice = { toolchain: getToolchain(toolchains, request.toolchain).name, reason: 'named with --toolchain' };
   } else if (request.postfixVersion !== undefined || request.opensslVersion !== undefined) {
-    choice = pickToolchain(toolchains, { ...(request.postfixVersion ? { postfix: request.postfixVersion } : {}), ...(request.opensslVersion ? { openssl: request.opensslVersion } : {}) });
+    wanted = { ...(request.postfixVersion ? { postfix: request.postfixVersion } : {}), ...(request.opensslVersion ? { openssl: request.opensslVersion } : {}) };
+    choice = pickToolchain(toolchains, wanted);
     choice = { ...choice, reason: `${choice.reason} (versions from the command line)` };
   } else {
     // A Postfix version the folder or the log states is what the admin runs, whatever the configuration needs.
     const versions = { ...(found.postfix ? { postfix: found.postfix } : {}), ...(found.openssl ? { openssl: found.openssl } : {}) };
+    wanted = versions;
     const postfixKnown = found.postfix !== undefined && /^\d/.test(found.postfix);
     const closest = pickToolchain(toolchains, versions);
     choice = need === undefined || postfixKnown ? closest : pickToolchain(toolchains, versions, undefined, need.version);
@@ -48,12 +51,14 @@ export async function chooseReceiverToolchain(
   }
   const missing = await missingSourcesOf(toolchains, choice.toolchain, sources);
   if (missing.length > 0) {
-    const buildable: string[] = [];
-    for (const t of toolchains.values()) if (t.postfix !== null && (await missingSourcesOf(toolchains, t.name, sources)).length === 0) buildable.push(t.name);
+    const buildable = new Map<string, Toolchain>();
+    for (const t of toolchains.values()) if (t.postfix !== null && (await missingSourcesOf(toolchains, t.name, sources)).length === 0) buildable.set(t.name, t);
+    const closest = wanted !== undefined && buildable.size > 0 ? pickToolchain(buildable, wanted).toolchain : undefined;
     throw new LabError(
       'LAB_SOURCE_MISSING',
       `The receiver toolchain ${choice.toolchain} (${choice.reason}) cannot be built on this machine: its release tarballs are missing (${missing.join(', ')}). ` +
-        `"tlslab sources list" shows where to get them, "tlslab sources add FILE" stores them. Toolchains that build here: ${buildable.join(', ') || 'none'} (--toolchain NAME).`,
+        `"tlslab sources list" shows where to get them, "tlslab sources add FILE" stores them. Toolchains that build here: ${[...buildable.keys()].join(', ') || 'none'} (--toolchain NAME)` +
+        `${closest === undefined ? '' : `; the closest of them to those versions is ${closest}, whose errors may be worded as another OpenSSL generation words them`}.`,
       { context: { toolchain: choice.toolchain, missing } },
     );
   }

@@ -81,6 +81,12 @@ describe('the receiver toolchain for a configuration that needs a recent Postfix
     }
   });
 
+  it('names the closest toolchain that builds here when the one picked cannot', async () => {
+    await expect(chooseReceiverToolchain(toolchains, {}, { openssl: '1.0.1', evidence: ['the log\'s OpenSSL error format (1.0.1)'] }, sources))
+      .rejects.toThrow(/cannot be built on this machine.*the closest of them to those versions is debian-bullseye,/);
+    await expect(chooseReceiverToolchain(toolchains, { toolchain: 'postfix-2.6.6-openssl-1.0.1e' }, { evidence: [] }, sources)).rejects.toThrow(/\(--toolchain NAME\)\.$/);
+  });
+
   it('changes nothing for a configuration without such a setting', async () => {
     const choice = await chooseReceiverToolchain(toolchains, {}, { openssl: '1.1', evidence: [] }, sources, []);
     expect(choice.toolchain).toBe('debian-bullseye');
