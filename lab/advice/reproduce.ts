@@ -334,7 +334,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const unfixed = [...new Set(findings.filter((f) => f.reproducedBy.length > 0 && f.fixes.length === 0).map((f) => f.failure.summary))];
   const configErrors = todayResult?.receiver.configWarnings ?? [];
   const rejected = configErrors.length > 0
-    ? ` Postfix on ${toolchain.toolchain} rejected part of the configuration (${configErrors.length} error${configErrors.length > 1 ? 's' : ''}, quoted above): the lab ran the server as Postfix then runs it.`
+    ? ` Postfix on ${toolchain.toolchain} rejected part of the configuration (${configErrors.length} error${configErrors.length > 1 ? 's' : ''}, each quoted in this report): the lab ran the server as Postfix then runs it.`
     : '';
   const verdict =
     findings.length === 0
@@ -372,7 +372,6 @@ const NEWER_EQUIVALENT: Partial<Record<LoggedFailure['class'], string>> = { 'unk
 /** Why a local configuration failure may not reproduce: no peer causes it, only the settings given to the lab. */
 const OWN_SETTINGS = ' No peer causes this failure: it comes from the settings of this side, so the lab shows it only when the configuration it was given holds the same setting (and the files that setting names).';
 
-/** The verdict on one logged failure, from what the hypotheses or destinations gave. @internal */
 /**
  * Sessions that failed at TLS before any SMTP command were on a wrapper-mode service (smtps, port 465): the lab
  * runs the same handshake after STARTTLS on port 25, with main.cf's settings, not that service's master.cf ones.
@@ -383,6 +382,7 @@ function wrapperModeNote(failure: LoggedFailure): string {
   return ' These sessions were on a wrapper-mode service (TLS at once, port 465): the lab runs the same handshake after STARTTLS on port 25, with the settings of main.cf, not the -o options of that service in master.cf; put those that matter in main.cf to try them.';
 }
 
+/** The verdict on one logged failure, from what the hypotheses or destinations gave. @internal */
 export function explainFailure(failure: LoggedFailure, outcomes: readonly HypothesisOutcome[], reproducedBy: readonly string[]): string {
   const peers = peersText(failure);
   const ownSettings = failure.class === 'invalid-local-config' ? OWN_SETTINGS : '';
