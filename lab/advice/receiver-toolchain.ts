@@ -32,11 +32,10 @@ export async function chooseReceiverToolchain(
     choice = { ...choice, reason: `${choice.reason} (versions from the command line)` };
   } else {
     // A Postfix version the folder or the log states is what the admin runs, whatever the configuration needs.
-    const versions = { ...(found.postfix ? { postfix: found.postfix } : {}), ...(found.openssl ? { openssl: found.openssl } : {}) };
-    wanted = versions;
+    wanted = { ...(found.postfix ? { postfix: found.postfix } : {}), ...(found.openssl ? { openssl: found.openssl } : {}) };
     const postfixKnown = found.postfix !== undefined && /^\d/.test(found.postfix);
-    const closest = pickToolchain(toolchains, versions);
-    choice = need === undefined || postfixKnown ? closest : pickToolchain(toolchains, versions, undefined, need.version);
+    const closest = pickToolchain(toolchains, wanted);
+    choice = need === undefined || postfixKnown ? closest : pickToolchain(toolchains, wanted, undefined, need.version);
     if (found.evidence.length > 0) choice = { ...choice, reason: `${choice.reason} (versions read from ${found.evidence.join('; ')})` };
     if (choice.toolchain !== closest.toolchain && need !== undefined) {
       choice = { ...choice, reason: `${choice.reason}; not ${closest.toolchain} (Postfix ${toolchains.get(closest.toolchain)?.postfix?.version ?? '?'}): ${needText(need)}` };

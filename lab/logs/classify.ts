@@ -1,4 +1,4 @@
-import { explain, LOST_AFTER_STARTTLS_ONLY, type ExplainContext } from './failure-explanations.ts';
+import { explain, type ExplainContext } from './failure-explanations.ts';
 import { generationOfVersion } from './versions.ts';
 import type { Diagnosis, FailureClass, OpensslError, OpensslGeneration, Session, TlsEvent, VersionHints } from './types.ts';
 
@@ -243,7 +243,7 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
   if (connectionLost !== undefined && connectionLost.event.after.startsWith('STARTTLS')) {
     // Postfix logs the handshake's end (`SSL_accept error`) before this line: without it, the line alone tells
     // that the peer hung up after its STARTTLS, not why.
-    return diagnose(ctx, 'unexpected-eof', [connectionLost.line], session.starttls ? {} : { detail: LOST_AFTER_STARTTLS_ONLY });
+    return diagnose(ctx, 'unexpected-eof', [connectionLost.line], session.starttls ? {} : { handshakeUnlogged: true });
   }
   if (session.starttls && session.complete) {
     // Lines from the first TLS attempt on (when lines match events one for one): what came before STARTTLS says

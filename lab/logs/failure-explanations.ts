@@ -15,6 +15,8 @@ export interface ExplainContext {
   detail?: string;
   /** The server's port, for an outbound session that logged it. */
   port?: number;
+  /** Only `lost connection after STARTTLS` tells of the handshake: how it ended is not in the log. */
+  handshakeUnlogged?: boolean;
 }
 
 export interface Explained {
@@ -34,9 +36,6 @@ function postfixBefore(ctx: ExplainContext, version: string): boolean {
 function roles(ctx: ExplainContext): { peer: string; local: string } {
   return ctx.side === 'smtpd' ? { peer: 'the sending client', local: 'this server' } : { peer: 'the receiving server', local: 'this Postfix client' };
 }
-
-/** `detail` of an unexpected EOF known only from `lost connection after STARTTLS`. */
-export const LOST_AFTER_STARTTLS_ONLY = 'lost connection after STARTTLS, and no handshake line';
 
 type Explainer = (ctx: ExplainContext) => Explained;
 
@@ -198,7 +197,7 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
       ? 'The server has to offer a 2048-bit group or ECDHE. Until it does, only a lower security level on this client gets TLS there (drop @SECLEVEL=2 from the cipher list it uses); an opportunistic client otherwise delivers in plaintext.'
       : 'Configure a 2048-bit group (smtpd_tls_dh1024_param_file) and enable ECDHE (smtpd_tls_eecdh_grade = strong on 2.6–2.7).',
   }),
-  'unexpected-eof': (ctx) => ctx.detail === LOST_AFTER_STARTTLS_ONLY
+  'unexpected-eof': (ctx) => ctx.handshakeUnlogged === true
     ? {
       summary: 'connection lost after STARTTLS',
       explanation: 'The peer hung up after its STARTTLS command, and no line of the session tells how the handshake ended. ' +
