@@ -3,8 +3,9 @@ import { basename, join, relative, resolve } from 'node:path';
 import { LabError } from '../errors.ts';
 import { RECEIVER_FILES_DIR } from '../receiver/config-files.ts';
 import type { ReceiverSpec } from '../scenario/schema.ts';
+import { servicePort } from '../scenario/services.ts';
 import { postfixNeeds, type PostfixNeed } from './config-needs.ts';
-import { parseLookupTable, parseMainCf, parseMasterCf, type MainCfEntry } from './main-cf.ts';
+import { parseLookupTable, parseMainCf, parseMasterCf, type MainCfEntry, type MasterCfEntry } from './main-cf.ts';
 import {
   DIRECTORY_PARAMETERS,
   FILE_LIST_PARAMETERS,
@@ -48,6 +49,26 @@ export interface AdminConfig {
   entries: MainCfEntry[];
   /** Settings that need a Postfix of a given version or later. */
   needs: PostfixNeed[];
+  /** master.cf's other smtpd listeners (smtps, submission), which `reproduce` serves when the log's failures are on them. */
+  listeners: Listener[];
+}
+
+/** An smtpd listener of master.cf besides port 25, with its `-o` settings as the lab would run them. */
+export interface Listener {
+  /** The master.cf service field: `smtps`, `submission`, `127.0.0.1:2525`. */
+  service: string;
+  port: number;
+  /** The tag of its sessions in the log (`postfix/smtps`): its syslog_name, or main.cf's. */
+  syslogName: string;
+  /** TLS at once (smtpd_tls_wrappermode = yes): TLS is enforced, and the mandatory protocols and ciphers apply. */
+  wrapper: boolean;
+  /** Its -o settings as the receiver runs them (files copied, what the lab cannot run dropped; see `decisions`). */
+  overrides: Record<string, string>;
+  /** `master.cf:12` */
+  source: string;
+  decisions: ParameterDecision[];
+  /** What keeps it from running in the lab: a file that one of its settings names is missing. */
+  problems: string[];
 }
 
 const SYSTEM_CA = new Map([
@@ -104,46 +125,46 @@ export async function readConfigDir(dir: string, options: { certType?: CertType 
   };
   const find = (path: string) => locate(path, files);
   let ownCertificate = false;
-  for (const entry of entries.values()) {
-    const source = sources.get(entry.name) ?? 'main.cf';
+  /**
+   * One setting of the admin's, as the receiver runs it: the lab's value, or undefined when it is dropped; every
+   * decision and problem is recorded.
+   */
+  const adopt = async (entry: MainCfEntry, source: string, decisions: ParameterDecision[], problems: string[]): Promise<string | undefined> => {
     const rule = parameterRule(entry.name);
     const decide = (action: ParameterAction, reason: string, labValue?: string) =>
       decisions.push({ parameter: entry.name, value: entry.value, action, reason, source, ...(labValue !== undefined ? { labValue } : {}) });
     if (rule.action !== 'keep') {
       decide(rule.action, rule.reason);
-      continue;
+      return undefined;
     }
     const expanded = expand(entry.value, entries);
     if (SERVER_CERTIFICATE_PARAMETERS.has(entry.name) || FILE_PARAMETERS.has(entry.name) || DIRECTORY_PARAMETERS.has(entry.name)) {
       if (expanded === '' || /^(dev|egd):/.test(expanded)) {
-        receiver.mainCf[entry.name] = entry.value;
         decide('keep', 'applied as written');
-        continue;
+        return entry.value;
       }
       const found = find(expanded);
       if (found !== undefined && !DIRECTORY_PARAMETERS.has(entry.name)) {
         const target = place(found);
-        receiver.mainCf[entry.name] = target;
         if (SERVER_CERTIFICATE_PARAMETERS.has(entry.name)) ownCertificate = true;
         decide('rewrite', `your file ${found} is copied into the receiver`, target);
-        continue;
+        return target;
       }
       const system = SYSTEM_CA.get(expanded);
       if (system !== undefined && /CA(file|path)$/.test(entry.name)) {
-        receiver.mainCf[entry.name] = system;
         decide('rewrite', 'the system CA bundle of your distribution; the image has its own', system);
-        continue;
+        return system;
       }
       if (SERVER_CERTIFICATE_PARAMETERS.has(entry.name)) {
         decide('drop', `no ${basename(expanded)} in ${dir}: the receiver uses a generated self-signed ${certType === 'both' ? 'RSA and ECDSA' : certType.toUpperCase()} certificate instead (--cert-type)`);
-        continue;
+        return undefined;
       }
       if (/CApath$/.test(entry.name)) {
         decide('drop', `${expanded} is a directory on your server; the lab senders present no client certificates, so the receiver runs without it`);
-        continue;
+        return undefined;
       }
       problems.push(`${source}: ${entry.name} = ${entry.value}: no file ${basename(expanded)} in ${dir} (looked for ${candidates(expanded).join(' and ')}). Copy the file into the folder, or remove the parameter to test with Postfix's default.`);
-      continue;
+      return undefined;
     }
     if (FILE_LIST_PARAMETERS.has(entry.name)) {
       const rewritten: string[] = [];
@@ -152,15 +173,14 @@ export async function readConfigDir(dir: string, options: { certType?: CertType 
         if (found === undefined) problems.push(`${source}: ${entry.name}: no file ${basename(item)} in ${dir} (looked for ${candidates(item).join(' and ')}). Copy it into the folder, or remove the parameter.`);
         else rewritten.push(place(found));
       }
-      receiver.mainCf[entry.name] = rewritten.join(', ');
       ownCertificate = true;
-      decide('rewrite', 'your files are copied into the receiver', receiver.mainCf[entry.name]);
-      continue;
+      decide('rewrite', 'your files are copied into the receiver', rewritten.join(', '));
+      return rewritten.join(', ');
     }
     const server = SERVER_TABLE.exec(expanded);
     if (server) {
       problems.push(`${source}: ${entry.name} = ${entry.value}: the lookup table ${server[0]} needs a server that the lab does not have. Export the table to a file (postmap -s, or a hash: table) in ${dir} and point ${entry.name} at it, or remove the parameter.`);
-      continue;
+      return undefined;
     }
     let labValue = entry.value;
     let tableProblem = false;
@@ -182,17 +202,46 @@ export async function readConfigDir(dir: string, options: { certType?: CertType 
       labValue = labValue.split(whole).join(`${labType}:/etc/postfix/${name}`);
       if (labType !== type) notes.push(`${type}: read as ${labType}: (the image ${type === 'pcre' ? 'has no pcre module; simple patterns behave the same' : `indexes tables with ${labType}`})`);
     }
-    if (tableProblem) continue;
-    receiver.mainCf[entry.name] = labValue;
+    if (tableProblem) return undefined;
     if (labValue !== entry.value) decide('rewrite', ['your table is copied into the receiver', ...notes].join('; '), labValue);
     else decide('keep', 'applied as written');
+    return labValue;
+  };
+  for (const entry of entries.values()) {
+    const value = await adopt(entry, sources.get(entry.name) ?? 'main.cf', decisions, problems);
+    if (value !== undefined) receiver.mainCf[entry.name] = value;
   }
   if (ownCertificate) receiver.certificate = { generate: ['rsa'] };
+  const listeners: Listener[] = [];
+  const mainSyslogName = entries.get('syslog_name')?.value ?? 'postfix';
+  for (const entry of masterCfText === undefined ? [] : listenerEntries(masterCfText)) {
+    const listener: Listener = {
+      service: entry.service, port: entry.port, syslogName: mainSyslogName, wrapper: false, overrides: {}, source: `master.cf:${entry.line}`, decisions: [], problems: [],
+    };
+    for (const option of entry.overrides) {
+      if (option.name === 'syslog_name') {
+        listener.syslogName = option.value.replace(/\$\{?service_name\}?/g, entry.service);
+        continue;
+      }
+      const source = `master.cf:${entry.line} (${entry.service} -o)`;
+      if (!LISTENER_TLS.test(option.name)) {
+        listener.decisions.push({ parameter: option.name, value: option.value, action: 'drop', reason: 'not a TLS setting: the lab runs this listener with its TLS settings alone', source });
+        continue;
+      }
+      const value = await adopt({ ...option, line: entry.line }, source, listener.decisions, listener.problems);
+      if (value !== undefined) listener.overrides[option.name] = value;
+    }
+    listener.wrapper = /^(yes|true|1)$/i.test(listener.overrides.smtpd_tls_wrappermode ?? '');
+    listeners.push(listener);
+  }
   if (problems.length > 0) {
     throw new LabError('LAB_INPUT_INVALID', `${dir}: the configuration cannot run in the lab as it is:\n${problems.map((p) => `  ${p}`).join('\n')}`, { context: { problems } });
   }
   const needs = postfixNeeds([...entries.values()].map((e) => ({ name: e.name, value: e.value, source: sources.get(e.name) ?? 'main.cf' })));
-  return { dir: root, receiver, decisions, versions: await versionsInDir(root, files), mainCfText, ...(masterCfText !== undefined ? { masterCfText } : {}), entries: [...entries.values()], needs };
+  return {
+    dir: root, receiver, decisions, versions: await versionsInDir(root, files), mainCfText, ...(masterCfText !== undefined ? { masterCfText } : {}), entries: [...entries.values()], needs,
+    listeners,
+  };
 }
 
 /** `$name` and `${name}` expanded from the admin's own main.cf, for finding files; config_directory is /etc/postfix. */
@@ -267,15 +316,37 @@ function masterOverrides(text: string, decisions: ParameterDecision[]): { name: 
   if (smtpInet?.command === 'postscreen') {
     decisions.push({ parameter: 'master.cf smtp inet', value: smtpInet.text, action: 'override', reason: 'postscreen in front of smtpd: the lab runs smtpd directly on port 25 (TLS is smtpd\'s, postscreen only passes the connection); the smtpd pass entry\'s -o options apply', source: `master.cf:${smtpInet.line}` });
   }
-  const ignored = services.filter((s) => s.type === 'inet' && s !== smtpInet);
+  const listeners = new Set(listenerEntries(text).map((l) => l.line));
+  const served = services.filter((s) => listeners.has(s.line));
+  if (served.length > 0) {
+    decisions.push({
+      parameter: 'master.cf listeners',
+      value: served.map((s) => `${s.service}/${s.type}`).join(', '),
+      action: 'keep',
+      reason: 'reproduce serves each on its port, with its own -o settings, when the log\'s failures are on its sessions; validate tries port 25',
+      source: 'master.cf',
+    });
+  }
+  const ignored = services.filter((s) => s.type === 'inet' && s !== smtpInet && !listeners.has(s.line));
   if (ignored.length > 0) {
     decisions.push({
       parameter: 'master.cf services',
       value: ignored.map((s) => `${s.service}/${s.type}`).join(', '),
       action: 'drop',
-      reason: 'only port 25 (smtp inet) is tested; other listeners keep their own -o settings and are not run in the lab',
+      reason: 'not an smtpd listener on a known port: not run in the lab',
       source: 'master.cf',
     });
   }
   return [inbound, outbound].flatMap((entry) => (entry ? entry.overrides.map((o) => ({ ...o, line: entry.line, service: `${entry.service}/${entry.type}` })) : []));
+}
+
+/** The -o settings of a listener that decide its TLS; the rest (SASL, restrictions, milters) is left out. */
+const LISTENER_TLS = /^(smtpd_tls_|tls_|smtpd_use_tls$|smtpd_enforce_tls$|smtpd_starttls_timeout$|smtpd_discard_ehlo_keyword)/;
+
+/** master.cf's smtpd services on a port other than 25 (the smtp inet service, which the lab's receiver is). */
+function listenerEntries(text: string): (MasterCfEntry & { port: number })[] {
+  return parseMasterCf(text).flatMap((entry) => {
+    const port = servicePort(entry.service);
+    return entry.type === 'inet' && entry.command === 'smtpd' && port !== undefined && port !== 25 ? [{ ...entry, port }] : [];
+  });
 }

@@ -21,6 +21,8 @@ export interface LoggedFailure {
   evidence: string[];
   /** The `TLS cipher list "..."` in force, when the server logged it. */
   cipherList?: string;
+  /** The daemon of the failing sessions as logged (`postfix/smtps/smtpd`): its syslog_name names the listener. */
+  service?: string;
 }
 
 export interface LogFailures {
@@ -118,12 +120,15 @@ export function readLogFailures(lines: Iterable<string>): LogFailures {
   const unattached = failedSessions.length === 0 ? read.unattached
     : read.unattached.filter(({ event, line }) => event.kind !== 'tls-library-problem' && !quoted.has(line));
   const failed = [...failedSessions, ...sessionsOfUnattached(read, unattached)];
+  // Listeners differ in their TLS settings (master.cf -o, wrapper mode): with failures on more than one, each is apart.
+  const services = new Set(failed.filter((s) => s.side === 'smtpd' && s.service !== '').map((s) => s.service));
   for (const session of failed) {
     if (!session.failure) continue;
     const direction = session.side === 'smtpd' ? 'inbound' : 'outbound';
     const error = errorOf(session);
     const signature = error ? [error.func, error.reason].filter(Boolean).join(':') : session.failure.summary;
-    const key = `${direction === 'outbound' ? 'outbound ' : ''}${session.failure.class}: ${signature}`;
+    const on = direction === 'inbound' && services.size > 1 && session.service !== '' ? ` on ${session.service}` : '';
+    const key = `${direction === 'outbound' ? 'outbound ' : ''}${session.failure.class}: ${signature}${on}`;
     let group = groups.get(key);
     if (!group) {
       group = {
@@ -136,6 +141,7 @@ export function readLogFailures(lines: Iterable<string>): LogFailures {
         ...(error ? { error } : {}),
         peers: [],
         evidence: [],
+        ...(session.service !== '' ? { service: session.service } : {}),
       };
       groups.set(key, group);
     }

@@ -10,6 +10,8 @@ export interface FixCandidate {
   why: string;
   /** Parameters to set; null removes the parameter (Postfix's default then applies). */
   mainCf: Record<string, string | null>;
+  /** `-o` settings to change in a master.cf listener that sets them itself (see listeners.ts); null removes one. */
+  listener?: { port: number; service: string; set: Record<string, string | null> };
   /** Senders whose STARTTLS is discarded by smtpd_discard_ehlo_keyword_address_maps (by their address). */
   discardStarttlsFor?: string[];
   /** Parameters and tables changed: the smaller, the easier to review. */

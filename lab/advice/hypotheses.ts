@@ -19,6 +19,8 @@ export interface Hypothesis {
   reasons: Record<string, string>;
   /** Keys of the logged failures this hypothesis is for. */
   failures: string[];
+  /** Set when it is sent to a listener other than port 25 (see listeners.ts): its port, and TLS at once there. */
+  listener?: { port: number; starttls?: 'implicit' };
 }
 
 const PROTOCOL_CLASSES = new Set<FailureClass>(['unknown-protocol', 'unsupported-protocol', 'wrong-version-number', 'version-too-low', 'alert-protocol-version', 'no-suitable-signature-algorithm']);

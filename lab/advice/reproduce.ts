@@ -14,11 +14,12 @@ import { protocolRange } from '../scenario/tls-vocabulary.ts';
 import { loadSenderProfiles } from '../senders/profiles.ts';
 import { loadToolchains } from '../toolchains/registry.ts';
 import type { SourceOptions } from '../toolchains/sources.ts';
-import { readConfigDir, type AdminConfig, type CertType, type ParameterDecision } from './config-dir.ts';
+import { readConfigDir, type AdminConfig, type CertType, type Listener, type ParameterDecision } from './config-dir.ts';
 import { needsBesides } from './config-needs.ts';
 import { peersText, readLogFailures, type LogFailures, type LoggedFailure } from './failures.ts';
 import { generateFixes, generateOutboundFixes, type FixCandidate, type ReproducedFailure } from './fixes.ts';
 import { formHypotheses, type Hypothesis } from './hypotheses.ts';
+import { enforcesTls, failureListeners, fixedOverrides, listenerEntry, listenerFixes, listenerSenderName, listenerWay, reaches } from './listeners.ts';
 import { matrixOf, matrixRow, type MatrixRow } from './matrix.ts';
 import { loadPopulation, type Population } from './population.ts';
 import { confirmBreaks, fixEffect, rankFixes, type FixEffect } from './ranking.ts';
@@ -137,8 +138,46 @@ function matchError(failure: Pick<LoggedFailure, 'class' | 'error'>, cls: string
 const UNJUDGED = { outcome: 'tls' } as const;
 
 function senderInput(h: Hypothesis): NonNullable<ScenarioInput['senders']>[number] {
-  if (h.probe) return { name: h.name, ...h.probe, description: h.why, expect: UNJUDGED };
-  return { profile: h.profile ?? h.name, expect: UNJUDGED };
+  if (h.probe) return { name: h.name, ...h.probe, description: h.why, ...h.listener, expect: UNJUDGED };
+  return h.listener ? { name: h.name, profile: h.profile ?? h.name, ...h.listener, expect: UNJUDGED } : { profile: h.profile ?? h.name, expect: UNJUDGED };
+}
+
+/**
+ * The failure's hypotheses sent to the listeners of the failures they are for (`failureListeners`), as senders of
+ * their own (`tls10-only-465`). A client that cannot reach a listener (Exim, a raw sender at a wrapper-mode port) and
+ * the probe that skips STARTTLS on purpose are left out there.
+ */
+function hypothesesOnListeners(hypotheses: readonly Hypothesis[], failures: readonly LoggedFailure[], onListener: ReadonlyMap<string, Listener>, profiles: ReadonlyMap<string, SenderProfile>): Hypothesis[] {
+  const out = new Map<string, Hypothesis>();
+  for (const failure of failures) {
+    const listener = onListener.get(failure.key);
+    if (listener === undefined) continue;
+    for (const h of hypotheses.filter((x) => x.failures.includes(failure.key))) {
+      const client = h.probe?.client ?? profiles.get(h.profile ?? h.name)?.client;
+      if (!reaches(client, listener) || (h.probe?.client === 'openssl' && h.probe.starttls === 'implicit')) continue;
+      const name = listenerSenderName(h.name, listener);
+      const why = h.reasons[failure.key] ?? h.why;
+      const known = out.get(name);
+      if (known === undefined) out.set(name, { ...h, name, listener: listenerWay(listener), failures: [failure.key], reasons: { [failure.key]: why }, why });
+      else if (!known.failures.includes(failure.key)) {
+        known.failures.push(failure.key);
+        known.reasons[failure.key] = why;
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+/** The decision that serves a listener in the lab, and the decisions on its own -o settings. */
+function listenerDecisions(listener: Listener): ParameterDecision[] {
+  const how = listener.wrapper ? ', TLS at once' : '';
+  return [
+    {
+      parameter: `master.cf ${listener.service}`, value: listener.source, action: 'rewrite', labValue: listenerEntry(listener), source: listener.source.startsWith('master.cf') ? listener.source : 'log',
+      reason: `the log's failures are on its sessions (${listener.syslogName}/smtpd): the lab serves it on port ${listener.port}${how} with its TLS settings, and sends their hypotheses there`,
+    },
+    ...listener.decisions,
+  ];
 }
 
 /**
@@ -157,6 +196,17 @@ function opportunistic(sender: NonNullable<ScenarioInput['senders']>[number], pr
     tls,
     expect: UNJUDGED,
   };
+}
+
+/** Candidate fixes without repeats: the port-25 and a listener's may propose the same change. */
+function uniqueFixes(fixes: readonly FixCandidate[]): FixCandidate[] {
+  const seen = new Set<string>();
+  return fixes.filter((fix) => {
+    const key = JSON.stringify([fix.mainCf, fix.listener ?? null, fix.discardStarttlsFor ?? null]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** How long the lab waits for a peer that stalls after STARTTLS, instead of Postfix's 300 s. */
@@ -199,15 +249,17 @@ export function stallDestination(destinations: Population['outbound'], logged: L
   return [{ ...hangup, name: 'starttls-stall', description: 'a server or firewall that says "220 Ready to start TLS", then says nothing', afterStarttls: 'stall' }];
 }
 
-function applyFix(config: AdminConfig, fix: FixCandidate): AdminConfig['receiver'] {
+/** The receiver with a fix applied (with no fix, as configured), serving these listeners besides port 25. */
+function applyFix(config: AdminConfig, fix: FixCandidate | undefined, listeners: readonly Listener[]): AdminConfig['receiver'] {
   const mainCf = { ...config.receiver.mainCf };
-  for (const [key, value] of Object.entries(fix.mainCf)) {
+  for (const [key, value] of Object.entries(fix?.mainCf ?? {})) {
     if (value === null) delete mainCf[key];
     else mainCf[key] = value;
   }
   const maps = { ...config.receiver.maps };
-  if (fix.discardStarttlsFor) maps['tlslab-starttls-discard.cidr'] = Object.fromEntries(fix.discardStarttlsFor.map((name) => [`{{sender:${name}}}`, 'starttls']));
-  return { ...config.receiver, mainCf, maps };
+  if (fix?.discardStarttlsFor) maps['tlslab-starttls-discard.cidr'] = Object.fromEntries(fix.discardStarttlsFor.map((name) => [`{{sender:${name}}}`, 'starttls']));
+  const masterCf = [...config.receiver.masterCf, ...listeners.map((l) => listenerEntry(l, fix ? fixedOverrides(l, fix) : l.overrides))];
+  return { ...config.receiver, mainCf, maps, masterCf };
 }
 
 /**
@@ -230,7 +282,16 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
         'RFC 3339 or RFC 5424 stamps, docker logs), or at least their Postfix messages ("connect from ...", "warning: TLS library problem: ...").',
     );
   }
-  const config = withStallTimeouts(await readConfigDir(options.config, options.certType ? { certType: options.certType } : {}), logged);
+  const admin = withStallTimeouts(await readConfigDir(options.config, options.certType ? { certType: options.certType } : {}), logged);
+  const onListener = failureListeners(logged.failures, admin);
+  const listeners = [...new Set(onListener.values())];
+  const blocked = listeners.filter((l) => l.problems.length > 0);
+  if (blocked.length > 0) {
+    throw new LabError('LAB_INPUT_INVALID', `${options.config}: the log's failures are on ${blocked.map((l) => l.service).join(', ')}, whose settings cannot run in the lab as they are:\n${blocked.flatMap((l) => l.problems).map((p) => `  ${p}`).join('\n')}`, {
+      context: { problems: blocked.flatMap((l) => l.problems) },
+    });
+  }
+  const config: AdminConfig = { ...admin, receiver: applyFix(admin, undefined, listeners), decisions: [...admin.decisions, ...listeners.flatMap(listenerDecisions)] };
   const toolchains = await loadToolchains();
   const found = { ...config.versions };
   if (found.openssl === undefined && logged.versions.openssl !== undefined && !options.toolchain && !options.opensslVersion) {
@@ -245,8 +306,10 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const runnable = new Set(population.senders.map((s) => s.profile));
   const outsidePopulation = (h: Hypothesis) => h.probe === undefined && profiles.get(h.profile ?? h.name)?.population === false;
   const hypotheses = formHypotheses(logged.failures, profiles, config.receiver.mainCf).filter((h) => h.probe !== undefined || outsidePopulation(h) || runnable.has(h.profile ?? h.name));
-  // Probes, and profiles kept out of the population, run next to the population.
-  const probes = hypotheses.filter((h) => h.probe !== undefined || outsidePopulation(h));
+  const onListeners = hypothesesOnListeners(hypotheses, logged.failures, onListener, profiles);
+  const allHypotheses = [...hypotheses, ...onListeners];
+  // Probes, and profiles kept out of the population, run next to the population; those of a listener's failures, there.
+  const probes = [...hypotheses.filter((h) => (h.probe !== undefined || outsidePopulation(h)) && h.failures.some((key) => !onListener.has(key))), ...onListeners];
   const engine = options.engine ?? (await connectEngine());
   const runId = newRunId();
   // Outbound failures are reproduced by sending to every destination of the population; a timeout, to one that stalls too.
@@ -263,7 +326,8 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const todayResult = logged.failures.length > 0 || logged.outbound.length > 0 ? await run('reproduction', config.receiver, baseSenders) : undefined;
   const today = todayResult ? matrixOf(todayResult) : [];
   const inboundFindings: FailureFinding[] = logged.failures.map((failure) => {
-    const outcomes = hypotheses
+    const listener = onListener.get(failure.key);
+    const outcomes = (listener ? onListeners : hypotheses)
       .filter((h) => h.failures.includes(failure.key))
       .flatMap((hypothesis) => {
         const result = todayResult?.senders.find((s) => s.name === hypothesis.name);
@@ -271,7 +335,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
         return [{ hypothesis, failure: failure.key, observed: matrixRow(result), ...matchFailure(failure, result) }];
       });
     const reproducedBy = outcomes.filter((o) => o.match === 'exact' || o.match === 'reason').map((o) => o.hypothesis.name);
-    return { failure, fixes: [], outcomes, reproducedBy, explanation: explainFailure(failure, outcomes, reproducedBy) };
+    return { failure, fixes: [], outcomes, reproducedBy, explanation: explainFailure(failure, outcomes, reproducedBy, listener) };
   });
   // The receiver's own smtp sessions to each destination: its view, as in the admin's log.
   const smtpSessions = todayResult && logged.outbound.length > 0 ? readSessions(todayResult.receiver.log).sessions.filter((s) => s.side === 'smtp') : [];
@@ -285,14 +349,15 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
     return { failure, fixes: [], outcomes, reproducedBy, explanation: explainFailure(failure, outcomes, reproducedBy) };
   });
   const findings = [...inboundFindings, ...outboundFindings];
-  const reproducedFailures: ReproducedFailure[] = inboundFindings
+  const reproducedFailures: (ReproducedFailure & { listener?: Listener })[] = inboundFindings
     .filter((f) => f.reproducedBy.length > 0)
     .map((f) => ({
       class: f.failure.class,
       senders: f.reproducedBy,
-      families: f.reproducedBy.flatMap((name) => hypotheses.find((h) => h.name === name)?.family ?? []),
+      ...(onListener.has(f.failure.key) ? { listener: onListener.get(f.failure.key) } : {}),
+      families: f.reproducedBy.flatMap((name) => allHypotheses.find((h) => h.name === name)?.family ?? []),
       offered: f.reproducedBy.flatMap((name) => {
-        const h = hypotheses.find((x) => x.name === name);
+        const h = allHypotheses.find((x) => x.name === name);
         const tls = h?.probe?.client === 'openssl' ? h.probe.tls : profiles.get(h?.profile ?? name)?.tls;
         return protocolRange(tls?.minProtocol ?? 'TLSv1.2', tls?.maxProtocol ?? 'TLSv1.3');
       }),
@@ -301,22 +366,28 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
     .filter((f) => f.reproducedBy.length > 0)
     .map((f) => ({ class: f.failure.class, senders: f.reproducedBy, offered: [] }));
   const reproducedSenders = [...new Set([...reproducedFailures, ...reproducedOutbound].flatMap((f) => f.senders))];
-  const candidates = [
-    ...(reproducedFailures.length > 0 ? generateFixes(reproducedFailures, config.receiver.mainCf, postfixVersion, options.maxFixes ?? 7) : []),
+  const limit = options.maxFixes ?? 7;
+  const onPort25 = reproducedFailures.filter((f) => f.listener === undefined);
+  const candidates = uniqueFixes([
+    ...(onPort25.length > 0 ? generateFixes(onPort25, config.receiver.mainCf, postfixVersion, limit) : []),
+    ...listeners.flatMap((l) => {
+      const on = reproducedFailures.filter((f) => f.listener === l);
+      return on.length > 0 ? listenerFixes(on, admin.receiver.mainCf, l, postfixVersion, onPort25.length > 0 ? Math.max(2, Math.floor(limit / 2)) : limit) : [];
+    }),
     ...generateOutboundFixes(reproducedOutbound, config.receiver.mainCf),
-  ];
+  ]);
   const effects: FixEffect[] = [];
   const fixSenders = [...population.senders, ...probes.filter((p) => reproducedSenders.includes(p.name)).map(senderInput)];
   for (const fix of candidates) {
     const senders = fix.discardStarttlsFor ? fixSenders.map((s) => (fix.discardStarttlsFor!.includes(s.name ?? s.profile ?? '') ? opportunistic(s, profiles) : s)) : fixSenders;
     const name = `fix-${fix.id}`.slice(0, 35).replace(/-$/, '');
-    const result = await run(name, applyFix(config, fix), senders);
+    const result = await run(name, applyFix(admin, fix, listeners), senders);
     const errors = result.receiver.configWarnings.filter((w) => !todayResult?.receiver.configWarnings.includes(w));
     const effect = fixEffect(fix, today, matrixOf(result), reproducedSenders, errors);
     if (effect.breaks.length > 0) {
       // A sender that stops working can be a slow run (an MTA that had not delivered yet) rather than the fix:
       // only what breaks in a second run too counts.
-      const again = fixEffect(fix, today, matrixOf(await run(`${name}-again`, applyFix(config, fix), senders)), reproducedSenders, errors);
+      const again = fixEffect(fix, today, matrixOf(await run(`${name}-again`, applyFix(admin, fix, listeners), senders)), reproducedSenders, errors);
       effects.push(confirmBreaks(effect, again));
     } else effects.push(effect);
   }
@@ -373,17 +444,24 @@ const NEWER_EQUIVALENT: Partial<Record<LoggedFailure['class'], string>> = { 'unk
 const OWN_SETTINGS = ' No peer causes this failure: it comes from the settings of this side, so the lab shows it only when the configuration it was given holds the same setting (and the files that setting names).';
 
 /**
- * Sessions that failed at TLS before any SMTP command were on a wrapper-mode service (smtps, port 465): the lab
- * runs the same handshake after STARTTLS on port 25, with main.cf's settings, not that service's master.cf ones.
+ * Where the failure's sessions were, when not on port 25: on a listener the lab served (with what that listener's
+ * enforced TLS means for the settings that apply), or on a wrapper-mode service it could not find in master.cf, whose
+ * handshake it runs after STARTTLS on port 25 with main.cf's settings.
  */
-function wrapperModeNote(failure: LoggedFailure): string {
+function wrapperModeNote(failure: LoggedFailure, listener: Listener | undefined): string {
+  if (listener !== undefined) {
+    const where = ` These sessions were on ${listener.service} (${listener.syslogName}/smtpd); the lab served it on port ${listener.port}${listener.wrapper ? ' with TLS at once' : ''}, with its TLS settings (${listener.source}).`;
+    return enforcesTls(listener) && !failure.explanation.includes('smtpd_tls_mandatory_protocols')
+      ? `${where} It requires TLS, so smtpd takes smtpd_tls_mandatory_protocols and smtpd_tls_mandatory_ciphers there, not smtpd_tls_protocols and smtpd_tls_ciphers: a fix for it changes those.`
+      : where;
+  }
   const implicit = failure.evidence.some((line) => / after CONNECT from /.test(line)) && failure.evidence.some((line) => /SSL_accept error|TLS library problem/.test(line));
   if (!implicit && !failure.evidence.some((line) => /\/(?:smtps|submissions)\/smtpd\[/.test(line))) return '';
-  return ' These sessions were on a wrapper-mode service (TLS at once, port 465): the lab runs the same handshake after STARTTLS on port 25, with the settings of main.cf, not the -o options of that service in master.cf; put those that matter in main.cf to try them.';
+  return ' These sessions were on a wrapper-mode service (TLS at once, port 465) that master.cf does not name by its log tag (-o syslog_name): the lab runs the same handshake after STARTTLS on port 25, with the settings of main.cf, not the -o options of that service; give it its syslog_name in master.cf, or put the settings that matter in main.cf, to try them.';
 }
 
 /** The verdict on one logged failure, from what the hypotheses or destinations gave. @internal */
-export function explainFailure(failure: LoggedFailure, outcomes: readonly HypothesisOutcome[], reproducedBy: readonly string[]): string {
+export function explainFailure(failure: LoggedFailure, outcomes: readonly HypothesisOutcome[], reproducedBy: readonly string[], listener?: Listener): string {
   const peers = peersText(failure);
   const ownSettings = failure.class === 'invalid-local-config' ? OWN_SETTINGS : '';
   if (failure.direction === 'outbound') {
@@ -395,7 +473,7 @@ export function explainFailure(failure: LoggedFailure, outcomes: readonly Hypoth
     const reproducing = outcomes.filter((o) => reproducedBy.includes(o.hypothesis.name)).map((o) => `${o.hypothesis.name} (${o.hypothesis.why})`);
     return `${base} Reproduced by sending to ${reproducing.join('; ')}. So the failing destinations are most likely servers like these.`;
   }
-  const base = `${peers.charAt(0).toUpperCase()}${peers.slice(1)} failed with "${failure.summary}". ${failure.explanation}${wrapperModeNote(failure)}`;
+  const base = `${peers.charAt(0).toUpperCase()}${peers.slice(1)} failed with "${failure.summary}". ${failure.explanation}${wrapperModeNote(failure, listener)}`;
   if (reproducedBy.length === 0) {
     const near = outcomes.filter((o) => o.match === 'class').map((o) => `${o.hypothesis.name} (${o.detail})`);
     const newer = NEWER_EQUIVALENT[failure.class];

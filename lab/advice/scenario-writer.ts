@@ -7,6 +7,9 @@ import type { ReproduceReport } from './reproduce.ts';
 /** A fix as main.cf lines, with `#` for a removed parameter. */
 export function fixLines(fix: FixEffect['fix'], peers: readonly { addr: string }[] = []): string[] {
   const lines = Object.entries(fix.mainCf).map(([key, value]) => (value === null ? `${key} =  (remove the line: Postfix's default applies)` : `${key} = ${value}`));
+  for (const [key, value] of Object.entries(fix.listener?.set ?? {})) {
+    lines.push(`master.cf ${fix.listener?.service}: ${value === null ? `drop -o ${key} (main.cf's value then applies)` : `-o ${key}=${value}`}`);
+  }
   if (fix.discardStarttlsFor) {
     lines.push(`/etc/postfix/tlslab-starttls-discard.cidr:`, ...[...new Set(peers.map((p) => p.addr))].map((addr) => `  ${addr} starttls`));
   }
@@ -42,7 +45,9 @@ export function reproductionScenario(report: ReproduceReport, outFile: string): 
       const h = outcome.hypothesis;
       const reason = finding.failure.error?.reason;
       const expect = { outcome: 'handshake-failed' as const, failureClass: outcome.observed.failureClass ?? finding.failure.class, ...(reason ? { serverError: reason } : {}) };
-      senders.push(h.probe ? { name: h.name, description: h.reasons[finding.failure.key] ?? h.why, ...h.probe, expect } : { profile: h.profile ?? h.name, expect });
+      senders.push(h.probe
+        ? { name: h.name, description: h.reasons[finding.failure.key] ?? h.why, ...h.probe, ...h.listener, expect }
+        : h.listener ? { name: h.name, profile: h.profile ?? h.name, ...h.listener, expect } : { profile: h.profile ?? h.name, expect });
     }
   }
   const scenario: ScenarioInput = {
@@ -51,6 +56,7 @@ export function reproductionScenario(report: ReproduceReport, outFile: string): 
     receiver: {
       toolchain: report.toolchain.toolchain,
       mainCf: report.config.receiver.mainCf,
+      ...(report.config.receiver.masterCf.length ? { masterCf: report.config.receiver.masterCf } : {}),
       ...(report.config.receiver.certificate.generate ? { certificate: { generate: report.config.receiver.certificate.generate } } : {}),
       ...(Object.keys(report.config.receiver.maps).length ? { maps: report.config.receiver.maps } : {}),
       ...(Object.keys(files).length ? { files } : {}),

@@ -190,6 +190,8 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
   if (generation !== undefined) ctx.generation = generation;
   if (hints.postfixVersion !== undefined) ctx.postfixVersion = hints.postfixVersion;
   if (cipherList !== undefined) ctx.cipherList = cipherList;
+  // TLS before any command: `lost connection after CONNECT` once the handshake went wrong, or a wrapper-mode tag.
+  if (side === 'smtpd' && ((connectionLost?.event.after === 'CONNECT' && (handshakeError !== undefined || primary !== undefined)) || /\/(?:smtps|submissions)\/smtpd$/.test(session.service))) ctx.wrapperMode = true;
 
   const before = handshakeError === undefined ? [] : [handshakeError.line];
   if (tlsProblem !== undefined) {

@@ -17,6 +17,8 @@ export interface ExplainContext {
   port?: number;
   /** Only `lost connection after STARTTLS` tells of the handshake: how it ended is not in the log. */
   handshakeUnlogged?: boolean;
+  /** The handshake began before any SMTP command: a wrapper-mode listener (smtps, port 465). */
+  wrapperMode?: boolean;
 }
 
 export interface Explained {
@@ -317,6 +319,18 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
 };
 
 /** Summary, explanation and remedy for one class in one context. */
+/** Classes that the protocol or cipher settings of the server decide. */
+const SETTINGS_CLASSES = new Set<FailureClass>([
+  'no-shared-cipher', 'unknown-protocol', 'unsupported-protocol', 'version-too-low', 'wrong-version-number', 'alert-protocol-version', 'no-suitable-signature-algorithm',
+]);
+
 export function explain(failureClass: FailureClass, ctx: ExplainContext): Explained {
-  return EXPLAINERS[failureClass](ctx);
+  const explained = EXPLAINERS[failureClass](ctx);
+  if (ctx.side !== 'smtpd' || ctx.wrapperMode !== true || !SETTINGS_CLASSES.has(failureClass)) return explained;
+  // smtpd.c: wrapper mode sets enforce_tls, and enforce_tls selects the mandatory lists.
+  return {
+    ...explained,
+    explanation: `${explained.explanation} The session started TLS at once, on a wrapper-mode listener (smtps, port 465), which requires TLS: there smtpd takes smtpd_tls_mandatory_protocols, smtpd_tls_mandatory_ciphers and smtpd_tls_mandatory_exclude_ciphers, not smtpd_tls_protocols, smtpd_tls_ciphers and smtpd_tls_exclude_ciphers, and that listener's master.cf -o settings come first.`,
+    remedy: `${explained.remedy} On that listener, change the mandatory settings (in its master.cf -o where it sets them).`,
+  };
 }

@@ -35,6 +35,7 @@ import {
 } from './participants.ts';
 import type { RunReport, ScenarioResult, SelfReport, SenderResult } from './result.ts';
 import type { DestinationSpec, Expectation, Scenario, SenderSpec } from './schema.ts';
+import { withDefaultServices } from './services.ts';
 
 export { RECEIVER_HOSTNAME };
 
@@ -171,7 +172,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
       name: 'receiver',
       hostname: RECEIVER_HOSTNAME,
       image: result.receiver.image,
-      spec: receiverSpecWithOutbound(scenario, destinations),
+      spec: receiverSpecWithServices(receiverSpecWithOutbound(scenario, destinations), senders, result.notes),
       senderAddresses,
     }).then((container) => (receiver = container));
     const startMtas = startReceiver.then((container) =>
@@ -285,6 +286,14 @@ async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
+/** The receiver serves each port a sender connects to: 465 and 587 as Postfix's own services when master.cf has none. */
+function receiverSpecWithServices(receiver: Scenario['receiver'], senders: readonly SenderSpec[], notes: string[]): Scenario['receiver'] {
+  const { masterCf, added } = withDefaultServices(receiver.masterCf, senders.map((s) => s.port));
+  if (added.length === 0) return receiver;
+  notes.push(`The receiver serves ${added.join('; ')}.`);
+  return { ...receiver, masterCf };
+}
+
 /**
  * With destinations, the receiver routes each destination's domain to the destination's address
  * (a chrooted Postfix cannot resolve lab names) and retries fast.
@@ -302,6 +311,7 @@ function receiverSpecWithOutbound(scenario: Scenario, destinations: readonly Run
 function envelope(spec: SenderSpec, scenario: Scenario): MessageEnvelope {
   return {
     server: RECEIVER_HOSTNAME,
+    port: spec.port,
     heloName: `${spec.name}.senders.lab.test`,
     from: spec.message.from ?? `${spec.name}@senders.lab.test`,
     to: spec.message.to ?? `sink@${RECEIVER_HOSTNAME}`,

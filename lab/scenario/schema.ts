@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_SERVICES, servesPort } from './services.ts';
 import { protocolSchema } from './tls-vocabulary.ts';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9.-]{0,40}$/, 'lower-case letters, digits, dots and dashes, at most 41 characters');
@@ -228,6 +229,12 @@ export const senderSchema = z
     /** A sender profile (scenarios/senders/<profile>.yaml) whose capabilities this sender takes. */
     profile: z.string().optional(),
     ...senderCapabilities,
+    /**
+     * The receiver's port this sender connects to. Default: 25. Without a receiver.masterCf entry for it, 465 is
+     * served as Postfix's smtps service (wrapper mode: TLS at once) and 587 as its submission service (STARTTLS
+     * required); other ports need an entry.
+     */
+    port: z.number().int().min(1).max(65535).optional(),
     message: z
       .object({ from: z.string().optional(), to: z.string().optional(), subject: z.string().optional(), body: z.string().optional() })
       .strict()
@@ -255,6 +262,10 @@ export const scenarioSchema = z
     if (scenario.senders.length === 0 && scenario.outbound.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['senders'], message: 'give at least one sender or one outbound destination' });
     }
+    scenario.senders.forEach((sender, index) => {
+      if (sender.port === undefined || sender.port === 25 || !(sender.port >= 1 && sender.port <= 65535) || servesPort(scenario.receiver.masterCf, sender.port) || DEFAULT_SERVICES.has(sender.port)) return;
+      ctx.addIssue({ code: 'custom', path: ['senders', index, 'port'], message: `no "inet" service on port ${sender.port} in receiver.masterCf (25, 465 and 587 need none); add e.g. "${sender.port} inet n - n - - smtpd"` });
+    });
     const transports = new Set(scenario.receiver.masterCf.flatMap((entry) => (/^(\S+)\s+unix\s/.exec(entry)?.[1] ?? [])));
     scenario.outbound.forEach((destination, index) => {
       for (const issue of destinationIssues(destination)) ctx.addIssue({ code: 'custom', path: ['outbound', index, ...issue.path], message: issue.message });
@@ -328,6 +339,8 @@ export interface SenderSpec {
   /** client: one attempt, one outcome; mta: a real MTA that queues, retries and falls back. */
   delivery: 'client' | 'mta';
   starttls: 'required' | 'optional' | 'none' | 'implicit';
+  /** The receiver's port it connects to. */
+  port: number;
   tls: SenderTls;
   /** Set for client: raw. */
   afterStarttls?: RawAction;

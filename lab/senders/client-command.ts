@@ -11,6 +11,8 @@ export interface ClientCommand {
 
 export interface MessageEnvelope {
   server: string;
+  /** The server's port. Default: 25. */
+  port?: number;
   heloName: string;
   from: string;
   to: string;
@@ -40,7 +42,7 @@ export function swaksCommand(spec: SenderSpec, envelope: MessageEnvelope): Clien
   const argv = [
     'swaks',
     '--server', envelope.server,
-    '--port', '25',
+    '--port', String(envelope.port ?? 25),
     '--ehlo', envelope.heloName,
     '--from', envelope.from,
     '--to', envelope.to,
@@ -49,6 +51,7 @@ export function swaksCommand(spec: SenderSpec, envelope: MessageEnvelope): Clien
     '--timeout', String(envelope.timeoutSeconds),
   ];
   if (spec.starttls === 'required') argv.push('--tls');
+  if (spec.starttls === 'implicit') argv.push('--tls-on-connect');
   if (spec.starttls === 'optional') argv.push('--tls-optional-strict');
   if (spec.starttls !== 'none') {
     const excluded = excludedProtocols(spec);
@@ -102,8 +105,8 @@ wait
 `;
 
 export function sClientCommand(spec: SenderSpec, envelope: MessageEnvelope, opensslBinary = 'openssl'): ClientCommand {
-  const argv = ['bash', '-c', S_CLIENT_DRIVER, 's_client-driver', opensslBinary, 's_client', '-connect', `${envelope.server}:25`];
-  // Implicit TLS: the hello goes out at once, as from an SMTPS client pointed at a STARTTLS port.
+  const argv = ['bash', '-c', S_CLIENT_DRIVER, 's_client-driver', opensslBinary, 's_client', '-connect', `${envelope.server}:${envelope.port ?? 25}`];
+  // Implicit TLS: the hello goes out at once, as from an SMTPS client (port 465, or pointed at a STARTTLS port).
   if (spec.starttls !== 'implicit') argv.push('-starttls', 'smtp');
   argv.push('-crlf', '-ign_eof', '-servername', envelope.server);
   for (const protocol of excludedProtocols(spec)) argv.push(S_CLIENT_FLAG[protocol]);
@@ -133,6 +136,7 @@ export function rawCommand(action: RawAction, envelope: MessageEnvelope): Client
     argv: ['bash', '-c', RAW_DRIVER, 'raw-driver'],
     env: {
       TLSLAB_SERVER: envelope.server,
+      TLSLAB_PORT: String(envelope.port ?? 25),
       TLSLAB_TIMEOUT: String(envelope.timeoutSeconds),
       TLSLAB_HELO: envelope.heloName,
       TLSLAB_ACTION: action,

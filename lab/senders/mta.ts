@@ -1,5 +1,6 @@
 import type { SenderSpec } from '../scenario/schema.ts';
 import { LabError } from '../errors.ts';
+import { compareVersions } from '../logs/versions.ts';
 import { protocolExclusions } from '../toolchains/postfix-features.ts';
 import type { MessageEnvelope } from './client-command.ts';
 
@@ -14,20 +15,19 @@ export const SHORT_BACKOFF: Record<string, string> = {
   queue_run_delay: '1s',
 };
 
-/** A sending MTA always starts with plaintext SMTP; `implicit` is refused for it when the sender is resolved. */
-const SECURITY_LEVEL: Record<Exclude<SenderSpec['starttls'], 'implicit'>, string> = { required: 'encrypt', optional: 'may', none: 'none' };
+/** Implicit TLS is wrapper mode, which Postfix takes only at the encrypt level. */
+const SECURITY_LEVEL: Record<SenderSpec['starttls'], string> = { required: 'encrypt', optional: 'may', none: 'none', implicit: 'encrypt' };
 
-function securityLevel(spec: SenderSpec): string {
-  if (spec.starttls === 'implicit') throw new LabError('LAB_SCENARIO_INVALID', `sender ${spec.name}: a sending MTA cannot start TLS at once (starttls: implicit)`);
-  return SECURITY_LEVEL[spec.starttls];
-}
-
-/** main.cf of a sending MTA that relays everything to `relay`, with the sender's TLS capabilities. */
+/** main.cf of a sending Postfix that relays everything to `relay`, with the sender's TLS capabilities. */
 export function mtaSenderMainCf(spec: SenderSpec, postfixVersion: string, relay: string): Record<string, string> {
+  if (spec.starttls === 'implicit' && compareVersions(postfixVersion, '3.0') < 0) {
+    throw new LabError('LAB_SCENARIO_INVALID', `sender ${spec.name}: Postfix ${postfixVersion} has no smtp_tls_wrappermode (3.0 and later), so it cannot start TLS at once (starttls: implicit)`);
+  }
   const mainCf: Record<string, string> = {
     ...SHORT_BACKOFF,
-    relayhost: `[${relay}]:25`,
-    smtp_tls_security_level: securityLevel(spec),
+    relayhost: `[${relay}]:${spec.port}`,
+    smtp_tls_security_level: SECURITY_LEVEL[spec.starttls],
+    ...(spec.starttls === 'implicit' ? { smtp_tls_wrappermode: 'yes' } : {}),
     smtp_tls_loglevel: '1',
   };
   if (spec.tls.minProtocol !== undefined || spec.tls.maxProtocol !== undefined) {

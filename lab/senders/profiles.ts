@@ -33,8 +33,11 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
   if (tls.verifyCertificate === true && client !== 'openssl') {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.verifyCertificate: only the openssl client aborts on an unverified certificate; use "client: openssl" for this sender`);
   }
-  if ((input.starttls ?? profile?.starttls) === 'implicit' && client !== 'openssl') {
-    throw new LabError('LAB_SCENARIO_INVALID', `${label}.starttls: only the openssl client starts TLS at once (implicit); use "client: openssl" for this sender`);
+  if ((input.starttls ?? profile?.starttls) === 'implicit' && client !== 'openssl' && client !== 'swaks' && client !== 'postfix') {
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}.starttls: the ${client} sender cannot start TLS at once (implicit); use client openssl, swaks or postfix`);
+  }
+  if (client === 'exim' && input.port !== undefined && input.port !== 25) {
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}.port: the exim sender relays to port 25 only; use client postfix, swaks or openssl for port ${input.port}`);
   }
   const afterStarttls = input.afterStarttls ?? profile?.afterStarttls;
   if (client === 'raw' && afterStarttls === undefined) {
@@ -57,6 +60,7 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
     client,
     delivery,
     starttls: input.starttls ?? profile?.starttls ?? (delivery === 'mta' ? 'optional' : 'required'),
+    port: input.port ?? 25,
     tls,
     ...(afterStarttls === undefined ? {} : { afterStarttls }),
     mainCf: { ...profile?.mainCf, ...input.mainCf },

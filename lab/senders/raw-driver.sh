@@ -3,7 +3,7 @@
 # ($TLSLAB_ACTION). Prints the dialogue as `C:`/`S:` lines, bytes that are not printable as dots, and
 # `S: <closed>` when the server hangs up.
 set -u
-exec {sock}<>"/dev/tcp/$TLSLAB_SERVER/25" || exit 2
+exec {sock}<>"/dev/tcp/$TLSLAB_SERVER/${TLSLAB_PORT:-25}" || exit 2
 echo "CONNECTED"
 reply() { local line; while IFS= read -r -t "$TLSLAB_TIMEOUT" line <&"$sock"; do line=${line%$'\r'}; echo "S: $line"; case "$line" in [0-9][0-9][0-9]-*) ;; [0-9][0-9][0-9]*) code=${line:0:3}; return 0;; esac; done; return 1; }
 send() { echo "C: $1"; printf '%s\r\n' "$1" >&"$sock"; }

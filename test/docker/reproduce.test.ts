@@ -214,4 +214,62 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     expect(report.verdict).toBe('3/3 logged failure(s) reproduced on debian-bookworm. No configuration change the lab tried serves connection closed during handshake; wrong version number: see the remedy.');
     expect(await leftovers(report.runId)).toEqual([]);
   });
+  it('reproduces a failure of the submission listener on that listener, and fixes it in its master.cf -o', async ({ onTestFailed }) => {
+    // Port 25 takes TLS 1.0; the submission listener requires TLS, so its own mandatory list (TLS 1.2 and up) applies.
+    const submission = ['-o syslog_name=postfix/submission', '-o smtpd_tls_security_level=encrypt', '-o smtpd_tls_mandatory_protocols=>=TLSv1.2'];
+    const capture = await runScenario({
+      scenario: defineScenario({
+        name: 'capture-submission',
+        receiver: { mainCf: { smtpd_tls_protocols: '>=TLSv1' }, masterCf: [`587 inet n - n - - smtpd ${submission.join(' ')}`] },
+        senders: [
+          { name: 'old-mua', profile: 'tls10-only', port: 587, expect: { outcome: 'handshake-failed', failureClass: 'unsupported-protocol' } },
+          { name: 'old-mta', profile: 'tls10-only', expect: { outcome: 'tls', protocol: 'TLSv1' } },
+        ],
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(capture)));
+    expect(capture.passed).toBe(true);
+    const log = join(scratch, 'submission.log');
+    writeFileSync(log, `${capture.receiver.log.join('\n')}\n`);
+    const config = join(scratch, 'submission-config');
+    mkdirSync(config);
+    writeFileSync(join(config, 'main.cf'), 'smtpd_tls_security_level = may\nsmtpd_tls_protocols = >=TLSv1\nsmtpd_tls_mandatory_protocols = >=TLSv1\n');
+    writeFileSync(join(config, 'master.cf'), [
+      'smtp       inet n - y - - smtpd',
+      'submission inet n - y - - smtpd',
+      ...submission.map((o) => `  ${o}`),
+      '  -o smtpd_sasl_auth_enable=yes',
+      '  -o smtpd_client_restrictions=permit_sasl_authenticated,reject',
+      '',
+    ].join('\n'));
+    const scenarioFile = join(scratch, 'submission.yaml');
+
+    const cli = io();
+    const code = await main(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json', '--write-scenario', scenarioFile], cli);
+    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+    expect(code).toBe(0);
+    const report = JSON.parse(cli.out()) as ReproduceReport;
+    expect(report.findings.map((f) => f.failure.key)).toEqual(['unsupported-protocol: unsupported protocol']);
+    const finding = report.findings[0]!;
+    expect(finding.reproducedBy).toContain('tls10-only-587');
+    expect(finding.reproducedBy.every((name) => name.endsWith('-587'))).toBe(true);
+    expect(finding.explanation).toContain('It requires TLS, so smtpd takes smtpd_tls_mandatory_protocols');
+    expect(report.today?.matrix.find((r) => r.name === 'tls10-only')?.outcome).toMatch(/^TLS TLSv1 /);
+    expect(report.config.decisions.find((d) => d.parameter === 'master.cf submission')?.labValue)
+      .toBe('587 inet n - n - - smtpd -o syslog_name=postfix/submission -o smtpd_tls_security_level=encrypt -o smtpd_tls_mandatory_protocols=>=TLSv1.2');
+    expect(finding.fixes[0]?.fix.listener?.port).toBe(587);
+    const tls10 = finding.fixes.find((f) => f.fix.id === '587-allow-tlsv1')!;
+    expect(tls10.fix).toMatchObject({ mainCf: {}, listener: { port: 587, set: { smtpd_tls_mandatory_protocols: '>=TLSv1' } } });
+    expect(tls10.breaks).toEqual([]);
+    expect(tls10.matrix.find((r) => r.name === 'tls10-only-587')?.outcome).toMatch(/^TLS TLSv1 /);
+    expect(await leftovers(report.runId)).toEqual([]);
+
+    const written = readFileSync(scenarioFile, 'utf8');
+    expect(written).toMatch(/master\.cf submission: -o smtpd_tls_mandatory_protocols=>=TLSv1/);
+    const rerun = await runScenario(await loadScenarioFile(scenarioFile, scratch));
+    onTestFailed(() => console.error(failureAttachment(rerun)));
+    expect(rerun.passed).toBe(true);
+    expect(rerun.senders.map((s) => s.name)).toContain('tls10-only-587');
+  });
 });

@@ -47,7 +47,11 @@ describe('readConfigDir', () => {
     expect(config.receiver.certificate).toEqual({ generate: ['rsa'] });
     expect(config.decisions.find((d) => d.parameter === 'smtpd_client_restrictions')?.action).toBe('drop');
     expect(config.decisions.find((d) => d.parameter === 'master.cf smtp inet')?.reason).toContain('postscreen');
-    expect(config.decisions.find((d) => d.parameter === 'master.cf services')?.value).toBe('submission/inet');
+    expect(config.decisions.find((d) => d.parameter === 'master.cf listeners')).toMatchObject({ value: 'submission/inet', action: 'keep' });
+    expect(config.listeners).toEqual([{
+      service: 'submission', port: 587, syslogName: 'postfix', wrapper: false, overrides: { smtpd_tls_security_level: 'encrypt' }, source: 'master.cf:6',
+      decisions: [{ parameter: 'smtpd_tls_security_level', value: 'encrypt', action: 'keep', reason: 'applied as written', source: 'master.cf:6 (submission -o)' }], problems: [],
+    }]);
     expect(config.versions).toMatchObject({ postfix: '3.7.11', openssl: '3.0.15' });
   });
 
@@ -64,6 +68,36 @@ describe('readConfigDir', () => {
     expect(message).toContain('main.cf:2: smtpd_tls_CAfile');
     expect(message).toContain('ldap:/etc/postfix/ldap.cf needs a server');
     expect(message).not.toContain('smtpd_recipient_restrictions');
+  });
+
+  it('reads master.cf\'s smtpd listeners with their TLS settings: files copied, the rest dropped, a missing file kept as their problem', async () => {
+    const dir = join(scratch, 'listeners');
+    cpSync(join(configs, 'with-files'), dir, { recursive: true });
+    writeFileSync(join(dir, 'master.cf'), [
+      'smtp      inet  n       -       y       -       -       smtpd',
+      'smtps     inet  n       -       y       -       -       smtpd',
+      '  -o syslog_name=postfix/$service_name',
+      '  -o smtpd_tls_wrappermode=yes',
+      '  -o smtpd_sasl_auth_enable=yes',
+      '  -o smtpd_tls_cert_file=/etc/postfix/certs/mail.pem',
+      '  -o cleanup_service_name=submission-cleanup',
+      '127.0.0.1:10025 inet n - n - - smtpd -o smtpd_tls_dh1024_param_file=/etc/postfix/nowhere.pem',
+      'imaps     inet  n       -       y       -       -       smtpd',
+      '',
+    ].join('\n'));
+    const config = await readConfigDir(dir);
+    expect(config.listeners.map(({ decisions: _decisions, ...l }) => l)).toEqual([
+      {
+        service: 'smtps', port: 465, syslogName: 'postfix/smtps', wrapper: true, source: 'master.cf:2', problems: [],
+        overrides: { smtpd_tls_wrappermode: 'yes', smtpd_tls_cert_file: '/lab/receiver/files/mail.pem' },
+      },
+      {
+        service: '127.0.0.1:10025', port: 10025, syslogName: 'postfix', wrapper: false, source: 'master.cf:8', overrides: {},
+        problems: [expect.stringContaining('master.cf:8 (127.0.0.1:10025 -o): smtpd_tls_dh1024_param_file = /etc/postfix/nowhere.pem: no file nowhere.pem')],
+      },
+    ]);
+    expect(config.listeners[0]?.decisions.filter((d) => d.action === 'drop').map((d) => d.parameter)).toEqual(['smtpd_sasl_auth_enable', 'cleanup_service_name']);
+    expect(config.decisions.find((d) => d.parameter === 'master.cf services')).toMatchObject({ value: 'imaps/inet', action: 'drop' });
   });
 
   it('asks for main.cf when the folder has none', async () => {

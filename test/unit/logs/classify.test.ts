@@ -256,6 +256,26 @@ describe('classify without a library error', () => {
     expect(session.failure?.class).toBe('peer-aborted');
   });
 
+  it('a handshake on a wrapper-mode listener names the mandatory settings, which apply there', () => {
+    const lines = (tag: string, pid: number) => [
+      `Nov 29 21:42:27 receiver ${tag}[${pid}]: connect from unknown[172.19.0.4]`,
+      `Nov 29 21:42:27 receiver ${tag}[${pid}]: SSL_accept error from unknown[172.19.0.4]: -1`,
+      `Nov 29 21:42:27 receiver ${tag}[${pid}]: warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1664:`,
+      `Nov 29 21:42:27 receiver ${tag}[${pid}]: lost connection after CONNECT from unknown[172.19.0.4]`,
+      `Nov 29 21:42:27 receiver ${tag}[${pid}]: disconnect from unknown[172.19.0.4] commands=0/0`,
+    ]; // lab: Debian 12, port 465 with smtpd_tls_wrappermode = yes
+    for (const tag of ['postfix/smtps/smtpd', 'postfix/smtpd']) {
+      const failure = only(lines(tag, 159)).failure;
+      expect(failure?.class).toBe('unsupported-protocol');
+      expect(failure?.explanation).toContain('wrapper-mode listener (smtps, port 465), which requires TLS: there smtpd takes smtpd_tls_mandatory_protocols');
+      expect(failure?.remedy).toContain('change the mandatory settings');
+    }
+    // After STARTTLS, the listener's security level decides, which the log does not show.
+    const starttls = only(lines('postfix/submission/smtpd', 160).map((line) => line.replace('after CONNECT', 'after STARTTLS'))).failure;
+    expect(starttls?.class).toBe('unsupported-protocol');
+    expect(starttls?.explanation).not.toContain('wrapper-mode');
+  });
+
   it('a TLS hello where the first command belongs (implicit TLS on a STARTTLS port), as a lab receiver logged it', () => {
     const hello = 'Nov 29 16:00:39 receiver postfix/smtpd[141]: improper command pipelining after CONNECT from unknown[192.168.80.4]: \\026\\003\\001\\001>\\001\\000\\001:\\003\\003\\f\\375\\327Z5\\374'; // lab: Debian 12
     const session = only([

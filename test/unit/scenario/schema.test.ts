@@ -126,6 +126,24 @@ senders:
       .toEqual(['seed.yaml:4: outbound[0].afterStarttls: expected one of plaintext-reply, close, stall; got "hang"']);
   });
 
+  it('takes a sender port that the receiver serves: 25, 465 and 587 by default, others by a master.cf inet entry', async () => {
+    const text = [
+      'name: x',
+      'receiver:',
+      '  masterCf: ["127.0.0.1:2525 inet n - n - - smtpd", "10025 unix - - n - - smtpd"]',
+      'senders:',
+      '  - { name: a, port: 465, starttls: implicit, client: openssl, expect: { outcome: tls } }',
+      '  - { name: b, port: 2525, expect: { outcome: tls } }',
+      '  - { name: c, port: 10025, expect: { outcome: tls } }',
+      '  - { name: d, port: 0, expect: { outcome: tls } }',
+      '',
+    ].join('\n');
+    expect(await problemsOf(text)).toEqual([
+      'seed.yaml:8: senders[3].port: Too small: expected number to be >=1',
+      'seed.yaml:7: senders[2].port: no "inet" service on port 10025 in receiver.masterCf (25, 465 and 587 need none); add e.g. "10025 inet n - n - - smtpd"',
+    ]);
+  });
+
   it('reports YAML syntax errors with their line', async () => {
     const problems = await problemsOf('name: x\nreceiver:\n  mainCf: {a: 1\nsenders: []\n');
     expect(problems[0]).toMatch(/^seed\.yaml:\d+: \(yaml\): /);

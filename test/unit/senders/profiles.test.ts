@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../lab/cli/main.ts';
-import { rawCommand, sClientCommand } from '../../../lab/senders/client-command.ts';
+import { rawCommand, sClientCommand, swaksCommand } from '../../../lab/senders/client-command.ts';
+import { mtaSenderMainCf } from '../../../lab/senders/mta.ts';
 import { captureIo } from '../../docker/support.ts';
 import { resolveSender, loadSenderProfiles } from '../../../lab/senders/profiles.ts';
 import { senderSchema } from '../../../lab/scenario/schema.ts';
@@ -94,8 +95,28 @@ describe('sender profiles', () => {
     expect(() => senderSchema.parse({ name: 'x', client: 'raw', afterStarttls: 'dance', expect: { outcome: 'tls' } })).toThrow();
     const command = rawCommand('sslv2-hello', { server: 'receiver', heloName: 'h', from: 'a@b', to: 'c@d', subject: 's', body: 'b', timeoutSeconds: 7 });
     expect(command.argv.slice(0, 2)).toEqual(['bash', '-c']);
-    expect(command.argv[2]).toContain('/dev/tcp/$TLSLAB_SERVER/25');
-    expect(command.env).toEqual({ TLSLAB_SERVER: 'receiver', TLSLAB_TIMEOUT: '7', TLSLAB_HELO: 'h', TLSLAB_ACTION: 'sslv2-hello' });
+    expect(command.argv[2]).toContain('/dev/tcp/$TLSLAB_SERVER/${TLSLAB_PORT:-25}');
+    expect(command.env).toEqual({ TLSLAB_SERVER: 'receiver', TLSLAB_PORT: '25', TLSLAB_TIMEOUT: '7', TLSLAB_HELO: 'h', TLSLAB_ACTION: 'sslv2-hello' });
+  });
+
+  it('a sender on another port: each client connects there, and starts TLS at once where it can', async () => {
+    const profiles = await loadSenderProfiles();
+    const parse = (sender: object) => senderSchema.parse({ name: 'x', expect: { outcome: 'tls' }, ...sender });
+    const envelope = { server: 'receiver', port: 465, heloName: 'h', from: 'a@b', to: 'c@d', subject: 's', body: 'b', timeoutSeconds: 5 };
+    const openssl = resolveSender(parse({ client: 'openssl', port: 465, starttls: 'implicit' }), profiles);
+    expect(openssl.port).toBe(465);
+    const sClient = sClientCommand(openssl, envelope).argv;
+    expect(sClient).toContain('receiver:465');
+    expect(sClient).not.toContain('-starttls');
+    const swaks = swaksCommand(resolveSender(parse({ client: 'swaks', port: 465, starttls: 'implicit' }), profiles), envelope).argv;
+    expect(swaks.join(' ')).toContain('--port 465');
+    expect(swaks).toContain('--tls-on-connect');
+    const postfix = resolveSender(parse({ client: 'postfix', port: 465, starttls: 'implicit' }), profiles);
+    expect(mtaSenderMainCf(postfix, '3.7.11', '10.0.0.2')).toMatchObject({ relayhost: '[10.0.0.2]:465', smtp_tls_wrappermode: 'yes', smtp_tls_security_level: 'encrypt' });
+    expect(() => mtaSenderMainCf(postfix, '2.6.6', '10.0.0.2')).toThrow('Postfix 2.6.6 has no smtp_tls_wrappermode (3.0 and later)');
+    expect(resolveSender(parse({ client: 'swaks' }), profiles).port).toBe(25);
+    expect(() => resolveSender(parse({ client: 'exim', port: 587 }), profiles, 's')).toThrow('s.port: the exim sender relays to port 25 only');
+    expect(() => resolveSender(parse({ client: 'raw', afterStarttls: 'close', starttls: 'implicit' }), profiles, 's')).toThrow('s.starttls: the raw sender cannot start TLS at once');
   });
 
   it('tlslab senders list shows every profile, and what sets a probe apart beyond its protocol range', async () => {

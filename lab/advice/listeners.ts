@@ -1,0 +1,122 @@
+import type { SenderClient } from '../scenario/schema.ts';
+import { DEFAULT_SERVICES } from '../scenario/services.ts';
+import type { AdminConfig, Listener } from './config-dir.ts';
+import type { LoggedFailure } from './failures.ts';
+import { generateFixes, type FixCandidate, type ReproducedFailure } from './fixes.ts';
+
+/**
+ * Inbound failures on a listener other than port 25 (smtps, submission): the lab serves that listener with its
+ * own master.cf settings and sends the failure's hypotheses to its port, since its TLS settings differ from port
+ * 25's. Wrapper mode and the encrypt level enforce TLS, and smtpd then takes smtpd_tls_mandatory_protocols and
+ * smtpd_tls_mandatory_ciphers instead of smtpd_tls_protocols and smtpd_tls_ciphers (smtpd.c).
+ */
+
+/** The log tag of an smtpd failure's sessions: `postfix/smtps` for `postfix/smtps/smtpd`. */
+function tagOf(service: string | undefined): string | undefined {
+  const match = /^(.+)\/smtpd$/.exec(service ?? '');
+  return match?.[1];
+}
+
+/** Postfix's own listener for a log tag, when the configuration folder has no master.cf to tell. */
+function assumedListener(tag: string): Listener | undefined {
+  const name = tag.slice(tag.lastIndexOf('/') + 1);
+  const port = name === 'smtps' || name === 'submissions' ? 465 : name === 'submission' ? 587 : undefined;
+  const service = port === undefined ? undefined : DEFAULT_SERVICES.get(port);
+  if (port === undefined || service === undefined) return undefined;
+  const wrapper = port === 465;
+  return {
+    service: name, port, syslogName: tag, wrapper,
+    overrides: wrapper ? { smtpd_tls_wrappermode: 'yes' } : { smtpd_tls_security_level: 'encrypt' },
+    source: `no master.cf given: Postfix's own ${name} entry assumed, ${service.what}`,
+    decisions: [], problems: [],
+  };
+}
+
+/**
+ * The listener each inbound failure happened on, by failure key, for those not on port 25: the master.cf listener
+ * whose syslog_name is the sessions' log tag, or without master.cf, Postfix's own smtps or submission service for
+ * a tag that names one. A tag that nothing explains stays on port 25.
+ */
+export function failureListeners(failures: readonly LoggedFailure[], config: Pick<AdminConfig, 'listeners' | 'masterCfText' | 'entries'>): Map<string, Listener> {
+  const mainTag = config.entries.find((e) => e.name === 'syslog_name')?.value ?? 'postfix';
+  const found = new Map<string, Listener>();
+  const assumed = new Map<string, Listener>();
+  for (const failure of failures) {
+    const tag = tagOf(failure.service);
+    if (failure.direction !== 'inbound' || tag === undefined || tag === mainTag) continue;
+    let listener = config.listeners.find((l) => l.syslogName === tag);
+    if (listener === undefined && config.masterCfText === undefined) {
+      listener = assumed.get(tag) ?? assumedListener(tag);
+      if (listener !== undefined) assumed.set(tag, listener);
+    }
+    if (listener !== undefined) found.set(failure.key, listener);
+  }
+  return found;
+}
+
+/** An `-o` value as master.cf takes it: in braces when it has spaces (Postfix 3.0 and later). */
+function option(name: string, value: string): string {
+  return /\s/.test(value) ? `-o { ${name}=${value} }` : `-o ${name}=${value}`;
+}
+
+/** The master.cf entry the lab's receiver runs for a listener: its numeric port, its log tag, its TLS settings. */
+export function listenerEntry(listener: Listener, overrides: Record<string, string> = listener.overrides): string {
+  const options = [option('syslog_name', listener.syslogName), ...Object.entries(overrides).map(([name, value]) => option(name, value))];
+  return `${listener.port} inet n - n - - smtpd ${options.join(' ')}`;
+}
+
+/** TLS is required on it: no sender does without, so not offering STARTTLS serves nobody. */
+export function enforcesTls(listener: Listener): boolean {
+  const level = listener.overrides.smtpd_tls_security_level;
+  return listener.wrapper || level === 'encrypt' || /^(yes|true|1)$/i.test(listener.overrides.smtpd_enforce_tls ?? '');
+}
+
+/** The name of a hypothesis's sender on a listener: its own, with the port. */
+export function listenerSenderName(name: string, listener: Listener): string {
+  return `${name.slice(0, 36).replace(/-$/, '')}-${listener.port}`;
+}
+
+/** Whether a sender of this client can reach the listener: only STARTTLS-less TLS at once for a wrapper-mode one. */
+export function reaches(client: SenderClient | undefined, listener: Listener): boolean {
+  if (client === 'exim') return false;
+  return !listener.wrapper || client === 'openssl' || client === 'swaks' || client === 'postfix';
+}
+
+/** How a sender talks to a listener: its port, and TLS at once on a wrapper-mode one. */
+export function listenerWay(listener: Listener): { port: number; starttls?: 'implicit' } {
+  return listener.wrapper ? { port: listener.port, starttls: 'implicit' } : { port: listener.port };
+}
+
+/**
+ * Fixes for the failures on one listener, found on its effective settings (main.cf with its -o settings over it):
+ * a changed setting that the listener sets itself is changed in its master.cf entry, the rest in main.cf.
+ */
+export function listenerFixes(reproduced: readonly ReproducedFailure[], mainCf: Record<string, string>, listener: Listener, postfixVersion: string | undefined, limit: number): FixCandidate[] {
+  const effective = { ...mainCf, ...listener.overrides };
+  // Where TLS is required, the run that not offering STARTTLS would take goes to one more setting instead.
+  const enforced = enforcesTls(listener);
+  const fixes = generateFixes(reproduced, effective, postfixVersion, enforced ? limit + 1 : limit).filter((fix) => !(fix.discardStarttlsFor && enforced));
+  return fixes.map((fix) => {
+    const own = Object.entries(fix.mainCf).filter(([name]) => Object.hasOwn(listener.overrides, name));
+    if (own.length === 0) return fix;
+    const mainCfPart = Object.fromEntries(Object.entries(fix.mainCf).filter(([name]) => !Object.hasOwn(listener.overrides, name)));
+    return {
+      ...fix,
+      id: `${listener.port}-${fix.id}`,
+      title: `${fix.title} on ${listener.service} (its master.cf -o)`,
+      mainCf: mainCfPart,
+      listener: { port: listener.port, service: listener.service, set: Object.fromEntries(own) },
+    };
+  });
+}
+
+/** A listener's -o settings with a fix's changes to them: null removes one (main.cf's value then applies). */
+export function fixedOverrides(listener: Listener, fix: Pick<FixCandidate, 'listener'>): Record<string, string> {
+  if (fix.listener?.port !== listener.port) return listener.overrides;
+  const overrides = { ...listener.overrides };
+  for (const [name, value] of Object.entries(fix.listener.set)) {
+    if (value === null) delete overrides[name];
+    else overrides[name] = value;
+  }
+  return overrides;
+}
