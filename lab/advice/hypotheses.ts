@@ -29,6 +29,9 @@ const CIPHER_CLASSES = new Set<FailureClass>(['no-shared-cipher', 'peer-aborted'
 /** The probe for a client that refuses a DH group under 2048 bits, as Debian's OpenSSL does at its default level. */
 export const DH_STRICT_PROBE = 'probe-dhe-level2';
 
+/** The probe for a TLS 1.3 client whose only suites are the CCM ones, which OpenSSL servers leave off by default. */
+export const TLS13_CCM_PROBE = 'probe-tls13-ccm-only';
+
 /** The legacy-capable client that probes run on: it can offer SSLv3, RC4 and 3DES. */
 export const PROBE_TOOLCHAIN = 'debian-bookworm-legacy-openssl';
 
@@ -68,6 +71,16 @@ function cipherWhy(failure: LoggedFailure, ciphers: string): string {
       return `${offers}; with few suites, the server's key exchange (its DH group) decides, and a client that finds it too weak ends the handshake ("${failure.summary}")`;
   }
 }
+
+/** What a raw probe does on a wrapper-mode listener, where it misbehaves at once instead of after STARTTLS. */
+export const RAW_AT_ONCE: Record<RawAction, string> = {
+  'plaintext-smtp': 'sends SMTP in plaintext where the ClientHello belongs, as a client set to STARTTLS or to no encryption does on port 465',
+  'http-request': 'sends an HTTP request where the ClientHello belongs, as scanners do',
+  'sslv2-hello': 'sends a pure SSLv2 CLIENT-HELLO (an ancient stack or a scanner)',
+  close: 'connects and hangs up before its hello: the server logs the same lost connection, whatever made a real peer hang up',
+  stall: 'connects and sends nothing, as a plaintext client that waits for a greeting does: the server gives up after smtpd_starttls_timeout, shortened in the lab',
+  'truncated-hello': 'sends the start of a ClientHello and hangs up',
+};
 
 /** A raw sender as a probe: it reproduces server log lines that no TLS stack produces on purpose. */
 function rawProbe(action: RawAction, why: string): Omit<Hypothesis, 'failures' | 'reasons'> {
@@ -188,6 +201,15 @@ export function formHypotheses(failures: readonly LoggedFailure[], profiles: Rea
         const { max } = range(profile.tls);
         if (max === 'TLSv1.3') continue;
         add({ name: profile.name, profile: profile.name, why: cipherWhy(failure, profile.tls.ciphers) }, failure);
+      }
+      // OpenSSL 1.1.1 picks the TLS 1.3 suite in tls_early_post_process_client_hello, the older ones after it.
+      const func = failure.error?.func?.toLowerCase();
+      const tls13Possible = !failure.error?.generation?.startsWith('1.0') && (func === undefined || func === '' || func === 'tls_early_post_process_client_hello');
+      if (failure.class === 'no-shared-cipher' && tls13Possible) {
+        add({
+          name: TLS13_CCM_PROBE, probe: { toolchain: 'debian-bookworm', client: 'openssl', tls: { minProtocol: 'TLSv1.3', ciphersuites: 'TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256' } },
+          why: 'probe: offers TLS 1.3 with only the CCM suites, as scanners and some embedded stacks do; OpenSSL servers enable the GCM and ChaCha20 ones alone, and OpenSSL 1.1.1 says "no shared cipher" in tls_early_post_process_client_hello',
+        }, failure);
       }
       if (failure.class === 'peer-aborted' && /alert handshake failure/i.test(failure.error?.reason ?? '')) {
         add({

@@ -1,4 +1,3 @@
-import type { SenderClient } from '../scenario/schema.ts';
 import { DEFAULT_SERVICES } from '../scenario/services.ts';
 import type { AdminConfig, Listener } from './config-dir.ts';
 import type { LoggedFailure } from './failures.ts';
@@ -74,12 +73,6 @@ export function enforcesTls(listener: Listener): boolean {
 /** The name of a hypothesis's sender on a listener: its own, with the port. */
 export function listenerSenderName(name: string, listener: Listener): string {
   return `${name.slice(0, 36).replace(/-$/, '')}-${listener.port}`;
-}
-
-/** Whether a sender of this client can reach the listener: only STARTTLS-less TLS at once for a wrapper-mode one. */
-export function reaches(client: SenderClient | undefined, listener: Listener): boolean {
-  if (client === 'exim') return false;
-  return !listener.wrapper || client === 'openssl' || client === 'swaks' || client === 'postfix';
 }
 
 /** How a sender talks to a listener: its port, and TLS at once on a wrapper-mode one. */

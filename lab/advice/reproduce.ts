@@ -4,6 +4,7 @@ import { LabError, type LabErrorCode } from '../errors.ts';
 import type { ProgressSink } from '../images/progress.ts';
 import { decodeOpensslError } from '../logs/openssl-error.ts';
 import { readWholeLog } from '../logs/read-lines.ts';
+import { settingsDecide } from '../logs/failure-explanations.ts';
 import { readSessions } from '../logs/sessions.ts';
 import type { OpensslError, Session } from '../logs/types.ts';
 import { defineScenario } from '../scenario/load.ts';
@@ -18,8 +19,8 @@ import { readConfigDir, type AdminConfig, type CertType, type Listener, type Par
 import { needsBesides } from './config-needs.ts';
 import { peersText, readLogFailures, type LogFailures, type LoggedFailure } from './failures.ts';
 import { generateFixes, generateOutboundFixes, type FixCandidate, type ReproducedFailure } from './fixes.ts';
-import { formHypotheses, type Hypothesis } from './hypotheses.ts';
-import { enforcesTls, failureListeners, fixedOverrides, listenerEntry, listenerFixes, listenerSenderName, listenerWay, reaches } from './listeners.ts';
+import { formHypotheses, RAW_AT_ONCE, type Hypothesis } from './hypotheses.ts';
+import { enforcesTls, failureListeners, fixedOverrides, listenerEntry, listenerFixes, listenerSenderName, listenerWay } from './listeners.ts';
 import { matrixOf, matrixRow, type MatrixRow } from './matrix.ts';
 import { loadPopulation, type Population } from './population.ts';
 import { confirmBreaks, fixEffect, rankFixes, type FixEffect } from './ranking.ts';
@@ -144,8 +145,8 @@ function senderInput(h: Hypothesis): NonNullable<ScenarioInput['senders']>[numbe
 
 /**
  * The failure's hypotheses sent to the listeners of the failures they are for (`failureListeners`), as senders of
- * their own (`tls10-only-465`). A client that cannot reach a listener (Exim, a raw sender at a wrapper-mode port) and
- * the probe that skips STARTTLS on purpose are left out there.
+ * their own (`tls10-only-465`); on a wrapper-mode listener they start TLS, or misbehave, at once. Exim senders and the
+ * probe that skips STARTTLS on purpose are left out there.
  */
 function hypothesesOnListeners(hypotheses: readonly Hypothesis[], failures: readonly LoggedFailure[], onListener: ReadonlyMap<string, Listener>, profiles: ReadonlyMap<string, SenderProfile>): Hypothesis[] {
   const out = new Map<string, Hypothesis>();
@@ -154,9 +155,10 @@ function hypothesesOnListeners(hypotheses: readonly Hypothesis[], failures: read
     if (listener === undefined) continue;
     for (const h of hypotheses.filter((x) => x.failures.includes(failure.key))) {
       const client = h.probe?.client ?? profiles.get(h.profile ?? h.name)?.client;
-      if (!reaches(client, listener) || (h.probe?.client === 'openssl' && h.probe.starttls === 'implicit')) continue;
+      // Exim relays to port 25 only; the s_client that skips STARTTLS is for a STARTTLS port.
+      if (client === 'exim' || (h.probe?.client === 'openssl' && h.probe.starttls === 'implicit')) continue;
       const name = listenerSenderName(h.name, listener);
-      const why = h.reasons[failure.key] ?? h.why;
+      const why = h.probe?.client === 'raw' && listener.wrapper ? `probe: ${RAW_AT_ONCE[h.probe.afterStarttls]}` : h.reasons[failure.key] ?? h.why;
       const known = out.get(name);
       if (known === undefined) out.set(name, { ...h, name, listener: listenerWay(listener), failures: [failure.key], reasons: { [failure.key]: why }, why });
       else if (!known.failures.includes(failure.key)) {
@@ -451,7 +453,7 @@ const OWN_SETTINGS = ' No peer causes this failure: it comes from the settings o
 function wrapperModeNote(failure: LoggedFailure, listener: Listener | undefined): string {
   if (listener !== undefined) {
     const where = ` These sessions were on ${listener.service} (${listener.syslogName}/smtpd); the lab served it on port ${listener.port}${listener.wrapper ? ' with TLS at once' : ''}, with its TLS settings (${listener.source}).`;
-    return enforcesTls(listener) && !failure.explanation.includes('smtpd_tls_mandatory_protocols')
+    return enforcesTls(listener) && settingsDecide(failure.class, failure.error) && !failure.explanation.includes('smtpd_tls_mandatory_protocols')
       ? `${where} It requires TLS, so smtpd takes smtpd_tls_mandatory_protocols and smtpd_tls_mandatory_ciphers there, not smtpd_tls_protocols and smtpd_tls_ciphers: a fix for it changes those.`
       : where;
   }

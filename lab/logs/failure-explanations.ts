@@ -41,9 +41,21 @@ function roles(ctx: ExplainContext): { peer: string; local: string } {
 
 type Explainer = (ctx: ExplainContext) => Explained;
 
+/** OpenSSL 1.1.1 picks the TLS 1.3 suite in tls_early_post_process_client_hello, where Postfix's cipher lists have no say. */
+function tls13SuiteChoice(ctx: ExplainContext): boolean {
+  return ctx.side === 'smtpd' && ctx.error?.func?.toLowerCase() === 'tls_early_post_process_client_hello';
+}
+
 const EXPLAINERS: Record<FailureClass, Explainer> = {
   'no-shared-cipher': (ctx) => {
     const { peer, local } = roles(ctx);
+    if (tls13SuiteChoice(ctx)) {
+      return {
+        summary: 'no shared cipher',
+        explanation: 'OpenSSL 1.1.1 chooses the TLS 1.3 suite in tls_early_post_process_client_hello: the client negotiated TLS 1.3 and offered none of the TLS 1.3 suites this server enables. OpenSSL enables TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256 and TLS_AES_128_GCM_SHA256 by default and leaves the CCM suites off; clients that offer only those are mostly scanners and some embedded stacks. Postfix\'s cipher settings (smtpd_tls_ciphers, smtpd_tls_exclude_ciphers, tls_*_cipherlist) choose the suites of TLS 1.2 and older, not these.',
+        remedy: 'From a scanner, nothing needs to change. Otherwise have the client offer a GCM or ChaCha20 suite, or add its suite to OpenSSL\'s own Ciphersuites setting (openssl.cnf), which Postfix\'s cipher lists do not reach.',
+      };
+    }
     let explanation = `None of the cipher suites ${peer} offered is allowed by ${local}'s cipher list together with its certificate and key-exchange settings.`;
     if (is1_0(ctx.generation) && (ctx.postfixVersion === undefined || postfixBefore(ctx, '2.8'))) {
       explanation += ' With Postfix 2.6/2.7 on OpenSSL 1.0.x, ECDHE is off unless smtpd_tls_eecdh_grade is set, so only DHE and plain-RSA suites remain; excluding RSA+AES or 3DES leaves senders that offer no DHE suite (modern Gmail, for one) with nothing.';
@@ -217,17 +229,27 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
       remedy: 'Look at the peer\'s side (its log, or a test with its TLS stack) to learn what it rejected.',
     },
   timeout: (ctx) => ({
-    summary: 'timeout after STARTTLS',
+    summary: ctx.wrapperMode === true && ctx.side === 'smtpd' ? 'timeout waiting for the TLS hello' : 'timeout after STARTTLS',
     explanation: ctx.side === 'smtp'
       ? 'The receiving server said "220 Ready to start TLS" and then did not answer the hello within smtp_starttls_timeout: it stalled, or a middlebox swallowed the hello.'
-      : 'No complete handshake arrived within the timeout after STARTTLS: the peer stalled, or sent too few bytes for OpenSSL to decide (1.0.x needs 11 bytes before it classifies a hello).',
-    remedy: 'Check the network path (MTU, firewalls) and the peer\'s TLS stack.',
+      : ctx.wrapperMode === true
+        ? 'No complete handshake arrived within smtpd_starttls_timeout on this wrapper-mode listener (TLS at once, port 465), where the server says nothing until the client\'s hello: a client that speaks plaintext SMTP there waits for a greeting that never comes (a mail client set to STARTTLS or to no encryption on port 465), or the peer stalled.'
+        : 'No complete handshake arrived within the timeout after STARTTLS: the peer stalled, or sent too few bytes for OpenSSL to decide (1.0.x needs 11 bytes before it classifies a hello).',
+    remedy: ctx.wrapperMode === true && ctx.side === 'smtpd'
+      ? 'Set the client to SSL/TLS (implicit TLS) for port 465, or to STARTTLS on port 587; check the network path if it does.'
+      : 'Check the network path (MTU, firewalls) and the peer\'s TLS stack.',
   }),
-  'plaintext-after-starttls': (ctx) => ({
-    summary: ctx.error?.reason === 'http request' ? 'http request after STARTTLS' : 'plaintext after STARTTLS',
-    explanation: 'After "220 Ready to start TLS" the peer sent non-TLS bytes (plaintext SMTP or an HTTP request) instead of a ClientHello; a broken client, proxy or scanner.',
-    remedy: 'Nothing to change on the server; fix or block the client.',
-  }),
+  'plaintext-after-starttls': (ctx) => ctx.wrapperMode === true
+    ? {
+      summary: ctx.error?.reason === 'http request' ? 'http request where TLS starts at once' : 'plaintext where TLS starts at once',
+      explanation: 'On this wrapper-mode listener (TLS at once, port 465) the peer sent non-TLS bytes (plaintext SMTP or an HTTP request) instead of a ClientHello: a client set to STARTTLS or to no encryption on port 465, or a scanner.',
+      remedy: 'Set the client to SSL/TLS (implicit TLS) for port 465, or to STARTTLS on port 587; nothing to change on the server.',
+    }
+    : {
+      summary: ctx.error?.reason === 'http request' ? 'http request after STARTTLS' : 'plaintext after STARTTLS',
+      explanation: 'After "220 Ready to start TLS" the peer sent non-TLS bytes (plaintext SMTP or an HTTP request) instead of a ClientHello; a broken client, proxy or scanner.',
+      remedy: 'Nothing to change on the server; fix or block the client.',
+    },
   'implicit-tls': () => ({
     summary: 'TLS hello without STARTTLS',
     explanation: 'The client sent a TLS hello where SMTP expects its first command (Postfix logs it as improper command pipelining after CONNECT): it starts TLS at once, as an SMTPS client does on port 465, while this service speaks plaintext first and offers STARTTLS. No handshake took place.',
@@ -324,9 +346,14 @@ const SETTINGS_CLASSES = new Set<FailureClass>([
   'no-shared-cipher', 'unknown-protocol', 'unsupported-protocol', 'version-too-low', 'wrong-version-number', 'alert-protocol-version', 'no-suitable-signature-algorithm',
 ]);
 
+/** Whether the server's protocol or cipher settings decide a failure of this class, with this error. */
+export function settingsDecide(failureClass: FailureClass, error?: OpensslError): boolean {
+  return SETTINGS_CLASSES.has(failureClass) && !tls13SuiteChoice({ side: 'smtpd', pastServerHello: false, ...(error ? { error } : {}) });
+}
+
 export function explain(failureClass: FailureClass, ctx: ExplainContext): Explained {
   const explained = EXPLAINERS[failureClass](ctx);
-  if (ctx.side !== 'smtpd' || ctx.wrapperMode !== true || !SETTINGS_CLASSES.has(failureClass)) return explained;
+  if (ctx.side !== 'smtpd' || ctx.wrapperMode !== true || !settingsDecide(failureClass, ctx.error)) return explained;
   // smtpd.c: wrapper mode sets enforce_tls, and enforce_tls selects the mandatory lists.
   return {
     ...explained,

@@ -331,7 +331,7 @@ async function runSender(sender: RunningSender, scenario: Scenario, runId: strin
     return;
   }
   const mail = envelope(spec, scenario);
-  const command = spec.client === 'openssl' ? sClientCommand(spec, mail) : spec.client === 'raw' ? rawCommand(spec.afterStarttls!, mail) : swaksCommand(spec, mail);
+  const command = spec.client === 'openssl' ? sClientCommand(spec, mail) : spec.client === 'raw' ? rawCommand(spec.afterStarttls!, mail, spec.starttls === 'implicit') : swaksCommand(spec, mail);
   sender.exec = await sender.container.exec(command.argv, { env: command.env, timeoutSeconds: scenario.timeoutSeconds });
   const read = spec.client === 'openssl' ? readSClientTranscript : spec.client === 'raw' ? readRawTranscript : readSwaksTranscript;
   sender.view = read(sender.exec.output);

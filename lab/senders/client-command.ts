@@ -131,12 +131,14 @@ export function sClientCommand(spec: SenderSpec, envelope: MessageEnvelope, open
 /** The raw sender's script (raw-driver.sh): SMTP up to STARTTLS, then one misbehaviour. */
 const RAW_DRIVER = readFileSync(path.join(import.meta.dirname, 'raw-driver.sh'), 'utf8');
 
-export function rawCommand(action: RawAction, envelope: MessageEnvelope): ClientCommand {
+/** `implicit`: misbehave at once, where a wrapper-mode server awaits a ClientHello, rather than after STARTTLS. */
+export function rawCommand(action: RawAction, envelope: MessageEnvelope, implicit = false): ClientCommand {
   return {
     argv: ['bash', '-c', RAW_DRIVER, 'raw-driver'],
     env: {
       TLSLAB_SERVER: envelope.server,
       TLSLAB_PORT: String(envelope.port ?? 25),
+      ...(implicit ? { TLSLAB_IMPLICIT: '1' } : {}),
       TLSLAB_TIMEOUT: String(envelope.timeoutSeconds),
       TLSLAB_HELO: envelope.heloName,
       TLSLAB_ACTION: action,

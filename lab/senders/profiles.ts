@@ -33,8 +33,8 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
   if (tls.verifyCertificate === true && client !== 'openssl') {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.verifyCertificate: only the openssl client aborts on an unverified certificate; use "client: openssl" for this sender`);
   }
-  if ((input.starttls ?? profile?.starttls) === 'implicit' && client !== 'openssl' && client !== 'swaks' && client !== 'postfix') {
-    throw new LabError('LAB_SCENARIO_INVALID', `${label}.starttls: the ${client} sender cannot start TLS at once (implicit); use client openssl, swaks or postfix`);
+  if ((input.starttls ?? profile?.starttls) === 'implicit' && client === 'exim') {
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}.starttls: the exim sender cannot start TLS at once (implicit); use client openssl, swaks or postfix`);
   }
   if (client === 'exim' && input.port !== undefined && input.port !== 25) {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.port: the exim sender relays to port 25 only; use client postfix, swaks or openssl for port ${input.port}`);
@@ -46,8 +46,8 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
   if (client !== 'raw' && afterStarttls !== undefined) {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.afterStarttls: only a raw sender takes it; use "client: raw"`);
   }
-  if (client === 'raw' && (Object.keys(tls).length > 0 || input.starttls !== undefined)) {
-    throw new LabError('LAB_SCENARIO_INVALID', `${label}: a raw sender has no TLS stack and always sends STARTTLS; drop "tls" and "starttls"`);
+  if (client === 'raw' && (Object.keys(tls).length > 0 || (input.starttls !== undefined && input.starttls !== 'implicit'))) {
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}: a raw sender has no TLS stack and sends STARTTLS, or with "starttls: implicit" misbehaves at once; drop "tls" and any other "starttls"`);
   }
   if (client === 'exim' && Object.keys(tls).length > 0) {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}: the exim sender runs Debian's own TLS settings; "tls" cannot change them`);

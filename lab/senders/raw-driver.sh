@@ -1,6 +1,7 @@
 #!/bin/bash
 # The raw sender: SMTP up to the server's 220 to STARTTLS over bash's /dev/tcp, then one misbehaviour
-# ($TLSLAB_ACTION). Prints the dialogue as `C:`/`S:` lines, bytes that are not printable as dots, and
+# ($TLSLAB_ACTION); with TLSLAB_IMPLICIT=1, the misbehaviour at once, where a wrapper-mode server awaits a
+# ClientHello. Prints the dialogue as `C:`/`S:` lines, bytes that are not printable as dots, and
 # `S: <closed>` when the server hangs up.
 set -u
 exec {sock}<>"/dev/tcp/$TLSLAB_SERVER/${TLSLAB_PORT:-25}" || exit 2
@@ -18,10 +19,12 @@ drain() {
   [ -z "$line" ] || echo "S: ${line//[^[:print:]]/.}"
   echo "S: <closed>"
 }
-reply || exit 3
-send "EHLO $TLSLAB_HELO"; reply || exit 3
-send STARTTLS; reply || exit 3
-[ "$code" = 220 ] || { send QUIT; reply; exit 4; }
+if [ "${TLSLAB_IMPLICIT:-0}" != 1 ]; then
+  reply || exit 3
+  send "EHLO $TLSLAB_HELO"; reply || exit 3
+  send STARTTLS; reply || exit 3
+  [ "$code" = 220 ] || { send QUIT; reply; exit 4; }
+fi
 case "$TLSLAB_ACTION" in
   plaintext-smtp) send "EHLO $TLSLAB_HELO";;
   http-request) echo "C: GET / HTTP/1.0"; printf 'GET / HTTP/1.0\r\n\r\n' >&"$sock";;

@@ -13,7 +13,7 @@ import { prepareImages } from './toolchains-matrix.ts';
  * stops at TLS 1.2 gets TLS on port 25 and fails on both other ports of the same server.
  */
 describe('the receiver\'s smtps and submission services', () => {
-  it('apply smtpd_tls_mandatory_protocols, and serve implicit-TLS clients of each kind', async ({ onTestFailed }) => {
+  it('apply smtpd_tls_mandatory_protocols, and serve implicit-TLS clients of each kind, raw ones too', async ({ onTestFailed }) => {
     await prepareImages(['debian-bookworm']);
     const tls12 = { maxProtocol: 'TLSv1.2' } as const;
     const scenario = defineScenario({
@@ -26,6 +26,9 @@ describe('the receiver\'s smtps and submission services', () => {
         { name: 'swaks-smtps', client: 'swaks', port: 465, starttls: 'implicit', expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
         { name: 'postfix-smtps', client: 'postfix', port: 465, starttls: 'implicit', expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
         { name: 'plaintext-submission', client: 'swaks', port: 587, starttls: 'none', expect: { outcome: 'refused' } },
+        // Raw senders misbehave at once on 465, where the server awaits a ClientHello.
+        { name: 'plaintext-smtps', client: 'raw', port: 465, starttls: 'implicit', afterStarttls: 'plaintext-smtp', expect: { outcome: 'handshake-failed', serverError: 'wrong version number', failureClass: 'plaintext-after-starttls' } },
+        { name: 'hangup-smtps', client: 'raw', port: 465, starttls: 'implicit', afterStarttls: 'close', expect: { outcome: 'handshake-failed', failureClass: 'unexpected-eof' } },
       ],
     });
     const result = await runScenario({ scenario, dir: join(import.meta.dirname, '../..') });
@@ -35,8 +38,10 @@ describe('the receiver\'s smtps and submission services', () => {
     expect(result.notes.join('\n')).toMatch(/port 465: smtps \(wrapper mode: TLS at once\).*port 587: submission/s);
     const services = new Map(readSessions(result.receiver.log).sessions.map((s) => [s.peer.addr, s.service]));
     const serviceOf = (name: string) => services.get(result.senders.find((s) => s.name === name)?.address ?? '');
-    expect(['tls12-port-25', 'tls12-smtps', 'swaks-smtps', 'postfix-smtps', 'tls12-submission'].map(serviceOf))
-      .toEqual(['postfix/smtpd', 'postfix/smtps/smtpd', 'postfix/smtps/smtpd', 'postfix/smtps/smtpd', 'postfix/submission/smtpd']);
+    expect(['tls12-port-25', 'tls12-smtps', 'swaks-smtps', 'postfix-smtps', 'tls12-submission', 'plaintext-smtps'].map(serviceOf))
+      .toEqual(['postfix/smtpd', 'postfix/smtps/smtpd', 'postfix/smtps/smtpd', 'postfix/smtps/smtpd', 'postfix/submission/smtpd', 'postfix/smtps/smtpd']);
+    const plaintext = result.senders.find((s) => s.name === 'plaintext-smtps')?.observed;
+    expect(plaintext?.kind === 'handshake-failed' ? plaintext.remedy : '').toContain('SSL/TLS (implicit TLS) for port 465');
     expect(await leftovers(result.runId)).toEqual([]);
   });
 });

@@ -155,6 +155,21 @@ describe('formHypotheses', () => {
     expect(hypotheses.find((h) => h.name === 'probe-only-rsa-aes')).toMatchObject({ family: 'RSA+AES', probe: { tls: { ciphers: 'kRSA+AES:!aNULL:!eNULL:@SECLEVEL=0', maxProtocol: 'TLSv1.2' } } });
   });
 
+  it('for "no shared cipher" where OpenSSL 1.1.1 picks the TLS 1.3 suite: a TLS 1.3 client with only CCM suites', () => {
+    const early = 'warning: TLS library problem: error:142090C1:SSL routines:tls_early_post_process_client_hello:no shared cipher:../ssl/statem/statem_srvr.c:1779:';
+    const later = 'warning: TLS library problem: error:1417A0C1:SSL routines:tls_post_process_client_hello:no shared cipher:../ssl/statem/statem_srvr.c:2313:';
+    const v3 = 'warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:../ssl/statem/statem_srvr.c:1749:';
+    const probeFor = (error: string) => formHypotheses(readLogFailures([`mx postfix/smtpd[7]: ${error}`]).failures, profiles).find((h) => h.name === 'probe-tls13-ccm-only');
+    expect(probeFor(early)?.probe).toEqual({ toolchain: 'debian-bookworm', client: 'openssl', tls: { minProtocol: 'TLSv1.3', ciphersuites: 'TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256' } });
+    expect(probeFor(v3)).toBeDefined();
+    expect(probeFor(later)).toBeUndefined();
+    // The seed's 1.0.x server has no TLS 1.3.
+    expect(formHypotheses(failures, profiles).map((h) => h.name)).not.toContain('probe-tls13-ccm-only');
+    const [failure] = readLogFailures([`mx postfix/smtpd[7]: ${early}`]).failures;
+    expect(failure?.explanation).toMatch(/^OpenSSL 1\.1\.1 chooses the TLS 1\.3 suite in tls_early_post_process_client_hello/);
+    expect(failure?.remedy).toContain('Postfix\'s cipher lists do not reach');
+  });
+
   it('says the server\'s error for "no shared cipher", the client\'s alert for an aborted handshake', () => {
     expect(hypotheses.find((h) => h.name === 'dhe-only')!.why).toMatch(/none of it is left .* the server says "no shared cipher"/);
     const aborted = readLogFailures(['mx postfix/smtpd[7]: warning: TLS library problem: error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1407:SSL alert number 40:']).failures;

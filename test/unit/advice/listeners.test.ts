@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Listener } from '../../../lab/advice/config-dir.ts';
 import type { LoggedFailure } from '../../../lab/advice/failures.ts';
-import { enforcesTls, failureListeners, fixedOverrides, listenerEntry, listenerFixes, listenerSenderName, reaches } from '../../../lab/advice/listeners.ts';
+import { enforcesTls, failureListeners, fixedOverrides, listenerEntry, listenerFixes, listenerSenderName, listenerWay } from '../../../lab/advice/listeners.ts';
 
 const failure = (key: string, service: string): LoggedFailure => ({
   direction: 'inbound', key, class: 'unsupported-protocol', summary: 'unsupported protocol', explanation: '', remedy: '', peers: [], evidence: [], service,
@@ -36,11 +36,10 @@ describe('listeners besides port 25', () => {
     expect(listenerSenderName('a'.repeat(40), submission)).toHaveLength(40);
   });
 
-  it('only clients that start TLS at once reach a wrapper-mode listener; Exim reaches none', () => {
-    const smtps = { ...submission, wrapper: true };
-    expect(['openssl', 'swaks', 'postfix', 'raw', 'exim'].map((c) => reaches(c as 'openssl', smtps))).toEqual([true, true, true, false, false]);
-    expect(reaches('raw', submission)).toBe(true);
-    expect([enforcesTls(submission), enforcesTls(smtps), enforcesTls({ ...submission, overrides: {} })]).toEqual([true, true, false]);
+  it('wrapper mode, the encrypt level and smtpd_enforce_tls require TLS; senders start TLS at once on a wrapper-mode listener', () => {
+    const smtps = { ...submission, wrapper: true, overrides: {} };
+    expect([enforcesTls(submission), enforcesTls(smtps), enforcesTls({ ...submission, overrides: {} }), enforcesTls({ ...submission, overrides: { smtpd_enforce_tls: 'yes' } })]).toEqual([true, true, false, true]);
+    expect([listenerWay(smtps), listenerWay(submission)]).toEqual([{ port: 587, starttls: 'implicit' }, { port: 587 }]);
   });
 
   it('a fix changes a setting where it is set: in the listener\'s -o when it sets it, else in main.cf', () => {

@@ -270,6 +270,18 @@ describe('classify without a library error', () => {
       expect(failure?.explanation).toContain('wrapper-mode listener (smtps, port 465), which requires TLS: there smtpd takes smtpd_tls_mandatory_protocols');
       expect(failure?.remedy).toContain('change the mandatory settings');
     }
+    // Plaintext, or nothing, where the hello belongs: a client set to STARTTLS or no encryption on port 465.
+    const plaintext = only([lines('postfix/smtps/smtpd', 161)[0]!, ...lines('postfix/smtps/smtpd', 161).slice(1).map((line) => line.replace('error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1664:', 'error:0A00010B:SSL routines::wrong version number:../ssl/record/ssl3_record.c:350:'))]).failure;
+    expect([plaintext?.class, plaintext?.summary]).toEqual(['plaintext-after-starttls', 'plaintext where TLS starts at once']);
+    expect(plaintext?.remedy).toContain('SSL/TLS (implicit TLS) for port 465');
+    const silent = only([
+      'Nov 29 22:01:20 receiver postfix/smtps/smtpd[170]: connect from unknown[192.168.240.5]',
+      'Nov 29 22:01:25 receiver postfix/smtps/smtpd[170]: SSL_accept error from unknown[192.168.240.5]: Connection timed out',
+      'Nov 29 22:01:25 receiver postfix/smtps/smtpd[170]: lost connection after CONNECT from unknown[192.168.240.5]',
+      'Nov 29 22:01:25 receiver postfix/smtps/smtpd[170]: disconnect from unknown[192.168.240.5] commands=0/0',
+    ]).failure; // lab: Debian 12, a raw client that sends nothing to port 465
+    expect([silent?.class, silent?.summary]).toEqual(['timeout', 'timeout waiting for the TLS hello']);
+    expect(silent?.explanation).toContain('waits for a greeting that never comes');
     // After STARTTLS, the listener's security level decides, which the log does not show.
     const starttls = only(lines('postfix/submission/smtpd', 160).map((line) => line.replace('after CONNECT', 'after STARTTLS'))).failure;
     expect(starttls?.class).toBe('unsupported-protocol');

@@ -116,7 +116,11 @@ describe('sender profiles', () => {
     expect(() => mtaSenderMainCf(postfix, '2.6.6', '10.0.0.2')).toThrow('Postfix 2.6.6 has no smtp_tls_wrappermode (3.0 and later)');
     expect(resolveSender(parse({ client: 'swaks' }), profiles).port).toBe(25);
     expect(() => resolveSender(parse({ client: 'exim', port: 587 }), profiles, 's')).toThrow('s.port: the exim sender relays to port 25 only');
-    expect(() => resolveSender(parse({ client: 'raw', afterStarttls: 'close', starttls: 'implicit' }), profiles, 's')).toThrow('s.starttls: the raw sender cannot start TLS at once');
+    expect(() => resolveSender(parse({ client: 'exim', starttls: 'implicit' }), profiles, 's')).toThrow('s.starttls: the exim sender cannot start TLS at once');
+    // A raw sender misbehaves at once where a wrapper-mode server awaits its ClientHello.
+    const raw = resolveSender(parse({ client: 'raw', afterStarttls: 'plaintext-smtp', starttls: 'implicit', port: 465 }), profiles);
+    expect(rawCommand(raw.afterStarttls!, envelope, raw.starttls === 'implicit').env).toMatchObject({ TLSLAB_PORT: '465', TLSLAB_IMPLICIT: '1', TLSLAB_ACTION: 'plaintext-smtp' });
+    expect(() => resolveSender(parse({ client: 'raw', afterStarttls: 'close', starttls: 'none' }), profiles, 's')).toThrow('a raw sender has no TLS stack');
   });
 
   it('tlslab senders list shows every profile, and what sets a probe apart beyond its protocol range', async () => {
