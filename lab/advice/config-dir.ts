@@ -323,7 +323,7 @@ function masterOverrides(text: string, decisions: ParameterDecision[]): { name: 
       parameter: 'master.cf listeners',
       value: served.map((s) => `${s.service}/${s.type}`).join(', '),
       action: 'keep',
-      reason: 'reproduce serves each on its port, with its own -o settings, when the log\'s failures are on its sessions; validate tries port 25',
+      reason: 'served on its port with its TLS -o settings: validate sends the one-shot clients of the population there too, reproduce the hypotheses of the failures logged on it',
       source: 'master.cf',
     });
   }

@@ -1,5 +1,6 @@
+import type { ScenarioInput, SenderProfile } from '../scenario/schema.ts';
 import { DEFAULT_SERVICES } from '../scenario/services.ts';
-import type { AdminConfig, Listener } from './config-dir.ts';
+import type { AdminConfig, Listener, ParameterDecision } from './config-dir.ts';
 import type { LoggedFailure } from './failures.ts';
 import { generateFixes, type FixCandidate, type ReproducedFailure } from './fixes.ts';
 
@@ -64,6 +65,18 @@ export function listenerEntry(listener: Listener, overrides: Record<string, stri
   return `${listener.port} inet n - n - - smtpd ${options.join(' ')}`;
 }
 
+/** The decision that serves a listener in the lab (`why`, and what the lab `does` there), and those on its own -o settings. */
+export function listenerDecisions(listener: Listener, why: string, does: string): ParameterDecision[] {
+  return [
+    {
+      parameter: `master.cf ${listener.service}`, value: listener.source, action: 'rewrite', labValue: listenerEntry(listener),
+      source: listener.source.startsWith('master.cf') ? listener.source : 'log',
+      reason: `${why}: the lab serves it on port ${listener.port}${listener.wrapper ? ', TLS at once,' : ''} with its TLS settings, and ${does}`,
+    },
+    ...listener.decisions,
+  ];
+}
+
 /** TLS is required on it: no sender does without, so not offering STARTTLS serves nobody. */
 export function enforcesTls(listener: Listener): boolean {
   const level = listener.overrides.smtpd_tls_security_level;
@@ -112,4 +125,20 @@ export function fixedOverrides(listener: Listener, fix: Pick<FixCandidate, 'list
     else overrides[name] = value;
   }
   return overrides;
+}
+
+/**
+ * The population's one-shot clients (s_client, swaks) again on each of these listeners, as senders of their own
+ * (`tls10-only-587`): mail clients and relays reach those ports, and the listener's own TLS settings decide. A client
+ * that never starts TLS has nothing to try at a port where TLS starts at once.
+ */
+export function listenerPopulation(
+  listeners: readonly Listener[], senders: NonNullable<ScenarioInput['senders']>, profiles: ReadonlyMap<string, SenderProfile>,
+): NonNullable<ScenarioInput['senders']> {
+  return listeners.flatMap((listener) => senders.flatMap((sender) => {
+    const profile = profiles.get(sender.profile ?? '');
+    if (profile === undefined || (profile.client !== 'openssl' && profile.client !== 'swaks')) return [];
+    if (listener.wrapper && profile.starttls === 'none') return [];
+    return [{ ...sender, name: listenerSenderName(profile.name, listener), ...listenerWay(listener) }];
+  }));
 }

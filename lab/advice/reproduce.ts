@@ -20,7 +20,7 @@ import { needsBesides } from './config-needs.ts';
 import { peersText, readLogFailures, type LogFailures, type LoggedFailure } from './failures.ts';
 import { generateFixes, generateOutboundFixes, type FixCandidate, type ReproducedFailure } from './fixes.ts';
 import { formHypotheses, RAW_AT_ONCE, type Hypothesis } from './hypotheses.ts';
-import { enforcesTls, failureListeners, fixedOverrides, listenerEntry, listenerFixes, listenerSenderName, listenerWay } from './listeners.ts';
+import { enforcesTls, failureListeners, fixedOverrides, listenerDecisions, listenerEntry, listenerFixes, listenerSenderName, listenerWay } from './listeners.ts';
 import { matrixOf, matrixRow, type MatrixRow } from './matrix.ts';
 import { loadPopulation, type Population } from './population.ts';
 import { confirmBreaks, fixEffect, rankFixes, type FixEffect } from './ranking.ts';
@@ -170,17 +170,7 @@ function hypothesesOnListeners(hypotheses: readonly Hypothesis[], failures: read
   return [...out.values()];
 }
 
-/** The decision that serves a listener in the lab, and the decisions on its own -o settings. */
-function listenerDecisions(listener: Listener): ParameterDecision[] {
-  const how = listener.wrapper ? ', TLS at once' : '';
-  return [
-    {
-      parameter: `master.cf ${listener.service}`, value: listener.source, action: 'rewrite', labValue: listenerEntry(listener), source: listener.source.startsWith('master.cf') ? listener.source : 'log',
-      reason: `the log's failures are on its sessions (${listener.syslogName}/smtpd): the lab serves it on port ${listener.port}${how} with its TLS settings, and sends their hypotheses there`,
-    },
-    ...listener.decisions,
-  ];
-}
+
 
 /**
  * The same sender as an opportunistic MTA would behave (STARTTLS when offered, else plaintext):
@@ -293,7 +283,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
       context: { problems: blocked.flatMap((l) => l.problems) },
     });
   }
-  const config: AdminConfig = { ...admin, receiver: applyFix(admin, undefined, listeners), decisions: [...admin.decisions, ...listeners.flatMap(listenerDecisions)] };
+  const config: AdminConfig = { ...admin, receiver: applyFix(admin, undefined, listeners), decisions: [...admin.decisions, ...listeners.flatMap((l) => listenerDecisions(l, `the log's failures are on its sessions (${l.syslogName}/smtpd)`, 'sends their hypotheses there'))] };
   const toolchains = await loadToolchains();
   const found = { ...config.versions };
   if (found.openssl === undefined && logged.versions.openssl !== undefined && !options.toolchain && !options.opensslVersion) {

@@ -5,9 +5,11 @@ import type { ProgressSink } from '../images/progress.ts';
 import { defineScenario } from '../scenario/load.ts';
 import type { ScenarioResult, SelfReport } from '../scenario/result.ts';
 import { runScenario } from '../scenario/runner.ts';
+import { loadSenderProfiles } from '../senders/profiles.ts';
 import { loadToolchains } from '../toolchains/registry.ts';
 import type { SourceOptions } from '../toolchains/sources.ts';
 import { readConfigDir, type AdminConfig, type CertType } from './config-dir.ts';
+import { listenerDecisions, listenerEntry, listenerPopulation } from './listeners.ts';
 import { diffMatrices, matrixOf, type DiffRow, type MatrixRow } from './matrix.ts';
 import { loadPopulation, type Population } from './population.ts';
 import { postconfWarnings } from './postconf-check.ts';
@@ -71,12 +73,16 @@ export async function validateConfig(options: ValidateOptions): Promise<Validate
   const baselineConfig = options.baseline === undefined ? undefined : await readConfigDir(options.baseline, options.certType ? { certType: options.certType } : {});
   const toolchains = await loadToolchains();
   const toolchain = await chooseReceiverToolchain(toolchains, options, proposalConfig.versions, options.sources, proposalConfig.needs);
-  const population = await loadPopulation(toolchains, options.sources ? { sources: options.sources } : {});
+  const profiles = await loadSenderProfiles();
+  const population = await loadPopulation(toolchains, { profiles, ...(options.sources ? { sources: options.sources } : {}) });
   const engine = options.engine ?? (await connectEngine());
   const runId = newRunId();
-  const run = async (label: ValidatedSide['label'], config: AdminConfig): Promise<ValidatedSide> => {
-    options.progress?.({ kind: 'phase', phase: 'validate', detail: `${label}: ${config.dir} on ${toolchain.toolchain}, ${population.senders.length} senders, ${population.outbound.length} destinations` });
-    const result = await runScenario(populationScenario(label, config, toolchain.toolchain, population), {
+  const run = async (label: ValidatedSide['label'], admin: AdminConfig): Promise<ValidatedSide> => {
+    const served = admin.listeners.filter((l) => l.problems.length === 0);
+    const config = { ...admin, decisions: [...admin.decisions, ...served.flatMap((l) => listenerDecisions(l, `a listener of master.cf (${l.syslogName}/smtpd)`, 'sends the one-shot clients of the population there too'))] };
+    const onListeners = { ...population, senders: [...population.senders, ...listenerPopulation(served, population.senders, profiles)] };
+    options.progress?.({ kind: 'phase', phase: 'validate', detail: `${label}: ${config.dir} on ${toolchain.toolchain}, ${onListeners.senders.length} senders, ${population.outbound.length} destinations` });
+    const result = await runScenario(populationScenario(label, config, toolchain.toolchain, onListeners), {
       engine,
       toolchains,
       runId,
@@ -121,19 +127,23 @@ export async function validateConfig(options: ValidateOptions): Promise<Validate
     regressions,
     unconfirmed,
     newConfigErrors,
-    skipped: population.skipped,
+    skipped: [...population.skipped, ...proposalConfig.listeners.flatMap((l) => (l.problems.length > 0 ? [`master.cf ${l.service} (port ${l.port}): ${l.problems.join('; ')}`] : []))],
     verdict,
     exitCode,
     durationMs: Date.now() - started,
   };
 }
 
-/** The receiver from an admin's configuration folder, with the population as observe-only peers. */
+/**
+ * The receiver from an admin's configuration folder, with its master.cf listeners that can run, and the population
+ * as observe-only peers.
+ */
 export function populationScenario(label: string, config: AdminConfig, toolchain: string, population: Pick<Population, 'senders' | 'outbound'>, timeoutSeconds = 45) {
+  const listeners = config.listeners.filter((l) => l.problems.length === 0).map((l) => listenerEntry(l));
   const scenario = defineScenario({
     name: label,
     description: `${label}: ${config.dir}`,
-    receiver: { toolchain, ...config.receiver },
+    receiver: { toolchain, ...config.receiver, masterCf: [...config.receiver.masterCf, ...listeners] },
     senders: population.senders,
     outbound: population.outbound,
     timeoutSeconds,

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,31 @@ describe('tlslab validate, with real containers', () => {
     expect(markdown).toContain('| tls10-only | **newly-fails** |');
     expect(markdown).toMatch(/\*\*E1\*\* `.*TLS/);
     expect(cli.err()).toContain('[validate] proposal');
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+
+  it('sends the one-shot clients to master.cf\'s listeners too: a stricter submission breaks TLS 1.0 there, not on port 25', async ({ onTestFailed }) => {
+    const folder = (name: string, submission: string) => {
+      const dir = join(scratch, name);
+      mkdirSync(dir);
+      copyFileSync(join(root, 'test/fixtures/configs/bookworm-baseline/main.cf'), join(dir, 'main.cf'));
+      writeFileSync(join(dir, 'master.cf'), `smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\n  -o syslog_name=postfix/submission\n  -o smtpd_tls_security_level=encrypt${submission}\n  -o smtpd_sasl_auth_enable=yes\n`);
+      return dir;
+    };
+    const cli = io();
+    const code = await main(['validate', '--config', folder('strict-submission', '\n  -o smtpd_tls_mandatory_protocols=>=TLSv1.2'), '--baseline', folder('submission', ''), '--toolchain', 'debian-bookworm', '--json'], cli);
+    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+    expect(code).toBe(1);
+    const result = JSON.parse(cli.out()) as ValidateReport;
+    const regressions = result.regressions.map((r) => r.name);
+    expect(regressions).toContain('tls10-only-587');
+    expect(regressions.every((name) => name.endsWith('-587'))).toBe(true);
+    expect(result.proposal.matrix.find((r) => r.name === 'tls10-only')?.outcome).toMatch(/^TLS TLSv1 /);
+    expect(result.proposal.matrix.find((r) => r.name === 'modern-tls13-587')?.outcome).toMatch(/^TLS TLSv1\.3 /);
+    // An MTA does not submit: Postfix and Exim senders stay on port 25.
+    expect(result.proposal.matrix.some((r) => r.name === 'postfix-3-debian-587' || r.name === 'exim-gnutls-debian-587')).toBe(false);
+    expect(result.proposal.config.decisions.find((d) => d.parameter === 'master.cf submission')?.labValue).toBe(
+      '587 inet n - n - - smtpd -o syslog_name=postfix/submission -o smtpd_tls_security_level=encrypt -o smtpd_tls_mandatory_protocols=>=TLSv1.2');
     expect(await leftovers(result.runId)).toEqual([]);
   });
 

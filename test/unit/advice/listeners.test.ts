@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Listener } from '../../../lab/advice/config-dir.ts';
 import type { LoggedFailure } from '../../../lab/advice/failures.ts';
-import { enforcesTls, failureListeners, fixedOverrides, listenerEntry, listenerFixes, listenerSenderName, listenerWay } from '../../../lab/advice/listeners.ts';
+import { enforcesTls, failureListeners, fixedOverrides, listenerEntry, listenerFixes, listenerPopulation, listenerSenderName, listenerWay } from '../../../lab/advice/listeners.ts';
+import { loadSenderProfiles } from '../../../lab/senders/profiles.ts';
 
 const failure = (key: string, service: string): LoggedFailure => ({
   direction: 'inbound', key, class: 'unsupported-protocol', summary: 'unsupported protocol', explanation: '', remedy: '', peers: [], evidence: [], service,
@@ -53,5 +54,15 @@ describe('listeners besides port 25', () => {
     }]);
     expect(fixedOverrides(submission, fixes[0]!)).toEqual({ smtpd_tls_security_level: 'encrypt', smtpd_tls_mandatory_protocols: '>=TLSv1' });
     expect(fixedOverrides({ ...submission, port: 465 }, fixes[0]!)).toBe(submission.overrides);
+  });
+
+  it('validate sends the population\'s one-shot clients to each listener; not the MTAs, nor a plaintext client to TLS at once', async () => {
+    const profiles = await loadSenderProfiles();
+    const senders = ['tls10-only', 'modern-tls13', 'no-starttls', 'postfix-3-debian', 'exim-gnutls-debian'].map((profile) => ({ profile, expect: { outcome: 'tls' as const } }));
+    const smtps: Listener = { ...submission, service: 'smtps', port: 465, wrapper: true, overrides: { smtpd_tls_wrappermode: 'yes' } };
+    expect(listenerPopulation([submission, smtps], senders, profiles).map((s) => [s.name, s.port, s.starttls])).toEqual([
+      ['tls10-only-587', 587, undefined], ['modern-tls13-587', 587, undefined], ['no-starttls-587', 587, undefined],
+      ['tls10-only-465', 465, 'implicit'], ['modern-tls13-465', 465, 'implicit'],
+    ]);
   });
 });
