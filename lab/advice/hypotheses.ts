@@ -223,6 +223,13 @@ export function formHypotheses(failures: readonly LoggedFailure[], profiles: Rea
       }
       continue;
     }
+    if (failure.class === 'certificate-verification' && failure.direction === 'inbound') {
+      const verifying = candidates.filter((p) => p.tls?.verifyCertificate === true);
+      for (const profile of verifying) {
+        add({ name: profile.name, profile: profile.name, why: 'requires a certificate it can verify, as an MTA-STS policy in enforce mode, DANE or a "TLS required" connector does: against a certificate it cannot verify it ends the handshake with an alert of its own (OpenSSL\'s is "unknown ca")' }, failure);
+      }
+      if (verifying.length > 0) continue;
+    }
     if (failure.class === 'inappropriate-fallback') {
       for (const profile of candidates.filter((p) => p.tls?.fallbackScsv === true)) {
         add({ name: profile.name, profile: profile.name, why: `retries at ${range(profile.tls).max} and says so with TLS_FALLBACK_SCSV: a server that speaks a higher version refuses it with "inappropriate fallback"` }, failure);

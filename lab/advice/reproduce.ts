@@ -449,7 +449,7 @@ function wrapperModeNote(failure: LoggedFailure, listener: Listener | undefined)
   }
   const implicit = failure.evidence.some((line) => / after CONNECT from /.test(line)) && failure.evidence.some((line) => /SSL_accept error|TLS library problem/.test(line));
   if (!implicit && !failure.evidence.some((line) => /\/(?:smtps|submissions)\/smtpd\[/.test(line))) return '';
-  return ' These sessions were on a wrapper-mode service (TLS at once, port 465) that master.cf does not name by its log tag (-o syslog_name): the lab runs the same handshake after STARTTLS on port 25, with the settings of main.cf, not the -o options of that service; give it its syslog_name in master.cf, or put the settings that matter in main.cf, to try them.';
+  return ' These sessions were on a wrapper-mode service (TLS at once, port 465) that the lab could not match to a master.cf listener by the log tag (its -o syslog_name): it runs the same handshake after STARTTLS on port 25, with the settings of main.cf; quote the lines with their tags and give master.cf, or put the settings that matter in main.cf, to try that listener\'s.';
 }
 
 /** The verdict on one logged failure, from what the hypotheses or destinations gave. @internal */

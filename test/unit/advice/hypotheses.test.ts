@@ -107,6 +107,8 @@ describe('readLogFailures', () => {
   it('says that a certificate alert in another stack\'s words is a near miss of the same rejection', () => {
     const [failure] = readLogFailures(['mx postfix/smtpd[7]: warning: TLS library problem: error:14094416:SSL routines:ssl3_read_bytes:sslv3 alert certificate unknown:../ssl/record/rec_layer_s3.c:1528:SSL alert number 46:']).failures;
     expect(failure?.class).toBe('certificate-verification');
+    // The senders that verify the certificate are the hypotheses, not representatives of every kind.
+    expect(formHypotheses([failure!], profiles).map((h) => h.name)).toEqual(['verifying-sender']);
     const outcome = (match: 'class' | 'none'): HypothesisOutcome => ({
       hypothesis: { name: 'verifying-sender', why: '', reasons: {}, failures: [] }, failure: failure!.key, match, detail: '"tlsv1 alert unknown ca" instead of "sslv3 alert certificate unknown"',
       observed: {
