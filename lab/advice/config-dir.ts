@@ -306,7 +306,8 @@ async function versionsInDir(root: string, files: readonly string[]): Promise<Ad
 
 /**
  * The smtp service's `-o` overrides from master.cf, applied as if they were in main.cf (the lab's
- * receiver is that smtpd). Every other service is reported and not run.
+ * receiver is that smtpd). The other smtpd listeners are reported as served (see `listenerEntries`),
+ * every other inet service as not run.
  */
 function masterOverrides(text: string, decisions: ParameterDecision[]): { name: string; value: string; line: number; service: string }[] {
   const services = parseMasterCf(text);
@@ -317,25 +318,16 @@ function masterOverrides(text: string, decisions: ParameterDecision[]): { name: 
     decisions.push({ parameter: 'master.cf smtp inet', value: smtpInet.text, action: 'override', reason: 'postscreen in front of smtpd: the lab runs smtpd directly on port 25 (TLS is smtpd\'s, postscreen only passes the connection); the smtpd pass entry\'s -o options apply', source: `master.cf:${smtpInet.line}` });
   }
   const listeners = new Set(listenerEntries(text).map((l) => l.line));
-  const served = services.filter((s) => listeners.has(s.line));
-  if (served.length > 0) {
-    decisions.push({
-      parameter: 'master.cf listeners',
-      value: served.map((s) => `${s.service}/${s.type}`).join(', '),
-      action: 'keep',
+  const groups: [ParameterDecision, MasterCfEntry[]][] = [
+    [{
+      parameter: 'master.cf listeners', value: '', action: 'keep', source: 'master.cf',
       reason: 'served on its port with its TLS -o settings: validate sends the one-shot clients of the population there too, reproduce the hypotheses of the failures logged on it',
-      source: 'master.cf',
-    });
-  }
-  const ignored = services.filter((s) => s.type === 'inet' && s !== smtpInet && !listeners.has(s.line));
-  if (ignored.length > 0) {
-    decisions.push({
-      parameter: 'master.cf services',
-      value: ignored.map((s) => `${s.service}/${s.type}`).join(', '),
-      action: 'drop',
-      reason: 'not an smtpd listener on a known port: not run in the lab',
-      source: 'master.cf',
-    });
+    }, services.filter((s) => listeners.has(s.line))],
+    [{ parameter: 'master.cf services', value: '', action: 'drop', source: 'master.cf', reason: 'not an smtpd listener on a known port: not run in the lab' },
+      services.filter((s) => s.type === 'inet' && s !== smtpInet && !listeners.has(s.line))],
+  ];
+  for (const [decision, entries] of groups) {
+    if (entries.length > 0) decisions.push({ ...decision, value: entries.map((s) => `${s.service}/${s.type}`).join(', ') });
   }
   return [inbound, outbound].flatMap((entry) => (entry ? entry.overrides.map((o) => ({ ...o, line: entry.line, service: `${entry.service}/${entry.type}` })) : []));
 }
