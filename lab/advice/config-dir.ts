@@ -49,7 +49,7 @@ export interface AdminConfig {
   entries: MainCfEntry[];
   /** Settings that need a Postfix of a given version or later. */
   needs: PostfixNeed[];
-  /** master.cf's other smtpd listeners (smtps, submission), which `reproduce` serves when the log's failures are on them. */
+  /** master.cf's other smtpd listeners (smtps, submission): validate serves them all, reproduce those the log's failures are on. */
   listeners: Listener[];
 }
 

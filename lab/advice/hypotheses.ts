@@ -30,7 +30,7 @@ const CIPHER_CLASSES = new Set<FailureClass>(['no-shared-cipher', 'peer-aborted'
 export const DH_STRICT_PROBE = 'probe-dhe-level2';
 
 /** The probe for a TLS 1.3 client whose only suites are the CCM ones, which OpenSSL servers leave off by default. */
-export const TLS13_CCM_PROBE = 'probe-tls13-ccm-only';
+const TLS13_CCM_PROBE = 'probe-tls13-ccm-only';
 
 /** The legacy-capable client that probes run on: it can offer SSLv3, RC4 and 3DES. */
 export const PROBE_TOOLCHAIN = 'debian-bookworm-legacy-openssl';

@@ -79,13 +79,13 @@ export function listenerDecisions(listener: Listener, why: string, does: string)
 
 /** TLS is required on it: no sender does without, so not offering STARTTLS serves nobody. */
 export function enforcesTls(listener: Listener): boolean {
-  const level = listener.overrides.smtpd_tls_security_level;
-  return listener.wrapper || level === 'encrypt' || /^(yes|true|1)$/i.test(listener.overrides.smtpd_enforce_tls ?? '');
+  return listener.wrapper || listener.overrides.smtpd_tls_security_level === 'encrypt' || /^(yes|true|1)$/i.test(listener.overrides.smtpd_enforce_tls ?? '');
 }
 
-/** The name of a hypothesis's sender on a listener: its own, with the port. */
+/** The name of a hypothesis's sender on a listener: its own, with the port, within the 41 characters of a name. */
 export function listenerSenderName(name: string, listener: Listener): string {
-  return `${name.slice(0, 36).replace(/-$/, '')}-${listener.port}`;
+  const suffix = `-${listener.port}`;
+  return `${name.slice(0, 41 - suffix.length).replace(/-$/, '')}${suffix}`;
 }
 
 /** How a sender talks to a listener: its port, and TLS at once on a wrapper-mode one. */

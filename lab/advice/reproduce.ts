@@ -170,8 +170,6 @@ function hypothesesOnListeners(hypotheses: readonly Hypothesis[], failures: read
   return [...out.values()];
 }
 
-
-
 /**
  * The same sender as an opportunistic MTA would behave (STARTTLS when offered, else plaintext):
  * s_client always insists on STARTTLS, so it becomes a swaks client with the same protocol range

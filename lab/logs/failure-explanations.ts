@@ -340,7 +340,6 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
   }),
 };
 
-/** Summary, explanation and remedy for one class in one context. */
 /** Classes that the protocol or cipher settings of the server decide. */
 const SETTINGS_CLASSES = new Set<FailureClass>([
   'no-shared-cipher', 'unknown-protocol', 'unsupported-protocol', 'version-too-low', 'wrong-version-number', 'alert-protocol-version', 'no-suitable-signature-algorithm',
@@ -351,6 +350,7 @@ export function settingsDecide(failureClass: FailureClass, error?: OpensslError)
   return SETTINGS_CLASSES.has(failureClass) && !tls13SuiteChoice({ side: 'smtpd', pastServerHello: false, ...(error ? { error } : {}) });
 }
 
+/** Summary, explanation and remedy for one class in one context. */
 export function explain(failureClass: FailureClass, ctx: ExplainContext): Explained {
   const explained = EXPLAINERS[failureClass](ctx);
   if (ctx.side !== 'smtpd' || ctx.wrapperMode !== true || !settingsDecide(failureClass, ctx.error)) return explained;

@@ -34,7 +34,8 @@ describe('listeners besides port 25', () => {
     expect(listenerEntry(submission)).toBe('587 inet n - n - - smtpd -o syslog_name=postfix/submission -o smtpd_tls_security_level=encrypt -o smtpd_tls_mandatory_protocols=>=TLSv1.2');
     expect(listenerEntry({ ...submission, overrides: { smtpd_tls_exclude_ciphers: 'aNULL, RC4' } })).toBe('587 inet n - n - - smtpd -o syslog_name=postfix/submission -o { smtpd_tls_exclude_ciphers=aNULL, RC4 }');
     expect(listenerSenderName('probe-tlsv1-to-tlsv1-1', submission)).toBe('probe-tlsv1-to-tlsv1-1-587');
-    expect(listenerSenderName('a'.repeat(40), submission)).toHaveLength(40);
+    expect(listenerSenderName('a'.repeat(40), submission)).toHaveLength(41);
+    expect(listenerSenderName('a'.repeat(40), { ...submission, port: 10025 })).toBe(`${'a'.repeat(35)}-10025`);
   });
 
   it('wrapper mode, the encrypt level and smtpd_enforce_tls require TLS; senders start TLS at once on a wrapper-mode listener', () => {
