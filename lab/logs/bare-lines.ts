@@ -10,7 +10,7 @@ const CLIENT_CONFIG = /TLS policy lookup for |smtp_tls_|client TLS configuration
 const SERVER_CONFIG = /No server certs available|Wrapper-mode request dropped|smtpd_tls_/;
 
 /** The daemon a message names by its form, or undefined when the form is logged by both (a library error). */
-function sideOfEvent(event: TlsEvent): BareSide | undefined {
+export function sideOfEvent(event: TlsEvent): BareSide | undefined {
   switch (event.kind) {
     case 'connect':
     case 'disconnect':

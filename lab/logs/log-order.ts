@@ -1,4 +1,4 @@
-import { BareLines } from './bare-lines.ts';
+import { BareLines, sideOfEvent } from './bare-lines.ts';
 import { parseEvent } from './events.ts';
 import { asSyslogLine } from './json-lines.ts';
 import { isoTimestamp, newHeaderScan, scanHeader } from './line-header.ts';
@@ -58,12 +58,55 @@ export function inLogOrder(input: Iterable<string>): LogOrder {
   return { lines, reversed };
 }
 
+/** The peer an event names, as `name[addr]`; undefined for one that names none (a library error). */
+function peerOf(event: TlsEvent): string | undefined {
+  const peer = 'peer' in event ? event.peer : undefined;
+  return peer === undefined ? undefined : `${peer.name}[${peer.addr}]`;
+}
+
 /**
- * A pasted excerpt mended before it is read: its lines unwrapped (`unwrapLines`), then put in the order they were
- * written (`inLogOrder`). `changed` tells that the lines are not those given.
+ * Bare messages that a report quotes right after lines of one smtpd or smtp process, with their headers cut off (a
+ * reader trimmed some lines and not others), given that process's header again: `SSL_accept error from x[...]`
+ * with a header, then `warning: TLS library problem: ...` and `lost connection after CONNECT from x[...]` without,
+ * are one session. A bare message of the other daemon, or one that names another peer, keeps its own session.
+ */
+export function restoreCutHeaders(lines: readonly string[]): string[] {
+  const scan = newHeaderScan();
+  const bare = new BareLines();
+  let last: { header: string; side: 'smtpd' | 'smtp'; peer: string | undefined } | undefined;
+  return lines.map((raw) => {
+    const line = asSyslogLine(raw);
+    if (scanHeader(line, scan)) {
+      const daemon = scan.daemonStart < 0 ? '' : line.slice(scan.daemonStart, scan.progEnd);
+      const side = daemon === 'smtpd' || daemon === 'tlsproxy' ? 'smtpd' : daemon === 'smtp' || daemon === 'lmtp' ? 'smtp' : undefined;
+      if (side === undefined) {
+        last = undefined;
+        return raw;
+      }
+      const event = parseEvent(line, scan.msgStart);
+      last = { header: line.slice(0, scan.msgStart), side, peer: event === undefined ? last?.peer : peerOf(event) ?? last?.peer };
+      return raw;
+    }
+    const read = last === undefined ? undefined : bare.read(line, scan);
+    // A JSON record, a console's table row, or a queue manager's message keep their own form.
+    const side = read === undefined ? undefined : sideOfEvent(read.event);
+    if (last === undefined || read === undefined || raw !== line || read.line !== line || side === 'none') return raw;
+    const peer = peerOf(read.event);
+    if ((side !== undefined && side !== last.side) || (peer !== undefined && last.peer !== undefined && peer !== last.peer)) {
+      last = undefined;
+      return raw;
+    }
+    return `${last.header}${line.slice(scan.msgStart).trimStart()}`;
+  });
+}
+
+/**
+ * A pasted excerpt mended before it is read: its lines unwrapped (`unwrapLines`), cut headers given back
+ * (`restoreCutHeaders`), then put in the order they were written (`inLogOrder`). `changed` tells that the lines are
+ * not those given.
  */
 export function mendExcerpt(input: readonly string[]): LogOrder & { changed: boolean } {
-  const unwrapped = unwrapLines(input);
+  const unwrapped = restoreCutHeaders(unwrapLines(input));
   const ordered = inLogOrder(unwrapped);
   const changed = ordered.reversed || unwrapped.length !== input.length || unwrapped.some((line, i) => line !== input[i]);
   return { ...ordered, changed };

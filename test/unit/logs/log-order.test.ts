@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readLogFailures } from '../../../lab/advice/failures.ts';
-import { inLogOrder } from '../../../lab/logs/log-order.ts';
+import { inLogOrder, restoreCutHeaders } from '../../../lab/logs/log-order.ts';
+import { readSessions } from '../../../lab/logs/sessions.ts';
 
 /** A failed inbound session as Postfix writes it, oldest line first. */
 const session = [
@@ -51,5 +52,38 @@ describe('inLogOrder', () => {
     expect(fromConsole.failures.map((f) => [f.key, f.peers])).toEqual(fromLog.failures.map((f) => [f.key, f.peers]));
     expect(fromConsole.sessions).toBe(1);
     expect(fromConsole.failures[0]!.evidence).toEqual([...consoleRows].reverse());
+  });
+});
+
+describe('restoreCutHeaders', () => {
+  const header = 'postfix/smtps/smtpd[4242]: ';
+  it('gives bare messages right after a process\'s lines that process\'s header, so that they are one session', () => {
+    const lines = [
+      `${header}connect from mua.example[192.0.2.7]`,
+      `${header}SSL_accept error from mua.example[192.0.2.7]: -1`,
+      ' warning: TLS library problem: error:0A000412:SSL routines::sslv3 alert bad certificate:../ssl/record/rec_layer_s3.c:1584:SSL alert number 42:',
+      'lost connection after CONNECT from mua.example[192.0.2.7]',
+    ];
+    const restored = restoreCutHeaders(lines);
+    expect(restored.slice(2)).toEqual([
+      `${header}warning: TLS library problem: error:0A000412:SSL routines::sslv3 alert bad certificate:../ssl/record/rec_layer_s3.c:1584:SSL alert number 42:`,
+      `${header}lost connection after CONNECT from mua.example[192.0.2.7]`,
+    ]);
+    const sessions = readSessions(restored).sessions;
+    expect(sessions.map((s) => [s.service, s.failure?.class])).toEqual([['postfix/smtps/smtpd', 'certificate-verification']]);
+  });
+
+  it('leaves a bare message of another peer, of the other daemon or of no session as it is', () => {
+    const lines = [
+      `${header}SSL_accept error from mua.example[192.0.2.7]: -1`,
+      'lost connection after CONNECT from other.example[192.0.2.8]',
+      `${header}SSL_accept error from mua.example[192.0.2.7]: -1`,
+      'SSL_connect error to mx.example[192.0.2.9]:25: -1',
+      `${header}connect from mua.example[192.0.2.7]`,
+      '3A4B5C6D7E: removed',
+    ];
+    expect(restoreCutHeaders(lines)).toEqual(lines);
+    // Nothing to give back in an excerpt without headers.
+    expect(restoreCutHeaders(lines.filter((l) => !l.startsWith(header)))).toEqual(lines.filter((l) => !l.startsWith(header)));
   });
 });
