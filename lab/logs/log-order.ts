@@ -65,10 +65,11 @@ function peerOf(event: TlsEvent): string | undefined {
 }
 
 /**
- * Bare messages that a report quotes right after lines of one smtpd or smtp process, with their headers cut off (a
- * reader trimmed some lines and not others), given that process's header again: `SSL_accept error from x[...]`
- * with a header, then `warning: TLS library problem: ...` and `lost connection after CONNECT from x[...]` without,
- * are one session. A bare message of the other daemon, or one that names another peer, keeps its own session.
+ * Bare messages that a report quotes right after lines of one smtpd or smtp process whose header has no time stamp
+ * (`postfix/smtps/smtpd[42]: ...`), with that header cut off too (a reader trimmed some lines more than others),
+ * given that process's header again: `SSL_accept error from x[...]` with a header, then `warning: TLS library
+ * problem: ...` and `lost connection after CONNECT from x[...]` without, are one session. A bare message of the other
+ * daemon, or one that names another peer, keeps its own session.
  */
 export function restoreCutHeaders(lines: readonly string[]): string[] {
   const scan = newHeaderScan();
@@ -79,7 +80,8 @@ export function restoreCutHeaders(lines: readonly string[]): string[] {
     if (scanHeader(line, scan)) {
       const daemon = scan.daemonStart < 0 ? '' : line.slice(scan.daemonStart, scan.progEnd);
       const side = daemon === 'smtpd' || daemon === 'tlsproxy' ? 'smtpd' : daemon === 'smtp' || daemon === 'lmtp' ? 'smtp' : undefined;
-      if (side === undefined) {
+      // A header with a time stamp is not given to a line that had none: the time would be made up.
+      if (side === undefined || scan.tsKind !== 0) {
         last = undefined;
         return raw;
       }

@@ -83,6 +83,9 @@ describe('restoreCutHeaders', () => {
       '3A4B5C6D7E: removed',
     ];
     expect(restoreCutHeaders(lines)).toEqual(lines);
+    // A header with a time stamp would give the bare line a time it did not have.
+    const stamped = ['May  3 10:00:00 mx postfix/smtpd[21]: SSL_accept error from a.example[192.0.2.60]: -1', 'lost connection after STARTTLS from a.example[192.0.2.60]'];
+    expect(restoreCutHeaders(stamped)).toEqual(stamped);
     // Nothing to give back in an excerpt without headers.
     expect(restoreCutHeaders(lines.filter((l) => !l.startsWith(header)))).toEqual(lines.filter((l) => !l.startsWith(header)));
   });
