@@ -323,7 +323,7 @@ function masterOverrides(text: string, decisions: ParameterDecision[]): { name: 
       parameter: 'master.cf listeners', value: '', action: 'keep', source: 'master.cf',
       reason: 'served on its port with its TLS -o settings: validate sends the one-shot clients of the population there too, reproduce the hypotheses of the failures logged on it',
     }, services.filter((s) => listeners.has(s.line))],
-    [{ parameter: 'master.cf services', value: '', action: 'drop', source: 'master.cf', reason: 'not an smtpd listener on a known port: not run in the lab' },
+    [{ parameter: 'master.cf services', value: '', action: 'drop', source: 'master.cf', reason: 'not an smtpd listener that outside peers reach on a known port: not run in the lab' },
       services.filter((s) => s.type === 'inet' && s !== smtpInet && !listeners.has(s.line))],
   ];
   for (const [decision, entries] of groups) {
@@ -335,10 +335,13 @@ function masterOverrides(text: string, decisions: ParameterDecision[]): { name: 
 /** The -o settings of a listener that decide its TLS; the rest (SASL, restrictions, milters) is left out. */
 const LISTENER_TLS = /^(smtpd_tls_|tls_|smtpd_use_tls$|smtpd_enforce_tls$|smtpd_starttls_timeout$|smtpd_discard_ehlo_keyword)/;
 
-/** master.cf's smtpd services on a port other than 25 (the smtp inet service, which the lab's receiver is). */
+/** A service bound to the loopback address (a content filter's re-injection port): no outside peer reaches it. */
+const LOOPBACK = /^(127\.|\[::1\]:|localhost:)/;
+
+/** master.cf's smtpd services that outside peers reach, on a port other than 25 (which the lab's receiver is). */
 function listenerEntries(text: string): (MasterCfEntry & { port: number })[] {
   return parseMasterCf(text).flatMap((entry) => {
     const port = servicePort(entry.service);
-    return entry.type === 'inet' && entry.command === 'smtpd' && port !== undefined && port !== 25 ? [{ ...entry, port }] : [];
+    return entry.type === 'inet' && entry.command === 'smtpd' && port !== undefined && port !== 25 && !LOOPBACK.test(entry.service) ? [{ ...entry, port }] : [];
   });
 }

@@ -81,7 +81,8 @@ describe('readConfigDir', () => {
       '  -o smtpd_sasl_auth_enable=yes',
       '  -o smtpd_tls_cert_file=/etc/postfix/certs/mail.pem',
       '  -o cleanup_service_name=submission-cleanup',
-      '127.0.0.1:10025 inet n - n - - smtpd -o smtpd_tls_dh1024_param_file=/etc/postfix/nowhere.pem',
+      '0.0.0.0:10025 inet n - n - - smtpd -o smtpd_tls_dh1024_param_file=/etc/postfix/nowhere.pem',
+      '127.0.0.1:10026 inet n - n - - smtpd -o content_filter=',
       'imaps     inet  n       -       y       -       -       smtpd',
       '',
     ].join('\n'));
@@ -92,12 +93,13 @@ describe('readConfigDir', () => {
         overrides: { smtpd_tls_wrappermode: 'yes', smtpd_tls_cert_file: '/lab/receiver/files/mail.pem' },
       },
       {
-        service: '127.0.0.1:10025', port: 10025, syslogName: 'postfix', wrapper: false, source: 'master.cf:8', overrides: {},
-        problems: [expect.stringContaining('master.cf:8 (127.0.0.1:10025 -o): smtpd_tls_dh1024_param_file = /etc/postfix/nowhere.pem: no file nowhere.pem')],
+        service: '0.0.0.0:10025', port: 10025, syslogName: 'postfix', wrapper: false, source: 'master.cf:8', overrides: {},
+        problems: [expect.stringContaining('master.cf:8 (0.0.0.0:10025 -o): smtpd_tls_dh1024_param_file = /etc/postfix/nowhere.pem: no file nowhere.pem')],
       },
     ]);
     expect(config.listeners[0]?.decisions.filter((d) => d.action === 'drop').map((d) => d.parameter)).toEqual(['smtpd_sasl_auth_enable', 'cleanup_service_name']);
-    expect(config.decisions.find((d) => d.parameter === 'master.cf services')).toMatchObject({ value: 'imaps/inet', action: 'drop' });
+    // A content filter's re-injection port on the loopback address is no listener outside peers reach.
+    expect(config.decisions.find((d) => d.parameter === 'master.cf services')).toMatchObject({ value: '127.0.0.1:10026/inet, imaps/inet', action: 'drop' });
   });
 
   it('asks for main.cf when the folder has none', async () => {
