@@ -202,6 +202,8 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
       case 'server-certificate-not-verified':
         return diagnose(ctx, 'certificate-verification', [...(certFailure === undefined ? [] : [certFailure.line]), tlsProblem.line], extra);
       case 'tls-not-available': return diagnose(ctx, 'invalid-local-config', [tlsProblem.line], extra);
+      case 'smtps-without-wrapper-mode':
+        return diagnose(ctx, 'invalid-local-config', [tlsProblem.line], { detail: `SMTPS wrappermode (TCP port 465) is off for this delivery: ${detail ?? ''}` });
       default:
         return fromError(ctx, primary, before, errorLines, [tlsProblem.line]) ??
           diagnose(ctx, handshakeError === undefined ? 'unknown' : handshakeEndClass(handshakeError.detail), [handshakeError?.line ?? '', tlsProblem.line].filter((l) => l !== ''), extra);

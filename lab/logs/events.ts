@@ -168,7 +168,9 @@ function delivery(line: string, at: number, queueId: string): TlsEvent | undefin
   const relayPeer = peerAt(relay, 0)?.peer;
   if (relayPeer !== undefined) event.relayPeer = relayPeer;
   if (status !== 'sent') {
-    const problem = deliveryTlsProblem(detail);
+    // An SMTPS server says nothing until the client's hello, so a plaintext client waits for a greeting in vain.
+    const smtps = relayPeer?.port === 465 && / while receiving the initial server greeting/.test(detail);
+    const problem = deliveryTlsProblem(detail) ?? (smtps ? 'smtps-without-wrapper-mode' : undefined);
     if (problem !== undefined) event.tlsProblem = problem;
   }
   return event;

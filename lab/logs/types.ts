@@ -49,7 +49,8 @@ export interface LineHeader {
 export type TlsTrust = 'Anonymous' | 'Untrusted' | 'Trusted' | 'Verified' | 'Unstated';
 export type DeliveryStatus = 'sent' | 'deferred' | 'bounced' | 'expired' | 'rejected';
 /** Problems the smtp client reports inside a delivery status text. */
-export type DeliveryTlsProblem = 'cannot-start-tls' | 'tls-required-not-offered' | 'server-certificate-not-verified' | 'tls-not-available';
+/** `smtps-without-wrapper-mode`: port 465, and the greeting never came (the client spoke plaintext to an SMTPS port). */
+export type DeliveryTlsProblem = 'cannot-start-tls' | 'tls-required-not-offered' | 'server-certificate-not-verified' | 'tls-not-available' | 'smtps-without-wrapper-mode';
 
 /** One recognised Postfix line; `kind` names the line's form. */
 export type TlsEvent =

@@ -159,7 +159,10 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
         spec,
         messageId: `tlslab-${runId}-outbound-${spec.name}@${RECEIVER_HOSTNAME}`,
         container: spec.server === 'postfix'
-          ? await startPostfixServer(stage, { role: 'destination', name: `dest-${spec.name}`, hostname: destinationHostname(spec), image: images.get(spec.toolchain)!, spec })
+          ? await startPostfixServer(stage, {
+            role: 'destination', name: `dest-${spec.name}`, hostname: destinationHostname(spec), image: images.get(spec.toolchain)!,
+            spec: { ...spec, masterCf: withDefaultServices([], [spec.port]).masterCf },
+          })
           : await startForeignServer(stage, spec, images.get(spec.toolchain)!),
       })),
     );
@@ -300,7 +303,7 @@ function receiverSpecWithServices(receiver: Scenario['receiver'], senders: reado
  */
 function receiverSpecWithOutbound(scenario: Scenario, destinations: readonly RunningDestination[]): Scenario['receiver'] {
   if (destinations.length === 0) return scenario.receiver;
-  const transport = Object.fromEntries(destinations.map((d) => [destinationHostname(d.spec), `${d.spec.transport}:[${d.container.ipAddress}]:25`]));
+  const transport = Object.fromEntries(destinations.map((d) => [destinationHostname(d.spec), `${d.spec.transport}:[${d.container.ipAddress}]:${d.spec.port}`]));
   return {
     ...scenario.receiver,
     mainCf: { ...SHORT_BACKOFF, transport_maps: 'hash:/etc/postfix/tlslab_transport', ...scenario.receiver.mainCf },

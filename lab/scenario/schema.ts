@@ -85,6 +85,12 @@ export const destinationSchema = z
      * settings for this destination alone.
      */
     transport: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a master.cf service name').default('smtp'),
+    /**
+     * Postfix only: the port it serves the message on. Default: 25. 465 is its smtps service (wrapper mode: TLS at
+     * once; send there through a transport with smtp_tls_wrappermode=yes), 587 its submission service (STARTTLS
+     * required).
+     */
+    port: z.union([z.literal(25), z.literal(465), z.literal(587)]).default(25),
     /** Raw only (and required there): what it does after its `220` to STARTTLS. */
     afterStarttls: z.enum(RAW_SERVER_ACTIONS).optional(),
     certificate: certificateSchema.default({}),
@@ -292,9 +298,13 @@ export const scenarioSchema = z
 /** What a destination's fields cannot be together: Postfix settings on Exim or a raw server, or the reverse. */
 function destinationIssues(destination: {
   server: string; mainCf: Record<string, unknown>; gnutlsPriority?: string | undefined; afterStarttls?: string | undefined; certificate?: unknown; files?: Record<string, string> | undefined;
+  port?: number | undefined;
 }): { path: string[]; message: string }[] {
   const issues: { path: string[]; message: string }[] = [];
   const kind = destination.server === 'exim' ? 'an Exim destination' : 'a raw destination';
+  if (destination.server !== 'postfix' && destination.port !== undefined && destination.port !== 25) {
+    issues.push({ path: ['port'], message: `${kind} serves port 25 only; a Postfix destination serves 465 and 587 too` });
+  }
   if (destination.server !== 'postfix' && Object.keys(destination.mainCf).length > 0) {
     issues.push({ path: ['mainCf'], message: `${kind} has no main.cf; ${destination.server === 'exim' ? 'shape its TLS with gnutlsPriority' : 'choose its behaviour with afterStarttls'}` });
   }

@@ -44,4 +44,29 @@ describe('the receiver\'s smtps and submission services', () => {
     expect(plaintext?.kind === 'handshake-failed' ? plaintext.remedy : '').toContain('SSL/TLS (implicit TLS) for port 465');
     expect(await leftovers(result.runId)).toEqual([]);
   });
+
+  it('serve the Postfix under test as destinations on 465 and 587: TLS at once needs a wrapper-mode transport', async ({ onTestFailed }) => {
+    await prepareImages(['debian-bookworm']);
+    const scenario = defineScenario({
+      name: 'outbound-465-587',
+      receiver: { mainCf: { smtp_helo_timeout: '5s' }, masterCf: ['smtps unix - - n - - smtp -o smtp_tls_wrappermode=yes -o smtp_tls_security_level=encrypt'] },
+      outbound: [
+        { name: 'relay-465', port: 465, transport: 'smtps', expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
+        { name: 'relay-587', port: 587, expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
+        // The plain smtp client waits for a greeting that the server, waiting for a ClientHello, never sends.
+        { name: 'relay-465-plain', port: 465, expect: { outcome: 'handshake-failed', fate: 'deferred' } },
+      ],
+      timeoutSeconds: 15,
+    });
+    const result = await runScenario({ scenario, dir: join(import.meta.dirname, '../..') });
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    expect(result.outbound.filter((s) => !s.held).map((s) => `${s.name}: ${s.mismatch}`)).toEqual([]);
+    expect(result.outbound.find((s) => s.name === 'relay-465')?.evidence.join('\n')).toMatch(/relay-465 postfix\/smtps\/smtpd\[\d+\]: Anonymous TLS connection established/);
+    const plain = result.outbound.find((s) => s.name === 'relay-465-plain')!;
+    const own = readSessions(result.receiver.log).sessions.filter((s) => s.side === 'smtp' && s.peer.addr === plain.peerAddress);
+    expect(result.receiver.log.join('\n')).toContain('SMTPS wrappermode (TCP port 465) requires setting "smtp_tls_wrappermode = yes"');
+    expect(own.map((s) => s.failure?.class)).toContain('invalid-local-config');
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
 });

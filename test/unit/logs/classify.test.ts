@@ -288,6 +288,15 @@ describe('classify without a library error', () => {
     expect(starttls?.explanation).not.toContain('wrapper-mode');
   });
 
+  it('a delivery to port 465 that never got a greeting: the smtp client is not in wrapper mode', () => {
+    const deferral = (port: number) => `Nov 29 23:08:03 receiver postfix/smtp[206]: 971283927D3: to=<sink@relay.example>, relay=172.20.0.2[172.20.0.2]:${port}, delay=5, delays=0.01/0.01/5/0, dsn=4.4.2, status=deferred (conversation with 172.20.0.2[172.20.0.2] timed out while receiving the initial server greeting)`;
+    const failed = readSessions([deferral(465)]).sessions.filter((s) => s.failure !== undefined);
+    expect(failed.map((s) => [s.side, s.peer.port, s.failure?.class, s.failure?.summary])).toEqual([['smtp', 465, 'invalid-local-config', 'port 465 without wrapper mode']]);
+    expect(failed[0]?.failure?.remedy).toContain('smtp_tls_wrappermode = yes');
+    // On another port the same deferral says nothing of TLS.
+    expect(readSessions([deferral(25)]).sessions.filter((s) => s.failure !== undefined)).toEqual([]);
+  });
+
   it('a TLS hello where the first command belongs (implicit TLS on a STARTTLS port), as a lab receiver logged it', () => {
     const hello = 'Nov 29 16:00:39 receiver postfix/smtpd[141]: improper command pipelining after CONNECT from unknown[192.168.80.4]: \\026\\003\\001\\001>\\001\\000\\001:\\003\\003\\f\\375\\327Z5\\374'; // lab: Debian 12
     const session = only([

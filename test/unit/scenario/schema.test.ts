@@ -114,6 +114,7 @@ senders:
       '  - { name: b, server: raw, afterStarttls: close, mainCf: { smtpd_tls_security_level: may }, expect: { outcome: plaintext } }',
       '  - { name: c, afterStarttls: close, expect: { outcome: plaintext } }',
       '  - { name: e, server: exim, files: { dh.pem: dh.pem }, expect: { outcome: tls } }',
+      '  - { name: f, server: raw, afterStarttls: close, port: 465, expect: { outcome: plaintext } }',
       '',
     ].join('\n');
     expect(await problemsOf(text)).toEqual([
@@ -121,6 +122,7 @@ senders:
       'seed.yaml:5: outbound[1].mainCf: a raw destination has no main.cf; choose its behaviour with afterStarttls',
       'seed.yaml:6: outbound[2].afterStarttls: afterStarttls is for a raw destination (server: raw)',
       'seed.yaml:7: outbound[3].files: an Exim destination takes no files: they are for a Postfix destination\'s mainCf',
+      'seed.yaml:8: outbound[4].port: a raw destination serves port 25 only; a Postfix destination serves 465 and 587 too',
     ]);
     expect(await problemsOf('name: x\nreceiver: {}\noutbound:\n  - { name: d, server: raw, afterStarttls: hang, expect: { outcome: plaintext } }\n'))
       .toEqual(['seed.yaml:4: outbound[0].afterStarttls: expected one of plaintext-reply, close, stall; got "hang"']);
