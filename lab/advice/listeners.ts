@@ -1,5 +1,5 @@
 import type { ScenarioInput, SenderProfile } from '../scenario/schema.ts';
-import { DEFAULT_SERVICES } from '../scenario/services.ts';
+import { DEFAULT_SERVICES, smtpdEntry } from '../scenario/services.ts';
 import type { AdminConfig, Listener, ParameterDecision } from './config-dir.ts';
 import type { LoggedFailure } from './failures.ts';
 import { generateFixes, type FixCandidate, type ReproducedFailure } from './fixes.ts';
@@ -23,10 +23,8 @@ function assumedListener(tag: string): Listener | undefined {
   const port = name === 'smtps' || name === 'submissions' ? 465 : name === 'submission' ? 587 : undefined;
   const service = port === undefined ? undefined : DEFAULT_SERVICES.get(port);
   if (port === undefined || service === undefined) return undefined;
-  const wrapper = port === 465;
   return {
-    service: name, port, syslogName: tag, wrapper,
-    overrides: wrapper ? { smtpd_tls_wrappermode: 'yes' } : { smtpd_tls_security_level: 'encrypt' },
+    service: name, port, syslogName: tag, wrapper: service.overrides.smtpd_tls_wrappermode === 'yes', overrides: { ...service.overrides },
     source: `no master.cf given: Postfix's own ${name} entry assumed, ${service.what}`,
     decisions: [], problems: [],
   };
@@ -54,15 +52,9 @@ export function failureListeners(failures: readonly LoggedFailure[], config: Pic
   return found;
 }
 
-/** An `-o` value as master.cf takes it: in braces when it has spaces (Postfix 3.0 and later). */
-function option(name: string, value: string): string {
-  return /\s/.test(value) ? `-o { ${name}=${value} }` : `-o ${name}=${value}`;
-}
-
 /** The master.cf entry the lab's receiver runs for a listener: its numeric port, its log tag, its TLS settings. */
 export function listenerEntry(listener: Listener, overrides: Record<string, string> = listener.overrides): string {
-  const options = [option('syslog_name', listener.syslogName), ...Object.entries(overrides).map(([name, value]) => option(name, value))];
-  return `${listener.port} inet n - n - - smtpd ${options.join(' ')}`;
+  return smtpdEntry(listener.port, listener.syslogName, overrides);
 }
 
 /** The decision that serves a listener in the lab (`why`, and what the lab `does` there), and those on its own -o settings. */

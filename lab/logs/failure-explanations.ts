@@ -42,14 +42,14 @@ function roles(ctx: ExplainContext): { peer: string; local: string } {
 type Explainer = (ctx: ExplainContext) => Explained;
 
 /** OpenSSL 1.1.1 picks the TLS 1.3 suite in tls_early_post_process_client_hello, where Postfix's cipher lists have no say. */
-function tls13SuiteChoice(ctx: ExplainContext): boolean {
-  return ctx.side === 'smtpd' && ctx.error?.func?.toLowerCase() === 'tls_early_post_process_client_hello';
+function tls13SuiteChoice(side: ExplainContext['side'], error: OpensslError | undefined): boolean {
+  return side === 'smtpd' && error?.func?.toLowerCase() === 'tls_early_post_process_client_hello';
 }
 
 const EXPLAINERS: Record<FailureClass, Explainer> = {
   'no-shared-cipher': (ctx) => {
     const { peer, local } = roles(ctx);
-    if (tls13SuiteChoice(ctx)) {
+    if (tls13SuiteChoice(ctx.side, ctx.error)) {
       return {
         summary: 'no shared cipher',
         explanation: 'OpenSSL 1.1.1 chooses the TLS 1.3 suite in tls_early_post_process_client_hello: the client negotiated TLS 1.3 and offered none of the TLS 1.3 suites this server enables. OpenSSL enables TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256 and TLS_AES_128_GCM_SHA256 by default and leaves the CCM suites off; clients that offer only those are mostly scanners and some embedded stacks. Postfix\'s cipher settings (smtpd_tls_ciphers, smtpd_tls_exclude_ciphers, tls_*_cipherlist) choose the suites of TLS 1.2 and older, not these.',
@@ -347,7 +347,7 @@ const SETTINGS_CLASSES = new Set<FailureClass>([
 
 /** Whether the server's protocol or cipher settings decide a failure of this class, with this error. */
 export function settingsDecide(failureClass: FailureClass, error?: OpensslError): boolean {
-  return SETTINGS_CLASSES.has(failureClass) && !tls13SuiteChoice({ side: 'smtpd', pastServerHello: false, ...(error ? { error } : {}) });
+  return SETTINGS_CLASSES.has(failureClass) && !tls13SuiteChoice('smtpd', error);
 }
 
 /** Summary, explanation and remedy for one class in one context. */

@@ -18,14 +18,29 @@ export function servesPort(masterCf: readonly string[], port: number): boolean {
   });
 }
 
-/**
- * The services a receiver runs for 465 and 587 when its master.cf has none: those of Postfix's own master.cf
- * (commented out there), without their SASL settings. The port is numeric, so no /etc/services is needed, and
- * syslog_name gives the log tags admins know (`postfix/smtps/smtpd`).
- */
-export const DEFAULT_SERVICES: ReadonlyMap<number, { entry: string; what: string }> = new Map([
-  [465, { entry: '465 inet n - n - - smtpd -o syslog_name=postfix/smtps -o smtpd_tls_wrappermode=yes', what: 'smtps (wrapper mode: TLS at once)' }],
-  [587, { entry: '587 inet n - n - - smtpd -o syslog_name=postfix/submission -o smtpd_tls_security_level=encrypt', what: 'submission (STARTTLS required)' }],
+/** An `-o` option as master.cf takes it: in braces when its value has spaces (Postfix 3.0 and later). */
+function option(name: string, value: string): string {
+  return /\s/.test(value) ? `-o { ${name}=${value} }` : `-o ${name}=${value}`;
+}
+
+/** A master.cf entry for an smtpd listener on a numeric port (no /etc/services needed), with its log tag and -o settings. */
+export function smtpdEntry(port: number, syslogName: string, overrides: Readonly<Record<string, string>>): string {
+  const options = [option('syslog_name', syslogName), ...Object.entries(overrides).map(([name, value]) => option(name, value))];
+  return `${port} inet n - n - - smtpd ${options.join(' ')}`;
+}
+
+/** A listener of Postfix's own master.cf (commented out there), without its SASL settings. */
+export interface DefaultService {
+  /** The log tags admins know: `postfix/smtps/smtpd`. */
+  syslogName: string;
+  overrides: Readonly<Record<string, string>>;
+  what: string;
+}
+
+/** The services a receiver runs for 465 and 587 when its master.cf has none. */
+export const DEFAULT_SERVICES: ReadonlyMap<number, DefaultService> = new Map<number, DefaultService>([
+  [465, { syslogName: 'postfix/smtps', overrides: { smtpd_tls_wrappermode: 'yes' }, what: 'smtps (wrapper mode: TLS at once)' }],
+  [587, { syslogName: 'postfix/submission', overrides: { smtpd_tls_security_level: 'encrypt' }, what: 'submission (STARTTLS required)' }],
 ]);
 
 /** The receiver's master.cf entries with a default service added for each of `ports` that none serves. */
@@ -35,8 +50,9 @@ export function withDefaultServices(masterCf: readonly string[], ports: Iterable
   for (const port of new Set(ports)) {
     const service = DEFAULT_SERVICES.get(port);
     if (port === 25 || service === undefined || servesPort(entries, port)) continue;
-    entries.push(service.entry);
-    added.push(`port ${port}: ${service.what}, as "${service.entry}"`);
+    const entry = smtpdEntry(port, service.syslogName, service.overrides);
+    entries.push(entry);
+    added.push(`port ${port}: ${service.what}, as "${entry}"`);
   }
   return { masterCf: entries, added };
 }
