@@ -4,6 +4,7 @@ import { LabError } from '../errors.ts';
 import { RECEIVER_FILES_DIR } from '../receiver/config-files.ts';
 import type { ReceiverSpec } from '../scenario/schema.ts';
 import { servicePort } from '../scenario/services.ts';
+import { checkCertificate, type CertificateCheck } from './certificate-check.ts';
 import { postfixNeeds, type PostfixNeed } from './config-needs.ts';
 import { parseLookupTable, parseMainCf, parseMasterCf, type MainCfEntry, type MasterCfEntry } from './main-cf.ts';
 import {
@@ -51,6 +52,8 @@ export interface AdminConfig {
   needs: PostfixNeed[];
   /** master.cf's other smtpd listeners (smtps, submission): validate serves them all, reproduce those the log's failures are on. */
   listeners: Listener[];
+  /** The admin's own server certificate, when the folder holds it, as verifying clients see it. */
+  certificate?: CertificateCheck;
 }
 
 /** An smtpd listener of master.cf besides port 25, with its `-o` settings as the lab would run them. */
@@ -238,10 +241,25 @@ export async function readConfigDir(dir: string, options: { certType?: CertType 
     throw new LabError('LAB_INPUT_INVALID', `${dir}: the configuration cannot run in the lab as it is:\n${problems.map((p) => `  ${p}`).join('\n')}`, { context: { problems } });
   }
   const needs = postfixNeeds([...entries.values()].map((e) => ({ name: e.name, value: e.value, source: sources.get(e.name) ?? 'main.cf' })));
+  const certificate = await checkOwnCertificate(root, entries, find);
   return {
     dir: root, receiver, decisions, versions: await versionsInDir(root, files), mainCfText, ...(masterCfText !== undefined ? { masterCfText } : {}), entries: [...entries.values()], needs,
-    listeners,
+    listeners, ...(certificate === undefined ? {} : { certificate }),
   };
+}
+
+/**
+ * The certificate the server presents first, checked as verifying clients check it: smtpd_tls_chain_files when
+ * set (Postfix then ignores the others), else smtpd_tls_cert_file; myhostname is the name it should carry.
+ */
+async function checkOwnCertificate(root: string, entries: ReadonlyMap<string, MainCfEntry>, find: (path: string) => string | undefined): Promise<CertificateCheck | undefined> {
+  const paths = (name: string) => expand(entries.get(name)?.value ?? '', entries).split(/[\s,]+/).filter(Boolean);
+  const chain = paths('smtpd_tls_chain_files');
+  const found = (chain.length > 0 ? chain : paths('smtpd_tls_cert_file')).flatMap((path) => find(path) ?? []);
+  if (found.length === 0) return undefined;
+  const texts = await Promise.all(found.map(async (file) => ({ file, text: await readFile(join(root, file), 'utf8') })));
+  const hostname = expand(entries.get('myhostname')?.value ?? '', entries);
+  return checkCertificate(texts, { now: new Date(), hostnames: /^[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$/.test(hostname) ? [hostname] : [] });
 }
 
 /** `$name` and `${name}` expanded from the admin's own main.cf, for finding files; config_directory is /etc/postfix. */

@@ -151,6 +151,27 @@ export function excludedFamilies(cipherList: string | undefined, exclusions: str
   return [...new Set(tokens.filter((t) => OFFERABLE.has(t)))];
 }
 
+/**
+ * Probes for a client's alert about the server's certificate: clients that trust the certificate the receiver
+ * serves (so the issuer passes) and reject it for the alert's other causes, as OpenSSL maps them: its end date
+ * passed ("certificate expired"), a name it does not carry or a start date still ahead ("bad certificate").
+ */
+function certificateProbes(reason: string, now: Date): Omit<Hypothesis, 'failures' | 'reasons'>[] {
+  const probe = (name: string, tls: SenderTls, why: string) => ({ name, probe: { toolchain: 'debian-bookworm', client: 'openssl' as const, tls: { verifyCertificate: true, trust: 'receiver' as const, ...tls } }, why: `probe: ${why}` });
+  if (/certificate expired/.test(reason)) {
+    // Eleven years on: after the end of the lab's ten-year certificates and of any a public CA issues.
+    const later = new Date(now.getTime() + 11 * 365 * 86_400_000).toISOString().slice(0, 10);
+    return [probe('probe-verify-expired', { verifyAt: later }, `trusts the server's certificate but checks it as of ${later}, after its end date, as every client does once a certificate has expired (or while Postfix still serves the old one after a renewal): OpenSSL clients answer "certificate expired"`)];
+  }
+  if (/bad certificate/.test(reason)) {
+    return [
+      probe('probe-verify-other-name', { verifyHostname: 'other-name.example' }, 'trusts the server\'s certificate but connected by a name it does not carry (as a webmail connecting to localhost, or clients using an MX or submission name missing from the certificate): OpenSSL clients answer "bad certificate"'),
+      probe('probe-verify-not-yet-valid', { verifyAt: '2000-01-01' }, 'trusts the server\'s certificate but checks it as of 2000-01-01, before its start date, as a client with a wrong clock does: OpenSSL clients answer "bad certificate"'),
+    ];
+  }
+  return [];
+}
+
 const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
 /**
@@ -159,7 +180,7 @@ const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').re
  * cipher list for cipher failures), plus probes for capabilities no profile has (each protocol
  * range that stops below TLS 1.2; each cipher family the server excludes, offered alone).
  */
-export function formHypotheses(failures: readonly LoggedFailure[], profiles: ReadonlyMap<string, SenderProfile>, adminMainCf: Record<string, string> = {}): Hypothesis[] {
+export function formHypotheses(failures: readonly LoggedFailure[], profiles: ReadonlyMap<string, SenderProfile>, adminMainCf: Record<string, string> = {}, now = new Date()): Hypothesis[] {
   const byName = new Map<string, Hypothesis>();
   const add = (h: Omit<Hypothesis, 'failures' | 'reasons'>, failure: LoggedFailure) => {
     const known = byName.get(h.name);
@@ -224,6 +245,7 @@ export function formHypotheses(failures: readonly LoggedFailure[], profiles: Rea
       continue;
     }
     if (failure.class === 'certificate-verification' && failure.direction === 'inbound') {
+      for (const probe of certificateProbes(failure.error?.reason ?? '', now)) add(probe, failure);
       const verifying = candidates.filter((p) => p.tls?.verifyCertificate === true);
       for (const profile of verifying) {
         add({ name: profile.name, profile: profile.name, why: 'requires a certificate it can verify, as an MTA-STS policy in enforce mode, DANE or a "TLS required" connector does: against a certificate it cannot verify it ends the handshake with an alert of its own (OpenSSL\'s is "unknown ca")' }, failure);

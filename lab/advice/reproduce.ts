@@ -15,6 +15,7 @@ import { protocolRange } from '../scenario/tls-vocabulary.ts';
 import { loadSenderProfiles } from '../senders/profiles.ts';
 import { loadToolchains } from '../toolchains/registry.ts';
 import type { SourceOptions } from '../toolchains/sources.ts';
+import { describeCertificate, type CertificateCheck } from './certificate-check.ts';
 import { readConfigDir, type AdminConfig, type CertType, type Listener, type ParameterDecision } from './config-dir.ts';
 import { needsBesides } from './config-needs.ts';
 import { peersText, readLogFailures, type LogFailures, type LoggedFailure } from './failures.ts';
@@ -177,7 +178,7 @@ function hypothesesOnListeners(hypotheses: readonly Hypothesis[], failures: read
  */
 function opportunistic(sender: NonNullable<ScenarioInput['senders']>[number], profiles: ReadonlyMap<string, SenderProfile>): NonNullable<ScenarioInput['senders']>[number] {
   const profile = sender.profile ? profiles.get(sender.profile) : undefined;
-  const { groups: _groups, ciphersuites: _suites, fallbackScsv: _fallback, verifyCertificate: _verify, ...tls } = { ...profile?.tls, ...sender.tls };
+  const { groups: _groups, ciphersuites: _suites, fallbackScsv: _fallback, verifyCertificate: _verify, trust: _trust, verifyHostname: _name, verifyAt: _at, ...tls } = { ...profile?.tls, ...sender.tls };
   return {
     name: sender.name ?? sender.profile ?? '',
     toolchain: sender.toolchain ?? profile?.toolchain ?? 'debian-bookworm',
@@ -325,7 +326,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
         return [{ hypothesis, failure: failure.key, observed: matrixRow(result), ...matchFailure(failure, result) }];
       });
     const reproducedBy = outcomes.filter((o) => o.match === 'exact' || o.match === 'reason').map((o) => o.hypothesis.name);
-    return { failure, fixes: [], outcomes, reproducedBy, explanation: explainFailure(failure, outcomes, reproducedBy, listener) };
+    return { failure, fixes: [], outcomes, reproducedBy, explanation: explainFailure(failure, outcomes, reproducedBy, listener, config.certificate) };
   });
   // The receiver's own smtp sessions to each destination: its view, as in the admin's log.
   const smtpSessions = todayResult && logged.outbound.length > 0 ? readSessions(todayResult.receiver.log).sessions.filter((s) => s.side === 'smtp') : [];
@@ -450,8 +451,20 @@ function wrapperModeNote(failure: LoggedFailure, listener: Listener | undefined)
   return ' These sessions were on a wrapper-mode service (TLS at once, port 465) that the lab could not match to a master.cf listener by the log tag (its -o syslog_name): it runs the same handshake after STARTTLS on port 25, with the settings of main.cf; quote the lines with their tags and give master.cf, or put the settings that matter in main.cf, to try that listener\'s.';
 }
 
+/** For a client's alert about this server's certificate: what the check of the admin's own certificate found. */
+function certificateNote(failure: LoggedFailure, certificate: CertificateCheck | undefined): string {
+  if (failure.class !== 'certificate-verification' || failure.direction !== 'inbound') return '';
+  if (certificate === undefined) {
+    return ' The folder holds no certificate of yours (the files of smtpd_tls_cert_file or smtpd_tls_chain_files): the lab ran with its own and could not check yours; copy them into the folder to have them checked.';
+  }
+  const what = `Your certificate (${describeCertificate(certificate)})`;
+  return certificate.problems.length > 0
+    ? ` ${what}: ${certificate.problems.join('; ')}.`
+    : ` ${what} shows none of these causes today: look at the client's side (its CA store, the name it connects by, its clock), and at listeners that serve other files.`;
+}
+
 /** The verdict on one logged failure, from what the hypotheses or destinations gave. @internal */
-export function explainFailure(failure: LoggedFailure, outcomes: readonly HypothesisOutcome[], reproducedBy: readonly string[], listener?: Listener): string {
+export function explainFailure(failure: LoggedFailure, outcomes: readonly HypothesisOutcome[], reproducedBy: readonly string[], listener?: Listener, certificate?: CertificateCheck): string {
   const peers = peersText(failure);
   const ownSettings = failure.class === 'invalid-local-config' ? OWN_SETTINGS : '';
   if (failure.direction === 'outbound') {
@@ -463,7 +476,7 @@ export function explainFailure(failure: LoggedFailure, outcomes: readonly Hypoth
     const reproducing = outcomes.filter((o) => reproducedBy.includes(o.hypothesis.name)).map((o) => `${o.hypothesis.name} (${o.hypothesis.why})`);
     return `${base} Reproduced by sending to ${reproducing.join('; ')}. So the failing destinations are most likely servers like these.`;
   }
-  const base = `${peers.charAt(0).toUpperCase()}${peers.slice(1)} failed with "${failure.summary}". ${failure.explanation}${wrapperModeNote(failure, listener)}`;
+  const base = `${peers.charAt(0).toUpperCase()}${peers.slice(1)} failed with "${failure.summary}". ${failure.explanation}${wrapperModeNote(failure, listener)}${certificateNote(failure, certificate)}`;
   if (reproducedBy.length === 0) {
     const near = outcomes.filter((o) => o.match === 'class').map((o) => `${o.hypothesis.name} (${o.detail})`);
     const newer = NEWER_EQUIVALENT[failure.class];
@@ -483,6 +496,8 @@ export function explainFailure(failure: LoggedFailure, outcomes: readonly Hypoth
   const whys = reproducing.map((o) => `${o.hypothesis.name} ${o.hypothesis.reasons[failure.key] ?? o.hypothesis.why}`);
   const conclusion = reproducing.every((o) => o.hypothesis.probe?.client === 'raw')
     ? 'Only a peer that misbehaves on purpose reproduced it: the failing peers do not complete a TLS handshake at all (broken clients, proxies, scanners), or what made them hang up is on their side.'
-    : 'So the failing peers are most likely senders like these.';
+    : failure.class === 'certificate-verification' && failure.direction === 'inbound'
+      ? `So the failing peers most likely rejected the certificate as ${reproducing.length > 1 ? 'one of these clients' : 'this client'} did${reproducing.length > 1 ? ' (the alert is the same for each cause; the certificate\'s names and dates, or the client\'s own log, tell which)' : ''}. No TLS setting of this server changes that, only the certificate it serves: ${failure.remedy}`
+      : 'So the failing peers are most likely senders like these.';
   return `${base} Reproduced by: ${whys.join('; ')}. ${conclusion}`;
 }

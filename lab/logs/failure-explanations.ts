@@ -46,6 +46,45 @@ function tls13SuiteChoice(side: ExplainContext['side'], error: OpensslError | un
   return side === 'smtpd' && error?.func?.toLowerCase() === 'tls_early_post_process_client_hello';
 }
 
+const CHAIN_REMEDY = 'Serve a certificate from a CA the senders trust, for the name they connect to, with its whole chain (smtpd_tls_chain_files, or the intermediates after the certificate in smtpd_tls_cert_file).';
+
+/**
+ * What a client's alert about this server's certificate says. OpenSSL clients map their verification error onto
+ * the alert (ssl_x509err2alert): an untrusted issuer is "unknown ca", an expired certificate "certificate expired",
+ * a name mismatch or a start date still ahead "bad certificate"; other stacks send one alert for every rejection.
+ */
+function rejectedCertificate(alert: string): { explanation: string; remedy: string } {
+  const rejected = `The sending client rejected this server's certificate (${alert})`;
+  if (/certificate expired/.test(alert)) {
+    return {
+      explanation: `${rejected}: by its clock the certificate's end date has passed. Often a renewed certificate is on disk while Postfix still serves the old one (it reads the files when an smtpd process starts, after \`postfix reload\`), or a master.cf listener's own -o smtpd_tls_cert_file names an older file.`,
+      remedy: 'Renew the certificate and run `postfix reload`; check the dates each port serves: `openssl s_client -connect HOST:25 -starttls smtp </dev/null | openssl x509 -noout -dates` (without -starttls on port 465).',
+    };
+  }
+  if (/bad certificate/.test(alert)) {
+    return {
+      explanation: `${rejected}: OpenSSL clients send "bad certificate" when the certificate does not carry the name they connected by (a webmail or client that connects to localhost or an address, an MX or submission name missing from the certificate) or is not yet valid by their clock; Go and GnuTLS clients send it for any certificate they cannot verify.`,
+      remedy: 'Serve a certificate valid now whose names include every name clients connect by, or have the client connect by a name the certificate carries. ' + CHAIN_REMEDY,
+    };
+  }
+  if (/unsupported certificate/.test(alert)) {
+    return {
+      explanation: `${rejected}: OpenSSL clients send "unsupported certificate" when the certificate may not serve a TLS server, its extended key usage leaving out serverAuth (a client or S/MIME certificate installed as the server's).`,
+      remedy: 'Serve a certificate issued for TLS server authentication (extendedKeyUsage serverAuth). ' + CHAIN_REMEDY,
+    };
+  }
+  if (/certificate unknown/.test(alert)) {
+    return {
+      explanation: `${rejected}: Java clients (and others) send "certificate unknown" for any certificate they cannot verify (an untrusted or missing issuer, an expired certificate, a wrong name), OpenSSL clients only for the rare errors no other alert names.`,
+      remedy: CHAIN_REMEDY,
+    };
+  }
+  return {
+    explanation: `${rejected}: it requires one it can verify (an MTA-STS policy in enforce mode, DANE, a "TLS required" connector), and this one is self-signed, from a private CA, expired, or served without its intermediate certificates.`,
+    remedy: CHAIN_REMEDY,
+  };
+}
+
 const EXPLAINERS: Record<FailureClass, Explainer> = {
   'no-shared-cipher': (ctx) => {
     const { peer, local } = roles(ctx);
@@ -189,13 +228,7 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
   },
   'certificate-verification': (ctx) => {
     const detail = ctx.detail ?? ctx.error?.reason;
-    if (ctx.side === 'smtpd' && detail !== undefined && / alert /.test(detail)) {
-      return {
-        summary: 'certificate verification failed',
-        explanation: `The sending client rejected this server's certificate (${detail}): it requires one it can verify (an MTA-STS policy in enforce mode, DANE, a "TLS required" connector), and this one is self-signed, from a private CA, expired, or served without its intermediate certificates.`,
-        remedy: 'Serve a certificate from a CA the senders trust, for the name they connect to, with its whole chain (smtpd_tls_chain_files, or the intermediates after the certificate in smtpd_tls_cert_file).',
-      };
-    }
+    if (ctx.side === 'smtpd' && detail !== undefined && / alert /.test(detail)) return { summary: 'certificate verification failed', ...rejectedCertificate(detail) };
     return {
       summary: 'certificate verification failed',
       explanation: ctx.side === 'smtp'

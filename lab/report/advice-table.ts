@@ -1,3 +1,4 @@
+import { certificateSummary } from '../advice/certificate-check.ts';
 import type { DiffRow, MatrixRow } from '../advice/matrix.ts';
 import type { FixEffect } from '../advice/ranking.ts';
 import type { ReproduceReport } from '../advice/reproduce.ts';
@@ -38,6 +39,7 @@ export function renderValidateText(report: ValidateReport): string {
     if (!side) continue;
     out.push('', `== ${side.label}: ${side.config.dir}`);
     out.push('Parameters the lab did not apply as written:', decisionsText(side.config) || '  none');
+    out.push(certificateSummary(side.config.certificate));
     for (const error of side.configErrors) out.push(`POSTFIX ERROR: ${error}`);
     out.push(renderMatrix(side.matrix));
   }

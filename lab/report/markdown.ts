@@ -1,3 +1,4 @@
+import { certificateSummary } from '../advice/certificate-check.ts';
 import type { AdminConfig } from '../advice/config-dir.ts';
 import type { DiffRow, MatrixRow } from '../advice/matrix.ts';
 import type { ReproduceReport } from '../advice/reproduce.ts';
@@ -38,6 +39,7 @@ function selfReportSection(toolchain: { toolchain: string; reason: string }, sel
 function configSection(config: AdminConfig): string {
   const parts = [`Folder: \`${config.dir}\``, '', '`main.cf` as given:', fence(config.mainCfText.trimEnd().split('\n'))];
   if (config.masterCfText) parts.push('', '`master.cf` as given:', fence(config.masterCfText.trimEnd().split('\n')));
+  parts.push('', certificateSummary(config.certificate));
   const changed = config.decisions.filter((d) => d.action !== 'keep');
   parts.push('', 'What the lab did not apply as written, and why:', '');
   parts.push(changed.length ? table(['parameter', 'your value', 'lab', 'why'], changed.map((d) => [`${d.parameter} (${d.source})`, code(d.value), d.action + (d.labValue !== undefined ? ` → ${code(d.labValue)}` : ''), d.reason])) : 'Nothing: every parameter was applied as written.');

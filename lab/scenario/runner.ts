@@ -1,5 +1,5 @@
 import { removeLabelled } from '../docker/cleanup.ts';
-import type { LabContainer } from '../docker/container.ts';
+import { assertExecSucceeded, type LabContainer } from '../docker/container.ts';
 import { connectEngine, type Engine } from '../docker/engine.ts';
 import { LABEL, newRunId, runLabels } from '../docker/labels.ts';
 import { createInternalNetwork, disconnectFromNetwork, removeNetwork } from '../docker/network.ts';
@@ -201,9 +201,11 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     }
     checkAbort();
 
+    const trusting = running.some((s) => s.spec.tls.verifyCertificate === true && s.spec.tls.trust === 'receiver');
+    const certificates = trusting ? await receiverCertificates(runningReceiver) : undefined;
     const sendStarted = Date.now();
     await Promise.all([
-      ...running.map((sender) => runSender(sender, scenario, runId, progress)),
+      ...running.map((sender) => runSender(sender, scenario, runId, progress, certificates)),
       ...allDestinations.map((destination) => sendOutbound(runningReceiver, destination, scenario, progress)),
     ]);
     timings.sendersMs = Date.now() - sendStarted;
@@ -311,8 +313,20 @@ function receiverSpecWithOutbound(scenario: Scenario, destinations: readonly Run
   };
 }
 
-function envelope(spec: SenderSpec, scenario: Scenario): MessageEnvelope {
+/** The certificates the receiver's Postfix serves (main.cf's certificate files and chain files), as PEM. */
+async function receiverCertificates(receiver: LabContainer): Promise<string> {
+  const script = 'for p in smtpd_tls_cert_file smtpd_tls_eccert_file smtpd_tls_dcert_file smtpd_tls_chain_files; do ' +
+    'for f in $(postconf -h "$p" 2>/dev/null | tr "," " "); do [ -f "$f" ] && sed -n "/-BEGIN CERTIFICATE-/,/-END CERTIFICATE-/p" "$f"; done; done';
+  const outcome = assertExecSucceeded(await receiver.exec(['sh', '-c', script], { timeoutSeconds: 20 }), 'reading the receiver\'s certificates');
+  if (!outcome.stdout.includes('-BEGIN CERTIFICATE-')) {
+    throw new LabError('LAB_CONTAINER_FAILED', 'A sender trusts the receiver\'s certificates (tls.trust: receiver), but the receiver serves none that the lab can read', { context: { container: receiver.name } });
+  }
+  return outcome.stdout;
+}
+
+function envelope(spec: SenderSpec, scenario: Scenario, receiverCertificates?: string): MessageEnvelope {
   return {
+    ...(receiverCertificates === undefined ? {} : { receiverCertificates }),
     server: RECEIVER_HOSTNAME,
     port: spec.port,
     heloName: `${spec.name}.senders.lab.test`,
@@ -324,7 +338,7 @@ function envelope(spec: SenderSpec, scenario: Scenario): MessageEnvelope {
   };
 }
 
-async function runSender(sender: RunningSender, scenario: Scenario, runId: string, progress: ProgressSink): Promise<void> {
+async function runSender(sender: RunningSender, scenario: Scenario, runId: string, progress: ProgressSink, receiverCertificates?: string): Promise<void> {
   const { spec } = sender;
   progress({ kind: 'phase', phase: 'sender', detail: `${spec.name}: ${spec.client} (${spec.toolchain})` });
   if (spec.delivery === 'mta') {
@@ -333,7 +347,7 @@ async function runSender(sender: RunningSender, scenario: Scenario, runId: strin
     progress({ kind: 'done', phase: 'sender', detail: `${spec.name}: queued (exit ${sender.exec.exitCode})`, elapsedMs: sender.exec.durationMs });
     return;
   }
-  const mail = envelope(spec, scenario);
+  const mail = envelope(spec, scenario, receiverCertificates);
   const command = spec.client === 'openssl' ? sClientCommand(spec, mail) : spec.client === 'raw' ? rawCommand(spec.afterStarttls!, mail, spec.starttls === 'implicit') : swaksCommand(spec, mail);
   sender.exec = await sender.container.exec(command.argv, { env: command.env, timeoutSeconds: scenario.timeoutSeconds });
   const read = spec.client === 'openssl' ? readSClientTranscript : spec.client === 'raw' ? readRawTranscript : readSwaksTranscript;

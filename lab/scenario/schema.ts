@@ -124,6 +124,19 @@ export const senderTlsSchema = z
      * openssl client only.
      */
     verifyCertificate: z.boolean().optional(),
+    /**
+     * What a verifying sender trusts: its system CA store (default), or the certificates the receiver serves, as
+     * if a CA it knows had issued them. With `receiver` the issuer passes, and what else a client checks decides:
+     * the dates, the name. OpenSSL 1.0.2 and later.
+     */
+    trust: z.enum(['system', 'receiver']).optional(),
+    /** The name a verifying sender expects the certificate to carry (s_client -verify_hostname), as a client that connected by that name does. */
+    verifyHostname: z.string().regex(/^[A-Za-z0-9.*-]+$/, 'expected a host name').optional(),
+    /**
+     * Verify as of this date (s_client -attime) rather than now: a date after the certificate's end meets it
+     * expired, one before its start meets it not yet valid, as a client whose clock is that far off would.
+     */
+    verifyAt: z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'expected a date, e.g. 2040-01-01').optional(),
   })
   .strict()
   .refine((t) => t.minProtocol === undefined || t.maxProtocol === undefined || protocolSchema.options.indexOf(t.minProtocol) <= protocolSchema.options.indexOf(t.maxProtocol), {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { LabError } from '../errors.ts';
 import type { RawAction, SenderSpec } from '../scenario/schema.ts';
 import { PROTOCOLS, protocolRank, type TlsProtocol } from '../scenario/tls-vocabulary.ts';
 
@@ -19,7 +20,12 @@ export interface MessageEnvelope {
   subject: string;
   body: string;
   timeoutSeconds: number;
+  /** The certificates the receiver serves (PEM), for a sender that trusts them (`tls.trust: receiver`). */
+  receiverCertificates?: string;
 }
+
+/** Where the s_client driver writes the receiver's certificates that a sender trusts. */
+const TRUST_FILE = '/tmp/tlslab-trusted-receiver.pem';
 
 const SWAKS_PROTOCOL: Record<TlsProtocol, string> = {
   SSLv3: 'sslv3',
@@ -78,6 +84,7 @@ const S_CLIENT_FLAG: Record<TlsProtocol, string> = {
 const S_CLIENT_DRIVER = `
 set -u
 trap '' PIPE
+if [ -n "\${TLSLAB_TRUST_PEM:-}" ]; then printf '%s\\n' "$TLSLAB_TRUST_PEM" > "$TLSLAB_TRUST_FILE" || exit 5; fi
 coproc TLS { "$@" 2>&1; }
 # Copies of the coprocess's pipes: bash closes its own when s_client exits (a failed handshake), and the
 # output still unread in the pipe, the error line among it, would be lost.
@@ -114,10 +121,21 @@ export function sClientCommand(spec: SenderSpec, envelope: MessageEnvelope, open
   if (spec.tls.ciphersuites) argv.push('-ciphersuites', spec.tls.ciphersuites);
   if (spec.tls.groups) argv.push('-groups', spec.tls.groups);
   if (spec.tls.fallbackScsv === true) argv.push('-fallback_scsv');
-  if (spec.tls.verifyCertificate === true) argv.push('-verify_return_error');
+  const trustReceiver = spec.tls.verifyCertificate === true && spec.tls.trust === 'receiver';
+  if (spec.tls.verifyCertificate === true) {
+    argv.push('-verify_return_error');
+    // -partial_chain: a certificate of the receiver's that a CA issued is trusted as it is, without that CA.
+    if (trustReceiver) argv.push('-CAfile', TRUST_FILE, '-partial_chain');
+    if (spec.tls.verifyHostname !== undefined) argv.push('-verify_hostname', spec.tls.verifyHostname);
+    if (spec.tls.verifyAt !== undefined) argv.push('-attime', String(Math.floor(Date.parse(spec.tls.verifyAt) / 1000)));
+  }
+  if (trustReceiver && !envelope.receiverCertificates) {
+    throw new LabError('LAB_SCENARIO_INVALID', `sender ${spec.name}: tls.trust is "receiver", but the receiver's certificates could not be read`);
+  }
   return {
     argv,
     env: {
+      ...(trustReceiver ? { TLSLAB_TRUST_PEM: envelope.receiverCertificates ?? '', TLSLAB_TRUST_FILE: TRUST_FILE } : {}),
       TLSLAB_TIMEOUT: String(envelope.timeoutSeconds),
       TLSLAB_HELO: envelope.heloName,
       TLSLAB_FROM: envelope.from,

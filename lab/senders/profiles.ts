@@ -33,6 +33,11 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
   if (tls.verifyCertificate === true && client !== 'openssl') {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.verifyCertificate: only the openssl client aborts on an unverified certificate; use "client: openssl" for this sender`);
   }
+  for (const key of ['trust', 'verifyHostname', 'verifyAt'] as const) {
+    if (tls[key] !== undefined && tls.verifyCertificate !== true) {
+      throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.${key}: takes effect only on a sender that verifies; add "verifyCertificate: true"`);
+    }
+  }
   if ((input.starttls ?? profile?.starttls) === 'implicit' && client === 'exim') {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.starttls: the exim sender cannot start TLS at once (implicit); use client openssl, swaks or postfix`);
   }

@@ -272,4 +272,47 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     expect(rerun.passed).toBe(true);
     expect(rerun.senders.map((s) => s.name)).toContain('tls10-only-587');
   });
+
+  it('reproduces a client\'s "certificate expired" and "bad certificate" alerts with clients that trust the certificate and check its dates and name', async ({ onTestFailed }) => {
+    const later = new Date(Date.now() + 11 * 365 * 86_400_000).toISOString().slice(0, 10);
+    const trusting = { client: 'openssl', tls: { verifyCertificate: true, trust: 'receiver' } } as const;
+    const capture = await runScenario({
+      scenario: defineScenario({
+        name: 'capture-certificates',
+        receiver: { toolchain: 'debian-bookworm' },
+        senders: [
+          { name: 'expired', ...trusting, tls: { ...trusting.tls, verifyAt: later }, expect: { outcome: 'handshake-failed', serverError: 'alert certificate expired' } },
+          { name: 'webmail', ...trusting, tls: { ...trusting.tls, verifyHostname: 'localhost' }, expect: { outcome: 'handshake-failed', serverError: 'alert bad certificate' } },
+        ],
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(capture)));
+    expect(capture.passed).toBe(true);
+    const log = join(scratch, 'certificates.log');
+    writeFileSync(log, `${capture.receiver.log.join('\n')}\n`);
+    const scenarioFile = join(scratch, 'certificates.yaml');
+
+    const cli = io();
+    const code = await main(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json', '--write-scenario', scenarioFile], cli);
+    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+    expect(code).toBe(0);
+    const report = JSON.parse(cli.out()) as ReproduceReport;
+    const byKey = new Map(report.findings.map((f) => [f.failure.key, f]));
+    expect([...byKey.keys()].sort()).toEqual(['certificate-verification: sslv3 alert bad certificate', 'certificate-verification: sslv3 alert certificate expired']);
+    const expired = byKey.get('certificate-verification: sslv3 alert certificate expired')!;
+    expect(expired.reproducedBy).toEqual(['probe-verify-expired']);
+    expect(expired.explanation).toContain('No TLS setting of this server changes that, only the certificate it serves: Renew the certificate and run `postfix reload`');
+    const name = byKey.get('certificate-verification: sslv3 alert bad certificate')!;
+    expect(name.reproducedBy.sort()).toEqual(['probe-verify-not-yet-valid', 'probe-verify-other-name']);
+    expect(name.explanation).toContain('the alert is the same for each cause');
+    // The verifying sender with the system CA store meets the self-signed certificate: "unknown ca", a near miss.
+    expect(expired.outcomes.find((o) => o.hypothesis.name === 'verifying-sender')?.match).toBe('class');
+    expect(await leftovers(report.runId)).toEqual([]);
+
+    const rerun = await runScenario(await loadScenarioFile(scenarioFile, scratch));
+    onTestFailed(() => console.error(failureAttachment(rerun)));
+    expect(rerun.passed).toBe(true);
+    expect(rerun.senders.map((s) => s.name)).toEqual(expect.arrayContaining(['probe-verify-expired', 'probe-verify-other-name']));
+  });
 });

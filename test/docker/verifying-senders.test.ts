@@ -44,3 +44,33 @@ describe.each(CASES)('a sender that requires a verified certificate, against $re
     expect(await leftovers(result.runId)).toEqual([]);
   });
 });
+
+describe('senders that trust the receiver\'s own certificate', () => {
+  it('reject it for the causes behind the other certificate alerts: an end date passed, a name it lacks, a start date ahead', async ({ onTestFailed }) => {
+    await prepareImages(['debian-bookworm', 'debian-bullseye']);
+    const later = new Date(Date.now() + 11 * 365 * 86_400_000).toISOString().slice(0, 10);
+    const trusting = { client: 'openssl', toolchain: 'debian-bookworm', tls: { verifyCertificate: true, trust: 'receiver' } } as const;
+    const scenario = defineScenario({
+      name: 'trusting-senders',
+      receiver: { toolchain: 'debian-bookworm' },
+      senders: [
+        { name: 'trusts', ...trusting, expect: { outcome: 'tls' } },
+        { name: 'trusts-by-name', ...trusting, tls: { ...trusting.tls, verifyHostname: 'receiver.lab.test' }, expect: { outcome: 'tls' } },
+        { name: 'expired', ...trusting, tls: { ...trusting.tls, verifyAt: later }, expect: { outcome: 'handshake-failed', failureClass: 'certificate-verification', serverError: 'alert certificate expired' } },
+        { name: 'expired-111', ...trusting, toolchain: 'debian-bullseye', tls: { ...trusting.tls, verifyAt: later, maxProtocol: 'TLSv1.2' }, expect: { outcome: 'handshake-failed', serverError: 'alert certificate expired' } },
+        { name: 'other-name', ...trusting, tls: { ...trusting.tls, verifyHostname: 'other-name.example' }, expect: { outcome: 'handshake-failed', failureClass: 'certificate-verification', serverError: 'alert bad certificate' } },
+        { name: 'not-yet-valid', ...trusting, tls: { ...trusting.tls, verifyAt: '2000-01-01' }, expect: { outcome: 'handshake-failed', serverError: 'alert bad certificate' } },
+      ],
+    });
+    const result = await runScenario({ scenario, dir: root });
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    expect(result.senders.filter((s) => !s.held).map((s) => `${s.name}: ${s.mismatch}`)).toEqual([]);
+    expect(result.senders.find((s) => s.name === 'expired')?.transcript).toContain('certificate has expired');
+    expect(result.senders.find((s) => s.name === 'other-name')?.transcript).toContain('hostname mismatch');
+    const explanations = readSessions(result.receiver.log).sessions.flatMap((s) => (s.failure === undefined ? [] : [s.failure.explanation]));
+    expect(explanations.filter((e) => e.includes('end date has passed'))).toHaveLength(2);
+    expect(explanations.filter((e) => e.includes('does not carry the name they connected by'))).toHaveLength(2);
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+});

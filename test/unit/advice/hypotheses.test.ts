@@ -218,6 +218,27 @@ describe('formHypotheses', () => {
     ]);
   });
 
+  it('for a client\'s "certificate expired" or "bad certificate": clients that trust the certificate and check its dates or name', () => {
+    const alert = (reason: string, number: number) => readLogFailures([
+      'May  1 10:00:00 mx postfix/smtpd[9]: connect from client.example[192.0.2.9]',
+      'May  1 10:00:00 mx postfix/smtpd[9]: SSL_accept error from client.example[192.0.2.9]: -1',
+      `May  1 10:00:00 mx postfix/smtpd[9]: warning: TLS library problem: error:0A00041${number === 45 ? 5 : 2}:SSL routines::sslv3 alert ${reason}:../ssl/record/rec_layer_s3.c:1601:SSL alert number ${number}:`,
+      'May  1 10:00:00 mx postfix/smtpd[9]: lost connection after STARTTLS from client.example[192.0.2.9]',
+    ]).failures;
+    const now = new Date('2026-01-01T00:00:00Z');
+    const expired = formHypotheses(alert('certificate expired', 45), profiles, {}, now);
+    expect(expired.find((h) => h.name === 'probe-verify-expired')?.probe).toEqual({ toolchain: 'debian-bookworm', client: 'openssl', tls: { verifyCertificate: true, trust: 'receiver', verifyAt: '2036-12-29' } });
+    expect(expired.map((h) => h.name)).toContain('verifying-sender');
+    const name = formHypotheses(alert('bad certificate', 42), profiles, {}, now);
+    expect(name.filter((h) => h.probe !== undefined).map((h) => [h.name, h.probe?.client === 'openssl' ? h.probe.tls : undefined])).toEqual([
+      ['probe-verify-other-name', { verifyCertificate: true, trust: 'receiver', verifyHostname: 'other-name.example' }],
+      ['probe-verify-not-yet-valid', { verifyCertificate: true, trust: 'receiver', verifyAt: '2000-01-01' }],
+    ]);
+    expect(alert('bad certificate', 42)[0]?.explanation).toContain('does not carry the name they connected by');
+    expect(alert('certificate expired', 45)[0]?.remedy).toContain('postfix reload');
+    expect(formHypotheses(alert('unknown ca', 48), profiles, {}, now).some((h) => h.name.startsWith('probe-verify-'))).toBe(false);
+  });
+
   it('reads excluded families from the logged list and the admin exclusions', () => {
     expect(excludedFamilies('ALL:!aNULL:!3DES:!RSA+AES', 'kRSA, aNULL')).toEqual(['3DES', 'RSA+AES', 'kRSA']);
   });

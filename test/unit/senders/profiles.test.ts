@@ -85,6 +85,24 @@ describe('sender profiles', () => {
     expect(() => resolveSender(swaks, profiles, 'y.yaml: senders[1]')).toThrow('y.yaml: senders[1].tls.verifyCertificate: only the openssl client aborts on an unverified certificate');
   });
 
+  it('a sender that trusts the receiver\'s certificate gets it in its own CA file, with the name and date it verifies by', async () => {
+    const profiles = await loadSenderProfiles();
+    const parse = (tls: object) => senderSchema.parse({ name: 'x', client: 'openssl', tls, expect: { outcome: 'handshake-failed' } });
+    const envelope = { server: 'receiver', heloName: 'h', from: 'a@b', to: 'c@d', subject: 's', body: 'b', timeoutSeconds: 5, receiverCertificates: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' };
+    const command = sClientCommand(resolveSender(parse({ verifyCertificate: true, trust: 'receiver', verifyHostname: 'mx.example', verifyAt: '2040-01-01' }), profiles), envelope);
+    expect(command.argv.join(' ')).toContain('-verify_return_error -CAfile /tmp/tlslab-trusted-receiver.pem -partial_chain -verify_hostname mx.example -attime 2208988800');
+    expect(command.env.TLSLAB_TRUST_PEM).toBe(envelope.receiverCertificates);
+    const system = sClientCommand(resolveSender(parse({ verifyCertificate: true }), profiles), envelope);
+    expect(system.argv).not.toContain('-CAfile');
+    expect(system.env.TLSLAB_TRUST_PEM).toBeUndefined();
+    expect(() => sClientCommand(resolveSender(parse({ verifyCertificate: true, trust: 'receiver' }), profiles), { ...envelope, receiverCertificates: undefined })).toThrow('the receiver\'s certificates could not be read');
+    expect(() => resolveSender(parse({ trust: 'receiver' }), profiles, 's.yaml: senders[0]')).toThrow('s.yaml: senders[0].tls.trust: takes effect only on a sender that verifies');
+    // A profile that verifies takes the scenario's trust on top.
+    expect(resolveSender(senderSchema.parse({ profile: 'verifying-sender', tls: { verifyAt: '2040-01-01' }, expect: { outcome: 'tls' } }), profiles).tls).toMatchObject({ verifyCertificate: true, verifyAt: '2040-01-01' });
+    expect(() => parse({ verifyCertificate: true, verifyAt: 'next tuesday' })).toThrow('expected a date');
+    expect(() => parse({ verifyCertificate: true, verifyHostname: 'a b' })).toThrow('expected a host name');
+  });
+
   it('a raw sender needs afterStarttls, takes no TLS settings, and only it takes afterStarttls', async () => {
     const profiles = await loadSenderProfiles();
     const parse = (sender: object) => senderSchema.parse({ name: 'x', expect: { outcome: 'handshake-failed' }, ...sender });
