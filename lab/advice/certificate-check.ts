@@ -6,6 +6,8 @@ export interface CertificateCheck {
   file: string;
   subject: string;
   issuer: string;
+  /** The names it was checked for (main.cf's myhostname). */
+  checkedNames: string[];
   /** DNS names of subjectAltName, or the subject's CN when it has none. */
   names: string[];
   notBefore: string;
@@ -78,7 +80,7 @@ export function checkCertificate(files: readonly { file: string; text: string }[
   }
   if (type === 'rsa' && (details?.modulusLength ?? 2048) < 2048) problems.push(`its ${key} key is below what clients at OpenSSL security level 2 (Debian's default) accept`);
   return {
-    file, subject: cert.subject.replace(/\n/g, ', '), issuer: cert.issuer.replace(/\n/g, ', '), names,
+    file, subject: cert.subject.replace(/\n/g, ', '), issuer: cert.issuer.replace(/\n/g, ', '), checkedNames: [...options.hostnames], names,
     notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString(), key, chain: others.length, problems,
   };
 }

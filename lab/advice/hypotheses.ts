@@ -26,6 +26,13 @@ export interface Hypothesis {
 const PROTOCOL_CLASSES = new Set<FailureClass>(['unknown-protocol', 'unsupported-protocol', 'wrong-version-number', 'version-too-low', 'alert-protocol-version', 'no-suitable-signature-algorithm']);
 const CIPHER_CLASSES = new Set<FailureClass>(['no-shared-cipher', 'peer-aborted', 'dh-key-too-small']);
 
+/** What hypotheses may depend on besides the log: the time, and the admin's own certificate when the folder has it. */
+export interface HypothesisContext {
+  now?: Date;
+  /** Set when the receiver serves the admin's own certificate; `hostname` is main.cf's myhostname. */
+  ownCertificate?: { hostname?: string };
+}
+
 /** The probe for a client that refuses a DH group under 2048 bits, as Debian's OpenSSL does at its default level. */
 export const DH_STRICT_PROBE = 'probe-dhe-level2';
 
@@ -156,20 +163,25 @@ export function excludedFamilies(cipherList: string | undefined, exclusions: str
  * serves (so the issuer passes) and reject it for the alert's other causes, as OpenSSL maps them: its end date
  * passed ("certificate expired"), a name it does not carry or a start date still ahead ("bad certificate").
  */
-function certificateProbes(reason: string, now: Date): Omit<Hypothesis, 'failures' | 'reasons'>[] {
+function certificateProbes(reason: string, now: Date, own: HypothesisContext['ownCertificate']): Omit<Hypothesis, 'failures' | 'reasons'>[] {
   const probe = (name: string, tls: SenderTls, why: string) => ({ name, probe: { toolchain: 'debian-bookworm', client: 'openssl' as const, tls: { verifyCertificate: true, trust: 'receiver' as const, ...tls } }, why: `probe: ${why}` });
+  // With the admin's own certificate, first a client that checks it as it is today, by the server's name.
+  const today = own === undefined ? [] : [probe('probe-verify-today', own.hostname === undefined ? {} : { verifyHostname: own.hostname }, `trusts the issuer of your certificate and checks the rest today${own.hostname === undefined ? '' : `, by the name ${own.hostname}`}, as a client that trusts it does: its dates, name and key usage`)];
+  // "unknown ca" is about the issuer, which these clients trust: the verifying sender with the system CA store checks that.
+  if (/unknown ca/.test(reason)) return [];
   if (/certificate expired/.test(reason)) {
     // Eleven years on: after the end of the lab's ten-year certificates and of any a public CA issues.
     const later = new Date(now.getTime() + 11 * 365 * 86_400_000).toISOString().slice(0, 10);
-    return [probe('probe-verify-expired', { verifyAt: later }, `trusts the server's certificate but checks it as of ${later}, after its end date, as every client does once a certificate has expired (or while Postfix still serves the old one after a renewal): OpenSSL clients answer "certificate expired"`)];
+    return [...today, probe('probe-verify-expired', { verifyAt: later }, `trusts the server's certificate but checks it as of ${later}, after its end date, as every client does once a certificate has expired (or while Postfix still serves the old one after a renewal): OpenSSL clients answer "certificate expired"`)];
   }
   if (/bad certificate/.test(reason)) {
     return [
+      ...today,
       probe('probe-verify-other-name', { verifyHostname: 'other-name.example' }, 'trusts the server\'s certificate but connected by a name it does not carry (as a webmail connecting to localhost, or clients using an MX or submission name missing from the certificate): OpenSSL clients answer "bad certificate"'),
       probe('probe-verify-not-yet-valid', { verifyAt: '2000-01-01' }, 'trusts the server\'s certificate but checks it as of 2000-01-01, before its start date, as a client with a wrong clock does: OpenSSL clients answer "bad certificate"'),
     ];
   }
-  return [];
+  return today;
 }
 
 const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
@@ -180,7 +192,13 @@ const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').re
  * cipher list for cipher failures), plus probes for capabilities no profile has (each protocol
  * range that stops below TLS 1.2; each cipher family the server excludes, offered alone).
  */
-export function formHypotheses(failures: readonly LoggedFailure[], profiles: ReadonlyMap<string, SenderProfile>, adminMainCf: Record<string, string> = {}, now = new Date()): Hypothesis[] {
+export function formHypotheses(
+  failures: readonly LoggedFailure[],
+  profiles: ReadonlyMap<string, SenderProfile>,
+  adminMainCf: Record<string, string> = {},
+  context: HypothesisContext = {},
+): Hypothesis[] {
+  const now = context.now ?? new Date();
   const byName = new Map<string, Hypothesis>();
   const add = (h: Omit<Hypothesis, 'failures' | 'reasons'>, failure: LoggedFailure) => {
     const known = byName.get(h.name);
@@ -245,7 +263,7 @@ export function formHypotheses(failures: readonly LoggedFailure[], profiles: Rea
       continue;
     }
     if (failure.class === 'certificate-verification' && failure.direction === 'inbound') {
-      for (const probe of certificateProbes(failure.error?.reason ?? '', now)) add(probe, failure);
+      for (const probe of certificateProbes(failure.error?.reason ?? '', now, context.ownCertificate)) add(probe, failure);
       const verifying = candidates.filter((p) => p.tls?.verifyCertificate === true);
       for (const profile of verifying) {
         add({ name: profile.name, profile: profile.name, why: 'requires a certificate it can verify, as an MTA-STS policy in enforce mode, DANE or a "TLS required" connector does: against a certificate it cannot verify it ends the handshake with an alert of its own (OpenSSL\'s is "unknown ca")' }, failure);

@@ -296,7 +296,8 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const population = await loadPopulation(toolchains, { profiles, ...(options.sources ? { sources: options.sources } : {}) });
   const runnable = new Set(population.senders.map((s) => s.profile));
   const outsidePopulation = (h: Hypothesis) => h.probe === undefined && profiles.get(h.profile ?? h.name)?.population === false;
-  const hypotheses = formHypotheses(logged.failures, profiles, config.receiver.mainCf).filter((h) => h.probe !== undefined || outsidePopulation(h) || runnable.has(h.profile ?? h.name));
+  const ownCertificate = config.certificate === undefined ? undefined : config.certificate.checkedNames[0] === undefined ? {} : { hostname: config.certificate.checkedNames[0] };
+  const hypotheses = formHypotheses(logged.failures, profiles, config.receiver.mainCf, ownCertificate === undefined ? {} : { ownCertificate }).filter((h) => h.probe !== undefined || outsidePopulation(h) || runnable.has(h.profile ?? h.name));
   const onListeners = hypothesesOnListeners(hypotheses, logged.failures, onListener, profiles);
   const allHypotheses = [...hypotheses, ...onListeners];
   // Probes, and profiles kept out of the population, run next to the population; those of a listener's failures, there.

@@ -314,5 +314,18 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     onTestFailed(() => console.error(failureAttachment(rerun)));
     expect(rerun.passed).toBe(true);
     expect(rerun.senders.map((s) => s.name)).toEqual(expect.arrayContaining(['probe-verify-expired', 'probe-verify-other-name']));
+
+    // The admin's own certificate, expired since 2021 and from a private CA: checked as it is today, it gives the very alert.
+    const own = io();
+    expect(await main(['reproduce', '--log', log, '--config', 'test/fixtures/configs/expired-certificate', '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json'], own)).toBe(0);
+    onTestFailed(() => console.error(own.err(), own.out().slice(0, 20_000)));
+    const withOwn = JSON.parse(own.out()) as ReproduceReport;
+    expect(withOwn.config.certificate?.problems[0]).toBe('it ended on 2021-01-01: every client that verifies rejects it ("certificate expired" from OpenSSL clients)');
+    const today = withOwn.findings.find((f) => f.failure.key === 'certificate-verification: sslv3 alert certificate expired')!;
+    expect(today.reproducedBy).toEqual(['probe-verify-today', 'probe-verify-expired']);
+    expect(today.explanation).toContain('Your certificate (certs/fullchain.pem: mail.example.net, smtp.example.net, 2020-01-01 to 2021-01-01, RSA 2048 bits, 1 more certificate(s) in the chain): it ended on 2021-01-01');
+    // The system CA store does not know the private CA: "unknown ca", however expired the certificate is.
+    expect(today.outcomes.find((o) => o.hypothesis.name === 'verifying-sender')?.detail).toContain('unknown ca');
+    expect(await leftovers(withOwn.runId)).toEqual([]);
   });
 });

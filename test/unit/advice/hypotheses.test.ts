@@ -226,17 +226,22 @@ describe('formHypotheses', () => {
       'May  1 10:00:00 mx postfix/smtpd[9]: lost connection after STARTTLS from client.example[192.0.2.9]',
     ]).failures;
     const now = new Date('2026-01-01T00:00:00Z');
-    const expired = formHypotheses(alert('certificate expired', 45), profiles, {}, now);
+    const expired = formHypotheses(alert('certificate expired', 45), profiles, {}, { now });
     expect(expired.find((h) => h.name === 'probe-verify-expired')?.probe).toEqual({ toolchain: 'debian-bookworm', client: 'openssl', tls: { verifyCertificate: true, trust: 'receiver', verifyAt: '2036-12-29' } });
     expect(expired.map((h) => h.name)).toContain('verifying-sender');
-    const name = formHypotheses(alert('bad certificate', 42), profiles, {}, now);
+    const name = formHypotheses(alert('bad certificate', 42), profiles, {}, { now });
     expect(name.filter((h) => h.probe !== undefined).map((h) => [h.name, h.probe?.client === 'openssl' ? h.probe.tls : undefined])).toEqual([
       ['probe-verify-other-name', { verifyCertificate: true, trust: 'receiver', verifyHostname: 'other-name.example' }],
       ['probe-verify-not-yet-valid', { verifyCertificate: true, trust: 'receiver', verifyAt: '2000-01-01' }],
     ]);
     expect(alert('bad certificate', 42)[0]?.explanation).toContain('does not carry the name they connected by');
     expect(alert('certificate expired', 45)[0]?.remedy).toContain('postfix reload');
-    expect(formHypotheses(alert('unknown ca', 48), profiles, {}, now).some((h) => h.name.startsWith('probe-verify-'))).toBe(false);
+    expect(formHypotheses(alert('unknown ca', 48), profiles, {}, { now }).some((h) => h.name.startsWith('probe-verify-'))).toBe(false);
+    // With the admin's own certificate, a client that checks it as it is, by the server's name, comes first.
+    const own = formHypotheses(alert('certificate expired', 45), profiles, {}, { now, ownCertificate: { hostname: 'mx.example.org' } }).filter((h) => h.probe !== undefined);
+    expect(own.map((h) => h.name)).toEqual(['probe-verify-today', 'probe-verify-expired']);
+    expect(own[0]?.probe).toEqual({ toolchain: 'debian-bookworm', client: 'openssl', tls: { verifyCertificate: true, trust: 'receiver', verifyHostname: 'mx.example.org' } });
+    expect(formHypotheses(alert('unknown ca', 48), profiles, {}, { now, ownCertificate: {} }).some((h) => h.name.startsWith('probe-verify-'))).toBe(false);
   });
 
   it('reads excluded families from the logged list and the admin exclusions', () => {

@@ -135,6 +135,22 @@ describe('classify by OpenSSL error, per generation', () => {
     expect(session.failure?.remedy.length).toBeGreaterThan(0);
   });
 
+  it.each([
+    // A public report (OpenSSL 1.1.1 server, submission), and the lab's bookworm receiver (test/docker/verifying-senders.test.ts).
+    ['error:14094415:SSL routines:ssl3_read_bytes:sslv3 alert certificate expired:../ssl/record/rec_layer_s3.c:1543:SSL alert number 45:', 'end date has passed', 'postfix reload'],
+    ['error:0A000415:SSL routines::sslv3 alert certificate expired:../ssl/record/rec_layer_s3.c:1601:SSL alert number 45:', 'end date has passed', 'postfix reload'],
+    ['error:0A000412:SSL routines::sslv3 alert bad certificate:../ssl/record/rec_layer_s3.c:1601:SSL alert number 42:', 'does not carry the name they connected by', 'every name clients connect by'],
+    ['error:14094416:SSL routines:ssl3_read_bytes:sslv3 alert certificate unknown:../ssl/record/rec_layer_s3.c:1528:SSL alert number 46:', 'Java clients', 'whole chain'],
+    ['error:0A000413:SSL routines::sslv3 alert unsupported certificate:../ssl/record/rec_layer_s3.c:1601:SSL alert number 43:', 'extended key usage leaving out serverAuth', 'TLS server authentication'],
+    ['error:0A000418:SSL routines::tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:1601:SSL alert number 48:', 'self-signed, from a private CA', 'whole chain'],
+  ])('a client\'s alert about the certificate says its own causes: %s', (error, explanation, remedy) => {
+    const failure = only(inbound(error)).failure;
+    expect(failure?.class).toBe('certificate-verification');
+    expect(failure?.explanation).toContain('The sending client rejected this server\'s certificate');
+    expect(failure?.explanation).toContain(explanation);
+    expect(failure?.remedy).toContain(remedy);
+  });
+
   it('tells 1.0.2 from 1.1.x by the source file when the function name exists in both (ssl3_get_record)', () => {
     // 1.0.2 (file without directory): a record-layer version mismatch is not proof of plaintext.
     const old = only(inbound('error:1408F10B:SSL routines:ssl3_get_record:wrong version number:s3_pkt.c:365:'));
