@@ -16,6 +16,8 @@ export interface ContainerSpec {
   command: string[];
   env?: Record<string, string>;
   files?: { path: string; content: string | Buffer; mode?: number }[];
+  /** CA certificates (PEM) appended to a CA bundle file as soon as the container runs, before anything is sent. */
+  trust?: { pem: string; bundle: string };
 }
 
 /** The result of a command run inside a container; asserting on it is the caller's separate step. */
@@ -78,6 +80,16 @@ export class LabContainer {
     }
     self = new LabContainer(spec, started);
     for (const buffer of early) self.take(buffer);
+    if (spec.trust !== undefined) {
+      try {
+        const added = await self.exec(['sh', '-c', 'printf \'%s\\n\' "$TLSLAB_TRUST" >> "$TLSLAB_BUNDLE"'], { env: { TLSLAB_TRUST: spec.trust.pem, TLSLAB_BUNDLE: spec.trust.bundle }, timeoutSeconds: 20 });
+        assertExecSucceeded(added, `Adding CA certificates to ${spec.trust.bundle}`);
+      } catch (error) {
+        // Not yet handed to the caller, who would remove it: removed here.
+        await self.remove().catch(() => undefined);
+        throw error;
+      }
+    }
     return self;
   }
 

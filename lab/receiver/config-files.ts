@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { issueLabCertificate } from '../certificates/lab-ca.ts';
 import { LabError } from '../errors.ts';
 import type { ReceiverSpec } from '../scenario/schema.ts';
 
@@ -54,6 +55,7 @@ export async function renderReceiverConfig(
   spec: Pick<ReceiverSpec, 'mainCf' | 'certificate'> & Partial<Pick<ReceiverSpec, 'masterCf' | 'maps' | 'files'>>,
   baseDir: string,
   senderAddresses: ReadonlyMap<string, string> = new Map(),
+  hostname = 'localhost',
 ): Promise<RenderedReceiverConfig> {
   const files: RenderedReceiverConfig['files'] = [
     { path: `${RECEIVER_CONFIG_DIR}/main.cf`, content: `${renderMainCf(spec.mainCf)}\n` },
@@ -69,6 +71,12 @@ export async function renderReceiverConfig(
   if (spec.certificate.cert !== undefined && spec.certificate.key !== undefined) {
     files.push({ path: `${RECEIVER_CONFIG_DIR}/cert.pem`, content: await readPem(baseDir, spec.certificate.cert, 'certificate.cert') });
     files.push({ path: `${RECEIVER_CONFIG_DIR}/key.pem`, content: await readPem(baseDir, spec.certificate.key, 'certificate.key'), mode: 0o600 });
+  }
+  if (spec.certificate.issuer === 'lab-ca') {
+    const { issuer: _issuer, generate: _generate, cert: _cert, key: _key, ...request } = spec.certificate;
+    const issued = await issueLabCertificate(hostname, request);
+    files.push({ path: `${RECEIVER_CONFIG_DIR}/cert.pem`, content: issued.certificate });
+    files.push({ path: `${RECEIVER_CONFIG_DIR}/key.pem`, content: issued.key, mode: 0o600 });
   }
   return { files, env };
 }

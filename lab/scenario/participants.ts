@@ -6,7 +6,7 @@ import { rawServerCommand } from '../senders/raw-server.ts';
 import type { MessageEnvelope } from '../senders/client-command.ts';
 import type { Toolchain } from '../toolchains/model.ts';
 import type { ClientView } from '../senders/transcript.ts';
-import type { ExecOutcome } from '../docker/container.ts';
+import type { ContainerSpec, ExecOutcome } from '../docker/container.ts';
 import type { DestinationSpec, ReceiverSpec, SenderSpec } from './schema.ts';
 
 export const RECEIVER_HOSTNAME = 'receiver.lab.test';
@@ -19,6 +19,8 @@ export interface Stage {
   baseDir: string;
   /** Called with every container as soon as it exists, so teardown can remove it. */
   track: (container: LabContainer) => void;
+  /** CA certificates every container adds to its system CA bundle (the lab CA's root, when the scenario uses it). */
+  trust?: ContainerSpec['trust'];
 }
 
 /** A Postfix that answers SMTP: the receiver under test or an outbound destination. */
@@ -34,7 +36,7 @@ export async function startPostfixServer(
     command?: 'receiver' | 'mta';
   },
 ): Promise<LabContainer> {
-  const config = await renderReceiverConfig(options.spec, stage.baseDir, options.senderAddresses);
+  const config = await renderReceiverConfig(options.spec, stage.baseDir, options.senderAddresses, options.hostname);
   const container = await LabContainer.start({
     image: options.image,
     name: `${stage.prefix}-${options.name}`,
@@ -45,6 +47,7 @@ export async function startPostfixServer(
     command: [options.command ?? 'receiver'],
     env: { ...config.env, TLSLAB_HOSTNAME: options.hostname },
     files: config.files,
+    ...(stage.trust ? { trust: stage.trust } : {}),
   });
   stage.track(container);
   return container;
@@ -74,6 +77,7 @@ export async function startForeignServer(stage: Stage, spec: DestinationSpec, im
     labels: { ...stage.labels, [LABEL.role]: 'destination' },
     command,
     env,
+    ...(stage.trust ? { trust: stage.trust } : {}),
   });
   stage.track(container);
   return container;
@@ -124,6 +128,7 @@ export async function startSender(stage: Stage, spec: SenderSpec, image: string,
     ...(spec.client === 'exim'
       ? { command: ['exim-mta'], env: { TLSLAB_RELAY: receiverAddress!, TLSLAB_HOSTNAME: senderHostname(spec) } }
       : { command: ['idle'] }),
+    ...(stage.trust ? { trust: stage.trust } : {}),
   });
   stage.track(container);
   return { spec, container };

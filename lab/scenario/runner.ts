@@ -1,4 +1,5 @@
 import { removeLabelled } from '../docker/cleanup.ts';
+import { LAB_CA_ROOT_NAME, labCa, SYSTEM_CA_BUNDLE } from '../certificates/lab-ca.ts';
 import { assertExecSucceeded, type LabContainer } from '../docker/container.ts';
 import { connectEngine, type Engine } from '../docker/engine.ts';
 import { LABEL, newRunId, runLabels } from '../docker/labels.ts';
@@ -146,7 +147,10 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
       const failed = removals.flatMap((r, i) => (r.status === 'rejected' ? [`${containers[i]!.name}: ${String(r.reason)}`] : []));
       if (failed.length > 0) throw new Error(failed.join('; '));
     });
-    const stage: Stage = { prefix, network: network.name, labels, baseDir: loaded.dir, track: (c) => containers.push(c) };
+    const usesLabCa = [scenario.receiver, ...scenario.outbound].some((p) => p.certificate.issuer === 'lab-ca');
+    const trust = usesLabCa ? { pem: (await labCa()).root.certificate, bundle: SYSTEM_CA_BUNDLE } : undefined;
+    if (usesLabCa) result.notes.push(`The lab's CA root ("${LAB_CA_ROOT_NAME}") is in ${SYSTEM_CA_BUNDLE} of every container, as a public CA's root is: its certificates verify where that bundle is trusted.`);
+    const stage: Stage = { prefix, network: network.name, labels, baseDir: loaded.dir, track: (c) => containers.push(c), ...(trust ? { trust } : {}) };
 
     progress({ kind: 'phase', phase: 'receiver', detail: `starting ${scenario.receiver.toolchain}` });
     const readyStarted = Date.now();
@@ -177,7 +181,12 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
       image: result.receiver.image,
       spec: receiverSpecWithServices(receiverSpecWithOutbound(scenario, destinations), senders, result.notes),
       senderAddresses,
-    }).then((container) => (receiver = container));
+    })
+      .then((container) => (receiver = container))
+      .then(async (container) => {
+        if (destinations.some(routedByName)) await resolveInChroot(container);
+        return container;
+      });
     const startMtas = startReceiver.then((container) =>
       Promise.all(senders.filter((s) => s.delivery === 'mta').map((spec) => startSender_(spec, container.ipAddress))),
     );
@@ -300,12 +309,25 @@ function receiverSpecWithServices(receiver: Scenario['receiver'], senders: reado
 }
 
 /**
- * With destinations, the receiver routes each destination's domain to the destination's address
- * (a chrooted Postfix cannot resolve lab names) and retries fast.
+ * A destination with a certificate from the lab's CA is sent to by its name, which a verifying client checks the
+ * certificate against; the others by their address, which needs no name lookup.
+ */
+const routedByName = (d: Pick<RunningDestination, 'spec'>): boolean => d.spec.certificate.issuer === 'lab-ca';
+
+/** The receiver's chrooted smtp client finds the lab's names through the container's resolver (Docker's DNS). */
+async function resolveInChroot(receiver: LabContainer): Promise<void> {
+  const script = 'queue="$(postconf -h queue_directory)" && mkdir -p "$queue/etc" && cp /etc/resolv.conf "$queue/etc/resolv.conf"';
+  assertExecSucceeded(await receiver.exec(['sh', '-c', script], { timeoutSeconds: 20 }), 'Copying the resolver configuration into the Postfix chroot');
+}
+
+/**
+ * With destinations, the receiver routes each destination's domain to the destination (by address, or by name for
+ * one with a lab CA certificate; see `routedByName`) and retries fast.
  */
 function receiverSpecWithOutbound(scenario: Scenario, destinations: readonly RunningDestination[]): Scenario['receiver'] {
   if (destinations.length === 0) return scenario.receiver;
-  const transport = Object.fromEntries(destinations.map((d) => [destinationHostname(d.spec), `${d.spec.transport}:[${d.container.ipAddress}]:${d.spec.port}`]));
+  const nextHop = (d: RunningDestination) => (routedByName(d) ? destinationHostname(d.spec) : d.container.ipAddress);
+  const transport = Object.fromEntries(destinations.map((d) => [destinationHostname(d.spec), `${d.spec.transport}:[${nextHop(d)}]:${d.spec.port}`]));
   return {
     ...scenario.receiver,
     mainCf: { ...SHORT_BACKOFF, transport_maps: 'hash:/etc/postfix/tlslab_transport', ...scenario.receiver.mainCf },

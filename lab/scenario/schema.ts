@@ -14,10 +14,31 @@ export const certificateSchema = z
     /** A certificate and key of your own, PEM files relative to the scenario file. */
     cert: z.string().optional(),
     key: z.string().optional(),
+    /**
+     * `lab-ca`: a certificate from the lab's own CA (RSA 2048, through an issuing CA). The root is in the system CA
+     * bundle (/etc/ssl/certs/ca-certificates.crt) of every container of the scenario, as a public CA's is, so it
+     * verifies wherever that bundle is trusted: with its chain, by its names, while valid. The fields below shape it.
+     */
+    issuer: z.literal('lab-ca').optional(),
+    /** lab-ca: the DNS names it carries. Default: the host name of its container. */
+    names: z.array(z.string().regex(/^[A-Za-z0-9*][A-Za-z0-9.-]*$/, 'a DNS name')).min(1).optional(),
+    /** lab-ca: its validity, as dates (e.g. 2020-01-01). Default: from a day ago to a year on. */
+    notBefore: z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'expected a date, e.g. 2020-01-01').optional(),
+    notAfter: z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'expected a date, e.g. 2021-01-01').optional(),
+    /** lab-ca: `full` serves the issuing CA after it (default); `leaf` serves it alone, as a server missing its intermediate does. */
+    chain: z.enum(['full', 'leaf']).optional(),
   })
   .strict()
   .refine((c) => (c.cert === undefined) === (c.key === undefined), { message: 'give both "cert" and "key", or neither', path: ['cert'] })
-  .refine((c) => !(c.cert !== undefined && c.generate !== undefined), { message: 'give either "generate" or "cert"/"key"', path: ['generate'] });
+  .refine((c) => !(c.cert !== undefined && c.generate !== undefined), { message: 'give either "generate" or "cert"/"key"', path: ['generate'] })
+  .superRefine((c, ctx) => {
+    if (c.issuer !== undefined && (c.cert !== undefined || c.generate !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'give one of "generate", "cert"/"key" and "issuer"' });
+    }
+    for (const key of ['names', 'notBefore', 'notAfter', 'chain'] as const) {
+      if (c[key] !== undefined && c.issuer === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} shapes a certificate from the lab's CA: add "issuer: lab-ca"` });
+    }
+  });
 
 /** Files copied into a Postfix container, by name: a path relative to the scenario file. */
 const filesSchema = z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a file name'), z.string().min(1)).default({});
