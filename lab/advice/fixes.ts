@@ -1,3 +1,4 @@
+import { SYSTEM_CA_BUNDLE } from '../certificates/lab-ca.ts';
 import type { FailureClass } from '../logs/types.ts';
 import { PROTOCOLS, type TlsProtocol } from '../scenario/tls-vocabulary.ts';
 import { compareVersions } from '../logs/versions.ts';
@@ -16,6 +17,8 @@ export interface FixCandidate {
   discardStarttlsFor?: string[];
   /** Parameters and tables changed: the smaller, the easier to review. */
   size: number;
+  /** What it gives up for the peers it serves (verification, TLS itself): it ranks after the fixes that give up nothing. */
+  weakens?: string;
 }
 
 /** What fix generation needs to know about one failure and the senders that reproduced it. */
@@ -124,6 +127,7 @@ export function generateFixes(reproduced: readonly ReproducedFailure[], mainCf: 
       mainCf: { smtpd_discard_ehlo_keyword_address_maps: 'cidr:/etc/postfix/tlslab-starttls-discard.cidr' },
       discardStarttlsFor: failing,
       size: 2,
+      weakens: 'those senders deliver in plaintext',
     });
   }
   return limited;
@@ -138,8 +142,8 @@ const VERIFYING_LEVELS = new Set(['verify', 'secure', 'dane-only', 'fingerprint'
  * secure renegotiation is allowed by tls_ssl_options; protocol failures re-enable the protocols the smtp client
  * has disabled, the highest first; cipher failures lift smtp_tls_exclude_ciphers exclusions and a "high" grade;
  * a DH group too small for the client is taken at @SECLEVEL=1 in the cipher list that asks for more;
- * an unverifiable certificate or a missing STARTTLS is met by a lower smtp_tls_security_level, whose title says
- * what it gives up (installing the issuing CA, the better fix, is in the failure's remedy).
+ * an unverifiable certificate is met by the system's CA bundle, then by a lower smtp_tls_security_level, and a
+ * missing STARTTLS by a lower level too; a lower level's title says what it gives up.
  */
 export function generateOutboundFixes(reproduced: readonly ReproducedFailure[], mainCf: Record<string, string>, limit = 4): FixCandidate[] {
   const fixes: FixCandidate[] = [];
@@ -200,11 +204,24 @@ export function generateOutboundFixes(reproduced: readonly ReproducedFailure[], 
     }
   }
   const level = mainCf.smtp_tls_security_level ?? '';
+  if (classes.has('certificate-verification') && mainCf.smtp_tls_CAfile !== SYSTEM_CA_BUNDLE) {
+    add({
+      id: 'outbound-system-ca', title: `trust the CAs of the system's bundle (smtp_tls_CAfile = ${SYSTEM_CA_BUNDLE})`,
+      why: `${destinations((c) => c === 'certificate-verification')} may present certificates from public CAs, which this client verifies only against the CAs it is given: ${mainCf.smtp_tls_CAfile ? `${mainCf.smtp_tls_CAfile} alone` : 'none without smtp_tls_CAfile (tls_append_default_CA is off since Postfix 2.8)'}`,
+      mainCf: { smtp_tls_CAfile: SYSTEM_CA_BUNDLE }, size: 1,
+    });
+  }
   if (classes.has('certificate-verification') && VERIFYING_LEVELS.has(level)) {
-    add({ id: 'outbound-encrypt', title: 'smtp_tls_security_level = encrypt (no certificate is verified any more)', why: `${destinations((c) => c === 'certificate-verification')} present a certificate this client cannot verify; encrypt keeps TLS mandatory without verifying it`, mainCf: { smtp_tls_security_level: 'encrypt' }, size: 1 });
+    add({
+      id: 'outbound-encrypt', title: 'smtp_tls_security_level = encrypt (no certificate is verified any more)', why: `${destinations((c) => c === 'certificate-verification')} present a certificate this client cannot verify; encrypt keeps TLS mandatory without verifying it`,
+      mainCf: { smtp_tls_security_level: 'encrypt' }, size: 1, weakens: 'no certificate is verified',
+    });
   }
   if (classes.has('starttls-not-offered') && (level === 'encrypt' || VERIFYING_LEVELS.has(level))) {
-    add({ id: 'outbound-may', title: 'smtp_tls_security_level = may (plaintext where STARTTLS is missing)', why: `${destinations((c) => c === 'starttls-not-offered')} offer no STARTTLS; at level may the mail goes in plaintext`, mainCf: { smtp_tls_security_level: 'may' }, size: 1 });
+    add({
+      id: 'outbound-may', title: 'smtp_tls_security_level = may (plaintext where STARTTLS is missing)', why: `${destinations((c) => c === 'starttls-not-offered')} offer no STARTTLS; at level may the mail goes in plaintext`,
+      mainCf: { smtp_tls_security_level: 'may' }, size: 1, weakens: 'mail goes in plaintext where STARTTLS is missing',
+    });
   }
   return fixes.slice(0, limit);
 }

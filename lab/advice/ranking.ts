@@ -66,17 +66,21 @@ export function confirmBreaks(first: FixEffect, second: FixEffect): FixEffect {
   return { ...first, breaks: first.breaks.filter((name) => second.breaks.includes(name)), ...(unconfirmed.length > 0 ? { unconfirmed } : {}) };
 }
 
+/** 0: serves failing peers and gives up nothing; 1: serves them by giving up verification or TLS; 2: serves none. */
+const servingTier = (e: FixEffect): number => (e.fixes.length === 0 ? 2 : e.fix.weakens !== undefined ? 1 : 0);
+
 /**
- * Best first: a fix that breaks no sender working today and that Postfix accepts; then the
- * protocol and cipher the failing senders end up with, summed over them (TLSv1 beats SSLv3, TLS
- * beats plaintext, plaintext beats failing); then more of them served; then fewer downgrades of
- * others; then the smaller change.
+ * Best first: a fix that breaks no sender working today and that Postfix accepts; then one that serves failing
+ * peers without giving up verification or TLS for them, before one that does so by giving them up; then the
+ * protocol and cipher the failing senders end up with, summed over them (TLSv1 beats SSLv3, TLS beats plaintext,
+ * plaintext beats failing); then more of them served; then fewer downgrades of others; then the smaller change.
  */
 export function rankFixes(effects: readonly FixEffect[]): FixEffect[] {
   return [...effects].sort(
     (a, b) =>
       Number(a.breaks.length > 0 || a.configErrors.length > 0) - Number(b.breaks.length > 0 || b.configErrors.length > 0) ||
       a.breaks.length - b.breaks.length ||
+      servingTier(a) - servingTier(b) ||
       b.quality - a.quality ||
       b.fixes.length - a.fixes.length ||
       a.downgrades.length - b.downgrades.length ||

@@ -109,13 +109,48 @@ const MATCH_ORDER: MatchLevel[] = ['exact', 'reason', 'class', 'none'];
  * Compares the lab's failed outbound sessions to one destination (the receiver's smtp client's view) with a
  * logged outbound failure; the best-matching session counts.
  */
-export function matchSessions(failure: Pick<LoggedFailure, 'class' | 'error'>, sessions: readonly Session[]): { match: MatchLevel; detail: string } {
+export function matchSessions(failure: Pick<LoggedFailure, 'class' | 'error'> & { evidence?: readonly string[] }, sessions: readonly Session[]): { match: MatchLevel; detail: string } {
   // The detail says whose view it is: the row's outcome is the destination's.
   const failed = sessions.filter((s) => s.failure !== undefined);
   if (failed.length === 0) return { match: 'none', detail: sessions.length === 0 ? 'this Postfix logged no session' : 'this Postfix logged no failed handshake' };
-  const matches = failed.map((s) => matchError(failure, s.failure?.class, s.failure?.opensslError));
+  const logged = verificationCause(failure.evidence ?? []);
+  const matches = failed.map((s) => {
+    const matched = matchError(failure, s.failure?.class, s.failure?.opensslError);
+    const cause = verificationCause(s.failure?.evidence ?? []);
+    // A certificate that failed verification for another reason (self-signed where the log says expired) is a near miss.
+    if (logged !== undefined && cause !== undefined && cause !== logged && (matched.match === 'exact' || matched.match === 'reason')) {
+      return { match: 'class' as const, detail: `a certificate that is ${VERIFICATION_CAUSE_WORDS[cause]}, not ${VERIFICATION_CAUSE_WORDS[logged]}` };
+    }
+    return logged !== undefined && cause === logged ? { ...matched, detail: `${matched.detail}: a certificate that is ${VERIFICATION_CAUSE_WORDS[cause]}` } : matched;
+  });
   const best = matches.sort((a, b) => MATCH_ORDER.indexOf(a.match) - MATCH_ORDER.indexOf(b.match))[0]!;
   return { ...best, detail: `this Postfix logged ${best.detail}` };
+}
+
+/** Why a certificate failed verification, as the smtp client logs it (`certificate verification failed for ...: untrusted issuer ...`). */
+export type VerificationCause = 'untrusted-issuer' | 'self-signed' | 'expired' | 'not-yet-valid' | 'name-mismatch';
+
+const VERIFICATION_CAUSE_WORDS: Record<VerificationCause, string> = {
+  'untrusted-issuer': 'from an issuer this client does not trust',
+  'self-signed': 'self-signed',
+  expired: 'expired',
+  'not-yet-valid': 'not yet valid',
+  'name-mismatch': 'for another name',
+};
+
+const VERIFICATION_CAUSES: [VerificationCause, RegExp][] = [
+  ['self-signed', /self[- ]signed certificate|num=1[89]:/i],
+  ['untrusted-issuer', /untrusted issuer|unable to get (?:local )?issuer certificate|num=(?:2|20|21):/i],
+  ['expired', /certificate has expired|num=10:/i],
+  ['not-yet-valid', /certificate is not yet valid|num=9:/i],
+  ['name-mismatch', /hostname mismatch|IP address mismatch|name mismatch|num=6[24]:|does not match/i],
+];
+
+/** The cause of a failed certificate verification, from the lines of a session or failure; undefined when they name none. @internal */
+export function verificationCause(lines: readonly string[]): VerificationCause | undefined {
+  const line = lines.find((l) => /certificate verification failed for|Peer certificate|CommonName|subjectAltName/i.test(l));
+  if (line === undefined) return undefined;
+  return VERIFICATION_CAUSES.find(([, pattern]) => pattern.test(line))?.[0];
 }
 
 /** A reason, with an alert's prefix, which OpenSSL versions spell differently (`sslv3 alert`, `tlsv1 alert`, `ssl/tls alert`), left out. */
@@ -233,6 +268,23 @@ export function withStallTimeouts(config: AdminConfig, logged: LogFailures): Adm
   return out;
 }
 
+/**
+ * For a logged outbound certificate failure: besides public-ca (a certificate from a CA in the system bundle, as
+ * big providers have), its flawed kin, each failing verification for one cause: an end date passed, the issuing
+ * CA not served, a name the certificate does not carry.
+ */
+export function certificateDestinations(logged: LogFailures): Population['outbound'] {
+  if (!logged.outbound.some((f) => f.class === 'certificate-verification')) return [];
+  const destination = (name: string, description: string, certificate: Omit<NonNullable<Population['outbound'][number]['certificate']>, 'issuer'>) => ({
+    name, description, toolchain: 'debian-bookworm', certificate: { issuer: 'lab-ca' as const, ...certificate }, expect: UNJUDGED,
+  });
+  return [
+    destination('public-ca-expired', 'a server whose certificate, from a CA in the system bundle, expired on 2021-01-01', { notBefore: '2020-01-01', notAfter: '2021-01-01' }),
+    destination('public-ca-no-chain', 'a server whose certificate is from a CA in the system bundle, served without the issuing CA\'s certificate', { chain: 'leaf' }),
+    destination('public-ca-other-name', 'a server whose certificate, from a CA in the system bundle, carries another name than the one it is reached by', { names: ['mail.elsewhere.example'] }),
+  ];
+}
+
 /** For a logged outbound timeout: a destination like the one that hangs up after STARTTLS, which stalls instead. */
 export function stallDestination(destinations: Population['outbound'], logged: LogFailures): Population['outbound'] {
   const hangup = destinations.find((d) => d.name === 'starttls-hangup');
@@ -305,7 +357,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const engine = options.engine ?? (await connectEngine());
   const runId = newRunId();
   // Outbound failures are reproduced by sending to every destination of the population; a timeout, to one that stalls too.
-  const destinations = logged.outbound.length > 0 ? [...population.outbound, ...stallDestination(population.outbound, logged)] : [];
+  const destinations = logged.outbound.length > 0 ? [...population.outbound, ...stallDestination(population.outbound, logged), ...certificateDestinations(logged)] : [];
   const run = async (name: string, receiver: AdminConfig['receiver'], senders: NonNullable<ScenarioInput['senders']>) => {
     options.progress?.({ kind: 'phase', phase: 'reproduce', detail: `${name}: ${senders.length} senders${destinations.length ? `, ${destinations.length} destinations` : ''} on ${toolchain.toolchain}` });
     const scenario = defineScenario({ name, receiver: { toolchain: toolchain.toolchain, ...receiver }, senders, outbound: destinations, timeoutSeconds: 45 });

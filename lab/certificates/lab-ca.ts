@@ -11,8 +11,9 @@ export interface LabCa {
 }
 
 export const LAB_CA_ROOT_NAME = 'tlslab Root CA';
-/** The system CA bundle of Debian and its derivatives, which every lab image is. */
+/** The system CA bundle and directory of Debian and its derivatives, which every lab image is. */
 export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+export const SYSTEM_CA_DIRECTORY = '/etc/ssl/certs';
 
 const DAY = 86_400_000;
 let made: Promise<LabCa> | undefined;

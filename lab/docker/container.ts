@@ -16,8 +16,11 @@ export interface ContainerSpec {
   command: string[];
   env?: Record<string, string>;
   files?: { path: string; content: string | Buffer; mode?: number }[];
-  /** CA certificates (PEM) appended to a CA bundle file as soon as the container runs, before anything is sent. */
-  trust?: { pem: string; bundle: string };
+  /**
+   * A CA certificate (PEM) trusted as soon as the container runs, before anything is sent: appended to a CA bundle
+   * file, and put in a CA directory under its subject hash, as c_rehash does.
+   */
+  trust?: { pem: string; bundle: string; directory: string };
 }
 
 /** The result of a command run inside a container; asserting on it is the caller's separate step. */
@@ -82,7 +85,9 @@ export class LabContainer {
     for (const buffer of early) self.take(buffer);
     if (spec.trust !== undefined) {
       try {
-        const added = await self.exec(['sh', '-c', 'printf \'%s\\n\' "$TLSLAB_TRUST" >> "$TLSLAB_BUNDLE"'], { env: { TLSLAB_TRUST: spec.trust.pem, TLSLAB_BUNDLE: spec.trust.bundle }, timeoutSeconds: 20 });
+        const script = 'printf \'%s\\n\' "$TLSLAB_TRUST" >> "$TLSLAB_BUNDLE" && printf \'%s\\n\' "$TLSLAB_TRUST" > "$TLSLAB_CA_DIR/tlslab-ca.pem" && ' +
+          'ln -sf tlslab-ca.pem "$TLSLAB_CA_DIR/$(openssl x509 -hash -noout -in "$TLSLAB_CA_DIR/tlslab-ca.pem").0"';
+        const added = await self.exec(['sh', '-c', script], { env: { TLSLAB_TRUST: spec.trust.pem, TLSLAB_BUNDLE: spec.trust.bundle, TLSLAB_CA_DIR: spec.trust.directory }, timeoutSeconds: 20 });
         assertExecSucceeded(added, `Adding CA certificates to ${spec.trust.bundle}`);
       } catch (error) {
         // Not yet handed to the caller, who would remove it: removed here.

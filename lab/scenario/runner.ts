@@ -1,5 +1,5 @@
 import { removeLabelled } from '../docker/cleanup.ts';
-import { LAB_CA_ROOT_NAME, labCa, SYSTEM_CA_BUNDLE } from '../certificates/lab-ca.ts';
+import { LAB_CA_ROOT_NAME, labCa, SYSTEM_CA_BUNDLE, SYSTEM_CA_DIRECTORY } from '../certificates/lab-ca.ts';
 import { assertExecSucceeded, type LabContainer } from '../docker/container.ts';
 import { connectEngine, type Engine } from '../docker/engine.ts';
 import { LABEL, newRunId, runLabels } from '../docker/labels.ts';
@@ -148,8 +148,8 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
       if (failed.length > 0) throw new Error(failed.join('; '));
     });
     const usesLabCa = [scenario.receiver, ...scenario.outbound].some((p) => p.certificate.issuer === 'lab-ca');
-    const trust = usesLabCa ? { pem: (await labCa()).root.certificate, bundle: SYSTEM_CA_BUNDLE } : undefined;
-    if (usesLabCa) result.notes.push(`The lab's CA root ("${LAB_CA_ROOT_NAME}") is in ${SYSTEM_CA_BUNDLE} of every container, as a public CA's root is: its certificates verify where that bundle is trusted.`);
+    const trust = usesLabCa ? { pem: (await labCa()).root.certificate, bundle: SYSTEM_CA_BUNDLE, directory: SYSTEM_CA_DIRECTORY } : undefined;
+    if (usesLabCa) result.notes.push(`The lab's CA root ("${LAB_CA_ROOT_NAME}") is in ${SYSTEM_CA_BUNDLE} and ${SYSTEM_CA_DIRECTORY} of every container, as a public CA's root is: its certificates verify where the system's CAs are trusted.`);
     const stage: Stage = { prefix, network: network.name, labels, baseDir: loaded.dir, track: (c) => containers.push(c), ...(trust ? { trust } : {}) };
 
     progress({ kind: 'phase', phase: 'receiver', detail: `starting ${scenario.receiver.toolchain}` });

@@ -23,7 +23,8 @@ describe('certificates from the lab\'s CA, whose root every container trusts as 
         receiver: {
           mainCf: { smtp_tls_security_level: 'verify', smtp_tls_CAfile: CA_BUNDLE },
           // A client with no CA file trusts no CA at all (tls_append_default_CA = no, the default since Postfix 2.8).
-          masterCf: ['no-ca-file unix - - y - - smtp -o smtp_tls_CAfile='],
+          // A CA directory is read inside the chroot, so this client runs without one.
+          masterCf: ['no-ca-file unix - - y - - smtp -o smtp_tls_CAfile=', 'ca-path unix - - n - - smtp -o smtp_tls_CAfile= -o smtp_tls_CApath=/etc/ssl/certs'],
           certificate: { issuer: 'lab-ca' },
         },
         senders: [
@@ -36,6 +37,7 @@ describe('certificates from the lab\'s CA, whose root every container trusts as 
           { name: 'other-name', certificate: { issuer: 'lab-ca', names: ['mail.elsewhere.example'] }, expect: failed },
           { name: 'self-signed', expect: failed },
           { name: 'public-no-ca-file', transport: 'no-ca-file', certificate: { issuer: 'lab-ca' }, expect: failed },
+          { name: 'public-ca-path', transport: 'ca-path', certificate: { issuer: 'lab-ca' }, expect: { outcome: 'tls', fate: 'delivered' } },
         ],
         timeoutSeconds: 10,
       }),
@@ -51,7 +53,7 @@ describe('certificates from the lab\'s CA, whose root every container trusts as 
     expect(clientError(result, 'other-name')).toMatch(/^server certificate verification failed for other-name\.dest\.lab\.test\[[\d.]+\]:25: num=62:hostname mismatch$/);
     expect(clientError(result, 'self-signed')).toMatch(/: self-signed certificate$/);
     expect(clientError(result, 'public-no-ca-file')).toMatch(/^certificate verification failed for public-no-ca-file\.dest\.lab\.test\[[\d.]+\]:25: untrusted issuer \/O=tlslab\/CN=tlslab Root CA$/);
-    expect(result.notes.join(' ')).toContain('The lab\'s CA root ("tlslab Root CA") is in /etc/ssl/certs/ca-certificates.crt of every container');
+    expect(result.notes.join(' ')).toContain('The lab\'s CA root ("tlslab Root CA") is in /etc/ssl/certs/ca-certificates.crt and /etc/ssl/certs of every container');
     expect(await leftovers(result.runId)).toEqual([]);
   });
 });

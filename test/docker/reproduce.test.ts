@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { FixEffect } from '../../lab/advice/ranking.ts';
 import type { ReproduceReport } from '../../lab/advice/reproduce.ts';
 import { main } from '../../lab/cli/main.ts';
 import { defineScenario, loadScenarioFile } from '../../lab/scenario/load.ts';
@@ -327,5 +328,40 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     // The system CA store does not know the private CA: "unknown ca", however expired the certificate is.
     expect(today.outcomes.find((o) => o.hypothesis.name === 'verifying-sender')?.detail).toContain('unknown ca');
     expect(await leftovers(withOwn.runId)).toEqual([]);
+  });
+
+  it('reproduces an smtp client that trusts no CA ("untrusted issuer" for a public CA) and ranks the system\'s CA bundle before giving up verification', async ({ onTestFailed }) => {
+    const log = join(scratch, 'untrusted-issuer.log');
+    writeFileSync(log, [
+      'Sep 10 10:00:01 mx postfix/smtp[138]: Trusted TLS connection established to gmail-smtp-in.l.google.com[142.250.4.27]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)',
+      'Sep 10 10:00:01 mx postfix/smtp[138]: certificate verification failed for gmail-smtp-in.l.google.com[142.250.4.27]:25: untrusted issuer /OU=GlobalSign Root CA - R2/O=GlobalSign/CN=GlobalSign',
+      'Sep 10 10:00:01 mx postfix/smtp[138]: 4F1E21A2B3: to=<someone@gmail.com>, relay=gmail-smtp-in.l.google.com[142.250.4.27]:25, delay=0.4, delays=0.01/0/0.2/0, dsn=4.7.5, status=deferred (Server certificate not verified)',
+      '',
+    ].join('\n'));
+    const config = join(scratch, 'verify-config');
+    mkdirSync(config);
+    writeFileSync(join(config, 'main.cf'), 'smtp_tls_security_level = verify\nsmtp_tls_loglevel = 1\n');
+
+    const cli = io();
+    const code = await main(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json'], cli);
+    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+    expect(code).toBe(0);
+    const report = JSON.parse(cli.out()) as ReproduceReport;
+    expect(report.findings.map((f) => f.failure.key)).toEqual(['outbound certificate-verification: certificate verification failed']);
+    const finding = report.findings[0]!;
+    // Without a CA file a certificate from a CA has an untrusted issuer, but Postfix names the certificate's own flaw
+    // first (expired, another name); a self-signed one is another cause again.
+    expect(finding.reproducedBy.sort()).toEqual(['→ public-ca', '→ public-ca-no-chain']);
+    expect(finding.outcomes.find((o) => o.hypothesis.name === '→ public-ca-expired')).toMatchObject({ match: 'class', detail: expect.stringContaining('expired, not from an issuer') });
+    expect(finding.outcomes.find((o) => o.hypothesis.name === '→ tls12-only')).toMatchObject({ match: 'class', detail: expect.stringContaining('self-signed, not from an issuer this client does not trust') });
+    expect(finding.fixes.map((f) => f.fix.id)).toEqual(['outbound-system-ca', 'outbound-encrypt']);
+    const [systemCa, encrypt] = finding.fixes as [FixEffect, FixEffect];
+    expect(systemCa.fix.mainCf).toEqual({ smtp_tls_CAfile: '/etc/ssl/certs/ca-certificates.crt' });
+    expect(systemCa.breaks).toEqual([]);
+    expect(systemCa.fixes).toEqual(['→ public-ca']);
+    expect(encrypt.fixes.sort()).toEqual(['→ public-ca', '→ public-ca-no-chain']);
+    expect(report.today?.result.receiver.log.some((line) => /certificate verification failed for public-ca\.dest\.lab\.test\[[\d.]+\]:25: untrusted issuer \/O=tlslab\/CN=tlslab Root CA$/.test(line))).toBe(true);
+    expect(report.verdict).toContain('Best fix for certificate verification failed: trust the CAs of the system\'s bundle (smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt) (breaks no sender that works today; serves 1/2)');
+    expect(await leftovers(report.runId)).toEqual([]);
   });
 });

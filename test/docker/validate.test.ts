@@ -30,7 +30,9 @@ describe('tlslab validate, with real containers', () => {
     expect(result.verdict).toMatch(/^NOT SAFE: the proposal breaks \d+ peer\(s\) the baseline served/);
     // Every profile that can be built here ran, in both directions.
     expect(result.proposal.matrix.filter((r) => r.direction === 'inbound').length).toBeGreaterThanOrEqual(15);
-    expect(result.proposal.matrix.filter((r) => r.direction === 'outbound').map((r) => r.name)).toEqual(['sslv3-only', 'tls10-only', 'tls11-only', 'tls12-only', 'tls13-only', 'no-tls', 'rc4-only', 'no-secure-renegotiation', 'starttls-answered-in-plaintext', 'starttls-hangup', 'dh1024-only']);
+    expect(result.proposal.matrix.filter((r) => r.direction === 'outbound').map((r) => r.name)).toEqual(['sslv3-only', 'tls10-only', 'tls11-only', 'tls12-only', 'tls13-only', 'no-tls', 'public-ca', 'rc4-only', 'no-secure-renegotiation', 'starttls-answered-in-plaintext', 'starttls-hangup', 'dh1024-only']);
+    // Sent to by name with a certificate from a CA of the system bundle; at level may nothing is verified.
+    expect(result.proposal.matrix.find((r) => r.direction === 'outbound' && r.name === 'public-ca')).toMatchObject({ outcome: expect.stringMatching(/^TLS TLSv1\.3 /) });
     // Postfix's smtp client runs opportunistic TLS at security level 0: it takes a 1024-bit DHE group.
     expect(result.proposal.matrix.find((r) => r.direction === 'outbound' && r.name === 'dh1024-only')).toMatchObject({ outcome: expect.stringMatching(/^TLS TLSv1\.2 DHE-/) });
     expect(result.proposal.matrix.find((r) => r.name === 'modern-tls13')).toMatchObject({ outcome: expect.stringMatching(/^TLS TLSv1\.3/), evidence: expect.stringContaining('TLS connection established') });

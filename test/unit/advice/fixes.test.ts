@@ -102,10 +102,17 @@ describe('generateOutboundFixes', () => {
     expect(generateOutboundFixes([reproduced('alert-protocol-version')], {})).toEqual([]);
   });
 
-  it('lowers a verifying or mandatory security level only for the failures it causes', () => {
-    expect(generateOutboundFixes([reproduced('certificate-verification')], { smtp_tls_security_level: 'verify' }).map((f) => f.mainCf)).toEqual([{ smtp_tls_security_level: 'encrypt' }]);
+  it('lowers a verifying or mandatory security level only for the failures it causes, after trying the system\'s CAs', () => {
+    const system = { smtp_tls_CAfile: '/etc/ssl/certs/ca-certificates.crt' };
+    expect(generateOutboundFixes([reproduced('certificate-verification')], { smtp_tls_security_level: 'verify' }).map((f) => [f.mainCf, f.weakens])).toEqual([
+      [system, undefined],
+      [{ smtp_tls_security_level: 'encrypt' }, 'no certificate is verified'],
+    ]);
     expect(generateOutboundFixes([reproduced('starttls-not-offered')], { smtp_tls_security_level: 'encrypt' }).map((f) => f.mainCf)).toEqual([{ smtp_tls_security_level: 'may' }]);
-    expect(generateOutboundFixes([reproduced('certificate-verification')], { smtp_tls_security_level: 'may' })).toEqual([]);
+    // At level may, a verifying level comes from a TLS policy table: the CA file is still the client's.
+    expect(generateOutboundFixes([reproduced('certificate-verification')], { smtp_tls_security_level: 'may' }).map((f) => f.mainCf)).toEqual([system]);
+    expect(generateOutboundFixes([reproduced('certificate-verification')], { smtp_tls_security_level: 'may', ...system })).toEqual([]);
+    expect(generateOutboundFixes([reproduced('certificate-verification')], { smtp_tls_CAfile: '/lab/receiver/files/my-ca.pem' })[0]?.why).toContain('/lab/receiver/files/my-ca.pem alone');
   });
 
   it('takes a small DH group at @SECLEVEL=1 in the cipher lists that ask for level 2 or more', () => {
@@ -115,7 +122,7 @@ describe('generateOutboundFixes', () => {
   });
 
   it('says in the title what a lower level gives up', () => {
-    expect(generateOutboundFixes([reproduced('certificate-verification')], { smtp_tls_security_level: 'secure' })[0]?.title).toBe('smtp_tls_security_level = encrypt (no certificate is verified any more)');
+    expect(generateOutboundFixes([reproduced('certificate-verification')], { smtp_tls_security_level: 'secure' }).find((f) => f.id === 'outbound-encrypt')?.title).toBe('smtp_tls_security_level = encrypt (no certificate is verified any more)');
     expect(generateOutboundFixes([reproduced('starttls-not-offered')], { smtp_tls_security_level: 'dane-only' })[0]?.title).toBe('smtp_tls_security_level = may (plaintext where STARTTLS is missing)');
   });
 });

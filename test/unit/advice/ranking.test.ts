@@ -5,7 +5,7 @@ import type { FixCandidate } from '../../../lab/advice/fixes.ts';
 import { diffMatrices, matrixRow, type MatrixRow } from '../../../lab/advice/matrix.ts';
 import { cipherGrade, rankOutcome } from '../../../lab/advice/outcome-order.ts';
 import { confirmBreaks, fixEffect, rankFixes } from '../../../lab/advice/ranking.ts';
-import { matchFailure, matchSessions } from '../../../lab/advice/reproduce.ts';
+import { matchFailure, matchSessions, verificationCause } from '../../../lab/advice/reproduce.ts';
 import { readSessions } from '../../../lab/logs/index.ts';
 import { decodeOpensslError } from '../../../lab/logs/openssl-error.ts';
 import type { Observed } from '../../../lab/scenario/outcome.ts';
@@ -119,6 +119,43 @@ describe('matchSessions', () => {
     const cipher = { class: 'no-shared-cipher' as const, error: decodeOpensslError('warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:../ssl/statem/statem_srvr.c:2226:')! };
     expect(matchSessions(cipher, sessions)).toMatchObject({ match: 'none', detail: expect.stringMatching(/^this Postfix logged "tlsv1 alert protocol version"/) });
     expect(matchSessions(cipher, []).detail).toBe('this Postfix logged no session');
+  });
+});
+
+describe('matchSessions, for a certificate the smtp client could not verify', () => {
+  const lines = readFileSync(join(import.meta.dirname, '../../fixtures/logs/lab-ca-outbound.log'), 'utf8').split('\n');
+  const sessions = readSessions(lines).sessions.filter((s) => s.side === 'smtp');
+  const to = (addr: string) => sessions.filter((s) => s.peer.addr === addr);
+  const logged = (line: string) => ({ class: 'certificate-verification' as const, error: undefined, evidence: [line] });
+  const gmail = logged('Sep 10 10:00:00 mx postfix/smtp[138]: certificate verification failed for gmail-smtp-in.l.google.com[142.250.4.27]:25: untrusted issuer /OU=GlobalSign Root CA - R2/O=GlobalSign/CN=GlobalSign');
+
+  it('compares the cause: an untrusted issuer is reproduced by an untrusted issuer, not by a self-signed or expired certificate', () => {
+    expect(verificationCause(gmail.evidence)).toBe('untrusted-issuer');
+    expect(matchSessions(gmail, to('192.168.64.7'))).toMatchObject({ match: 'reason', detail: expect.stringContaining('a certificate that is from an issuer this client does not trust') });
+    expect(matchSessions(gmail, to('192.168.64.6')).match).toBe('reason');
+    expect(matchSessions(gmail, to('192.168.64.2'))).toEqual({ match: 'class', detail: 'this Postfix logged a certificate that is self-signed, not from an issuer this client does not trust' });
+    expect(matchSessions(gmail, to('192.168.64.4')).match).toBe('class');
+    expect(matchSessions(gmail, to('192.168.64.3')).match).toBe('none');
+  });
+
+  it('reads each cause the smtp client names, and takes a deferral that names none as any cause', () => {
+    const cause = (addr: string) => verificationCause(to(addr).find((s) => s.failure !== undefined)?.failure?.evidence ?? []);
+    expect(['192.168.64.2', '192.168.64.4', '192.168.64.5', '192.168.64.6'].map(cause)).toEqual(['self-signed', 'expired', 'name-mismatch', 'untrusted-issuer']);
+    expect(verificationCause(['postfix/smtp[7032]: certificate verification failed for domain.com: num=18:self signed certificate'])).toBe('self-signed');
+    expect(verificationCause(['postfix/smtp[8050]: certificate verification failed for smtp.gmail.com: num=20:unable to get local issuer certificate'])).toBe('untrusted-issuer');
+    const unnamed = logged('postfix/smtp[25291]: D33A02504112: to=<a@fastmail.fm>, relay=in1-smtp.messagingengine.com[66.111.4.74]:25, dsn=4.7.5, status=deferred (Server certificate not verified)');
+    expect(verificationCause(unnamed.evidence)).toBeUndefined();
+    expect(matchSessions(unnamed, to('192.168.64.2')).match).toBe('reason');
+  });
+});
+
+describe('rankFixes, when a fix gives up verification or TLS', () => {
+  it('ranks it after one that serves fewer failing peers and gives up nothing', () => {
+    const today = [row('public', failed('certificate-verification', '')), row('no-chain', failed('certificate-verification', ''))];
+    const systemCa = fixEffect(fix('outbound-system-ca'), today, [row('public', tls('TLSv1.3', 'TLS_AES_256_GCM_SHA384')), today[1]!], ['public', 'no-chain']);
+    const encrypt = fixEffect({ ...fix('outbound-encrypt'), weakens: 'no certificate is verified' }, today, [row('public', tls('TLSv1.3', 'TLS_AES_256_GCM_SHA384')), row('no-chain', tls('TLSv1.3', 'TLS_AES_256_GCM_SHA384'))], ['public', 'no-chain']);
+    const nothing = fixEffect(fix('nothing'), today, today, ['public', 'no-chain']);
+    expect(rankFixes([encrypt, nothing, systemCa]).map((e) => e.fix.id)).toEqual(['outbound-system-ca', 'outbound-encrypt', 'nothing']);
   });
 });
 
