@@ -339,7 +339,7 @@ function receiverSpecWithOutbound(scenario: Scenario, destinations: readonly Run
 async function receiverCertificates(receiver: LabContainer): Promise<string> {
   const script = 'for p in smtpd_tls_cert_file smtpd_tls_eccert_file smtpd_tls_dcert_file smtpd_tls_chain_files; do ' +
     'for f in $(postconf -h "$p" 2>/dev/null | tr "," " "); do [ -f "$f" ] && sed -n "/-BEGIN CERTIFICATE-/,/-END CERTIFICATE-/p" "$f"; done; done';
-  const outcome = assertExecSucceeded(await receiver.exec(['sh', '-c', script], { timeoutSeconds: 20 }), 'reading the receiver\'s certificates');
+  const outcome = assertExecSucceeded(await receiver.exec(['sh', '-c', script], { timeoutSeconds: 20 }), 'Reading the receiver\'s certificates');
   if (!outcome.stdout.includes('-BEGIN CERTIFICATE-')) {
     throw new LabError('LAB_CONTAINER_FAILED', 'A sender trusts the receiver\'s certificates (tls.trust: receiver), but the receiver serves none that the lab can read', { context: { container: receiver.name } });
   }
