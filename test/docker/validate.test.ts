@@ -71,6 +71,28 @@ describe('tlslab validate, with real containers', () => {
     expect(await leftovers(result.runId)).toEqual([]);
   });
 
+  it('a proposal that verifies certificates outbound keeps the destination whose certificate a public CA issued, and breaks the self-signed ones', async ({ onTestFailed }) => {
+    const dir = join(scratch, 'verify-outbound');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'main.cf'), `${readFileSync(join(root, 'test/fixtures/configs/bookworm-baseline/main.cf'), 'utf8')}\nsmtp_tls_security_level = verify\nsmtp_tls_CAfile = /etc/pki/tls/certs/ca-bundle.crt\n`);
+    const cli = io();
+    const code = await main(['validate', '--config', dir, '--baseline', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--json'], cli);
+    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+    expect(code).toBe(1);
+    const result = JSON.parse(cli.out()) as ValidateReport;
+    // The admin's distribution's CA bundle is the image's.
+    expect(result.proposal.config.decisions.find((d) => d.parameter === 'smtp_tls_CAfile')?.labValue).toBe('/etc/ssl/certs/ca-certificates.crt');
+    const outbound = result.regressions.filter((r) => r.direction === 'outbound').map((r) => r.name);
+    expect(outbound).toEqual(expect.arrayContaining(['tls12-only', 'tls13-only', 'dh1024-only']));
+    expect(outbound).not.toContain('public-ca');
+    expect(result.regressions.filter((r) => r.direction === 'inbound')).toEqual([]);
+    const publicCa = result.proposal.matrix.find((r) => r.direction === 'outbound' && r.name === 'public-ca');
+    expect(publicCa).toMatchObject({ outcome: expect.stringMatching(/^TLS TLSv1\.3 /), fate: expect.stringMatching(/^delivered/) });
+    expect(result.proposal.result.receiver.log.some((line) => /Verified TLS connection established to public-ca\.dest\.lab\.test\[/.test(line))).toBe(true);
+    expect(result.proposal.result.receiver.log.some((line) => /certificate verification failed for [\d.]+\[[\d.]+\]:25: self-signed certificate$/.test(line))).toBe(true);
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+
   it('says LAB_SOURCE_MISSING and exits 2 when the named toolchain cannot be built here', async () => {
     const missing = await missingSourcesOf(await loadToolchains(), 'postfix-2.6.6-openssl-1.0.1e');
     if (missing.length === 0) return;
