@@ -74,7 +74,8 @@ export function renderReproduceText(report: ReproduceReport): string {
       renderTable(
         ['hypothesis', 'same error?', 'observed', 'why it could'],
         finding.outcomes.map((o) => [o.hypothesis.name, o.match === 'exact' || o.match === 'reason' ? `YES (${o.match})` : `no (${o.detail})`, o.observed.outcome, (o.hypothesis.reasons[finding.failure.key] ?? o.hypothesis.why)]),
-        [28, 40, 40, 70],
+        // 41: the longest sender name, which is never broken.
+        [41, 40, 40, 70],
       ),
     );
     if (finding.fixes.length > 0) {
