@@ -34,6 +34,9 @@ function certificatesOf(text: string): X509Certificate[] {
   return out;
 }
 
+/** The CN of a distinguished name as Node prints it, one attribute per line. */
+const commonName = (name: string): string | undefined => /(?:^|\n)CN=([^\n]+)/.exec(name)?.[1];
+
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
 /**
@@ -51,7 +54,7 @@ export function checkCertificate(files: readonly { file: string; text: string }[
   const notBefore = new Date(cert.validFrom);
   const notAfter = new Date(cert.validTo);
   const dns = (cert.subjectAltName ?? '').split(',').map((s) => s.trim()).filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4));
-  const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1];
+  const cn = commonName(cert.subject);
   const names = dns.length > 0 ? dns : cn === undefined ? [] : [cn];
   const details = cert.publicKey.asymmetricKeyDetails;
   const type = cert.publicKey.asymmetricKeyType ?? 'unknown';
@@ -70,7 +73,7 @@ export function checkCertificate(files: readonly { file: string; text: string }[
   if (selfSigned) {
     problems.push('it is self-signed: only clients told to trust this very certificate accept it (others say "unknown ca")');
   } else if (!others.some((other) => cert.checkIssued(other))) {
-    const issuer = /(?:^|\n)CN=([^\n]+)/.exec(cert.issuer)?.[1] ?? cert.issuer.replace(/\n/g, ', ');
+    const issuer = commonName(cert.issuer) ?? cert.issuer.replace(/\n/g, ', ');
     problems.push(`its issuer (${issuer}) is not in the file${files.length > 1 ? 's' : ''}: clients that do not hold that certificate themselves cannot build the chain ("unknown ca" from OpenSSL clients); serve the chain with it (smtpd_tls_chain_files, or the intermediates after the certificate in smtpd_tls_cert_file)`);
   }
   // Extended key usage: absent allows every use; anyExtendedKeyUsage (2.5.29.37.0) too.

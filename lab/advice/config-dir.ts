@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
+import { SYSTEM_CA_BUNDLE, SYSTEM_CA_DIRECTORY } from '../certificates/lab-ca.ts';
 import { LabError } from '../errors.ts';
 import { RECEIVER_FILES_DIR } from '../receiver/config-files.ts';
 import type { ReceiverSpec } from '../scenario/schema.ts';
@@ -75,12 +76,12 @@ export interface Listener {
 }
 
 const SYSTEM_CA = new Map([
-  ['/etc/ssl/certs/ca-certificates.crt', '/etc/ssl/certs/ca-certificates.crt'],
-  ['/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/certs/ca-certificates.crt'],
-  ['/etc/pki/tls/cert.pem', '/etc/ssl/certs/ca-certificates.crt'],
-  ['/etc/ssl/cert.pem', '/etc/ssl/certs/ca-certificates.crt'],
-  ['/etc/ssl/certs', '/etc/ssl/certs'],
-  ['/etc/pki/tls/certs', '/etc/ssl/certs'],
+  [SYSTEM_CA_BUNDLE, SYSTEM_CA_BUNDLE],
+  ['/etc/pki/tls/certs/ca-bundle.crt', SYSTEM_CA_BUNDLE],
+  ['/etc/pki/tls/cert.pem', SYSTEM_CA_BUNDLE],
+  ['/etc/ssl/cert.pem', SYSTEM_CA_BUNDLE],
+  [SYSTEM_CA_DIRECTORY, SYSTEM_CA_DIRECTORY],
+  ['/etc/pki/tls/certs', SYSTEM_CA_DIRECTORY],
 ]);
 
 const FILE_TABLE = /\b(?:proxy:)?(hash|btree|lmdb|cdb|dbm|sdbm|texthash|cidr|pcre|regexp):(\/[^\s,]+)/g;

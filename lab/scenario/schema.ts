@@ -7,6 +7,9 @@ const name = z.string().regex(/^[a-z0-9][a-z0-9.-]{0,40}$/, 'lower-case letters,
 /** A main.cf value as postconf takes it; numbers and booleans are written the way Postfix spells them. */
 const mainCfValue = z.union([z.string(), z.number(), z.boolean()]).transform((v) => (typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)));
 
+/** A date as `Date.parse` reads it (2020-01-01, or a full ISO time). */
+const dateText = z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'expected a date, e.g. 2020-01-01');
+
 export const certificateSchema = z
   .object({
     /** Key types of generated self-signed certificates. Default: [rsa] (RSA 2048). */
@@ -23,8 +26,8 @@ export const certificateSchema = z
     /** lab-ca: the DNS names it carries. Default: the host name of its container. */
     names: z.array(z.string().regex(/^[A-Za-z0-9*][A-Za-z0-9.-]*$/, 'a DNS name')).min(1).optional(),
     /** lab-ca: its validity, as dates (e.g. 2020-01-01). Default: from a day ago to a year on. */
-    notBefore: z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'expected a date, e.g. 2020-01-01').optional(),
-    notAfter: z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'expected a date, e.g. 2021-01-01').optional(),
+    notBefore: dateText.optional(),
+    notAfter: dateText.optional(),
     /** lab-ca: `full` serves the issuing CA after it (default); `leaf` serves it alone, as a server missing its intermediate does. */
     chain: z.enum(['full', 'leaf']).optional(),
   })
@@ -157,7 +160,7 @@ export const senderTlsSchema = z
      * Verify as of this date (s_client -attime) rather than now: a date after the certificate's end meets it
      * expired, one before its start meets it not yet valid, as a client whose clock is that far off would.
      */
-    verifyAt: z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'expected a date, e.g. 2040-01-01').optional(),
+    verifyAt: dateText.optional(),
   })
   .strict()
   .refine((t) => t.minProtocol === undefined || t.maxProtocol === undefined || protocolSchema.options.indexOf(t.minProtocol) <= protocolSchema.options.indexOf(t.maxProtocol), {
