@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
 
 /** The admin's own server certificate as a client that verifies it sees it, read from the files main.cf names. */
 export interface CertificateCheck {
@@ -34,6 +35,14 @@ function certificatesOf(text: string): X509Certificate[] {
   return out;
 }
 
+let publicRoots: X509Certificate[] | undefined;
+
+/** The public CAs' roots (Node's copy of the Mozilla store, which the distributions' CA bundles are made from too). */
+function mozillaRoots(): X509Certificate[] {
+  publicRoots ??= rootCertificates.flatMap((pem) => certificatesOf(pem));
+  return publicRoots;
+}
+
 /** The CN of a distinguished name as Node prints it, one attribute per line. */
 const commonName = (name: string): string | undefined => /(?:^|\n)CN=([^\n]+)/.exec(name)?.[1];
 
@@ -42,10 +51,13 @@ const day = (date: Date) => date.toISOString().slice(0, 10);
 /**
  * Checks the first certificate of the files (each `{ file, text }`, in the order main.cf names them) for what
  * verifying clients reject: dates against `now`, the names clients connect by (`hostnames`, e.g. myhostname),
- * an issuer missing from the files, a self-signed certificate, an extended key usage without server
+ * an issuer missing from the files (unless it is one of the `roots`), a self-signed certificate, an extended key usage without server
  * authentication, a small RSA key. Undefined when no file holds a readable certificate.
  */
-export function checkCertificate(files: readonly { file: string; text: string }[], options: { now: Date; hostnames: readonly string[] }): CertificateCheck | undefined {
+export function checkCertificate(
+  files: readonly { file: string; text: string }[],
+  options: { now: Date; hostnames: readonly string[]; /** Roots clients trust. Default: the public CAs' (see mozillaRoots). */ roots?: readonly X509Certificate[] },
+): CertificateCheck | undefined {
   const all = files.flatMap(({ file, text }) => certificatesOf(text).map((cert) => ({ file, cert })));
   const first = all[0];
   if (first === undefined) return undefined;
@@ -72,7 +84,7 @@ export function checkCertificate(files: readonly { file: string; text: string }[
   const selfSigned = cert.checkIssued(cert);
   if (selfSigned) {
     problems.push('it is self-signed: only clients told to trust this very certificate accept it (others say "unknown ca")');
-  } else if (!others.some((other) => cert.checkIssued(other))) {
+  } else if (!others.some((other) => cert.checkIssued(other)) && !issuedByRoot(cert, options.roots ?? mozillaRoots())) {
     const issuer = commonName(cert.issuer) ?? cert.issuer.replace(/\n/g, ', ');
     problems.push(`its issuer (${issuer}) is not in the file${files.length > 1 ? 's' : ''}: clients that do not hold that certificate themselves cannot build the chain ("unknown ca" from OpenSSL clients); serve the chain with it (smtpd_tls_chain_files, or the intermediates after the certificate in smtpd_tls_cert_file)`);
   }
@@ -88,13 +100,29 @@ export function checkCertificate(files: readonly { file: string; text: string }[
   };
 }
 
+/** A certificate a root issued itself needs no intermediate: clients that trust the root build the chain. */
+function issuedByRoot(cert: X509Certificate, roots: readonly X509Certificate[]): boolean {
+  return roots.some((root) => cert.checkIssued(root) && cert.verify(root.publicKey));
+}
+
 /** One line on the certificate: file, names, dates, key, chain. */
 export function describeCertificate(check: CertificateCheck): string {
   return `${check.file}: ${check.names.join(', ') || check.subject}, ${check.notBefore.slice(0, 10)} to ${check.notAfter.slice(0, 10)}, ${check.key}, ${check.chain} more certificate(s) in the chain`;
 }
 
-/** The certificate and what verifying clients would reject in it, for a report on the configuration. */
-export function certificateSummary(check: CertificateCheck | undefined): string {
-  if (check === undefined) return 'Your certificate: none in the folder; the receiver ran with a generated self-signed one, which senders that verify reject.';
-  return `Your certificate (${describeCertificate(check)}): ${check.problems.length > 0 ? check.problems.join('; ') : 'nothing that verifying clients reject was found'}.`;
+const findings = (check: CertificateCheck) => (check.problems.length > 0 ? check.problems.join('; ') : 'nothing that verifying clients reject was found');
+
+/**
+ * The certificate and what verifying clients would reject in it, for a report on the configuration: main.cf's, then
+ * each listener's own (a master.cf -o smtpd_tls_cert_file or smtpd_tls_chain_files), a paragraph each.
+ */
+export function certificateSummary(config: { certificate?: CertificateCheck; listeners: readonly { service: string; source: string; certificate?: CertificateCheck }[] }): string[] {
+  const check = config.certificate;
+  const lines = [check === undefined
+    ? 'Your certificate: none in the folder; the receiver ran with a generated self-signed one, which senders that verify reject.'
+    : `Your certificate (${describeCertificate(check)}): ${findings(check)}.`];
+  for (const listener of config.listeners) {
+    if (listener.certificate !== undefined) lines.push(`Its own on ${listener.service} (${listener.source}; ${describeCertificate(listener.certificate)}): ${findings(listener.certificate)}.`);
+  }
+  return lines;
 }

@@ -73,6 +73,8 @@ export interface Listener {
   decisions: ParameterDecision[];
   /** What keeps it from running in the lab: a file that one of its settings names is missing. */
   problems: string[];
+  /** Its own certificate (-o smtpd_tls_cert_file or smtpd_tls_chain_files), as verifying clients see it. */
+  certificate?: CertificateCheck;
 }
 
 const SYSTEM_CA = new Map([
@@ -236,13 +238,18 @@ export async function readConfigDir(dir: string, options: { certType?: CertType 
       if (value !== undefined) listener.overrides[option.name] = value;
     }
     listener.wrapper = /^(yes|true|1)$/i.test(listener.overrides.smtpd_tls_wrappermode ?? '');
+    const own = new Map(entry.overrides.map((option) => [option.name, option.value]));
+    if (own.has('smtpd_tls_cert_file') || own.has('smtpd_tls_chain_files')) {
+      const certificate = await checkOwnCertificate(root, (name) => own.get(name) ?? (name === 'myhostname' ? entries.get(name)?.value : undefined), entries, find);
+      if (certificate !== undefined) listener.certificate = certificate;
+    }
     listeners.push(listener);
   }
   if (problems.length > 0) {
     throw new LabError('LAB_INPUT_INVALID', `${dir}: the configuration cannot run in the lab as it is:\n${problems.map((p) => `  ${p}`).join('\n')}`, { context: { problems } });
   }
   const needs = postfixNeeds([...entries.values()].map((e) => ({ name: e.name, value: e.value, source: sources.get(e.name) ?? 'main.cf' })));
-  const certificate = await checkOwnCertificate(root, entries, find);
+  const certificate = await checkOwnCertificate(root, (name) => entries.get(name)?.value, entries, find);
   return {
     dir: root, receiver, decisions, versions: await versionsInDir(root, files), mainCfText, ...(masterCfText !== undefined ? { masterCfText } : {}), entries: [...entries.values()], needs,
     listeners, ...(certificate === undefined ? {} : { certificate }),
@@ -250,16 +257,19 @@ export async function readConfigDir(dir: string, options: { certType?: CertType 
 }
 
 /**
- * The certificate the server presents first, checked as verifying clients check it: smtpd_tls_chain_files when
- * set (Postfix then ignores the others), else smtpd_tls_cert_file; myhostname is the name it should carry.
+ * The certificate the server (or a listener) presents first, checked as verifying clients check it:
+ * smtpd_tls_chain_files when set (Postfix then ignores the others), else smtpd_tls_cert_file; myhostname is the
+ * name it should carry. `value` gives the parameters as that server or listener has them.
  */
-async function checkOwnCertificate(root: string, entries: ReadonlyMap<string, MainCfEntry>, find: (path: string) => string | undefined): Promise<CertificateCheck | undefined> {
-  const paths = (name: string) => expand(entries.get(name)?.value ?? '', entries).split(/[\s,]+/).filter(Boolean);
+async function checkOwnCertificate(
+  root: string, value: (name: string) => string | undefined, entries: ReadonlyMap<string, MainCfEntry>, find: (path: string) => string | undefined,
+): Promise<CertificateCheck | undefined> {
+  const paths = (name: string) => expand(value(name) ?? '', entries).split(/[\s,]+/).filter(Boolean);
   const chain = paths('smtpd_tls_chain_files');
   const found = (chain.length > 0 ? chain : paths('smtpd_tls_cert_file')).flatMap((path) => find(path) ?? []);
   if (found.length === 0) return undefined;
   const texts = await Promise.all(found.map(async (file) => ({ file, text: await readFile(join(root, file), 'utf8') })));
-  const hostname = expand(entries.get('myhostname')?.value ?? '', entries);
+  const hostname = expand(value('myhostname') ?? '', entries);
   return checkCertificate(texts, { now: new Date(), hostnames: /^[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$/.test(hostname) ? [hostname] : [] });
 }
 

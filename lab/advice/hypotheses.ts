@@ -9,8 +9,8 @@ export interface Hypothesis {
   name: string;
   /** The profile it is, or the profile a probe is derived from. */
   profile?: string;
-  /** Set for probes: an s_client with these capabilities, or a raw sender with one misbehaviour. */
-  probe?: { toolchain: string; client: 'openssl'; tls: SenderTls; starttls?: 'implicit' } | { toolchain: string; client: 'raw'; afterStarttls: RawAction };
+  /** Set for probes: an s_client or Java client with these capabilities, or a raw sender with one misbehaviour. */
+  probe?: { toolchain: string; client: 'openssl' | 'java'; tls: SenderTls; starttls?: 'implicit' } | { toolchain: string; client: 'raw'; afterStarttls: RawAction };
   /** For a cipher-family probe: the server's exclusion it offers alone, e.g. RSA+AES. */
   family?: string;
   /** Why it could cause the first failure it is for. */
@@ -169,6 +169,14 @@ function certificateProbes(reason: string, now: Date, own: HypothesisContext['ow
   const today = own === undefined ? [] : [probe('probe-verify-today', own.hostname === undefined ? {} : { verifyHostname: own.hostname }, `trusts the issuer of your certificate and checks the rest today${own.hostname === undefined ? '' : `, by the name ${own.hostname}`}, as a client that trusts it does: its dates, name and key usage`)];
   // "unknown ca" is about the issuer, which these clients trust: the verifying sender with the system CA store checks that.
   if (/unknown ca/.test(reason)) return [];
+  if (/certificate unknown/.test(reason)) {
+    // JSSE's alert for a chain it cannot build (the Java profile with the system CA store tries that) and for a name the certificate lacks.
+    const java = (name: string, tls: SenderTls, why: string) => ({ name, probe: { toolchain: JAVA_TOOLCHAIN, client: 'java' as const, tls: { verifyCertificate: true, trust: 'receiver' as const, ...tls } }, why: `probe: ${why}` });
+    return [
+      ...(own === undefined ? [] : [java('probe-java-today', own.hostname === undefined ? {} : { verifyHostname: own.hostname }, `a Java client that trusts the issuer of your certificate and checks it today${own.hostname === undefined ? '' : ` by the name ${own.hostname}`}`)]),
+      java('probe-java-other-name', { verifyHostname: 'other-name.example' }, 'a Java client that trusts the server\'s certificate but checks it by a name it does not carry (an application configured with another name, or one that checks the server\'s identity by its address): JSSE answers "certificate unknown"'),
+    ];
+  }
   if (/certificate expired/.test(reason)) {
     // Eleven years on: after the end of the lab's ten-year certificates and of any a public CA issues.
     const later = new Date(now.getTime() + 11 * 365 * 86_400_000).toISOString().slice(0, 10);
@@ -183,6 +191,9 @@ function certificateProbes(reason: string, now: Date, own: HypothesisContext['ow
   }
   return today;
 }
+
+/** The toolchain whose Java client runs Java probes. */
+const JAVA_TOOLCHAIN = 'debian-bookworm-java';
 
 const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
@@ -266,7 +277,10 @@ export function formHypotheses(
       for (const probe of certificateProbes(failure.error?.reason ?? '', now, context.ownCertificate)) add(probe, failure);
       const verifying = candidates.filter((p) => p.tls?.verifyCertificate === true);
       for (const profile of verifying) {
-        add({ name: profile.name, profile: profile.name, why: 'requires a certificate it can verify, as an MTA-STS policy in enforce mode, DANE or a "TLS required" connector does: against a certificate it cannot verify it ends the handshake with an alert of its own (OpenSSL\'s is "unknown ca")' }, failure);
+        const why = profile.client === 'java'
+          ? 'verifies the certificate chain, as Java applications (JavaMail) do by default: against a certificate it cannot verify JSSE ends the handshake with "certificate unknown"'
+          : 'requires a certificate it can verify, as an MTA-STS policy in enforce mode, DANE or a "TLS required" connector does: against a certificate it cannot verify it ends the handshake with an alert of its own (OpenSSL\'s is "unknown ca")';
+        add({ name: profile.name, profile: profile.name, why }, failure);
       }
       if (verifying.length > 0) continue;
     }

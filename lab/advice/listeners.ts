@@ -119,9 +119,11 @@ export function fixedOverrides(listener: Listener, fix: Pick<FixCandidate, 'list
   return overrides;
 }
 
+const ONE_SHOT_CLIENTS: ReadonlySet<string> = new Set(['openssl', 'swaks', 'java']);
+
 /**
- * The population's one-shot clients (s_client, swaks) again on each of these listeners, as senders of their own
- * (`tls10-only-587`): mail clients and relays reach those ports, and the listener's own TLS settings decide. A client
+ * The population's one-shot clients (s_client, swaks, Java) again on each of these listeners, as senders of their own
+ * (`tls10-only-587`): mail clients, applications and relays reach those ports, and the listener's own TLS settings decide. A client
  * that never starts TLS has nothing to try at a port where TLS starts at once.
  */
 export function listenerPopulation(
@@ -129,7 +131,7 @@ export function listenerPopulation(
 ): NonNullable<ScenarioInput['senders']> {
   return listeners.flatMap((listener) => senders.flatMap((sender) => {
     const profile = profiles.get(sender.profile ?? '');
-    if (profile === undefined || (profile.client !== 'openssl' && profile.client !== 'swaks')) return [];
+    if (profile === undefined || !ONE_SHOT_CLIENTS.has(profile.client ?? 'swaks')) return [];
     if (listener.wrapper && profile.starttls === 'none') return [];
     return [{ ...sender, name: listenerSenderName(profile.name, listener), ...listenerWay(listener) }];
   }));

@@ -192,7 +192,7 @@ function hypothesesOnListeners(hypotheses: readonly Hypothesis[], failures: read
     for (const h of hypotheses.filter((x) => x.failures.includes(failure.key))) {
       const client = h.probe?.client ?? profiles.get(h.profile ?? h.name)?.client;
       // Exim relays to port 25 only; the s_client that skips STARTTLS is for a STARTTLS port.
-      if (client === 'exim' || (h.probe?.client === 'openssl' && h.probe.starttls === 'implicit')) continue;
+      if (client === 'exim' || (h.probe !== undefined && h.probe.client !== 'raw' && h.probe.starttls === 'implicit')) continue;
       const name = listenerSenderName(h.name, listener);
       const why = h.probe?.client === 'raw' && listener.wrapper ? `probe: ${RAW_AT_ONCE[h.probe.afterStarttls]}` : h.reasons[failure.key] ?? h.why;
       const known = out.get(name);
@@ -348,7 +348,9 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const population = await loadPopulation(toolchains, { profiles, ...(options.sources ? { sources: options.sources } : {}) });
   const runnable = new Set(population.senders.map((s) => s.profile));
   const outsidePopulation = (h: Hypothesis) => h.probe === undefined && profiles.get(h.profile ?? h.name)?.population === false;
-  const ownCertificate = config.certificate === undefined ? undefined : config.certificate.checkedNames[0] === undefined ? {} : { hostname: config.certificate.checkedNames[0] };
+  // The hostname the certificate should carry, from main.cf's certificate or else a failing listener's own.
+  const certificateChecked = config.certificate ?? listeners.find((l) => l.certificate !== undefined)?.certificate;
+  const ownCertificate = certificateChecked === undefined ? undefined : certificateChecked.checkedNames[0] === undefined ? {} : { hostname: certificateChecked.checkedNames[0] };
   const hypotheses = formHypotheses(logged.failures, profiles, config.receiver.mainCf, ownCertificate === undefined ? {} : { ownCertificate }).filter((h) => h.probe !== undefined || outsidePopulation(h) || runnable.has(h.profile ?? h.name));
   const onListeners = hypothesesOnListeners(hypotheses, logged.failures, onListener, profiles);
   const allHypotheses = [...hypotheses, ...onListeners];
@@ -379,7 +381,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
         return [{ hypothesis, failure: failure.key, observed: matrixRow(result), ...matchFailure(failure, result) }];
       });
     const reproducedBy = outcomes.filter((o) => o.match === 'exact' || o.match === 'reason').map((o) => o.hypothesis.name);
-    return { failure, fixes: [], outcomes, reproducedBy, explanation: explainFailure(failure, outcomes, reproducedBy, listener, config.certificate) };
+    return { failure, fixes: [], outcomes, reproducedBy, explanation: explainFailure(failure, outcomes, reproducedBy, listener, listener?.certificate ?? config.certificate) };
   });
   // The receiver's own smtp sessions to each destination: its view, as in the admin's log.
   const smtpSessions = todayResult && logged.outbound.length > 0 ? readSessions(todayResult.receiver.log).sessions.filter((s) => s.side === 'smtp') : [];
@@ -402,7 +404,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
       families: f.reproducedBy.flatMap((name) => allHypotheses.find((h) => h.name === name)?.family ?? []),
       offered: f.reproducedBy.flatMap((name) => {
         const h = allHypotheses.find((x) => x.name === name);
-        const tls = h?.probe?.client === 'openssl' ? h.probe.tls : profiles.get(h?.profile ?? name)?.tls;
+        const tls = h?.probe !== undefined && h.probe.client !== 'raw' ? h.probe.tls : profiles.get(h?.profile ?? name)?.tls;
         return protocolRange(tls?.minProtocol ?? 'TLSv1.2', tls?.maxProtocol ?? 'TLSv1.3');
       }),
     }));
@@ -444,7 +446,8 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const bestFixes = findings.flatMap((f) => {
     const best = f.fixes[0];
     if (!best) return [];
-    return [`for ${f.failure.summary}: ${best.fix.title} (${best.breaks.length === 0 ? 'breaks no sender that works today' : `BREAKS ${best.breaks.join(', ')}`}; serves ${best.fixes.length}/${f.reproducedBy.length})`];
+    const givesUp = best.fix.weakens === undefined ? '' : `; gives up: ${best.fix.weakens}${f.failure.class === 'certificate-verification' && f.failure.direction === 'inbound' ? ', where the remedy is the certificate' : ''}`;
+    return [`for ${f.failure.summary}: ${best.fix.title} (${best.breaks.length === 0 ? 'breaks no sender that works today' : `BREAKS ${best.breaks.join(', ')}`}; serves ${best.fixes.length}/${f.reproducedBy.length}${givesUp})`];
   });
   const unfixed = [...new Set(findings.filter((f) => f.reproducedBy.length > 0 && f.fixes.length === 0).map((f) => f.failure.summary))];
   const configErrors = todayResult?.receiver.configWarnings ?? [];

@@ -69,7 +69,7 @@ export function reproductionScenario(report: ReproduceReport, outFile: string): 
   for (const finding of report.findings) {
     const best = finding.fixes[0];
     if (!best) continue;
-    header.push(`#`, `# Best fix for "${finding.failure.key}": ${best.fix.title} (${best.breaks.length ? `breaks ${best.breaks.join(', ')}` : 'breaks no sender that works today'}).`);
+    header.push(`#`, `# Best fix for "${finding.failure.key}": ${best.fix.title} (${best.breaks.length ? `breaks ${best.breaks.join(', ')}` : 'breaks no sender that works today'}${best.fix.weakens ? `; gives up: ${best.fix.weakens}` : ''}).`);
     header.push(...fixLines(best.fix, finding.failure.peers).map((l) => `#   ${l}`));
   }
   header.push('#', '# With the fix applied, these senders and destinations should get TLS: change their expect to "outcome: tls" to keep the fix in CI.');

@@ -75,7 +75,7 @@ function rejectedCertificate(alert: string): { explanation: string; remedy: stri
   }
   if (/certificate unknown/.test(alert)) {
     return {
-      explanation: `${rejected}: Java clients (and others) send "certificate unknown" for any certificate they cannot verify (an untrusted or missing issuer, an expired certificate, a wrong name), OpenSSL clients only for the rare errors no other alert names.`,
+      explanation: `${rejected}: Java clients (JSSE, as JavaMail and Java applications use it) send "certificate unknown" for a chain they cannot build (a self-signed certificate, a private CA, a missing intermediate, an issuer not in their trust store) and for a name the certificate lacks; for an expired certificate they send "certificate expired", as OpenSSL clients do. OpenSSL clients send it only for the rare errors no other alert names.`,
       remedy: CHAIN_REMEDY,
     };
   }

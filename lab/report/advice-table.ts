@@ -39,7 +39,7 @@ export function renderValidateText(report: ValidateReport): string {
     if (!side) continue;
     out.push('', `== ${side.label}: ${side.config.dir}`);
     out.push('Parameters the lab did not apply as written:', decisionsText(side.config) || '  none');
-    out.push(certificateSummary(side.config.certificate));
+    out.push(...certificateSummary(side.config));
     for (const error of side.configErrors) out.push(`POSTFIX ERROR: ${error}`);
     out.push(renderMatrix(side.matrix));
   }
@@ -51,7 +51,7 @@ export function renderValidateText(report: ValidateReport): string {
 
 function fixRow(effect: FixEffect, reproduced: number, peers: readonly { addr: string }[]): string[] {
   return [
-    effect.fix.title,
+    effect.fix.weakens === undefined ? effect.fix.title : `${effect.fix.title} (gives up: ${effect.fix.weakens})`,
     `${effect.fixes.length}/${reproduced}`,
     `${effect.breaks.length ? effect.breaks.join(', ') : 'none'}${effect.unconfirmed?.length ? ` (${effect.unconfirmed.join(', ')} failed once, not on a second run)` : ''}`,
     effect.matrix.filter((r) => effect.fixes.includes(peer(r))).map((r) => `${peer(r)}: ${r.outcome}`).join('\n') || '-',

@@ -39,7 +39,7 @@ function selfReportSection(toolchain: { toolchain: string; reason: string }, sel
 function configSection(config: AdminConfig): string {
   const parts = [`Folder: \`${config.dir}\``, '', '`main.cf` as given:', fence(config.mainCfText.trimEnd().split('\n'))];
   if (config.masterCfText) parts.push('', '`master.cf` as given:', fence(config.masterCfText.trimEnd().split('\n')));
-  parts.push('', certificateSummary(config.certificate));
+  for (const paragraph of certificateSummary(config)) parts.push('', paragraph);
   const changed = config.decisions.filter((d) => d.action !== 'keep');
   parts.push('', 'What the lab did not apply as written, and why:', '');
   parts.push(changed.length ? table(['parameter', 'your value', 'lab', 'why'], changed.map((d) => [`${d.parameter} (${d.source})`, code(d.value), d.action + (d.labValue !== undefined ? ` → ${code(d.labValue)}` : ''), d.reason])) : 'Nothing: every parameter was applied as written.');
@@ -102,7 +102,7 @@ export function renderReproduceMarkdown(report: ReproduceReport): string {
     if (finding.fixes.length) {
       out.push('### Fixes, best first', '', 'Ranked: breaks no sender that works today; then serves more of the failing senders; then the protocol and cipher they get; then fewer downgrades; then the smaller change.', '');
       finding.fixes.forEach((effect, index) => {
-        out.push(`${index + 1}. **${effect.fix.title}** — serves ${effect.fixes.length}/${finding.reproducedBy.length}; breaks ${effect.breaks.length ? `**${effect.breaks.join(', ')}**` : 'nobody'}${effect.unconfirmed?.length ? ` (${effect.unconfirmed.join(', ')} failed once, not on a second run)` : ''}${effect.downgrades.length ? `; downgrades ${effect.downgrades.join(', ')}` : ''}${effect.configErrors.length ? `; Postfix says: ${effect.configErrors.map(code).join(', ')}` : ''}. ${effect.fix.why}.`);
+        out.push(`${index + 1}. **${effect.fix.title}** — serves ${effect.fixes.length}/${finding.reproducedBy.length}; breaks ${effect.breaks.length ? `**${effect.breaks.join(', ')}**` : 'nobody'}${effect.unconfirmed?.length ? ` (${effect.unconfirmed.join(', ')} failed once, not on a second run)` : ''}${effect.downgrades.length ? `; downgrades ${effect.downgrades.join(', ')}` : ''}${effect.configErrors.length ? `; Postfix says: ${effect.configErrors.map(code).join(', ')}` : ''}${effect.fix.weakens ? `; gives up: ${effect.fix.weakens}` : ''}. ${effect.fix.why}.`);
         out.push('', fence(fixLines(effect.fix, f.peers)).replace(/^/gm, '   '), '');
         const rows = effect.matrix.filter((r) => [finding.reproducedBy, effect.breaks, effect.downgrades].some((names) => names.includes(peer(r))));
         out.push(table(['peer', 'with this fix', 'evidence'], rows.map((r) => [peer(r), r.outcome, evidence.ref(r.evidence)])).replace(/^/gm, '   '), '');

@@ -11,12 +11,12 @@ import { type ProgressSink, silentProgress } from '../images/progress.ts';
 import { readSessions } from '../logs/index.ts';
 import { mapsNameSenders } from '../receiver/config-files.ts';
 import { waitForSmtpGreeting } from '../receiver/readiness.ts';
-import { rawCommand, sClientCommand, swaksCommand, type MessageEnvelope } from '../senders/client-command.ts';
+import { javaCommand, rawCommand, sClientCommand, swaksCommand, type MessageEnvelope } from '../senders/client-command.ts';
 import { readEximDelivery, readEximReception } from '../senders/exim-log.ts';
 import { SHORT_BACKOFF, type MtaDelivery } from '../senders/mta.ts';
 import { readRawReception } from '../senders/raw-server.ts';
 import { loadSenderProfiles, resolveSenders } from '../senders/profiles.ts';
-import { readRawTranscript, readSClientTranscript, readSwaksTranscript } from '../senders/transcript.ts';
+import { readJavaTranscript, readRawTranscript, readSClientTranscript, readSwaksTranscript } from '../senders/transcript.ts';
 import type { Toolchain } from '../toolchains/model.ts';
 import { getToolchain, loadToolchains } from '../toolchains/registry.ts';
 import { buildSelfReport } from '../toolchains/self-report.ts';
@@ -118,7 +118,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     const phase = Date.now();
     const images = new Map<string, string>();
     const unverified = new Map<string, string[]>();
-    checkDestinationToolchains(scenario, toolchains, loaded.file ?? scenario.name);
+    checkToolchainsFit(scenario, senders, toolchains, loaded.file ?? scenario.name);
     const needed = [scenario.receiver.toolchain, ...senders.map((s) => s.toolchain), ...scenario.outbound.map((d) => d.toolchain)];
     for (const name of new Set(needed)) {
       checkAbort();
@@ -280,15 +280,19 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
   }
 }
 
-/** An Exim destination needs a toolchain with Exim, a Postfix one a toolchain with Postfix. */
-function checkDestinationToolchains(scenario: Scenario, toolchains: Map<string, Toolchain>, label: string): void {
-  const problems = scenario.outbound.flatMap((destination, index) => {
+/** An Exim destination needs a toolchain with Exim, a Postfix one a toolchain with Postfix, a java sender one with Java. */
+function checkToolchainsFit(scenario: Scenario, senders: readonly SenderSpec[], toolchains: Map<string, Toolchain>, label: string): void {
+  const javaless = senders.flatMap((sender) => {
+    const toolchain = getToolchain(toolchains, sender.toolchain);
+    return sender.client === 'java' && toolchain.java === undefined ? [`sender ${sender.name}: client java needs a toolchain with Java, such as debian-bookworm-java; ${toolchain.name} has none`] : [];
+  });
+  const problems = javaless.concat(scenario.outbound.flatMap((destination, index) => {
     const toolchain = getToolchain(toolchains, destination.toolchain);
     const exim = toolchain.recipe === 'debian-exim';
     if (destination.server === 'exim' && !exim) return [`outbound[${index}] (${destination.name}): server exim needs a toolchain with Exim, such as debian-bookworm-exim; ${toolchain.name} has none`];
     if (destination.server === 'postfix' && toolchain.postfix === undefined) return [`outbound[${index}] (${destination.name}): toolchain ${toolchain.name} has no Postfix; for Exim, set server: exim`];
     return [];
-  });
+  }));
   if (problems.length > 0) throw new LabError('LAB_SCENARIO_INVALID', `${label}:\n  ${problems.join('\n  ')}`, { context: { problems } });
 }
 
@@ -335,10 +339,15 @@ function receiverSpecWithOutbound(scenario: Scenario, destinations: readonly Run
   };
 }
 
-/** The certificates the receiver's Postfix serves (main.cf's certificate files and chain files), as PEM. */
+/**
+ * The certificates the receiver's Postfix serves, as PEM: main.cf's certificate and chain files, and those a
+ * master.cf listener names with -o (`postconf -P`, Postfix 2.11 and later).
+ */
 async function receiverCertificates(receiver: LabContainer): Promise<string> {
-  const script = 'for p in smtpd_tls_cert_file smtpd_tls_eccert_file smtpd_tls_dcert_file smtpd_tls_chain_files; do ' +
-    'for f in $(postconf -h "$p" 2>/dev/null | tr "," " "); do [ -f "$f" ] && sed -n "/-BEGIN CERTIFICATE-/,/-END CERTIFICATE-/p" "$f"; done; done';
+  const parameters = 'smtpd_tls_cert_file smtpd_tls_eccert_file smtpd_tls_dcert_file smtpd_tls_chain_files';
+  const script = `{ for p in ${parameters}; do postconf -h "$p" 2>/dev/null; done; ` +
+    `postconf -P 2>/dev/null | sed -n -E 's#^[^ ]+/(${parameters.replace(/ /g, '|')}) = ##p'; } | tr ", " "\\n\\n" | sort -u | ` +
+    'while read -r f; do if [ -f "$f" ]; then sed -n "/-BEGIN CERTIFICATE-/,/-END CERTIFICATE-/p" "$f"; fi; done';
   const outcome = assertExecSucceeded(await receiver.exec(['sh', '-c', script], { timeoutSeconds: 20 }), 'Reading the receiver\'s certificates');
   if (!outcome.stdout.includes('-BEGIN CERTIFICATE-')) {
     throw new LabError('LAB_CONTAINER_FAILED', 'A sender trusts the receiver\'s certificates (tls.trust: receiver), but the receiver serves none that the lab can read', { context: { container: receiver.name } });
@@ -370,9 +379,12 @@ async function runSender(sender: RunningSender, scenario: Scenario, runId: strin
     return;
   }
   const mail = envelope(spec, scenario, receiverCertificates);
-  const command = spec.client === 'openssl' ? sClientCommand(spec, mail) : spec.client === 'raw' ? rawCommand(spec.afterStarttls!, mail, spec.starttls === 'implicit') : swaksCommand(spec, mail);
+  const command = spec.client === 'openssl' ? sClientCommand(spec, mail)
+    : spec.client === 'java' ? javaCommand(spec, mail)
+    : spec.client === 'raw' ? rawCommand(spec.afterStarttls!, mail, spec.starttls === 'implicit')
+    : swaksCommand(spec, mail);
   sender.exec = await sender.container.exec(command.argv, { env: command.env, timeoutSeconds: scenario.timeoutSeconds });
-  const read = spec.client === 'openssl' ? readSClientTranscript : spec.client === 'raw' ? readRawTranscript : readSwaksTranscript;
+  const read = spec.client === 'openssl' ? readSClientTranscript : spec.client === 'java' ? readJavaTranscript : spec.client === 'raw' ? readRawTranscript : readSwaksTranscript;
   sender.view = read(sender.exec.output);
   progress({ kind: 'done', phase: 'sender', detail: `${spec.name}: exit ${sender.exec.exitCode}`, elapsedMs: sender.exec.durationMs });
 }

@@ -146,6 +146,44 @@ export function sClientCommand(spec: SenderSpec, envelope: MessageEnvelope, open
   };
 }
 
+/** Where the Java client's classes are (images/debian-java). */
+const JAVA_CLASSPATH = '/usr/local/lib/tlslab/java';
+
+/**
+ * The lab's Java client (images/debian-java/SmtpClient.java): JSSE with the JDK's defaults, or the protocols of
+ * [minProtocol, maxProtocol], re-enabled in the JDK's security properties where it disables them. It verifies the
+ * chain against the system CA bundle (or the receiver's certificates) only with `verifyCertificate`, as JavaMail
+ * does unless told to trust every server.
+ */
+export function javaCommand(spec: SenderSpec, envelope: MessageEnvelope): ClientCommand {
+  const min = spec.tls.minProtocol;
+  const max = spec.tls.maxProtocol;
+  const protocols = min === undefined && max === undefined ? [] : PROTOCOLS.filter((p) => !excludedProtocols(spec).includes(p));
+  const verify = spec.tls.verifyCertificate === true;
+  const trustReceiver = verify && spec.tls.trust === 'receiver';
+  if (trustReceiver && !envelope.receiverCertificates) {
+    throw new LabError('LAB_SCENARIO_INVALID', `sender ${spec.name}: tls.trust is "receiver", but the receiver's certificates could not be read`);
+  }
+  return {
+    argv: ['java', '-cp', JAVA_CLASSPATH, 'SmtpClient'],
+    env: {
+      TLSLAB_SERVER: envelope.server,
+      TLSLAB_PORT: String(envelope.port ?? 25),
+      TLSLAB_STARTTLS: spec.starttls,
+      TLSLAB_PROTOCOLS: protocols.join(','),
+      ...(verify ? { TLSLAB_VERIFY: '1' } : {}),
+      ...(trustReceiver ? { TLSLAB_TRUST_PEM: envelope.receiverCertificates ?? '' } : {}),
+      ...(verify && spec.tls.verifyHostname !== undefined ? { TLSLAB_VERIFY_HOSTNAME: spec.tls.verifyHostname } : {}),
+      TLSLAB_TIMEOUT: String(envelope.timeoutSeconds),
+      TLSLAB_HELO: envelope.heloName,
+      TLSLAB_FROM: envelope.from,
+      TLSLAB_TO: envelope.to,
+      TLSLAB_SUBJECT: envelope.subject,
+      TLSLAB_BODY: envelope.body,
+    },
+  };
+}
+
 /** The raw sender's script (raw-driver.sh): SMTP up to STARTTLS, then one misbehaviour. */
 const RAW_DRIVER = readFileSync(path.join(import.meta.dirname, 'raw-driver.sh'), 'utf8');
 

@@ -4,6 +4,9 @@ import type { Scenario, SenderInput, SenderProfile, SenderSpec } from '../scenar
 import { RAW_ACTIONS, senderProfileSchema } from '../scenario/schema.ts';
 import { loadNamedYamlFiles } from '../validation.ts';
 
+/** Sender TLS options the java client has no way to honour: the JDK picks suites and groups, and checks at today's date. */
+const JAVA_UNSUPPORTED = ['ciphers', 'ciphersuites', 'groups', 'fallbackScsv', 'verifyAt'] as const;
+
 /** Loads every sender profile (scenarios/senders/*.yaml); a profile's name is its file name. */
 export async function loadSenderProfiles(dir: string = SENDERS_DIR): Promise<Map<string, SenderProfile>> {
   return loadNamedYamlFiles(dir, senderProfileSchema);
@@ -27,11 +30,17 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
   if (client === 'swaks' && (tls.groups !== undefined || tls.ciphersuites !== undefined)) {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}: swaks cannot choose groups or TLS 1.3 suites; use "client: openssl" for this sender`);
   }
+  if (client === 'java') {
+    const unsupported = JAVA_UNSUPPORTED.filter((key) => tls[key] !== undefined);
+    if (unsupported.length > 0) {
+      throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.${unsupported[0]}: the java sender takes the JDK's suites, groups and clock; it accepts minProtocol, maxProtocol, verifyCertificate, trust and verifyHostname. Use "client: openssl" for ${unsupported.join(', ')}`);
+    }
+  }
   if (tls.fallbackScsv === true && client !== 'openssl') {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.fallbackScsv: only the openssl client can send TLS_FALLBACK_SCSV; use "client: openssl" for this sender`);
   }
-  if (tls.verifyCertificate === true && client !== 'openssl') {
-    throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.verifyCertificate: only the openssl client aborts on an unverified certificate; use "client: openssl" for this sender`);
+  if (tls.verifyCertificate === true && client !== 'openssl' && client !== 'java') {
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.verifyCertificate: only the openssl and java clients abort on an unverified certificate; use one of them for this sender`);
   }
   for (const key of ['trust', 'verifyHostname', 'verifyAt'] as const) {
     if (tls[key] !== undefined && tls.verifyCertificate !== true) {
@@ -39,7 +48,7 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
     }
   }
   if ((input.starttls ?? profile?.starttls) === 'implicit' && client === 'exim') {
-    throw new LabError('LAB_SCENARIO_INVALID', `${label}.starttls: the exim sender cannot start TLS at once (implicit); use client openssl, swaks or postfix`);
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}.starttls: the exim sender cannot start TLS at once (implicit); use client openssl, java, swaks or postfix`);
   }
   if (client === 'exim' && input.port !== undefined && input.port !== 25) {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.port: the exim sender relays to port 25 only; use client postfix, swaks or openssl for port ${input.port}`);

@@ -118,3 +118,33 @@ export function readRawTranscript(transcript: string): ClientView {
   }
   return view;
 }
+
+/**
+ * Reads the Java client's transcript (images/debian-java/SmtpClient.java): `CONNECTED`, `C: ` and `S: ` lines,
+ * `TLS: PROTOCOL SUITE` after a handshake, `TLS-ERROR: ` with the JSSE exception after a failed one.
+ */
+export function readJavaTranscript(transcript: string): ClientView {
+  const view: ClientView = { connected: false, starttlsOffered: false };
+  let awaitingStarttlsReply = false;
+  for (const raw of transcript.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (line === 'CONNECTED') view.connected = true;
+    if (line === 'C: STARTTLS') awaitingStarttlsReply = true;
+    const tls = /^TLS: (\S+) (\S+)$/.exec(line);
+    if (tls) view.tls = { protocol: normaliseProtocol(tls[1]!) ?? tls[1]!, cipher: tls[2]! };
+    const error = /^TLS-ERROR: (.*)$/.exec(line);
+    if (error && view.tlsError === undefined) view.tlsError = error[1]!;
+    const server = /^S: (\d{3})([ -])(.*)$/.exec(line);
+    if (!server) continue;
+    const text = `${server[1]}${server[2]}${server[3]}`;
+    if (/^250[ -]STARTTLS\b/i.test(text)) view.starttlsOffered = true;
+    if (awaitingStarttlsReply && server[2] === ' ') {
+      view.starttlsReply = text;
+      awaitingStarttlsReply = false;
+    }
+    const queued = /queued as ([0-9A-Za-z]+)/.exec(text);
+    if (queued) view.queuedAs = queued[1]!;
+    if (/^[45]\d\d /.test(text) && view.rejection === undefined) view.rejection = text;
+  }
+  return view;
+}

@@ -24,6 +24,8 @@ export const toolchainSchema = z
       source: sourceKind,
       options: z.array(z.string()).default([]),
     }),
+    /** The feature release of the Java runtime whose JSSE runs the lab's Java client (client: java), e.g. "17". */
+    java: z.string().regex(/^\d+$/, 'a Java feature release, e.g. "17"').optional(),
     /** Release tarballs the build needs, by file name (see the sources lockfile). */
     sources: z.array(z.string()).default([]),
   })

@@ -330,6 +330,60 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     expect(await leftovers(withOwn.runId)).toEqual([]);
   });
 
+  it('checks the certificate a listener serves with its own -o files: an expired one on port 465 is the alert\'s cause today', async ({ onTestFailed }) => {
+    const log = join(scratch, 'smtps-expired.log');
+    writeFileSync(log, [
+      'Nov 30 10:00:00 mx1 postfix/smtps/smtpd[4242]: connect from app.example.org[192.0.2.44]',
+      'Nov 30 10:00:00 mx1 postfix/smtps/smtpd[4242]: SSL_accept error from app.example.org[192.0.2.44]: -1',
+      'Nov 30 10:00:00 mx1 postfix/smtps/smtpd[4242]: warning: TLS library problem: error:0A000415:SSL routines::sslv3 alert certificate expired:../ssl/record/rec_layer_s3.c:1601:SSL alert number 45:',
+      'Nov 30 10:00:00 mx1 postfix/smtps/smtpd[4242]: lost connection after CONNECT from app.example.org[192.0.2.44]',
+      'Nov 30 10:00:00 mx1 postfix/smtps/smtpd[4242]: disconnect from app.example.org[192.0.2.44] commands=0/0',
+      '',
+    ].join('\n'));
+    const cli = io();
+    const code = await main(['reproduce', '--log', log, '--config', 'test/fixtures/configs/listener-certificate', '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json'], cli);
+    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+    expect(code).toBe(0);
+    const report = JSON.parse(cli.out()) as ReproduceReport;
+    expect(report.findings.map((f) => f.failure.key)).toEqual(['certificate-verification: sslv3 alert certificate expired']);
+    const finding = report.findings[0]!;
+    // The client that trusts the certificates the receiver serves (main.cf's and the listener's) meets the listener's at today's date.
+    expect(finding.reproducedBy).toContain('probe-verify-today-465');
+    expect(finding.explanation).toContain('Your certificate (certs/old-fullchain.pem: mail.example.net, smtp.example.net, 2020-01-01 to 2021-01-01');
+    expect(report.config.certificate?.file).toBe('certs/mail.pem');
+    expect(await leftovers(report.runId)).toEqual([]);
+  });
+
+  it('reproduces a Java client\'s "certificate unknown" with the Java profile and a Java client that checks another name', async ({ onTestFailed }) => {
+    const capture = await runScenario({
+      scenario: defineScenario({
+        name: 'capture-java',
+        receiver: { toolchain: 'debian-bookworm' },
+        senders: [{ name: 'app', profile: 'java-app-jdk17', expect: { outcome: 'handshake-failed', serverError: 'alert certificate unknown' } }],
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(capture)));
+    expect(capture.passed).toBe(true);
+    const log = join(scratch, 'java.log');
+    writeFileSync(log, `${capture.receiver.log.join('\n')}\n`);
+
+    const cli = io();
+    const code = await main(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json'], cli);
+    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+    expect(code).toBe(0);
+    const report = JSON.parse(cli.out()) as ReproduceReport;
+    expect(report.findings.map((f) => f.failure.key)).toEqual(['certificate-verification: sslv3 alert certificate unknown']);
+    const [finding] = report.findings;
+    expect(finding!.reproducedBy.sort()).toEqual(['java-app-jdk17', 'probe-java-other-name']);
+    expect(finding!.explanation).toContain('the alert is the same for each cause');
+    // OpenSSL's verifying sender rejects the same certificate in its own words: a near miss.
+    expect(finding!.outcomes.find((o) => o.hypothesis.name === 'verifying-sender')?.match).toBe('class');
+    // The one setting that serves them, not offering STARTTLS, says what it gives up.
+    expect(report.verdict).toContain('do not offer STARTTLS to the failing senders (breaks no sender that works today; serves 2/2; gives up: those senders deliver in plaintext, where the remedy is the certificate)');
+    expect(await leftovers(report.runId)).toEqual([]);
+  });
+
   it('reproduces an smtp client that trusts no CA ("untrusted issuer" for a public CA) and ranks the system\'s CA bundle before giving up verification', async ({ onTestFailed }) => {
     const log = join(scratch, 'untrusted-issuer.log');
     writeFileSync(log, [

@@ -1,7 +1,8 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkCertificate } from '../../../lab/advice/certificate-check.ts';
+import { certificateSummary, checkCertificate } from '../../../lab/advice/certificate-check.ts';
 import { readConfigDir } from '../../../lab/advice/config-dir.ts';
 
 const dir = join(import.meta.dirname, '../../fixtures/certificates');
@@ -17,6 +18,13 @@ describe('checkCertificate', () => {
       'it does not carry mx.example.net, this server\'s name (it has mail.example.net, smtp.example.net): clients that connect by that name and check it reject it ("bad certificate" from OpenSSL clients)',
       expect.stringMatching(/^its issuer \(Example Test Issuing CA\) is not in the file: clients that do not hold that certificate themselves cannot build the chain/),
     ]);
+  });
+
+  it('needs no intermediate for a certificate a trusted root issued itself', () => {
+    const root = new X509Certificate(file('ca.pem').text);
+    expect(checkCertificate([file('expired-leaf.pem')], { now: new Date('2020-06-01T00:00:00Z'), hostnames: [], roots: [root] })!.problems).toEqual([]);
+    // Node's copy of the public CAs' roots is the default; the test CA is not among them.
+    expect(checkCertificate([file('expired-leaf.pem')], { now: new Date('2020-06-01T00:00:00Z'), hostnames: [] })!.problems[0]).toMatch(/^its issuer \(Example Test Issuing CA\) is not in the file/);
   });
 
   it('takes the issuer from the chain files, and a name the certificate carries', () => {
@@ -44,6 +52,20 @@ describe('checkCertificate', () => {
   it('says nothing of files without a readable certificate', () => {
     expect(checkCertificate([{ file: 'key.pem', text: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n' }], { now, hostnames: [] })).toBeUndefined();
     expect(checkCertificate([{ file: 'bad.pem', text: '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n' }], { now, hostnames: [] })).toBeUndefined();
+  });
+
+  it('readConfigDir checks a listener\'s own certificate too, and the summary names both', async () => {
+    const config = await readConfigDir(join(import.meta.dirname, '../../fixtures/configs/listener-certificate'));
+    expect(config.certificate?.problems).toEqual([
+      expect.stringMatching(/^it does not carry mail\.example\.net, this server's name \(it has mx1\.example\.org\)/),
+      'it is self-signed: only clients told to trust this very certificate accept it (others say "unknown ca")',
+    ]);
+    const smtps = config.listeners.find((l) => l.service === 'smtps');
+    expect(smtps?.certificate).toMatchObject({ file: 'certs/old-fullchain.pem', names: ['mail.example.net', 'smtp.example.net'], chain: 1, checkedNames: ['mail.example.net'] });
+    expect(smtps?.certificate?.problems).toEqual(['it ended on 2021-01-01: every client that verifies rejects it ("certificate expired" from OpenSSL clients)']);
+    const summary = certificateSummary(config);
+    expect(summary).toHaveLength(2);
+    expect(summary[1]).toMatch(/^Its own on smtps \(master\.cf:3; certs\/old-fullchain\.pem: mail\.example\.net, smtp\.example\.net, 2020-01-01 to 2021-01-01, RSA 2048 bits, 1 more certificate\(s\) in the chain\): it ended on 2021-01-01/);
   });
 
   it('readConfigDir checks the certificate main.cf names, against myhostname', async () => {

@@ -91,6 +91,8 @@ describe('readConfigDir', () => {
       {
         service: 'smtps', port: 465, syslogName: 'postfix/smtps', wrapper: true, source: 'master.cf:2', problems: [],
         overrides: { smtpd_tls_wrappermode: 'yes', smtpd_tls_cert_file: '/lab/receiver/files/mail.pem' },
+        // Its own certificate, checked as main.cf's is.
+        certificate: expect.objectContaining({ file: 'certs/mail.pem', names: ['mx1.example.org'] }),
       },
       {
         service: '0.0.0.0:10025', port: 10025, syslogName: 'postfix', wrapper: false, source: 'master.cf:8', overrides: {},

@@ -108,7 +108,13 @@ describe('readLogFailures', () => {
     const [failure] = readLogFailures(['mx postfix/smtpd[7]: warning: TLS library problem: error:14094416:SSL routines:ssl3_read_bytes:sslv3 alert certificate unknown:../ssl/record/rec_layer_s3.c:1528:SSL alert number 46:']).failures;
     expect(failure?.class).toBe('certificate-verification');
     // The senders that verify the certificate are the hypotheses, not representatives of every kind.
-    expect(formHypotheses([failure!], profiles).map((h) => h.name)).toEqual(['verifying-sender']);
+    const hypotheses = formHypotheses([failure!], profiles);
+    // Java's alert: the Java profile (a chain it cannot build), and a Java client checking a name the certificate lacks.
+    expect(hypotheses.map((h) => h.name).sort()).toEqual(['java-app-jdk17', 'probe-java-other-name', 'verifying-sender']);
+    expect(hypotheses.find((h) => h.name === 'java-app-jdk17')?.why).toContain('JSSE ends the handshake with "certificate unknown"');
+    expect(hypotheses.find((h) => h.name === 'probe-java-other-name')?.probe).toEqual({
+      toolchain: 'debian-bookworm-java', client: 'java', tls: { verifyCertificate: true, trust: 'receiver', verifyHostname: 'other-name.example' },
+    });
     const outcome = (match: 'class' | 'none'): HypothesisOutcome => ({
       hypothesis: { name: 'verifying-sender', why: '', reasons: {}, failures: [] }, failure: failure!.key, match, detail: '"tlsv1 alert unknown ca" instead of "sslv3 alert certificate unknown"',
       observed: {
@@ -242,6 +248,13 @@ describe('formHypotheses', () => {
     expect(own.map((h) => h.name)).toEqual(['probe-verify-today', 'probe-verify-expired']);
     expect(own[0]?.probe).toEqual({ toolchain: 'debian-bookworm', client: 'openssl', tls: { verifyCertificate: true, trust: 'receiver', verifyHostname: 'mx.example.org' } });
     expect(formHypotheses(alert('unknown ca', 48), profiles, {}, { now, ownCertificate: {} }).some((h) => h.name.startsWith('probe-verify-'))).toBe(false);
+    // Java's "certificate unknown": Java clients check it, today by the server's name, then by another name.
+    const java = formHypotheses(alert('certificate unknown', 46), profiles, {}, { now, ownCertificate: { hostname: 'mx.example.org' } }).filter((h) => h.probe !== undefined);
+    expect(java.map((h) => [h.name, h.probe?.client, h.probe?.client === 'java' ? h.probe.tls.verifyHostname : undefined])).toEqual([
+      ['probe-java-today', 'java', 'mx.example.org'],
+      ['probe-java-other-name', 'java', 'other-name.example'],
+    ]);
+    expect(alert('certificate unknown', 46)[0]?.explanation).toContain('for an expired certificate they send "certificate expired"');
   });
 
   it('reads excluded families from the logged list and the admin exclusions', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readRawTranscript, readSClientTranscript, readSwaksTranscript } from '../../../lab/senders/transcript.ts';
+import { readJavaTranscript, readRawTranscript, readSClientTranscript, readSwaksTranscript } from '../../../lab/senders/transcript.ts';
 
 interface CapturedRun {
   senders: { name: string; client: string; transcript: string }[];
@@ -11,6 +11,7 @@ const transcript = (run: CapturedRun, name: string) => run.senders.find((s) => s
 
 const quickstart = load('quickstart-bookworm.json');
 const encrypt = load('encrypt-required-bookworm.json');
+const java = load('java-clients-bookworm.json');
 
 describe('swaks transcripts (captured from real runs)', () => {
   it('reads a TLS 1.3 session and the queue id', () => {
@@ -85,3 +86,28 @@ describe('raw sender transcript', () => {
   });
 });
 
+
+describe('Java client transcripts (captured from real runs, OpenJDK 17 against Postfix 3.7)', () => {
+  it('reads a STARTTLS session, its protocol and JSSE suite name, and the queue id', () => {
+    const view = readJavaTranscript(transcript(java, 'java-trusting'));
+    expect(view).toMatchObject({ connected: true, starttlsOffered: true, starttlsReply: '220 2.0.0 Ready to start TLS', tls: { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' } });
+    expect(view.queuedAs).toMatch(/^[0-9A-F]{10,12}$/);
+    expect(view.tlsError).toBeUndefined();
+  });
+
+  it('reads the JSSE exception of a certificate it could not verify, and of a name the certificate lacks', () => {
+    const untrusted = readJavaTranscript(transcript(java, 'java-verifying'));
+    expect(untrusted.tls).toBeUndefined();
+    expect(untrusted.tlsError).toMatch(/^javax\.net\.ssl\.SSLHandshakeException: \(certificate_unknown\) PKIX path building failed/);
+    expect(untrusted.queuedAs).toBeUndefined();
+    expect(readJavaTranscript(transcript(java, 'java-name')).tlsError).toContain('(certificate_unknown) No name matching other-name.example found');
+  });
+
+  it('reads implicit TLS before the greeting, and a plaintext delivery', () => {
+    expect(readJavaTranscript(transcript(java, 'java-implicit'))).toMatchObject({ connected: true, tls: { protocol: 'TLSv1.3' } });
+    const plain = readJavaTranscript(transcript(java, 'java-plain'));
+    expect(plain).toMatchObject({ connected: true, starttlsOffered: true });
+    expect(plain.tls).toBeUndefined();
+    expect(plain.queuedAs).toMatch(/^[0-9A-F]{10,12}$/);
+  });
+});
