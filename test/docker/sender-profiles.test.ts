@@ -27,12 +27,15 @@ const CLAIMS: Record<string, { protocol: string; cipher: string } | { fails: str
   'no-starttls': 'plaintext',
   'gmail-2018': { protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES128-GCM-SHA256' },
   'exchange-2010-pre-sp3-ru9': { protocol: 'TLSv1', cipher: 'ECDHE-RSA-AES128-SHA' },
+  'exchange-windows-2012r2': { protocol: 'TLSv1.2', cipher: 'ECDHE-RSA-AES256-SHA384' },
   'postfix-3-debian': { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' },
   'modern-tls13': { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' },
   // The reference speaks TLS 1.3, so a TLS 1.2 retry that says it is a fallback is refused (RFC 7507).
   'tls12-fallback-scsv': { fails: 'inappropriate-fallback', serverError: 'inappropriate fallback' },
   // The reference's certificate is self-signed, so a sender that insists on a verified one aborts with an alert.
   'verifying-sender': { fails: 'certificate-verification', serverError: 'tlsv1 alert unknown ca' },
+  // Java verifies the chain as well, and says so in its own words.
+  'java-app-jdk17': { fails: 'certificate-verification', serverError: 'sslv3 alert certificate unknown' },
   // Exim negotiates TLS 1.3, cannot verify the reference's self-signed certificate, and resends in clear.
   'exim-gnutls-debian': 'plaintext-after-tls',
   // Derived from 2.6.6's default client list ("ALL:+RC4:@STRENGTH" on OpenSSL 1.0.1e); runs only with its release tarballs.

@@ -93,6 +93,27 @@ describe('tlslab validate, with real containers', () => {
     expect(await leftovers(result.runId)).toEqual([]);
   });
 
+  it('an "ECDHE and AEAD only" proposal breaks Exchange on Windows Server 2012 R2, which has no ECDHE-RSA with AES-GCM', async ({ onTestFailed }) => {
+    const dir = join(scratch, 'aead-only');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'main.cf'), `${readFileSync(join(root, 'test/fixtures/configs/bookworm-baseline/main.cf'), 'utf8')}\nsmtpd_tls_exclude_ciphers = kRSA, kDHE, SHA1, SHA256, SHA384\n`);
+    const cli = io();
+    const code = await main(['validate', '--config', dir, '--baseline', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--json'], cli);
+    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+    expect(code).toBe(1);
+    const result = JSON.parse(cli.out()) as ValidateReport;
+    expect(result.regressions.find((r) => r.name === 'exchange-windows-2012r2')).toMatchObject({
+      before: { outcome: 'TLS TLSv1.2 ECDHE-RSA-AES256-SHA384' }, after: { failureClass: 'no-shared-cipher' },
+    });
+    const regressions = result.regressions.map((r) => r.name);
+    // ECDHE-RSA with AES-GCM, or TLS 1.3, which the exclusions do not reach.
+    expect(regressions.filter((name) => ['gmail-2018', 'modern-tls13', 'postfix-3-debian', 'tls12-only'].includes(name))).toEqual([]);
+    // The Java application rejects the self-signed certificate either way: not something the proposal broke.
+    expect(regressions).not.toContain('java-app-jdk17');
+    expect(result.proposal.matrix.find((r) => r.name === 'java-app-jdk17')).toMatchObject({ failureClass: 'certificate-verification' });
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+
   it('says LAB_SOURCE_MISSING and exits 2 when the named toolchain cannot be built here', async () => {
     const missing = await missingSourcesOf(await loadToolchains(), 'postfix-2.6.6-openssl-1.0.1e');
     if (missing.length === 0) return;
