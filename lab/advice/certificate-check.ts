@@ -51,8 +51,8 @@ const day = (date: Date) => date.toISOString().slice(0, 10);
 /**
  * Checks the first certificate of the files (each `{ file, text }`, in the order main.cf names them) for what
  * verifying clients reject: dates against `now`, the names clients connect by (`hostnames`, e.g. myhostname),
- * an issuer missing from the files (unless it is one of the `roots`), a self-signed certificate, an extended key usage without server
- * authentication, a small RSA key. Undefined when no file holds a readable certificate.
+ * an issuer missing from the files (unless one of the `roots` issued it), a self-signed certificate, an extended
+ * key usage without server authentication, a small RSA key. Undefined when no file holds a readable certificate.
  */
 export function checkCertificate(
   files: readonly { file: string; text: string }[],

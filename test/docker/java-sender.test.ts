@@ -63,12 +63,21 @@ describe('a Java application (OpenJDK 17, JSSE) sending to Postfix 3.7', () => {
     expect(clientErrorOf(expired, 'java-app')).toContain('(certificate_expired)');
   });
 
+  it('needs a toolchain with Java, and says which one has it', async () => {
+    const result = await runScenario({
+      scenario: defineScenario({ name: 'java-without-java', receiver: { toolchain: 'debian-bookworm' }, senders: [{ name: 'app', client: 'java', expect: { outcome: 'tls' } }] }),
+      dir: root,
+    });
+    expect(result.error).toMatchObject({ code: 'LAB_SCENARIO_INVALID', message: expect.stringContaining('sender app: client java needs a toolchain with Java, such as debian-bookworm-java; debian-bookworm has none') });
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+
   it('offers no RSA key exchange: a server limited to TLS 1.2 and kRSA suites has no cipher it shares, where OpenSSL has', async ({ onTestFailed }) => {
     await run({
       name: 'java-sender-rsa-kx',
       receiver: { toolchain: 'debian-bookworm', mainCf: { smtpd_tls_protocols: '!SSLv2, !SSLv3, !TLSv1.3', smtpd_tls_exclude_ciphers: 'kECDHE, kDHE' } },
       senders: [
-        { name: 'java-app', ...java, expect: { outcome: 'handshake-failed', failureClass: 'no-shared-cipher' } },
+        { name: 'java-app', profile: 'java-app-jdk17-trust-all', expect: { outcome: 'handshake-failed', failureClass: 'no-shared-cipher' } },
         { name: 'openssl', client: 'openssl', expect: { outcome: 'tls', protocol: 'TLSv1.2', cipher: 'AES256-GCM-SHA384' } },
       ],
     }, onTestFailed);
