@@ -134,15 +134,19 @@ export function sClientCommand(spec: SenderSpec, envelope: MessageEnvelope, open
   }
   return {
     argv,
-    env: {
-      ...(trustReceiver ? { TLSLAB_TRUST_PEM: envelope.receiverCertificates ?? '', TLSLAB_TRUST_FILE: TRUST_FILE } : {}),
-      TLSLAB_TIMEOUT: String(envelope.timeoutSeconds),
-      TLSLAB_HELO: envelope.heloName,
-      TLSLAB_FROM: envelope.from,
-      TLSLAB_TO: envelope.to,
-      TLSLAB_SUBJECT: envelope.subject,
-      TLSLAB_BODY: envelope.body,
-    },
+    env: { ...(trustReceiver ? { TLSLAB_TRUST_PEM: envelope.receiverCertificates ?? '', TLSLAB_TRUST_FILE: TRUST_FILE } : {}), ...dialogueEnv(envelope) },
+  };
+}
+
+/** The message and the dialogue's timeout, for the clients the lab drives through environment variables. */
+function dialogueEnv(envelope: MessageEnvelope): Record<string, string> {
+  return {
+    TLSLAB_TIMEOUT: String(envelope.timeoutSeconds),
+    TLSLAB_HELO: envelope.heloName,
+    TLSLAB_FROM: envelope.from,
+    TLSLAB_TO: envelope.to,
+    TLSLAB_SUBJECT: envelope.subject,
+    TLSLAB_BODY: envelope.body,
   };
 }
 
@@ -174,12 +178,7 @@ export function javaCommand(spec: SenderSpec, envelope: MessageEnvelope): Client
       ...(verify ? { TLSLAB_VERIFY: '1' } : {}),
       ...(trustReceiver ? { TLSLAB_TRUST_PEM: envelope.receiverCertificates ?? '' } : {}),
       ...(verify && spec.tls.verifyHostname !== undefined ? { TLSLAB_VERIFY_HOSTNAME: spec.tls.verifyHostname } : {}),
-      TLSLAB_TIMEOUT: String(envelope.timeoutSeconds),
-      TLSLAB_HELO: envelope.heloName,
-      TLSLAB_FROM: envelope.from,
-      TLSLAB_TO: envelope.to,
-      TLSLAB_SUBJECT: envelope.subject,
-      TLSLAB_BODY: envelope.body,
+      ...dialogueEnv(envelope),
     },
   };
 }

@@ -98,42 +98,18 @@ export function readSClientTranscript(transcript: string): ClientView {
   return view;
 }
 
-/** Reads the raw sender's transcript (`CONNECTED`, then `C: ` and `S: ` lines). It never has TLS. */
-export function readRawTranscript(transcript: string): ClientView {
-  const view: ClientView = { connected: false, starttlsOffered: false };
-  let awaitingStarttlsReply = false;
-  for (const raw of transcript.split('\n')) {
-    const line = raw.replace(/\r$/, '');
-    if (line === 'CONNECTED') view.connected = true;
-    if (line === 'C: STARTTLS') awaitingStarttlsReply = true;
-    const server = /^S: (\d{3})([ -])(.*)$/.exec(line);
-    if (!server) continue;
-    const text = `${server[1]}${server[2]}${server[3]}`;
-    if (/^250[ -]STARTTLS\b/i.test(text)) view.starttlsOffered = true;
-    if (awaitingStarttlsReply && server[2] === ' ') {
-      view.starttlsReply = text;
-      awaitingStarttlsReply = false;
-    }
-    if (/^[45]\d\d /.test(text) && view.rejection === undefined) view.rejection = text;
-  }
-  return view;
-}
-
 /**
- * Reads the Java client's transcript (images/debian-java/SmtpClient.java): `CONNECTED`, `C: ` and `S: ` lines,
- * `TLS: PROTOCOL SUITE` after a handshake, `TLS-ERROR: ` with the JSSE exception after a failed one.
+ * Reads a transcript of `CONNECTED`, `C: ` and `S: ` lines, as the raw and Java clients print them; `own` reads the
+ * client's other lines.
  */
-export function readJavaTranscript(transcript: string): ClientView {
+function readDialogue(transcript: string, own: (line: string, view: ClientView) => void = () => {}): ClientView {
   const view: ClientView = { connected: false, starttlsOffered: false };
   let awaitingStarttlsReply = false;
   for (const raw of transcript.split('\n')) {
     const line = raw.replace(/\r$/, '');
     if (line === 'CONNECTED') view.connected = true;
     if (line === 'C: STARTTLS') awaitingStarttlsReply = true;
-    const tls = /^TLS: (\S+) (\S+)$/.exec(line);
-    if (tls) view.tls = { protocol: normaliseProtocol(tls[1]!) ?? tls[1]!, cipher: tls[2]! };
-    const error = /^TLS-ERROR: (.*)$/.exec(line);
-    if (error && view.tlsError === undefined) view.tlsError = error[1]!;
+    own(line, view);
     const server = /^S: (\d{3})([ -])(.*)$/.exec(line);
     if (!server) continue;
     const text = `${server[1]}${server[2]}${server[3]}`;
@@ -147,4 +123,22 @@ export function readJavaTranscript(transcript: string): ClientView {
     if (/^[45]\d\d /.test(text) && view.rejection === undefined) view.rejection = text;
   }
   return view;
+}
+
+/** Reads the raw sender's transcript (`CONNECTED`, then `C: ` and `S: ` lines). It never has TLS. */
+export function readRawTranscript(transcript: string): ClientView {
+  return readDialogue(transcript);
+}
+
+/**
+ * Reads the Java client's transcript (images/debian-java/SmtpClient.java): the dialogue, with `TLS: PROTOCOL SUITE`
+ * after a handshake and `TLS-ERROR: ` with the JSSE exception after a failed one.
+ */
+export function readJavaTranscript(transcript: string): ClientView {
+  return readDialogue(transcript, (line, view) => {
+    const tls = /^TLS: (\S+) (\S+)$/.exec(line);
+    if (tls) view.tls = { protocol: normaliseProtocol(tls[1]!) ?? tls[1]!, cipher: tls[2]! };
+    const error = /^TLS-ERROR: (.*)$/.exec(line);
+    if (error && view.tlsError === undefined) view.tlsError = error[1]!;
+  });
 }
