@@ -36,3 +36,9 @@ export const toolchainSchema = z
   });
 
 export type Toolchain = z.infer<typeof toolchainSchema>;
+
+/**
+ * A toolchain that adds a client (Java) to its parent's Postfix and TLS library: as a server it is its parent, so the
+ * receiver picks leave it out (it still runs as one with --toolchain).
+ */
+export const isClientAddOn = (toolchain: Toolchain): boolean => toolchain.java !== undefined;

@@ -19,6 +19,12 @@ describe('pickToolchain', () => {
     expect(choice.reason).toContain(expected);
   });
 
+  it('leaves out a toolchain that only adds a client to its parent\'s Postfix', () => {
+    const choice = pickToolchain(toolchains, { postfix: '3.7.11', openssl: '3.0.15' });
+    expect(choice.reason).toContain('next: debian-bookworm-legacy-openssl');
+    expect(choice.reason).not.toContain('debian-bookworm-java');
+  });
+
   it('falls back to debian-bookworm and says why when no version is known', () => {
     expect(pickToolchain(toolchains, {})).toMatchObject({ toolchain: 'debian-bookworm', reason: expect.stringContaining('no Postfix or OpenSSL version') });
   });
