@@ -122,9 +122,9 @@ export function fixedOverrides(listener: Listener, fix: Pick<FixCandidate, 'list
 const ONE_SHOT_CLIENTS: ReadonlySet<string> = new Set(['openssl', 'swaks', 'java']);
 
 /**
- * The population's one-shot clients (s_client, swaks, Java) again on each of these listeners, as senders of their own
- * (`tls10-only-587`): mail clients, applications and relays reach those ports, and the listener's own TLS settings decide. A client
- * that never starts TLS has nothing to try at a port where TLS starts at once.
+ * The population's one-shot clients (s_client, swaks, Java) again on each of these listeners, as senders of their
+ * own (`tls10-only-587`): mail clients, applications and relays reach those ports, and the listener's own TLS
+ * settings decide. A client that never starts TLS has nothing to try at a port where TLS starts at once.
  */
 export function listenerPopulation(
   listeners: readonly Listener[], senders: NonNullable<ScenarioInput['senders']>, profiles: ReadonlyMap<string, SenderProfile>,

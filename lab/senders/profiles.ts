@@ -51,7 +51,7 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.starttls: the exim sender cannot start TLS at once (implicit); use client openssl, java, swaks or postfix`);
   }
   if (client === 'exim' && input.port !== undefined && input.port !== 25) {
-    throw new LabError('LAB_SCENARIO_INVALID', `${label}.port: the exim sender relays to port 25 only; use client postfix, swaks or openssl for port ${input.port}`);
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}.port: the exim sender relays to port 25 only; use client postfix, swaks, openssl or java for port ${input.port}`);
   }
   const afterStarttls = input.afterStarttls ?? profile?.afterStarttls;
   if (client === 'raw' && afterStarttls === undefined) {
