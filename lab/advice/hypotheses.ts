@@ -158,42 +158,48 @@ export function excludedFamilies(cipherList: string | undefined, exclusions: str
   return [...new Set(tokens.filter((t) => OFFERABLE.has(t)))];
 }
 
+/** The toolchain whose client runs each kind of certificate probe. */
+const PROBE_CLIENTS = { openssl: 'debian-bookworm', java: 'debian-bookworm-java' } as const;
+
 /**
  * Probes for a client's alert about the server's certificate: clients that trust the certificate the receiver
  * serves (so the issuer passes) and reject it for the alert's other causes, as OpenSSL maps them: its end date
- * passed ("certificate expired"), a name it does not carry or a start date still ahead ("bad certificate").
+ * passed ("certificate expired"), a name it does not carry or a start date still ahead ("bad certificate"); as
+ * Java maps them, a name it does not carry ("certificate unknown").
  */
 function certificateProbes(reason: string, now: Date, own: HypothesisContext['ownCertificate']): Omit<Hypothesis, 'failures' | 'reasons'>[] {
-  const probe = (name: string, tls: SenderTls, why: string) => ({ name, probe: { toolchain: 'debian-bookworm', client: 'openssl' as const, tls: { verifyCertificate: true, trust: 'receiver' as const, ...tls } }, why: `probe: ${why}` });
+  const probe = (client: keyof typeof PROBE_CLIENTS, name: string, tls: SenderTls, why: string) => ({
+    name, probe: { toolchain: PROBE_CLIENTS[client], client, tls: { verifyCertificate: true, trust: 'receiver' as const, ...tls } }, why: `probe: ${why}`,
+  });
   // With the admin's own certificate, first a client that checks it as it is today, by the server's name.
-  const today = own === undefined ? [] : [probe('probe-verify-today', own.hostname === undefined ? {} : { verifyHostname: own.hostname }, `trusts the issuer of your certificate and checks the rest today${own.hostname === undefined ? '' : `, by the name ${own.hostname}`}, as a client that trusts it does: its dates, name and key usage`)];
+  const today = (client: keyof typeof PROBE_CLIENTS, name: string, who: string) => (own === undefined ? [] : [
+    probe(client, name, own.hostname === undefined ? {} : { verifyHostname: own.hostname }, `${who} the issuer of your certificate and checks the rest today${own.hostname === undefined ? '' : `, by the name ${own.hostname}`}, as a client that trusts it does: its dates, name and key usage`),
+  ]);
   // "unknown ca" is about the issuer, which these clients trust: the verifying sender with the system CA store checks that.
   if (/unknown ca/.test(reason)) return [];
   if (/certificate unknown/.test(reason)) {
     // JSSE's alert for a chain it cannot build (the Java profile with the system CA store tries that) and for a name the certificate lacks.
-    const java = (name: string, tls: SenderTls, why: string) => ({ name, probe: { toolchain: JAVA_TOOLCHAIN, client: 'java' as const, tls: { verifyCertificate: true, trust: 'receiver' as const, ...tls } }, why: `probe: ${why}` });
     return [
-      ...(own === undefined ? [] : [java('probe-java-today', own.hostname === undefined ? {} : { verifyHostname: own.hostname }, `a Java client that trusts the issuer of your certificate and checks it today${own.hostname === undefined ? '' : ` by the name ${own.hostname}`}`)]),
-      java('probe-java-other-name', { verifyHostname: 'other-name.example' }, 'a Java client that trusts the server\'s certificate but checks it by a name it does not carry (an application configured with another name, or one that checks the server\'s identity by its address): JSSE answers "certificate unknown"'),
+      ...today('java', 'probe-java-today', 'a Java client that trusts'),
+      probe('java', 'probe-java-other-name', { verifyHostname: 'other-name.example' }, 'a Java client that trusts the server\'s certificate but checks it by a name it does not carry (an application configured with another name, or one that checks the server\'s identity by its address): JSSE answers "certificate unknown"'),
     ];
   }
+  const openssl = today('openssl', 'probe-verify-today', 'trusts');
   if (/certificate expired/.test(reason)) {
     // Eleven years on: after the end of the lab's ten-year certificates and of any a public CA issues.
     const later = new Date(now.getTime() + 11 * 365 * 86_400_000).toISOString().slice(0, 10);
-    return [...today, probe('probe-verify-expired', { verifyAt: later }, `trusts the server's certificate but checks it as of ${later}, after its end date, as every client does once a certificate has expired (or while Postfix still serves the old one after a renewal): OpenSSL clients answer "certificate expired"`)];
+    return [...openssl, probe('openssl', 'probe-verify-expired', { verifyAt: later }, `trusts the server's certificate but checks it as of ${later}, after its end date, as every client does once a certificate has expired (or while Postfix still serves the old one after a renewal): OpenSSL clients answer "certificate expired"`)];
   }
   if (/bad certificate/.test(reason)) {
     return [
-      ...today,
-      probe('probe-verify-other-name', { verifyHostname: 'other-name.example' }, 'trusts the server\'s certificate but connected by a name it does not carry (as a webmail connecting to localhost, or clients using an MX or submission name missing from the certificate): OpenSSL clients answer "bad certificate"'),
-      probe('probe-verify-not-yet-valid', { verifyAt: '2000-01-01' }, 'trusts the server\'s certificate but checks it as of 2000-01-01, before its start date, as a client with a wrong clock does: OpenSSL clients answer "bad certificate"'),
+      ...openssl,
+      probe('openssl', 'probe-verify-other-name', { verifyHostname: 'other-name.example' }, 'trusts the server\'s certificate but connected by a name it does not carry (as a webmail connecting to localhost, or clients using an MX or submission name missing from the certificate): OpenSSL clients answer "bad certificate"'),
+      probe('openssl', 'probe-verify-not-yet-valid', { verifyAt: '2000-01-01' }, 'trusts the server\'s certificate but checks it as of 2000-01-01, before its start date, as a client with a wrong clock does: OpenSSL clients answer "bad certificate"'),
     ];
   }
-  return today;
+  return openssl;
 }
 
-/** The toolchain whose Java client runs Java probes. */
-const JAVA_TOOLCHAIN = 'debian-bookworm-java';
 
 const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
