@@ -11,12 +11,12 @@ import { type ProgressSink, silentProgress } from '../images/progress.ts';
 import { readSessions } from '../logs/index.ts';
 import { mapsNameSenders } from '../receiver/config-files.ts';
 import { waitForSmtpGreeting } from '../receiver/readiness.ts';
-import { javaCommand, rawCommand, sClientCommand, swaksCommand, type MessageEnvelope } from '../senders/client-command.ts';
+import { javaCommand, rawCommand, sClientCommand, swaksCommand, type ClientCommand, type MessageEnvelope } from '../senders/client-command.ts';
 import { readEximDelivery, readEximReception } from '../senders/exim-log.ts';
 import { SHORT_BACKOFF, type MtaDelivery } from '../senders/mta.ts';
 import { readRawReception } from '../senders/raw-server.ts';
 import { loadSenderProfiles, resolveSenders } from '../senders/profiles.ts';
-import { readJavaTranscript, readRawTranscript, readSClientTranscript, readSwaksTranscript } from '../senders/transcript.ts';
+import { readJavaTranscript, readRawTranscript, readSClientTranscript, readSwaksTranscript, type ClientView } from '../senders/transcript.ts';
 import type { Toolchain } from '../toolchains/model.ts';
 import { getToolchain, loadToolchains } from '../toolchains/registry.ts';
 import { buildSelfReport } from '../toolchains/self-report.ts';
@@ -369,6 +369,16 @@ function envelope(spec: SenderSpec, scenario: Scenario, receiverCertificates?: s
   };
 }
 
+type OneShotClient = Exclude<SenderSpec['client'], 'postfix' | 'exim'>;
+
+/** How each client that sends one message once is run in its container, and how its transcript is read. */
+const ONE_SHOT_CLIENTS: Record<OneShotClient, { command: (spec: SenderSpec, mail: MessageEnvelope) => ClientCommand; read: (transcript: string) => ClientView }> = {
+  swaks: { command: swaksCommand, read: readSwaksTranscript },
+  openssl: { command: (spec, mail) => sClientCommand(spec, mail), read: readSClientTranscript },
+  java: { command: javaCommand, read: readJavaTranscript },
+  raw: { command: (spec, mail) => rawCommand(spec.afterStarttls!, mail, spec.starttls === 'implicit'), read: readRawTranscript },
+};
+
 async function runSender(sender: RunningSender, scenario: Scenario, runId: string, progress: ProgressSink, receiverCertificates?: string): Promise<void> {
   const { spec } = sender;
   progress({ kind: 'phase', phase: 'sender', detail: `${spec.name}: ${spec.client} (${spec.toolchain})` });
@@ -379,13 +389,10 @@ async function runSender(sender: RunningSender, scenario: Scenario, runId: strin
     return;
   }
   const mail = envelope(spec, scenario, receiverCertificates);
-  const command = spec.client === 'openssl' ? sClientCommand(spec, mail)
-    : spec.client === 'java' ? javaCommand(spec, mail)
-    : spec.client === 'raw' ? rawCommand(spec.afterStarttls!, mail, spec.starttls === 'implicit')
-    : swaksCommand(spec, mail);
+  const client = ONE_SHOT_CLIENTS[spec.client as OneShotClient];
+  const command = client.command(spec, mail);
   sender.exec = await sender.container.exec(command.argv, { env: command.env, timeoutSeconds: scenario.timeoutSeconds });
-  const read = spec.client === 'openssl' ? readSClientTranscript : spec.client === 'java' ? readJavaTranscript : spec.client === 'raw' ? readRawTranscript : readSwaksTranscript;
-  sender.view = read(sender.exec.output);
+  sender.view = client.read(sender.exec.output);
   progress({ kind: 'done', phase: 'sender', detail: `${spec.name}: exit ${sender.exec.exitCode}`, elapsedMs: sender.exec.durationMs });
 }
 
