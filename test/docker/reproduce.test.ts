@@ -16,6 +16,15 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const io = () => captureIo(root);
 
+/** `tlslab reproduce ... --json` in-process: exit 0 expected, its output shown when the test fails. */
+async function reproduceJson(args: string[], onTestFailed: (fn: () => void) => void): Promise<ReproduceReport> {
+  const cli = io();
+  const code = await main(args, cli);
+  onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+  expect(code).toBe(0);
+  return JSON.parse(cli.out()) as ReproduceReport;
+}
+
 describe('tlslab reproduce, with real containers', () => {
   it('reproduces a captured unsupported-protocol failure and ranks first a fix that breaks nobody', async ({ onTestFailed }) => {
     // A TLS 1.0-only MTA against a TLS 1.2-minimum bookworm Postfix: capture the receiver's log.
@@ -34,11 +43,7 @@ describe('tlslab reproduce, with real containers', () => {
     const scenarioFile = join(scratch, 'reproduction.yaml');
     const reportFile = join(scratch, 'reproduce.md');
 
-    const cli = io();
-    const code = await main(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-tls12-minimum', '--toolchain', 'debian-bookworm', '--max-fixes', '3', '--json', '--report', reportFile, '--write-scenario', scenarioFile], cli);
-    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
-    expect(code).toBe(0);
-    const report = JSON.parse(cli.out()) as ReproduceReport;
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-tls12-minimum', '--toolchain', 'debian-bookworm', '--max-fixes', '3', '--json', '--report', reportFile, '--write-scenario', scenarioFile], onTestFailed);
     onTestFailed(() => console.error(JSON.stringify(report.findings.map((f) => ({ reproducedBy: f.reproducedBy, fixes: f.fixes.map((e) => ({ id: e.fix.id, breaks: e.breaks, unconfirmed: e.unconfirmed, fixes: e.fixes, quality: e.quality, matrix: e.matrix.map((r) => `${r.name}: ${r.outcome} / ${r.fate}`) })) })), null, 1)));
     expect(report.findings).toHaveLength(1);
     const finding = report.findings[0]!;
@@ -69,11 +74,7 @@ describe('tlslab reproduce, with real containers', () => {
       .find((line) => line.includes('unsupported protocol'))?.replace(/^.*?postfix\/smtpd\[\d+\]: /, '');
     expect(error).toMatch(/^warning: TLS library problem: error:0A000102:/);
     writeFileSync(log, `${error}\n`);
-    const cli = io();
-    const code = await main(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-tls12-minimum', '--max-fixes', '1', '--json'], cli);
-    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
-    expect(code).toBe(0);
-    const report = JSON.parse(cli.out()) as ReproduceReport;
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-tls12-minimum', '--max-fixes', '1', '--json'], onTestFailed);
     expect(report.toolchain.toolchain).toBe('debian-bookworm');
     expect(report.findings.map((f) => [f.failure.key, f.failure.peers])).toEqual([['unsupported-protocol: unsupported protocol', []]]);
     expect(report.findings[0]?.reproducedBy).toContain('tls10-only');
@@ -105,11 +106,7 @@ describe('tlslab reproduce, with real containers', () => {
     writeFileSync(log, `${capture.receiver.log.join('\n')}\n`);
     const scenarioFile = join(scratch, 'reproduction-raw.yaml');
 
-    const cli = io();
-    const code = await main(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json', '--write-scenario', scenarioFile], cli);
-    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
-    expect(code).toBe(0);
-    const report = JSON.parse(cli.out()) as ReproduceReport;
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json', '--write-scenario', scenarioFile], onTestFailed);
     const byClass = Object.fromEntries(report.findings.map((f) => [f.failure.class, f]));
     expect(byClass['plaintext-after-starttls']?.reproducedBy).toEqual(['probe-raw-http-request']);
     expect(byClass['unknown-protocol']?.reproducedBy).toEqual(['probe-raw-sslv2-hello']);
@@ -125,11 +122,7 @@ describe('tlslab reproduce, with real containers', () => {
   it('reproduces an outbound failure by sending to every destination, and ranks a fix of the smtp client', async ({ onTestFailed }) => {
     // Postfix 3.7 and 3.10 sending to a server without RFC 5746, as the lab captured it.
     const scenarioFile = join(scratch, 'reproduction-outbound.yaml');
-    const cli = io();
-    const code = await main(['reproduce', '--log', 'test/fixtures/logs/lab-legacy-renegotiation.log', '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json', '--write-scenario', scenarioFile], cli);
-    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
-    expect(code).toBe(0);
-    const report = JSON.parse(cli.out()) as ReproduceReport;
+    const report = await reproduceJson(['reproduce', '--log', 'test/fixtures/logs/lab-legacy-renegotiation.log', '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json', '--write-scenario', scenarioFile], onTestFailed);
     expect(report.findings.map((f) => f.failure.key)).toEqual(['outbound unsafe-legacy-renegotiation: unsafe legacy renegotiation disabled']);
     const finding = report.findings[0]!;
     expect(finding.failure.direction).toBe('outbound');
@@ -180,11 +173,7 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
       'Nov 29 09:46:00 mx postfix/smtp[250]: 5A7E0629D: to=<a@slow.example>, relay=mx.slow.example[198.51.100.8]:25, delay=301, delays=0/0/1/300, dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)',
       '',
     ].join('\n'));
-    const cli = io();
-    const code = await main(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json'], cli);
-    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
-    expect(code).toBe(0);
-    const report = JSON.parse(cli.out()) as ReproduceReport;
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json'], onTestFailed);
     const finding = (cls: string, direction: string) => report.findings.find((f) => f.failure.class === cls && f.failure.direction === direction)!;
     expect(report.findings.map((f) => [f.failure.direction, f.failure.class, f.reproducedBy])).toEqual([
       ['inbound', 'peer-aborted', ['probe-dhe-level2']],
@@ -201,11 +190,7 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
 
   it('reproduces outbound failures of a path that breaks STARTTLS with the raw destinations, and says no setting fixes them', async ({ onTestFailed }) => {
     // Postfix 3.5, 3.7 and 3.10 sending to a server that answers the TLS hello in plaintext, and to one that hangs up.
-    const cli = io();
-    const code = await main(['reproduce', '--log', 'test/fixtures/logs/lab-broken-starttls-servers.log', '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--json'], cli);
-    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
-    expect(code).toBe(0);
-    const report = JSON.parse(cli.out()) as ReproduceReport;
+    const report = await reproduceJson(['reproduce', '--log', 'test/fixtures/logs/lab-broken-starttls-servers.log', '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--json'], onTestFailed);
     expect(report.findings.map((f) => [f.failure.key, f.reproducedBy])).toEqual([
       ['outbound unexpected-eof: connection closed during handshake', ['→ starttls-hangup']],
       ['outbound wrong-version-number: ssl3_get_record:wrong version number', ['→ starttls-answered-in-plaintext']],
@@ -246,11 +231,7 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     ].join('\n'));
     const scenarioFile = join(scratch, 'submission.yaml');
 
-    const cli = io();
-    const code = await main(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json', '--write-scenario', scenarioFile], cli);
-    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
-    expect(code).toBe(0);
-    const report = JSON.parse(cli.out()) as ReproduceReport;
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json', '--write-scenario', scenarioFile], onTestFailed);
     expect(report.findings.map((f) => f.failure.key)).toEqual(['unsupported-protocol: unsupported protocol']);
     const finding = report.findings[0]!;
     expect(finding.reproducedBy).toContain('tls10-only-587');
@@ -294,11 +275,7 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     writeFileSync(log, `${capture.receiver.log.join('\n')}\n`);
     const scenarioFile = join(scratch, 'certificates.yaml');
 
-    const cli = io();
-    const code = await main(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json', '--write-scenario', scenarioFile], cli);
-    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
-    expect(code).toBe(0);
-    const report = JSON.parse(cli.out()) as ReproduceReport;
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json', '--write-scenario', scenarioFile], onTestFailed);
     const byKey = new Map(report.findings.map((f) => [f.failure.key, f]));
     expect([...byKey.keys()].sort()).toEqual(['certificate-verification: sslv3 alert bad certificate', 'certificate-verification: sslv3 alert certificate expired']);
     const expired = byKey.get('certificate-verification: sslv3 alert certificate expired')!;
@@ -340,11 +317,7 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
       'Nov 30 10:00:00 mx1 postfix/smtps/smtpd[4242]: disconnect from app.example.org[192.0.2.44] commands=0/0',
       '',
     ].join('\n'));
-    const cli = io();
-    const code = await main(['reproduce', '--log', log, '--config', 'test/fixtures/configs/listener-certificate', '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json'], cli);
-    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
-    expect(code).toBe(0);
-    const report = JSON.parse(cli.out()) as ReproduceReport;
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', 'test/fixtures/configs/listener-certificate', '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json'], onTestFailed);
     expect(report.findings.map((f) => f.failure.key)).toEqual(['certificate-verification: sslv3 alert certificate expired']);
     const finding = report.findings[0]!;
     // The client that trusts the certificates the receiver serves (main.cf's and the listener's) meets the listener's at today's date.
@@ -368,11 +341,7 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     const log = join(scratch, 'java.log');
     writeFileSync(log, `${capture.receiver.log.join('\n')}\n`);
 
-    const cli = io();
-    const code = await main(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json'], cli);
-    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
-    expect(code).toBe(0);
-    const report = JSON.parse(cli.out()) as ReproduceReport;
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json'], onTestFailed);
     expect(report.findings.map((f) => f.failure.key)).toEqual(['certificate-verification: sslv3 alert certificate unknown']);
     const [finding] = report.findings;
     expect(finding!.reproducedBy.sort()).toEqual(['java-app-jdk17', 'probe-java-other-name']);
@@ -396,11 +365,7 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     mkdirSync(config);
     writeFileSync(join(config, 'main.cf'), 'smtp_tls_security_level = verify\nsmtp_tls_loglevel = 1\n');
 
-    const cli = io();
-    const code = await main(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json'], cli);
-    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
-    expect(code).toBe(0);
-    const report = JSON.parse(cli.out()) as ReproduceReport;
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json'], onTestFailed);
     expect(report.findings.map((f) => f.failure.key)).toEqual(['outbound certificate-verification: certificate verification failed']);
     const finding = report.findings[0]!;
     // Without a CA file a certificate from a CA has an untrusted issuer, but Postfix names the certificate's own flaw
