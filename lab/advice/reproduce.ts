@@ -363,7 +363,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const run = async (name: string, receiver: AdminConfig['receiver'], senders: NonNullable<ScenarioInput['senders']>) => {
     options.progress?.({ kind: 'phase', phase: 'reproduce', detail: `${name}: ${senders.length} senders${destinations.length ? `, ${destinations.length} destinations` : ''} on ${toolchain.toolchain}` });
     const scenario = defineScenario({ name, receiver: { toolchain: toolchain.toolchain, ...receiver }, senders, outbound: destinations, timeoutSeconds: 45 });
-    const result = await runScenario({ scenario, dir: config.dir }, { engine, toolchains, runId, observe: true, ...(options.progress ? { progress: options.progress } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+    const result = await runScenario({ scenario, dir: config.dir }, { engine, toolchains, runId, observe: true, ...(options.sources ? { images: { sources: options.sources } } : {}), ...(options.progress ? { progress: options.progress } : {}), ...(options.signal ? { signal: options.signal } : {}) });
     if (options.signal?.aborted) throw new LabError('LAB_INTERRUPTED', 'Interrupted; every container and network of this run was removed.');
     if (result.error && result.senders.length === 0) throw new LabError(result.error.code as LabErrorCode, `${name}: ${result.error.message}`);
     return result;

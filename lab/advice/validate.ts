@@ -87,6 +87,7 @@ export async function validateConfig(options: ValidateOptions): Promise<Validate
       toolchains,
       runId,
       observe: true,
+      ...(options.sources ? { images: { sources: options.sources } } : {}),
       ...(options.progress ? { progress: options.progress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -9,6 +9,7 @@ import { renderTable } from '../report/text-table.ts';
 import { getToolchain, loadToolchains } from '../toolchains/registry.ts';
 import { EXIT, type CliIo } from './io.ts';
 import { progressPrinter } from './progress-printer.ts';
+import { SOURCE_OPTIONS, sourceOptionsOf } from './source-options.ts';
 
 export const IMAGES_HELP = `Usage: tlslab images <command>
 
@@ -30,8 +31,7 @@ export async function imagesCommand(argv: string[], io: CliIo): Promise<number> 
       json: { type: 'boolean', default: false },
       offline: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
-      'sources-dir': { type: 'string' },
-      'allow-unverified': { type: 'boolean' },
+      ...SOURCE_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -40,11 +40,7 @@ export async function imagesCommand(argv: string[], io: CliIo): Promise<number> 
     return sub === undefined ? EXIT.usage : EXIT.ok;
   }
   const progress = progressPrinter(io, values.verbose);
-  const sources = {
-    env: io.env,
-    ...(values['sources-dir'] === undefined ? {} : { sourcesDir: values['sources-dir'] }),
-    ...(values['allow-unverified'] === undefined ? {} : { allowUnverified: values['allow-unverified'] }),
-  };
+  const sources = sourceOptionsOf(values, io);
   switch (sub) {
     case 'list': {
       const statuses = await listToolchainImages(await connectEngine(), await loadToolchains(), sources);
@@ -54,7 +50,7 @@ export async function imagesCommand(argv: string[], io: CliIo): Promise<number> 
       }
       const rows = statuses.map((s) => [
         s.toolchain,
-        s.postfix ? `Postfix ${s.postfix}` : '(client only)',
+        s.postfix ? `Postfix ${s.postfix}` : '(no Postfix)',
         s.tls,
         s.built ? 'built' : 'not built',
         s.tag ?? (s.missingSources.length > 0 ? '(sources missing)' : '(parent not built)'),
@@ -88,7 +84,7 @@ export async function imagesCommand(argv: string[], io: CliIo): Promise<number> 
       return skipped === 0 ? EXIT.ok : EXIT.expectationFailed;
     }
     case 'prune': {
-      const removed = await pruneToolchainImages(await connectEngine(), await loadToolchains());
+      const removed = await pruneToolchainImages(await connectEngine(), await loadToolchains(), sources);
       io.stdout.write(`removed ${removed.length} image(s)\n${removed.map((t) => `  ${t}\n`).join('')}`);
       return EXIT.ok;
     }

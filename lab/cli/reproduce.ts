@@ -9,6 +9,7 @@ import { renderReproduceText } from '../report/advice-table.ts';
 import { renderReproduceMarkdown } from '../report/markdown.ts';
 import { EXIT, type CliIo } from './io.ts';
 import { progressPrinter } from './progress-printer.ts';
+import { SOURCE_OPTIONS, SOURCE_OPTIONS_HELP, sourceOptionsOf } from './source-options.ts';
 
 export const REPRODUCE_HELP = `Usage: tlslab reproduce --log FILE --config DIR [options]
 
@@ -30,6 +31,7 @@ Options:
   --write-scenario FILE     write the reproduction as a scenario (expectations = what was observed;
                             the best fixes as comments)
   --verbose                 show image build output
+${SOURCE_OPTIONS_HELP}
   -h, --help                show this help
 
 Exit status: 0 every logged failure reproduced, 1 some were not, 2 usage or infrastructure error
@@ -50,6 +52,7 @@ export async function reproduceCommand(argv: string[], io: CliIo, signal?: Abort
       report: { type: 'string' },
       'write-scenario': { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      ...SOURCE_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -71,6 +74,7 @@ export async function reproduceCommand(argv: string[], io: CliIo, signal?: Abort
     ...(values['openssl-version'] ? { opensslVersion: values['openssl-version'] } : {}),
     ...(certType ? { certType: certType as CertType } : {}),
     ...(maxFixes ? { maxFixes } : {}),
+    sources: sourceOptionsOf(values, io),
     progress,
     ...(signal ? { signal } : {}),
   });

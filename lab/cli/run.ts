@@ -8,16 +8,18 @@ import { loadScenarioFile } from '../scenario/load.ts';
 import { runScenarios } from '../scenario/runner.ts';
 import { EXIT, type CliIo } from './io.ts';
 import { progressPrinter } from './progress-printer.ts';
+import { SOURCE_OPTIONS, SOURCE_OPTIONS_HELP, sourceOptionsOf } from './source-options.ts';
 
 export const RUN_HELP = `Usage: tlslab run [options] <scenario.yaml...>
 
 Runs each scenario on its own internal network and checks every sender's outcome.
 
 Options:
-  --json <file>    write the JSON report to <file> ("-" for standard output, instead of the table)
-  --junit <file>   write a JUnit XML report to <file>
-  --verbose        show image build output
-  -h, --help       show this help
+  --json FILE               write the JSON report to FILE ("-" for standard output, instead of the table)
+  --junit FILE              write a JUnit XML report to FILE
+  --verbose                 show image build output
+${SOURCE_OPTIONS_HELP}
+  -h, --help                show this help
 
 Exit status: 0 every expectation held, 1 an expectation failed, 2 usage or infrastructure error.`;
 
@@ -29,6 +31,7 @@ export async function runCommand(argv: string[], io: CliIo, signal?: AbortSignal
       json: { type: 'string' },
       junit: { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      ...SOURCE_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -49,7 +52,7 @@ export async function runCommand(argv: string[], io: CliIo, signal?: AbortSignal
   }
   if (problems.length > 0) throw new LabError('LAB_SCENARIO_INVALID', problems.join('\n'));
   const progress = progressPrinter(io, values.verbose);
-  const report = await runScenarios(scenarios, { progress, ...(signal ? { signal } : {}) });
+  const report = await runScenarios(scenarios, { progress, images: { sources: sourceOptionsOf(values, io) }, ...(signal ? { signal } : {}) });
   progress.finish();
   if (signal?.aborted) throw new LabError('LAB_INTERRUPTED', 'Interrupted; every container and network of this run was removed.');
   const json = `${JSON.stringify(report, null, 2)}\n`;

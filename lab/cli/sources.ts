@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { LabError } from '../errors.ts';
 import { renderTable } from '../report/text-table.ts';
-import { addSource, fetchSource, listSources, sourcesDir, type SourceOptions, type SourceStatus } from '../toolchains/sources.ts';
+import { addSource, fetchSource, listSources, sourcesDir, type SourceStatus } from '../toolchains/sources.ts';
 import { EXIT, type CliIo } from './io.ts';
+import { SOURCE_OPTIONS, sourceOptionsOf } from './source-options.ts';
 
 export const SOURCES_HELP = `Usage: tlslab sources <command>
 
@@ -33,8 +34,7 @@ export async function sourcesCommand(argv: string[], io: CliIo): Promise<number>
     allowPositionals: true,
     options: {
       json: { type: 'boolean', default: false },
-      'sources-dir': { type: 'string' },
-      'allow-unverified': { type: 'boolean' },
+      ...SOURCE_OPTIONS,
       timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -43,11 +43,7 @@ export async function sourcesCommand(argv: string[], io: CliIo): Promise<number>
     io.stdout.write(`${SOURCES_HELP}\n`);
     return sub === undefined ? EXIT.usage : EXIT.ok;
   }
-  const options: SourceOptions = {
-    env: io.env,
-    ...(values['sources-dir'] === undefined ? {} : { sourcesDir: values['sources-dir'] }),
-    ...(values['allow-unverified'] === undefined ? {} : { allowUnverified: values['allow-unverified'] }),
-  };
+  const options = sourceOptionsOf(values, io);
   switch (sub) {
     case 'list': {
       const statuses = await listSources(options);

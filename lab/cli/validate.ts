@@ -8,6 +8,7 @@ import { renderValidateText } from '../report/advice-table.ts';
 import { renderValidateMarkdown } from '../report/markdown.ts';
 import { EXIT, type CliIo } from './io.ts';
 import { progressPrinter } from './progress-printer.ts';
+import { SOURCE_OPTIONS, SOURCE_OPTIONS_HELP, sourceOptionsOf } from './source-options.ts';
 
 export const VALIDATE_HELP = `Usage: tlslab validate --config DIR [options]
 
@@ -31,6 +32,7 @@ Options:
   --json                    print the JSON report instead of the table
   --report FILE.md          write a self-contained Markdown report
   --verbose                 show image build output
+${SOURCE_OPTIONS_HELP}
   -h, --help                show this help
 
 Exit status: 0 safe (or regressions allowed), 1 the proposal breaks a peer the baseline served or
@@ -50,6 +52,7 @@ export async function validateCommand(argv: string[], io: CliIo, signal?: AbortS
       json: { type: 'boolean', default: false },
       report: { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      ...SOURCE_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -69,6 +72,7 @@ export async function validateCommand(argv: string[], io: CliIo, signal?: AbortS
     ...(values['openssl-version'] ? { opensslVersion: values['openssl-version'] } : {}),
     ...(certType ? { certType: certType as CertType } : {}),
     allowRegressions: values['allow-regressions'],
+    sources: sourceOptionsOf(values, io),
     progress,
     ...(signal ? { signal } : {}),
   });

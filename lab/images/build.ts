@@ -57,20 +57,24 @@ export interface ToolchainImage {
 
 const inFlight = new Map<string, Promise<boolean>>();
 
+const TERMINAL_ESCAPE = /\x1b\[[0-9;]*[A-Za-z]/g;
+
 export function imageRepository(toolchain: string): string {
   return `tlslab/${toolchain}`;
 }
 
 /**
  * The tag an image would have now, without building anything; undefined when its parent is not
- * built, or when `extraFiles` cannot give the files the hash covers (a missing tarball).
+ * built, or when a tarball the hash covers is missing from the sources directory (one that does not
+ * match its checksum still counts: the tag is what it would be built from).
  */
 export async function plannedTag(
   engine: Engine,
   toolchains: Map<string, Toolchain>,
   name: string,
-  extraFiles: (toolchain: Toolchain) => Promise<Map<string, string>> = sourceFiles({ sources: { allowUnverified: true } }),
+  sources: SourceOptions = {},
 ): Promise<string | undefined> {
+  const extraFiles = sourceFiles({ sources: { ...sources, allowUnverified: true } });
   let parentId: string | undefined;
   let tag: string | undefined;
   for (const toolchain of lineage(toolchains, name)) {
@@ -156,7 +160,8 @@ async function buildIfMissing(
     let failure: DockerStreamMessage | undefined;
     await followProgress(engine, stream, (message) => {
       if (message.error) failure = message;
-      for (const line of (message.stream ?? '').split('\n')) {
+      // The engine colours a step's stderr with terminal escapes; the output and an error's context get plain text.
+      for (const line of (message.stream ?? '').replace(TERMINAL_ESCAPE, '').split('\n')) {
         if (!line.trim()) continue;
         output.push(line);
         if (output.length > 400) output.shift();

@@ -27,7 +27,7 @@ export async function listToolchainImages(
   const records = await readBuildRecords();
   const statuses: ImageStatus[] = [];
   for (const toolchain of toolchains.values()) {
-    const tag = await plannedTag(engine, toolchains, toolchain.name);
+    const tag = await plannedTag(engine, toolchains, toolchain.name, sources);
     const status: ImageStatus = {
       toolchain: toolchain.name,
       description: toolchain.description,

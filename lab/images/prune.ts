@@ -1,15 +1,16 @@
 import type { Engine } from '../docker/engine.ts';
 import type { Toolchain } from '../toolchains/model.ts';
+import type { SourceOptions } from '../toolchains/sources.ts';
 import { imageRepository, plannedTag } from './build.ts';
 
 /**
  * Removes toolchain images that no current recipe names any more (older content hashes), and
  * images of toolchains that no longer exist. Base images and current images are kept.
  */
-export async function pruneToolchainImages(engine: Engine, toolchains: Map<string, Toolchain>): Promise<string[]> {
+export async function pruneToolchainImages(engine: Engine, toolchains: Map<string, Toolchain>, sources: SourceOptions = {}): Promise<string[]> {
   const current = new Set<string>();
   for (const name of toolchains.keys()) {
-    const tag = await plannedTag(engine, toolchains, name);
+    const tag = await plannedTag(engine, toolchains, name, sources);
     if (tag) current.add(tag);
   }
   const removed: string[] = [];

@@ -1,5 +1,5 @@
 import { describeObserved } from '../scenario/expectations.ts';
-import type { RunReport, ScenarioResult, SenderResult } from '../scenario/result.ts';
+import type { RunReport, ScenarioResult, SelfReport, SenderResult } from '../scenario/result.ts';
 import { renderTable } from './text-table.ts';
 
 function fateText(sender: SenderResult): string {
@@ -47,6 +47,16 @@ function resultTable(results: readonly SenderResult[], first: string): string {
   return renderTable([first, 'expected', 'observed', 'message', 'server log evidence'], rows, [28, 30, 44, 26, 90]);
 }
 
+/** What a sender's or destination's toolchain really runs, as its self-report says. */
+function runsText(report: SelfReport): string {
+  const parts: string[] = [];
+  if (report.mtaVersion) parts.push(`${report.mtaVersion}${report.mtaTls ? ` with ${report.mtaTls}` : ''}`);
+  if (report.mailVersion) parts.push(`Postfix ${report.mailVersion}${report.linkedTls ? ` (${report.linkedTls})` : ''}`);
+  if (report.opensslCommand) parts.push(`openssl command ${report.opensslCommand}`);
+  if (report.clientTls) parts.push(`swaks on ${report.clientTls}`);
+  return parts.length > 0 ? parts.join(', ') : '(no self-report)';
+}
+
 /** The human summary of a run: one table per scenario, mismatches spelled out, then a verdict. */
 export function renderRunReport(report: RunReport): string {
   const out: string[] = [];
@@ -55,6 +65,12 @@ export function renderRunReport(report: RunReport): string {
     const receiver = result.selfReports.find((r) => r.role === 'receiver');
     if (receiver) {
       out.push(`  receiver: ${result.receiver.toolchain}: Postfix ${receiver.mailVersion ?? '?'}, smtpd linked against ${receiver.linkedTls ?? '?'}`);
+    }
+    const shown = new Set([result.receiver.toolchain]);
+    for (const report of result.selfReports) {
+      if (shown.has(report.toolchain)) continue;
+      shown.add(report.toolchain);
+      out.push(`  ${report.role}s on ${report.toolchain}: ${runsText(report)}`);
     }
     for (const report of result.selfReports) {
       for (const mismatch of report.mismatches) out.push(`  MISMATCH ${report.role} ${report.toolchain}: ${mismatch}`);

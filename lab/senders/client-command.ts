@@ -90,7 +90,8 @@ coproc TLS { "$@" 2>&1; }
 # output still unread in the pipe, the error line among it, would be lost.
 exec {out}<&"\${TLS[0]}" {in}>&"\${TLS[1]}"
 reply() { local line; while IFS= read -r -t "$TLSLAB_TIMEOUT" line <&"$out"; do line=\${line%$'\\r'}; case "$line" in [0-9][0-9][0-9]-*) echo "S: $line";; [0-9][0-9][0-9]*) echo "S: $line"; code=\${line:0:3}; last=$line; return 0;; *) echo "$line";; esac; done; return 1; }
-send() { echo "C: $1"; printf '%s\\n' "$1" >&"$in"; }
+# A write after s_client has gone (a failed handshake) fails; its error would only clutter the transcript.
+send() { echo "C: $1"; printf '%s\\n' "$1" >&"$in" 2>/dev/null; }
 # s_client prints its handshake summary, then the reply to the EHLO it sends after STARTTLS.
 while IFS= read -r -t "$TLSLAB_TIMEOUT" line <&"$out"; do
   echo "$line"
@@ -104,7 +105,7 @@ for cmd in "MAIL FROM:<$TLSLAB_FROM>" "RCPT TO:<$TLSLAB_TO>" "DATA"; do
   send "$cmd"; reply || exit 3
   case "$code" in 2*|3*) ;; *) send QUIT; reply; exit 4;; esac
 done
-printf 'Subject: %s\\n\\n%s\\n.\\n' "$TLSLAB_SUBJECT" "$TLSLAB_BODY" >&"$in"; echo "C: <message>"
+printf 'Subject: %s\\n\\n%s\\n.\\n' "$TLSLAB_SUBJECT" "$TLSLAB_BODY" >&"$in" 2>/dev/null; echo "C: <message>"
 reply || exit 3
 send QUIT; reply
 exec {in}>&-

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioResult } from '../../lab/scenario/result.ts';
+import { leftovers } from './leftovers.ts';
 import { failureAttachment } from './support.ts';
 import {
   PROTOCOL_CELLS,
@@ -51,6 +52,13 @@ const CASES: { toolchain: string; role: 'receiver' | 'client'; expected: Matrix;
   { toolchain: 'openssl-1.0.1e', role: 'client', cells: [...NO_TLS13, ...SUITE_CELLS], expected: OLD_OPENSSL_EVERYTHING },
   { toolchain: 'openssl-1.0.2u', role: 'client', cells: [...NO_TLS13, ...SUITE_CELLS], expected: OLD_OPENSSL_EVERYTHING },
   { toolchain: 'openssl-1.0.2p', role: 'client', cells: [...NO_TLS13, ...SUITE_CELLS], expected: OLD_OPENSSL_EVERYTHING },
+  {
+    // A stock 1.1.1 build: no SSLv3, RC4 or 3DES (ssl3 and weak-ssl-ciphers are off by default since 1.1.0), the rest at security level 1.
+    toolchain: 'openssl-1.1.1w',
+    role: 'client',
+    cells: [...PROTOCOL_CELLS, ...SUITE_CELLS],
+    expected: { ...OLD_OPENSSL_EVERYTHING, sslv3: 'fails', rc4: 'fails', '3des': 'fails', 'tls1-3': { tls: 'TLSv1.3' } },
+  },
 ];
 
 describe.each(CASES)('$toolchain as the $role', ({ toolchain: name, role, cells, expected }) => {
@@ -87,5 +95,28 @@ describe.each(CASES)('$toolchain as the $role', ({ toolchain: name, role, cells,
     expect(report?.mismatches).toEqual([]);
     if (declared.postfix) expect(report?.mailVersion).toBe(declared.postfix.version);
     expect(report?.opensslCommand).toContain(`OpenSSL ${declared.tls.version} `);
+  });
+});
+
+describe.each(CASES.filter((c) => c.role === 'client'))('$toolchain verifying a certificate', ({ toolchain: name }) => {
+  // Its default verify paths must reach the system's CA store, where the lab puts its root, as a distribution's OpenSSL does.
+  it('trusts a certificate of the lab\'s CA through the system CA store, and refuses a self-signed one', async ({ onTestFailed, skip }) => {
+    const { missing } = await prepareImages(['debian-bookworm', name]);
+    if (missing) {
+      process.stderr.write(`[${name}] SKIPPED: ${missing}\n`);
+      skip(missing);
+    }
+    const scenario = (certificate: 'lab-ca' | 'self-signed', expect: 'tls' | 'handshake-failed') => runMatrix({
+      name: `verify-${certificate}-${name.replace(/\./g, '-')}`.slice(0, 41),
+      receiver: { toolchain: 'debian-bookworm', ...(certificate === 'lab-ca' ? { certificate: { issuer: 'lab-ca' } } : {}) },
+      senders: [{ name: 'verifying', toolchain: name, client: 'openssl', tls: { verifyCertificate: true }, expect: { outcome: expect } }],
+      timeoutSeconds: 10,
+    });
+    for (const result of [await scenario('lab-ca', 'tls'), await scenario('self-signed', 'handshake-failed')]) {
+      onTestFailed(() => console.error(failureAttachment(result)));
+      expect(result.error).toBeUndefined();
+      expect(result.senders.filter((s) => !s.held).map((s) => `${s.name}: ${s.mismatch}`)).toEqual([]);
+      expect(await leftovers(result.runId)).toEqual([]);
+    }
   });
 });

@@ -27,6 +27,7 @@ describe('the toolchain files in images/toolchains', () => {
       'openssl-1.0.1e',
       'openssl-1.0.2p',
       'openssl-1.0.2u',
+      'openssl-1.1.1w',
       'postfix-2.11.11-openssl-1.0.2u',
       'postfix-2.6.6-openssl-1.0.1e',
     ].sort());

@@ -74,12 +74,13 @@ const toolchain = (sources: string[]): Toolchain => ({
 });
 
 describe('the sources lockfile', () => {
-  it('pins every upstream tarball of the repository by name, with the checksums of the facts file', async () => {
+  it('pins every upstream tarball of the repository by name, with the checksums of the facts file (1.1.1w: of Debian\'s source package)', async () => {
     const lock = await loadSourcesLock();
     expect(Object.fromEntries(lock.sources.map((s) => [s.file, s.sha256]))).toEqual({
       'openssl-1.0.1e.tar.gz': 'f74f15e8c8ff11aa3d5bb5f276d202ec18d7246e95f961db76054199c69c1ae3',
       'openssl-1.0.2p.tar.gz': '50a98e07b1a89eb8f6a99477f262df71c6fa7bef77df4dc83025a2845c827d00',
       'openssl-1.0.2u.tar.gz': 'ecd0c6ffb493dd06707d38b14bb4d8c2288bb7033735606569d8f90f89669d16',
+      'openssl-1.1.1w.tar.gz': 'cf3098950cb4d853ad95c0841f1f9c6d3dc102dccfcacd521d93925208b76ac8',
       'postfix-2.6.6.tar.gz': null,
       'postfix-2.11.11.tar.gz': null,
     });
