@@ -2,7 +2,7 @@ import { SYSTEM_CA_BUNDLE } from '../certificates/lab-ca.ts';
 import type { FailureClass } from '../logs/types.ts';
 import { PROTOCOLS, type TlsProtocol } from '../scenario/tls-vocabulary.ts';
 import { compareVersions } from '../logs/versions.ts';
-import { DH_STRICT_PROBE } from './hypotheses.ts';
+import { DH_STRICT_PROBE, groupsMissing } from './hypotheses.ts';
 
 /** A configuration change that might make the reproduced senders succeed. */
 export interface FixCandidate {
@@ -112,6 +112,16 @@ export function generateFixes(reproduced: readonly ReproducedFailure[], mainCf: 
     }
     for (const param of ['smtpd_tls_ciphers', 'smtpd_tls_mandatory_ciphers']) {
       if (mainCf[param] === 'high') add({ id: `${param.replace(/_/g, '-')}-medium`, title: `${param} = medium`, why: `the "high" grade leaves out suites ${senders} may need`, mainCf: { [param]: 'medium' }, size: 1 });
+    }
+  }
+  const groupFailures = reproduced.filter((f) => f.class === 'no-shared-group');
+  const curves = mainCf.tls_eecdh_auto_curves;
+  if (groupFailures.length > 0 && curves !== undefined) {
+    const senders = [...new Set(groupFailures.flatMap((f) => f.senders))].join(', ');
+    add({ id: 'default-groups', title: 'Postfix\'s default key-exchange groups (remove tls_eecdh_auto_curves)', why: `${senders} offer TLS 1.3 groups that "${curves}" leaves out`, mainCf: { tls_eecdh_auto_curves: null }, size: 1 });
+    const common = groupsMissing({ tls_eecdh_auto_curves: curves }).filter((g) => g === 'X25519' || g === 'P-256').map((g) => (g === 'P-256' ? 'prime256v1' : g));
+    if (common.length > 0) {
+      add({ id: 'add-common-groups', title: `add ${common.join(' and ')} to tls_eecdh_auto_curves`, why: `the groups nearly every TLS 1.3 client offers; ${senders} may offer nothing else`, mainCf: { tls_eecdh_auto_curves: `${common.join(' ')} ${curves}` }, size: 1 });
     }
   }
   // Not offering STARTTLS cannot serve a client that never sends it (implicit TLS).

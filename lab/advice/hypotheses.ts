@@ -39,6 +39,30 @@ export const DH_STRICT_PROBE = 'probe-dhe-level2';
 /** The probe for a TLS 1.3 client whose only suites are the CCM ones, which OpenSSL servers leave off by default. */
 const TLS13_CCM_PROBE = 'probe-tls13-ccm-only';
 
+/**
+ * Key-exchange groups of TLS 1.3 clients, by the names of OpenSSL's `-groups` and the aliases a server's list may use
+ * for them: the groups nearly every client offers first, and FFDHE, which OpenSSL clients can offer alone.
+ */
+const CLIENT_GROUPS: { group: string; aliases: string[] }[] = [
+  { group: 'X25519', aliases: ['x25519'] },
+  { group: 'P-256', aliases: ['p-256', 'prime256v1', 'secp256r1'] },
+  { group: 'P-384', aliases: ['p-384', 'secp384r1'] },
+  { group: 'ffdhe2048', aliases: ['ffdhe2048'] },
+];
+
+/** Postfix's default tls_eecdh_auto_curves (3.2 and later); it replaces OpenSSL's own list, FFDHE included. */
+const POSTFIX_DEFAULT_GROUPS = 'X25519 X448 prime256v1 secp521r1 secp384r1';
+
+/**
+ * The client groups a server with these settings does not take: tls_eecdh_auto_curves (else Postfix's default) and
+ * tls_ffdhe_auto_groups (Postfix 3.8 and later; its default there, ffdhe2048 ffdhe3072, is not assumed).
+ */
+export function groupsMissing(mainCf: Record<string, string>): string[] {
+  const list = `${mainCf.tls_eecdh_auto_curves ?? POSTFIX_DEFAULT_GROUPS} ${mainCf.tls_ffdhe_auto_groups ?? ''}`;
+  const have = new Set(list.split(/[\s,:]+/).filter(Boolean).map((g) => g.toLowerCase()));
+  return CLIENT_GROUPS.filter(({ aliases }) => !aliases.some((a) => have.has(a))).map(({ group }) => group);
+}
+
 /** The legacy-capable client that probes run on: it can offer SSLv3, RC4 and 3DES. */
 export const PROBE_TOOLCHAIN = 'debian-bookworm-legacy-openssl';
 
@@ -289,6 +313,20 @@ export function formHypotheses(
         add({ name: profile.name, profile: profile.name, why }, failure);
       }
       if (verifying.length > 0) continue;
+    }
+    if (failure.class === 'no-shared-group') {
+      for (const profile of candidates) {
+        const groups = profile.tls?.groups;
+        if (groups === undefined || range(profile.tls).max !== 'TLSv1.3') continue;
+        add({ name: profile.name, profile: profile.name, why: `offers TLS 1.3 with the groups ${groups} alone: a server that takes none of them has no key share to agree on ("${failure.summary}")` }, failure);
+      }
+      for (const group of groupsMissing(adminMainCf)) {
+        add({
+          name: `probe-tls13-group-${slug(group)}`, probe: { toolchain: 'debian-bookworm', client: 'openssl', tls: { minProtocol: 'TLSv1.3', groups: group } },
+          why: `probe: offers TLS 1.3 with the key-exchange group ${group} alone, which the server's groups (${adminMainCf.tls_eecdh_auto_curves ?? `Postfix's default, ${POSTFIX_DEFAULT_GROUPS}`}) leave out: OpenSSL servers say "no suitable key share"`,
+        }, failure);
+      }
+      continue;
     }
     if (failure.class === 'inappropriate-fallback') {
       for (const profile of candidates.filter((p) => p.tls?.fallbackScsv === true)) {

@@ -24,6 +24,8 @@ function classOfError(error: OpensslError, side: 'smtpd' | 'smtp', generation: O
   const reason = error.reason.toLowerCase();
   switch (reason) {
     case 'no shared cipher': return 'no-shared-cipher';
+    case 'no suitable key share':
+    case 'no shared groups': return 'no-shared-group';
     case 'unknown protocol': return 'unknown-protocol';
     case 'unsupported protocol': return 'unsupported-protocol';
     case 'version too low': return 'version-too-low';

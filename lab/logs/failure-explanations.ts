@@ -106,6 +106,17 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
       remedy: 'Widen the cipher list (drop exclusions such as !RSA+AES or !3DES, or return to the default grade) and enable ECDHE (smtpd_tls_eecdh_grade = strong on Postfix 2.6–2.7); then compare with the suites the peer offers.',
     };
   },
+  'no-shared-group': (ctx) => ctx.side === 'smtpd'
+    ? {
+      summary: 'no shared key-exchange group',
+      explanation: 'The client negotiated TLS 1.3 and this server supports none of the key-exchange groups it offered, so there is no key share to agree on (OpenSSL: "no suitable key share"). TLS 1.3 chooses the version before the group: a client that could do TLS 1.2 with this server fails all the same, and an opportunistic sender then delivers in plaintext or defers. This server\'s groups come from tls_eecdh_auto_curves (Postfix 3.2 and later; with OpenSSL 3 and Postfix 3.8 and later, also tls_ffdhe_auto_groups), or from a Groups setting of openssl.cnf; a list cut down to X448, to FFDHE groups or to a post-quantum hybrid leaves out what most senders offer: X25519 and P-256.',
+      remedy: 'Keep X25519 and prime256v1 (P-256) among the groups: remove tls_eecdh_auto_curves to get Postfix\'s default (X25519 X448 prime256v1 secp521r1 secp384r1), or add them to it, and check openssl.cnf for a Groups or Curves line.',
+    }
+    : {
+      summary: 'no shared key-exchange group',
+      explanation: 'The TLS 1.3 handshake found no key-exchange group both sides support: this Postfix, as the client, had no key share the server accepts, or none of its own groups could be offered (tls_eecdh_auto_curves, tls_ffdhe_auto_groups, or a Groups setting of openssl.cnf).',
+      remedy: 'Restore Postfix\'s default groups (remove tls_eecdh_auto_curves and tls_ffdhe_auto_groups) or include X25519 and prime256v1; if the server accepts only groups this OpenSSL lacks, only the server can change that.',
+    },
   'unknown-protocol': (ctx) => {
     if (is1_0(ctx.generation) || ctx.generation === undefined) {
       return {

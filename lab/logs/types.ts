@@ -121,6 +121,7 @@ export interface ParsedLine {
 
 export type FailureClass =
   | 'no-shared-cipher'
+  | 'no-shared-group'
   | 'unknown-protocol'
   | 'unsupported-protocol'
   | 'version-too-low'

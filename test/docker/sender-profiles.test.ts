@@ -30,6 +30,7 @@ const CLAIMS: Record<string, { protocol: string; cipher: string } | { fails: str
   'exchange-windows-2012r2': { protocol: 'TLSv1.2', cipher: 'ECDHE-RSA-AES256-SHA384' },
   'postfix-3-debian': { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' },
   'modern-tls13': { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' },
+  'go-crypto-tls': { protocol: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256' },
   // The reference speaks TLS 1.3, so a TLS 1.2 retry that says it is a fallback is refused (RFC 7507).
   'tls12-fallback-scsv': { fails: 'inappropriate-fallback', serverError: 'inappropriate fallback' },
   // The reference's certificate is self-signed, so a sender that insists on a verified one aborts with an alert.

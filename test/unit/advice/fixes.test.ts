@@ -27,6 +27,18 @@ describe('generateFixes', () => {
     expect(fixes[2]).toMatchObject({ discardStarttlsFor: ['tls10-only', 'sslv3-to-tls10'], mainCf: { smtpd_discard_ehlo_keyword_address_maps: 'cidr:/etc/postfix/tlslab-starttls-discard.cidr' } });
   });
 
+  it('for no shared group: Postfix\'s default groups, then the common ones added to the admin\'s list', () => {
+    const failure: ReproducedFailure = { class: 'no-shared-group', offered: ['TLSv1.3'], senders: ['go-crypto-tls'] };
+    const fixes = generateFixes([failure], { tls_eecdh_auto_curves: 'X448 secp384r1' }, '3.7', 8);
+    expect(fixes.map((f) => [f.id, f.mainCf])).toEqual([
+      ['default-groups', { tls_eecdh_auto_curves: null }],
+      ['add-common-groups', { tls_eecdh_auto_curves: 'X25519 prime256v1 X448 secp384r1' }],
+      ['discard-starttls', { smtpd_discard_ehlo_keyword_address_maps: 'cidr:/etc/postfix/tlslab-starttls-discard.cidr' }],
+    ]);
+    // With Postfix's default list, nothing in main.cf narrows the groups.
+    expect(generateFixes([failure], {}, '3.7').map((f) => f.id)).toEqual(['discard-starttls']);
+  });
+
   it('has no fix for a client that starts TLS at once: not offering STARTTLS cannot serve it', () => {
     expect(generateFixes([{ class: 'implicit-tls', offered: [], senders: ['probe-implicit-tls'] }], reported, '3.7')).toEqual([]);
   });

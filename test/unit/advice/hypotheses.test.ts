@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { peersText, readLogFailures } from '../../../lab/advice/failures.ts';
-import { excludedFamilies, formHypotheses } from '../../../lab/advice/hypotheses.ts';
+import { excludedFamilies, formHypotheses, groupsMissing } from '../../../lab/advice/hypotheses.ts';
 import { rankOutcome } from '../../../lab/advice/outcome-order.ts';
 import { explainFailure, type HypothesisOutcome } from '../../../lab/advice/reproduce.ts';
 import { loadSenderProfiles } from '../../../lab/senders/profiles.ts';
@@ -188,6 +188,24 @@ describe('formHypotheses', () => {
     // A handshake_failure alert is what a client that refuses a small DH group sends.
     expect(formHypotheses(aborted, profiles).find((h) => h.name === 'probe-dhe-level2')?.probe).toEqual({ toolchain: 'debian-bookworm', client: 'openssl', tls: { maxProtocol: 'TLSv1.2', ciphers: 'kDHE:!aNULL:!eNULL' } });
     expect(formHypotheses(failures, profiles).map((h) => h.name)).not.toContain('probe-dhe-level2');
+  });
+
+  it('for "no suitable key share": TLS 1.3 senders with their own groups, and a TLS 1.3 probe per common group the server leaves out', () => {
+    const lab = readFileSync(join(import.meta.dirname, '../../fixtures/logs/lab-no-shared-group.log'), 'utf8').split('\n');
+    const groups = readLogFailures(lab).failures;
+    expect(new Set(groups.map((f) => f.class))).toEqual(new Set(['no-shared-group']));
+    const x448 = formHypotheses(groups, profiles, { tls_eecdh_auto_curves: 'X448' });
+    expect(x448.map((h) => h.name)).toEqual(['go-crypto-tls', 'probe-tls13-group-x25519', 'probe-tls13-group-p-256', 'probe-tls13-group-p-384', 'probe-tls13-group-ffdhe2048']);
+    expect(x448[1]).toMatchObject({ probe: { toolchain: 'debian-bookworm', client: 'openssl', tls: { minProtocol: 'TLSv1.3', groups: 'X25519' } } });
+    expect(x448[1]!.why).toContain('the server\'s groups (X448) leave out');
+    // Postfix's default takes the EC groups; before 3.8 it has no FFDHE group.
+    expect(formHypotheses(groups, profiles).map((h) => h.name)).toEqual(['go-crypto-tls', 'probe-tls13-group-ffdhe2048']);
+  });
+
+  it('knows the aliases of a server\'s group list and the FFDHE groups of Postfix 3.8 and later', () => {
+    expect(groupsMissing({})).toEqual(['ffdhe2048']);
+    expect(groupsMissing({ tls_eecdh_auto_curves: 'secp256r1:x25519' })).toEqual(['P-384', 'ffdhe2048']);
+    expect(groupsMissing({ tls_eecdh_auto_curves: 'prime256v1', tls_ffdhe_auto_groups: 'ffdhe2048 ffdhe3072' })).toEqual(['X25519', 'P-384']);
   });
 
   it('never proposes a real MTA client (its own retries would hide the error)', () => {

@@ -91,6 +91,10 @@ const CASES: { cls: FailureClass; generation: string; lines: string[]; hints?: {
   { cls: 'certificate-verification', generation: '3.x', lines: inbound('error:0A000418:SSL routines::tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:1601:SSL alert number 48:') },
   { cls: 'certificate-verification', generation: '3.x', lines: inbound('error:0A000418:SSL routines::tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:918:SSL alert number 48:') },
   // DH key too small (client side; 1.0.1n+/1.0.2b+ check it)
+  // no shared key-exchange group (TLS 1.3: 1.1.x and 3.x only); lab: Debian 11, 12 and 13 with tls_eecdh_auto_curves = X448 (lab-no-shared-group.log)
+  { cls: 'no-shared-group', generation: '1.1.x', lines: inbound('error:141F7065:SSL routines:final_key_share:no suitable key share:../ssl/statem/extensions.c:1417:') },
+  { cls: 'no-shared-group', generation: '3.x', lines: inbound('error:0A000065:SSL routines::no suitable key share:../ssl/statem/extensions.c:1362:') },
+  { cls: 'no-shared-group', generation: '3.x', lines: inbound('error:0A000065:SSL routines::no suitable key share:../ssl/statem/extensions.c:1411:') },
   { cls: 'dh-key-too-small', generation: '1.0.1', lines: outbound('error:14082174:SSL routines:SSL3_CHECK_CERT_AND_ALGORITHM:dh key too small:s3_clnt.c:3331:') }, // built
   { cls: 'dh-key-too-small', generation: '1.0.2', lines: outbound('error:14082174:SSL routines:ssl3_check_cert_and_algorithm:dh key too small:s3_clnt.c:3641:') }, // built
   // lab: Debian's Postfix 3.5, 3.7 and 3.10 as clients with @SECLEVEL=2, against a 1024-bit group (lab-dh1024.log)

@@ -67,6 +67,27 @@ describe('TLS_FALLBACK_SCSV retries captured from the lab (Postfix 3.5 / 1.1.1, 
   });
 });
 
+describe('no shared key-exchange group, captured from the lab (Postfix 3.5 / 1.1.1, 3.7 / 3.0, 3.10 / 3.5 with X448 alone)', () => {
+  const { sessions } = readSessions(fixtureLines('lab-no-shared-group.log'));
+  const tried = sessions.filter((s) => s.peer.addr !== '127.0.0.1');
+
+  it('classifies each TLS 1.3 client without X448 as no shared group, with the library\'s own code', () => {
+    const failed = tried.filter((s) => s.failure !== undefined);
+    expect(failed.map((s) => [s.failure?.class, s.failure?.opensslError?.code, s.failure?.generation])).toEqual([
+      ['no-shared-group', '141F7065', '1.1.x'],
+      ['no-shared-group', '0A000065', '3.x'],
+      ['no-shared-group', '0A000065', '3.x'],
+    ]);
+    for (const session of failed) expect(session.failure?.remedy).toContain('tls_eecdh_auto_curves');
+  });
+
+  it('and the same groups get TLS 1.2 over DHE once TLS 1.3 is off; X448 clients get TLS 1.3', () => {
+    const established = tried.filter((s) => s.tls !== undefined).map((s) => `${s.tls?.protocol} ${s.tls?.cipher}`);
+    expect(established.filter((t) => t.startsWith('TLSv1.2'))).toEqual(Array(3).fill('TLSv1.2 DHE-RSA-AES256-GCM-SHA384'));
+    expect(established.filter((t) => t.startsWith('TLSv1.3'))).toHaveLength(6);
+  });
+});
+
 describe('a server without secure renegotiation, captured from the lab (Postfix 3.7 / OpenSSL 3.0 and 3.10 / 3.5 as clients)', () => {
   const { sessions } = readSessions(fixtureLines('lab-legacy-renegotiation.log'));
   const outbound = sessions.filter((s) => s.side === 'smtp');
