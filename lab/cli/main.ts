@@ -77,7 +77,10 @@ export async function main(argv: string[], io: CliIo = processIo(), signal?: Abo
   }
 }
 
-/** Runs the CLI as a process: the first Ctrl-C stops the run and cleans up, a second one exits at once. */
+/**
+ * Runs the CLI as a process: the first Ctrl-C stops the run and cleans up, a second one exits at once. So does a
+ * reader of the output that goes away (`tlslab run ... | head`): the run stops and still removes what it started.
+ */
 export async function runAsProcess(argv: string[]): Promise<never> {
   const controller = new AbortController();
   let interrupts = 0;
@@ -93,6 +96,10 @@ export async function runAsProcess(argv: string[]): Promise<never> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // EPIPE, then ERR_STREAM_DESTROYED for every later write: nothing more can be printed there.
+  const onOutputGone = () => controller.abort();
+  process.stdout.on('error', onOutputGone);
+  process.stderr.on('error', onOutputGone);
   const code = await main(argv, processIo(), controller.signal);
   // A pipe takes 64 KB at once and Node queues the rest: exiting before it drains would cut the output short.
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);

@@ -68,6 +68,22 @@ describe('the tlslab binary', () => {
     expect(await leftovers(runIdOf(stderr)!)).toEqual([]);
   });
 
+  it('cleans up everything when the reader of its output goes away (| head)', async () => {
+    const child = execa('node', [join(root, 'bin/tlslab.js'), 'run', 'scenarios/quickstart.yaml'], { cwd: root, reject: false });
+    let stderr = '';
+    await new Promise<void>((resolve) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('[receiver] starting')) resolve();
+      });
+    });
+    child.stderr?.destroy();
+    child.stdout?.destroy();
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    expect(await leftovers(runIdOf(stderr)!)).toEqual([]);
+  });
+
   it('writes all of a large JSON report into a pipe before it exits', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tlslab-e2e-'));
     const log = join(dir, 'maillog');
