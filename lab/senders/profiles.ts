@@ -50,6 +50,10 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
   if ((input.starttls ?? profile?.starttls) === 'implicit' && client === 'exim') {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.starttls: the exim sender cannot start TLS at once (implicit); use client openssl, java, swaks or postfix`);
   }
+  const starttls = input.starttls ?? profile?.starttls;
+  if (client === 'openssl' && (starttls === 'none' || starttls === 'optional')) {
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}.starttls: the openssl client (s_client) always starts TLS, after STARTTLS or at once ("implicit"), and cannot go on without it; use client swaks or postfix for "starttls: ${starttls}"`);
+  }
   if (client === 'exim' && input.port !== undefined && input.port !== 25) {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.port: the exim sender relays to port 25 only; use client postfix, swaks, openssl or java for port ${input.port}`);
   }

@@ -33,6 +33,16 @@ export const toolchainSchema = z
   .refine((t) => (t.base === undefined) !== (t.parent === undefined), {
     message: 'give exactly one of "base" (a Debian release) or "parent" (a toolchain)',
     path: ['base'],
+  })
+  .superRefine((t, ctx) => {
+    // A recipe that builds the release its build argument names must declare that very release.
+    const declared: [string, string | undefined][] = [['OPENSSL_VERSION', t.tls.version], ['POSTFIX_VERSION', t.postfix?.version]];
+    for (const [arg, version] of declared) {
+      const built = t.buildArgs[arg];
+      if (built !== undefined && t.recipe.startsWith('upstream-') && built !== version) {
+        ctx.addIssue({ code: 'custom', path: ['buildArgs', arg], message: `builds ${built}, but the toolchain declares ${version ?? 'none'}` });
+      }
+    }
   });
 
 export type Toolchain = z.infer<typeof toolchainSchema>;

@@ -158,6 +158,8 @@ describe('sender profiles', () => {
     const raw = resolveSender(parse({ client: 'raw', afterStarttls: 'plaintext-smtp', starttls: 'implicit', port: 465 }), profiles);
     expect(rawCommand(raw.afterStarttls!, envelope, raw.starttls === 'implicit').env).toMatchObject({ TLSLAB_PORT: '465', TLSLAB_IMPLICIT: '1', TLSLAB_ACTION: 'plaintext-smtp' });
     expect(() => resolveSender(parse({ client: 'raw', afterStarttls: 'close', starttls: 'none' }), profiles, 's')).toThrow('a raw sender has no TLS stack');
+    expect(() => resolveSender(parse({ client: 'openssl', starttls: 'none' }), profiles, 's')).toThrow('s.starttls: the openssl client (s_client) always starts TLS');
+    expect(() => resolveSender(parse({ client: 'openssl', starttls: 'optional' }), profiles, 's')).toThrow('use client swaks or postfix for "starttls: optional"');
   });
 
   it('tlslab senders list shows every profile, and what sets a probe apart beyond its protocol range', async () => {

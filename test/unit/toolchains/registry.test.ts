@@ -80,4 +80,16 @@ describe('the toolchain files in images/toolchains', () => {
     expect(isLabError(error, 'LAB_INPUT_INVALID')).toBe(true);
     expect((error as Error).message).toBe('orphan.yaml: parent: no toolchain "nowhere"');
   });
+
+  it('rejects an upstream recipe that builds another release than the toolchain declares', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'toolchains-'));
+    dirs.push(dir);
+    await writeFile(
+      join(dir, 'mislabelled.yaml'),
+      'name: mislabelled\ndescription: x\nbase: bookworm\nrecipe: upstream-openssl\nbuildArgs: {OPENSSL_VERSION: 1.0.2u}\ntls: {library: openssl, version: "1.0.2p", source: upstream-tarball}\n',
+    );
+    const error = await loadToolchains(dir).catch((e: unknown) => e);
+    expect(isLabError(error, 'LAB_INPUT_INVALID')).toBe(true);
+    expect((error as Error).message).toContain('buildArgs.OPENSSL_VERSION: builds 1.0.2u, but the toolchain declares 1.0.2p');
+  });
 });
