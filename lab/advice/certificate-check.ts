@@ -21,6 +21,15 @@ export interface CertificateCheck {
 }
 
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+
+/**
+ * The server presents an ECDSA certificate and no RSA one: smtpd_tls_cert_file holds an EC key, with neither
+ * smtpd_tls_eccert_file nor smtpd_tls_chain_files (which may hold keys of both kinds) beside it.
+ */
+export function ecdsaOnly(certificate: CertificateCheck | undefined, mainCf: Record<string, string>): boolean {
+  return certificate !== undefined && certificate.key.startsWith('EC') && mainCf.smtpd_tls_cert_file !== undefined &&
+    mainCf.smtpd_tls_eccert_file === undefined && mainCf.smtpd_tls_chain_files === undefined;
+}
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 function certificatesOf(text: string): X509Certificate[] {

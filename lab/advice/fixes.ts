@@ -21,6 +21,12 @@ export interface FixCandidate {
   weakens?: string;
 }
 
+/**
+ * The RSA certificate the receiver's entrypoint generates beside the admin's own (images/common/entrypoint.sh,
+ * make_certificates): it stands in for an RSA certificate from the admin's CA.
+ */
+export const GENERATED_RSA_CERTIFICATE = { cert: '/etc/postfix/tls/rsa-cert.pem', key: '/etc/postfix/tls/rsa-key.pem' };
+
 /** What fix generation needs to know about one failure and the senders that reproduced it. */
 export interface ReproducedFailure {
   class: FailureClass;
@@ -61,7 +67,9 @@ export function allowProtocol(list: string, protocol: TlsProtocol): string | und
  * exclusion a sender may depend on, lower a "high" grade, and enable ECDHE where Postfix leaves it
  * off; any failure can be side-stepped by not offering STARTTLS to the failing senders.
  */
-export function generateFixes(reproduced: readonly ReproducedFailure[], mainCf: Record<string, string>, postfixVersion: string | undefined, limit = 8): FixCandidate[] {
+export function generateFixes(
+  reproduced: readonly ReproducedFailure[], mainCf: Record<string, string>, postfixVersion: string | undefined, limit = 8, server: { ecdsaOnly?: boolean } = {},
+): FixCandidate[] {
   const protocolFixes: FixCandidate[] = [];
   const cipherFixes: FixCandidate[] = [];
   let fixes = protocolFixes;
@@ -91,6 +99,17 @@ export function generateFixes(reproduced: readonly ReproducedFailure[], mainCf: 
     const liftable = exclusions
       .filter((t) => LIFTABLE.includes(bare(t)))
       .sort((a, b) => Number(reproducedFamilies.has(bare(b))) - Number(reproducedFamilies.has(bare(a))) || LIFTABLE.indexOf(bare(a)) - LIFTABLE.indexOf(bare(b)));
+    // An ECDSA certificate alone is the cause whatever the cipher list says: its fix comes first.
+    const certFile = mainCf.smtpd_tls_cert_file;
+    const keyFile = mainCf.smtpd_tls_key_file ?? certFile;
+    if (server.ecdsaOnly === true && certFile !== undefined && keyFile !== undefined) {
+      add({
+        id: 'add-rsa-certificate', title: 'serve an RSA certificate beside the ECDSA one (smtpd_tls_cert_file RSA, smtpd_tls_eccert_file ECDSA)',
+        why: `${senders} may offer only RSA-authenticated suites (RSA key exchange, ECDHE-RSA, DHE-RSA), which an ECDSA certificate alone cannot serve. Your certificate and key move to smtpd_tls_eccert_file and smtpd_tls_eckey_file (the lab's copies here); smtpd_tls_cert_file and smtpd_tls_key_file take an RSA certificate from your CA for the same names, for which the lab stands in a generated one`,
+        mainCf: { smtpd_tls_eccert_file: certFile, smtpd_tls_eckey_file: keyFile, smtpd_tls_cert_file: GENERATED_RSA_CERTIFICATE.cert, smtpd_tls_key_file: GENERATED_RSA_CERTIFICATE.key },
+        size: 4,
+      });
+    }
     if (postfixVersion !== undefined && compareVersions(postfixVersion, '2.8') < 0 && (mainCf.smtpd_tls_eecdh_grade ?? 'none') === 'none') {
       add({ id: 'enable-ecdhe', title: 'enable ECDHE (smtpd_tls_eecdh_grade = strong)', why: `Postfix ${postfixVersion} leaves ECDHE off by default; ${senders} may offer ECDHE suites`, mainCf: { smtpd_tls_eecdh_grade: 'strong' }, size: 1 });
     }

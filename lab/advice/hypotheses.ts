@@ -31,10 +31,15 @@ export interface HypothesisContext {
   now?: Date;
   /** Set when the receiver serves the admin's own certificate; `hostname` is main.cf's myhostname. */
   ownCertificate?: { hostname?: string };
+  /** The admin's certificate is ECDSA, with no RSA one beside it (see `ecdsaOnly`). */
+  ecdsaOnly?: boolean;
 }
 
 /** The probe for a client that refuses a DH group under 2048 bits, as Debian's OpenSSL does at its default level. */
 export const DH_STRICT_PROBE = 'probe-dhe-level2';
+
+/** The probe for a client whose suites all need an RSA certificate. */
+const RSA_AUTH_PROBE = 'probe-rsa-auth-only';
 
 /** The probe for a TLS 1.3 client whose only suites are the CCM ones, which OpenSSL servers leave off by default. */
 const TLS13_CCM_PROBE = 'probe-tls13-ccm-only';
@@ -289,6 +294,12 @@ export function formHypotheses(
         add({
           name: TLS13_CCM_PROBE, probe: { toolchain: 'debian-bookworm', client: 'openssl', tls: { minProtocol: 'TLSv1.3', ciphersuites: 'TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256' } },
           why: 'probe: offers TLS 1.3 with only the CCM suites, as scanners and some embedded stacks do; OpenSSL servers enable the GCM and ChaCha20 ones alone, and OpenSSL 1.1.1 says "no shared cipher" in tls_early_post_process_client_hello',
+        }, failure);
+      }
+      if (failure.class === 'no-shared-cipher' && context.ecdsaOnly === true) {
+        add({
+          name: RSA_AUTH_PROBE, probe: { toolchain: PROBE_TOOLCHAIN, client: 'openssl', tls: { maxProtocol: 'TLSv1.2', ciphers: 'aRSA:!aNULL:!eNULL:@SECLEVEL=0' } },
+          why: 'probe: offers only RSA-authenticated suites (RSA key exchange, ECDHE-RSA, DHE-RSA), as older Exchange and Windows servers, Java 7 and iOS 9 do; against a server with an ECDSA certificate alone there is none it can use',
         }, failure);
       }
       if (failure.class === 'peer-aborted' && /alert handshake failure/i.test(failure.error?.reason ?? '')) {

@@ -15,7 +15,7 @@ import { protocolRange } from '../scenario/tls-vocabulary.ts';
 import { loadSenderProfiles } from '../senders/profiles.ts';
 import { loadToolchains } from '../toolchains/registry.ts';
 import type { SourceOptions } from '../toolchains/sources.ts';
-import { describeCertificate, type CertificateCheck } from './certificate-check.ts';
+import { describeCertificate, ecdsaOnly, type CertificateCheck } from './certificate-check.ts';
 import { readConfigDir, type AdminConfig, type CertType, type Listener, type ParameterDecision } from './config-dir.ts';
 import { needsBesides } from './config-needs.ts';
 import { peersText, readLogFailures, type LogFailures, type LoggedFailure } from './failures.ts';
@@ -351,7 +351,8 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   // The hostname the certificate should carry, from main.cf's certificate or else a failing listener's own.
   const certificateChecked = config.certificate ?? listeners.find((l) => l.certificate !== undefined)?.certificate;
   const ownCertificate = certificateChecked === undefined ? undefined : certificateChecked.checkedNames[0] === undefined ? {} : { hostname: certificateChecked.checkedNames[0] };
-  const hypotheses = formHypotheses(logged.failures, profiles, config.receiver.mainCf, ownCertificate === undefined ? {} : { ownCertificate }).filter((h) => h.probe !== undefined || outsidePopulation(h) || runnable.has(h.profile ?? h.name));
+  const ecdsaServer = ecdsaOnly(config.certificate, config.receiver.mainCf);
+  const hypotheses = formHypotheses(logged.failures, profiles, config.receiver.mainCf, { ...(ownCertificate === undefined ? {} : { ownCertificate }), ecdsaOnly: ecdsaServer }).filter((h) => h.probe !== undefined || outsidePopulation(h) || runnable.has(h.profile ?? h.name));
   const onListeners = hypothesesOnListeners(hypotheses, logged.failures, onListener, profiles);
   const allHypotheses = [...hypotheses, ...onListeners];
   // Probes, and profiles kept out of the population, run next to the population; those of a listener's failures, there.
@@ -381,7 +382,9 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
         return [{ hypothesis, failure: failure.key, observed: matrixRow(result), ...matchFailure(failure, result) }];
       });
     const reproducedBy = outcomes.filter((o) => o.match === 'exact' || o.match === 'reason').map((o) => o.hypothesis.name);
-    return { failure, fixes: [], outcomes, reproducedBy, explanation: explainFailure(failure, outcomes, reproducedBy, listener, listener?.certificate ?? config.certificate) };
+    const certificate = listener?.certificate ?? config.certificate;
+    const ecdsaAlone = listener === undefined ? ecdsaServer : ecdsaOnly(listener.certificate, { ...config.receiver.mainCf, ...listener.overrides });
+    return { failure, fixes: [], outcomes, reproducedBy, explanation: explainFailure(failure, outcomes, reproducedBy, listener, certificate, ecdsaAlone) };
   });
   // The receiver's own smtp sessions to each destination: its view, as in the admin's log.
   const smtpSessions = todayResult && logged.outbound.length > 0 ? readSessions(todayResult.receiver.log).sessions.filter((s) => s.side === 'smtp') : [];
@@ -415,7 +418,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const limit = options.maxFixes ?? 7;
   const onPort25 = reproducedFailures.filter((f) => f.listener === undefined);
   const candidates = uniqueFixes([
-    ...(onPort25.length > 0 ? generateFixes(onPort25, config.receiver.mainCf, postfixVersion, limit) : []),
+    ...(onPort25.length > 0 ? generateFixes(onPort25, config.receiver.mainCf, postfixVersion, limit, { ecdsaOnly: ecdsaServer }) : []),
     ...listeners.flatMap((l) => {
       const on = reproducedFailures.filter((f) => f.listener === l);
       return on.length > 0 ? listenerFixes(on, admin.receiver.mainCf, l, postfixVersion, onPort25.length > 0 ? Math.max(2, Math.floor(limit / 2)) : limit) : [];
@@ -508,7 +511,10 @@ function wrapperModeNote(failure: LoggedFailure, listener: Listener | undefined)
 }
 
 /** For a client's alert about this server's certificate: what the check of the admin's own certificate found. */
-function certificateNote(failure: LoggedFailure, certificate: CertificateCheck | undefined): string {
+function certificateNote(failure: LoggedFailure, certificate: CertificateCheck | undefined, ecdsaAlone: boolean): string {
+  if (failure.class === 'no-shared-cipher' && failure.direction === 'inbound' && ecdsaAlone && certificate !== undefined) {
+    return ` Your certificate is ECDSA (${certificate.key}) and no RSA certificate is configured: a client that offers only RSA-authenticated suites (RSA key exchange, ECDHE-RSA, DHE-RSA, as older Exchange and Windows servers, Java 7 and iOS 9 do) has no suite this server can use, whatever its cipher list says.`;
+  }
   if (failure.class !== 'certificate-verification' || failure.direction !== 'inbound') return '';
   if (certificate === undefined) {
     return ' The folder holds no certificate of yours (the files of smtpd_tls_cert_file or smtpd_tls_chain_files): the lab ran with its own and could not check yours; copy them into the folder to have them checked.';
@@ -520,7 +526,9 @@ function certificateNote(failure: LoggedFailure, certificate: CertificateCheck |
 }
 
 /** The verdict on one logged failure, from what the hypotheses or destinations gave. @internal */
-export function explainFailure(failure: LoggedFailure, outcomes: readonly HypothesisOutcome[], reproducedBy: readonly string[], listener?: Listener, certificate?: CertificateCheck): string {
+export function explainFailure(
+  failure: LoggedFailure, outcomes: readonly HypothesisOutcome[], reproducedBy: readonly string[], listener?: Listener, certificate?: CertificateCheck, ecdsaAlone = false,
+): string {
   const peers = peersText(failure);
   const ownSettings = failure.class === 'invalid-local-config' ? OWN_SETTINGS : '';
   if (failure.direction === 'outbound') {
@@ -532,7 +540,7 @@ export function explainFailure(failure: LoggedFailure, outcomes: readonly Hypoth
     const reproducing = outcomes.filter((o) => reproducedBy.includes(o.hypothesis.name)).map((o) => `${o.hypothesis.name} (${o.hypothesis.why})`);
     return `${base} Reproduced by sending to ${reproducing.join('; ')}. So the failing destinations are most likely servers like these.`;
   }
-  const base = `${peers.charAt(0).toUpperCase()}${peers.slice(1)} failed with "${failure.summary}". ${failure.explanation}${wrapperModeNote(failure, listener)}${certificateNote(failure, certificate)}`;
+  const base = `${peers.charAt(0).toUpperCase()}${peers.slice(1)} failed with "${failure.summary}". ${failure.explanation}${wrapperModeNote(failure, listener)}${certificateNote(failure, certificate, ecdsaAlone)}`;
   if (reproducedBy.length === 0) {
     const near = outcomes.filter((o) => o.match === 'class').map((o) => `${o.hypothesis.name} (${o.detail})`);
     const newer = NEWER_EQUIVALENT[failure.class];

@@ -383,4 +383,31 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     expect(report.verdict).toContain('Best fix for certificate verification failed: trust the CAs of the system\'s bundle (smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt) (breaks no sender that works today; serves 1/2)');
     expect(await leftovers(report.runId)).toEqual([]);
   });
+  it('reproduces "no shared cipher" of an ECDSA certificate alone with RSA-only senders, and ranks an RSA certificate beside it first', async ({ onTestFailed }) => {
+    const capture = await runScenario({
+      scenario: defineScenario({
+        name: 'capture-ecdsa',
+        receiver: { toolchain: 'debian-bookworm', certificate: { generate: ['ecdsa'] } },
+        senders: [{ name: 'old-exchange', profile: 'exchange-2010-pre-sp3-ru9', expect: { outcome: 'handshake-failed', failureClass: 'no-shared-cipher' } }],
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(capture)));
+    expect(capture.passed).toBe(true);
+    const log = join(scratch, 'ecdsa.log');
+    writeFileSync(log, `${capture.receiver.log.join('\n')}\n`);
+
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', 'test/fixtures/configs/ecdsa-certificate', '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json'], onTestFailed);
+    expect(report.findings).toHaveLength(1);
+    const finding = report.findings[0]!;
+    expect(finding.reproducedBy).toEqual(expect.arrayContaining(['probe-rsa-auth-only', 'rsa-kx-only', 'exchange-2010-pre-sp3-ru9']));
+    expect(finding.explanation).toContain('Your certificate is ECDSA (EC prime256v1) and no RSA certificate is configured');
+    const best = finding.fixes[0]!;
+    expect(best.fix.id).toBe('add-rsa-certificate');
+    expect(best.breaks).toEqual([]);
+    expect(best.fixes).toEqual(expect.arrayContaining(['probe-rsa-auth-only', 'rsa-kx-only', 'exchange-2010-pre-sp3-ru9']));
+    // ECDSA-capable senders keep the ECDSA certificate.
+    expect(best.matrix.find((r) => r.name === 'gmail-2018')?.outcome).toMatch(/^TLS TLSv1\.2 ECDHE-ECDSA-/);
+    expect(await leftovers(report.runId)).toEqual([]);
+  });
 });

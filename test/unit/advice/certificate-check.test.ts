@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { certificateSummary, checkCertificate } from '../../../lab/advice/certificate-check.ts';
+import { certificateSummary, checkCertificate, ecdsaOnly } from '../../../lab/advice/certificate-check.ts';
 import { readConfigDir } from '../../../lab/advice/config-dir.ts';
 
 const dir = join(import.meta.dirname, '../../fixtures/certificates');
@@ -66,6 +66,17 @@ describe('checkCertificate', () => {
     const summary = certificateSummary(config);
     expect(summary).toHaveLength(2);
     expect(summary[1]).toMatch(/^Its own on smtps \(master\.cf:3; certs\/old-fullchain\.pem: mail\.example\.net, smtp\.example\.net, 2020-01-01 to 2021-01-01, RSA 2048 bits, 1 more certificate\(s\) in the chain\): it ended on 2021-01-01/);
+  });
+
+  it('tells a server with an ECDSA certificate alone from one that has an RSA certificate beside it', async () => {
+    const config = await readConfigDir(join(import.meta.dirname, '../../fixtures/configs/ecdsa-certificate'));
+    expect(config.certificate?.key).toBe('EC prime256v1');
+    expect(ecdsaOnly(config.certificate, config.receiver.mainCf)).toBe(true);
+    expect(ecdsaOnly(config.certificate, { ...config.receiver.mainCf, smtpd_tls_eccert_file: '/x.pem' })).toBe(false);
+    expect(ecdsaOnly(config.certificate, { ...config.receiver.mainCf, smtpd_tls_chain_files: '/k.pem, /c.pem' })).toBe(false);
+    const rsa = await readConfigDir(join(import.meta.dirname, '../../fixtures/configs/with-files'));
+    expect(ecdsaOnly(rsa.certificate, rsa.receiver.mainCf)).toBe(false);
+    expect(ecdsaOnly(undefined, config.receiver.mainCf)).toBe(false);
   });
 
   it('readConfigDir checks the certificate main.cf names, against myhostname', async () => {

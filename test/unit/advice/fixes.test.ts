@@ -27,6 +27,17 @@ describe('generateFixes', () => {
     expect(fixes[2]).toMatchObject({ discardStarttlsFor: ['tls10-only', 'sslv3-to-tls10'], mainCf: { smtpd_discard_ehlo_keyword_address_maps: 'cidr:/etc/postfix/tlslab-starttls-discard.cidr' } });
   });
 
+  it('for no shared cipher with an ECDSA certificate alone: an RSA certificate beside it first, the ECDSA one kept', () => {
+    const failure: ReproducedFailure = { class: 'no-shared-cipher', offered: ['TLSv1.2'], senders: ['probe-rsa-auth-only'] };
+    const mainCf = { smtpd_tls_cert_file: '/etc/postfix/certs/mail.pem', smtpd_tls_key_file: '/etc/postfix/private/mail.key' };
+    const fixes = generateFixes([failure], mainCf, '3.7', 8, { ecdsaOnly: true });
+    expect(fixes[0]).toMatchObject({
+      id: 'add-rsa-certificate',
+      mainCf: { smtpd_tls_eccert_file: '/etc/postfix/certs/mail.pem', smtpd_tls_eckey_file: '/etc/postfix/private/mail.key', smtpd_tls_cert_file: '/etc/postfix/tls/rsa-cert.pem', smtpd_tls_key_file: '/etc/postfix/tls/rsa-key.pem' },
+    });
+    expect(generateFixes([failure], mainCf, '3.7', 8).map((f) => f.id)).not.toContain('add-rsa-certificate');
+  });
+
   it('for no shared group: Postfix\'s default groups, then the common ones added to the admin\'s list', () => {
     const failure: ReproducedFailure = { class: 'no-shared-group', offered: ['TLSv1.3'], senders: ['go-crypto-tls'] };
     const fixes = generateFixes([failure], { tls_eecdh_auto_curves: 'X448 secp384r1' }, '3.7', 8);

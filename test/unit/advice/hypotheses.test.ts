@@ -202,6 +202,13 @@ describe('formHypotheses', () => {
     expect(formHypotheses(groups, profiles).map((h) => h.name)).toEqual(['go-crypto-tls', 'probe-tls13-group-ffdhe2048']);
   });
 
+  it('for "no shared cipher" on a server with an ECDSA certificate alone: a client with only RSA-authenticated suites', () => {
+    const noShared = readLogFailures(['mx postfix/smtpd[7]: warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:../ssl/statem/statem_srvr.c:2220:']).failures;
+    const probe = formHypotheses(noShared, profiles, {}, { ecdsaOnly: true }).find((h) => h.name === 'probe-rsa-auth-only');
+    expect(probe?.probe).toEqual({ toolchain: 'debian-bookworm-legacy-openssl', client: 'openssl', tls: { maxProtocol: 'TLSv1.2', ciphers: 'aRSA:!aNULL:!eNULL:@SECLEVEL=0' } });
+    expect(formHypotheses(noShared, profiles).map((h) => h.name)).not.toContain('probe-rsa-auth-only');
+  });
+
   it('knows the aliases of a server\'s group list and the FFDHE groups of Postfix 3.8 and later', () => {
     expect(groupsMissing({})).toEqual(['ffdhe2048']);
     expect(groupsMissing({ tls_eecdh_auto_curves: 'secp256r1:x25519' })).toEqual(['P-384', 'ffdhe2048']);
