@@ -57,6 +57,27 @@ describe.each([
   });
 });
 
+describe.each(['debian-bullseye', 'debian-bookworm', 'debian-trixie'])('a P-384 ECDSA certificate on %s', (toolchain) => {
+  // Reported to fail with smtpd_tls_eecdh_grade = strong under OpenSSL 1.1.0 (prime256v1 alone); 3.6 and later ignore the grade.
+  it('serves TLS 1.2 ECDHE-ECDSA and TLS 1.3 with smtpd_tls_eecdh_grade = strong', async ({ onTestFailed }) => {
+    const result = await runScenario({
+      scenario: defineScenario({
+        name: `p384-strong-${toolchain}`,
+        receiver: { toolchain, certificate: { cert: 'test/fixtures/certificates/ecdsa-p384.pem', key: 'test/fixtures/certificates/ecdsa-p384-key.pem' }, mainCf: { smtpd_tls_eecdh_grade: 'strong' } },
+        senders: [
+          { name: 'tls12', client: 'openssl', tls: { maxProtocol: 'TLSv1.2' }, expect: { outcome: 'tls', protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES256-GCM-SHA384' } },
+          { name: 'tls13', client: 'openssl', expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
+        ],
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    expect(result.senders.filter((s) => !s.held).map((s) => `${s.name}: ${s.mismatch}`)).toEqual([]);
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+});
+
 describe('tlslab reproduce of "no suitable key share"', () => {
   it('reproduces it with a TLS 1.3 probe per group the server leaves out and ranks Postfix\'s default groups first', async ({ onTestFailed }) => {
     const capture = await runScenario({
