@@ -4,7 +4,7 @@ import { readSessions } from '../../lab/logs/index.ts';
 import { defineScenario } from '../../lab/scenario/load.ts';
 import { runScenario } from '../../lab/scenario/runner.ts';
 import { leftovers } from './leftovers.ts';
-import { clientErrorOf, failureAttachment } from './support.ts';
+import { clientErrorOf, failureAttachment, runAsExpected } from './support.ts';
 import { prepareImages } from './toolchains-matrix.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -13,12 +13,7 @@ const java = { client: 'java', toolchain: 'debian-bookworm-java' } as const;
 /** Failure explanations of the receiver's failed sessions, by the sender's address. */
 async function run(input: Parameters<typeof defineScenario>[0], onTestFailed: (fn: () => void) => void) {
   await prepareImages(['debian-bookworm', 'debian-bookworm-java']);
-  const result = await runScenario({ scenario: defineScenario(input), dir: root });
-  onTestFailed(() => console.error(failureAttachment(result)));
-  expect(result.error).toBeUndefined();
-  expect(result.senders.filter((s) => !s.held).map((s) => `${s.name}: ${s.mismatch}`)).toEqual([]);
-  expect(await leftovers(result.runId)).toEqual([]);
-  return result;
+  return runAsExpected(input, root, onTestFailed);
 }
 
 describe('a Java application (OpenJDK 17, JSSE) sending to Postfix 3.7', () => {

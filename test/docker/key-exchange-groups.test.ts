@@ -2,13 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ReproduceReport } from '../../lab/advice/reproduce.ts';
-import { main } from '../../lab/cli/main.ts';
-import { defineScenario } from '../../lab/scenario/load.ts';
-import { runScenario } from '../../lab/scenario/runner.ts';
-import type { ScenarioInput } from '../../lab/scenario/schema.ts';
 import { leftovers } from './leftovers.ts';
-import { captureIo, failureAttachment } from './support.ts';
+import { runAsExpected, reproduceJson } from './support.ts';
 
 const root = join(import.meta.dirname, '../..');
 const scratch = mkdtempSync(join(tmpdir(), 'groups-test-'));
@@ -28,15 +23,7 @@ describe.each([
   { toolchain: 'debian-trixie', ffdhe: { outcome: 'tls', protocol: 'TLSv1.3' } },
 ] as const)('key-exchange groups on $toolchain', ({ toolchain, ffdhe }) => {
   it('a server limited to X448 has no key share for clients without it, at TLS 1.3 only; the default list has no FFDHE before Postfix 3.8', async ({ onTestFailed }) => {
-    const run = async (input: ScenarioInput) => {
-      const result = await runScenario({ scenario: defineScenario(input), dir: root });
-      onTestFailed(() => console.error(failureAttachment(result)));
-      expect(result.error).toBeUndefined();
-      expect(result.senders.filter((s) => !s.held).map((s) => `${s.name}: ${s.mismatch}`)).toEqual([]);
-      expect(await leftovers(result.runId)).toEqual([]);
-      return result;
-    };
-    await run({
+    await runAsExpected({
       name: `x448-only-${toolchain}`,
       receiver: { toolchain, mainCf: { tls_eecdh_auto_curves: 'X448' } },
       senders: [
@@ -45,61 +32,45 @@ describe.each([
         { name: 'x448', client: 'openssl', tls: { groups: 'X448' }, expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
         { profile: 'go-crypto-tls', expect: NO_GROUP },
       ],
-    });
-    await run({
+    }, root, onTestFailed);
+    await runAsExpected({
       name: `default-groups-${toolchain}`,
       receiver: { toolchain },
       senders: [
         { name: 'ffdhe-only', client: 'openssl', tls: { groups: 'ffdhe2048', minProtocol: 'TLSv1.3' }, expect: ffdhe },
         { profile: 'go-crypto-tls', expect: { outcome: 'tls', protocol: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256' } },
       ],
-    });
+    }, root, onTestFailed);
   });
 });
 
 describe.each(['debian-bullseye', 'debian-bookworm', 'debian-trixie'])('a P-384 ECDSA certificate on %s', (toolchain) => {
   // Reported to fail with smtpd_tls_eecdh_grade = strong under OpenSSL 1.1.0 (prime256v1 alone); 3.6 and later ignore the grade.
   it('serves TLS 1.2 ECDHE-ECDSA and TLS 1.3 with smtpd_tls_eecdh_grade = strong', async ({ onTestFailed }) => {
-    const result = await runScenario({
-      scenario: defineScenario({
-        name: `p384-strong-${toolchain}`,
-        receiver: { toolchain, certificate: { cert: 'test/fixtures/certificates/ecdsa-p384.pem', key: 'test/fixtures/certificates/ecdsa-p384-key.pem' }, mainCf: { smtpd_tls_eecdh_grade: 'strong' } },
-        senders: [
-          { name: 'tls12', client: 'openssl', tls: { maxProtocol: 'TLSv1.2' }, expect: { outcome: 'tls', protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES256-GCM-SHA384' } },
-          { name: 'tls13', client: 'openssl', expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
-        ],
-      }),
-      dir: root,
-    });
-    onTestFailed(() => console.error(failureAttachment(result)));
-    expect(result.error).toBeUndefined();
-    expect(result.senders.filter((s) => !s.held).map((s) => `${s.name}: ${s.mismatch}`)).toEqual([]);
-    expect(await leftovers(result.runId)).toEqual([]);
+    await runAsExpected({
+      name: `p384-strong-${toolchain}`,
+      receiver: { toolchain, certificate: { cert: 'test/fixtures/certificates/ecdsa-p384.pem', key: 'test/fixtures/certificates/ecdsa-p384-key.pem' }, mainCf: { smtpd_tls_eecdh_grade: 'strong' } },
+      senders: [
+        { name: 'tls12', client: 'openssl', tls: { maxProtocol: 'TLSv1.2' }, expect: { outcome: 'tls', protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES256-GCM-SHA384' } },
+        { name: 'tls13', client: 'openssl', expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
+      ],
+    }, root, onTestFailed);
   });
 });
 
 describe('tlslab reproduce of "no suitable key share"', () => {
   it('reproduces it with a TLS 1.3 probe per group the server leaves out and ranks Postfix\'s default groups first', async ({ onTestFailed }) => {
-    const capture = await runScenario({
-      scenario: defineScenario({
-        name: 'capture-groups',
-        receiver: { toolchain: 'debian-bookworm', mainCf: { tls_eecdh_auto_curves: 'X448' } },
-        senders: [{ name: 'go-mailer', profile: 'go-crypto-tls', expect: NO_GROUP }],
-      }),
-      dir: root,
-    });
-    onTestFailed(() => console.error(failureAttachment(capture)));
-    expect(capture.passed).toBe(true);
+    const capture = await runAsExpected({
+      name: 'capture-groups',
+      receiver: { toolchain: 'debian-bookworm', mainCf: { tls_eecdh_auto_curves: 'X448' } },
+      senders: [{ name: 'go-mailer', profile: 'go-crypto-tls', expect: NO_GROUP }],
+    }, root, onTestFailed);
     const log = join(scratch, 'maillog');
     writeFileSync(log, `${capture.receiver.log.join('\n')}\n`);
     const config = join(scratch, 'config');
     mkdirSync(config);
     writeFileSync(join(config, 'main.cf'), 'smtpd_tls_security_level = may\ntls_eecdh_auto_curves = X448\n');
-    const cli = captureIo(root);
-    const code = await main(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '3', '--json'], cli);
-    onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
-    expect(code).toBe(0);
-    const report = JSON.parse(cli.out()) as ReproduceReport;
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '3', '--json'], root, onTestFailed);
     expect(report.findings).toHaveLength(1);
     const finding = report.findings[0]!;
     expect(finding.failure.class).toBe('no-shared-group');
@@ -109,5 +80,6 @@ describe('tlslab reproduce of "no suitable key share"', () => {
     expect(best.breaks).toEqual([]);
     expect(best.matrix.find((r) => r.name === 'go-crypto-tls')?.outcome).toMatch(/^TLS TLSv1\.3 /);
     expect(finding.fixes.map((f) => f.fix.id)).toContain('add-common-groups');
+    expect(await leftovers(report.runId)).toEqual([]);
   });
 });

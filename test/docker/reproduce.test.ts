@@ -8,22 +8,14 @@ import { main } from '../../lab/cli/main.ts';
 import { defineScenario, loadScenarioFile } from '../../lab/scenario/load.ts';
 import { runScenario } from '../../lab/scenario/runner.ts';
 import { leftovers } from './leftovers.ts';
-import { captureIo, failureAttachment } from './support.ts';
+import { captureIo, failureAttachment, reproduceJson as reproduceAt } from './support.ts';
 
 const root = join(import.meta.dirname, '../..');
 const scratch = mkdtempSync(join(tmpdir(), 'reproduce-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const io = () => captureIo(root);
-
-/** `tlslab reproduce ... --json` in-process: exit 0 expected, its output shown when the test fails. */
-async function reproduceJson(args: string[], onTestFailed: (fn: () => void) => void): Promise<ReproduceReport> {
-  const cli = io();
-  const code = await main(args, cli);
-  onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
-  expect(code).toBe(0);
-  return JSON.parse(cli.out()) as ReproduceReport;
-}
+const reproduceJson = (args: string[], onTestFailed: (fn: () => void) => void): Promise<ReproduceReport> => reproduceAt(args, root, onTestFailed);
 
 describe('tlslab reproduce, with real containers', () => {
   it('reproduces a captured unsupported-protocol failure and ranks first a fix that breaks nobody', async ({ onTestFailed }) => {

@@ -1,6 +1,13 @@
 import { PassThrough, Readable } from 'node:stream';
+import { expect } from 'vitest';
+import type { ReproduceReport } from '../../lab/advice/reproduce.ts';
 import type { CliIo } from '../../lab/cli/io.ts';
+import { main } from '../../lab/cli/main.ts';
+import { defineScenario } from '../../lab/scenario/load.ts';
 import type { ScenarioResult } from '../../lab/scenario/result.ts';
+import { runScenario } from '../../lab/scenario/runner.ts';
+import type { ScenarioInput } from '../../lab/scenario/schema.ts';
+import { leftovers } from './leftovers.ts';
 
 /** What a human needs when a Docker test fails: the receiver's log, each transcript, the scenario. */
 export function failureAttachment(result: ScenarioResult): string {
@@ -11,6 +18,19 @@ export function failureAttachment(result: ScenarioResult): string {
     parts.push(`--- ${row.direction === 'inbound' ? 'sender' : 'destination'} ${row.name}: ${row.held ? 'held' : row.mismatch} ---`, row.transcript);
   }
   return parts.join('\n');
+}
+
+/**
+ * Runs a scenario whose every expectation must hold, with nothing left behind; shows the logs and transcripts when the
+ * test fails. Scenario paths resolve against `dir`.
+ */
+export async function runAsExpected(input: ScenarioInput, dir: string, onTestFailed: (fn: () => void) => void): Promise<ScenarioResult> {
+  const result = await runScenario({ scenario: defineScenario(input), dir });
+  onTestFailed(() => console.error(failureAttachment(result)));
+  expect(result.error).toBeUndefined();
+  expect([...result.senders, ...result.outbound].filter((s) => !s.held).map((s) => `${s.name}: ${s.mismatch}`)).toEqual([]);
+  expect(await leftovers(result.runId)).toEqual([]);
+  return result;
 }
 
 /** The client's own error for a sender whose handshake failed. */
@@ -28,4 +48,13 @@ export function captureIo(cwd: string): CliIo & { out: () => string; err: () => 
   stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   return { stdout, stderr, stdin: Readable.from([]), cwd, env: process.env, out: () => out, err: () => err };
+}
+
+/** `tlslab reproduce ... --json` in-process, from `cwd`: exit 0 expected, its output shown when the test fails. */
+export async function reproduceJson(args: string[], cwd: string, onTestFailed: (fn: () => void) => void): Promise<ReproduceReport> {
+  const cli = captureIo(cwd);
+  const code = await main(args, cli);
+  onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+  expect(code).toBe(0);
+  return JSON.parse(cli.out()) as ReproduceReport;
 }
