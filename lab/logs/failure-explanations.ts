@@ -96,6 +96,7 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
       };
     }
     let explanation = `None of the cipher suites ${peer} offered is allowed by ${local}'s cipher list together with its certificate and key-exchange settings.`;
+    if (ctx.side === 'smtpd') explanation += ' The certificate counts too: with an ECDSA certificate and no RSA one, a client that offers only RSA-authenticated suites (RSA key exchange, ECDHE-RSA, DHE-RSA) has none to use.';
     if (is1_0(ctx.generation) && (ctx.postfixVersion === undefined || postfixBefore(ctx, '2.8'))) {
       explanation += ' With Postfix 2.6/2.7 on OpenSSL 1.0.x, ECDHE is off unless smtpd_tls_eecdh_grade is set, so only DHE and plain-RSA suites remain; excluding RSA+AES or 3DES leaves senders that offer no DHE suite (modern Gmail, for one) with nothing.';
     }
@@ -103,7 +104,7 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     return {
       summary: 'no shared cipher',
       explanation,
-      remedy: 'Widen the cipher list (drop exclusions such as !RSA+AES or !3DES, or return to the default grade) and enable ECDHE (smtpd_tls_eecdh_grade = strong on Postfix 2.6–2.7); then compare with the suites the peer offers.',
+      remedy: 'Widen the cipher list (drop exclusions such as !RSA+AES or !3DES, or return to the default grade) and enable ECDHE (smtpd_tls_eecdh_grade = strong on Postfix 2.6–2.7); with an ECDSA certificate alone, serve an RSA one beside it (smtpd_tls_cert_file RSA, smtpd_tls_eccert_file ECDSA); then compare with the suites the peer offers.',
     };
   },
   'no-shared-group': (ctx) => ctx.side === 'smtpd'
