@@ -30,6 +30,7 @@ export function ecdsaOnly(certificate: CertificateCheck | undefined, mainCf: Rec
   return certificate !== undefined && certificate.key.startsWith('EC') && mainCf.smtpd_tls_cert_file !== undefined &&
     mainCf.smtpd_tls_eccert_file === undefined && mainCf.smtpd_tls_chain_files === undefined;
 }
+
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 function certificatesOf(text: string): X509Certificate[] {

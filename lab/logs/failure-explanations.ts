@@ -111,7 +111,7 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     ? {
       summary: 'no shared key-exchange group',
       explanation: 'The client negotiated TLS 1.3 and this server supports none of the key-exchange groups it offered, so there is no key share to agree on (OpenSSL: "no suitable key share"). TLS 1.3 chooses the version before the group: a client that could do TLS 1.2 with this server fails all the same, and an opportunistic sender then delivers in plaintext or defers. This server\'s groups come from tls_eecdh_auto_curves (Postfix 3.2 and later; with OpenSSL 3 and Postfix 3.8 and later, also tls_ffdhe_auto_groups), or from a Groups setting of openssl.cnf; a list cut down to X448, to FFDHE groups or to a post-quantum hybrid leaves out what most senders offer: X25519 and P-256.',
-      remedy: 'Keep X25519 and prime256v1 (P-256) among the groups: remove tls_eecdh_auto_curves to get Postfix\'s default (X25519 X448 prime256v1 secp521r1 secp384r1), or add them to it, and check openssl.cnf for a Groups or Curves line.',
+      remedy: 'Keep X25519 and prime256v1 (P-256) among the groups: remove tls_eecdh_auto_curves to get Postfix\'s default (X25519, X448, prime256v1, secp384r1 and secp521r1; 3.8 and later add ffdhe2048 and ffdhe3072 through tls_ffdhe_auto_groups), or add them to it, and check openssl.cnf for a Groups or Curves line.',
     }
     : {
       summary: 'no shared key-exchange group',
