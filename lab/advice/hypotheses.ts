@@ -229,7 +229,6 @@ function certificateProbes(reason: string, now: Date, own: HypothesisContext['ow
   return openssl;
 }
 
-
 const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
 /**

@@ -1,6 +1,6 @@
 import { LabError } from '../errors.ts';
 import { compareVersions } from '../logs/versions.ts';
-import { isClientAddOn, type Toolchain } from '../toolchains/model.ts';
+import { isReceiverPick, type Toolchain } from '../toolchains/model.ts';
 import { getToolchain } from '../toolchains/registry.ts';
 import { missingSourcesOf, type SourceOptions } from '../toolchains/sources.ts';
 import type { AdminVersions } from './config-dir.ts';
@@ -51,7 +51,7 @@ export async function chooseReceiverToolchain(
   const missing = await missingSourcesOf(toolchains, choice.toolchain, sources);
   if (missing.length > 0) {
     const buildable = new Map<string, Toolchain>();
-    for (const t of toolchains.values()) if (t.postfix !== null && !isClientAddOn(t) && (await missingSourcesOf(toolchains, t.name, sources)).length === 0) buildable.set(t.name, t);
+    for (const t of toolchains.values()) if (isReceiverPick(t) && (await missingSourcesOf(toolchains, t.name, sources)).length === 0) buildable.set(t.name, t);
     const closest = wanted !== undefined && buildable.size > 0 ? pickToolchain(buildable, wanted).toolchain : undefined;
     throw new LabError(
       'LAB_SOURCE_MISSING',

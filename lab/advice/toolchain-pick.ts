@@ -1,5 +1,5 @@
 import { compareVersions } from '../logs/versions.ts';
-import { isClientAddOn, type Toolchain } from '../toolchains/model.ts';
+import { isReceiverPick, type Toolchain } from '../toolchains/model.ts';
 
 /** The toolchain picked for an admin's server, and why. */
 export interface ToolchainChoice {
@@ -39,7 +39,7 @@ export function versionDistance(a: string, b: string): number {
  * `minPostfix`, only toolchains of that Postfix or later count, when there are any.
  */
 export function pickToolchain(toolchains: ReadonlyMap<string, Toolchain>, versions: { postfix?: string; openssl?: string }, fallback = 'debian-bookworm', minPostfix?: string): ToolchainChoice {
-  const declared = [...toolchains.values()].filter((t) => t.postfix !== null && !isClientAddOn(t));
+  const declared = [...toolchains.values()].filter(isReceiverPick);
   const recent = minPostfix === undefined ? declared : declared.filter((t) => compareVersions(t.postfix!.version, minPostfix) >= 0);
   const servers = recent.length > 0 ? recent : declared;
   if (versions.postfix === undefined && versions.openssl === undefined) {

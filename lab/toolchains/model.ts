@@ -48,7 +48,7 @@ export const toolchainSchema = z
 export type Toolchain = z.infer<typeof toolchainSchema>;
 
 /**
- * A toolchain that adds a client (Java) to its parent's Postfix and TLS library: as a server it is its parent, so the
- * receiver picks leave it out (it still runs as one with --toolchain).
+ * A toolchain the receiver picks may choose: it has a Postfix, and is not one that only adds a client (Java) to its
+ * parent's Postfix and TLS library (as a server it is its parent; it still runs as one with --toolchain).
  */
-export const isClientAddOn = (toolchain: Toolchain): boolean => toolchain.java !== undefined;
+export const isReceiverPick = (toolchain: Toolchain): boolean => toolchain.postfix !== null && toolchain.java === undefined;
