@@ -14,6 +14,8 @@ export interface CertificateCheck {
   notBefore: string;
   notAfter: string;
   key: string;
+  /** The key of each certificate the files serve to clients (one that issued none of the others), e.g. `EC prime256v1`. */
+  leafKeys: string[];
   /** How many certificates after it the files hold (intermediates). */
   chain: number;
   /** What would make a verifying client reject it, each with the alert OpenSSL clients send for it. Empty: nothing found. */
@@ -23,12 +25,19 @@ export interface CertificateCheck {
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 
 /**
- * The server presents an ECDSA certificate and no RSA one: smtpd_tls_cert_file holds an EC key, with neither
- * smtpd_tls_eccert_file nor smtpd_tls_chain_files (which may hold keys of both kinds) beside it.
+ * The server presents an ECDSA certificate and no RSA one: every certificate of smtpd_tls_chain_files has an EC key,
+ * or (without chain files) smtpd_tls_cert_file holds an EC key and no smtpd_tls_eccert_file is beside it.
  */
 export function ecdsaOnly(certificate: CertificateCheck | undefined, mainCf: Record<string, string>): boolean {
-  return certificate !== undefined && certificate.key.startsWith('EC') && mainCf.smtpd_tls_cert_file !== undefined &&
-    mainCf.smtpd_tls_eccert_file === undefined && mainCf.smtpd_tls_chain_files === undefined;
+  if (certificate === undefined) return false;
+  if (mainCf.smtpd_tls_chain_files !== undefined) return certificate.leafKeys.length > 0 && certificate.leafKeys.every((key) => key.startsWith('EC'));
+  return certificate.key.startsWith('EC') && mainCf.smtpd_tls_cert_file !== undefined && mainCf.smtpd_tls_eccert_file === undefined;
+}
+
+function keyOf(cert: X509Certificate): string {
+  const details = cert.publicKey.asymmetricKeyDetails;
+  const type = cert.publicKey.asymmetricKeyType ?? 'unknown';
+  return type === 'rsa' ? `RSA ${details?.modulusLength ?? '?'} bits` : type === 'ec' ? `EC ${details?.namedCurve ?? ''}`.trim() : type.toUpperCase();
 }
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -78,9 +87,9 @@ export function checkCertificate(
   const dns = (cert.subjectAltName ?? '').split(',').map((s) => s.trim()).filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4));
   const cn = commonName(cert.subject);
   const names = dns.length > 0 ? dns : cn === undefined ? [] : [cn];
-  const details = cert.publicKey.asymmetricKeyDetails;
   const type = cert.publicKey.asymmetricKeyType ?? 'unknown';
-  const key = type === 'rsa' ? `RSA ${details?.modulusLength ?? '?'} bits` : type === 'ec' ? `EC ${details?.namedCurve ?? ''}`.trim() : type.toUpperCase();
+  const key = keyOf(cert);
+  const leafKeys = all.filter((c) => !all.some((o) => o !== c && o.cert.checkIssued(c.cert))).map((c) => keyOf(c.cert));
   const problems: string[] = [];
   if (notAfter.getTime() < options.now.getTime()) {
     problems.push(`it ended on ${day(notAfter)}: every client that verifies rejects it ("certificate expired" from OpenSSL clients)`);
@@ -103,10 +112,10 @@ export function checkCertificate(
   if (usages !== undefined && usages.length > 0 && !usages.includes(SERVER_AUTH) && !usages.includes('2.5.29.37.0')) {
     problems.push(`its extended key usage (${usages.join(', ')}) leaves out TLS server authentication (${SERVER_AUTH}): OpenSSL clients that verify answer "unsupported certificate"`);
   }
-  if (type === 'rsa' && (details?.modulusLength ?? 2048) < 2048) problems.push(`its ${key} key is below what clients at OpenSSL security level 2 (Debian's default) accept`);
+  if (type === 'rsa' && (cert.publicKey.asymmetricKeyDetails?.modulusLength ?? 2048) < 2048) problems.push(`its ${key} key is below what clients at OpenSSL security level 2 (Debian's default) accept`);
   return {
     file, subject: cert.subject.replace(/\n/g, ', '), issuer: cert.issuer.replace(/\n/g, ', '), checkedNames: [...options.hostnames], names,
-    notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString(), key, chain: others.length, problems,
+    notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString(), key, leafKeys, chain: others.length, problems,
   };
 }
 

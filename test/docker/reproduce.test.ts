@@ -375,7 +375,10 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     expect(report.verdict).toContain('Best fix for certificate verification failed: trust the CAs of the system\'s bundle (smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt) (breaks no sender that works today; serves 1/2)');
     expect(await leftovers(report.runId)).toEqual([]);
   });
-  it('reproduces "no shared cipher" of an ECDSA certificate alone with RSA-only senders, and ranks an RSA certificate beside it first', async ({ onTestFailed }) => {
+  it.for([
+    { config: 'ecdsa-certificate', changes: ['smtpd_tls_cert_file', 'smtpd_tls_eccert_file', 'smtpd_tls_eckey_file', 'smtpd_tls_key_file'] },
+    { config: 'ecdsa-chain-files', changes: ['smtpd_tls_chain_files'] },
+  ])('reproduces "no shared cipher" of an ECDSA certificate alone ($config) with RSA-only senders, and ranks an RSA certificate beside it first', async ({ config, changes }, { onTestFailed }) => {
     const capture = await runScenario({
       scenario: defineScenario({
         name: 'capture-ecdsa',
@@ -386,16 +389,17 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     });
     onTestFailed(() => console.error(failureAttachment(capture)));
     expect(capture.passed).toBe(true);
-    const log = join(scratch, 'ecdsa.log');
+    const log = join(scratch, `${config}.log`);
     writeFileSync(log, `${capture.receiver.log.join('\n')}\n`);
 
-    const report = await reproduceJson(['reproduce', '--log', log, '--config', 'test/fixtures/configs/ecdsa-certificate', '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json'], onTestFailed);
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', `test/fixtures/configs/${config}`, '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json'], onTestFailed);
     expect(report.findings).toHaveLength(1);
     const finding = report.findings[0]!;
     expect(finding.reproducedBy).toEqual(expect.arrayContaining(['probe-rsa-auth-only', 'rsa-kx-only', 'exchange-2010-pre-sp3-ru9']));
     expect(finding.explanation).toContain('Your certificate is ECDSA (EC prime256v1) and no RSA certificate is configured');
     const best = finding.fixes[0]!;
     expect(best.fix.id).toBe('add-rsa-certificate');
+    expect(Object.keys(best.fix.mainCf).sort()).toEqual(changes);
     expect(best.breaks).toEqual([]);
     expect(best.fixes).toEqual(expect.arrayContaining(['probe-rsa-auth-only', 'rsa-kx-only', 'exchange-2010-pre-sp3-ru9']));
     // ECDSA-capable senders keep the ECDSA certificate.

@@ -73,10 +73,24 @@ describe('checkCertificate', () => {
     expect(config.certificate?.key).toBe('EC prime256v1');
     expect(ecdsaOnly(config.certificate, config.receiver.mainCf)).toBe(true);
     expect(ecdsaOnly(config.certificate, { ...config.receiver.mainCf, smtpd_tls_eccert_file: '/x.pem' })).toBe(false);
-    expect(ecdsaOnly(config.certificate, { ...config.receiver.mainCf, smtpd_tls_chain_files: '/k.pem, /c.pem' })).toBe(false);
     const rsa = await readConfigDir(join(import.meta.dirname, '../../fixtures/configs/with-files'));
     expect(ecdsaOnly(rsa.certificate, rsa.receiver.mainCf)).toBe(false);
     expect(ecdsaOnly(undefined, config.receiver.mainCf)).toBe(false);
+  });
+
+  it('reads smtpd_tls_chain_files for ECDSA alone: every certificate served has an EC key', async () => {
+    const config = await readConfigDir(join(import.meta.dirname, '../../fixtures/configs/ecdsa-chain-files'));
+    expect(config.certificate).toMatchObject({ key: 'EC prime256v1', leafKeys: ['EC prime256v1'] });
+    expect(ecdsaOnly(config.certificate, config.receiver.mainCf)).toBe(true);
+    const ecdsa = readFileSync(join(import.meta.dirname, '../../fixtures/configs/ecdsa-chain-files/certs/mail.pem'), 'utf8');
+    const rsa = readFileSync(join(dir, 'small-self-signed.pem'), 'utf8');
+    const both = checkCertificate([{ file: 'ecdsa.pem', text: ecdsa }, { file: 'rsa.pem', text: rsa }], { now: new Date('2026-01-01'), hostnames: [] });
+    expect(both?.leafKeys).toEqual(['EC prime256v1', 'RSA 1024 bits']);
+    expect(ecdsaOnly(both, { smtpd_tls_chain_files: '/k.pem, /ecdsa.pem, /k2.pem, /rsa.pem' })).toBe(false);
+    // A CA certificate in the files issues the leaf: only the leaf's key counts.
+    const chained = checkCertificate([{ file: 'chain.pem', text: `${readFileSync(join(dir, 'expired-leaf.pem'), 'utf8')}${readFileSync(join(dir, 'ca.pem'), 'utf8')}` }], { now: new Date('2026-01-01'), hostnames: [] });
+    expect(chained?.chain).toBe(1);
+    expect(chained?.leafKeys).toHaveLength(1);
   });
 
   it('readConfigDir checks the certificate main.cf names, against myhostname', async () => {

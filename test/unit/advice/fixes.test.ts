@@ -38,6 +38,16 @@ describe('generateFixes', () => {
     expect(generateFixes([failure], mainCf, '3.7', 8).map((f) => f.id)).not.toContain('add-rsa-certificate');
   });
 
+  it('for an ECDSA key alone in smtpd_tls_chain_files: an RSA key and certificate after it', () => {
+    const failure: ReproducedFailure = { class: 'no-shared-cipher', offered: ['TLSv1.2'], senders: ['probe-rsa-auth-only'] };
+    const mainCf = { smtpd_tls_chain_files: '/etc/postfix/private/mail.key, /etc/postfix/certs/mail.pem' };
+    const fixes = generateFixes([failure], mainCf, '3.7', 8, { ecdsaOnly: true });
+    expect(fixes[0]).toMatchObject({
+      id: 'add-rsa-certificate',
+      mainCf: { smtpd_tls_chain_files: '/etc/postfix/private/mail.key, /etc/postfix/certs/mail.pem, /etc/postfix/tls/rsa-key.pem, /etc/postfix/tls/rsa-cert.pem' },
+    });
+  });
+
   it('for no shared group: Postfix\'s default groups, then the common ones added to the admin\'s list', () => {
     const failure: ReproducedFailure = { class: 'no-shared-group', offered: ['TLSv1.3'], senders: ['go-crypto-tls'] };
     const fixes = generateFixes([failure], { tls_eecdh_auto_curves: 'X448 secp384r1' }, '3.7', 8);
