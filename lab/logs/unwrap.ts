@@ -20,6 +20,19 @@ function unescaped(line: string): string {
   return decoded.includes('](') ? decoded.replace(/\[([^[\]\s()]+)\]\((?:https?:\/\/|mailto:)\1\/?\)/g, '$1') : decoded;
 }
 
+const COLLAPSED_DAY = /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([1-9]) (?=\d\d:\d\d:\d\d )/;
+
+/**
+ * Syslog pads a day below 10 with a space (`Feb  1 03:52:19`); a web page shows runs of spaces as one, and a line
+ * copied from it comes back as `Feb 1 03:52:19`. The padding is given back when the line then has a header.
+ */
+function paddedDay(line: string, scan: HeaderScan): string {
+  const match = COLLAPSED_DAY.exec(line);
+  if (match === null || match.index > 64 || scanHeader(asSyslogLine(line), scan)) return line;
+  const padded = `${line.slice(0, match.index)}${match[1]}  ${match[2]} ${line.slice(match.index + match[0].length)}`;
+  return scanHeader(asSyslogLine(padded), scan) ? padded : line;
+}
+
 /** Whether the line is a Postfix line with a known message, with a header or bare. */
 function isEvent(line: string, scan: HeaderScan): boolean {
   const text = asSyslogLine(line);
@@ -34,7 +47,7 @@ function startsLine(line: string, scan: HeaderScan): boolean {
 
 /**
  * Mend the lines of an excerpt: HTML entities that a copy from a web page kept are decoded, links a Markdown editor
- * made of host names and addresses are undone, and lines that a mail
+ * made of host names and addresses are undone, a day's padding that a web page collapsed is given back, and lines that a mail
  * client, a forum or a terminal wrapped at a fixed width are joined again
  * (`warning: cannot get RSA certificate fro` / `m file "/etc/...": disabli` / `ng TLS support`). A line that is no
  * known message (or, when the pieces show a fixed width, one that is), followed by lines that neither have a header
@@ -42,8 +55,8 @@ function startsLine(line: string, scan: HeaderScan): boolean {
  * separator (a cut inside a word), else with a space.
  */
 export function unwrapLines(input: readonly string[]): string[] {
-  const lines = input.map(unescaped);
   const scan = newHeaderScan();
+  const lines = input.map((line) => paddedDay(unescaped(line), scan));
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;

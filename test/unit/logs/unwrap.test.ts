@@ -37,6 +37,21 @@ describe('unwrapLines', () => {
       expected: ['May  3 10:00:00 mx postfix/smtpd[1]: some message this parser does not know about at all', 'May  3 10:00:01 mx postfix/smtpd[1]: connect from a[192.0.2.1]'],
     },
     {
+      name: 'a day whose padding a web page collapsed, quoted or not; prose and padded stamps stay as they are',
+      lines: [
+        'Feb 1 03:52:19 sixsigma postfix/smtpd[8556]: lost connection after STARTTLS from localhost[127.0.0.1]',
+        '> Feb 1 03:52:19 sixsigma postfix/smtp[8555]: SSL_connect error to 127.0.0.1[127.0.0.1]:10025: -1',
+        'Feb  1 03:52:19 sixsigma postfix/smtpd[8556]: SSL_accept error from localhost[127.0.0.1]: -1',
+        'On Feb 1 12:00:00 UTC the server began to refuse mail',
+      ],
+      expected: [
+        'Feb  1 03:52:19 sixsigma postfix/smtpd[8556]: lost connection after STARTTLS from localhost[127.0.0.1]',
+        '> Feb  1 03:52:19 sixsigma postfix/smtp[8555]: SSL_connect error to 127.0.0.1[127.0.0.1]:10025: -1',
+        'Feb  1 03:52:19 sixsigma postfix/smtpd[8556]: SSL_accept error from localhost[127.0.0.1]: -1',
+        'On Feb 1 12:00:00 UTC the server began to refuse mail',
+      ],
+    },
+    {
       name: 'HTML entities a copy from a web page kept',
       lines: [deferred.replace('to=<u@d.example>', 'to=&lt;u@d.example&gt;'), 'Tom &amp; Jerry &nbsp;&copy;'],
       expected: [deferred, 'Tom & Jerry  &copy;'],
