@@ -106,19 +106,20 @@ function groupSetUp(unattached: SessionsRead['unattached']): SessionsRead['unatt
 /**
  * Reads a log excerpt (in the order it was written, or newest first as consoles list it; lines a mail client or a
  * forum wrapped are joined) and groups each failed TLS session by direction, failure class and decoded error. The
- * failures outside any session stand for sessions of their own: library errors when no session failed, set-up
- * problems and TLS deferrals always.
+ * failures outside any session stand for sessions of their own: library errors when no session of their process
+ * failed, set-up problems and TLS deferrals always.
  */
 export function readLogFailures(lines: Iterable<string>): LogFailures {
   const ordered = mendExcerpt([...lines]);
   const read = readSessions(ordered.lines);
   const groups = new Map<string, LoggedFailure>();
   const failedSessions = read.sessions.filter((session) => session.failure !== undefined);
-  // A library error outside every session most likely belongs to a session the excerpt cut; a set-up problem or a
-  // deferral is a failure of its own, unless a failed session already quotes it.
+  // A library error outside every session of a process with a failed session most likely belongs to a session of
+  // it that the excerpt cut; one of another process is a failure of its own, and so is a set-up problem or a deferral,
+  // unless a failed session already quotes it.
   const quoted = new Set(failedSessions.flatMap((session) => [...session.lines, ...(session.failure?.evidence ?? [])]));
-  const unattached = failedSessions.length === 0 ? read.unattached
-    : read.unattached.filter(({ event, line }) => event.kind !== 'tls-library-problem' && !quoted.has(line));
+  const failedProcesses = new Set(failedSessions.map((session) => `${session.host ?? ''}|${session.service}|${session.pid}`));
+  const unattached = read.unattached.filter(({ event, line, process }) => !(event.kind === 'tls-library-problem' && failedProcesses.has(process)) && !quoted.has(line));
   const failed = [...failedSessions, ...sessionsOfUnattached(read, unattached)];
   // Listeners differ in their TLS settings (master.cf -o, wrapper mode): with failures on more than one, each is apart.
   const services = new Set(failed.filter((s) => s.side === 'smtpd' && s.service !== '').map((s) => s.service));

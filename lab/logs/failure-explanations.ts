@@ -166,10 +166,14 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
         explanation: 'The receiving server answered with bytes that are not a TLS record of an acceptable version (often plaintext where TLS was expected).' +
           (plaintextPort
             ? ` On port ${ctx.port} a server greets in plaintext and starts TLS only after STARTTLS: with smtp_tls_wrappermode = yes for this destination, the client starts TLS at once and reads that greeting as a TLS record.`
-            : ''),
+            : ctx.port === undefined
+              ? ' A common cause: smtp_tls_wrappermode = yes (TLS at once, as port 465 expects) for a destination on port 25 or 587, which greets in plaintext first.'
+              : ''),
         remedy: plaintextPort
           ? `If smtp_tls_wrappermode = yes applies to this destination, use it only with port 465 (SMTPS); for port ${ctx.port} turn it off and require STARTTLS with smtp_tls_security_level = encrypt. Otherwise check that the server really supports STARTTLS on this port and is not behind a proxy that answers in plaintext.`
-          : 'Check that the server really supports STARTTLS on this port and is not behind a proxy that answers in plaintext.',
+          : ctx.port === undefined
+            ? 'Use smtp_tls_wrappermode = yes only for port 465 (SMTPS). Otherwise check that the server really supports STARTTLS on this port and is not behind a proxy that answers in plaintext.'
+            : 'Check that the server really supports STARTTLS on this port and is not behind a proxy that answers in plaintext.',
       };
     }
     const func = ctx.error?.func?.toLowerCase() ?? '';

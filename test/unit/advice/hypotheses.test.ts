@@ -26,7 +26,7 @@ describe('readLogFailures', () => {
     expect(readLogFailures(captured).failures.map((f) => f.key)).toEqual(['no-shared-cipher: no shared cipher', 'unsupported-protocol: unsupported protocol']);
   });
 
-  it('takes library errors that no session holds as failures of unnamed peers, but only when no session failed', () => {
+  it('takes library errors that no session holds as failures of unnamed peers, unless their process has a failed session', () => {
     const alone = [
       'Mar  3 11:39:34 mail postfix/smtpd[7]: warning: TLS library problem: error:1417D102:SSL routines:tls_process_client_hello:unsupported protocol:../ssl/statem/statem_srvr.c:974:',
       // A bare message, as reports quote them: no header.
@@ -39,8 +39,12 @@ describe('readLogFailures', () => {
     ]);
     expect(peersText(read.failures[0]!)).toBe('a peer the log does not name');
     expect(read.versions.openssl).toBe('1.1.x');
-    // With a failed session in the log, the unattached error stays out.
-    expect(readLogFailures([alone[0]!, ...seed]).failures.map((f) => f.key)).toEqual(readLogFailures(seed).failures.map((f) => f.key));
+    // Another process's error is a failure of its own beside the log's failed sessions.
+    const seedKeys = readLogFailures(seed).failures.map((f) => f.key);
+    expect(readLogFailures([alone[0]!, ...seed]).failures.map((f) => f.key)).toEqual([...seedKeys, 'unsupported-protocol: tls_process_client_hello:unsupported protocol']);
+    // One of a process whose session failed belongs to that session, which the excerpt cut: it stays out.
+    const sameProcess = 'Aug 23 19:34:30 server1 postfix/smtpd[7659]: warning: TLS library problem: 7659:error:1408A0C1:SSL routines:SSL3_GET_CLIENT_HELLO:no shared cipher:s3_srvr.c:1387:';
+    expect(readLogFailures([...seed, sameProcess]).failures.map((f) => [f.key, f.evidence.length])).toEqual(readLogFailures(seed).failures.map((f) => [f.key, f.evidence.length]));
   });
 
   it('takes set-up problems and TLS deferrals that no session holds as failures, with the server their text names', () => {
