@@ -148,7 +148,8 @@ function warning(line: string, at: number): TlsEvent | undefined {
     return event;
   }
   const text = line.slice(at);
-  if (LOCAL_CONFIG.test(text)) return { kind: 'tls-local-config-problem', text };
+  // A DH parameter file that cannot be read leaves TLS on, with Postfix's own group: nothing fails.
+  if (LOCAL_CONFIG.test(text) && !text.endsWith('-- using compiled-in defaults')) return { kind: 'tls-local-config-problem', text };
   return undefined;
 }
 
@@ -279,6 +280,8 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
       }
       if (line.startsWith('certificate verification failed for ', at)) return certificateFailure(line, at, 36);
       if (line.startsWith('client certificate verification failed for ', at)) return certificateFailure(line, at, 43);
+      // Logged as info, not as a warning (tls_misc.c), before the library errors that say why.
+      if (line.startsWith('cannot load Certificate Authority data', at)) return { kind: 'tls-local-config-problem', text: line.slice(at) };
       break;
     case 100: // d
       if (line.startsWith('disconnect from ', at)) return disconnect(line, at + 16);

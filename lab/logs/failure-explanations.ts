@@ -369,6 +369,21 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
         remedy: 'Give that relay a transport with smtp_tls_wrappermode = yes and smtp_tls_security_level = encrypt, or relay to port 587 with STARTTLS.',
       };
     }
+    const param = (name: string) => `${ctx.side}_tls_${name}`;
+    if (/^cannot get \S+ (?:certificate|private key) from file|^error loading private keys and certificates|No server certs available/.test(detail)) {
+      return {
+        summary: 'certificate or key not loaded',
+        explanation: `${detail}. Postfix could not load this side's certificate or key, so it turned TLS off here: ${ctx.side === 'smtpd' ? 'STARTTLS is answered with 454 4.7.0 "TLS not available due to local problem", senders that require TLS cannot deliver and the others deliver in plaintext' : 'the smtp client delivers without TLS, or defers mail where its policy requires TLS'}. The library errors logged with it say why: "No such file or directory" or "Permission denied" (fopen) for the path, "key values mismatch" (X509_check_private_key) for a key that does not belong to the certificate, "no start line" (PEM routines) for a file that holds no PEM data of that kind.`,
+        remedy: `Point ${param('cert_file')} and ${param('key_file')} (or ${param('chain_files')}) at the certificate and its own key, readable by root, and reload Postfix. After a renewal, check that key and certificate belong together: \`openssl x509 -noout -pubkey -in CERT\` and \`openssl pkey -pubout -in KEY\` print the same key.`,
+      };
+    }
+    if (detail.startsWith('cannot load Certificate Authority data')) {
+      return {
+        summary: 'CA certificates not loaded',
+        explanation: `${detail}. ${param('CAfile')} or ${param('CApath')} names a file or directory OpenSSL cannot read (the library errors logged with it name it), and Postfix turned TLS off on this side.`,
+        remedy: `Fix or remove ${param('CAfile')} and ${param('CApath')} (leave them empty unless you verify peers' certificates) and reload Postfix.`,
+      };
+    }
     if (detail.includes('TLS not available due to local problem')) {
       return {
         summary: 'TLS not available (local problem)',

@@ -363,6 +363,27 @@ describe('classify without a library error', () => {
     ]);
     expect(session.failure?.class).toBe('invalid-local-config');
     expect(session.failure?.evidence).toHaveLength(3);
+    expect(session.failure?.summary).toBe('certificate or key not loaded');
+    expect(session.failure?.remedy).toContain('smtpd_tls_cert_file and smtpd_tls_key_file');
+  });
+
+  it('CA data that cannot be loaded (logged as info, 2.x) disables TLS; a DH file that cannot be read does not', () => {
+    const session = only([
+      'mx postfix/smtpd[3121]: cannot load Certificate Authority data: disabling TLS support',
+      "mx postfix/smtpd[3121]: warning: TLS library problem: 3121:error:02001002:system library:fopen:No such file or directory:bss_file.c:169:fopen('/etc/ssl/certs/cacert.pem','r'):",
+      'mx postfix/smtpd[3121]: connect from c[192.0.2.1]',
+      'mx postfix/smtpd[3121]: lost connection after STARTTLS from c[192.0.2.1]',
+      'mx postfix/smtpd[3121]: disconnect from c[192.0.2.1]',
+    ]);
+    expect(session.failure).toMatchObject({ class: 'invalid-local-config', summary: 'CA certificates not loaded' });
+    expect(session.failure?.remedy).toContain('smtpd_tls_CAfile');
+    const dh = only([
+      'mx postfix/smtpd[361]: warning: cannot load 1024-bit DH parameters from file /etc/ssl/mail/dhparams.pem: No such file or directory -- using compiled-in defaults',
+      'mx postfix/smtpd[361]: connect from c[192.0.2.1]',
+      'mx postfix/smtpd[361]: Anonymous TLS connection established from c[192.0.2.1]: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)',
+      'mx postfix/smtpd[361]: disconnect from c[192.0.2.1]',
+    ]);
+    expect(dh.failure).toBeUndefined();
   });
 
   it('a STARTTLS that ends without a handshake or an error is unknown, quoted from the STARTTLS on', () => {
