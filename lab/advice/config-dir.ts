@@ -98,8 +98,11 @@ const SERVER_TABLE = /\b(ldap|mysql|pgsql|sqlite|tcp|socketmap|memcache|nis|nisp
  */
 export async function readConfigDir(dir: string, options: { certType?: CertType } = {}): Promise<AdminConfig> {
   const root = resolve(dir);
-  const files = await listFiles(root).catch((cause: unknown) => {
-    throw new LabError('LAB_INPUT_INVALID', `--config ${dir}: cannot read the folder`, { cause });
+  const files = await listFiles(root).catch(async (cause: unknown) => {
+    const file = await stat(root).then((info) => info.isFile(), () => false);
+    throw new LabError('LAB_INPUT_INVALID', file
+      ? `--config ${dir}: a file; give the folder that holds main.cf (with master.cf, and the certificates and tables main.cf names)`
+      : `--config ${dir}: cannot read the folder`, { cause, context: { path: root } });
   });
   if (!files.includes('main.cf')) {
     throw new LabError('LAB_INPUT_INVALID', `--config ${dir}: no main.cf in the folder. Copy your server's /etc/postfix/main.cf there (and master.cf, certificates and tables it names).`);

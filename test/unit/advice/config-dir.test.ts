@@ -107,4 +107,8 @@ describe('readConfigDir', () => {
   it('asks for main.cf when the folder has none', async () => {
     await expect(readConfigDir(scratch)).rejects.toThrow(/no main.cf in the folder/);
   });
+
+  it('asks for the folder when given main.cf itself', async () => {
+    await expect(readConfigDir(join(import.meta.dirname, '../../fixtures/configs/ecdsa-certificate/main.cf'))).rejects.toThrow(/main\.cf: a file; give the folder that holds main\.cf/);
+  });
 });
