@@ -106,14 +106,14 @@ export function generateFixes(
     if (server.ecdsaOnly === true && chainFiles !== undefined) {
       add({
         id: 'add-rsa-certificate', title: 'serve an RSA key and certificate beside the ECDSA ones (in smtpd_tls_chain_files)',
-        why: `${senders} may offer only RSA-authenticated suites (RSA key exchange, ECDHE-RSA, DHE-RSA), which ECDSA certificates alone cannot serve. smtpd_tls_chain_files keeps your key and certificates (the lab's copies here) and takes an RSA key and certificate from your CA for the same names after them, for which the lab stands in a generated one`,
+        why: `${senders} may offer only RSA-authenticated suites (RSA key exchange, ECDHE-RSA, DHE-RSA), which ECDSA certificates alone cannot serve. smtpd_tls_chain_files keeps your key and certificates and takes an RSA key and certificate from your CA for the same names after them, for which the lab stands in a generated one`,
         mainCf: { smtpd_tls_chain_files: `${chainFiles}, ${GENERATED_RSA_CERTIFICATE.key}, ${GENERATED_RSA_CERTIFICATE.cert}` },
         size: 2,
       });
     } else if (server.ecdsaOnly === true && certFile !== undefined && keyFile !== undefined) {
       add({
         id: 'add-rsa-certificate', title: 'serve an RSA certificate beside the ECDSA one (smtpd_tls_cert_file RSA, smtpd_tls_eccert_file ECDSA)',
-        why: `${senders} may offer only RSA-authenticated suites (RSA key exchange, ECDHE-RSA, DHE-RSA), which an ECDSA certificate alone cannot serve. Your certificate and key move to smtpd_tls_eccert_file and smtpd_tls_eckey_file (the lab's copies here); smtpd_tls_cert_file and smtpd_tls_key_file take an RSA certificate from your CA for the same names, for which the lab stands in a generated one`,
+        why: `${senders} may offer only RSA-authenticated suites (RSA key exchange, ECDHE-RSA, DHE-RSA), which an ECDSA certificate alone cannot serve. Your certificate and key move to smtpd_tls_eccert_file and smtpd_tls_eckey_file; smtpd_tls_cert_file and smtpd_tls_key_file take an RSA certificate from your CA for the same names, for which the lab stands in a generated one`,
         mainCf: { smtpd_tls_eccert_file: certFile, smtpd_tls_eckey_file: keyFile, smtpd_tls_cert_file: GENERATED_RSA_CERTIFICATE.cert, smtpd_tls_key_file: GENERATED_RSA_CERTIFICATE.key },
         size: 4,
       });

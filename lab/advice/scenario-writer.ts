@@ -1,14 +1,41 @@
 import { dirname, join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { RECEIVER_FILES_DIR } from '../receiver/config-files.ts';
 import type { ScenarioInput } from '../scenario/schema.ts';
+import type { ParameterDecision } from './config-dir.ts';
+import { GENERATED_RSA_CERTIFICATE } from './fixes.ts';
 import type { FixEffect } from './ranking.ts';
 import type { ReproduceReport } from './reproduce.ts';
 
-/** A fix as main.cf lines, with `#` for a removed parameter. */
-export function fixLines(fix: FixEffect['fix'], peers: readonly { addr: string }[] = []): string[] {
-  const lines = Object.entries(fix.mainCf).map(([key, value]) => (value === null ? `${key} =  (remove the line: Postfix's default applies)` : `${key} = ${value}`));
+const TOKENS = /[^\s,]+/g;
+
+/**
+ * The admin's own path for each path the lab put in its place (from the rewrite decisions): a fix reads as the
+ * admin's main.cf would say it. The RSA certificate the lab generated for an ECDSA server stands for the admin's.
+ */
+export function ownPaths(decisions: readonly ParameterDecision[]): Map<string, string> {
+  const paths = new Map<string, string>([
+    [GENERATED_RSA_CERTIFICATE.cert, '<an RSA certificate for the same names>'],
+    [GENERATED_RSA_CERTIFICATE.key, '<its key>'],
+  ]);
+  for (const decision of decisions) {
+    if (decision.action !== 'rewrite' || decision.labValue === undefined) continue;
+    const lab = decision.labValue.match(TOKENS) ?? [];
+    const own = decision.value.match(TOKENS) ?? [];
+    if (lab.length !== own.length) continue;
+    lab.forEach((token, i) => {
+      if (token.includes(RECEIVER_FILES_DIR)) paths.set(token, own[i] as string);
+    });
+  }
+  return paths;
+}
+
+/** A fix as main.cf lines, with `#` for a removed parameter; `paths` (see `ownPaths`) turns lab paths into the admin's. */
+export function fixLines(fix: FixEffect['fix'], peers: readonly { addr: string }[] = [], paths: ReadonlyMap<string, string> = new Map()): string[] {
+  const own = (value: string) => value.replace(TOKENS, (token) => paths.get(token) ?? token);
+  const lines = Object.entries(fix.mainCf).map(([key, value]) => (value === null ? `${key} =  (remove the line: Postfix's default applies)` : `${key} = ${own(value)}`));
   for (const [key, value] of Object.entries(fix.listener?.set ?? {})) {
-    lines.push(`master.cf ${fix.listener?.service}: ${value === null ? `drop -o ${key} (main.cf's value then applies)` : `-o ${key}=${value}`}`);
+    lines.push(`master.cf ${fix.listener?.service}: ${value === null ? `drop -o ${key} (main.cf's value then applies)` : `-o ${key}=${own(value)}`}`);
   }
   if (fix.discardStarttlsFor) {
     lines.push(`/etc/postfix/tlslab-starttls-discard.cidr:`, ...[...new Set(peers.map((p) => p.addr))].map((addr) => `  ${addr} starttls`));
@@ -70,7 +97,7 @@ export function reproductionScenario(report: ReproduceReport, outFile: string): 
     const best = finding.fixes[0];
     if (!best) continue;
     header.push(`#`, `# Best fix for "${finding.failure.key}": ${best.fix.title} (${best.breaks.length ? `breaks ${best.breaks.join(', ')}` : 'breaks no sender that works today'}${best.fix.weakens ? `; gives up: ${best.fix.weakens}` : ''}).`);
-    header.push(...fixLines(best.fix, finding.failure.peers).map((l) => `#   ${l}`));
+    header.push(...fixLines(best.fix, finding.failure.peers, ownPaths(report.config.decisions)).map((l) => `#   ${l}`));
   }
   header.push('#', '# With the fix applied, these senders and destinations should get TLS: change their expect to "outcome: tls" to keep the fix in CI.');
   return `${header.join('\n')}\n${stringify(scenario, { lineWidth: 0 })}`;

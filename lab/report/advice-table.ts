@@ -3,7 +3,7 @@ import type { DiffRow, MatrixRow } from '../advice/matrix.ts';
 import type { FixEffect } from '../advice/ranking.ts';
 import type { ReproduceReport } from '../advice/reproduce.ts';
 import { peersText } from '../advice/failures.ts';
-import { fixLines } from '../advice/scenario-writer.ts';
+import { fixLines, ownPaths } from '../advice/scenario-writer.ts';
 import type { ValidateReport } from '../advice/validate.ts';
 import { renderTable } from './text-table.ts';
 
@@ -49,19 +49,20 @@ export function renderValidateText(report: ValidateReport): string {
   return out.join('\n');
 }
 
-function fixRow(effect: FixEffect, reproduced: number, peers: readonly { addr: string }[]): string[] {
+function fixRow(effect: FixEffect, reproduced: number, peers: readonly { addr: string }[], paths: ReadonlyMap<string, string>): string[] {
   return [
     effect.fix.weakens === undefined ? effect.fix.title : `${effect.fix.title} (gives up: ${effect.fix.weakens})`,
     `${effect.fixes.length}/${reproduced}`,
     `${effect.breaks.length ? effect.breaks.join(', ') : 'none'}${effect.unconfirmed?.length ? ` (${effect.unconfirmed.join(', ')} failed once, not on a second run)` : ''}`,
     effect.matrix.filter((r) => effect.fixes.includes(peer(r))).map((r) => `${peer(r)}: ${r.outcome}`).join('\n') || '-',
-    fixLines(effect.fix, peers).join('\n'),
+    fixLines(effect.fix, peers, paths).join('\n'),
   ];
 }
 
 /** The reproduce report for a terminal. */
 export function renderReproduceText(report: ReproduceReport): string {
   const out: string[] = [];
+  const paths = ownPaths(report.config.decisions);
   out.push(`Log: ${report.log} (${report.logReversed ? 'newest line first, read turned round; ' : ''}${report.findings.length} kind(s) of failure; OpenSSL format ${report.logVersions.openssl ?? 'unknown'}${report.logVersions.postfix ? `, Postfix ${report.logVersions.postfix}` : report.logVersions.postfixRange ? `, Postfix ${report.logVersions.postfixRange}` : ''})`);
   out.push(`Receiver toolchain: ${report.toolchain.toolchain} (${report.toolchain.reason})`);
   if (report.selfReport) out.push(`  runs: Postfix ${report.selfReport.mailVersion ?? '?'}, smtpd linked against ${report.selfReport.linkedTls ?? '?'}`);
@@ -79,7 +80,7 @@ export function renderReproduceText(report: ReproduceReport): string {
       ),
     );
     if (finding.fixes.length > 0) {
-      out.push('Fixes, best first:', renderTable(['fix', 'serves', 'breaks', 'they get', 'change'], finding.fixes.map((e) => fixRow(e, finding.reproducedBy.length, finding.failure.peers)), [40, 7, 30, 50, 60]));
+      out.push('Fixes, best first:', renderTable(['fix', 'serves', 'breaks', 'they get', 'change'], finding.fixes.map((e) => fixRow(e, finding.reproducedBy.length, finding.failure.peers, paths)), [40, 7, 30, 50, 60]));
     }
   }
   out.push('', report.verdict);

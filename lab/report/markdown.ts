@@ -3,7 +3,7 @@ import type { AdminConfig } from '../advice/config-dir.ts';
 import type { DiffRow, MatrixRow } from '../advice/matrix.ts';
 import type { ReproduceReport } from '../advice/reproduce.ts';
 import { peersText } from '../advice/failures.ts';
-import { fixLines } from '../advice/scenario-writer.ts';
+import { fixLines, ownPaths } from '../advice/scenario-writer.ts';
 import type { ValidateReport } from '../advice/validate.ts';
 import type { SelfReport } from '../scenario/result.ts';
 
@@ -103,7 +103,7 @@ export function renderReproduceMarkdown(report: ReproduceReport): string {
       out.push('### Fixes, best first', '', 'Ranked: breaks no sender that works today; then serves more of the failing senders; then the protocol and cipher they get; then fewer downgrades; then the smaller change.', '');
       finding.fixes.forEach((effect, index) => {
         out.push(`${index + 1}. **${effect.fix.title}** — serves ${effect.fixes.length}/${finding.reproducedBy.length}; breaks ${effect.breaks.length ? `**${effect.breaks.join(', ')}**` : 'nobody'}${effect.unconfirmed?.length ? ` (${effect.unconfirmed.join(', ')} failed once, not on a second run)` : ''}${effect.downgrades.length ? `; downgrades ${effect.downgrades.join(', ')}` : ''}${effect.configErrors.length ? `; Postfix says: ${effect.configErrors.map(code).join(', ')}` : ''}${effect.fix.weakens ? `; gives up: ${effect.fix.weakens}` : ''}. ${effect.fix.why}.`);
-        out.push('', fence(fixLines(effect.fix, f.peers)).replace(/^/gm, '   '), '');
+        out.push('', fence(fixLines(effect.fix, f.peers, ownPaths(report.config.decisions))).replace(/^/gm, '   '), '');
         const rows = effect.matrix.filter((r) => [finding.reproducedBy, effect.breaks, effect.downgrades].some((names) => names.includes(peer(r))));
         out.push(table(['peer', 'with this fix', 'evidence'], rows.map((r) => [peer(r), r.outcome, evidence.ref(r.evidence)])).replace(/^/gm, '   '), '');
       });

@@ -1,5 +1,8 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readConfigDir } from '../../../lab/advice/config-dir.ts';
 import { allowProtocol, generateFixes, generateOutboundFixes, type ReproducedFailure } from '../../../lab/advice/fixes.ts';
+import { fixLines, ownPaths } from '../../../lab/advice/scenario-writer.ts';
 
 /** The reporter's bulk-sender and Gmail configurations (shared fixtures README). */
 const reported = {
@@ -36,6 +39,22 @@ describe('generateFixes', () => {
       mainCf: { smtpd_tls_eccert_file: '/etc/postfix/certs/mail.pem', smtpd_tls_eckey_file: '/etc/postfix/private/mail.key', smtpd_tls_cert_file: '/etc/postfix/tls/rsa-cert.pem', smtpd_tls_key_file: '/etc/postfix/tls/rsa-key.pem' },
     });
     expect(generateFixes([failure], mainCf, '3.7', 8).map((f) => f.id)).not.toContain('add-rsa-certificate');
+  });
+
+  it('shows the fix with the admin\'s own paths, not the lab\'s copies', async () => {
+    const failure: ReproducedFailure = { class: 'no-shared-cipher', offered: ['TLSv1.2'], senders: ['probe-rsa-auth-only'] };
+    for (const [dir, expected] of [
+      ['ecdsa-certificate', [
+        'smtpd_tls_eccert_file = /etc/postfix/certs/mail.pem', 'smtpd_tls_eckey_file = /etc/postfix/private/mail.key',
+        'smtpd_tls_cert_file = <an RSA certificate for the same names>', 'smtpd_tls_key_file = <its key>',
+      ]],
+      ['ecdsa-chain-files', ['smtpd_tls_chain_files = /etc/postfix/private/mail.key, /etc/postfix/certs/mail.pem, <its key>, <an RSA certificate for the same names>']],
+    ] as const) {
+      const config = await readConfigDir(join(import.meta.dirname, '../../fixtures/configs', dir));
+      const [fix] = generateFixes([failure], config.receiver.mainCf, '3.7', 8, { ecdsaOnly: true });
+      expect(JSON.stringify(fix?.mainCf)).toContain('/lab/receiver/files/');
+      expect(fixLines(fix!, [], ownPaths(config.decisions))).toEqual(expected);
+    }
   });
 
   it('for an ECDSA key alone in smtpd_tls_chain_files: an RSA key and certificate after it', () => {
