@@ -220,6 +220,15 @@ export async function readConfigDir(dir: string, options: { certType?: CertType 
     const value = await adopt(entry, sources.get(entry.name) ?? 'main.cf', decisions, problems);
     if (value !== undefined) receiver.mainCf[entry.name] = value;
   }
+  for (const [name, legacy] of TLS_LEVELS) {
+    if (entries.has(name)) continue;
+    // The lab's receivers take TLS at level may unless told otherwise; this server runs at Postfix's default.
+    receiver.mainCf[name] = '';
+    decisions.push({
+      parameter: name, value: '', action: 'override', labValue: '', source: 'Postfix default',
+      reason: `not in your main.cf, so empty as on your server (Postfix's default): ${legacy}`,
+    });
+  }
   if (ownCertificate) receiver.certificate = { generate: ['rsa'] };
   const listeners: Listener[] = [];
   const mainSyslogName = entries.get('syslog_name')?.value ?? 'postfix';
@@ -258,6 +267,12 @@ export async function readConfigDir(dir: string, options: { certType?: CertType 
     listeners, ...(certificate === undefined ? {} : { certificate }),
   };
 }
+
+/** The TLS security levels, and what decides when they are empty. */
+const TLS_LEVELS: readonly [string, string][] = [
+  ['smtpd_tls_security_level', 'smtpd_use_tls and smtpd_enforce_tls decide, and without them this server offers no STARTTLS'],
+  ['smtp_tls_security_level', 'smtp_use_tls and smtp_enforce_tls decide, and without them the smtp client sends without TLS'],
+];
 
 /**
  * The certificate the server (or a listener) presents first, checked as verifying clients check it:

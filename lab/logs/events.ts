@@ -27,6 +27,8 @@ function queueIdLength(line: string, at: number): number {
   return length >= 5 && line.charCodeAt(i) === 58 && line.charCodeAt(i + 1) === 32 ? length : 0;
 }
 
+const STARTTLS_REQUIRED = /Must issue a STARTTLS command first|STARTTLS is required to send mail/i;
+
 /** The TLS problem a delivery or reject text names, if any. */
 export function deliveryTlsProblem(text: string): DeliveryTlsProblem | undefined {
   if (text.includes('Cannot start TLS')) return 'cannot-start-tls';
@@ -37,6 +39,8 @@ export function deliveryTlsProblem(text: string): DeliveryTlsProblem | undefined
   if (text.includes('Server hostname not verified')) return 'server-certificate-not-verified';
   if (text.includes('TLS not available due to local problem')) return 'tls-not-available';
   if (/client TLS configuration problem|non DNSSEC destination|no TLSA records found|TLSA lookup error for /.test(text)) return 'tls-not-available';
+  // The server takes mail only over TLS, and this client sent MAIL FROM without STARTTLS.
+  if (STARTTLS_REQUIRED.test(text)) return 'tls-not-available';
   return undefined;
 }
 

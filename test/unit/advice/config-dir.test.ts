@@ -108,6 +108,15 @@ describe('readConfigDir', () => {
     await expect(readConfigDir(scratch)).rejects.toThrow(/no main.cf in the folder/);
   });
 
+  it('runs a TLS security level that main.cf leaves out at Postfix\'s default (empty), not the lab\'s may', async () => {
+    const config = await readConfigDir(join(import.meta.dirname, '../../fixtures/configs/ecdsa-certificate'));
+    expect(config.receiver.mainCf).toMatchObject({ smtpd_tls_security_level: 'may', smtp_tls_security_level: '' });
+    expect(config.decisions.find((d) => d.parameter === 'smtp_tls_security_level')).toMatchObject({ action: 'override', labValue: '', source: 'Postfix default' });
+    expect(config.decisions.find((d) => d.parameter === 'smtp_tls_security_level')?.reason).toContain('smtp_use_tls and smtp_enforce_tls decide');
+    const both = await readConfigDir(join(import.meta.dirname, '../../fixtures/configs/bookworm-baseline'));
+    expect(both.decisions.filter((d) => d.source === 'Postfix default')).toEqual([]);
+  });
+
   it('asks for the folder when given main.cf itself', async () => {
     await expect(readConfigDir(join(import.meta.dirname, '../../fixtures/configs/ecdsa-certificate/main.cf'))).rejects.toThrow(/main\.cf: a file; give the folder that holds main\.cf/);
   });
