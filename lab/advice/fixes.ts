@@ -21,6 +21,9 @@ export interface FixCandidate {
   weakens?: string;
 }
 
+/** The destination `reproduce` adds for a server that takes mail only over TLS (see `starttlsRequiredDestination`). */
+export const STARTTLS_REQUIRED_DESTINATION = 'starttls-required';
+
 /**
  * The RSA certificate the receiver's entrypoint generates beside the admin's own (images/common/entrypoint.sh,
  * make_certificates): it stands in for an RSA certificate from the admin's CA.
@@ -258,6 +261,14 @@ export function generateOutboundFixes(reproduced: readonly ReproducedFailure[], 
     add({
       id: 'outbound-may', title: 'smtp_tls_security_level = may (plaintext where STARTTLS is missing)', why: `${destinations((c) => c === 'starttls-not-offered')} offer no STARTTLS; at level may the mail goes in plaintext`,
       mainCf: { smtp_tls_security_level: 'may' }, size: 1, weakens: 'mail goes in plaintext where STARTTLS is missing',
+    });
+  }
+  const requiring = reproduced.filter((f) => f.class === 'invalid-local-config' && f.senders.includes(`→ ${STARTTLS_REQUIRED_DESTINATION}`));
+  if (requiring.length > 0 && (level === '' || level === 'none')) {
+    add({
+      id: 'outbound-use-tls', title: 'use TLS where the server offers it (smtp_tls_security_level = may)',
+      why: `${[...new Set(requiring.flatMap((f) => f.senders))].join(', ')} take mail only over TLS, and this client does not start TLS at level ${level === '' ? 'empty (Postfix\'s default)' : 'none'}`,
+      mainCf: { smtp_tls_security_level: 'may' }, size: 1,
     });
   }
   return fixes.slice(0, limit);

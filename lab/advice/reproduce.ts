@@ -2,6 +2,7 @@ import { connectEngine, type Engine } from '../docker/engine.ts';
 import { newRunId } from '../docker/labels.ts';
 import { LabError, type LabErrorCode } from '../errors.ts';
 import type { ProgressSink } from '../images/progress.ts';
+import { requiresStarttls } from '../logs/events.ts';
 import { decodeOpensslError } from '../logs/openssl-error.ts';
 import { readWholeLog } from '../logs/read-lines.ts';
 import { settingsDecide } from '../logs/failure-explanations.ts';
@@ -19,7 +20,7 @@ import { describeCertificate, ecdsaOnly, type CertificateCheck } from './certifi
 import { readConfigDir, type AdminConfig, type CertType, type Listener, type ParameterDecision } from './config-dir.ts';
 import { needsBesides } from './config-needs.ts';
 import { peersText, readLogFailures, type LogFailures, type LoggedFailure } from './failures.ts';
-import { generateFixes, generateOutboundFixes, type FixCandidate, type ReproducedFailure } from './fixes.ts';
+import { generateFixes, generateOutboundFixes, STARTTLS_REQUIRED_DESTINATION, type FixCandidate, type ReproducedFailure } from './fixes.ts';
 import { formHypotheses, RAW_AT_ONCE, type Hypothesis } from './hypotheses.ts';
 import { enforcesTls, failureListeners, fixedOverrides, listenerDecisions, listenerEntry, listenerFixes, listenerSenderName, listenerWay } from './listeners.ts';
 import { matrixOf, matrixRow, type MatrixRow } from './matrix.ts';
@@ -285,6 +286,18 @@ export function certificateDestinations(logged: LogFailures): Population['outbou
   ];
 }
 
+/**
+ * For a logged outbound bounce or deferral of a server that takes mail only over TLS (`530 5.7.0 Must issue a
+ * STARTTLS command first`): such a server.
+ */
+export function starttlsRequiredDestination(logged: LogFailures): Population['outbound'] {
+  if (!logged.outbound.some((f) => f.evidence.some(requiresStarttls))) return [];
+  return [{
+    name: STARTTLS_REQUIRED_DESTINATION, description: 'a server that takes mail only over TLS (smtpd_tls_security_level = encrypt), as relays on port 587 are',
+    toolchain: 'debian-bookworm', mainCf: { smtpd_tls_security_level: 'encrypt' }, expect: UNJUDGED,
+  }];
+}
+
 /** For a logged outbound timeout: a destination like the one that hangs up after STARTTLS, which stalls instead. */
 export function stallDestination(destinations: Population['outbound'], logged: LogFailures): Population['outbound'] {
   const hangup = destinations.find((d) => d.name === 'starttls-hangup');
@@ -360,7 +373,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const engine = options.engine ?? (await connectEngine());
   const runId = newRunId();
   // Outbound failures are reproduced by sending to every destination of the population; a timeout, to one that stalls too.
-  const destinations = logged.outbound.length > 0 ? [...population.outbound, ...stallDestination(population.outbound, logged), ...certificateDestinations(logged)] : [];
+  const destinations = logged.outbound.length > 0 ? [...population.outbound, ...stallDestination(population.outbound, logged), ...certificateDestinations(logged), ...starttlsRequiredDestination(logged)] : [];
   const run = async (name: string, receiver: AdminConfig['receiver'], senders: NonNullable<ScenarioInput['senders']>) => {
     options.progress?.({ kind: 'phase', phase: 'reproduce', detail: `${name}: ${senders.length} senders${destinations.length ? `, ${destinations.length} destinations` : ''} on ${toolchain.toolchain}` });
     const scenario = defineScenario({ name, receiver: { toolchain: toolchain.toolchain, ...receiver }, senders, outbound: destinations, timeoutSeconds: 45 });

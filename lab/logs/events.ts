@@ -29,6 +29,11 @@ function queueIdLength(line: string, at: number): number {
 
 const STARTTLS_REQUIRED = /Must issue a STARTTLS command first|STARTTLS is required to send mail/i;
 
+/** A server's reply that it takes mail only over TLS (`530 5.7.0 Must issue a STARTTLS command first`). */
+export function requiresStarttls(text: string): boolean {
+  return STARTTLS_REQUIRED.test(text);
+}
+
 /** The TLS problem a delivery or reject text names, if any. */
 export function deliveryTlsProblem(text: string): DeliveryTlsProblem | undefined {
   if (text.includes('Cannot start TLS')) return 'cannot-start-tls';
@@ -40,7 +45,7 @@ export function deliveryTlsProblem(text: string): DeliveryTlsProblem | undefined
   if (text.includes('TLS not available due to local problem')) return 'tls-not-available';
   if (/client TLS configuration problem|non DNSSEC destination|no TLSA records found|TLSA lookup error for /.test(text)) return 'tls-not-available';
   // The server takes mail only over TLS, and this client sent MAIL FROM without STARTTLS.
-  if (STARTTLS_REQUIRED.test(text)) return 'tls-not-available';
+  if (requiresStarttls(text)) return 'tls-not-available';
   return undefined;
 }
 

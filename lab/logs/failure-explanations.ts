@@ -1,3 +1,4 @@
+import { requiresStarttls } from './events.ts';
 import { compareVersions } from './versions.ts';
 import type { FailureClass, OpensslError, OpensslGeneration } from './types.ts';
 
@@ -384,7 +385,7 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
         remedy: `Fix or remove ${param('CAfile')} and ${param('CApath')} (leave them empty unless you verify peers' certificates) and reload Postfix.`,
       };
     }
-    if (/Must issue a STARTTLS command first|STARTTLS is required to send mail/i.test(detail)) {
+    if (requiresStarttls(detail)) {
       return {
         summary: 'server requires STARTTLS, this client did not use it',
         explanation: `The server takes mail only over TLS, and this smtp client sent its mail without STARTTLS: its TLS security level for this destination is none (smtp_tls_security_level empty or none, Postfix's own default, or a policy table entry), or TLS is off on this side because of a set-up error it logged before (certificate, key or CA file): ${detail}`,

@@ -180,6 +180,27 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     expect(await leftovers(report.runId)).toEqual([]);
   });
 
+  it('reproduces a relay that takes mail only over TLS against a client without smtp_tls_security_level, and fixes it with level may', async ({ onTestFailed }) => {
+    // The admin's main.cf leaves smtp_tls_security_level out: the smtp client runs at Postfix's default, without TLS.
+    const config = join(scratch, 'no-client-tls');
+    mkdirSync(config);
+    writeFileSync(join(config, 'main.cf'), 'myhostname = mx.example.net\nsmtpd_tls_security_level = may\n');
+    const log = join(scratch, 'starttls-required.log');
+    writeFileSync(log, [
+      'Nov 29 10:01:45 mx postfix/smtp[519]: 37F04BD6180: to=<u@relay.example>, relay=smtp.relay.example[198.51.100.25]:587, delay=0.35, delays=0.04/0.01/0.25/0.05, dsn=5.7.0, status=bounced (host smtp.relay.example[198.51.100.25] said: 530 5.7.0 Must issue a STARTTLS command first (in reply to MAIL FROM command))',
+      '',
+    ].join('\n'));
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json'], onTestFailed);
+    expect(report.findings.map((f) => [f.failure.key, f.reproducedBy])).toEqual([
+      ['outbound invalid-local-config: server requires STARTTLS, this client did not use it', ['→ starttls-required']],
+    ]);
+    const best = report.findings[0]!.fixes[0]!;
+    expect(best).toMatchObject({ fix: { id: 'outbound-use-tls', mainCf: { smtp_tls_security_level: 'may' } }, breaks: [] });
+    expect(best.matrix.find((r) => r.name === 'starttls-required')?.outcome).toMatch(/^TLS TLSv1\.3 /);
+    expect(report.config.decisions.find((d) => d.parameter === 'smtp_tls_security_level')).toMatchObject({ action: 'override', labValue: '' });
+    expect(await leftovers(report.runId)).toEqual([]);
+  });
+
   it('reproduces outbound failures of a path that breaks STARTTLS with the raw destinations, and says no setting fixes them', async ({ onTestFailed }) => {
     // Postfix 3.5, 3.7 and 3.10 sending to a server that answers the TLS hello in plaintext, and to one that hangs up.
     const report = await reproduceJson(['reproduce', '--log', 'test/fixtures/logs/lab-broken-starttls-servers.log', '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--json'], onTestFailed);

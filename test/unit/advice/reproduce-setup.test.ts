@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConfigDir } from '../../../lab/advice/config-dir.ts';
 import { readLogFailures } from '../../../lab/advice/failures.ts';
+import { generateOutboundFixes } from '../../../lab/advice/fixes.ts';
 import { formHypotheses } from '../../../lab/advice/hypotheses.ts';
 import { loadPopulation } from '../../../lab/advice/population.ts';
-import { stallDestination, withStallTimeouts } from '../../../lab/advice/reproduce.ts';
+import { starttlsRequiredDestination, stallDestination, withStallTimeouts } from '../../../lab/advice/reproduce.ts';
 import { loadSenderProfiles } from '../../../lab/senders/profiles.ts';
 import { loadToolchains } from '../../../lab/toolchains/registry.ts';
 
@@ -42,5 +43,27 @@ describe('reproducing a timeout after STARTTLS', () => {
     const population = await loadPopulation(await loadToolchains(), { sources: { sourcesDir: '/nonexistent-tlslab-sources' } });
     expect(stallDestination(population.outbound, outboundTimeout)).toEqual([expect.objectContaining({ name: 'starttls-stall', server: 'raw', afterStarttls: 'stall' })]);
     expect(stallDestination(population.outbound, inboundTimeout)).toEqual([]);
+  });
+});
+
+describe('reproducing a server that takes mail only over TLS', () => {
+  // As the smtp client logs Postfix's and Gmail's reply to a MAIL FROM without STARTTLS.
+  const bounced = readLogFailures([
+    'Jun 24 01:11:45 mx postfix/smtp[519]: 37F04BD6180: to=<u@relay.example>, relay=smtp.relay.example[198.51.100.25]:587, delay=0.35, delays=0.04/0.01/0.25/0.05, dsn=5.7.0, status=bounced (host smtp.relay.example[198.51.100.25] said: 530 5.7.0 Must issue a STARTTLS command first (in reply to MAIL FROM command))',
+  ]);
+
+  it('reads it as this client\'s TLS setting, and sends to such a server', () => {
+    expect(bounced.outbound.map((f) => [f.class, f.summary, f.peers])).toEqual([
+      ['invalid-local-config', 'server requires STARTTLS, this client did not use it', [{ name: 'smtp.relay.example', addr: '198.51.100.25' }]],
+    ]);
+    expect(starttlsRequiredDestination(bounced)).toEqual([expect.objectContaining({ name: 'starttls-required', mainCf: { smtpd_tls_security_level: 'encrypt' } })]);
+    expect(starttlsRequiredDestination(outboundTimeout)).toEqual([]);
+  });
+
+  it('fixes it with level may where the client runs at none or the empty default', () => {
+    const reproduced = [{ class: 'invalid-local-config' as const, senders: ['→ starttls-required'], offered: [] }];
+    expect(generateOutboundFixes(reproduced, {}).map((f) => [f.id, f.mainCf])).toEqual([['outbound-use-tls', { smtp_tls_security_level: 'may' }]]);
+    expect(generateOutboundFixes(reproduced, { smtp_tls_security_level: 'none' }).map((f) => f.id)).toEqual(['outbound-use-tls']);
+    expect(generateOutboundFixes(reproduced, { smtp_tls_security_level: 'may' })).toEqual([]);
   });
 });
