@@ -392,6 +392,13 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
         remedy: 'Set smtp_tls_security_level = may (or encrypt for this relay, in smtp_tls_policy_maps or on its transport) and fix any TLS warning the smtp client logs; then the client issues STARTTLS when the server offers it.',
       };
     }
+    if (detail.includes('our TLS engine is unavailable')) {
+      return {
+        summary: 'TLS required, this client\'s TLS engine off',
+        explanation: `This smtp client must use TLS for this destination (smtp_tls_security_level encrypt or a verifying level, here or in a policy table), but its TLS engine did not start: a set-up error it logged before (a certificate, key or CA file it cannot load, or a bad smtp_tls_* setting) turned TLS off, so the mail waits in the queue: ${detail}`,
+        remedy: 'Fix what the smtp client\'s own TLS warnings name (`cannot load`, `cannot get`, `TLS library problem` lines of the same smtp process) and reload Postfix; the deferred mail goes out on the next retry.',
+      };
+    }
     if (detail.includes('TLS not available due to local problem')) {
       return {
         summary: 'TLS not available (local problem)',

@@ -367,6 +367,14 @@ describe('classify without a library error', () => {
     expect(session.failure?.remedy).toContain('smtpd_tls_cert_file and smtpd_tls_key_file');
   });
 
+  it('a client that must use TLS with its TLS engine off defers the mail', () => {
+    const session = only([
+      'mx postfix/smtp[8416]: 5AB7D8E2B0: TLS is required, but our TLS engine is unavailable',
+      'mx postfix/smtp[8416]: 5AB7D8E2B0: to=<u@example.com>, relay=smtp.example.com[192.0.2.25]:587, delay=28, delays=28/0.02/0.3/0, dsn=4.7.5, status=deferred (TLS is required, but our TLS engine is unavailable)',
+    ]);
+    expect(session.failure).toMatchObject({ class: 'invalid-local-config', summary: 'TLS required, this client\'s TLS engine off' });
+  });
+
   it('CA data that cannot be loaded (logged as info, 2.x) disables TLS; a DH file that cannot be read does not', () => {
     const session = only([
       'mx postfix/smtpd[3121]: cannot load Certificate Authority data: disabling TLS support',
