@@ -110,6 +110,12 @@ export interface PeerCounts {
   lastSeen: string | undefined;
 }
 
+function hasName(names: readonly string[], name: string): boolean {
+  if (names.includes(name)) return true;
+  const lower = name.toLowerCase();
+  return names.some((known) => known.toLowerCase() === lower);
+}
+
 function bump<K>(counts: Map<K, number>, key: K): void {
   counts.set(key, (counts.get(key) ?? 0) + 1);
 }
@@ -193,7 +199,8 @@ export class LogAnalyzer {
     failure: Diagnosis | undefined, plaintext: number, owned = false,
   ): void {
     const names = peer.names;
-    if (name !== '' && names.length < MAX_NAMES && names[0] !== name && !names.includes(name)) names.push(owned ? name : detach(name));
+    // Host names are case-insensitive: Postfix may log one lowercased on one line and as resolved on another.
+    if (name !== '' && names.length < MAX_NAMES && names[0] !== name && !hasName(names, name)) names.push(owned ? name : detach(name));
     peer.attempts++;
     this.totals.total++;
     if (seen !== undefined && (peer.lastSeen === undefined || seen > peer.lastSeen)) peer.lastSeen = owned ? seen : detach(seen);

@@ -47,6 +47,21 @@ describe('readLogLines', () => {
 describe('analyzeLogs', () => {
   const files = [fixturePath('seed-maillog.log'), fixturePath('postfix-2.6.6-openssl-1.0.1e.log'), fixturePath('outbound-3x.log')];
 
+  it('lists a peer\'s name once whatever its case, in the spelling first seen', async () => {
+    const file = path.join(dir, 'case.log');
+    writeFileSync(file, [
+      'Jun 30 19:00:05 mx postfix/smtpd[22411]: connect from CPE0026.cpe.example[99.227.56.228]',
+      'Jun 30 19:00:05 mx postfix/smtpd[22411]: disconnect from CPE0026.cpe.example[99.227.56.228]',
+      'Jun 30 19:08:51 mx postfix/smtpd[22877]: connect from cpe0026.cpe.example[99.227.56.228]',
+      'Jun 30 19:08:51 mx postfix/smtpd[22877]: disconnect from cpe0026.cpe.example[99.227.56.228]',
+      'Jun 30 19:09:51 mx postfix/smtpd[22878]: connect from other.example[99.227.56.228]',
+      'Jun 30 19:09:51 mx postfix/smtpd[22878]: disconnect from other.example[99.227.56.228]',
+      '',
+    ].join('\n'));
+    const report = await analyzeLogs([file], { year: 2024 });
+    expect(report.peers.map((p) => [p.peer, p.names, p.attempts])).toEqual([['99.227.56.228', ['CPE0026.cpe.example', 'other.example'], 3]]);
+  });
+
   it('aggregates per peer and overall', async () => {
     const report = await analyzeLogs(files, { year: 2018 });
     expect(report.sessions).toEqual({ total: 21, tls: 7, failed: 12, plaintext: 2 });
