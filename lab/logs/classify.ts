@@ -139,6 +139,8 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
   const errorLines: string[] = [];
   let handshakeError: { detail: string; line: string } | undefined;
   let alertRead: { event: TlsEvent; line: string } | undefined;
+  let alertWritten: { description: string; line: string } | undefined;
+  let helloFailed: string | undefined;
   let certFailure: { event: TlsEvent; line: string } | undefined;
   let connectionLost: { event: Extract<TlsEvent, { kind: 'connection-lost' }>; line: string } | undefined;
   let tlsProblem: { event: TlsEvent; problem: string; line: string } | undefined;
@@ -154,6 +156,7 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
       case 'tls-cipher-list': cipherList = event.cipherList; break;
       case 'tls-state':
         if (/write server hello|read server hello/.test(event.state)) pastServerHello = true;
+        if (event.error && / read client hello/.test(event.state)) helloFailed ??= line;
         break;
       case 'tls-library-problem':
         errorLines.push(line);
@@ -166,7 +169,10 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
         }
         break;
       case 'tls-handshake-error': handshakeError ??= { detail: event.detail, line }; break;
-      case 'tls-alert': if (event.direction === 'read') alertRead ??= { event, line }; break;
+      case 'tls-alert':
+        if (event.direction === 'read') alertRead ??= { event, line };
+        else if (event.level === 'fatal') alertWritten ??= { description: event.description, line };
+        break;
       case 'certificate-verification-failed': certFailure ??= { event, line }; break;
       case 'connection-lost': connectionLost ??= { event, line }; break;
       case 'queue-delivery':
@@ -232,6 +238,11 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
   if (certFailure !== undefined) {
     const detail = detailOf(certFailure.event);
     return diagnose(ctx, 'certificate-verification', [certFailure.line], detail === undefined ? {} : { detail });
+  }
+  // At smtpd_tls_loglevel 2, with the library's line cut from an excerpt: OpenSSL 1.0.x's server answers a client
+  // hello it shares no cipher suite with by a handshake_failure alert, in the state `error in SSLv3 read client hello`.
+  if (side === 'smtpd' && alertRead === undefined && alertWritten?.description === 'handshake failure' && helloFailed !== undefined) {
+    return diagnose(ctx, 'no-shared-cipher', [alertWritten.line, helloFailed, ...(handshakeError === undefined ? [] : [handshakeError.line])]);
   }
   if (alertRead !== undefined) {
     const detail = detailOf(alertRead.event) ?? '';

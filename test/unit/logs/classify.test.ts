@@ -367,6 +367,21 @@ describe('classify without a library error', () => {
     expect(session.failure?.remedy).toContain('smtpd_tls_cert_file and smtpd_tls_key_file');
   });
 
+  it('a handshake_failure alert this 1.0.x server wrote on the client hello, its library line cut: no shared cipher', () => {
+    const lines = [
+      'mx postfix/smtpd[18103]: connect from c[192.0.2.1]',
+      'mx postfix/smtpd[18103]: SSL_accept:before/accept initialization',
+      'mx postfix/smtpd[18103]: SSL3 alert write:fatal:handshake failure',
+      'mx postfix/smtpd[18103]: SSL_accept:error in SSLv3 read client hello C',
+      'mx postfix/smtpd[18103]: SSL_accept error from c[192.0.2.1]: -1',
+      'mx postfix/smtpd[18103]: lost connection after STARTTLS from c[192.0.2.1]',
+      'mx postfix/smtpd[18103]: disconnect from c[192.0.2.1]',
+    ];
+    expect(only(lines).failure).toMatchObject({ class: 'no-shared-cipher', evidence: [lines[2], lines[3], lines[4]] });
+    // 1.1.1 and later name no state there, and TLS 1.3 sends that alert for other causes too.
+    expect(only(lines.map((l) => l.replace('error in SSLv3 read client hello C', 'error in error'))).failure?.class).not.toBe('no-shared-cipher');
+  });
+
   it('a client that must use TLS with its TLS engine off defers the mail', () => {
     const session = only([
       'mx postfix/smtp[8416]: 5AB7D8E2B0: TLS is required, but our TLS engine is unavailable',

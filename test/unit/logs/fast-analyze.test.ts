@@ -53,6 +53,13 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     await expectSame(FIXTURES, { year: 2018 }, true);
   });
 
+  it('on a loglevel 2 session of OpenSSL 1.0.x whose library line is missing', async () => {
+    const file = path.join(dir, 'no-library-line.log');
+    writeFileSync(file, `${readFileSync(fixturePath('seed-maillog.log'), 'utf8').split('\n').filter((line) => !line.includes('[18103]: warning: TLS library problem')).join('\n')}`);
+    await expectSame([file], { year: 2018 }, true);
+    expect((await analyzeLogs([file], { year: 2018 })).failures['no-shared-cipher']?.count).toBe(2);
+  });
+
   it('with filters and version hints', async () => {
     await expectSame(FIXTURES, { year: 2018, peer: 'google' });
     await expectSame(FIXTURES, { year: 2018, since: new Date('2018-08-23T21:00:00'), until: new Date('2018-11-29T02:29:00') });
