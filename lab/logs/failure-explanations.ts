@@ -20,6 +20,8 @@ export interface ExplainContext {
   handshakeUnlogged?: boolean;
   /** The handshake began before any SMTP command: a wrapper-mode listener (smtps, port 465). */
   wrapperMode?: boolean;
+  /** The fatal alert this side sent (smtpd_tls_loglevel 2), when no library error names the reason. */
+  alertSent?: string;
 }
 
 export interface Explained {
@@ -412,11 +414,15 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
       remedy: 'Fix the named file, key or setting and reload Postfix.',
     };
   },
-  unknown: (ctx) => ({
+  unknown: (ctx) => ctx.alertSent !== undefined ? {
+    summary: `this side sent alert "${ctx.alertSent}"`,
+    explanation: `This ${ctx.side === 'smtpd' ? 'server' : 'client'} ended the handshake with the fatal alert "${ctx.alertSent}": it refused something the peer sent, and the \`warning: TLS library problem: ...\` line that names what is not among these lines.`,
+    remedy: 'Quote the `TLS library problem` lines this process logged with it (grep for its PID), or reproduce the failure in the lab.',
+  } : {
     summary: ctx.error?.reason ?? ctx.detail ?? 'TLS handshake failed',
     explanation: 'The handshake failed but the log does not say why in a form this parser knows.',
     remedy: 'Raise smtpd_tls_loglevel / smtp_tls_loglevel to 2 and reproduce the failure in the lab.',
-  }),
+  },
 };
 
 /** Classes that the protocol or cipher settings of the server decide. */
