@@ -254,8 +254,8 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
   if (connectionLost?.event.reason === 'timeout' && connectionLost.event.after.startsWith('STARTTLS')) {
     return diagnose(ctx, 'timeout', [connectionLost.line]);
   }
-  if (alertWritten !== undefined && primary === undefined) {
-    return diagnose(ctx, 'unknown', [alertWritten.line, ...(handshakeError === undefined ? [] : [handshakeError.line])], { alertSent: alertWritten.description });
+  if (handshakeError !== undefined && alertWritten !== undefined && primary === undefined) {
+    return diagnose(ctx, 'unknown', [alertWritten.line, handshakeError.line], { alertSent: alertWritten.description });
   }
   if (handshakeError !== undefined) {
     return diagnose(ctx, handshakeEndClass(handshakeError.detail), [handshakeError.line, ...(connectionLost === undefined ? [] : [connectionLost.line])]);
