@@ -58,6 +58,10 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     writeFileSync(file, `${readFileSync(fixturePath('seed-maillog.log'), 'utf8').split('\n').filter((line) => !line.includes('[18103]: warning: TLS library problem')).join('\n')}`);
     await expectSame([file], { year: 2018 }, true);
     expect((await analyzeLogs([file], { year: 2018 })).failures['no-shared-cipher']?.count).toBe(2);
+    // As 1.1.1 and later log it: only the alert this server sent tells of the failure.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('error in SSLv3 read client hello C', 'error in error'));
+    await expectSame([file], { year: 2018 }, true);
+    expect((await analyzeLogs([file], { year: 2018 })).failures.unknown?.summary).toBe('this side sent alert "handshake failure"');
   });
 
   it('with filters and version hints', async () => {
