@@ -127,6 +127,15 @@ function analyzeTable(report: AnalyzeReport): string {
       for (const line of info.example) out.push(`    | ${line}`);
     }
   }
+  if (report.setUpWarnings.length > 0) {
+    out.push('', 'TLS set-up warnings (smtpd and smtp about their own settings; they touch every session of their process):');
+    for (const w of report.setUpWarnings) {
+      const explained = failures.find(([, info]) => info?.summary === w.summary);
+      out.push(explained === undefined
+        ? [`  ${w.side} (${w.count}): ${w.summary}`, `    why: ${w.explanation}`, `    fix: ${w.remedy}`].join('\n')
+        : `  ${w.side} (${w.count}): ${w.summary} (see ${explained[0]} above)`, `    | ${w.example}`);
+    }
+  }
   return out.join('\n');
 }
 

@@ -6,7 +6,9 @@ import { META, META_BYTES, META_COUNT, META_END, META_EVENTS, META_FOREIGN, META
 import { mendExcerpt } from './log-order.ts';
 import { isGzipFile, isUtf16File, readLogBatches, readLogChunks, readWholeLog, type ReadLogOptions } from './read-lines.ts';
 import { SessionTracker } from './sessions.ts';
-import type { Diagnosis, FailureClass, InferredVersions, Session, TrackerStats, VersionHints } from './types.ts';
+import { detailOf } from './classify.ts';
+import { explain } from './failure-explanations.ts';
+import type { Diagnosis, FailureClass, InferredVersions, Session, TlsEvent, TrackerStats, VersionHints } from './types.ts';
 
 export interface AnalyzeOptions extends ReadLogOptions {
   /** Keep sessions that start at or after this time; sessions without timestamps always pass. */
@@ -65,6 +67,19 @@ export interface FailureClassReport {
   example: string[];
 }
 
+/** A warning of smtpd or smtp about its own TLS settings, however many sessions it touched. */
+export interface SetUpWarningReport {
+  side: Session['side'];
+  /** Its text, e.g. `cannot get RSA certificate from file "/etc/x.pem": disabling TLS support`. */
+  warning: string;
+  count: number;
+  summary: string;
+  explanation: string;
+  remedy: string;
+  /** Its first line. */
+  example: string;
+}
+
 export interface AnalyzeReport {
   stats: TrackerStats;
   versions: InferredVersions;
@@ -74,11 +89,14 @@ export interface AnalyzeReport {
   failures: Partial<Record<FailureClass, FailureClassReport>>;
   /** Sorted by attempts, most first. */
   peers: PeerReport[];
+  /** In the order first met, the first `MAX_SET_UP_WARNINGS` distinct ones; not filtered by time or peer. */
+  setUpWarnings: SetUpWarningReport[];
   /** Files that listed their newest line first (a web console's export) and were read turned round. */
   reversed?: string[];
 }
 
 const MAX_NAMES = 5;
+const MAX_SET_UP_WARNINGS = 32;
 
 /**
  * A copy of `text` that shares no memory with the line it was cut from. V8 slices of 13+ characters point into
@@ -136,6 +154,7 @@ export class LogAnalyzer {
   private readonly protocols = new Map<string, number>();
   private readonly ciphers = new Map<string, number>();
   private readonly failures = new Map<FailureClass, FailureClassReport>();
+  private readonly setUpWarnings = new Map<string, SetUpWarningReport>();
   private readonly since: number | undefined;
   private readonly until: number | undefined;
   private readonly peerFilter: string | undefined;
@@ -150,6 +169,20 @@ export class LogAnalyzer {
   add(session: Session): void {
     const tls = session.tls;
     this.addParts(session.peer.name, session.peer.addr, session.start, session.end, tls?.protocol, tls?.cipher, session.failure, plaintextMessages(session));
+  }
+
+  /** Count a warning of smtpd or smtp about its own TLS settings (see `isSetUpWarning`). */
+  addSetUpWarning(side: Session['side'], event: TlsEvent, line: string): void {
+    const warning = detailOf(event) ?? '';
+    const key = `${side}\n${warning}`;
+    const known = this.setUpWarnings.get(key);
+    if (known !== undefined) {
+      known.count++;
+      return;
+    }
+    if (this.setUpWarnings.size >= MAX_SET_UP_WARNINGS) return;
+    const { summary, explanation, remedy } = explain('invalid-local-config', { side, pastServerHello: false, detail: warning });
+    this.setUpWarnings.set(key, { side, warning: detach(warning), count: 1, summary, explanation: detach(explanation), remedy, example: detach(line) });
   }
 
   /** True once a session of this failure class was counted (its example is then fixed). */
@@ -241,6 +274,7 @@ export class LogAnalyzer {
     for (const [cls, info] of this.failures) failures[cls] = { ...info, example: [...info.example] };
     return {
       stats: { ...stats }, versions, sessions: { ...this.totals }, protocols: record(this.protocols), ciphers: record(this.ciphers), failures, peers,
+      setUpWarnings: [...this.setUpWarnings.values()].map((w) => ({ ...w })),
     };
   }
 
@@ -494,13 +528,14 @@ function withReversed(report: AnalyzeReport, reversed: string[]): AnalyzeReport 
  * closed session through `LogAnalyzer.add`. Slower; the tests hold the fast path to its results.
  */
 export async function analyzeLogsWithTracker(sources: readonly string[], options: AnalyzeOptions = {}): Promise<AnalyzeReport> {
+  const analyzer = new LogAnalyzer(options);
   const tracker = new SessionTracker({
     keepLines: 'events',
+    onSetUpWarning: (side, event, line) => analyzer.addSetUpWarning(side, event, line),
     ...(options.maxOpenSessions === undefined ? {} : { maxOpenSessions: options.maxOpenSessions }),
     ...(options.year === undefined ? {} : { year: options.year }),
     ...(options.hints === undefined ? {} : { hints: options.hints }),
   });
-  const analyzer = new LogAnalyzer(options);
   const readOptions: ReadLogOptions = options.stdin === undefined ? {} : { stdin: options.stdin };
   const closed: Session[] = [];
   const reversed: string[] = [];

@@ -102,7 +102,8 @@ interface Evidence {
   lines: string[];
 }
 
-function detailOf(event: TlsEvent): string | undefined {
+/** The text of an event that a diagnosis quotes as its detail. @internal */
+export function detailOf(event: TlsEvent): string | undefined {
   switch (event.kind) {
     case 'tls-protocol-list-invalid': return `Invalid TLS protocol list "${event.list}"`;
     case 'tls-local-config-problem': return event.text;

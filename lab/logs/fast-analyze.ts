@@ -8,7 +8,7 @@ import {
   SEVERITY, stampYear, type HeaderScan,
 } from './line-header.ts';
 import {
-  inboundPeer, outboundPeer, rememberProcessContext, samePeer, startSessionContext, type ProcessContext,
+  inboundPeer, isSetUpWarning, outboundPeer, rememberProcessContext, samePeer, startSessionContext, type ProcessContext,
 } from './sessions.ts';
 import { VersionInference } from './versions.ts';
 import type { LogAnalyzer, PeerCounts } from './analyze.ts';
@@ -1491,6 +1491,7 @@ export class FastAnalyzer {
       if (current !== undefined) this.touch(current);
       return;
     }
+    if (code === C_FULL && isSetUpWarning(this.event as TlsEvent)) this.analyzer.addSetUpWarning('smtpd', this.event as TlsEvent, this.lineText());
     const kind = this.kindOf(code);
     switch (kind) {
       case C_CONNECT:
@@ -1546,6 +1547,7 @@ export class FastAnalyzer {
       if (current !== undefined) this.touch(current);
       return;
     }
+    if (code === C_FULL && isSetUpWarning(this.event as TlsEvent)) this.analyzer.addSetUpWarning('smtp', this.event as TlsEvent, this.lineText());
     const kind = this.kindOf(code);
     let peer: Peer | undefined;
     let hasPeer: boolean;

@@ -17,6 +17,13 @@ export interface SessionTrackerOptions {
   hints?: VersionHints;
   /** Called for each recipient fate (`to=... status=`, expiry, queued reject) as its line is read. */
   onFate?: (fate: MessageFate) => void;
+  /** Called for each warning of smtpd or smtp about its own TLS settings (see `isSetUpWarning`), as its line is read. */
+  onSetUpWarning?: (side: Session['side'], event: TlsEvent, line: string) => void;
+}
+
+/** A process's warning about its own TLS settings: `Invalid TLS protocol list`, a certificate it cannot load... */
+export function isSetUpWarning(event: TlsEvent): boolean {
+  return event.kind === 'tls-local-config-problem' || event.kind === 'tls-protocol-list-invalid';
 }
 
 interface OpenSession {
@@ -201,6 +208,7 @@ export class SessionTracker {
   private readonly keepAll: boolean;
   private readonly hints: VersionHints;
   private readonly onFate: ((fate: MessageFate) => void) | undefined;
+  private readonly onSetUpWarning: SessionTrackerOptions['onSetUpWarning'];
 
   constructor(options: SessionTrackerOptions = {}) {
     this.maxOpen = Math.max(1, options.maxOpenSessions ?? 10_000);
@@ -208,6 +216,7 @@ export class SessionTracker {
     this.keepAll = (options.keepLines ?? 'all') === 'all';
     this.hints = options.hints ?? {};
     this.onFate = options.onFate;
+    this.onSetUpWarning = options.onSetUpWarning;
   }
 
   /** What the lines read so far reveal about the Postfix and OpenSSL versions. */
@@ -252,6 +261,7 @@ export class SessionTracker {
       this.inference.observe(event, line);
       this.recordFate(event, line, scan);
     }
+    if (event !== undefined && side !== 'none' && this.onSetUpWarning !== undefined && isSetUpWarning(event)) this.onSetUpWarning(side, event, line);
     if (side === 'smtpd') this.inbound(line, event, closed);
     else if (side === 'smtp') this.outbound(line, event, closed);
     // The error daemon defers mail for a destination that an smtp process gave up on

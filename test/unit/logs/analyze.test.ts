@@ -124,6 +124,29 @@ describe('tlslab logs', () => {
     expect(pipe.err()).toBe('');
   });
 
+  it('lists the warnings of smtpd and smtp about their own TLS settings, even when no session failed of them', async () => {
+    const file = path.join(dir, 'set-up.log');
+    const warning = 'Nov 29 10:00:00 mx postfix/smtpd[100]: warning: cannot get RSA certificate from file "/etc/ssl/certs/mail.pem": disabling TLS support';
+    writeFileSync(file, [
+      warning,
+      'Nov 29 10:00:01 mx postfix/smtpd[100]: connect from a.example[192.0.2.1]',
+      'Nov 29 10:00:01 mx postfix/smtpd[100]: 4F6D0629C: client=a.example[192.0.2.1]',
+      'Nov 29 10:00:02 mx postfix/smtpd[100]: disconnect from a.example[192.0.2.1] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5',
+      'Nov 29 11:00:00 mx postfix/smtpd[200]: warning: cannot get RSA certificate from file "/etc/ssl/certs/mail.pem": disabling TLS support',
+      'Nov 29 11:00:00 mx postfix/smtp[300]: warning: smtp_tls_policy_maps, next-hop destination "gmail.com": invalid attribute name: "servername"',
+      '',
+    ].join('\n'));
+    const report = await analyzeLogs([file], { year: 2024 });
+    expect(report.sessions).toMatchObject({ total: 1, failed: 0, plaintext: 1 });
+    expect(report.setUpWarnings.map((w) => [w.side, w.count, w.summary, w.example])).toEqual([
+      ['smtpd', 2, 'certificate or key not loaded', warning],
+      ['smtp', 1, 'unusable TLS policy table entry', 'Nov 29 11:00:00 mx postfix/smtp[300]: warning: smtp_tls_policy_maps, next-hop destination "gmail.com": invalid attribute name: "servername"'],
+    ]);
+    const cli = io();
+    expect(await logsCommand(['analyze', file], cli)).toBe(0);
+    expect(cli.out()).toContain('TLS set-up warnings (smtpd and smtp about their own settings; they touch every session of their process):\n  smtpd (2): certificate or key not loaded\n    why: cannot get RSA certificate');
+  });
+
   it('analyze prints a table, reading stdin without a file', async () => {
     const cli = io(Readable.from([readFileSync(fixturePath('seed-maillog.log'))]));
     expect(await logsCommand(['analyze'], cli)).toBe(0);

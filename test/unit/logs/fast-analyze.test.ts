@@ -64,6 +64,20 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     expect((await analyzeLogs([file], { year: 2018 })).failures.unknown?.summary).toBe('this side sent alert "handshake failure"');
   });
 
+  it('on set-up warnings of smtpd and smtp, in sessions and outside them', async () => {
+    const file = path.join(dir, 'set-up.log');
+    writeFileSync(file, `${[
+      'Nov 29 10:00:00 mx postfix/smtpd[100]: warning: cannot get RSA certificate from file "/etc/ssl/certs/mail.pem": disabling TLS support',
+      'Nov 29 10:00:01 mx postfix/smtpd[100]: connect from a.example[192.0.2.1]',
+      'Nov 29 10:00:01 mx postfix/smtpd[100]: warning: Invalid TLS protocol list "TLSv1.2": disabling TLS support',
+      'Nov 29 10:00:02 mx postfix/smtpd[100]: disconnect from a.example[192.0.2.1] ehlo=1 starttls=0/1 commands=1/2',
+      'Nov 29 11:00:00 mx postfix/smtp[300]: warning: TLS policy lookup for gmail.com/gmail-smtp-in.l.google.com: client TLS configuration problem',
+      'warning: cannot get RSA certificate from file "/etc/ssl/certs/mail.pem": disabling TLS support',
+    ].join('\n')}\n`.repeat(3));
+    await expectSame([file], { year: 2018 }, true);
+    expect((await analyzeLogs([file], { year: 2018 })).setUpWarnings.map((w) => [w.side, w.count])).toEqual([['smtpd', 6], ['smtpd', 3], ['smtp', 3]]);
+  });
+
   it('with filters and version hints', async () => {
     await expectSame(FIXTURES, { year: 2018, peer: 'google' });
     await expectSame(FIXTURES, { year: 2018, since: new Date('2018-08-23T21:00:00'), until: new Date('2018-11-29T02:29:00') });
