@@ -380,6 +380,13 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
         remedy: `Point ${param('cert_file')} and ${param('key_file')} (or ${param('chain_files')}) at the certificate and its own key, readable by root, and reload Postfix. After a renewal, check that key and certificate belong together: \`openssl x509 -noout -pubkey -in CERT\` and \`openssl pkey -pubout -in KEY\` print the same key.`,
       };
     }
+    if (/^Digest algorithm "[^"]*" not found/.test(detail)) {
+      return {
+        summary: 'fingerprint digest not available',
+        explanation: `${detail}: the TLS library lacks the digest that ${param('fingerprint_digest')} names (md5, Postfix's default before 3.6, is missing from FIPS and stripped-down builds), and Postfix turned TLS off on this side.`,
+        remedy: `Set ${param('fingerprint_digest')} = sha256 (and turn fingerprints in check_ccert_access tables or fingerprint policies into SHA-256 ones), then reload Postfix.`,
+      };
+    }
     if (detail.startsWith('cannot load Certificate Authority data')) {
       return {
         summary: 'CA certificates not loaded',

@@ -409,6 +409,15 @@ describe('classify without a library error', () => {
       'mx postfix/smtpd[361]: disconnect from c[192.0.2.1]',
     ]);
     expect(dh.failure).toBeUndefined();
+    const digest = only([
+      'mx postfix/smtpd[2397]: warning: Digest algorithm "md5" not found',
+      'mx postfix/smtpd[2397]: warning: disabling TLS support',
+      'mx postfix/smtpd[2397]: connect from c[192.0.2.1]',
+      'mx postfix/smtpd[2397]: lost connection after STARTTLS from c[192.0.2.1]',
+      'mx postfix/smtpd[2397]: disconnect from c[192.0.2.1]',
+    ]);
+    expect(digest.failure).toMatchObject({ class: 'invalid-local-config', summary: 'fingerprint digest not available' });
+    expect(digest.failure?.remedy).toContain('smtpd_tls_fingerprint_digest = sha256');
   });
 
   it('a STARTTLS that ends without a handshake or an error is unknown, quoted from the STARTTLS on', () => {
