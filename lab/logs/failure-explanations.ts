@@ -394,6 +394,13 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
         remedy: `Fix or remove ${param('CAfile')} and ${param('CApath')} (leave them empty unless you verify peers' certificates) and reload Postfix.`,
       };
     }
+    if (requiresStarttls(detail) && ctx.side === 'smtpd') {
+      return {
+        summary: 'STARTTLS required, the client did not use it',
+        explanation: `This server takes mail only over TLS (smtpd_tls_security_level = encrypt, or smtpd_enforce_tls = yes) and the client sent its mail without STARTTLS: it does not do TLS, or its TLS failed before: ${detail}`,
+        remedy: 'On port 25 use smtpd_tls_security_level = may (RFC 3207: a publicly referenced server must not require TLS); keep encrypt for submission, where the clients are yours and must enable STARTTLS.',
+      };
+    }
     if (requiresStarttls(detail)) {
       return {
         summary: 'server requires STARTTLS, this client did not use it',

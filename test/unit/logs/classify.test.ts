@@ -384,6 +384,19 @@ describe('classify without a library error', () => {
     });
   });
 
+  it('a server that takes mail only over TLS: the smtp client\'s bounce, and a reject of this server', () => {
+    const client = only([
+      'mx postfix/smtp[519]: 37F04BD6180: to=<u@relay.example>, relay=smtp.relay.example[198.51.100.25]:587, delay=0.35, delays=0.04/0.01/0.25/0.05, dsn=5.7.0, status=bounced (host smtp.relay.example[198.51.100.25] said: 530 5.7.0 Must issue a STARTTLS command first (in reply to MAIL FROM command))',
+    ]);
+    expect(client.failure).toMatchObject({ class: 'invalid-local-config', summary: 'server requires STARTTLS, this client did not use it' });
+    const server = only([
+      'mx postfix/smtpd[100]: connect from a.example[192.0.2.1]',
+      'mx postfix/smtpd[100]: NOQUEUE: reject: MAIL from a.example[192.0.2.1]: 530 5.7.0 Must issue a STARTTLS command first; proto=ESMTP helo=<a.example>',
+      'mx postfix/smtpd[100]: disconnect from a.example[192.0.2.1] ehlo=1 mail=0/1 quit=1 commands=2/3',
+    ]);
+    expect(server.failure).toMatchObject({ class: 'invalid-local-config', summary: 'STARTTLS required, the client did not use it' });
+  });
+
   it('a client that must use TLS with its TLS engine off defers the mail', () => {
     const session = only([
       'mx postfix/smtp[8416]: 5AB7D8E2B0: TLS is required, but our TLS engine is unavailable',
