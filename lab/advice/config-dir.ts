@@ -220,14 +220,21 @@ export async function readConfigDir(dir: string, options: { certType?: CertType 
     const value = await adopt(entry, sources.get(entry.name) ?? 'main.cf', decisions, problems);
     if (value !== undefined) receiver.mainCf[entry.name] = value;
   }
-  for (const [name, legacy] of TLS_LEVELS) {
-    if (entries.has(name)) continue;
-    // The lab's receivers take TLS at level may unless told otherwise; this server runs at Postfix's default.
-    receiver.mainCf[name] = '';
-    decisions.push({
-      parameter: name, value: '', action: 'override', labValue: '', source: 'Postfix default',
-      reason: `not in your main.cf, so empty as on your server (Postfix's default): ${legacy}`,
-    });
+  for (const { level, legacy, without } of TLS_LEVELS) {
+    if (entries.has(level)) continue;
+    if (legacy.some((name) => entries.has(name))) {
+      // The lab's receivers take TLS at level may unless told otherwise, which would outrank the legacy settings.
+      receiver.mainCf[level] = '';
+      decisions.push({
+        parameter: level, value: '', action: 'override', labValue: '', source: 'Postfix default',
+        reason: `not in your main.cf, so empty as on your server (Postfix's default): ${legacy.join(' and ')} decide`,
+      });
+    } else {
+      decisions.push({
+        parameter: level, value: '', action: 'override', labValue: 'may', source: 'lab default',
+        reason: `not in your main.cf, nor ${legacy.join(' or ')}: the lab runs may, as Debian's main.cf sets it; if your whole main.cf has none of them, ${without} (Postfix's default), so set it there to test that`,
+      });
+    }
   }
   if (ownCertificate) receiver.certificate = { generate: ['rsa'] };
   const listeners: Listener[] = [];
@@ -268,10 +275,10 @@ export async function readConfigDir(dir: string, options: { certType?: CertType 
   };
 }
 
-/** The TLS security levels, and what decides when they are empty. */
-const TLS_LEVELS: readonly [string, string][] = [
-  ['smtpd_tls_security_level', 'smtpd_use_tls and smtpd_enforce_tls decide, and without them this server offers no STARTTLS'],
-  ['smtp_tls_security_level', 'smtp_use_tls and smtp_enforce_tls decide, and without them the smtp client sends without TLS'],
+/** The TLS security levels, the legacy settings that decide when they are empty, and what is left without either. */
+const TLS_LEVELS: readonly { level: string; legacy: readonly string[]; without: string }[] = [
+  { level: 'smtpd_tls_security_level', legacy: ['smtpd_use_tls', 'smtpd_enforce_tls'], without: 'this server offers no STARTTLS' },
+  { level: 'smtp_tls_security_level', legacy: ['smtp_use_tls', 'smtp_enforce_tls'], without: 'the smtp client sends without TLS' },
 ];
 
 /**

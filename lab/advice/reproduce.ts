@@ -247,6 +247,24 @@ function postfixSeconds(value: string): number {
 }
 
 /**
+ * A logged `Must issue a STARTTLS command first` shows an smtp client that sends without TLS: when main.cf sets
+ * neither smtp_tls_security_level nor its legacy settings, the client runs at Postfix's default (no TLS), not at the
+ * lab's may, and the decision says why.
+ */
+export function withClientTlsAsLogged(config: AdminConfig, logged: LogFailures): AdminConfig {
+  const decision = config.decisions.find((d) => d.parameter === 'smtp_tls_security_level' && d.source === 'lab default');
+  if (decision === undefined || !logged.outbound.some((f) => f.evidence.some(requiresStarttls))) return config;
+  const empty: ParameterDecision = {
+    ...decision, labValue: '', source: 'Postfix default',
+    reason: 'not in your main.cf, nor smtp_use_tls or smtp_enforce_tls, and the log shows this smtp client sending without STARTTLS: empty, Postfix\'s default, without TLS',
+  };
+  return {
+    ...config, receiver: { ...config.receiver, mainCf: { ...config.receiver.mainCf, smtp_tls_security_level: '' } },
+    decisions: config.decisions.map((d) => (d === decision ? empty : d)),
+  };
+}
+
+/**
  * A logged timeout after STARTTLS is reproduced by a peer that stalls: the lab shortens the STARTTLS timeout of the
  * side that waits, so that the runs end in seconds, and lists that among its decisions.
  */
@@ -338,7 +356,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
         'RFC 3339 or RFC 5424 stamps, docker logs), or at least their Postfix messages ("connect from ...", "warning: TLS library problem: ...").',
     );
   }
-  const admin = withStallTimeouts(await readConfigDir(options.config, options.certType ? { certType: options.certType } : {}), logged);
+  const admin = withClientTlsAsLogged(withStallTimeouts(await readConfigDir(options.config, options.certType ? { certType: options.certType } : {}), logged), logged);
   const onListener = failureListeners(logged.failures, admin);
   const listeners = [...new Set(onListener.values())];
   const blocked = listeners.filter((l) => l.problems.length > 0);

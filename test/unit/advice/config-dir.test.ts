@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -108,13 +108,19 @@ describe('readConfigDir', () => {
     await expect(readConfigDir(scratch)).rejects.toThrow(/no main.cf in the folder/);
   });
 
-  it('runs a TLS security level that main.cf leaves out at Postfix\'s default (empty), not the lab\'s may', async () => {
+  it('runs a TLS security level that main.cf leaves out at may, or empty (Postfix\'s default) when legacy settings decide', async () => {
     const config = await readConfigDir(join(import.meta.dirname, '../../fixtures/configs/ecdsa-certificate'));
-    expect(config.receiver.mainCf).toMatchObject({ smtpd_tls_security_level: 'may', smtp_tls_security_level: '' });
-    expect(config.decisions.find((d) => d.parameter === 'smtp_tls_security_level')).toMatchObject({ action: 'override', labValue: '', source: 'Postfix default' });
-    expect(config.decisions.find((d) => d.parameter === 'smtp_tls_security_level')?.reason).toContain('smtp_use_tls and smtp_enforce_tls decide');
+    expect(config.receiver.mainCf.smtpd_tls_security_level).toBe('may');
+    expect(config.receiver.mainCf).not.toHaveProperty('smtp_tls_security_level');
+    expect(config.decisions.find((d) => d.parameter === 'smtp_tls_security_level')).toMatchObject({ action: 'override', labValue: 'may', source: 'lab default' });
     const both = await readConfigDir(join(import.meta.dirname, '../../fixtures/configs/bookworm-baseline'));
-    expect(both.decisions.filter((d) => d.source === 'Postfix default')).toEqual([]);
+    expect(both.decisions.filter((d) => d.source === 'lab default' || d.source === 'Postfix default')).toEqual([]);
+    const legacy = join(scratch, 'legacy');
+    mkdirSync(legacy);
+    writeFileSync(join(legacy, 'main.cf'), 'smtpd_use_tls = yes\nsmtpd_enforce_tls = yes\nsmtp_use_tls = yes\n');
+    const old = await readConfigDir(legacy);
+    expect(old.receiver.mainCf).toMatchObject({ smtpd_use_tls: 'yes', smtpd_enforce_tls: 'yes', smtpd_tls_security_level: '', smtp_tls_security_level: '' });
+    expect(old.decisions.find((d) => d.parameter === 'smtpd_tls_security_level')?.reason).toContain('smtpd_use_tls and smtpd_enforce_tls decide');
   });
 
   it('asks for the folder when given main.cf itself', async () => {

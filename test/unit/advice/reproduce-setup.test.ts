@@ -5,7 +5,7 @@ import { readLogFailures } from '../../../lab/advice/failures.ts';
 import { generateOutboundFixes } from '../../../lab/advice/fixes.ts';
 import { formHypotheses } from '../../../lab/advice/hypotheses.ts';
 import { loadPopulation } from '../../../lab/advice/population.ts';
-import { starttlsRequiredDestination, stallDestination, withStallTimeouts } from '../../../lab/advice/reproduce.ts';
+import { starttlsRequiredDestination, stallDestination, withClientTlsAsLogged, withStallTimeouts } from '../../../lab/advice/reproduce.ts';
 import { loadSenderProfiles } from '../../../lab/senders/profiles.ts';
 import { loadToolchains } from '../../../lab/toolchains/registry.ts';
 
@@ -58,6 +58,16 @@ describe('reproducing a server that takes mail only over TLS', () => {
     ]);
     expect(starttlsRequiredDestination(bounced)).toEqual([expect.objectContaining({ name: 'starttls-required', mainCf: { smtpd_tls_security_level: 'encrypt' } })]);
     expect(starttlsRequiredDestination(outboundTimeout)).toEqual([]);
+  });
+
+  it('runs the client of a main.cf without smtp_tls_security_level at Postfix\'s default, as the log shows it', async () => {
+    const config = await readConfigDir(join(configs, 'ecdsa-certificate'));
+    expect(config.receiver.mainCf).not.toHaveProperty('smtp_tls_security_level');
+    const asLogged = withClientTlsAsLogged(config, bounced);
+    expect(asLogged.receiver.mainCf).toMatchObject({ smtp_tls_security_level: '' });
+    expect(asLogged.decisions.find((d) => d.parameter === 'smtp_tls_security_level')).toMatchObject({ labValue: '', source: 'Postfix default' });
+    expect(withClientTlsAsLogged(config, outboundTimeout)).toBe(config);
+    expect(withClientTlsAsLogged(await readConfigDir(join(configs, 'bookworm-baseline')), bounced).receiver.mainCf).toMatchObject({ smtp_tls_security_level: 'may' });
   });
 
   it('fixes it with level may where the client runs at none or the empty default', () => {
