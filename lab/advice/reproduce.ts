@@ -474,7 +474,10 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const fixes = rankFixes(effects);
   for (const finding of findings) {
     if (finding.reproducedBy.length === 0) continue;
-    finding.fixes = rankFixes(effects.map((e) => fixEffect(e.fix, today, e.matrix, finding.reproducedBy, e.configErrors))).filter((e) => e.fixes.length > 0);
+    // What each fix does for this finding's peers; what it breaks stays as its second run confirmed it.
+    finding.fixes = rankFixes(effects.map((e) => ({
+      ...fixEffect(e.fix, today, e.matrix, finding.reproducedBy, e.configErrors), breaks: e.breaks, ...(e.unconfirmed ? { unconfirmed: e.unconfirmed } : {}),
+    }))).filter((e) => e.fixes.length > 0);
   }
   const unreproduced = findings.filter((f) => f.reproducedBy.length === 0);
   const bestFixes = findings.flatMap((f) => {

@@ -516,8 +516,12 @@ function destinationResult(destination: RunningDestination, address: string, out
 }
 
 const CONFIG_WARNING = /postfix[\w./-]*\[\d+\]: (warning|fatal|panic|error): (.*)$/;
-/** Lines about one session or peer, not the configuration: TLS errors, and the peer name checks that DNS answers late. */
-const SESSION_NOISE = /TLS library problem|SSL_accept error|SSL_connect error|lost connection|\[\d{1,3}(\.\d{1,3}){3}\]|does not resolve to address|address not listed for hostname|hostname \S+ verification failed/;
+/**
+ * Lines about one session or peer, not the configuration: TLS errors, and the peer name checks that DNS answers late;
+ * and the master's and daemons' reports of how processes start and talk, whose races come and go with the load (a
+ * daemon that dies of its configuration logs its own `fatal:` first).
+ */
+const SESSION_NOISE = /TLS library problem|SSL_accept error|SSL_connect error|lost connection|\[\d{1,3}(\.\d{1,3}){3}\]|does not resolve to address|address not listed for hostname|hostname \S+ verification failed|master_wakeup_timer_event|Resource temporarily unavailable|pid \d+ (?:exit status|killed by signal)|bad command startup -- throttling|problem talking to (?:service|server)|connect #\d+ to subsystem/;
 
 /** Postfix's complaints about its own configuration, each quoted once as Postfix printed it. */
 export function configWarnings(log: readonly string[]): string[] {

@@ -51,10 +51,23 @@ export function captureIo(cwd: string): CliIo & { out: () => string; err: () => 
 }
 
 /** `tlslab reproduce ... --json` in-process, from `cwd`: exit 0 expected, its output shown when the test fails. */
+/** Each finding's reproductions and fixes in a few lines, ahead of the report (which a failure prints cut short). */
+function reproduceSummary(out: string): string {
+  try {
+    const report = JSON.parse(out) as ReproduceReport;
+    return report.findings.map((f) => [
+      `${f.failure.key}: reproduced by ${f.reproducedBy.join(', ') || 'none'}`,
+      ...f.fixes.map((e) => `  fix ${e.fix.id}: serves ${e.fixes.join(', ') || 'none'}; breaks ${e.breaks.join(', ') || 'none'}${e.unconfirmed ? ` (unconfirmed ${e.unconfirmed.join(', ')})` : ''}; Postfix says ${e.configErrors.join(' | ') || 'nothing'}`),
+    ].join('\n')).concat(report.fixes.map((e) => `all runs, fix ${e.fix.id}: breaks ${e.breaks.join(', ') || 'none'}; Postfix says ${e.configErrors.join(' | ') || 'nothing'}`)).join('\n');
+  } catch {
+    return '(no JSON report)';
+  }
+}
+
 export async function reproduceJson(args: string[], cwd: string, onTestFailed: (fn: () => void) => void): Promise<ReproduceReport> {
   const cli = captureIo(cwd);
   const code = await main(args, cli);
-  onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
+  onTestFailed(() => console.error(cli.err(), reproduceSummary(cli.out()), cli.out().slice(0, 20_000)));
   expect(code).toBe(0);
   return JSON.parse(cli.out()) as ReproduceReport;
 }
