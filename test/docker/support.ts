@@ -58,7 +58,10 @@ function reproduceSummary(out: string): string {
     return report.findings.map((f) => [
       `${f.failure.key}: reproduced by ${f.reproducedBy.join(', ') || 'none'}`,
       ...f.fixes.map((e) => `  fix ${e.fix.id}: serves ${e.fixes.join(', ') || 'none'}; breaks ${e.breaks.join(', ') || 'none'}${e.unconfirmed ? ` (unconfirmed ${e.unconfirmed.join(', ')})` : ''}; Postfix says ${e.configErrors.join(' | ') || 'nothing'}`),
-    ].join('\n')).concat(report.fixes.map((e) => `all runs, fix ${e.fix.id}: breaks ${e.breaks.join(', ') || 'none'}; Postfix says ${e.configErrors.join(' | ') || 'nothing'}`)).join('\n');
+    ].join('\n')).concat(
+      `today: Postfix says ${report.today?.result.receiver.configWarnings.join(' | ') || 'nothing'}`,
+      report.fixes.map((e) => `all runs, fix ${e.fix.id}: breaks ${e.breaks.join(', ') || 'none'}; Postfix says ${e.configErrors.join(' | ') || 'nothing'}`),
+    ).join('\n');
   } catch {
     return '(no JSON report)';
   }

@@ -95,6 +95,8 @@ describe('outcomes from real receiver logs and transcripts', () => {
       'Aug 23 21:56:18 server1 postfix/master[1]: warning: master_wakeup_timer_event: service pickup(public/pickup): Resource temporarily unavailable',
       'Aug 23 21:56:18 server1 postfix/master[1]: warning: process /usr/lib/postfix/sbin/smtpd pid 150 exit status 1',
       'Aug 23 21:56:18 server1 postfix/master[1]: warning: /usr/lib/postfix/sbin/smtpd: bad command startup -- throttling',
+      'Aug 23 21:56:18 server1 postfix/smtp[200]: warning: problem talking to server private/tlsmgr: Connection refused',
+      'Aug 23 21:56:18 server1 postfix/qmgr[90]: warning: premature end-of-input on private/smtp socket while reading input attribute name',
     ];
     expect(configWarnings(log)).toEqual(['warning: Invalid TLS protocol list "TLSv1.2, TLSv1.1, !TLSv1, !SSLv2, !SSLv3": disabling TLS support']);
   });
