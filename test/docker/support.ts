@@ -50,7 +50,6 @@ export function captureIo(cwd: string): CliIo & { out: () => string; err: () => 
   return { stdout, stderr, stdin: Readable.from([]), cwd, env: process.env, out: () => out, err: () => err };
 }
 
-/** `tlslab reproduce ... --json` in-process, from `cwd`: exit 0 expected, its output shown when the test fails. */
 /** Each finding's reproductions and fixes in a few lines, ahead of the report (which a failure prints cut short). */
 function reproduceSummary(out: string): string {
   try {
@@ -67,6 +66,7 @@ function reproduceSummary(out: string): string {
   }
 }
 
+/** `tlslab reproduce ... --json` in-process, from `cwd`: exit 0 expected, its output shown when the test fails. */
 export async function reproduceJson(args: string[], cwd: string, onTestFailed: (fn: () => void) => void): Promise<ReproduceReport> {
   const cli = captureIo(cwd);
   const code = await main(args, cli);

@@ -99,6 +99,9 @@ describe('outcomes from real receiver logs and transcripts', () => {
       'Aug 23 21:56:18 server1 postfix/qmgr[90]: warning: premature end-of-input on private/smtp socket while reading input attribute name',
     ];
     expect(configWarnings(log)).toEqual(['warning: Invalid TLS protocol list "TLSv1.2, TLSv1.1, !TLSv1, !SSLv2, !SSLv3": disabling TLS support']);
+    // A file under a directory named private is the configuration's.
+    const key = 'Aug 23 21:56:19 server1 postfix/smtpd[18105]: warning: cannot get RSA private key from file /etc/ssl/private/mail.key: disabling TLS support';
+    expect(configWarnings([key])).toEqual(['warning: cannot get RSA private key from file /etc/ssl/private/mail.key: disabling TLS support']);
   });
 });
 
