@@ -89,7 +89,7 @@ export interface AnalyzeReport {
   failures: Partial<Record<FailureClass, FailureClassReport>>;
   /** Sorted by attempts, most first. */
   peers: PeerReport[];
-  /** In the order first met, the first `MAX_SET_UP_WARNINGS` distinct ones; not filtered by time or peer. */
+  /** In the order first met, the first `MAX_SET_UP_WARNINGS` distinct ones within the time range; a peer filter keeps them. */
   setUpWarnings: SetUpWarningReport[];
   /** Files that listed their newest line first (a web console's export) and were read turned round. */
   reversed?: string[];
@@ -171,8 +171,12 @@ export class LogAnalyzer {
     this.addParts(session.peer.name, session.peer.addr, session.start, session.end, tls?.protocol, tls?.cipher, session.failure, plaintextMessages(session));
   }
 
-  /** Count a warning of smtpd or smtp about its own TLS settings (see `isSetUpWarning`). */
-  addSetUpWarning(side: Session['side'], event: TlsEvent, line: string): void {
+  /**
+   * Count a warning of smtpd or smtp about its own TLS settings (see `isSetUpWarning`), logged at `time`, unless it
+   * falls outside the time range. A peer filter keeps it: the settings are those of every peer's sessions.
+   */
+  addSetUpWarning(side: Session['side'], event: TlsEvent, line: string, time: string | undefined): void {
+    if (time !== undefined && !this.inTimeRange(time)) return;
     const warning = detailOf(event) ?? '';
     const key = `${side}\n${warning}`;
     const known = this.setUpWarnings.get(key);
@@ -278,14 +282,16 @@ export class LogAnalyzer {
     };
   }
 
+  /** False when `time` can be read and falls outside the time range. */
+  private inTimeRange(time: string): boolean {
+    if (this.since === undefined && this.until === undefined) return true;
+    const at = Date.parse(time);
+    if (Number.isNaN(at)) return true;
+    return !((this.since !== undefined && at < this.since) || (this.until !== undefined && at > this.until));
+  }
+
   private passes(name: string, addr: string, time: string | undefined): boolean {
-    if (time !== undefined && (this.since !== undefined || this.until !== undefined)) {
-      const at = Date.parse(time);
-      if (!Number.isNaN(at)) {
-        if (this.since !== undefined && at < this.since) return false;
-        if (this.until !== undefined && at > this.until) return false;
-      }
-    }
+    if (time !== undefined && !this.inTimeRange(time)) return false;
     if (this.peerFilter !== undefined) {
       if (!name.toLowerCase().includes(this.peerFilter) && !addr.toLowerCase().includes(this.peerFilter)) return false;
     }
@@ -531,7 +537,7 @@ export async function analyzeLogsWithTracker(sources: readonly string[], options
   const analyzer = new LogAnalyzer(options);
   const tracker = new SessionTracker({
     keepLines: 'events',
-    onSetUpWarning: (side, event, line) => analyzer.addSetUpWarning(side, event, line),
+    onSetUpWarning: (side, event, line, time) => analyzer.addSetUpWarning(side, event, line, time),
     ...(options.maxOpenSessions === undefined ? {} : { maxOpenSessions: options.maxOpenSessions }),
     ...(options.year === undefined ? {} : { year: options.year }),
     ...(options.hints === undefined ? {} : { hints: options.hints }),

@@ -1491,7 +1491,7 @@ export class FastAnalyzer {
       if (current !== undefined) this.touch(current);
       return;
     }
-    if (code === C_FULL && isSetUpWarning(this.event as TlsEvent)) this.analyzer.addSetUpWarning('smtpd', this.event as TlsEvent, this.lineText());
+    if (code === C_FULL && isSetUpWarning(this.event as TlsEvent)) this.setUpWarning('smtpd');
     const kind = this.kindOf(code);
     switch (kind) {
       case C_CONNECT:
@@ -1541,13 +1541,18 @@ export class FastAnalyzer {
     return WITHOUT_STARTTLS;
   }
 
+  /** Count the current line's set-up warning (see `isSetUpWarning`). */
+  private setUpWarning(side: 'smtpd' | 'smtp'): void {
+    this.analyzer.addSetUpWarning(side, this.event as TlsEvent, this.lineText(), this.iso(this.tsKind, this.stampRaw()));
+  }
+
   private outbound(code: number): void {
     let current = this.find(false);
     if (code === C_NONE) {
       if (current !== undefined) this.touch(current);
       return;
     }
-    if (code === C_FULL && isSetUpWarning(this.event as TlsEvent)) this.analyzer.addSetUpWarning('smtp', this.event as TlsEvent, this.lineText());
+    if (code === C_FULL && isSetUpWarning(this.event as TlsEvent)) this.setUpWarning('smtp');
     const kind = this.kindOf(code);
     let peer: Peer | undefined;
     let hasPeer: boolean;

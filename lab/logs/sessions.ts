@@ -18,7 +18,7 @@ export interface SessionTrackerOptions {
   /** Called for each recipient fate (`to=... status=`, expiry, queued reject) as its line is read. */
   onFate?: (fate: MessageFate) => void;
   /** Called for each warning of smtpd or smtp about its own TLS settings (see `isSetUpWarning`), as its line is read. */
-  onSetUpWarning?: (side: Session['side'], event: TlsEvent, line: string) => void;
+  onSetUpWarning?: (side: Session['side'], event: TlsEvent, line: string, time: string | undefined) => void;
 }
 
 /** A process's warning about its own TLS settings: `Invalid TLS protocol list`, a certificate it cannot load... */
@@ -261,7 +261,9 @@ export class SessionTracker {
       this.inference.observe(event, line);
       this.recordFate(event, line, scan);
     }
-    if (event !== undefined && side !== 'none' && this.onSetUpWarning !== undefined && isSetUpWarning(event)) this.onSetUpWarning(side, event, line);
+    if (event !== undefined && side !== 'none' && this.onSetUpWarning !== undefined && isSetUpWarning(event)) {
+      this.onSetUpWarning(side, event, line, isoTimestamp(line, scan, this.year, this.latestDay));
+    }
     if (side === 'smtpd') this.inbound(line, event, closed);
     else if (side === 'smtp') this.outbound(line, event, closed);
     // The error daemon defers mail for a destination that an smtp process gave up on

@@ -33,6 +33,45 @@ function paddedDay(line: string, scan: HeaderScan): string {
   return scanHeader(asSyslogLine(padded), scan) ? padded : line;
 }
 
+/**
+ * What a report may put before a log line it quotes: comment marks of the script or config the line sits in
+ * (`# `, `// `, `; `), a table's or a terminal box's bar (`| `), a list's bullet, and backticks; then perhaps a
+ * string's opening quote (a test's or a program's literal: `"Jul 24 04:38:17 mail postfix/smtp[3]: ...",`).
+ */
+const DECORATION = /^[ \t]*(?:(?:#+|\/\/+|;+|\|+|[-*+•]|`+)[ \t]*)+(["']?)|^[ \t]*(["'])/;
+
+/** The line without the marks a report put around it (see `DECORATION`), or the line itself without any. */
+function withoutDecoration(line: string): string {
+  const match = DECORATION.exec(line);
+  if (match === null) return line;
+  let rest = line.slice(match[0].length);
+  const quote = match[1] || match[2];
+  if (quote !== undefined && quote !== '') {
+    const close = new RegExp(`${quote}[,;)\\]]*\\s*$`).exec(rest);
+    if (close !== null) rest = rest.slice(0, close.index);
+    // A double-quoted literal (JSON, Go, JavaScript) escapes its quotes, backslashes and, in JSON, slashes.
+    if (quote === '"') rest = rest.replace(/\\(["\\/])/g, '$1');
+  } else rest = rest.replace(/`+\s*$/, '');
+  return rest;
+}
+
+/** Whether the line has a syslog header with a time stamp. */
+function isStamped(line: string, scan: HeaderScan): boolean {
+  return scanHeader(asSyslogLine(line), scan) && scan.tsKind !== 0;
+}
+
+/**
+ * The line without a report's marks around it, when they keep it from reading as a log line (or its time stamp
+ * from being read) and it reads as one without them; else the line as it is.
+ */
+function undecorated(line: string, scan: HeaderScan): string {
+  const rest = withoutDecoration(line);
+  if (rest === line || rest.trim() === '' || isStamped(line, scan)) return line;
+  const padded = paddedDay(rest, scan);
+  if (isStamped(padded, scan)) return padded;
+  return !startsLine(line, scan) && startsLine(padded, scan) ? padded : line;
+}
+
 /** Whether the line is a Postfix line with a known message, with a header or bare. */
 function isEvent(line: string, scan: HeaderScan): boolean {
   const text = asSyslogLine(line);
@@ -47,7 +86,8 @@ function startsLine(line: string, scan: HeaderScan): boolean {
 
 /**
  * Mend the lines of an excerpt: HTML entities that a copy from a web page kept are decoded, links a Markdown editor
- * made of host names and addresses are undone, a day's padding that a web page collapsed is given back, and lines that a mail
+ * made of host names and addresses are undone, a day's padding that a web page collapsed is given back, comment marks,
+ * bars, bullets and string quotes that a report put around a line are taken off, and lines that a mail
  * client, a forum or a terminal wrapped at a fixed width are joined again
  * (`warning: cannot get RSA certificate fro` / `m file "/etc/...": disabli` / `ng TLS support`). A line that is no
  * known message (or, when the pieces show a fixed width, one that is), followed by lines that neither have a header
@@ -56,7 +96,7 @@ function startsLine(line: string, scan: HeaderScan): boolean {
  */
 export function unwrapLines(input: readonly string[]): string[] {
   const scan = newHeaderScan();
-  const lines = input.map((line) => paddedDay(unescaped(line), scan));
+  const lines = input.map((line) => undecorated(paddedDay(unescaped(line), scan), scan));
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { logsCommand } from '../../../lab/cli/logs.ts';
 import type { CliIo } from '../../../lab/cli/io.ts';
 import { analyzeLogs, readLogLines, type AnalyzeReport, type ReadProgress } from '../../../lab/logs/index.ts';
+import { analyzeLogsWithTracker } from '../../../lab/logs/analyze.ts';
 import { fixturePath, fixtureLines } from './fixture-files.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'logs-test-'));
@@ -145,6 +146,19 @@ describe('tlslab logs', () => {
     const cli = io();
     expect(await logsCommand(['analyze', file], cli)).toBe(0);
     expect(cli.out()).toContain('TLS set-up warnings (smtpd and smtp about their own settings; they touch every session of their process):\n  smtpd (2): certificate or key not loaded\n    why: cannot get RSA certificate');
+
+    // A time range filters them; a peer filter keeps them, as they concern every peer.
+    for (const scanWorker of [false, { bytes: 256, records: 4, handOver: 'first-chunk' as const }]) {
+      const later = await analyzeLogs([file], { year: 2024, since: new Date('2024-11-29T10:30:00'), scanWorker });
+      expect(later.sessions.total).toBe(0);
+      expect(later.setUpWarnings.map((w) => [w.side, w.count])).toEqual([['smtpd', 1], ['smtp', 1]]);
+      expect(later).toEqual(await analyzeLogsWithTracker([file], { year: 2024, since: new Date('2024-11-29T10:30:00') }));
+      const earlier = await analyzeLogs([file], { year: 2024, until: new Date('2024-11-29T10:30:00'), scanWorker });
+      expect(earlier.setUpWarnings.map((w) => [w.side, w.count])).toEqual([['smtpd', 1]]);
+      const peer = await analyzeLogs([file], { year: 2024, peer: 'b.example', scanWorker });
+      expect(peer.sessions.total).toBe(0);
+      expect(peer.setUpWarnings.map((w) => [w.side, w.count])).toEqual([['smtpd', 2], ['smtp', 1]]);
+    }
   });
 
   it('analyze prints a table, reading stdin without a file', async () => {

@@ -69,6 +69,30 @@ describe('unwrapLines', () => {
         'see [the docs](https://www.postfix.org/TLS_README.html) and [x.example](http://y.example/)',
       ],
     },
+    {
+      name: 'comment marks, bars, bullets, backticks and string quotes a report put around log lines',
+      lines: [
+        '# Feb  1 03:52:19 mx postfix/smtpd[8556]: lost connection after STARTTLS from a.example[192.0.2.1]',
+        '// SSL_accept error from unknown[192.0.2.2]: -1',
+        '|  Jul 14 06:05:19 web postfix/smtpd[13]: connect from unknown[192.0.2.3]',
+        '  * `Jul 14 06:05:19 web postfix/smtpd[13]: disconnect from unknown[192.0.2.3]`',
+        `"${deferred.replace('(Server certificate not verified)', '(TLS is required, but was not offered by host in1.d.example[192.0.2.70])')}",`,
+        '"2020-03-19T16:16:47.883506+00:00 mx postfix/smtp[26]: warning: TLS library problem: error:0A000086:SSL routines::certificate verify failed:ssl\\/statem\\/statem_clnt.c:1889:",',
+      ],
+      expected: [
+        'Feb  1 03:52:19 mx postfix/smtpd[8556]: lost connection after STARTTLS from a.example[192.0.2.1]',
+        'SSL_accept error from unknown[192.0.2.2]: -1',
+        'Jul 14 06:05:19 web postfix/smtpd[13]: connect from unknown[192.0.2.3]',
+        'Jul 14 06:05:19 web postfix/smtpd[13]: disconnect from unknown[192.0.2.3]',
+        deferred.replace('(Server certificate not verified)', '(TLS is required, but was not offered by host in1.d.example[192.0.2.70])'),
+        '2020-03-19T16:16:47.883506+00:00 mx postfix/smtp[26]: warning: TLS library problem: error:0A000086:SSL routines::certificate verify failed:ssl/statem/statem_clnt.c:1889:',
+      ],
+    },
+    {
+      name: 'comments, list items and quoted prose that hold no log line stay as they are',
+      lines: ['# not a log line', '- retried after an hour', '"it says no shared cipher",', '// TODO: SSL_accept error'],
+      expected: ['# not a log line', '- retried after an hour', '"it says no shared cipher",', '// TODO: SSL_accept error'],
+    },
     { name: 'short pieces are no wrapped line', lines: ['warning: cannot get', 'RSA certificate from file "x": disabling TLS support'], expected: ['warning: cannot get', 'RSA certificate from file "x": disabling TLS support'] },
   ])('$name', ({ lines, expected }) => {
     expect(unwrapLines(lines)).toEqual(expected);
