@@ -1517,9 +1517,29 @@ export class FastAnalyzer {
         if (current === undefined) this.remember();
         break;
       default:
+        if (current !== undefined && this.namesOtherPeer(current, code)) {
+          this.close(current);
+          current = undefined;
+        }
         current ??= this.createInbound(code, true);
     }
     if (current !== undefined) this.append(current, code, kind);
+  }
+
+  /**
+   * Whether the current line is a tlsproxy line that names a peer other than the session's, or another port of it:
+   * one tlsproxy process serves many connections at once (see `SessionTracker`).
+   */
+  private namesOtherPeer(session: LeanSession, code: number): boolean {
+    if (this.progEnd - this.daemonStart !== 8 || !this.sameText(this.daemonStart, 'tlsproxy')) return false;
+    const known: Peer = { name: session.name, addr: session.addr, ...(session.port < 0 ? {} : { port: session.port }) };
+    if (code === C_FULL) {
+      const peer = inboundPeer(this.event as TlsEvent);
+      return peer !== undefined && !samePeer(known, peer);
+    }
+    if (code === C_PLAIN || this.pOpen < 0 || code === C_DELIVERY_SENT) return false;
+    const peer: Peer = { name: this.text(this.pStart, this.pOpen), addr: this.text(this.pOpen + 1, this.pClose), ...(this.pPort < 0 ? {} : { port: this.pPort }) };
+    return !samePeer(known, peer);
   }
 
   /**

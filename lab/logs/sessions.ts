@@ -322,14 +322,25 @@ export class SessionTracker {
           this.noteUnattached('smtpd', line, event);
         }
         break;
-      default:
-        if (current === undefined) {
-          const peer = inboundPeer(event);
-          if (peer !== undefined) current = this.create(line, peer, 'smtpd', closed, true);
+      default: {
+        const peer = inboundPeer(event);
+        if (peer === undefined) break;
+        // One tlsproxy process serves many connections at once: a line that names another peer (or another port of
+        // the same peer) is another connection's.
+        if (current !== undefined && this.isTlsproxy(line) && !samePeer(current.session.peer, peer)) {
+          closed.push(this.close(current, 'new-connection'));
+          current = undefined;
         }
+        current ??= this.create(line, peer, 'smtpd', closed, true);
+      }
     }
     if (current !== undefined) this.append(current, line, event);
     return;
+  }
+
+  private isTlsproxy(line: string): boolean {
+    const scan = this.scan;
+    return scan.progEnd - scan.daemonStart === 8 && line.startsWith('tlsproxy', scan.daemonStart);
   }
 
   private outbound(line: string, event: TlsEvent | undefined, closed: Session[]): void {

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeLogs, analyzeLogsWithTracker, LogAnalyzer, type AnalyzeOptions, type ReadProgress } from '../../../lab/logs/analyze.ts';
 import { FastAnalyzer } from '../../../lab/logs/fast-analyze.ts';
 import { LogGenerator } from '../../fixtures/logs/generate-log.ts';
-import { fixturePath } from './fixture-files.ts';
+import { fixturePath, TLSPROXY_LINES } from './fixture-files.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fast-analyze-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -76,6 +76,13 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     ].join('\n')}\n`.repeat(3));
     await expectSame([file], { year: 2018 }, true);
     expect((await analyzeLogs([file], { year: 2018 })).setUpWarnings.map((w) => [w.side, w.count])).toEqual([['smtpd', 6], ['smtpd', 3], ['smtp', 3]]);
+  });
+
+  it('on the overlapping connections of one tlsproxy process', async () => {
+    const file = path.join(dir, 'tlsproxy.log');
+    writeFileSync(file, `${TLSPROXY_LINES.join('\n')}\n`);
+    await expectSame([file], { year: 2024 }, true);
+    expect((await analyzeLogs([file], { year: 2024 })).sessions).toEqual({ total: 5, tls: 4, failed: 1, plaintext: 0 });
   });
 
   it('with filters and version hints', async () => {

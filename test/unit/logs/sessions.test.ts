@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readSessions, SessionTracker } from '../../../lab/logs/index.ts';
-import { fixtureLines } from './fixture-files.ts';
+import { fixtureLines, TLSPROXY_LINES } from './fixture-files.ts';
 
 describe('SessionTracker', () => {
   it('keeps interleaved sessions of different pids apart', () => {
@@ -25,6 +25,17 @@ describe('SessionTracker', () => {
     const closed = tracker.push('mx postfix/smtpd[1]: connect from b[192.0.2.2]');
     expect(closed.map((s) => [s.peer.name, s.complete, s.closedBy])).toEqual([['a', false, 'pid-reuse']]);
     expect(tracker.end().map((s) => [s.peer.name, s.complete, s.closedBy])).toEqual([['b', false, 'end-of-input']]);
+  });
+
+  it('tells the connections one tlsproxy process serves at once apart by peer and port', () => {
+    const { sessions } = readSessions(TLSPROXY_LINES);
+    expect(sessions.map((s) => [s.peer.addr, s.peer.port ?? null, s.tls?.protocol ?? null, s.failure?.class ?? null])).toEqual([
+      ['173.194.222.27', 25, 'TLSv1.3', null],
+      ['93.188.3.14', 25, 'TLSv1.3', null],
+      ['212.3.0.44', 25, 'TLSv1', null],
+      ['198.51.100.7', 40000, null, 'no-shared-cipher'],
+      ['198.51.100.7', 40002, 'TLSv1.2', null],
+    ]);
   });
 
   it('tells the same pid on two hosts apart', () => {
