@@ -1,4 +1,4 @@
-import { BareLines } from './bare-lines.ts';
+import { BareLines, mayBeTableRow } from './bare-lines.ts';
 import { parseEvent } from './events.ts';
 import { asSyslogLine } from './json-lines.ts';
 import { newHeaderScan, scanHeader, type HeaderScan } from './line-header.ts';
@@ -72,6 +72,33 @@ function undecorated(line: string, scan: HeaderScan): string {
   return !startsLine(line, scan) && startsLine(padded, scan) ? padded : line;
 }
 
+/** A time stamp (classic, with its day's padding or without, or RFC 3339) after a space, where a merged line may go on. */
+const INNER_STAMP = /(?<= )(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)/g;
+/** A library error after a space (not after a header): the message that most often follows another on a merged line. */
+const INNER_LIBRARY_PROBLEM = /(?<!\]: )(?<= )warning: TLS library problem: /g;
+
+/**
+ * A line that holds several log lines, as a web page shows lines that were pasted as prose (a paragraph joins
+ * them with spaces): cut before each inner time stamp that starts a header, or, for lines without their headers,
+ * before each `warning: TLS library problem:` that follows other text (not in a console's table row). Every piece
+ * must read as a log line, the first one too when cut at stamps (prose before a library error stays prose).
+ */
+function splitMerged(line: string, scan: HeaderScan): string[] {
+  if (line.length < 2 * MIN_PIECE) return [line];
+  // Cuts go after the line's own header (for a relay's line, after the inner one).
+  const messageStart = scanHeader(asSyslogLine(line), scan) ? scan.msgStart : 0;
+  const readable = (piece: string): boolean => startsLine(paddedDay(piece, scan), scan);
+  for (const inner of [INNER_STAMP, INNER_LIBRARY_PROBLEM]) {
+    const cuts = [...line.matchAll(inner)].map((match) => match.index).filter((at) => at > messageStart);
+    if (cuts.length === 0) continue;
+    const pieces = [0, ...cuts].map((start, i) => line.slice(start, cuts[i] ?? line.length).trimEnd());
+    const first = pieces[0] as string;
+    if (inner === INNER_LIBRARY_PROBLEM && (first.trim() === '' || mayBeTableRow(line))) continue;
+    if (pieces.every((piece, i) => (i === 0 && inner === INNER_LIBRARY_PROBLEM) || readable(piece))) return pieces;
+  }
+  return [line];
+}
+
 /** Whether the line is a Postfix line with a known message, with a header or bare. */
 function isEvent(line: string, scan: HeaderScan): boolean {
   const text = asSyslogLine(line);
@@ -87,7 +114,8 @@ function startsLine(line: string, scan: HeaderScan): boolean {
 /**
  * Mend the lines of an excerpt: HTML entities that a copy from a web page kept are decoded, links a Markdown editor
  * made of host names and addresses are undone, a day's padding that a web page collapsed is given back, comment marks,
- * bars, bullets and string quotes that a report put around a line are taken off, and lines that a mail
+ * bars, bullets and string quotes that a report put around a line are taken off, a line that holds several is cut
+ * into them, and lines that a mail
  * client, a forum or a terminal wrapped at a fixed width are joined again
  * (`warning: cannot get RSA certificate fro` / `m file "/etc/...": disabli` / `ng TLS support`). A line that is no
  * known message (or, when the pieces show a fixed width, one that is), followed by lines that neither have a header
@@ -96,7 +124,7 @@ function startsLine(line: string, scan: HeaderScan): boolean {
  */
 export function unwrapLines(input: readonly string[]): string[] {
   const scan = newHeaderScan();
-  const lines = input.map((line) => undecorated(paddedDay(unescaped(line), scan), scan));
+  const lines = input.map((line) => undecorated(paddedDay(unescaped(line), scan), scan)).flatMap((line) => splitMerged(line, scan).map((piece) => paddedDay(piece, scan)));
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;

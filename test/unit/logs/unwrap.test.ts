@@ -5,6 +5,13 @@ const deferred = 'Feb 25 21:57:22 mx postfix/smtp[25]: D33A02504112: to=<u@d.exa
   'delays=0.02/0/8.4/0, dsn=4.7.5, status=deferred (Server certificate not verified)';
 const missing = 'warning: cannot get RSA certificate from file "/etc/letsencrypt/live/mx.example/fullchain.pem": disabling TLS support';
 
+const merged = [
+  'Sep 25 12:13:34 mx postfix/smtpd[8073]: connect from scan.example[198.51.100.75]',
+  'Sep 25 12:13:34 mx postfix/smtpd[8073]: SSL_accept error from scan.example[198.51.100.75]: -1',
+  'Sep 25 12:13:34 mx postfix/smtpd[8073]: warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:ssl/statem/statem_srvr.c:2220:',
+  '2024-09-25T12:13:34.000000+02:00 mx postfix/smtpd[8073]: lost connection after STARTTLS from scan.example[198.51.100.75]',
+];
+
 /** `text` cut every `width` characters, as a fixed-width wrap does. */
 function cut(text: string, width: number): string[] {
   const pieces: string[] = [];
@@ -74,6 +81,7 @@ describe('unwrapLines', () => {
       lines: [
         '# Feb  1 03:52:19 mx postfix/smtpd[8556]: lost connection after STARTTLS from a.example[192.0.2.1]',
         '// SSL_accept error from unknown[192.0.2.2]: -1',
+        '# Jun  6 00:22:01 mx postfix/smtp[3682]: warning: TLS library problem: 3682:error:140740BF:SSL routines:SSL23_CLIENT_HELLO:no protocols available:s23_clnt.c:381:',
         '|  Jul 14 06:05:19 web postfix/smtpd[13]: connect from unknown[192.0.2.3]',
         '  * `Jul 14 06:05:19 web postfix/smtpd[13]: disconnect from unknown[192.0.2.3]`',
         `"${deferred.replace('(Server certificate not verified)', '(TLS is required, but was not offered by host in1.d.example[192.0.2.70])')}",`,
@@ -82,6 +90,7 @@ describe('unwrapLines', () => {
       expected: [
         'Feb  1 03:52:19 mx postfix/smtpd[8556]: lost connection after STARTTLS from a.example[192.0.2.1]',
         'SSL_accept error from unknown[192.0.2.2]: -1',
+        'Jun  6 00:22:01 mx postfix/smtp[3682]: warning: TLS library problem: 3682:error:140740BF:SSL routines:SSL23_CLIENT_HELLO:no protocols available:s23_clnt.c:381:',
         'Jul 14 06:05:19 web postfix/smtpd[13]: connect from unknown[192.0.2.3]',
         'Jul 14 06:05:19 web postfix/smtpd[13]: disconnect from unknown[192.0.2.3]',
         deferred.replace('(Server certificate not verified)', '(TLS is required, but was not offered by host in1.d.example[192.0.2.70])'),
@@ -92,6 +101,34 @@ describe('unwrapLines', () => {
       name: 'comments, list items and quoted prose that hold no log line stay as they are',
       lines: ['# not a log line', '- retried after an hour', '"it says no shared cipher",', '// TODO: SSL_accept error'],
       expected: ['# not a log line', '- retried after an hour', '"it says no shared cipher",', '// TODO: SSL_accept error'],
+    },
+    {
+      name: 'log lines a web page joined into one, with their headers (a day unpadded too) or without',
+      lines: [
+        `${merged.join(' ')} ${merged[1]?.replace('Sep 25', 'Sep 5')}`,
+        'SSL_accept error from a.example [x.x.x.x] -1 warning: TLS library problem: error:14094416:SSL routines:ssl3_read_bytes:sslv3 alert certificate unknown:s3_pkt.c:1472:SSL alert number 46:',
+      ],
+      expected: [
+        ...merged,
+        merged[1]?.replace('Sep 25', 'Sep  5'),
+        'SSL_accept error from a.example [x.x.x.x] -1',
+        'warning: TLS library problem: error:14094416:SSL routines:ssl3_read_bytes:sslv3 alert certificate unknown:s3_pkt.c:1472:SSL alert number 46:',
+      ],
+    },
+    {
+      name: 'a line with a time stamp in its message, a relay\'s line around a container\'s own, and prose stay whole',
+      lines: [
+        'Aug 26 08:06:18 relay mailu-smtp[840]: Aug 26 08:06:18 mail postfix/smtp[381]: SSL_connect error to a.example[192.0.2.1]:25: -1',
+        merged[2] as string,
+        `${deferred} (retried Sep 25 12:13:34 and Sep 25 13:13:34)`,
+        'I saw it on Sep 25 12:13:34 mx postfix/smtpd[8073]: and again later',
+      ],
+      expected: [
+        'Aug 26 08:06:18 relay mailu-smtp[840]: Aug 26 08:06:18 mail postfix/smtp[381]: SSL_connect error to a.example[192.0.2.1]:25: -1',
+        merged[2],
+        `${deferred} (retried Sep 25 12:13:34 and Sep 25 13:13:34)`,
+        'I saw it on Sep 25 12:13:34 mx postfix/smtpd[8073]: and again later',
+      ],
     },
     { name: 'short pieces are no wrapped line', lines: ['warning: cannot get', 'RSA certificate from file "x": disabling TLS support'], expected: ['warning: cannot get', 'RSA certificate from file "x": disabling TLS support'] },
   ])('$name', ({ lines, expected }) => {
