@@ -1,5 +1,5 @@
 import { decodeOpensslError } from './openssl-error.ts';
-import { namedPeerAt, peerAt } from './peer.ts';
+import { anyPeerAt, namedPeerAt, peerAt } from './peer.ts';
 import type { DeliveryStatus, DeliveryTlsProblem, Peer, TlsEvent, TlsTrust } from './types.ts';
 
 // Sticky patterns run at the message offset (`lastIndex = at`), so no line is sliced before it matches.
@@ -62,11 +62,11 @@ function connectionLost(line: string, at: number, reason: 'lost' | 'timeout'): T
   const from = line.lastIndexOf(' from ');
   if (from < at) return undefined;
   const after = line.slice(at, from);
-  return withPeer(peerAfter(line, from + 6), (peer) => ({ kind: 'connection-lost', reason, after, peer }));
+  return withPeer(anyPeerAt(line, from + 6)?.peer, (peer) => ({ kind: 'connection-lost', reason, after, peer }));
 }
 
 function disconnect(line: string, at: number): TlsEvent | undefined {
-  const parsed = peerAt(line, at);
+  const parsed = anyPeerAt(line, at);
   if (parsed === undefined) return undefined;
   const event: TlsEvent = { kind: 'disconnect', peer: parsed.peer };
   let cursor = parsed.end + 1;
@@ -87,7 +87,7 @@ function established(line: string, at: number): TlsEvent | undefined {
   ESTABLISHED.lastIndex = at;
   const head = ESTABLISHED.exec(line);
   if (head === null) return undefined;
-  const parsed = peerAt(line, ESTABLISHED.lastIndex) ?? (head[3] === 'to' ? namedPeerAt(line, ESTABLISHED.lastIndex) : undefined);
+  const parsed = head[3] === 'to' ? peerAt(line, ESTABLISHED.lastIndex) ?? namedPeerAt(line, ESTABLISHED.lastIndex) : anyPeerAt(line, ESTABLISHED.lastIndex);
   if (parsed === undefined) return undefined;
   PROTOCOL_CIPHER.lastIndex = parsed.end;
   const body = PROTOCOL_CIPHER.exec(line);
@@ -131,7 +131,8 @@ function sslStateOrError(line: string, at: number, side: 'accept' | 'connect'): 
   }
   const prefix = side === 'accept' ? ' error from ' : ' error to ';
   if (!line.startsWith(prefix, nameEnd)) return undefined;
-  const parsed = peerAt(line, nameEnd + prefix.length) ?? (side === 'connect' ? namedPeerAt(line, nameEnd + prefix.length) : undefined);
+  const peerStart = nameEnd + prefix.length;
+  const parsed = side === 'connect' ? peerAt(line, peerStart) ?? namedPeerAt(line, peerStart) : anyPeerAt(line, peerStart);
   if (parsed === undefined || !line.startsWith(': ', parsed.end)) return undefined;
   return { kind: 'tls-handshake-error', side, peer: parsed.peer, detail: line.slice(parsed.end + 2) };
 }
@@ -285,7 +286,7 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
   switch (line.charCodeAt(at)) {
     case 99: // c
       if (line.startsWith('connect from ', at)) {
-        return withPeer(peerAfter(line, at + 13), (peer) => ({ kind: 'connect', peer }));
+        return withPeer(anyPeerAt(line, at + 13)?.peer, (peer) => ({ kind: 'connect', peer }));
       }
       if (line.startsWith('certificate verification failed for ', at)) return certificateFailure(line, at, 36);
       if (line.startsWith('client certificate verification failed for ', at)) return certificateFailure(line, at, 43);
@@ -312,7 +313,7 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
         const direction = line.startsWith('from ', at + 26) ? 'from' : line.startsWith('to ', at + 26) ? 'to' : undefined;
         if (direction === undefined) return undefined;
         const peerStart = at + 26 + direction.length + 1;
-        const peer = peerAfter(line, peerStart) ?? (direction === 'to' ? namedPeerAt(line, peerStart)?.peer : undefined);
+        const peer = direction === 'to' ? peerAfter(line, peerStart) ?? namedPeerAt(line, peerStart)?.peer : anyPeerAt(line, peerStart)?.peer;
         return withPeer(peer, (named) => ({ kind: 'tls-setup', direction, peer: named }));
       }
       if (line.startsWith('server certificate verification failed for ', at)) return certificateFailure(line, at, 43);

@@ -49,6 +49,27 @@ export function namedPeerAt(line: string, start: number): PeerAt | undefined {
   return HOST_NAME.test(name) ? { peer: { name, addr: '' }, end } : undefined;
 }
 
+/** The longest word taken for a peer that an admin replaced by a placeholder. */
+const MAX_PLACEHOLDER = 255;
+
+/**
+ * The peer of a message as Postfix writes it (`peerAt`), or, in an excerpt an admin anonymized, the word that took
+ * its place (`client_ip`, `x.x.x.x`, `<redacted>`): up to a space, `: ` or the end, without brackets. The address
+ * stays empty.
+ */
+export function anyPeerAt(line: string, start: number, stop = line.length): PeerAt | undefined {
+  const parsed = peerAt(line, start, stop);
+  if (parsed !== undefined) return parsed;
+  let end = start;
+  while (end < stop && end - start <= MAX_PLACEHOLDER) {
+    const c = line.charCodeAt(end);
+    if (c === 32 || c === 9 || c === 91 || c === 93 || (c === 58 && (end + 1 === stop || line.charCodeAt(end + 1) === 32))) break;
+    end++;
+  }
+  if (end === start || end - start > MAX_PLACEHOLDER || line.charCodeAt(end) === 91 || line.charCodeAt(end) === 93) return undefined;
+  return { peer: { name: line.slice(start, end), addr: '' }, end };
+}
+
 /** `name[addr]:port` as Postfix writes it. */
 export function formatPeer(peer: Peer): string {
   return `${peer.name}[${peer.addr}]${peer.port === undefined ? '' : `:${peer.port}`}`;

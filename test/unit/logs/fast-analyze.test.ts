@@ -85,6 +85,27 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     expect((await analyzeLogs([file], { year: 2024 })).sessions).toEqual({ total: 5, tls: 4, failed: 1, plaintext: 0 });
   });
 
+  it('on peers an admin replaced by placeholders', async () => {
+    const file = path.join(dir, 'placeholders.log');
+    writeFileSync(file, `${[
+      'Apr 19 20:22:28 server postfix/smtpd[17679]: connect from client_ip',
+      'Apr 19 20:22:28 server postfix/smtpd[17679]: setting up TLS connection from client_ip',
+      'Apr 19 20:22:28 server postfix/smtpd[17679]: SSL_accept error from client_ip: -1',
+      'Apr 19 20:22:28 server postfix/smtpd[17679]: warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol:ssl/statem/statem_srvr.c:1743:',
+      'Apr 19 20:22:28 server postfix/smtpd[17679]: lost connection after STARTTLS from client_ip',
+      'Apr 19 20:22:28 server postfix/smtpd[17679]: disconnect from client_ip ehlo=1 starttls=0/1 commands=1/2',
+      'Apr 19 20:23:28 server postfix/smtpd[17679]: connect from <redacted>',
+      'Apr 19 20:23:28 server postfix/smtpd[17679]: Anonymous TLS connection established from <redacted>: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)',
+      'Apr 19 20:23:28 server postfix/smtpd[17679]: disconnect from <redacted> ehlo=2 starttls=1 quit=1 commands=4',
+    ].join('\n')}\n`);
+    await expectSame([file], { year: 2024 }, true);
+    const report = await analyzeLogs([file], { year: 2024 });
+    expect(report.peers.map((p) => [p.peer, p.attempts, p.tlsSuccesses, p.failures])).toEqual([
+      ['<redacted>', 1, 1, {}],
+      ['client_ip', 1, 0, { 'unsupported-protocol': 1 }],
+    ]);
+  });
+
   it('with filters and version hints', async () => {
     await expectSame(FIXTURES, { year: 2018, peer: 'google' });
     await expectSame(FIXTURES, { year: 2018, since: new Date('2018-08-23T21:00:00'), until: new Date('2018-11-29T02:29:00') });

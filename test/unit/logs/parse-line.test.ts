@@ -310,6 +310,30 @@ const EVENTS: { line: string; event: TlsEvent | undefined }[] = [
     line: 'mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 454 4.7.1 <a@b>: Relay access denied; from=<c@d> to=<a@b> proto=ESMTP helo=<x>', // built
     event: { kind: 'reject', stage: 'RCPT', peer: { name: 'x', addr: '1.2.3.4' }, detail: '454 4.7.1 <a@b>: Relay access denied; from=<c@d> to=<a@b> proto=ESMTP helo=<x>' },
   },
+  // An excerpt whose admin put a placeholder where the client was (the first copied from a report).
+  {
+    line: 'Apr 19 20:22:28 server postfix/smtpd[17679]: SSL_accept error from client_ip: -1',
+    event: { kind: 'tls-handshake-error', side: 'accept', peer: { name: 'client_ip', addr: '' }, detail: '-1' },
+  },
+  {
+    line: 'Apr 19 20:22:28 server postfix/smtpd[17679]: disconnect from client_ip ehlo=1 starttls=0/1 commands=1/2',
+    event: { kind: 'disconnect', peer: { name: 'client_ip', addr: '' }, commands: { ehlo: '1', starttls: '0/1', commands: '1/2' } },
+  },
+  { line: 'mx postfix/smtpd[1]: connect from <redacted>', event: { kind: 'connect', peer: { name: '<redacted>', addr: '' } } },
+  {
+    line: 'mx postfix/smtpd[1]: lost connection after STARTTLS from x.x.x.x',
+    event: { kind: 'connection-lost', reason: 'lost', after: 'STARTTLS', peer: { name: 'x.x.x.x', addr: '' } },
+  },
+  {
+    line: 'mx postfix/smtpd[1]: Anonymous TLS connection established from REDACTED: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)',
+    event: {
+      kind: 'tls-established', trust: 'Anonymous', reused: false, direction: 'from', peer: { name: 'REDACTED', addr: '' }, protocol: 'TLSv1.2',
+      cipher: 'ECDHE-RSA-AES256-GCM-SHA384', bits: { used: 256, total: 256 },
+    },
+  },
+  { line: 'mx postfix/smtpd[1]: setting up TLS connection from [client]', event: { kind: 'tls-setup', direction: 'from', peer: { name: '', addr: 'client' } } },
+  { line: 'mx postfix/smtpd[1]: connect from a.example [192.0.2.1]', event: { kind: 'connect', peer: { name: 'a.example', addr: '' } } },
+  { line: 'mx postfix/smtpd[1]: connect from ', event: undefined },
   { line: 'Nov 29 02:28:45 b96aa2733c29 mail.warn postfix/smtpd[81]: warning: dict_nis_init: NIS domain name not set - NIS lookups disabled', event: undefined },
   { line: 'Nov 29 02:28:41 b96aa2733c29 mail.info postfix/postfix-script[76]: starting the Postfix mail system', event: undefined },
 ];
