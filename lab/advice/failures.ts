@@ -40,7 +40,7 @@ export interface LogFailures {
 /** The failure's peers as `name[addr]`, or what stands for them when the log names none. */
 export function peersText(failure: Pick<LoggedFailure, 'peers' | 'direction'>): string {
   if (failure.peers.length === 0) return failure.direction === 'outbound' ? 'a server the log does not name' : 'a peer the log does not name';
-  return [...new Set(failure.peers.map((p) => `${p.name}[${p.addr}]`))].join(', ');
+  return [...new Set(failure.peers.map((p) => (p.addr === '' ? p.name : `${p.name}[${p.addr}]`)))].join(', ');
 }
 
 const errorOf = (session: Session): OpensslError | undefined =>

@@ -574,7 +574,9 @@ export function explainFailure(
     const reproducing = outcomes.filter((o) => reproducedBy.includes(o.hypothesis.name)).map((o) => `${o.hypothesis.name} (${o.hypothesis.why})`);
     return `${base} Reproduced by sending to ${reproducing.join('; ')}. So the failing destinations are most likely servers like these.`;
   }
-  const base = `${peers.charAt(0).toUpperCase()}${peers.slice(1)} failed with "${failure.summary}". ${failure.explanation}${wrapperModeNote(failure, listener)}${certificateNote(failure, certificate, ecdsaAlone)}`;
+  // Host names keep their case; only the words for an unnamed peer start the sentence capitalized.
+  const subject = failure.peers.length === 0 ? `${peers.charAt(0).toUpperCase()}${peers.slice(1)}` : peers;
+  const base = `${subject} failed with "${failure.summary}". ${failure.explanation}${wrapperModeNote(failure, listener)}${certificateNote(failure, certificate, ecdsaAlone)}`;
   if (reproducedBy.length === 0) {
     const near = outcomes.filter((o) => o.match === 'class').map((o) => `${o.hypothesis.name} (${o.detail})`);
     const newer = NEWER_EQUIVALENT[failure.class];

@@ -38,6 +38,16 @@ describe('readLogFailures', () => {
       ['peer-aborted: ssl3_read_bytes:sslv3 alert handshake failure', [], [alone[1]]],
     ]);
     expect(peersText(read.failures[0]!)).toBe('a peer the log does not name');
+    expect(explainFailure(read.failures[0]!, [], [])).toMatch(/^A peer the log does not name failed with "unsupported protocol"/);
+    // A named peer keeps the case of its name; a placeholder an admin put for it has no address.
+    const named = readLogFailures([
+      'Jan  7 06:11:15 m postfix/smtpd[30323]: SSL_accept error from email03.example[192.0.2.76]: -1',
+      alone[0]!.replace('mail postfix/smtpd[7]', 'm postfix/smtpd[30323]'),
+      'Jan  7 06:11:16 m postfix/smtpd[30324]: SSL_accept error from client_ip: -1',
+      alone[0]!.replace('mail postfix/smtpd[7]', 'm postfix/smtpd[30324]'),
+    ]);
+    expect(named.failures.map((f) => peersText(f))).toEqual(['email03.example[192.0.2.76], client_ip']);
+    expect(explainFailure(named.failures[0]!, [], [])).toMatch(/^email03\.example\[192\.0\.2\.76\], client_ip failed with/);
     expect(read.versions.openssl).toBe('1.1.x');
     // Another process's error is a failure of its own beside the log's failed sessions.
     const seedKeys = readLogFailures(seed).failures.map((f) => f.key);
