@@ -140,8 +140,20 @@ export function generateFixes(
         mainCf: { smtpd_tls_dh1024_param_file: null }, size: 1,
       });
     }
-    for (const param of ['smtpd_tls_ciphers', 'smtpd_tls_mandatory_ciphers']) {
-      if (mainCf[param] === 'high') add({ id: `${param.replace(/_/g, '-')}-medium`, title: `${param} = medium`, why: `the "high" grade leaves out suites ${senders} may need`, mainCf: { [param]: 'medium' }, size: 1 });
+    const highGrades = ['smtpd_tls_ciphers', 'smtpd_tls_mandatory_ciphers'].filter((param) => mainCf[param] === 'high');
+    for (const param of highGrades) {
+      add({ id: `${param.replace(/_/g, '-')}-medium`, title: `${param} = medium`, why: `the "high" grade leaves out suites ${senders} may need`, mainCf: { [param]: 'medium' }, size: 1 });
+    }
+    // A family that the "high" grade leaves out as well (RC4, and 3DES since OpenSSL 1.1.0) needs both changes.
+    const needed = liftable.filter((t) => reproducedFamilies.has(bare(t)));
+    if (highGrades.length > 0 && needed.length > 0) {
+      const rest = exclusions.filter((t) => !needed.includes(t));
+      add({
+        id: 'stop-excluding-and-medium', title: `stop excluding ${needed.join(', ')} and ${highGrades.map((param) => `${param} = medium`).join(', ')}`,
+        why: `${senders} may depend on ${needed.join(', ')} suites, which the "high" grade leaves out too`,
+        mainCf: { smtpd_tls_exclude_ciphers: rest.length ? rest.join(', ') : null, ...Object.fromEntries(highGrades.map((param) => [param, 'medium'])) },
+        size: 1 + highGrades.length,
+      });
     }
   }
   const groupFailures = reproduced.filter((f) => f.class === 'no-shared-group');

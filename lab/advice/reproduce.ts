@@ -159,6 +159,11 @@ function alertReason(reason: string): string {
   return reason.toLowerCase().replace(/^(?:sslv3|tlsv1|ssl\/tls) alert /, 'alert ');
 }
 
+/** 1.0.x, 1.1.x or 3.x: OpenSSL 1.1.0 renamed the functions that 1.0.x names in its errors, and 3.0 names none. */
+function generationFamily(error: OpensslError): string | undefined {
+  return error.generation?.startsWith('1.0') === true ? '1.0' : error.generation;
+}
+
 function matchError(failure: Pick<LoggedFailure, 'class' | 'error'>, cls: string | undefined, error: OpensslError | undefined): { match: MatchLevel; detail: string } {
   const sameClass = cls === failure.class;
   if (!failure.error || !error) return sameClass ? { match: 'reason', detail: `same class ${failure.class}` } : { match: 'none', detail: `class ${cls ?? 'unknown'}` };
@@ -166,9 +171,13 @@ function matchError(failure: Pick<LoggedFailure, 'class' | 'error'>, cls: string
     return { match: sameClass ? 'class' : 'none', detail: `"${error.reason}"${error.func ? ` in ${error.func}` : ''} instead of "${failure.error.reason}"` };
   }
   if (error.func && failure.error.func) {
-    return error.func.toLowerCase() === failure.error.func.toLowerCase()
-      ? { match: 'exact', detail: `${error.func}:${error.reason}` }
-      : { match: 'class', detail: `"${error.reason}" but in ${error.func}, not ${failure.error.func}` };
+    if (error.func.toLowerCase() === failure.error.func.toLowerCase()) return { match: 'exact', detail: `${error.func}:${error.reason}` };
+    const logged = generationFamily(failure.error);
+    const lab = generationFamily(error);
+    if (logged !== undefined && lab !== undefined && logged !== lab) {
+      return { match: 'reason', detail: `"${error.reason}" (in ${error.func}: OpenSSL ${lab} names the functions that ${logged} calls ${failure.error.func} otherwise, so only the reason is compared)` };
+    }
+    return { match: 'class', detail: `"${error.reason}" but in ${error.func}, not ${failure.error.func}` };
   }
   return { match: 'reason', detail: `"${error.reason}" (the ${error.func ? 'log' : 'lab toolchain'}'s OpenSSL prints no function name, so only the reason is compared)` };
 }

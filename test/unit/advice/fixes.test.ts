@@ -91,6 +91,21 @@ describe('generateFixes', () => {
     expect(generateFixes([{ class: 'no-shared-cipher', offered: ['TLSv1.2'], senders: ['x'] }], reported, '3.7').map((f) => f.id)).not.toContain('enable-ecdhe');
   });
 
+  it('for a family the "high" grade leaves out as well: lifts its exclusion and lowers the grade together too', () => {
+    const mainCf = { smtpd_tls_ciphers: 'high', smtpd_tls_exclude_ciphers: 'aNULL, RC4, MD5' };
+    const fixes = generateFixes([{ class: 'no-shared-cipher', offered: ['TLSv1.2'], senders: ['rc4-only'], families: ['RC4'] }], mainCf, '3.5.25', 8);
+    expect(fixes.map((f) => [f.id, f.mainCf])).toEqual([
+      ['stop-excluding-rc4', { smtpd_tls_exclude_ciphers: 'aNULL, MD5' }],
+      ['smtpd-tls-ciphers-medium', { smtpd_tls_ciphers: 'medium' }],
+      ['stop-excluding-and-medium', { smtpd_tls_exclude_ciphers: 'aNULL, MD5', smtpd_tls_ciphers: 'medium' }],
+      ['discard-starttls', { smtpd_discard_ehlo_keyword_address_maps: 'cidr:/etc/postfix/tlslab-starttls-discard.cidr' }],
+    ]);
+    // Without a family the reproducing senders depend on, or without a "high" grade, there is nothing to combine.
+    expect(generateFixes([{ class: 'no-shared-cipher', offered: ['TLSv1.2'], senders: ['x'] }], mainCf, '3.5.25').map((f) => f.id)).not.toContain('stop-excluding-and-medium');
+    expect(generateFixes([{ class: 'no-shared-cipher', offered: ['TLSv1.2'], senders: ['rc4-only'], families: ['RC4'] }], { smtpd_tls_exclude_ciphers: 'RC4' }, '3.5.25').map((f) => f.id))
+      .not.toContain('stop-excluding-and-medium');
+  });
+
   it('for a handshake a DH-strict client aborts: Postfix\'s own 2048-bit group, from 3.1 on', () => {
     const dh = { smtpd_tls_dh1024_param_file: '/lab/receiver/files/dh1024.pem' };
     const failure: ReproducedFailure = { class: 'peer-aborted', offered: ['TLSv1.2'], senders: ['probe-dhe-level2'] };

@@ -97,6 +97,12 @@ describe('matchFailure', () => {
   it('OpenSSL 3 prints no function: the reason alone decides', () => {
     expect(matchFailure(seedCipher, { observed: failed('no-shared-cipher', 'warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:../ssl/statem/statem_srvr.c:2226:') }).match).toBe('reason');
   });
+  it('OpenSSL 1.1 renamed the functions of 1.0.x: across the two, the reason alone decides; within one, the function still counts', () => {
+    const modern = 'warning: TLS library problem: error:1417A0C1:SSL routines:tls_post_process_client_hello:no shared cipher:../ssl/statem/statem_srvr.c:2313:';
+    expect(matchFailure(seedCipher, { observed: failed('no-shared-cipher', modern) })).toMatchObject({ match: 'reason', detail: expect.stringContaining('OpenSSL 1.1.x names the functions') });
+    const early = logged('warning: TLS library problem: error:142090C1:SSL routines:tls_early_post_process_client_hello:no shared cipher:../ssl/statem/statem_srvr.c:1779:', 'no-shared-cipher');
+    expect(matchFailure(early, { observed: failed('no-shared-cipher', modern) }).match).toBe('class');
+  });
   it('an alert is the same reason however the OpenSSL version spells it (sslv3, tlsv1, ssl/tls)', () => {
     const alert = { class: 'peer-aborted' as const, error: decodeOpensslError('warning: TLS library problem: error:0A000410:SSL routines::ssl/tls alert handshake failure:ssl/record/rec_layer_s3.c:918:SSL alert number 40:')! };
     expect(matchFailure(alert, { observed: failed('peer-aborted', 'warning: TLS library problem: error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1562:SSL alert number 40:') }).match).toBe('reason');
