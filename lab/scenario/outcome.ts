@@ -1,3 +1,4 @@
+import { requiresStarttls } from '../logs/events.ts';
 import type { ClientView } from '../senders/transcript.ts';
 
 /** The parts of a parsed server session that decide an outcome (see lab/logs for the full model). */
@@ -207,9 +208,11 @@ export function deriveMtaOutcome(
       path: describePath(delivery, ''),
     };
   }
-  // The server can see a clean handshake that the client then rejects (an unverified certificate).
+  // The server can see a clean handshake that the client then rejects (an unverified certificate). A server that
+  // refused mail without STARTTLS saw no handshake: its reply is the outcome.
   const clientFailed = [...clientSessions].reverse().find((s) => s.failure);
-  if (clientFailed?.failure) {
+  const refusedPlaintext = clientFailed !== undefined && !clientFailed.starttls && clientFailed.lines.some(requiresStarttls);
+  if (clientFailed?.failure && !refusedPlaintext) {
     const { failure } = clientFailed;
     const line = failure.evidence.find((l) => /TLS library problem|certificate verification failed/.test(l)) ?? failure.evidence[0];
     const clientError = line?.slice(line.indexOf(']: ') + 3).replace(/^warning: TLS library problem: /, '');

@@ -125,6 +125,22 @@ describe('outcomes of a sending MTA', () => {
   });
 });
 
+describe('outcomes of a sending MTA refused for not using STARTTLS', () => {
+  it('are the reply, not a failed handshake: there was none', () => {
+    const detail = 'host dest[192.0.2.25] said: 530 5.7.0 Must issue a STARTTLS command first (in reply to MAIL FROM command)';
+    const own = (readSessions([
+      `Nov 30 11:47:23 mx postfix/smtp[519]: 37F04BD6180: to=<u@dest.example>, relay=dest[192.0.2.25]:25, delay=0.35, delays=0.04/0.01/0.25/0.05, dsn=5.7.0, status=bounced (${detail})`,
+    ]).sessions as unknown as ServerSessionView[]).filter((s) => s.side === 'smtp');
+    expect(own[0]?.failure?.class).toBe('invalid-local-config');
+    const server = readSessions([
+      'Nov 30 11:47:23 dest postfix/smtpd[163]: connect from unknown[192.0.2.2]',
+      'Nov 30 11:47:23 dest postfix/smtpd[163]: disconnect from unknown[192.0.2.2] ehlo=1 mail=0/1 quit=1 commands=2/3',
+    ]).sessions as unknown as ServerSessionView[];
+    const outcome = deriveMtaOutcome(server, new Map(), { attempts: [{ status: 'bounced', detail: `(${detail})` }] }, own);
+    expect(outcome.observed).toEqual({ kind: 'refused', reply: `(${detail})` });
+  });
+});
+
 describe('a sending MTA that falls back to plaintext', () => {
   const failed: ServerSessionView = {
     side: 'smtpd', peer: { name: 'mta', addr: '192.0.2.7' }, starttls: true, complete: true, queueIds: [], lines: ['… no shared cipher'],
