@@ -150,6 +150,9 @@ function describePath(delivery: MtaDeliveryView, finalText: string): string {
   return steps.join(', ') || 'no delivery attempt logged';
 }
 
+/** A server's reply in a sending MTA's delivery detail: Postfix's `host ... said: 530 ...`, Exim's `SMTP error from remote mail server after MAIL FROM:<...>: 530 ...`. */
+const SERVER_REPLY = /(?:^|said: |SMTP error from remote mail server after .*?: )[45]\d\d[ -]/;
+
 /**
  * The outcome of a message sent by a real MTA: the final delivery decides TLS or plaintext (read on
  * the receiver's side through its queue id); earlier attempts make the path.
@@ -223,7 +226,7 @@ export function deriveMtaOutcome(
       path: describePath(delivery, ''),
     };
   }
-  if (last && /^[45]\d\d /.test(last.detail.replace(/^.*?said: /, ''))) {
+  if (last && SERVER_REPLY.test(last.detail)) {
     return { observed: { kind: 'refused', reply: last.detail }, fate, evidence, path: describePath(delivery, '') };
   }
   return { observed: { kind: 'unknown', reason: last ? `not delivered: ${last.detail}` : 'the sending MTA logged no delivery attempt' }, fate, evidence, path: describePath(delivery, '') };

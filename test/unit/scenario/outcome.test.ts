@@ -138,6 +138,10 @@ describe('outcomes of a sending MTA refused for not using STARTTLS', () => {
     ]).sessions as unknown as ServerSessionView[];
     const outcome = deriveMtaOutcome(server, new Map(), { attempts: [{ status: 'bounced', detail: `(${detail})` }] }, own);
     expect(outcome.observed).toEqual({ kind: 'refused', reply: `(${detail})` });
+    // Exim words the same refusal its own way.
+    const exim = 'R=smarthost T=remote_smtp_smarthost H=192.0.2.25 [192.0.2.25]: SMTP error from remote mail server after pipelined end of data: 530 5.7.0 Must issue a STARTTLS command first';
+    expect(deriveMtaOutcome(server, new Map(), { attempts: [{ status: 'bounced', detail: exim }] }).observed).toEqual({ kind: 'refused', reply: exim });
+    expect(deriveMtaOutcome(server, new Map(), { attempts: [{ status: 'deferred', detail: 'connect to dest[192.0.2.25]:25: Connection refused' }] }).observed.kind).toBe('unknown');
   });
 });
 
