@@ -16,7 +16,9 @@ export interface ToolchainRequest {
 
 /**
  * The receiver's toolchain: the named one, else the closest to the versions given, else to the
- * versions found in the config folder. Fails with LAB_SOURCE_MISSING when it cannot be built here.
+ * versions found in the config folder or the log. Fails with LAB_SOURCE_MISSING when a toolchain named or asked
+ * for by versions cannot be built here; one picked from the versions found gives way to the closest that builds,
+ * and its reason says so.
  */
 export async function chooseReceiverToolchain(
   toolchains: Map<string, Toolchain>, request: ToolchainRequest, found: AdminVersions, sources?: SourceOptions, needs: readonly PostfixNeed[] = [],
@@ -53,6 +55,16 @@ export async function chooseReceiverToolchain(
     const buildable = new Map<string, Toolchain>();
     for (const t of toolchains.values()) if (isReceiverPick(t) && (await missingSourcesOf(toolchains, t.name, sources)).length === 0) buildable.set(t.name, t);
     const closest = wanted !== undefined && buildable.size > 0 ? pickToolchain(buildable, wanted).toolchain : undefined;
+    const inferred = request.toolchain === undefined && request.postfixVersion === undefined && request.opensslVersion === undefined;
+    const stand = closest === undefined ? undefined : toolchains.get(closest);
+    if (inferred && closest !== undefined && stand !== undefined) {
+      return {
+        toolchain: closest,
+        reason: `the closest toolchain that builds here. NOTE: the closest of all, ${choice.toolchain} (${choice.reason}), cannot be built on this machine: ` +
+          `its release tarballs are missing (${missing.join(', ')}; "tlslab sources add FILE" stores them). ${closest} runs Postfix ${stand.postfix?.version ?? '?'} ` +
+          `with ${stand.tls.library} ${stand.tls.version}: its errors may be worded as another OpenSSL generation words them, and its defaults may differ`,
+      };
+    }
     throw new LabError(
       'LAB_SOURCE_MISSING',
       `The receiver toolchain ${choice.toolchain} (${choice.reason}) cannot be built on this machine: its release tarballs are missing (${missing.join(', ')}). ` +

@@ -521,7 +521,7 @@ const CONFIG_WARNING = /postfix[\w./-]*\[\d+\]: (warning|fatal|panic|error): (.*
  * and the master's and daemons' reports of how processes start and talk, whose races come and go with the load (a
  * daemon that dies of its configuration logs its own `fatal:` first).
  */
-const SESSION_NOISE = /TLS library problem|SSL_accept error|SSL_connect error|lost connection|\[\d{1,3}(\.\d{1,3}){3}\]|does not resolve to address|address not listed for hostname|hostname \S+ verification failed|master_wakeup_timer_event|Resource temporarily unavailable|pid \d+ (?:exit status|killed by signal)|bad command startup -- throttling|problem talking to (?:service|server)|connect #\d+ to subsystem|(?<![\w/.-])(?:private|public)\/\w+|premature end-of-input|Connection refused|Connection reset by peer| timed out|(?:read|write) timeout/;
+const SESSION_NOISE = /TLS library problem|SSL_accept error|SSL_connect error|lost connection|\[\d{1,3}(\.\d{1,3}){3}\]|does not resolve to address|address not listed for hostname|hostname \S+ verification failed|master_wakeup_timer_event|Resource temporarily unavailable|pid \d+ (?:exit status|killed by signal)|bad command startup -- throttling|problem talking to (?:service|server)|connect #\d+ to subsystem|(?<![\w/.-])(?:private|public)\/\w+|premature end-of-input|Connection refused|Connection reset by peer| timed out|(?:read|write) timeout|file system clock is \d+ seconds? ahead of local clock|resetting file time stamps/;
 
 /** Postfix's complaints about its own configuration, each quoted once as Postfix printed it. */
 export function configWarnings(log: readonly string[]): string[] {

@@ -81,8 +81,15 @@ describe('the receiver toolchain for a configuration that needs a recent Postfix
     }
   });
 
-  it('names the closest toolchain that builds here when the one picked cannot', async () => {
-    await expect(chooseReceiverToolchain(toolchains, {}, { openssl: '1.0.1', evidence: ['the log\'s OpenSSL error format (1.0.1)'] }, sources))
+  it('runs the closest toolchain that builds here, and says so, when the one the versions found pick cannot', async () => {
+    const choice = await chooseReceiverToolchain(toolchains, {}, { openssl: '1.0.1', evidence: ['the log\'s OpenSSL error format (1.0.1)'] }, sources);
+    expect(choice.toolchain).toBe('debian-bullseye');
+    expect(choice.reason).toMatch(/^the closest toolchain that builds here\. NOTE: the closest of all, postfix-2\.6\.6-openssl-1\.0\.1e \(.*\), cannot be built on this machine: its release tarballs are missing \(openssl-1\.0\.1e\.tar\.gz, postfix-2\.6\.6\.tar\.gz;/);
+    expect(choice.reason).toMatch(/debian-bullseye runs Postfix 3\.5 with openssl 1\.1\.1: its errors may be worded as another OpenSSL generation words them/);
+  });
+
+  it('fails with the closest toolchain that builds here when one named, or asked for by versions, cannot', async () => {
+    await expect(chooseReceiverToolchain(toolchains, { opensslVersion: '1.0.1e' }, { evidence: [] }, sources))
       .rejects.toThrow(/cannot be built on this machine.*the closest of them to those versions is debian-bullseye,/);
     await expect(chooseReceiverToolchain(toolchains, { toolchain: 'postfix-2.6.6-openssl-1.0.1e' }, { evidence: [] }, sources)).rejects.toThrow(/\(--toolchain NAME\)\.$/);
   });

@@ -97,6 +97,9 @@ describe('outcomes from real receiver logs and transcripts', () => {
       'Aug 23 21:56:18 server1 postfix/master[1]: warning: /usr/lib/postfix/sbin/smtpd: bad command startup -- throttling',
       'Aug 23 21:56:18 server1 postfix/smtp[200]: warning: problem talking to server private/tlsmgr: Connection refused',
       'Aug 23 21:56:18 server1 postfix/qmgr[90]: warning: premature end-of-input on private/smtp socket while reading input attribute name',
+      // A queue file's time ahead of the clock (a container's file system under load).
+      'Aug 23 21:56:18 server1 postfix/postqueue[60]: warning: file system clock is 1 seconds ahead of local clock',
+      'Aug 23 21:56:18 server1 postfix/postqueue[60]: warning: resetting file time stamps - this hurts performance',
     ];
     expect(configWarnings(log)).toEqual(['warning: Invalid TLS protocol list "TLSv1.2, TLSv1.1, !TLSv1, !SSLv2, !SSLv3": disabling TLS support']);
     // A file under a directory named private is the configuration's.
