@@ -7,6 +7,8 @@ import type { ReproduceReport } from '../../lab/advice/reproduce.ts';
 import { main } from '../../lab/cli/main.ts';
 import { defineScenario, loadScenarioFile } from '../../lab/scenario/load.ts';
 import { runScenario } from '../../lab/scenario/runner.ts';
+import { missingSourcesOf } from '../../lab/toolchains/sources.ts';
+import { loadToolchains } from '../../lab/toolchains/registry.ts';
 import { leftovers } from './leftovers.ts';
 import { captureIo, failureAttachment, reproduceJson as reproduceAt } from './support.ts';
 
@@ -425,6 +427,26 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     expect(best.fixes).toEqual(expect.arrayContaining(['probe-rsa-auth-only', 'rsa-kx-only', 'exchange-2010-pre-sp3-ru9']));
     // ECDSA-capable senders keep the ECDSA certificate.
     expect(best.matrix.find((r) => r.name === 'gmail-2018')?.outcome).toMatch(/^TLS TLSv1\.2 ECDHE-ECDSA-/);
+    expect(await leftovers(report.runId)).toEqual([]);
+  });
+
+  it('reproduces the two failures of the reported case on Postfix 2.6.6 / OpenSSL 1.0.1e, explains them and ranks fixes', async ({ onTestFailed, skip }) => {
+    const missing = await missingSourcesOf(await loadToolchains(), 'postfix-2.6.6-openssl-1.0.1e');
+    if (missing.length > 0) {
+      console.warn(`SKIPPED the reported case on postfix-2.6.6-openssl-1.0.1e: its release tarballs are not in the sources directory (${missing.join(', ')})`);
+      skip(`needs the release tarballs ${missing.join(', ')} (see "tlslab sources list")`);
+      return;
+    }
+    const report = await reproduceJson([
+      'reproduce', '--log', 'test/fixtures/logs/seed-maillog.log', '--config', 'test/fixtures/configs/reported-case-2.6.6', '--toolchain', 'postfix-2.6.6-openssl-1.0.1e', '--json',
+    ], onTestFailed);
+    expect(report.findings.map((f) => f.failure.class).sort()).toEqual(['no-shared-cipher', 'unknown-protocol']);
+    for (const finding of report.findings) {
+      expect(finding.reproducedBy.length, finding.failure.key).toBeGreaterThan(0);
+      expect(finding.explanation).toMatch(/failed with "/);
+      expect(finding.fixes.length, finding.failure.key).toBeGreaterThan(1);
+      expect(finding.fixes[0]!.breaks, finding.failure.key).toEqual([]);
+    }
     expect(await leftovers(report.runId)).toEqual([]);
   });
 });
