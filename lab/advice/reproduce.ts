@@ -170,11 +170,19 @@ function matchError(failure: Pick<LoggedFailure, 'class' | 'error'>, cls: string
   if (alertReason(error.reason) !== alertReason(failure.error.reason)) {
     return { match: sameClass ? 'class' : 'none', detail: `"${error.reason}"${error.func ? ` in ${error.func}` : ''} instead of "${failure.error.reason}"` };
   }
+  const logged = generationFamily(failure.error);
+  const lab = generationFamily(error);
+  const otherGeneration = logged !== undefined && lab !== undefined && logged !== lab;
+  // 1.0.x says "unknown protocol" and "wrong version number" of situations that later generations word otherwise.
+  if (otherGeneration && NEWER_EQUIVALENT[failure.class] !== undefined) {
+    return {
+      match: 'class',
+      detail: `"${error.reason}"${error.func ? ` in ${error.func}` : ''}, but OpenSSL ${logged} says "${failure.error.reason}" of situations that ${lab} words otherwise, so the same words need not mean the same cause`,
+    };
+  }
   if (error.func && failure.error.func) {
     if (error.func.toLowerCase() === failure.error.func.toLowerCase()) return { match: 'exact', detail: `${error.func}:${error.reason}` };
-    const logged = generationFamily(failure.error);
-    const lab = generationFamily(error);
-    if (logged !== undefined && lab !== undefined && logged !== lab) {
+    if (otherGeneration) {
       return { match: 'reason', detail: `"${error.reason}" (in ${error.func}: OpenSSL ${lab} names the functions that ${logged} calls ${failure.error.func} otherwise, so only the reason is compared)` };
     }
     return { match: 'class', detail: `"${error.reason}" but in ${error.func}, not ${failure.error.func}` };

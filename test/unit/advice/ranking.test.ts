@@ -102,6 +102,14 @@ describe('matchFailure', () => {
     expect(matchFailure(seedCipher, { observed: failed('no-shared-cipher', modern) })).toMatchObject({ match: 'reason', detail: expect.stringContaining('OpenSSL 1.1.x names the functions') });
     const early = logged('warning: TLS library problem: error:142090C1:SSL routines:tls_early_post_process_client_hello:no shared cipher:../ssl/statem/statem_srvr.c:1779:', 'no-shared-cipher');
     expect(matchFailure(early, { observed: failed('no-shared-cipher', modern) }).match).toBe('class');
+    // 1.0.x's "unknown protocol" (the client's highest version disabled) is not what later generations mean by it.
+    const unknown = logged('warning: TLS library problem: 28167:error:140760FC:SSL routines:SSL23_GET_CLIENT_HELLO:unknown protocol:s23_srvr.c:647:', 'unknown-protocol');
+    for (const line of [
+      'warning: TLS library problem: error:1408F0FC:SSL routines:ssl3_get_record:unknown protocol:../ssl/record/ssl3_record.c:252:',
+      'warning: TLS library problem: error:0A0000FC:SSL routines::unknown protocol:ssl/record/ssl3_record.c:309:',
+    ]) {
+      expect(matchFailure(unknown, { observed: failed('unknown-protocol', line) })).toMatchObject({ match: 'class', detail: expect.stringContaining('OpenSSL 1.0 says "unknown protocol" of situations that') });
+    }
   });
   it('an alert is the same reason however the OpenSSL version spells it (sslv3, tlsv1, ssl/tls)', () => {
     const alert = { class: 'peer-aborted' as const, error: decodeOpensslError('warning: TLS library problem: error:0A000410:SSL routines::ssl/tls alert handshake failure:ssl/record/rec_layer_s3.c:918:SSL alert number 40:')! };
