@@ -142,7 +142,9 @@ function analyzeTable(report: AnalyzeReport): string {
 function sessionText(session: Session): string {
   const where = `${session.service}[${session.pid}]${session.host === undefined ? '' : `@${session.host}`}`;
   const when = session.start ?? 'no time';
-  const head = `#${session.ordinal} ${when} ${where} ${session.side === 'smtpd' ? 'from' : 'to'} ${formatPeer(session.peer)}`;
+  // tlsproxy, on smtpd's side, also makes the smtp client's connections: its lines say `to` for those.
+  const outward = session.side === 'smtp' || session.events.some((e) => (e.kind === 'tls-established' || e.kind === 'tls-setup') && e.direction === 'to');
+  const head = `#${session.ordinal} ${when} ${where} ${outward ? 'to' : 'from'} ${formatPeer(session.peer)}`;
   let result: string;
   if (session.failure !== undefined) result = `FAILED ${session.failure.class}: ${session.failure.summary}`;
   else if (session.tls !== undefined) result = `TLS ${session.tls.protocol} ${session.tls.cipher} (${session.tls.trust})`;

@@ -8,7 +8,7 @@ import { logsCommand } from '../../../lab/cli/logs.ts';
 import type { CliIo } from '../../../lab/cli/io.ts';
 import { analyzeLogs, readLogLines, type AnalyzeReport, type ReadProgress } from '../../../lab/logs/index.ts';
 import { analyzeLogsWithTracker } from '../../../lab/logs/analyze.ts';
-import { fixturePath, fixtureLines } from './fixture-files.ts';
+import { fixturePath, fixtureLines, TLSPROXY_LINES } from './fixture-files.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'logs-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -176,6 +176,18 @@ describe('tlslab logs', () => {
     expect(await logsCommand(['parse', '--json', fixturePath('seed-maillog.log')], json)).toBe(0);
     const parsed = JSON.parse(json.out()) as { sessions: { failure?: { class: string } }[] };
     expect(parsed.sessions.map((s) => s.failure?.class ?? null)).toEqual(['no-shared-cipher', 'no-shared-cipher', null, 'unknown-protocol', 'unknown-protocol', null]);
+  });
+
+  it('parse says which way a tlsproxy connection went', async () => {
+    const file = path.join(dir, 'tlsproxy.log');
+    writeFileSync(file, `${TLSPROXY_LINES.join('\n')}\n`);
+    const cli = io();
+    expect(await logsCommand(['parse', file], cli)).toBe(0);
+    const heads = cli.out().split('\n').filter((line) => line.startsWith('#')).map((line) => line.replace(/^#\d+ \S+ \S+ /, '').replace(/: (?:TLS|FAILED) .*$/, ''));
+    expect(heads).toEqual([
+      'to gmail-smtp-in.l.google.com[173.194.222.27]:25', 'to mailcluster.loopia.se[93.188.3.14]:25', 'to mail4.gotanet.se[212.3.0.44]:25', 'from [198.51.100.7]:40000',
+      'from [198.51.100.7]:40002',
+    ]);
   });
 
   it('returns 2 on usage errors and prints help', async () => {
