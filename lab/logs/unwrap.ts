@@ -115,8 +115,7 @@ function startsLine(line: string, scan: HeaderScan): boolean {
  * Mend the lines of an excerpt: HTML entities that a copy from a web page kept are decoded, links a Markdown editor
  * made of host names and addresses are undone, a day's padding that a web page collapsed is given back, comment marks,
  * bars, bullets and string quotes that a report put around a line are taken off, a line that holds several is cut
- * into them, and lines that a mail
- * client, a forum or a terminal wrapped at a fixed width are joined again
+ * into them, and lines that a mail client, a forum or a terminal wrapped at a fixed width are joined again
  * (`warning: cannot get RSA certificate fro` / `m file "/etc/...": disabli` / `ng TLS support`). A line that is no
  * known message (or, when the pieces show a fixed width, one that is), followed by lines that neither have a header
  * nor are messages themselves, is joined with them when the whole then reads as a known message: without a

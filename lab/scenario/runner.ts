@@ -518,8 +518,8 @@ function destinationResult(destination: RunningDestination, address: string, out
 const CONFIG_WARNING = /postfix[\w./-]*\[\d+\]: (warning|fatal|panic|error): (.*)$/;
 /**
  * Lines about one session or peer, not the configuration: TLS errors, and the peer name checks that DNS answers late;
- * and the master's and daemons' reports of how processes start and talk, whose races come and go with the load (a
- * daemon that dies of its configuration logs its own `fatal:` first).
+ * the master's and daemons' reports of how processes start and talk, whose races come and go with the load (a
+ * daemon that dies of its configuration logs its own `fatal:` first); and a file system clock that runs ahead.
  */
 const SESSION_NOISE = /TLS library problem|SSL_accept error|SSL_connect error|lost connection|\[\d{1,3}(\.\d{1,3}){3}\]|does not resolve to address|address not listed for hostname|hostname \S+ verification failed|master_wakeup_timer_event|Resource temporarily unavailable|pid \d+ (?:exit status|killed by signal)|bad command startup -- throttling|problem talking to (?:service|server)|connect #\d+ to subsystem|(?<![\w/.-])(?:private|public)\/\w+|premature end-of-input|Connection refused|Connection reset by peer| timed out|(?:read|write) timeout|file system clock is \d+ seconds? ahead of local clock|resetting file time stamps/;
 
