@@ -307,6 +307,8 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
       break;
     case 116: // t
       if (line.startsWith('timeout after ', at)) return connectionLost(line, at + 14, 'timeout');
+      // A delivery whose queue id an excerpt cut off (Postfix always logs one).
+      if (line.startsWith('to=<', at)) return delivery(line, at, '');
       break;
     case 115: // s
       if (line.startsWith('setting up TLS connection ', at)) {

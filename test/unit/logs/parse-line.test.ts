@@ -332,6 +332,13 @@ const EVENTS: { line: string; event: TlsEvent | undefined }[] = [
     },
   },
   { line: 'mx postfix/smtpd[1]: setting up TLS connection from [client]', event: { kind: 'tls-setup', direction: 'from', peer: { name: '', addr: 'client' } } },
+  {
+    line: 'mx postfix/smtp[7]: to=<u@example.com>, relay=mx.example.com[192.0.2.1]:25, delay=1.2, delays=0/0/1.2/0, dsn=4.7.5, status=deferred (Server certificate not verified)', // built: an excerpt without the queue id
+    event: {
+      kind: 'queue-delivery', queueId: '', recipient: 'u@example.com', relay: 'mx.example.com[192.0.2.1]:25', relayPeer: { name: 'mx.example.com', addr: '192.0.2.1', port: 25 },
+      status: 'deferred', detail: 'Server certificate not verified', delay: 1.2, dsn: '4.7.5', tlsProblem: 'server-certificate-not-verified',
+    },
+  },
   { line: 'mx postfix/smtpd[1]: connect from a.example [192.0.2.1]', event: { kind: 'connect', peer: { name: 'a.example', addr: '' } } },
   { line: 'mx postfix/smtpd[1]: connect from ', event: undefined },
   { line: 'Nov 29 02:28:45 b96aa2733c29 mail.warn postfix/smtpd[81]: warning: dict_nis_init: NIS domain name not set - NIS lookups disabled', event: undefined },
