@@ -174,7 +174,7 @@ function matchError(failure: Pick<LoggedFailure, 'class' | 'error'>, cls: string
   const lab = generationFamily(error);
   const otherGeneration = logged !== undefined && lab !== undefined && logged !== lab;
   // 1.0.x says "unknown protocol" and "wrong version number" of situations that later generations word otherwise.
-  if (otherGeneration && NEWER_EQUIVALENT[failure.class] !== undefined) {
+  if (otherGeneration && logged === '1.0' && NEWER_EQUIVALENT[failure.class] !== undefined) {
     return {
       match: 'class',
       detail: `"${error.reason}"${error.func ? ` in ${error.func}` : ''}, but OpenSSL ${logged} says "${failure.error.reason}" of situations that ${lab} words otherwise, so the same words need not mean the same cause`,

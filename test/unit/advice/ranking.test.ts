@@ -110,6 +110,11 @@ describe('matchFailure', () => {
     ]) {
       expect(matchFailure(unknown, { observed: failed('unknown-protocol', line) })).toMatchObject({ match: 'class', detail: expect.stringContaining('OpenSSL 1.0 says "unknown protocol" of situations that') });
     }
+    // 1.1.x and 3.x mean the same by "wrong version number": a plaintext answer to the client's hello.
+    const plaintextAnswer = logged('warning: TLS library problem: error:1408F10B:SSL routines:ssl3_get_record:wrong version number:../ssl/record/ssl3_record.c:331:', 'unknown-protocol');
+    expect(matchFailure({ ...plaintextAnswer, class: 'wrong-version-number' }, {
+      observed: failed('wrong-version-number', 'warning: TLS library problem: error:0A00010B:SSL routines::wrong version number:ssl/record/ssl3_record.c:354:'),
+    }).match).toBe('reason');
   });
   it('an alert is the same reason however the OpenSSL version spells it (sslv3, tlsv1, ssl/tls)', () => {
     const alert = { class: 'peer-aborted' as const, error: decodeOpensslError('warning: TLS library problem: error:0A000410:SSL routines::ssl/tls alert handshake failure:ssl/record/rec_layer_s3.c:918:SSL alert number 40:')! };
