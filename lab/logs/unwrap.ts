@@ -40,6 +40,9 @@ function paddedDay(line: string, scan: HeaderScan): string {
  */
 const DECORATION = /^[ \t]*(?:(?:#+|\/\/+|;+|\|+|[-*+•]|`+)[ \t]*)+(["']?)|^[ \t]*(["'])/;
 
+/** The closing quote of a string literal, with what may follow it in a list or a call (`",`, `');`). */
+const CLOSING_QUOTE: Readonly<Record<string, RegExp>> = { '"': /"[,;)\]]*\s*$/, "'": /'[,;)\]]*\s*$/ };
+
 /** The line without the marks a report put around it (see `DECORATION`), or the line itself without any. */
 function withoutDecoration(line: string): string {
   const match = DECORATION.exec(line);
@@ -47,8 +50,8 @@ function withoutDecoration(line: string): string {
   let rest = line.slice(match[0].length);
   const quote = match[1] || match[2];
   if (quote !== undefined && quote !== '') {
-    const close = new RegExp(`${quote}[,;)\\]]*\\s*$`).exec(rest);
-    if (close !== null) rest = rest.slice(0, close.index);
+    const close = CLOSING_QUOTE[quote]?.exec(rest);
+    if (close) rest = rest.slice(0, close.index);
     // A double-quoted literal (JSON, Go, JavaScript) escapes its quotes, backslashes and, in JSON, slashes.
     if (quote === '"') rest = rest.replace(/\\(["\\/])/g, '$1');
   } else rest = rest.replace(/`+\s*$/, '');

@@ -516,12 +516,20 @@ function destinationResult(destination: RunningDestination, address: string, out
 }
 
 const CONFIG_WARNING = /postfix[\w./-]*\[\d+\]: (warning|fatal|panic|error): (.*)$/;
-/**
- * Lines about one session or peer, not the configuration: TLS errors, and the peer name checks that DNS answers late;
- * the master's and daemons' reports of how processes start and talk, whose races come and go with the load (a
- * daemon that dies of its configuration logs its own `fatal:` first); and a file system clock that runs ahead.
- */
-const SESSION_NOISE = /TLS library problem|SSL_accept error|SSL_connect error|lost connection|\[\d{1,3}(\.\d{1,3}){3}\]|does not resolve to address|address not listed for hostname|hostname \S+ verification failed|master_wakeup_timer_event|Resource temporarily unavailable|pid \d+ (?:exit status|killed by signal)|bad command startup -- throttling|problem talking to (?:service|server)|connect #\d+ to subsystem|(?<![\w/.-])(?:private|public)\/\w+|premature end-of-input|Connection refused|Connection reset by peer| timed out|(?:read|write) timeout|file system clock is \d+ seconds? ahead of local clock|resetting file time stamps/;
+/** Lines about one session or peer, or about the machine, not the configuration. */
+const SESSION_NOISE = new RegExp([
+  // TLS errors, and the peer name checks that DNS answers late.
+  'TLS library problem', 'SSL_accept error', 'SSL_connect error', 'lost connection', String.raw`\[\d{1,3}(\.\d{1,3}){3}\]`,
+  'does not resolve to address', 'address not listed for hostname', String.raw`hostname \S+ verification failed`,
+  // The master's and daemons' reports of how processes start and talk, whose races come and go with the load (a
+  // daemon that dies of its configuration logs its own `fatal:` first).
+  'master_wakeup_timer_event', 'Resource temporarily unavailable', String.raw`pid \d+ (?:exit status|killed by signal)`,
+  'bad command startup -- throttling', 'problem talking to (?:service|server)', String.raw`connect #\d+ to subsystem`,
+  String.raw`(?<![\w/.-])(?:private|public)\/\w+`, 'premature end-of-input', 'Connection refused', 'Connection reset by peer', ' timed out',
+  '(?:read|write) timeout',
+  // A file system clock that runs ahead of the local one.
+  String.raw`file system clock is \d+ seconds? ahead of local clock`, 'resetting file time stamps',
+].join('|'));
 
 /** Postfix's complaints about its own configuration, each quoted once as Postfix printed it. */
 export function configWarnings(log: readonly string[]): string[] {
