@@ -207,6 +207,21 @@ function reject(line: string, at: number, queueId: string | undefined): TlsEvent
   return event;
 }
 
+const STATUS_FRAGMENT = /status=(?:deferred|bounced|undeliverable|expired) \((.+)\)\s*$/y;
+const DETAIL_FRAGMENT = /\((.+)\)\s*$/y;
+
+/**
+ * What an excerpt keeps of a delivery line when it quotes only its end: `status=deferred (DETAIL)`, or DETAIL in its
+ * parentheses, when DETAIL names a TLS problem. The queue id went with the rest.
+ */
+function deliveryFragment(line: string, at: number): TlsEvent | undefined {
+  const pattern = line.charCodeAt(at) === 40 ? DETAIL_FRAGMENT : STATUS_FRAGMENT;
+  pattern.lastIndex = at;
+  const detail = pattern.exec(line)?.[1];
+  const tlsProblem = detail === undefined ? undefined : deliveryTlsProblem(detail);
+  return detail === undefined || tlsProblem === undefined ? undefined : { kind: 'queue-tls-problem', queueId: '', detail, tlsProblem };
+}
+
 function queueLine(line: string, at: number, idLength: number): TlsEvent | undefined {
   const queueId = line.slice(at, at + idLength);
   const rest = at + idLength + 2;
@@ -319,6 +334,12 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
         return withPeer(peer, (named) => ({ kind: 'tls-setup', direction, peer: named }));
       }
       if (line.startsWith('server certificate verification failed for ', at)) return certificateFailure(line, at, 43);
+      if (line.startsWith('status=', at)) return deliveryFragment(line, at);
+      break;
+    case 40: // (
+      return deliveryFragment(line, at);
+    case 67: // C
+      if (line.startsWith('Cannot start TLS', at)) return { kind: 'queue-tls-problem', queueId: '', detail: line.slice(at), tlsProblem: 'cannot-start-tls' };
       break;
     case 83: // S
       if (line.startsWith('SSL_accept', at)) return sslStateOrError(line, at, 'accept');

@@ -109,9 +109,12 @@ function isEvent(line: string, scan: HeaderScan): boolean {
   return new BareLines().read(text, scan) !== undefined;
 }
 
+/** The end of a delivery line (`status=deferred (...)`, `(...)`): a message when alone, and a wrapped line's rest as well. */
+const DELIVERY_END = /^\s*(?:status=|\()/;
+
 /** Whether the line has a syslog header of its own or is a message the parser knows: then it starts a line. */
 function startsLine(line: string, scan: HeaderScan): boolean {
-  return scanHeader(asSyslogLine(line), scan) || isEvent(line, scan);
+  return scanHeader(asSyslogLine(line), scan) || (!DELIVERY_END.test(line) && isEvent(line, scan));
 }
 
 /**

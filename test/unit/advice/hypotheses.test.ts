@@ -104,6 +104,20 @@ describe('readLogFailures', () => {
     // Not reproduced: the verdict says that no peer causes it, rather than leave the admin to suspect the destinations.
     expect(explainFailure(wrapper.outbound[0]!, [], [])).toContain('No peer causes this failure');
     expect(explainFailure(outbound.outbound[0]!, [], [])).not.toContain('No peer causes this failure');
+
+    // What a report keeps of a deferral: its status and text, the text in its parentheses, or the smtp client's line without its queue id.
+    const fragments = [
+      'status=deferred (TLS is required, but was not offered by host mx.i.example[192.0.2.43])',
+      '(delivery temporarily suspended: Server certificate not verified)',
+      'Cannot start TLS: handshake failure',
+    ];
+    expect(fragments.map((line) => readLogFailures([line]).outbound.map((f) => [f.class, f.peers]))).toEqual([
+      [['starttls-not-offered', [{ name: 'mx.i.example', addr: '192.0.2.43' }]]],
+      [['certificate-verification', []]],
+      [['unknown', []]],
+    ]);
+    // Prose in parentheses, or a status without a TLS problem, is no failure.
+    expect(readLogFailures(['(see the log below)', 'status=deferred (connect to mx.j.example[192.0.2.44]:25: Connection refused)'])).toMatchObject({ failures: [], outbound: [] });
   });
 
   it('says when the sessions were on a wrapper-mode service, whose master.cf options the lab does not run', () => {

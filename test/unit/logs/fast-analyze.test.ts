@@ -241,6 +241,19 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     ]);
   });
 
+  it('on the ends of deferral lines, quoted without the rest', async () => {
+    const file = path.join(dir, 'fragments.log');
+    writeFileSync(file, [
+      'status=deferred (TLS is required, but was not offered by host mx.e.example[192.0.2.5])',
+      '(delivery temporarily suspended: Server certificate not verified)',
+      'Cannot start TLS: handshake failure',
+      'May  1 10:00:00 mx postfix/smtp[3]: status=deferred (TLS is required, but was not offered by host mx.f.example[192.0.2.6])',
+    ].join('\n'));
+    await expectSame([file], { year: 2024 }, true);
+    const report = await analyzeLogs([file], { year: 2024 });
+    expect(report.stats).toEqual({ lines: 4, events: 4, unrecognised: 0, foreign: 0 });
+  });
+
   it('without a year given: classic stamps after tomorrow\'s date are last year\'s on both paths', async () => {
     const file = path.join(dir, 'no-year.log');
     const month = (offset: number) => new Date(2000, (new Date().getMonth() + offset) % 12, 1).toLocaleString('en-US', { month: 'short' });
