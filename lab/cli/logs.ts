@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { LabError } from '../errors.ts';
 import { analyzeLogs, readLogBatches, SessionTracker, formatPeer, type AnalyzeReport, type ReadProgress, type Session, type VersionHints } from '../logs/index.ts';
 import { excerptLines } from '../logs/analyze.ts';
+import { parseTimeArgument, TIME_ARGUMENT_FORMS } from '../logs/time-argument.ts';
 import { EXIT, type CliIo } from './io.ts';
 
 const HELP = `Usage: tlslab logs <command> [options] [FILE...]
@@ -15,7 +16,10 @@ Commands:
 
 Options:
   --json                 print JSON instead of a table
-  --since TIME           analyze: only sessions starting at or after TIME (ISO 8601); lines without time pass
+  --since TIME           analyze: only sessions starting at or after TIME; lines without time pass.
+                         TIME: ISO 8601 (2024-05-01T10:00:00Z; without a zone, local time like the
+                         log's syslog stamps), a syslog stamp ("May  1 10:00", year as for --year),
+                         a time before now (90m, 2h, 3d, 1w) or @SECONDS since the epoch
   --until TIME           analyze: only sessions starting at or before TIME
   --peer TEXT            only sessions whose peer name or address contains TEXT
   --year N               year of classic syslog stamps, which carry none (default: this year,
@@ -40,11 +44,11 @@ function write(io: CliIo, text: string): void {
   io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-function parseTime(flag: string, value: string | undefined): Date | undefined {
+function parseTime(flag: string, value: string | undefined, year: number | undefined): Date | undefined {
   if (value === undefined) return undefined;
-  const time = Date.parse(value);
-  if (Number.isNaN(time)) throw new LabError('LAB_USAGE', `--${flag}: expected an ISO 8601 time such as 2024-05-01T10:00:00Z; got "${value}"`);
-  return new Date(time);
+  const time = parseTimeArgument(value, year === undefined ? {} : { year });
+  if (time === undefined) throw new LabError('LAB_USAGE', `--${flag}: expected ${TIME_ARGUMENT_FORMS}; got "${value}"`);
+  return time;
 }
 
 function parseYear(value: string | undefined): number | undefined {
@@ -217,8 +221,11 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
   const resolved = files.map((file) => (file === '-' || file.startsWith('/') ? file : `${io.cwd}/${file}`));
   try {
     if (command === 'parse') return await parseCommand(resolved, io, values.json === true, year, hints, values.peer);
-    const since = parseTime('since', values.since);
-    const until = parseTime('until', values.until);
+    const since = parseTime('since', values.since, year);
+    const until = parseTime('until', values.until, year);
+    if (since !== undefined && until !== undefined && since > until) {
+      throw new LabError('LAB_USAGE', `--since ${since.toISOString()} is after --until ${until.toISOString()}: no session could pass`);
+    }
     const status = readingStatus(io);
     let report: AnalyzeReport;
     try {

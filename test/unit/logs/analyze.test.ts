@@ -199,6 +199,18 @@ describe('tlslab logs', () => {
     expect(await logsCommand(['--help'], help)).toBe(0);
     expect(help.out()).toContain('Usage: tlslab logs');
     await expect(logsCommand(['analyze', '--since', 'yesterday-ish', fixturePath('seed-maillog.log')], io())).rejects.toMatchObject({ code: 'LAB_USAGE' });
+    // Date.parse would have read it as a day in 2001 and let every session pass.
+    await expect(logsCommand(['analyze', '--since', 'Aug 23 19:00 yesterday', fixturePath('seed-maillog.log')], io())).rejects.toMatchObject({ code: 'LAB_USAGE' });
+    await expect(logsCommand(['analyze', '--since', '2024-08-24', '--until', '2024-08-23', fixturePath('seed-maillog.log')], io()))
+      .rejects.toMatchObject({ code: 'LAB_USAGE', message: expect.stringContaining('is after --until') });
+    // A syslog stamp as the log writes it, in the year --year gives the log.
+    const stamped = io();
+    expect(await logsCommand(['analyze', '--json', '--year', '2024', '--since', 'Aug 23 21:00', fixturePath('seed-maillog.log')], stamped)).toBe(0);
+    const all = io();
+    expect(await logsCommand(['analyze', '--json', '--year', '2024', fixturePath('seed-maillog.log')], all)).toBe(0);
+    const total = (out: string) => (JSON.parse(out) as AnalyzeReport).sessions.total;
+    expect(total(stamped.out())).toBeGreaterThan(0);
+    expect(total(stamped.out())).toBeLessThan(total(all.out()));
     await expect(logsCommand(['analyze', path.join(dir, 'missing.log')], io())).rejects.toMatchObject({ code: 'LAB_INPUT_INVALID' });
   });
 });
