@@ -443,7 +443,8 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
       return { hypothesis, failure: failure.key, observed: matrixRow(result), ...matchSessions(failure, sessions) };
     });
     const reproducedBy = outcomes.filter((o) => o.match === 'exact' || o.match === 'reason').map((o) => o.hypothesis.name);
-    return { failure, fixes: [], outcomes, reproducedBy, explanation: explainFailure(failure, outcomes, reproducedBy) };
+    const explanation = `${explainFailure(failure, outcomes, reproducedBy)}${reproducedBy.length === 0 ? clientRequirementNote(failure, config.receiver.mainCf, config.decisions) : ''}`;
+    return { failure, fixes: [], outcomes, reproducedBy, explanation };
   });
   const findings = [...inboundFindings, ...outboundFindings];
   const reproducedFailures: (ReproducedFailure & { listener?: Listener })[] = inboundFindings
@@ -574,6 +575,41 @@ function certificateNote(failure: LoggedFailure, certificate: CertificateCheck |
   return certificate.problems.length > 0
     ? ` ${what}: ${certificate.problems.join('; ')}.`
     : ` ${what} shows none of these causes today: look at the client's side (its CA store, the name it connects by, its clock), and at listeners that serve other files.`;
+}
+
+/** Outbound classes the smtp client logs only at a level that requires TLS, or a verified certificate. */
+const REQUIRED_OF_SERVERS: Partial<Record<LoggedFailure['class'], { levels: readonly string[]; what: string; instead: string; level: string }>> = {
+  'starttls-not-offered': {
+    levels: ['encrypt', 'dane-only', 'fingerprint', 'verify', 'secure'], what: 'TLS', instead: 'sends in plaintext to a server without STARTTLS', level: 'encrypt',
+  },
+  'certificate-verification': {
+    levels: ['dane-only', 'fingerprint', 'verify', 'secure'], what: 'a verified certificate', instead: 'takes any certificate', level: 'verify',
+  },
+};
+
+/** The smtp client's security level as Postfix derives it: the level, else the legacy smtp_enforce_tls / smtp_use_tls. */
+function clientLevel(mainCf: Readonly<Record<string, string>>): string {
+  const level = mainCf.smtp_tls_security_level?.trim() ?? '';
+  if (level !== '') return level;
+  if (mainCf.smtp_enforce_tls === 'yes') return mainCf.smtp_tls_enforce_peername === 'no' ? 'encrypt' : 'verify';
+  return mainCf.smtp_use_tls === 'yes' ? 'may' : '';
+}
+
+/**
+ * For an outbound failure the destinations did not reproduce that only a client requiring TLS (or a verified
+ * certificate) logs: that the configuration given does not require it, and where the logging server's requirement
+ * most likely came from. @internal
+ */
+export function clientRequirementNote(failure: LoggedFailure, mainCf: Readonly<Record<string, string>>, decisions: readonly ParameterDecision[]): string {
+  const required = REQUIRED_OF_SERVERS[failure.class];
+  if (failure.direction !== 'outbound' || required === undefined) return '';
+  const level = clientLevel(mainCf);
+  if (required.levels.includes(level)) return '';
+  const policy = decisions.find((d) => (d.parameter === 'smtp_tls_policy_maps' || d.parameter === 'smtp_tls_per_site') && d.action === 'drop');
+  const source = policy === undefined
+    ? 'the logging server most likely had a stricter level, or a per-destination policy (smtp_tls_policy_maps), that this folder lacks'
+    : `the requirement most likely comes from ${policy.parameter}, which the lab leaves out (${policy.reason})`;
+  return ` The log's client required ${required.what} of this server, which this configuration's client does not: at smtp_tls_security_level = ${level === '' ? '(empty)' : level} it ${required.instead}. So ${source}; with smtp_tls_security_level = ${required.level} in the folder's main.cf, the lab requires it of every destination.`;
 }
 
 /** The verdict on one logged failure, from what the hypotheses or destinations gave. @internal */

@@ -17,7 +17,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'reproduce-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const io = () => captureIo(root);
-const reproduceJson = (args: string[], onTestFailed: (fn: () => void) => void): Promise<ReproduceReport> => reproduceAt(args, root, onTestFailed);
+const reproduceJson = (args: string[], onTestFailed: (fn: () => void) => void, exit = 0): Promise<ReproduceReport> => reproduceAt(args, root, onTestFailed, exit);
 
 describe('tlslab reproduce, with real containers', () => {
   it('reproduces a captured unsupported-protocol failure and ranks first a fix that breaks nobody', async ({ onTestFailed }) => {
@@ -201,6 +201,29 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     expect(best.matrix.find((r) => r.name === 'starttls-required')?.outcome).toMatch(/^TLS TLSv1\.3 /);
     expect(report.config.decisions.find((d) => d.parameter === 'smtp_tls_security_level')).toMatchObject({ action: 'override', labValue: '' });
     expect(await leftovers(report.runId)).toEqual([]);
+  });
+
+  it('reproduces a deferral quoted by its end alone when the folder requires TLS, and says where the requirement is when it does not', async ({ onTestFailed }) => {
+    const log = join(scratch, 'deferral-end.log');
+    writeFileSync(log, 'status=deferred (TLS is required, but was not offered by host mx.d.example[192.0.2.40])\n');
+    const required = join(scratch, 'client-encrypt');
+    mkdirSync(required);
+    writeFileSync(join(required, 'main.cf'), 'myhostname = mx.example.net\nsmtpd_tls_security_level = may\nsmtp_tls_security_level = encrypt\n');
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', required, '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json'], onTestFailed);
+    expect(report.findings.map((f) => [f.failure.key, f.failure.peers, f.reproducedBy])).toEqual([
+      ['outbound starttls-not-offered: TLS required but not offered', [{ name: 'mx.d.example', addr: '192.0.2.40' }], ['→ no-tls']],
+    ]);
+    expect(report.findings[0]!.fixes[0]).toMatchObject({ fix: { id: 'outbound-may' }, breaks: [] });
+    expect(await leftovers(report.runId)).toEqual([]);
+
+    const optional = join(scratch, 'client-may');
+    mkdirSync(optional);
+    writeFileSync(join(optional, 'main.cf'), 'myhostname = mx.example.net\nsmtpd_tls_security_level = may\nsmtp_tls_security_level = may\n');
+    const notRequired = await reproduceJson(['reproduce', '--log', log, '--config', optional, '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json'], onTestFailed, 1);
+    expect(notRequired.findings[0]!.reproducedBy).toEqual([]);
+    expect(notRequired.findings[0]!.outcomes.find((o) => o.hypothesis.name === '→ no-tls')?.observed.outcome).toBe('plaintext');
+    expect(notRequired.findings[0]!.explanation).toContain('at smtp_tls_security_level = may it sends in plaintext to a server without STARTTLS');
+    expect(await leftovers(notRequired.runId)).toEqual([]);
   });
 
   it('reproduces outbound failures of a path that breaks STARTTLS with the raw destinations, and says no setting fixes them', async ({ onTestFailed }) => {

@@ -66,11 +66,11 @@ function reproduceSummary(out: string): string {
   }
 }
 
-/** `tlslab reproduce ... --json` in-process, from `cwd`: exit 0 expected, its output shown when the test fails. */
-export async function reproduceJson(args: string[], cwd: string, onTestFailed: (fn: () => void) => void): Promise<ReproduceReport> {
+/** `tlslab reproduce ... --json` in-process, from `cwd`: exit `exit` expected (0: every failure reproduced), its output shown when the test fails. */
+export async function reproduceJson(args: string[], cwd: string, onTestFailed: (fn: () => void) => void, exit = 0): Promise<ReproduceReport> {
   const cli = captureIo(cwd);
   const code = await main(args, cli);
   onTestFailed(() => console.error(cli.err(), reproduceSummary(cli.out()), cli.out().slice(0, 20_000)));
-  expect(code).toBe(0);
+  expect(code).toBe(exit);
   return JSON.parse(cli.out()) as ReproduceReport;
 }

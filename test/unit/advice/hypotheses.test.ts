@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { peersText, readLogFailures } from '../../../lab/advice/failures.ts';
+import { peersText, readLogFailures, type LoggedFailure } from '../../../lab/advice/failures.ts';
 import { excludedFamilies, formHypotheses, groupsMissing } from '../../../lab/advice/hypotheses.ts';
 import { rankOutcome } from '../../../lab/advice/outcome-order.ts';
-import { explainFailure, type HypothesisOutcome } from '../../../lab/advice/reproduce.ts';
+import { clientRequirementNote, explainFailure, type HypothesisOutcome } from '../../../lab/advice/reproduce.ts';
 import { loadSenderProfiles } from '../../../lab/senders/profiles.ts';
 
 const seed = readFileSync(join(import.meta.dirname, '../../fixtures/logs/seed-maillog.log'), 'utf8').split('\n');
@@ -116,6 +116,17 @@ describe('readLogFailures', () => {
       [['certificate-verification', []]],
       [['unknown', []]],
     ]);
+    // The log's client required TLS or a verified certificate; a configuration whose client does not says where that came from.
+    const [required, verified] = [fragments[0]!, fragments[1]!].map((line) => readLogFailures([line]).outbound[0]!) as [LoggedFailure, LoggedFailure];
+    const policy = [{ parameter: 'smtp_tls_policy_maps', value: 'hash:/etc/postfix/tls_policy', action: 'drop' as const, reason: 'per-destination policies', source: 'main.cf:40' }];
+    expect(clientRequirementNote(required, { smtp_tls_security_level: 'may' }, [])).toMatch(/required TLS of this server.*at smtp_tls_security_level = may it sends in plaintext.*stricter level, or a per-destination policy.*= encrypt in the folder's main\.cf/);
+    expect(clientRequirementNote(required, { smtp_tls_security_level: 'may' }, policy)).toContain('comes from smtp_tls_policy_maps, which the lab leaves out (per-destination policies)');
+    expect(clientRequirementNote(verified, { smtp_tls_security_level: 'encrypt' }, [])).toMatch(/required a verified certificate.*at smtp_tls_security_level = encrypt it takes any certificate.*= verify in/);
+    // The legacy settings decide when the level is empty: smtp_enforce_tls verifies the name unless told not to.
+    expect(clientRequirementNote(verified, { smtp_enforce_tls: 'yes' }, [])).toBe('');
+    expect(clientRequirementNote(verified, { smtp_enforce_tls: 'yes', smtp_tls_enforce_peername: 'no' }, [])).toContain('= encrypt it takes any certificate');
+    expect(clientRequirementNote(required, { smtp_tls_security_level: 'encrypt' }, [])).toBe('');
+    expect(clientRequirementNote(required, {}, [])).toContain('at smtp_tls_security_level = (empty) it sends in plaintext');
     // Prose in parentheses, or a status without a TLS problem, is no failure.
     expect(readLogFailures(['(see the log below)', 'status=deferred (connect to mx.j.example[192.0.2.44]:25: Connection refused)'])).toMatchObject({ failures: [], outbound: [] });
   });
