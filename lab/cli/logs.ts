@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { LabError } from '../errors.ts';
 import { analyzeLogs, readLogBatches, SessionTracker, formatPeer, type AnalyzeReport, type ReadProgress, type Session, type VersionHints } from '../logs/index.ts';
 import { excerptLines } from '../logs/analyze.ts';
+import { peerMatcher } from '../logs/peer-filter.ts';
 import { parseTimeArgument, TIME_ARGUMENT_FORMS } from '../logs/time-argument.ts';
 import { EXIT, type CliIo } from './io.ts';
 
@@ -21,7 +22,8 @@ Options:
                          log's syslog stamps), a syslog stamp ("May  1 10:00", year as for --year),
                          a time before now (90m, 2h, 3d, 1w) or @SECONDS since the epoch
   --until TIME           analyze: only sessions starting at or before TIME
-  --peer TEXT            only sessions whose peer name or address contains TEXT
+  --peer TEXT            only sessions whose peer name or address contains TEXT, or whose address is
+                         in a network (192.0.2.0/24, 2001:db8::/32); alternatives separated by commas
   --year N               year of classic syslog stamps, which carry none (default: this year,
                          and last year for a date after tomorrow's)
   --postfix-version V    Postfix version, when the log does not say it
@@ -164,9 +166,8 @@ function sessionText(session: Session): string {
 
 async function parseCommand(files: string[], io: CliIo, json: boolean, year: number | undefined, hints: VersionHints, peer: string | undefined): Promise<number> {
   const tracker = new SessionTracker({ ...(year === undefined ? {} : { year }), hints });
-  const needle = peer?.toLowerCase();
-  const keep = (session: Session): boolean => needle === undefined ||
-    session.peer.name.toLowerCase().includes(needle) || session.peer.addr.toLowerCase().includes(needle);
+  const matches = peer === undefined ? undefined : peerMatcher(peer);
+  const keep = (session: Session): boolean => matches === undefined || matches(session.peer.name, session.peer.addr);
   let first = true;
   if (json) io.stdout.write('{"sessions":[');
   const emit = (sessions: Session[]): void => {

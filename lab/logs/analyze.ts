@@ -8,6 +8,7 @@ import { isGzipFile, isUtf16File, readLogBatches, readLogChunks, readWholeLog, t
 import { SessionTracker } from './sessions.ts';
 import { detailOf } from './classify.ts';
 import { explain } from './failure-explanations.ts';
+import { peerMatcher, type PeerMatcher } from './peer-filter.ts';
 import type { Diagnosis, FailureClass, InferredVersions, Session, TlsEvent, TrackerStats, VersionHints } from './types.ts';
 
 export interface AnalyzeOptions extends ReadLogOptions {
@@ -15,7 +16,7 @@ export interface AnalyzeOptions extends ReadLogOptions {
   since?: Date;
   /** Keep sessions that start at or before this time; sessions without timestamps always pass. */
   until?: Date;
-  /** Keep sessions whose peer name or address contains this text (case-insensitive). */
+  /** Keep sessions of these peers: see `peerMatcher` (text in the name or address, networks, alternatives). */
   peer?: string;
   /** See `SessionTrackerOptions`. Default 10 000. */
   maxOpenSessions?: number;
@@ -157,12 +158,12 @@ export class LogAnalyzer {
   private readonly setUpWarnings = new Map<string, SetUpWarningReport>();
   private readonly since: number | undefined;
   private readonly until: number | undefined;
-  private readonly peerFilter: string | undefined;
+  private readonly peerFilter: PeerMatcher | undefined;
 
   constructor(options: Pick<AnalyzeOptions, 'since' | 'until' | 'peer'> = {}) {
     this.since = options.since?.getTime();
     this.until = options.until?.getTime();
-    this.peerFilter = options.peer?.toLowerCase();
+    this.peerFilter = options.peer === undefined ? undefined : peerMatcher(options.peer);
   }
 
   /** Count one closed session, unless the filters exclude it. */
@@ -292,10 +293,7 @@ export class LogAnalyzer {
 
   private passes(name: string, addr: string, time: string | undefined): boolean {
     if (time !== undefined && !this.inTimeRange(time)) return false;
-    if (this.peerFilter !== undefined) {
-      if (!name.toLowerCase().includes(this.peerFilter) && !addr.toLowerCase().includes(this.peerFilter)) return false;
-    }
-    return true;
+    return this.peerFilter === undefined || this.peerFilter(name, addr);
   }
 }
 
