@@ -49,7 +49,7 @@ function cidrMatcher(text: string): PeerMatcher {
   const bits = text.slice(slash + 1);
   const width = network?.family === 4 ? 32 : 128;
   if (network === undefined || !/^\d{1,3}$/.test(bits) || Number(bits) > width) {
-    throw new LabError('LAB_USAGE', `--peer: "${text}" is no network: expected an address and a prefix length of up to ${width} bits, such as 192.0.2.0/24 or 2001:db8::/32`);
+    throw new LabError('LAB_USAGE', `--peer: "${text}" is no network: expected an IPv4 address and up to 32 bits, or an IPv6 one and up to 128, such as 192.0.2.0/24 or 2001:db8::/32`);
   }
   const shift = BigInt(width - Number(bits));
   const prefix = network.value >> shift;

@@ -17,7 +17,7 @@ export interface TimeArgumentOptions {
   now?: Date;
 }
 
-/** A calendar date and time that exists (no 31 April, no 25:00), in the order Date.UTC takes it. */
+/** Whether the date and time exist: no 31 April, no 25:00 (a leap second passes). */
 function validParts(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return false;
   return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
@@ -71,7 +71,8 @@ export function parseTimeArgument(text: string, options: TimeArgumentOptions = {
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   if (zone.toUpperCase() === 'Z') return new Date(utc);
   const digits = zone.replace(':', '');
-  const offset = Number(digits.slice(1, 3)) * 60 + (digits.length > 3 ? Number(digits.slice(3, 5)) : 0);
-  if (offset > 18 * 60) return undefined;
+  const minutes = digits.length > 3 ? Number(digits.slice(3, 5)) : 0;
+  const offset = Number(digits.slice(1, 3)) * 60 + minutes;
+  if (minutes > 59 || offset > 18 * 60) return undefined;
   return new Date(utc - (zone.startsWith('-') ? -offset : offset) * 60_000);
 }
