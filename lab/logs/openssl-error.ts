@@ -23,6 +23,52 @@ function generationOf(code: number, library: string, func: string, file: string 
   return undefined;
 }
 
+/** The SSL library's number in a packed code: `lib << 24` up to 1.1.1, `lib << 23` from 3.0. */
+const SSL_LIBRARY = 20;
+
+/**
+ * SSL reasons by number, as `openssl errstr` prints them on OpenSSL 1.1.1 and 3.x alike (3.5 spells the alerts
+ * `ssl/tls alert` where these say `sslv3 alert`); the reasons a diagnosis turns on, and every alert.
+ */
+const SSL_REASONS: ReadonlyMap<number, string> = new Map([
+  [0x65, 'no suitable key share'], [0x76, 'no suitable signature algorithm'], [0x86, 'certificate verify failed'],
+  [0x9b, 'https proxy request'], [0x9c, 'http request'], [0xbf, 'no protocols available'], [0xc1, 'no shared cipher'],
+  [0xfc, 'unknown protocol'], [0x102, 'unsupported protocol'], [0x10b, 'wrong version number'],
+  [0x152, 'unsafe legacy renegotiation disabled'], [0x175, 'inappropriate fallback'], [0x18a, 'dh key too small'],
+  [0x18c, 'version too low'], [0x19a, 'no shared groups'],
+  [0x3f2, 'sslv3 alert unexpected message'], [0x3fc, 'sslv3 alert bad record mac'], [0x3fd, 'tlsv1 alert decryption failed'],
+  [0x3fe, 'tlsv1 alert record overflow'], [0x406, 'sslv3 alert decompression failure'], [0x410, 'sslv3 alert handshake failure'],
+  [0x411, 'sslv3 alert no certificate'], [0x412, 'sslv3 alert bad certificate'], [0x413, 'sslv3 alert unsupported certificate'],
+  [0x414, 'sslv3 alert certificate revoked'], [0x415, 'sslv3 alert certificate expired'], [0x416, 'sslv3 alert certificate unknown'],
+  [0x417, 'sslv3 alert illegal parameter'], [0x418, 'tlsv1 alert unknown ca'], [0x419, 'tlsv1 alert access denied'],
+  [0x41a, 'tlsv1 alert decode error'], [0x41b, 'tlsv1 alert decrypt error'], [0x42e, 'tlsv1 alert protocol version'],
+  [0x42f, 'tlsv1 alert insufficient security'], [0x438, 'tlsv1 alert internal error'], [0x43e, 'tlsv1 alert inappropriate fallback'],
+  [0x442, 'tlsv1 alert user cancelled'], [0x44c, 'tlsv1 alert no renegotiation'], [0x455, 'tlsv13 alert missing extension'],
+  [0x45c, 'tlsv13 alert certificate required'],
+]);
+/** Numbers 3.0 gave reasons of its own (1.1.1's 0x126 is `ocsp callback failure`). */
+const SSL_REASONS_3X: ReadonlyMap<number, string> = new Map([[0x126, 'unexpected eof while reading'], [0x14d, 'legacy sigalg disallowed or unsupported']]);
+
+/** A terminal's or pager's mark where it cut a line (`unknown pr$`, `unknown pr…`, `unknown pr>`). */
+const CUT_MARK = /\s*(?:\$|…|\.\.\.|>)?\s*$/;
+
+/**
+ * The whole reason of an SSL error whose line was cut short (`...:SSL23_GET_CLIENT_HELLO:unknown pr$` from a
+ * terminal, a pager or a fixed width; the source file that follows a whole reason is gone too), from the reason
+ * number in its code, when the text left is the start of that reason. 1.0.x numbered a few reasons otherwise (dh
+ * key too small is 0x174 there); the start of the text tells those apart.
+ */
+function wholeReason(code: number, reason: string): string | undefined {
+  const modern = code >>> 23 === SSL_LIBRARY;
+  if (!modern && code >>> 24 !== SSL_LIBRARY) return undefined;
+  const number = modern ? code & 0x7fffff : code & 0xfff;
+  const known = (modern ? SSL_REASONS_3X.get(number) : undefined) ?? SSL_REASONS.get(number);
+  const cut = reason.replace(CUT_MARK, '').toLowerCase();
+  if (known === undefined || cut.length < 2) return undefined;
+  const spellings = known.startsWith('sslv3 alert ') ? [known, known.replace('sslv3 alert ', 'ssl/tls alert ')] : [known];
+  return spellings.find((whole) => whole.startsWith(cut) && whole !== cut);
+}
+
 /**
  * Decode the first OpenSSL error in `text` (a whole log line or the part after `TLS library problem: `).
  * Returns undefined when the text holds no `error:XXXXXXXX:` field.
@@ -34,7 +80,7 @@ export function decodeOpensslError(text: string): OpensslError | undefined {
   if (match === null) return undefined;
   const [, pid, hex = '', library = '', func = '', reason = '', file, line] = match;
   const code = Number.parseInt(hex, 16);
-  const decoded: OpensslError = { code: hex.toUpperCase().padStart(8, '0'), library, reason };
+  const decoded: OpensslError = { code: hex.toUpperCase().padStart(8, '0'), library, reason: (file === undefined && wholeReason(code, reason)) || reason };
   if (func !== '') decoded.func = func;
   if (file !== undefined && file !== '') decoded.file = file;
   if (line !== undefined) decoded.line = Number(line);

@@ -64,6 +64,25 @@ describe('decodeOpensslError', () => {
     });
   });
 
+  it.each([
+    // A terminal's or pager's cut, a fixed width's; 3.5's spelling of the alerts; a number of 3.0's own.
+    ['error:140760FC:SSL routines:SSL23_GET_CLIENT_HELLO:unknown pr$', 'unknown protocol'],
+    ['error:1417A0C1:SSL routines:tls_post_process_client_hello:no shared ci…', 'no shared cipher'],
+    ['error:0A000410:SSL routines::ssl/tls alert hand', 'ssl/tls alert handshake failure'],
+    ['error:0A000410:SSL routines::sslv3 alert hand>', 'sslv3 alert handshake failure'],
+    ['error:0A000126:SSL routines::unexpected e', 'unexpected eof while reading'],
+    // Not completed: a whole reason, one with its file, a start that is not the number's reason (1.0.x's 0x174,
+    // 1.1.1's 0x126), too little text, another library.
+    ['error:0A0000C1:SSL routines::no shared cipher', 'no shared cipher'],
+    ['error:1408A0C1:SSL routines:SSL3_GET_CLIENT_HELLO:no shared:s3_srvr.c:1387:', 'no shared'],
+    ['error:14082174:SSL routines:SSL3_CHECK_CERT_AND_ALGORITHM:dh key t', 'dh key t'],
+    ['error:14000126:SSL routines:ssl3_read_bytes:unexpected e', 'unexpected e'],
+    ['error:1408A0C1:SSL routines:SSL3_GET_CLIENT_HELLO:n$', 'n$'],
+    ['error:02001002:system library:fopen:No such fi', 'No such fi'],
+  ])('completes a cut reason from its number only when the text is its start: %s', (text, reason) => {
+    expect(decodeOpensslError(text)?.reason).toBe(reason);
+  });
+
   it.each(['', 'no error here', 'error:', 'error:XYZ:foo', 'TLS library problem: error:0A0000C1'])('returns undefined for %j', (text) => {
     expect(decodeOpensslError(text)).toBeUndefined();
   });
