@@ -147,6 +147,10 @@ export async function readConfigDir(dir: string, options: { certType?: CertType 
       return undefined;
     }
     const expanded = expand(entry.value, entries);
+    if (TLS_LOGLEVELS.has(entry.name) && !(Number.parseInt(expanded, 10) >= 1)) {
+      decide('rewrite', 'the lab reads each session\'s TLS result from the log, and level 0 logs no "TLS connection established" line; the level changes no handshake', '1');
+      return '1';
+    }
     if (SERVER_CERTIFICATE_PARAMETERS.has(entry.name) || FILE_PARAMETERS.has(entry.name) || DIRECTORY_PARAMETERS.has(entry.name)) {
       if (expanded === '' || /^(dev|egd):/.test(expanded)) {
         decide('keep', 'applied as written');
@@ -274,6 +278,9 @@ export async function readConfigDir(dir: string, options: { certType?: CertType 
     listeners, ...(certificate === undefined ? {} : { certificate }),
   };
 }
+
+/** The TLS log levels: the receiver runs at 1 at least, as its outcomes are read from its log. */
+const TLS_LOGLEVELS = new Set(['smtpd_tls_loglevel', 'smtp_tls_loglevel', 'lmtp_tls_loglevel']);
 
 /** The TLS security levels, the legacy settings that decide when they are empty, and what is left without either. */
 const TLS_LEVELS: readonly { level: string; legacy: readonly string[]; without: string }[] = [

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { LabError } from '../errors.ts';
 import { analyzeLogs, readLogBatches, SessionTracker, formatPeer, type AnalyzeReport, type ReadProgress, type Session, type VersionHints } from '../logs/index.ts';
 import { excerptLines } from '../logs/analyze.ts';
+import { NOT_LOGGED, starttlsSucceeded } from '../logs/classify.ts';
 import { peerMatcher } from '../logs/peer-filter.ts';
 import { parseTimeArgument, TIME_ARGUMENT_FORMS } from '../logs/time-argument.ts';
 import { EXIT, type CliIo } from './io.ts';
@@ -117,7 +118,14 @@ function analyzeTable(report: AnalyzeReport): string {
   if (version.length > 0) out.push(version.join(', '));
   out.push(`${sessions.total} sessions: ${sessions.tls} TLS, ${sessions.failed} failed, ${sessions.plaintext} plaintext deliveries`);
   out.push(`Protocols: ${counts(report.protocols)}`);
-  out.push(`Ciphers:   ${counts(report.ciphers)}`, '');
+  out.push(`Ciphers:   ${counts(report.ciphers)}`);
+  const unlogged = report.protocols[NOT_LOGGED];
+  if (unlogged !== undefined) {
+    out.push(`${unlogged} TLS session(s) logged no protocol or cipher: their STARTTLS succeeded by the command counters, and no ` +
+      '"TLS connection established" line was logged, as at smtpd_tls_loglevel = 0 (the default). Set smtpd_tls_loglevel and ' +
+      'smtp_tls_loglevel to 1 to see them; at 0 the smtp client\'s TLS deliveries count as plaintext here, as its log cannot tell them apart.');
+  }
+  out.push('');
   const rows = [['PEER', 'NAME', 'ATTEMPTS', 'TLS', 'PROTOCOLS', 'FAILURES', 'PLAINTEXT', 'LAST SEEN']];
   for (const peer of report.peers) {
     rows.push([peer.peer, peer.names[0] ?? '', String(peer.attempts), String(peer.tlsSuccesses), counts(peer.protocols),
@@ -154,6 +162,7 @@ function sessionText(session: Session): string {
   let result: string;
   if (session.failure !== undefined) result = `FAILED ${session.failure.class}: ${session.failure.summary}`;
   else if (session.tls !== undefined) result = `TLS ${session.tls.protocol} ${session.tls.cipher} (${session.tls.trust})`;
+  else if (starttlsSucceeded(session.commands)) result = 'TLS, protocol and cipher not logged (STARTTLS succeeded by the command counters)';
   else if (session.starttls) result = 'TLS attempted, no verdict';
   else result = 'plaintext';
   const lines = [`${head}: ${result}${session.queueIds.length > 0 ? ` queue ${session.queueIds.join(',')}` : ''}`];

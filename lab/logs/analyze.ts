@@ -6,7 +6,7 @@ import { META, META_BYTES, META_COUNT, META_END, META_EVENTS, META_FOREIGN, META
 import { mendExcerpt } from './log-order.ts';
 import { isGzipFile, isUtf16File, readLogBatches, readLogChunks, readWholeLog, type ReadLogOptions } from './read-lines.ts';
 import { SessionTracker } from './sessions.ts';
-import { detailOf } from './classify.ts';
+import { detailOf, NOT_LOGGED, starttlsSucceeded } from './classify.ts';
 import { explain } from './failure-explanations.ts';
 import { peerMatcher, type PeerMatcher } from './peer-filter.ts';
 import type { Diagnosis, FailureClass, InferredVersions, Session, TlsEvent, TrackerStats, VersionHints } from './types.ts';
@@ -169,7 +169,9 @@ export class LogAnalyzer {
   /** Count one closed session, unless the filters exclude it. */
   add(session: Session): void {
     const tls = session.tls;
-    this.addParts(session.peer.name, session.peer.addr, session.start, session.end, tls?.protocol, tls?.cipher, session.failure, plaintextMessages(session));
+    if (tls === undefined && session.failure === undefined && starttlsSucceeded(session.commands)) {
+      this.addParts(session.peer.name, session.peer.addr, session.start, session.end, NOT_LOGGED, NOT_LOGGED, undefined, 0);
+    } else this.addParts(session.peer.name, session.peer.addr, session.start, session.end, tls?.protocol, tls?.cipher, session.failure, plaintextMessages(session));
   }
 
   /**

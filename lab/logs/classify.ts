@@ -2,6 +2,22 @@ import { explain, type ExplainContext } from './failure-explanations.ts';
 import { generationOfVersion } from './versions.ts';
 import type { Diagnosis, FailureClass, OpensslError, OpensslGeneration, Session, TlsEvent, VersionHints } from './types.ts';
 
+/**
+ * The protocol and cipher a report gives a session whose STARTTLS succeeded by the command counters but that
+ * logged no `TLS connection established` line: a TLS session, not a plaintext one.
+ */
+export const NOT_LOGGED = '(not logged)';
+
+/**
+ * Whether Postfix's command counters (3.0 and later: `starttls=1`, `starttls=1/2`, against `starttls=0/1`) say a
+ * STARTTLS succeeded: its handshake completed, whether or not a `TLS connection established` line was logged
+ * (smtpd_tls_loglevel 0 logs none).
+ */
+export function starttlsSucceeded(commands: Readonly<Record<string, string>> | undefined): boolean {
+  const count = commands?.['starttls'];
+  return count !== undefined && Number.parseInt(count, 10) >= 1;
+}
+
 /** Events that show a session tried TLS. */
 export const TLS_ATTEMPT_KINDS: ReadonlySet<TlsEvent['kind']> = new Set([
   'tls-setup', 'tls-cipher-list', 'tls-state', 'tls-alert', 'tls-handshake-error', 'tls-library-problem', 'tls-established',
@@ -218,7 +234,7 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
           diagnose(ctx, handshakeError === undefined ? 'unknown' : handshakeEndClass(handshakeError.detail), [handshakeError?.line ?? '', tlsProblem.line].filter((l) => l !== ''), extra);
     }
   }
-  if (established) return undefined;
+  if (established || starttlsSucceeded(session.commands)) return undefined;
   if (tlsHello !== undefined) return diagnose(ctx, 'implicit-tls', [tlsHello, ...(connectionLost === undefined ? [] : [connectionLost.line])]);
 
   // The process's set-up error names the cause; the session's own line (a dropped wrapper-mode request) its effect.

@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { BareLines, mayBeTableRow, type BareSide } from './bare-lines.ts';
-import { classifyCountOnly, TLS_ATTEMPT_KINDS, UNKNOWN_EVIDENCE_LINES } from './classify.ts';
+import { classifyCountOnly, NOT_LOGGED, starttlsSucceeded, TLS_ATTEMPT_KINDS, UNKNOWN_EVIDENCE_LINES } from './classify.ts';
 import { parseEvent } from './events.ts';
 import { asSyslogLine } from './json-lines.ts';
 import {
@@ -51,8 +51,9 @@ const K_DELIVERY = 25;
  */
 const PLACEHOLDER: TlsEvent = { kind: 'queue-removed', queueId: '' };
 const SETUP_PLACEHOLDER: TlsEvent = { kind: 'tls-setup', direction: 'from', peer: { name: '', addr: '' } };
-/** The commands of a fast disconnect line, as far as `classify` asks (see `commandsOf`). */
-const WITH_STARTTLS: Readonly<Record<string, string>> = Object.freeze({ starttls: '' });
+/** The commands of a fast disconnect line, as far as `classify` asks (see `commandsOf`): a STARTTLS, and whether it succeeded. */
+const WITH_STARTTLS: Readonly<Record<string, string>> = Object.freeze({ starttls: '0' });
+const STARTTLS_SUCCEEDED: Readonly<Record<string, string>> = Object.freeze({ starttls: '1' });
 const WITHOUT_STARTTLS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Line records (`recordLines`, `replay`): 32-bit integers per record, types, and flag bits. */
@@ -1555,7 +1556,12 @@ export class FastAnalyzer {
       while (space < e && buf[space] !== 32) space++;
       let eq = cursor;
       while (eq < space && buf[eq] !== 61) eq++;
-      if (eq > cursor && eq < space && eq - cursor === 8 && startsWithAt(buf, cursor, e, P_STARTTLS)) return WITH_STARTTLS;
+      if (eq > cursor && eq < space && eq - cursor === 8 && startsWithAt(buf, cursor, e, P_STARTTLS)) {
+        // `starttls=N` or `starttls=N/M`: N succeeded (see `starttlsSucceeded`).
+        let succeeded = 0;
+        for (let i = eq + 1; i < space && isDigit(buf[i] as number); i++) succeeded = succeeded * 10 + (buf[i] as number) - 48;
+        return succeeded >= 1 ? STARTTLS_SUCCEEDED : WITH_STARTTLS;
+      }
       cursor = space + 1;
     }
     return WITHOUT_STARTTLS;
@@ -1909,11 +1915,16 @@ export class FastAnalyzer {
       failure = this.classify(session);
     }
     let plaintext = 0;
-    if (session.protocol === undefined) plaintext = session.smtpd ? session.queueIds.length : session.sentDeliveries;
+    let protocol = session.protocol;
+    let cipher = session.cipher;
+    if (protocol === undefined && failure === undefined && starttlsSucceeded(session.commands)) {
+      protocol = NOT_LOGGED;
+      cipher = NOT_LOGGED;
+    } else if (protocol === undefined) plaintext = session.smtpd ? session.queueIds.length : session.sentDeliveries;
     if (session.counts !== undefined) {
-      this.analyzer.addToPeer(session.counts, session.name, end ?? this.iso(session.startKind, this.startRawOf(session)), session.protocol, session.cipher, failure, plaintext, true);
+      this.analyzer.addToPeer(session.counts, session.name, end ?? this.iso(session.startKind, this.startRawOf(session)), protocol, cipher, failure, plaintext, true);
     } else {
-      this.analyzer.addParts(session.name, session.addr, this.iso(session.startKind, this.startRawOf(session)), end, session.protocol, session.cipher, failure, plaintext, true);
+      this.analyzer.addParts(session.name, session.addr, this.iso(session.startKind, this.startRawOf(session)), end, protocol, cipher, failure, plaintext, true);
     }
     // Closed: nothing left for `settle` to decode.
     session.lastBuf = undefined;

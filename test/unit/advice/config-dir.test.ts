@@ -104,6 +104,18 @@ describe('readConfigDir', () => {
     expect(config.decisions.find((d) => d.parameter === 'master.cf services')).toMatchObject({ value: '127.0.0.1:10026/inet, imaps/inet', action: 'drop' });
   });
 
+  it('runs TLS log level 0 at 1, in main.cf and on a listener, as outcomes are read from the log; higher levels stay', async () => {
+    const dir = join(scratch, 'loglevel');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'main.cf'), 'smtpd_tls_security_level = may\nsmtpd_tls_loglevel = 0\nsmtp_tls_loglevel = 2\n');
+    writeFileSync(join(dir, 'master.cf'), 'submission inet n - y - - smtpd -o smtpd_tls_loglevel=0 -o smtpd_tls_security_level=encrypt\n');
+    const config = await readConfigDir(dir);
+    expect(config.receiver.mainCf).toMatchObject({ smtpd_tls_loglevel: '1', smtp_tls_loglevel: '2' });
+    expect(config.decisions.find((d) => d.parameter === 'smtpd_tls_loglevel')).toMatchObject({ action: 'rewrite', value: '0', labValue: '1', reason: expect.stringContaining('logs no "TLS connection established" line') });
+    expect(config.decisions.find((d) => d.parameter === 'smtp_tls_loglevel')?.action).toBe('keep');
+    expect(config.listeners[0]?.overrides).toEqual({ smtpd_tls_loglevel: '1', smtpd_tls_security_level: 'encrypt' });
+  });
+
   it('asks for main.cf when the folder has none', async () => {
     await expect(readConfigDir(scratch)).rejects.toThrow(/no main.cf in the folder/);
   });

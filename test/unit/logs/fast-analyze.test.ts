@@ -241,6 +241,34 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     ]);
   });
 
+  it('on TLS sessions that logged no established line (smtpd_tls_loglevel 0): TLS by the command counters, not plaintext', async () => {
+    const file = path.join(dir, 'loglevel-0.log');
+    writeFileSync(file, [
+      'May  1 10:00:00 mx postfix/smtpd[1]: connect from a.example[192.0.2.1]',
+      'May  1 10:00:01 mx postfix/smtpd[1]: ABCDE12345: client=a.example[192.0.2.1]',
+      'May  1 10:00:02 mx postfix/smtpd[1]: disconnect from a.example[192.0.2.1] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7',
+      // A second STARTTLS inside TLS is refused: one of two succeeded.
+      'May  1 10:00:03 mx postfix/smtpd[2]: connect from a.example[192.0.2.1]',
+      'May  1 10:00:04 mx postfix/smtpd[2]: setting up TLS connection from a.example[192.0.2.1]',
+      'May  1 10:00:05 mx postfix/smtpd[2]: disconnect from a.example[192.0.2.1] ehlo=2 starttls=1/2 quit=1 commands=4/5',
+      'May  1 10:00:06 mx postfix/smtpd[3]: connect from b.example[192.0.2.2]',
+      'May  1 10:00:07 mx postfix/smtpd[3]: ABCDE12346: client=b.example[192.0.2.2]',
+      'May  1 10:00:08 mx postfix/smtpd[3]: disconnect from b.example[192.0.2.2] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5',
+      'May  1 10:00:09 mx postfix/smtpd[4]: connect from c.example[192.0.2.3]',
+      'May  1 10:00:10 mx postfix/smtpd[4]: SSL_accept error from c.example[192.0.2.3]: -1',
+      'May  1 10:00:10 mx postfix/smtpd[4]: warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol:ssl/statem/statem_srvr.c:1657:',
+      'May  1 10:00:10 mx postfix/smtpd[4]: lost connection after STARTTLS from c.example[192.0.2.3]',
+      'May  1 10:00:10 mx postfix/smtpd[4]: disconnect from c.example[192.0.2.3] ehlo=1 starttls=0/1 commands=1/2',
+    ].join('\n'));
+    await expectSame([file], { year: 2024 }, true);
+    const report = await analyzeLogs([file], { year: 2024 });
+    expect(report.sessions).toEqual({ total: 4, tls: 2, failed: 1, plaintext: 1 });
+    expect(report.protocols).toEqual({ '(not logged)': 2 });
+    expect(report.peers.map((peer) => [peer.peer, peer.tlsSuccesses, peer.plaintextDeliveries, peer.failures])).toEqual([
+      ['192.0.2.1', 2, 0, {}], ['192.0.2.2', 0, 1, {}], ['192.0.2.3', 0, 0, { 'unsupported-protocol': 1 }],
+    ]);
+  });
+
   it('on the ends of deferral lines, quoted without the rest', async () => {
     const file = path.join(dir, 'fragments.log');
     writeFileSync(file, [
