@@ -168,6 +168,24 @@ describe('tlslab logs', () => {
     expect(cli.out()).toMatch(/198\.245\.84\.110 +mta3\.email\.secretescapes\.com +1 +0 +- +unknown-protocol:1/);
   });
 
+  it('says how many TLS sessions logged no protocol, and when a log without command counters may hide TLS sessions', async () => {
+    const connect = 'May  1 10:00:00 mx postfix/smtpd[1]: connect from a.example[192.0.2.1]';
+    const client = 'May  1 10:00:01 mx postfix/smtpd[1]: ABCDE12345: client=a.example[192.0.2.1]';
+    const table = async (disconnect: string) => {
+      const cli = io(Readable.from([`${connect}\n${client}\n${disconnect}\n`]));
+      expect(await logsCommand(['analyze'], cli)).toBe(0);
+      return cli.out();
+    };
+    const counted = await table('May  1 10:00:02 mx postfix/smtpd[1]: disconnect from a.example[192.0.2.1] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7');
+    expect(counted).toContain('1 sessions: 1 TLS, 0 failed, 0 plaintext deliveries');
+    expect(counted).toContain('1 TLS session(s) logged no protocol or cipher');
+    expect(counted).not.toContain('No session logged a TLS handshake');
+    const plain = await table('May  1 10:00:02 mx postfix/smtpd[1]: disconnect from a.example[192.0.2.1] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5');
+    expect(plain).not.toContain('No session logged a TLS handshake');
+    const old = await table('May  1 10:00:02 mx postfix/smtpd[1]: disconnect from a.example[192.0.2.1]');
+    expect(old).toContain('No session logged a TLS handshake, and no line has the command counters');
+  });
+
   it('parse prints sessions with diagnoses, and JSON with --json', async () => {
     const text = io();
     expect(await logsCommand(['parse', fixturePath('seed-maillog.log')], text)).toBe(0);
