@@ -30,8 +30,10 @@ import { chooseReceiverToolchain, type ToolchainRequest } from './receiver-toolc
 import type { ToolchainChoice } from './toolchain-pick.ts';
 
 export interface ReproduceOptions extends ToolchainRequest {
-  /** The log excerpt with the failures (any format `tlslab logs` reads). */
+  /** The log excerpt with the failures (any format `tlslab logs` reads): its path, or its name when `logLines` are given. */
   log: string;
+  /** The excerpt's lines, read already (from stdin); `log` then only names it. */
+  logLines?: string[];
   /** The configuration folder of the server that logged them. */
   config: string;
   certType?: CertType;
@@ -361,9 +363,9 @@ function applyFix(config: AdminConfig, fix: FixCandidate | undefined, listeners:
  */
 export async function reproduceFailures(options: ReproduceOptions): Promise<ReproduceReport> {
   const started = Date.now();
-  const { lines: logLines } = await readWholeLog(options.log).catch((cause: unknown) => {
+  const logLines = options.logLines ?? (await readWholeLog(options.log).catch((cause: unknown) => {
     throw new LabError('LAB_INPUT_INVALID', `--log ${options.log}: cannot read the file`, { cause });
-  });
+  })).lines;
   const logged = readLogFailures(logLines);
   if (logged.stats.events === 0 && logged.stats.unrecognised === 0) {
     const lines = logged.stats.lines;

@@ -5,6 +5,7 @@ import type { CertType } from '../advice/config-dir.ts';
 import { reproduceFailures } from '../advice/reproduce.ts';
 import { reproductionScenario } from '../advice/scenario-writer.ts';
 import { LabError } from '../errors.ts';
+import { readWholeStream } from '../logs/read-lines.ts';
 import { renderReproduceText } from '../report/advice-table.ts';
 import { renderReproduceMarkdown } from '../report/markdown.ts';
 import { EXIT, type CliIo } from './io.ts';
@@ -19,7 +20,7 @@ against the configuration in DIR, reports which give the same error (same reason
 then tries candidate fixes against the whole sender population and ranks them.
 
 Options:
-  --log FILE                the maillog excerpt (any format "tlslab logs" reads) (required)
+  --log FILE                the maillog excerpt (any format "tlslab logs" reads; - for stdin) (required)
   --config DIR              the server's configuration folder, as for "tlslab validate" (required)
   --toolchain NAME          the receiver's toolchain; default: the closest to the versions in DIR,
   --postfix-version X       on the command line, or inferred from the log's formats
@@ -65,9 +66,12 @@ export async function reproduceCommand(argv: string[], io: CliIo, signal?: Abort
   if (certType !== undefined && !['rsa', 'ecdsa', 'both'].includes(certType)) throw new LabError('LAB_USAGE', `--cert-type: expected rsa, ecdsa or both; got "${certType}"`);
   const maxFixes = values['max-fixes'] === undefined ? undefined : Number(values['max-fixes']);
   if (maxFixes !== undefined && !(Number.isInteger(maxFixes) && maxFixes >= 1)) throw new LabError('LAB_USAGE', `--max-fixes: expected a whole number ≥ 1; got "${values['max-fixes']}"`);
+  const fromStdin = values.log === '-';
+  const logLines = fromStdin ? (await readWholeStream(io.stdin)).lines : undefined;
   const progress = progressPrinter(io, values.verbose);
   const report = await reproduceFailures({
-    log: resolve(io.cwd, values.log),
+    log: fromStdin ? 'stdin' : resolve(io.cwd, values.log),
+    ...(logLines === undefined ? {} : { logLines }),
     config: resolve(io.cwd, values.config),
     ...(values.toolchain ? { toolchain: values.toolchain } : {}),
     ...(values['postfix-version'] ? { postfixVersion: values['postfix-version'] } : {}),

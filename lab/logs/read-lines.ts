@@ -133,7 +133,18 @@ function textOf(bytes: Buffer): string {
  * or lost its mark, so that reading the file as it comes would give other lines.
  */
 export async function readWholeLog(path: string): Promise<{ lines: string[]; recoded: boolean }> {
-  let bytes = await readFile(path);
+  return linesOfBytes(await readFile(path));
+}
+
+/** `readWholeLog` of a stream (stdin), read to its end. */
+export async function readWholeStream(stream: Readable): Promise<{ lines: string[]; recoded: boolean }> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of chunksOf(stream)) chunks.push(chunk);
+  return linesOfBytes(Buffer.concat(chunks));
+}
+
+function linesOfBytes(read: Buffer): { lines: string[]; recoded: boolean } {
+  let bytes = read;
   if (isGzip(bytes)) bytes = gunzipSync(bytes);
   const text = textOf(bytes);
   const lines = text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));

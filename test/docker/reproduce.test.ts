@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FixEffect } from '../../lab/advice/ranking.ts';
 import type { ReproduceReport } from '../../lab/advice/reproduce.ts';
@@ -80,6 +81,10 @@ describe('tlslab reproduce, with real containers', () => {
     const refused = io();
     expect(await main(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-tls12-minimum'], refused)).toBe(2);
     expect(refused.err()).toMatch(/LAB_INPUT_INVALID.*none of its 2 line\(s\) is a Postfix log line/);
+    // `--log -` reads the excerpt from stdin.
+    const piped = { ...io(), stdin: Readable.from([Buffer.from('SSL_accept error from somewhere : -1\n')]) };
+    expect(await main(['reproduce', '--log', '-', '--config', 'test/fixtures/configs/bookworm-tls12-minimum'], piped)).toBe(2);
+    expect(piped.err()).toMatch(/LAB_INPUT_INVALID: --log stdin: none of its 1 line\(s\) is a Postfix log line/);
   });
 
   it('reproduces what scanners and broken clients cause after STARTTLS with raw probes, and writes them into the scenario', async ({ onTestFailed }) => {
