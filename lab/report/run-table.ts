@@ -1,5 +1,5 @@
 import { describeObserved } from '../scenario/expectations.ts';
-import type { RunReport, ScenarioResult, SelfReport, SenderResult } from '../scenario/result.ts';
+import type { RunReport, SelfReport, SenderResult } from '../scenario/result.ts';
 import { renderTable } from './text-table.ts';
 
 function fateText(sender: SenderResult): string {

@@ -4,7 +4,7 @@ import { readSessions } from '../../lab/logs/index.ts';
 import { defineScenario } from '../../lab/scenario/load.ts';
 import { runScenario } from '../../lab/scenario/runner.ts';
 import { leftovers } from './leftovers.ts';
-import { clientErrorOf, failureAttachment, runAsExpected } from './support.ts';
+import { clientErrorOf, runAsExpected } from './support.ts';
 import { prepareImages } from './toolchains-matrix.ts';
 
 const root = join(import.meta.dirname, '../..');

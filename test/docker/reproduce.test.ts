@@ -8,9 +8,8 @@ import type { ReproduceReport } from '../../lab/advice/reproduce.ts';
 import { main } from '../../lab/cli/main.ts';
 import { defineScenario, loadScenarioFile } from '../../lab/scenario/load.ts';
 import { runScenario } from '../../lab/scenario/runner.ts';
-import { missingSourcesOf } from '../../lab/toolchains/sources.ts';
-import { loadToolchains } from '../../lab/toolchains/registry.ts';
 import { leftovers } from './leftovers.ts';
+import { unusableSources } from './sources-gate.ts';
 import { captureIo, failureAttachment, reproduceJson as reproduceAt } from './support.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -459,10 +458,10 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
   });
 
   it('reproduces the two failures of the reported case on Postfix 2.6.6 / OpenSSL 1.0.1e, explains them and ranks fixes', async ({ onTestFailed, skip }) => {
-    const missing = await missingSourcesOf(await loadToolchains(), 'postfix-2.6.6-openssl-1.0.1e');
-    if (missing.length > 0) {
-      console.warn(`SKIPPED the reported case on postfix-2.6.6-openssl-1.0.1e: its release tarballs are not in the sources directory (${missing.join(', ')})`);
-      skip(`needs the release tarballs ${missing.join(', ')} (see "tlslab sources list")`);
+    const unusable = await unusableSources('postfix-2.6.6-openssl-1.0.1e');
+    if (unusable !== undefined) {
+      console.warn(`SKIPPED the reported case on postfix-2.6.6-openssl-1.0.1e: ${unusable}`);
+      skip(`needs the release tarballs of postfix-2.6.6-openssl-1.0.1e (see "tlslab sources list"): ${unusable}`);
       return;
     }
     const report = await reproduceJson([

@@ -1,5 +1,4 @@
 import { connectEngine } from '../../lab/docker/engine.ts';
-import { isLabError } from '../../lab/errors.ts';
 import { ensureToolchainImage } from '../../lab/images/build.ts';
 import type { ProgressSink } from '../../lab/images/progress.ts';
 import { defineScenario } from '../../lab/scenario/load.ts';
@@ -8,9 +7,9 @@ import { runScenario } from '../../lab/scenario/runner.ts';
 import type { Expectation, ScenarioInput } from '../../lab/scenario/schema.ts';
 import type { TlsProtocol } from '../../lab/scenario/tls-vocabulary.ts';
 import type { Toolchain } from '../../lab/toolchains/model.ts';
-import { lineage, loadToolchains } from '../../lab/toolchains/registry.ts';
+import { loadToolchains } from '../../lab/toolchains/registry.ts';
 import type { ToolchainSelfReport } from '../../lab/toolchains/self-report.ts';
-import { missingSourcesOf, resolveToolchainSources } from '../../lab/toolchains/sources.ts';
+import { unusableSources } from './sources-gate.ts';
 
 /** The legacy-capable peer every matrix runs against: SSLv3 … TLS 1.3, RC4, 3DES, DHE, ECDHE. */
 export const REFERENCE_TOOLCHAIN = 'debian-bookworm-legacy-openssl';
@@ -131,19 +130,15 @@ export function buildProgress(label: string): ProgressSink {
 }
 
 /**
- * Builds the images a matrix needs, printing progress. Returns the LAB_SOURCE_MISSING message when
- * a release tarball is absent, so the test can skip visibly instead of failing.
+ * Builds the images a matrix needs, printing progress. Returns the lab's message when a release tarball is absent
+ * or not trusted (see `unusableSources`), so the test can skip visibly instead of failing.
  */
 export async function prepareImages(names: string[]): Promise<{ missing?: string }> {
   const engine = await connectEngine();
   const toolchains = await loadToolchains();
   for (const name of names) {
-    if ((await missingSourcesOf(toolchains, name)).length > 0) {
-      for (const toolchain of lineage(toolchains, name)) {
-        const error = await resolveToolchainSources(toolchain).then(() => undefined, (e: unknown) => e);
-        if (isLabError(error, 'LAB_SOURCE_MISSING')) return { missing: `${error.code}: ${error.message}` };
-      }
-    }
+    const unusable = await unusableSources(name);
+    if (unusable !== undefined) return { missing: unusable };
     const started = Date.now();
     const image = await ensureToolchainImage(engine, toolchains, name, { progress: buildProgress(name) });
     log(`[${name}] ${image.tag} ${image.built ? 'built' : 'ready'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
