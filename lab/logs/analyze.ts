@@ -108,6 +108,31 @@ function detach(text: string): string {
 }
 
 /** Messages of a session that crossed the wire in plaintext. */
+/**
+ * Whether ISO time `a` is after `b`. Stamps of one format and zone compare as text, as a log's stamps mostly do; a
+ * log that mixes offsets (`+01:00` and `Z`), or zoned and local stamps, compares the instants.
+ */
+function later(a: string, b: string): boolean {
+  if (a.length === b.length) {
+    // `YYYY-MM-DDThh:mm:ss`: a classic stamp, local time.
+    if (a.length === 19) return a > b;
+    if (a.charCodeAt(19) === b.charCodeAt(19) && sameZone(a, b)) return a > b;
+  }
+  const at = Date.parse(a);
+  const bt = Date.parse(b);
+  return Number.isNaN(at) || Number.isNaN(bt) ? a > b : at > bt;
+}
+
+/** Whether two ISO times of one length end in the same zone: `Z`, `+hh:mm`, `+hhmm`, or none (local). */
+function sameZone(a: string, b: string): boolean {
+  const last = a.charCodeAt(a.length - 1);
+  if (last === 90) return b.charCodeAt(b.length - 1) === 90; // Z
+  const sign = Math.max(a.lastIndexOf('+'), a.lastIndexOf('-'));
+  // A date's own dashes end before index 10: without a sign after them the stamp is local.
+  if (sign < 10) return Math.max(b.lastIndexOf('+'), b.lastIndexOf('-')) < 10;
+  return a.endsWith(b.slice(sign));
+}
+
 function plaintextMessages(session: Session): number {
   if (session.tls !== undefined) return 0;
   if (session.side === 'smtpd') return session.queueIds.length;
@@ -243,7 +268,7 @@ export class LogAnalyzer {
     if (name !== '' && names.length < MAX_NAMES && names[0] !== name && !hasName(names, name)) names.push(owned ? name : detach(name));
     peer.attempts++;
     this.totals.total++;
-    if (seen !== undefined && (peer.lastSeen === undefined || seen > peer.lastSeen)) peer.lastSeen = owned ? seen : detach(seen);
+    if (seen !== undefined && (peer.lastSeen === undefined || later(seen, peer.lastSeen))) peer.lastSeen = owned ? seen : detach(seen);
     if (failure !== undefined) {
       const cls = failure.class;
       this.totals.failed++;

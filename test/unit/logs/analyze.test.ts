@@ -93,6 +93,25 @@ describe('analyzeLogs', () => {
 });
 
 describe('tlslab logs', () => {
+  it('takes a peer\'s last time by the instant when the log mixes time zones', async () => {
+    const file = path.join(dir, 'zones.log');
+    const session = (stamp: string, pid: number, peer: string) => [
+      `${stamp} mx postfix/smtpd[${pid}]: connect from ${peer}`,
+      `${stamp} mx postfix/smtpd[${pid}]: disconnect from ${peer} ehlo=1 quit=1 commands=2`,
+    ];
+    writeFileSync(file, [
+      ...session('2024-11-30T10:00:01+01:00', 1, 'a.example[192.0.2.1]'), ...session('2024-11-30T09:30:01Z', 2, 'a.example[192.0.2.1]'),
+      ...session('2024-11-30T09:10:01.5Z', 3, 'b.example[192.0.2.2]'), ...session('2024-11-30T10:20:01+0100', 4, 'b.example[192.0.2.2]'),
+      ...session('2024-11-30T10:40:01+01:00', 5, 'c.example[192.0.2.3]'), ...session('2024-11-30T10:30:01+01:00', 6, 'c.example[192.0.2.3]'),
+    ].join('\n'));
+    for (const scanWorker of [false, { bytes: 256, records: 4, handOver: 'first-chunk' as const }]) {
+      const { peers } = await analyzeLogs([file], { scanWorker });
+      expect(peers.map((peer) => [peer.peer, peer.lastSeen])).toEqual([
+        ['192.0.2.1', '2024-11-30T09:30:01Z'], ['192.0.2.2', '2024-11-30T10:20:01+0100'], ['192.0.2.3', '2024-11-30T10:40:01+01:00'],
+      ]);
+    }
+  });
+
   it('analyze --json prints the report', async () => {
     const cli = io();
     expect(await logsCommand(['analyze', '--json', '--year', '2018', fixturePath('seed-maillog.log')], cli)).toBe(0);
