@@ -67,8 +67,16 @@ export function anyPeerAt(line: string, start: number, stop = line.length): Peer
     end++;
   }
   if (end === start || end - start > MAX_PLACEHOLDER || line.charCodeAt(end) === 91 || line.charCodeAt(end) === 93) return undefined;
+  // `name [addr]`: a space that a web page or an editor put before the bracket.
+  if (line.charCodeAt(end) === 32 && line.charCodeAt(end + 1) === 91) {
+    const spaced = peerAt(`${line.slice(start, end)}${line.slice(end + 1, stop)}`, 0);
+    if (spaced !== undefined && ADDRESS.test(spaced.peer.addr)) return { peer: spaced.peer, end: start + spaced.end + 1 };
+  }
   return { peer: { name: line.slice(start, end), addr: '' }, end };
 }
+
+/** An IPv4 or IPv6 address as Postfix logs it. */
+const ADDRESS = /^(?:ipv6:)?[0-9A-Fa-f:.]*[0-9A-Fa-f]$/;
 
 /** `name[addr]:port` as Postfix writes it. */
 export function formatPeer(peer: Peer): string {

@@ -437,11 +437,14 @@ describe('classify without a library error', () => {
     const lines = [
       'mx postfix/smtpd[7]: connect from c[192.0.2.1]',
       'mx postfix/smtpd[7]: setting up TLS connection from c[192.0.2.1]',
-      'mx postfix/smtpd[7]: disconnect from c[192.0.2.1] ehlo=1 starttls=1 commands=2',
+      'mx postfix/smtpd[7]: disconnect from c[192.0.2.1]',
     ];
     const session = only(lines);
     expect(session.failure?.class).toBe('unknown');
     expect(session.failure?.evidence).toEqual(lines.slice(1));
+    // Postfix 3.0's counters tell: `starttls=1` is a handshake that completed (a failed one is `starttls=0/1`).
+    expect(only([...lines.slice(0, 2), `${lines[2]} ehlo=2 starttls=1 quit=1 commands=4`]).failure).toBeUndefined();
+    expect(only([...lines.slice(0, 2), `${lines[2]} ehlo=1 starttls=0/1 commands=1/2`]).failure?.class).toBe('unknown');
   });
 
   it('a plaintext session with a message is no failure', () => {

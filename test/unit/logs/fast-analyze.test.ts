@@ -269,6 +269,20 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     ]);
   });
 
+  it('on a peer with a space before its bracket, as a web page may give it', async () => {
+    const file = path.join(dir, 'spaced-peer.log');
+    writeFileSync(file, [
+      'May  1 10:00:00 mx postfix/smtpd[1]: connect from a.example [192.0.2.1]',
+      'May  1 10:00:01 mx postfix/smtpd[1]: SSL_accept error from a.example [192.0.2.1]: -1',
+      'May  1 10:00:01 mx postfix/smtpd[1]: warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:ssl/statem/statem_srvr.c:2220:',
+      'May  1 10:00:01 mx postfix/smtpd[1]: lost connection after STARTTLS from a.example [192.0.2.1]',
+      'May  1 10:00:01 mx postfix/smtpd[1]: disconnect from a.example [192.0.2.1] ehlo=1 starttls=0/1 commands=1/2',
+    ].join('\n'));
+    await expectSame([file], { year: 2024 }, true);
+    const report = await analyzeLogs([file], { year: 2024 });
+    expect(report.peers.map((peer) => [peer.peer, peer.names, peer.attempts, peer.failures])).toEqual([['192.0.2.1', ['a.example'], 1, { 'no-shared-cipher': 1 }]]);
+  });
+
   it('on the ends of deferral lines, quoted without the rest', async () => {
     const file = path.join(dir, 'fragments.log');
     writeFileSync(file, [

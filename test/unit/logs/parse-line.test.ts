@@ -339,7 +339,9 @@ const EVENTS: { line: string; event: TlsEvent | undefined }[] = [
       status: 'deferred', detail: 'Server certificate not verified', delay: 1.2, dsn: '4.7.5', tlsProblem: 'server-certificate-not-verified',
     },
   },
-  { line: 'mx postfix/smtpd[1]: connect from a.example [192.0.2.1]', event: { kind: 'connect', peer: { name: 'a.example', addr: '' } } },
+  // A space before the bracket, as a web page may put it.
+  { line: 'mx postfix/smtpd[1]: connect from a.example [192.0.2.1]', event: { kind: 'connect', peer: { name: 'a.example', addr: '192.0.2.1' } } },
+  { line: 'mx postfix/smtpd[1]: connect from a.example [not an address]', event: { kind: 'connect', peer: { name: 'a.example', addr: '' } } },
   { line: 'mx postfix/smtpd[1]: connect from ', event: undefined },
   { line: 'Nov 29 02:28:45 b96aa2733c29 mail.warn postfix/smtpd[81]: warning: dict_nis_init: NIS domain name not set - NIS lookups disabled', event: undefined },
   { line: 'Nov 29 02:28:41 b96aa2733c29 mail.info postfix/postfix-script[76]: starting the Postfix mail system', event: undefined },
