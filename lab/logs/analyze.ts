@@ -123,14 +123,15 @@ function later(a: string, b: string): boolean {
   return Number.isNaN(at) || Number.isNaN(bt) ? a > b : at > bt;
 }
 
-/** Whether two ISO times of one length end in the same zone: `Z`, `+hh:mm`, `+hhmm`, or none (local). */
+/** Whether two ISO times of one length end in the same zone: `Z`, `+hh:mm`, `+hhmm`, or none (local). No copy: it runs per session. */
 function sameZone(a: string, b: string): boolean {
   const last = a.charCodeAt(a.length - 1);
   if (last === 90) return b.charCodeAt(b.length - 1) === 90; // Z
   const sign = Math.max(a.lastIndexOf('+'), a.lastIndexOf('-'));
   // A date's own dashes end before index 10: without a sign after them the stamp is local.
   if (sign < 10) return Math.max(b.lastIndexOf('+'), b.lastIndexOf('-')) < 10;
-  return a.endsWith(b.slice(sign));
+  for (let i = sign; i < a.length; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
+  return true;
 }
 
 function plaintextMessages(session: Session): number {
@@ -194,9 +195,9 @@ export class LogAnalyzer {
   /** Count one closed session, unless the filters exclude it. */
   add(session: Session): void {
     const tls = session.tls;
-    if (tls === undefined && session.failure === undefined && starttlsSucceeded(session.commands)) {
-      this.addParts(session.peer.name, session.peer.addr, session.start, session.end, NOT_LOGGED, NOT_LOGGED, undefined, 0);
-    } else this.addParts(session.peer.name, session.peer.addr, session.start, session.end, tls?.protocol, tls?.cipher, session.failure, plaintextMessages(session));
+    const unlogged = tls === undefined && session.failure === undefined && starttlsSucceeded(session.commands);
+    this.addParts(session.peer.name, session.peer.addr, session.start, session.end, unlogged ? NOT_LOGGED : tls?.protocol, unlogged ? NOT_LOGGED : tls?.cipher,
+      session.failure, unlogged ? 0 : plaintextMessages(session));
   }
 
   /**

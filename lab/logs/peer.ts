@@ -69,8 +69,8 @@ export function anyPeerAt(line: string, start: number, stop = line.length): Peer
   if (end === start || end - start > MAX_PLACEHOLDER || line.charCodeAt(end) === 91 || line.charCodeAt(end) === 93) return undefined;
   // `name [addr]`: a space that a web page or an editor put before the bracket.
   if (line.charCodeAt(end) === 32 && line.charCodeAt(end + 1) === 91) {
-    const spaced = peerAt(`${line.slice(start, end)}${line.slice(end + 1, stop)}`, 0);
-    if (spaced !== undefined && ADDRESS.test(spaced.peer.addr)) return { peer: spaced.peer, end: start + spaced.end + 1 };
+    const bracket = peerAt(line, end + 1, stop);
+    if (bracket !== undefined && ADDRESS.test(bracket.peer.addr)) return { peer: { ...bracket.peer, name: line.slice(start, end) }, end: bracket.end };
   }
   return { peer: { name: line.slice(start, end), addr: '' }, end };
 }
