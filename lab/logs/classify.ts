@@ -10,8 +10,8 @@ export const NOT_LOGGED = '(not logged)';
 
 /**
  * Whether Postfix's command counters (3.0 and later: `starttls=1`, `starttls=1/2`, against `starttls=0/1`) say a
- * STARTTLS succeeded: its handshake completed, whether or not a `TLS connection established` line was logged
- * (smtpd_tls_loglevel 0 logs none).
+ * STARTTLS succeeded. Some versions count a STARTTLS whose handshake then failed as a success, so the counters
+ * stand only where no line of the session tells of a failure (smtpd_tls_loglevel 0 logs no handshake at all).
  */
 export function starttlsSucceeded(commands: Readonly<Record<string, string>> | undefined): boolean {
   const count = commands?.['starttls'];
@@ -234,7 +234,7 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
           diagnose(ctx, handshakeError === undefined ? 'unknown' : handshakeEndClass(handshakeError.detail), [handshakeError?.line ?? '', tlsProblem.line].filter((l) => l !== ''), extra);
     }
   }
-  if (established || starttlsSucceeded(session.commands)) return undefined;
+  if (established) return undefined;
   if (tlsHello !== undefined) return diagnose(ctx, 'implicit-tls', [tlsHello, ...(connectionLost === undefined ? [] : [connectionLost.line])]);
 
   // The process's set-up error names the cause; the session's own line (a dropped wrapper-mode request) its effect.
@@ -283,6 +283,8 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
     return diagnose(ctx, 'unexpected-eof', [connectionLost.line], session.starttls ? {} : { handshakeUnlogged: true });
   }
   if (session.starttls && session.complete) {
+    // No line tells of a failure, and the counters say the handshake completed: TLS at smtpd_tls_loglevel 0.
+    if (starttlsSucceeded(session.commands)) return undefined;
     // Lines from the first TLS attempt on (when lines match events one for one): what came before STARTTLS says
     // nothing about TLS.
     const first = own.lines.length === own.events.length ? Math.max(0, own.events.findIndex((event) => TLS_ATTEMPT_KINDS.has(event.kind))) : 0;

@@ -442,9 +442,24 @@ describe('classify without a library error', () => {
     const session = only(lines);
     expect(session.failure?.class).toBe('unknown');
     expect(session.failure?.evidence).toEqual(lines.slice(1));
-    // Postfix 3.0's counters tell: `starttls=1` is a handshake that completed (a failed one is `starttls=0/1`).
+    // Without a line that tells of a failure, `starttls=1` is a handshake that completed (a failed one is `starttls=0/1`).
     expect(only([...lines.slice(0, 2), `${lines[2]} ehlo=2 starttls=1 quit=1 commands=4`]).failure).toBeUndefined();
     expect(only([...lines.slice(0, 2), `${lines[2]} ehlo=1 starttls=0/1 commands=1/2`]).failure?.class).toBe('unknown');
+  });
+
+  it('a line that tells of a failed handshake outweighs `starttls=1`, which some versions count for one', () => {
+    // Both excerpts as reported: OpenSSL 3.x, and an SSL_accept that failed with -1 then a QUIT.
+    const rejected = only([
+      'Feb  8 16:38:22 tlab1 postfix/smtpd[28408]: warning: TLS library problem: error:0A000412:SSL routines::sslv3 alert bad certificate:../ssl/record/rec_layer_s3.c:1584:SSL alert number 42:',
+      'Feb  8 16:38:22 tlab1 postfix/smtpd[28408]: lost connection after STARTTLS from tlab2[192.168.10.11]',
+      'Feb  8 16:38:22 tlab1 postfix/smtpd[28408]: disconnect from tlab2[192.168.10.11] ehlo=1 starttls=1 commands=2',
+    ]);
+    expect(rejected.failure?.class).toBe('certificate-verification');
+    const dropped = only([
+      'Jul  1 23:07:47 postfix postfix/smtpd[29729]: SSL_accept error from sh-ams-nl-gp1-wk113.internet-census.org[107.6.183.162]: -1',
+      'Jul  1 23:07:47 postfix postfix/smtpd[29729]: disconnect from sh-ams-nl-gp1-wk113.internet-census.org[107.6.183.162] ehlo=1 starttls=1 quit=1 commands=3',
+    ]);
+    expect(dropped.failure?.class).toBe('unexpected-eof');
   });
 
   it('a plaintext session with a message is no failure', () => {

@@ -259,13 +259,17 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
       'May  1 10:00:10 mx postfix/smtpd[4]: warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol:ssl/statem/statem_srvr.c:1657:',
       'May  1 10:00:10 mx postfix/smtpd[4]: lost connection after STARTTLS from c.example[192.0.2.3]',
       'May  1 10:00:10 mx postfix/smtpd[4]: disconnect from c.example[192.0.2.3] ehlo=1 starttls=0/1 commands=1/2',
+      // Some versions count a STARTTLS whose handshake failed: the failure's own lines outweigh `starttls=1`.
+      'May  1 10:00:11 mx postfix/smtpd[5]: connect from d.example[192.0.2.4]',
+      'May  1 10:00:12 mx postfix/smtpd[5]: SSL_accept error from d.example[192.0.2.4]: -1',
+      'May  1 10:00:12 mx postfix/smtpd[5]: disconnect from d.example[192.0.2.4] ehlo=1 starttls=1 quit=1 commands=3',
     ].join('\n'));
     await expectSame([file], { year: 2024 }, true);
     const report = await analyzeLogs([file], { year: 2024 });
-    expect(report.sessions).toEqual({ total: 4, tls: 2, failed: 1, plaintext: 1 });
+    expect(report.sessions).toEqual({ total: 5, tls: 2, failed: 2, plaintext: 1 });
     expect(report.protocols).toEqual({ '(not logged)': 2 });
     expect(report.peers.map((peer) => [peer.peer, peer.tlsSuccesses, peer.plaintextDeliveries, peer.failures])).toEqual([
-      ['192.0.2.1', 2, 0, {}], ['192.0.2.2', 0, 1, {}], ['192.0.2.3', 0, 0, { 'unsupported-protocol': 1 }],
+      ['192.0.2.1', 2, 0, {}], ['192.0.2.2', 0, 1, {}], ['192.0.2.3', 0, 0, { 'unsupported-protocol': 1 }], ['192.0.2.4', 0, 0, { 'unexpected-eof': 1 }],
     ]);
   });
 
