@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { LabError } from '../errors.ts';
 import { analyzeLogs, readLogBatches, SessionTracker, formatPeer, type AnalyzeReport, type ReadProgress, type Session, type VersionHints } from '../logs/index.ts';
 import { excerptLines } from '../logs/analyze.ts';
+import { inTimeOrder } from '../logs/input-order.ts';
 import { NOT_LOGGED, starttlsSucceeded } from '../logs/classify.ts';
 import { peerMatcher } from '../logs/peer-filter.ts';
 import { parseTimeArgument, TIME_ARGUMENT_FORMS } from '../logs/time-argument.ts';
@@ -103,6 +104,10 @@ function counts(record: Record<string, number | undefined>): string {
   return entries.length === 0 ? '-' : entries.sort((a, b) => b[1] - a[1]).map(([key, n]) => `${key}:${n}`).join(' ');
 }
 
+function readOrderNote(order: readonly string[]): string {
+  return `Read oldest first, by each file's first time stamp: ${order.join(', ')}`;
+}
+
 function analyzeTable(report: AnalyzeReport): string {
   const { stats, versions, sessions } = report;
   const out: string[] = [];
@@ -115,6 +120,7 @@ function analyzeTable(report: AnalyzeReport): string {
       'JSON records), or at least their Postfix messages ("connect from ...", "warning: TLS library problem: ...").');
   }
   if (report.reversed !== undefined) out.push(`Read turned round, as it lists the newest line first: ${report.reversed.join(', ')}`);
+  if (report.readOrder !== undefined) out.push(readOrderNote(report.readOrder));
   if (version.length > 0) out.push(version.join(', '));
   out.push(`${sessions.total} sessions: ${sessions.tls} TLS, ${sessions.failed} failed, ${sessions.plaintext} plaintext deliveries`);
   out.push(`Protocols: ${counts(report.protocols)}`);
@@ -195,7 +201,9 @@ async function parseCommand(files: string[], io: CliIo, json: boolean, year: num
     }
   };
   const reversed: string[] = [];
-  for (const file of files.length === 0 ? ['-'] : files) {
+  const order = files.length === 0 ? ['-'] : await inTimeOrder(files, year);
+  const reordered = order.some((file, i) => file !== files[i]);
+  for (const file of order) {
     const excerpt = await excerptLines(file);
     if (excerpt?.reversed === true) reversed.push(file);
     for await (const batch of excerpt === undefined ? readLogBatches(file, { stdin: io.stdin }) : [excerpt.lines]) {
@@ -203,10 +211,13 @@ async function parseCommand(files: string[], io: CliIo, json: boolean, year: num
     }
   }
   emit(tracker.end());
-  if (json) write(io, `\n],"stats":${JSON.stringify(tracker.stats)},"versions":${JSON.stringify(tracker.versions)}${reversed.length > 0 ? `,"reversed":${JSON.stringify(reversed)}` : ''}}`);
-  else {
+  if (json) {
+    const reading = `${reversed.length > 0 ? `,"reversed":${JSON.stringify(reversed)}` : ''}${reordered ? `,"readOrder":${JSON.stringify(order)}` : ''}`;
+    write(io, `\n],"stats":${JSON.stringify(tracker.stats)},"versions":${JSON.stringify(tracker.versions)}${reading}}`);
+  } else {
     write(io, `${tracker.stats.lines} lines, ${tracker.stats.unrecognised} unrecognised, ${tracker.stats.foreign} foreign`);
     if (reversed.length > 0) write(io, `Read turned round, as it lists the newest line first: ${reversed.join(', ')}`);
+    if (reordered) write(io, readOrderNote(order));
   }
   return EXIT.ok;
 }

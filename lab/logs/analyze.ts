@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { LabError } from '../errors.ts';
 import { FastAnalyzer, RECORD } from './fast-analyze.ts';
 import { META, META_BYTES, META_COUNT, META_END, META_EVENTS, META_FOREIGN, META_LINES, SLOT_FREE, type ScanJob, type ScanMessage, type ScanSlotSize, type ScanStart } from './scan-slots.ts';
+import { inTimeOrder } from './input-order.ts';
 import { mendExcerpt } from './log-order.ts';
 import { isGzipFile, isUtf16File, readLogBatches, readLogChunks, readWholeLog, type ReadLogOptions } from './read-lines.ts';
 import { SessionTracker } from './sessions.ts';
@@ -94,6 +95,8 @@ export interface AnalyzeReport {
   setUpWarnings: SetUpWarningReport[];
   /** Files that listed their newest line first (a web console's export) and were read turned round. */
   reversed?: string[];
+  /** The files in the order they were read, when that is not the order given: oldest first (see `inTimeOrder`). */
+  readOrder?: string[];
 }
 
 const MAX_NAMES = 5;
@@ -107,7 +110,6 @@ function detach(text: string): string {
   return JSON.parse(JSON.stringify(text)) as string;
 }
 
-/** Messages of a session that crossed the wire in plaintext. */
 /**
  * Whether ISO time `a` is after `b`. Stamps of one format and zone compare as text, as a log's stamps mostly do; a
  * log that mixes offsets (`+01:00` and `Z`), or zoned and local stamps, compares the instants.
@@ -134,6 +136,7 @@ function sameZone(a: string, b: string): boolean {
   return true;
 }
 
+/** Messages of a session that crossed the wire in plaintext. */
 function plaintextMessages(session: Session): number {
   if (session.tls !== undefined) return 0;
   if (session.side === 'smtpd') return session.queueIds.length;
@@ -516,7 +519,8 @@ export async function analyzeLogs(sources: readonly string[], options: AnalyzeOp
   const readOptions: ReadLogOptions = options.stdin === undefined ? {} : { stdin: options.stdin };
   const onProgress = options.onProgress;
   const reversed: string[] = [];
-  for (const source of sources.length === 0 ? ['-'] : sources) {
+  const order = await readOrder(sources, options.year);
+  for (const source of order) {
     let bytes = 0;
     let total: number | undefined;
     const report = (done: boolean): void => onProgress?.({ source, bytes, ...(total === undefined ? {} : { total }), done });
@@ -547,11 +551,17 @@ export async function analyzeLogs(sources: readonly string[], options: AnalyzeOp
     report(true);
   }
   fast.finish();
-  return withReversed(analyzer.report(fast.stats, fast.versions), reversed);
+  return withReading(analyzer.report(fast.stats, fast.versions), reversed, sources, order);
 }
 
-function withReversed(report: AnalyzeReport, reversed: string[]): AnalyzeReport {
+/** The sources to read, in time order (stdin when there are none). */
+async function readOrder(sources: readonly string[], year: number | undefined): Promise<string[]> {
+  return sources.length === 0 ? ['-'] : await inTimeOrder(sources, year);
+}
+
+function withReading(report: AnalyzeReport, reversed: string[], sources: readonly string[], order: readonly string[]): AnalyzeReport {
   if (reversed.length > 0) report.reversed = reversed;
+  if (order.some((source, i) => source !== sources[i])) report.readOrder = [...order];
   return report;
 }
 
@@ -571,7 +581,8 @@ export async function analyzeLogsWithTracker(sources: readonly string[], options
   const readOptions: ReadLogOptions = options.stdin === undefined ? {} : { stdin: options.stdin };
   const closed: Session[] = [];
   const reversed: string[] = [];
-  for (const source of sources.length === 0 ? ['-'] : sources) {
+  const order = await readOrder(sources, options.year);
+  for (const source of order) {
     const excerpt = await excerptLines(source);
     if (excerpt === undefined && source !== '-') await refuseUtf16(source);
     if (excerpt?.reversed === true) reversed.push(source);
@@ -582,5 +593,5 @@ export async function analyzeLogsWithTracker(sources: readonly string[], options
     }
   }
   for (const session of tracker.end()) analyzer.add(session);
-  return withReversed(analyzer.report(tracker.stats, tracker.versions), reversed);
+  return withReading(analyzer.report(tracker.stats, tracker.versions), reversed, sources, order);
 }

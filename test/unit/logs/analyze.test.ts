@@ -187,6 +187,24 @@ describe('tlslab logs', () => {
     expect(cli.out()).toMatch(/198\.245\.84\.110 +mta3\.email\.secretescapes\.com +1 +0 +- +unknown-protocol:1/);
   });
 
+  it('analyze and parse read rotated logs oldest first, and say so', async () => {
+    const older = path.join(dir, 'rotated.log.1');
+    const newer = path.join(dir, 'rotated.log');
+    writeFileSync(older, 'May  1 23:59:59 mx postfix/smtpd[2]: connect from a.example[192.0.2.1]\n');
+    writeFileSync(newer, 'May  2 00:00:01 mx postfix/smtpd[2]: disconnect from a.example[192.0.2.1] ehlo=1 quit=1 commands=2\n');
+    for (const command of ['analyze', 'parse']) {
+      const cli = io();
+      expect(await logsCommand([command, '--year', '2024', newer, older], cli)).toBe(0);
+      expect(cli.out()).toContain(`Read oldest first, by each file's first time stamp: ${older}, ${newer}`);
+      const json = io();
+      expect(await logsCommand([command, '--json', '--year', '2024', newer, older], json)).toBe(0);
+      expect((JSON.parse(json.out()) as { readOrder?: string[] }).readOrder).toEqual([older, newer]);
+    }
+    const analyzed = io();
+    await logsCommand(['analyze', '--year', '2024', newer, older], analyzed);
+    expect(analyzed.out()).toContain('1 sessions: 0 TLS, 0 failed, 0 plaintext deliveries');
+  });
+
   it('says how many TLS sessions logged no protocol, and when a log without command counters may hide TLS sessions', async () => {
     const connect = 'May  1 10:00:00 mx postfix/smtpd[1]: connect from a.example[192.0.2.1]';
     const client = 'May  1 10:00:01 mx postfix/smtpd[1]: ABCDE12345: client=a.example[192.0.2.1]';

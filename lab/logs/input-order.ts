@@ -1,0 +1,35 @@
+import { parseLine } from './parse-line.ts';
+import { readLogChunks } from './read-lines.ts';
+
+/** How far into a file its first time stamp is looked for. */
+const PEEK_LINES = 1000;
+
+/**
+ * The files in the order their logs were written, oldest first, by the time of each one's first stamped line.
+ * A shell lists rotated logs newest first (`mail.log mail.log.1 mail.log.2.gz`), and a session that a rotation
+ * cut would otherwise be read as two halves: its end before its start. The given order stands when stdin is among
+ * them, or when a file has no stamped line near its start; files that start at the same time keep theirs.
+ */
+export async function inTimeOrder(sources: readonly string[], year?: number): Promise<string[]> {
+  if (sources.length < 2 || sources.includes('-')) return [...sources];
+  const starts: { source: string; at: number; given: number }[] = [];
+  for (const [given, source] of sources.entries()) {
+    const at = await firstInstant(source, year);
+    if (at === undefined) return [...sources];
+    starts.push({ source, at, given });
+  }
+  return starts.sort((a, b) => a.at - b.at || a.given - b.given).map(({ source }) => source);
+}
+
+/** The instant of the file's first stamped line (a classic stamp in local time), from its first chunk. */
+async function firstInstant(source: string, year: number | undefined): Promise<number | undefined> {
+  for await (const chunk of readLogChunks(source)) {
+    for (const line of chunk.toString('utf8').split('\n', PEEK_LINES)) {
+      const timestamp = parseLine(line.replace(/\r$/, ''), year).header?.timestamp;
+      const at = timestamp === undefined ? Number.NaN : Date.parse(timestamp);
+      if (!Number.isNaN(at)) return at;
+    }
+    return undefined;
+  }
+  return undefined;
+}
