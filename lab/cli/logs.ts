@@ -26,6 +26,9 @@ Options:
   --until TIME           analyze: only sessions starting at or before TIME
   --peer TEXT            only sessions whose peer name or address contains TEXT, or whose address is
                          in a network (192.0.2.0/24, 2001:db8::/32); alternatives separated by commas
+  --failed               analyze: list only the peers with a failed session (the totals still count
+                         every session); parse: only the failed sessions
+  --top N                analyze: list only the N peers with the most attempts (after --failed)
   --year N               year of classic syslog stamps, which carry none (default: this year,
                          and last year for a date after tomorrow's)
   --postfix-version V    Postfix version, when the log does not say it
@@ -38,6 +41,8 @@ const OPTIONS = {
   since: { type: 'string' },
   until: { type: 'string' },
   peer: { type: 'string' },
+  failed: { type: 'boolean' },
+  top: { type: 'string' },
   year: { type: 'string' },
   'postfix-version': { type: 'string' },
   'openssl-version': { type: 'string' },
@@ -59,6 +64,20 @@ function parseYear(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d{4}$/.test(value)) throw new LabError('LAB_USAGE', `--year: expected a four-digit year; got "${value}"`);
   return Number(value);
+}
+
+function parseTop(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(value)) throw new LabError('LAB_USAGE', `--top: expected a number of peers, 1 or more; got "${value}"`);
+  return Number(value);
+}
+
+/** The report with only the peers to list (`--failed`, `--top`), and how many it leaves out. */
+export function listedPeers(report: AnalyzeReport, failedOnly: boolean, top: number | undefined): AnalyzeReport & { peersOmitted?: number } {
+  const kept = failedOnly ? report.peers.filter((peer) => Object.keys(peer.failures).length > 0) : report.peers;
+  const peers = top === undefined ? kept : kept.slice(0, top);
+  const omitted = report.peers.length - peers.length;
+  return omitted === 0 ? report : { ...report, peers, peersOmitted: omitted };
 }
 
 const MB = 1024 * 1024;
@@ -108,7 +127,7 @@ function readOrderNote(order: readonly string[]): string {
   return `Read oldest first, by each file's first time stamp: ${order.join(', ')}`;
 }
 
-function analyzeTable(report: AnalyzeReport): string {
+function analyzeTable(report: AnalyzeReport & { peersOmitted?: number }): string {
   const { stats, versions, sessions } = report;
   const out: string[] = [];
   const version = [versions.postfix === undefined ? undefined : `Postfix ${versions.postfix}`,
@@ -144,6 +163,7 @@ function analyzeTable(report: AnalyzeReport): string {
       counts(peer.failures), String(peer.plaintextDeliveries), peer.lastSeen ?? '-']);
   }
   out.push(table(rows));
+  if (report.peersOmitted !== undefined) out.push(`${report.peersOmitted} more peer(s) not listed (--failed, --top)`);
   const failures = Object.entries(report.failures);
   if (failures.length > 0) {
     out.push('', 'Failure classes:');
@@ -185,10 +205,13 @@ function sessionText(session: Session): string {
   return lines.join('\n');
 }
 
-async function parseCommand(files: string[], io: CliIo, json: boolean, year: number | undefined, hints: VersionHints, peer: string | undefined): Promise<number> {
+async function parseCommand(
+  files: string[], io: CliIo, json: boolean, year: number | undefined, hints: VersionHints, peer: string | undefined, failedOnly: boolean,
+): Promise<number> {
   const tracker = new SessionTracker({ ...(year === undefined ? {} : { year }), hints });
   const matches = peer === undefined ? undefined : peerMatcher(peer);
-  const keep = (session: Session): boolean => matches === undefined || matches(session.peer.name, session.peer.addr);
+  const keep = (session: Session): boolean =>
+    (matches === undefined || matches(session.peer.name, session.peer.addr)) && (!failedOnly || session.failure !== undefined);
   let first = true;
   if (json) io.stdout.write('{"sessions":[');
   const emit = (sessions: Session[]): void => {
@@ -247,12 +270,16 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
   if (values['openssl-version'] !== undefined) hints.opensslVersion = values['openssl-version'];
   const resolved = files.map((file) => (file === '-' || file.startsWith('/') ? file : `${io.cwd}/${file}`));
   try {
-    if (command === 'parse') return await parseCommand(resolved, io, values.json === true, year, hints, values.peer);
+    if (command === 'parse') {
+      if (values.top !== undefined) throw new LabError('LAB_USAGE', '--top applies to analyze, which lists peers; parse lists sessions');
+      return await parseCommand(resolved, io, values.json === true, year, hints, values.peer, values.failed === true);
+    }
     const since = parseTime('since', values.since, year);
     const until = parseTime('until', values.until, year);
     if (since !== undefined && until !== undefined && since > until) {
       throw new LabError('LAB_USAGE', `--since ${since.toISOString()} is after --until ${until.toISOString()}: no session could pass`);
     }
+    const top = parseTop(values.top);
     const status = readingStatus(io);
     let report: AnalyzeReport;
     try {
@@ -266,7 +293,8 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
     } finally {
       status.finish();
     }
-    write(io, values.json === true ? JSON.stringify(report, null, 2) : analyzeTable(report));
+    const listed = listedPeers(report, values.failed === true, top);
+    write(io, values.json === true ? JSON.stringify(listed, null, 2) : analyzeTable(listed));
     return EXIT.ok;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException | undefined)?.code;

@@ -187,6 +187,32 @@ describe('tlslab logs', () => {
     expect(cli.out()).toMatch(/198\.245\.84\.110 +mta3\.email\.secretescapes\.com +1 +0 +- +unknown-protocol:1/);
   });
 
+  it('lists only the peers with a failure (--failed), or the most active ones (--top), and says how many it left out', async () => {
+    const seed = fixturePath('seed-maillog.log');
+    const failed = io();
+    expect(await logsCommand(['analyze', '--failed', '--year', '2018', seed], failed)).toBe(0);
+    // The totals still count every session; the plaintext peer and the TLS one are not listed.
+    expect(failed.out()).toContain('6 sessions: 1 TLS, 4 failed, 1 plaintext deliveries');
+    expect(failed.out()).not.toContain('107.174.30.57');
+    expect(failed.out()).not.toContain('209.85.208.171');
+    expect(failed.out()).toContain('2 more peer(s) not listed (--failed, --top)');
+    const top = io();
+    expect(await logsCommand(['analyze', '--json', '--failed', '--top', '1', '--year', '2018', seed], top)).toBe(0);
+    const report = JSON.parse(top.out()) as AnalyzeReport & { peersOmitted: number };
+    expect(report.peers).toHaveLength(1);
+    expect(Object.keys(report.peers[0]?.failures ?? {})).not.toHaveLength(0);
+    expect(report.peersOmitted).toBe(5);
+    const all = io();
+    expect(await logsCommand(['analyze', '--json', '--year', '2018', seed], all)).toBe(0);
+    expect(JSON.parse(all.out())).not.toHaveProperty('peersOmitted');
+    const parsed = io();
+    expect(await logsCommand(['parse', '--failed', '--year', '2018', seed], parsed)).toBe(0);
+    expect(parsed.out().match(/^#\d+ .*: FAILED /gm)).toHaveLength(4);
+    expect(parsed.out()).not.toMatch(/^#\d+ .*: (?:TLS|plaintext)/m);
+    await expect(logsCommand(['analyze', '--top', '0', seed], io())).rejects.toMatchObject({ code: 'LAB_USAGE' });
+    await expect(logsCommand(['parse', '--top', '3', seed], io())).rejects.toMatchObject({ code: 'LAB_USAGE' });
+  });
+
   it('analyze and parse read rotated logs oldest first, and say so', async () => {
     const older = path.join(dir, 'rotated.log.1');
     const newer = path.join(dir, 'rotated.log');
