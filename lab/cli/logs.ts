@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { LabError } from '../errors.ts';
 import { analyzeLogs, readLogBatches, SessionTracker, formatPeer, type AnalyzeReport, type ReadProgress, type Session, type VersionHints } from '../logs/index.ts';
 import { excerptLines } from '../logs/analyze.ts';
-import { inTimeOrder } from '../logs/input-order.ts';
+import { readingOrder } from '../logs/input-order.ts';
 import { NOT_LOGGED, starttlsSucceeded } from '../logs/classify.ts';
 import { peerMatcher } from '../logs/peer-filter.ts';
 import { parseTimeArgument, TIME_ARGUMENT_FORMS } from '../logs/time-argument.ts';
@@ -224,8 +224,7 @@ async function parseCommand(
     }
   };
   const reversed: string[] = [];
-  const order = files.length === 0 ? ['-'] : await inTimeOrder(files, year);
-  const reordered = order.some((file, i) => file !== files[i]);
+  const { order, changed: reordered } = await readingOrder(files, year);
   for (const file of order) {
     const excerpt = await excerptLines(file);
     if (excerpt?.reversed === true) reversed.push(file);

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { LabError } from '../errors.ts';
 import { FastAnalyzer, RECORD } from './fast-analyze.ts';
 import { META, META_BYTES, META_COUNT, META_END, META_EVENTS, META_FOREIGN, META_LINES, SLOT_FREE, type ScanJob, type ScanMessage, type ScanSlotSize, type ScanStart } from './scan-slots.ts';
-import { inTimeOrder } from './input-order.ts';
+import { readingOrder } from './input-order.ts';
 import { mendExcerpt } from './log-order.ts';
 import { isGzipFile, isUtf16File, readLogBatches, readLogChunks, readWholeLog, type ReadLogOptions } from './read-lines.ts';
 import { SessionTracker } from './sessions.ts';
@@ -519,7 +519,7 @@ export async function analyzeLogs(sources: readonly string[], options: AnalyzeOp
   const readOptions: ReadLogOptions = options.stdin === undefined ? {} : { stdin: options.stdin };
   const onProgress = options.onProgress;
   const reversed: string[] = [];
-  const order = await readOrder(sources, options.year);
+  const { order, changed } = await readingOrder(sources, options.year);
   for (const source of order) {
     let bytes = 0;
     let total: number | undefined;
@@ -551,17 +551,12 @@ export async function analyzeLogs(sources: readonly string[], options: AnalyzeOp
     report(true);
   }
   fast.finish();
-  return withReading(analyzer.report(fast.stats, fast.versions), reversed, sources, order);
+  return withReading(analyzer.report(fast.stats, fast.versions), reversed, changed ? order : undefined);
 }
 
-/** The sources to read, in time order (stdin when there are none). */
-async function readOrder(sources: readonly string[], year: number | undefined): Promise<string[]> {
-  return sources.length === 0 ? ['-'] : await inTimeOrder(sources, year);
-}
-
-function withReading(report: AnalyzeReport, reversed: string[], sources: readonly string[], order: readonly string[]): AnalyzeReport {
+function withReading(report: AnalyzeReport, reversed: string[], readOrder: string[] | undefined): AnalyzeReport {
   if (reversed.length > 0) report.reversed = reversed;
-  if (order.some((source, i) => source !== sources[i])) report.readOrder = [...order];
+  if (readOrder !== undefined) report.readOrder = readOrder;
   return report;
 }
 
@@ -581,7 +576,7 @@ export async function analyzeLogsWithTracker(sources: readonly string[], options
   const readOptions: ReadLogOptions = options.stdin === undefined ? {} : { stdin: options.stdin };
   const closed: Session[] = [];
   const reversed: string[] = [];
-  const order = await readOrder(sources, options.year);
+  const { order, changed } = await readingOrder(sources, options.year);
   for (const source of order) {
     const excerpt = await excerptLines(source);
     if (excerpt === undefined && source !== '-') await refuseUtf16(source);
@@ -593,5 +588,5 @@ export async function analyzeLogsWithTracker(sources: readonly string[], options
     }
   }
   for (const session of tracker.end()) analyzer.add(session);
-  return withReading(analyzer.report(tracker.stats, tracker.versions), reversed, sources, order);
+  return withReading(analyzer.report(tracker.stats, tracker.versions), reversed, changed ? order : undefined);
 }

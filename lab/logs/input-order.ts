@@ -21,6 +21,13 @@ export async function inTimeOrder(sources: readonly string[], year?: number): Pr
   return starts.sort((a, b) => a.at - b.at || a.given - b.given).map(({ source }) => source);
 }
 
+/** What a reader reads: stdin when no source is given, else `inTimeOrder`; `changed` when that is not the given order. */
+export async function readingOrder(sources: readonly string[], year?: number): Promise<{ order: string[]; changed: boolean }> {
+  if (sources.length === 0) return { order: ['-'], changed: false };
+  const order = await inTimeOrder(sources, year);
+  return { order, changed: order.some((source, i) => source !== sources[i]) };
+}
+
 /** The instant of the file's first stamped line (a classic stamp in local time), from its first chunk. */
 async function firstInstant(source: string, year: number | undefined): Promise<number | undefined> {
   for await (const chunk of readLogChunks(source)) {

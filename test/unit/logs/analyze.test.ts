@@ -229,6 +229,12 @@ describe('tlslab logs', () => {
     const analyzed = io();
     await logsCommand(['analyze', '--year', '2024', newer, older], analyzed);
     expect(analyzed.out()).toContain('1 sessions: 0 TLS, 0 failed, 0 plaintext deliveries');
+    // Stdin alone is no reordering.
+    for (const command of ['analyze', 'parse']) {
+      const piped = io(Readable.from([readFileSync(older)]));
+      expect(await logsCommand([command, '--year', '2024'], piped)).toBe(0);
+      expect(piped.out()).not.toContain('Read oldest first');
+    }
   });
 
   it('says how many TLS sessions logged no protocol, and when a log without command counters may hide TLS sessions', async () => {
