@@ -73,7 +73,7 @@ function parseTop(value: string | undefined): number | undefined {
 }
 
 /** The report with only the peers to list (`--failed`, `--top`), and how many it leaves out. */
-export function listedPeers(report: AnalyzeReport, failedOnly: boolean, top: number | undefined): AnalyzeReport & { peersOmitted?: number } {
+function listedPeers(report: AnalyzeReport, failedOnly: boolean, top: number | undefined): AnalyzeReport & { peersOmitted?: number } {
   const kept = failedOnly ? report.peers.filter((peer) => Object.keys(peer.failures).length > 0) : report.peers;
   const peers = top === undefined ? kept : kept.slice(0, top);
   const omitted = report.peers.length - peers.length;
