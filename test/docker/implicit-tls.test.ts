@@ -11,9 +11,13 @@ import { prepareImages } from './toolchains-matrix.ts';
  * A client that starts TLS at once (an SMTPS client pointed at port 25 or 587) sends its hello where Postfix
  * expects a command: Postfix logs `improper command pipelining after CONNECT` with the hello's first bytes, and
  * no TLS error at all. The lab classifies it as `implicit-tls`.
+ *
+ * Postfix logs the pipelining only when the hello has arrived by the time smtpd looks for early input. The client
+ * writes it right after connecting, so it nearly always has; on a busy machine it sometimes comes later, and the log
+ * shows just `lost connection after CONNECT`. A second and third run tell that race from a real regression.
  */
 describe.each(['debian-bullseye', 'debian-bookworm', 'debian-trixie'])('a TLS hello without STARTTLS, against %s', (receiver) => {
-  it('is logged as improper pipelining with a TLS record, and classified implicit-tls', async ({ onTestFailed }) => {
+  it('is logged as improper pipelining with a TLS record, and classified implicit-tls', { retry: 2 }, async ({ onTestFailed }) => {
     await prepareImages(['debian-bookworm', receiver]);
     const scenario = defineScenario({
       name: `implicit-tls-${receiver}`,
