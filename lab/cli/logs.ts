@@ -3,7 +3,7 @@ import { LabError } from '../errors.ts';
 import { analyzeLogs, readLogBatches, SessionTracker, formatPeer, type AnalyzeReport, type ReadProgress, type Session, type VersionHints } from '../logs/index.ts';
 import { excerptLines } from '../logs/analyze.ts';
 import { readingOrder } from '../logs/input-order.ts';
-import { NOT_LOGGED, starttlsSucceeded } from '../logs/classify.ts';
+import { NOT_LOGGED, tlsNotLogged } from '../logs/classify.ts';
 import { peerMatcher } from '../logs/peer-filter.ts';
 import { parseTimeArgument, TIME_ARGUMENT_FORMS } from '../logs/time-argument.ts';
 import { EXIT, type CliIo } from './io.ts';
@@ -194,7 +194,7 @@ function sessionText(session: Session): string {
   let result: string;
   if (session.failure !== undefined) result = `FAILED ${session.failure.class}: ${session.failure.summary}`;
   else if (session.tls !== undefined) result = `TLS ${session.tls.protocol} ${session.tls.cipher} (${session.tls.trust})`;
-  else if (starttlsSucceeded(session.commands)) result = 'TLS, protocol and cipher not logged (STARTTLS succeeded by the command counters)';
+  else if (tlsNotLogged(false, session.failure, session.commands)) result = 'TLS, protocol and cipher not logged (STARTTLS succeeded by the command counters)';
   else if (session.starttls) result = 'TLS attempted, no verdict';
   else result = 'plaintext';
   const lines = [`${head}: ${result}${session.queueIds.length > 0 ? ` queue ${session.queueIds.join(',')}` : ''}`];

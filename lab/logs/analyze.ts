@@ -7,7 +7,7 @@ import { readingOrder } from './input-order.ts';
 import { mendExcerpt } from './log-order.ts';
 import { isGzipFile, isUtf16File, readLogBatches, readLogChunks, readWholeLog, type ReadLogOptions } from './read-lines.ts';
 import { SessionTracker } from './sessions.ts';
-import { detailOf, NOT_LOGGED, starttlsSucceeded } from './classify.ts';
+import { detailOf, NOT_LOGGED, tlsNotLogged } from './classify.ts';
 import { explain } from './failure-explanations.ts';
 import { peerMatcher, type PeerMatcher } from './peer-filter.ts';
 import type { Diagnosis, FailureClass, InferredVersions, Session, TlsEvent, TrackerStats, VersionHints } from './types.ts';
@@ -198,7 +198,7 @@ export class LogAnalyzer {
   /** Count one closed session, unless the filters exclude it. */
   add(session: Session): void {
     const tls = session.tls;
-    const unlogged = tls === undefined && session.failure === undefined && starttlsSucceeded(session.commands);
+    const unlogged = tlsNotLogged(tls !== undefined, session.failure, session.commands);
     this.addParts(session.peer.name, session.peer.addr, session.start, session.end, unlogged ? NOT_LOGGED : tls?.protocol, unlogged ? NOT_LOGGED : tls?.cipher,
       session.failure, unlogged ? 0 : plaintextMessages(session));
   }

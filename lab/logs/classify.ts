@@ -18,6 +18,14 @@ export function starttlsSucceeded(commands: Readonly<Record<string, string>> | u
   return count !== undefined && Number.parseInt(count, 10) >= 1;
 }
 
+/**
+ * Whether a session counts as TLS with protocol and cipher `NOT_LOGGED`: it logged no established line and no
+ * failure, and its counters say its STARTTLS succeeded.
+ */
+export function tlsNotLogged(established: boolean, failure: Diagnosis | undefined, commands: Readonly<Record<string, string>> | undefined): boolean {
+  return !established && failure === undefined && starttlsSucceeded(commands);
+}
+
 /** Events that show a session tried TLS. */
 export const TLS_ATTEMPT_KINDS: ReadonlySet<TlsEvent['kind']> = new Set([
   'tls-setup', 'tls-cipher-list', 'tls-state', 'tls-alert', 'tls-handshake-error', 'tls-library-problem', 'tls-established',

@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { BareLines, mayBeTableRow, type BareSide } from './bare-lines.ts';
-import { classifyCountOnly, NOT_LOGGED, starttlsSucceeded, TLS_ATTEMPT_KINDS, UNKNOWN_EVIDENCE_LINES } from './classify.ts';
+import { classifyCountOnly, NOT_LOGGED, tlsNotLogged, TLS_ATTEMPT_KINDS, UNKNOWN_EVIDENCE_LINES } from './classify.ts';
 import { parseEvent } from './events.ts';
 import { asSyslogLine } from './json-lines.ts';
 import {
@@ -1917,7 +1917,7 @@ export class FastAnalyzer {
     let plaintext = 0;
     let protocol = session.protocol;
     let cipher = session.cipher;
-    if (protocol === undefined && failure === undefined && starttlsSucceeded(session.commands)) {
+    if (tlsNotLogged(protocol !== undefined, failure, session.commands)) {
       protocol = NOT_LOGGED;
       cipher = NOT_LOGGED;
     } else if (protocol === undefined) plaintext = session.smtpd ? session.queueIds.length : session.sentDeliveries;

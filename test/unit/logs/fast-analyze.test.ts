@@ -37,6 +37,13 @@ async function expectSame(files: string[], options: AnalyzeOptions = {}, worker 
   if (worker) expect(JSON.stringify(await analyzeLogs(files, { ...options, scanWorker: SMALL_SLOTS }))).toBe(JSON.stringify(full));
 }
 
+/** A log file of these lines. */
+function logFile(name: string, lines: string[]): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, lines.join('\n'));
+  return file;
+}
+
 function generated(lines: number, seed: number, name: string): { file: string; text: string } {
   const text = `${new LogGenerator({ seed }).lineList(lines).join('\n')}\n`;
   const file = path.join(dir, name);
@@ -242,8 +249,7 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
   });
 
   it('on TLS sessions that logged no established line (smtpd_tls_loglevel 0): TLS by the command counters, not plaintext', async () => {
-    const file = path.join(dir, 'loglevel-0.log');
-    writeFileSync(file, [
+    const file = logFile('loglevel-0.log', [
       'May  1 10:00:00 mx postfix/smtpd[1]: connect from a.example[192.0.2.1]',
       'May  1 10:00:01 mx postfix/smtpd[1]: ABCDE12345: client=a.example[192.0.2.1]',
       'May  1 10:00:02 mx postfix/smtpd[1]: disconnect from a.example[192.0.2.1] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7',
@@ -263,7 +269,7 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
       'May  1 10:00:11 mx postfix/smtpd[5]: connect from d.example[192.0.2.4]',
       'May  1 10:00:12 mx postfix/smtpd[5]: SSL_accept error from d.example[192.0.2.4]: -1',
       'May  1 10:00:12 mx postfix/smtpd[5]: disconnect from d.example[192.0.2.4] ehlo=1 starttls=1 quit=1 commands=3',
-    ].join('\n'));
+    ]);
     await expectSame([file], { year: 2024 }, true);
     const report = await analyzeLogs([file], { year: 2024 });
     expect(report.sessions).toEqual({ total: 5, tls: 2, failed: 2, plaintext: 1 });
@@ -274,27 +280,25 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
   });
 
   it('on a peer with a space before its bracket, as a web page may give it', async () => {
-    const file = path.join(dir, 'spaced-peer.log');
-    writeFileSync(file, [
+    const file = logFile('spaced-peer.log', [
       'May  1 10:00:00 mx postfix/smtpd[1]: connect from a.example [192.0.2.1]',
       'May  1 10:00:01 mx postfix/smtpd[1]: SSL_accept error from a.example [192.0.2.1]: -1',
       'May  1 10:00:01 mx postfix/smtpd[1]: warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:ssl/statem/statem_srvr.c:2220:',
       'May  1 10:00:01 mx postfix/smtpd[1]: lost connection after STARTTLS from a.example [192.0.2.1]',
       'May  1 10:00:01 mx postfix/smtpd[1]: disconnect from a.example [192.0.2.1] ehlo=1 starttls=0/1 commands=1/2',
-    ].join('\n'));
+    ]);
     await expectSame([file], { year: 2024 }, true);
     const report = await analyzeLogs([file], { year: 2024 });
     expect(report.peers.map((peer) => [peer.peer, peer.names, peer.attempts, peer.failures])).toEqual([['192.0.2.1', ['a.example'], 1, { 'no-shared-cipher': 1 }]]);
   });
 
   it('on the ends of deferral lines, quoted without the rest', async () => {
-    const file = path.join(dir, 'fragments.log');
-    writeFileSync(file, [
+    const file = logFile('fragments.log', [
       'status=deferred (TLS is required, but was not offered by host mx.e.example[192.0.2.5])',
       '(delivery temporarily suspended: Server certificate not verified)',
       'Cannot start TLS: handshake failure',
       'May  1 10:00:00 mx postfix/smtp[3]: status=deferred (TLS is required, but was not offered by host mx.f.example[192.0.2.6])',
-    ].join('\n'));
+    ]);
     await expectSame([file], { year: 2024 }, true);
     const report = await analyzeLogs([file], { year: 2024 });
     expect(report.stats).toEqual({ lines: 4, events: 4, unrecognised: 0, foreign: 0 });
