@@ -1,4 +1,5 @@
 import { explain, type ExplainContext } from './failure-explanations.ts';
+import { isoTimestamp, newHeaderScan, scanHeader } from './line-header.ts';
 import { generationOfVersion } from './versions.ts';
 import type { Diagnosis, FailureClass, OpensslError, OpensslGeneration, Session, TlsEvent, VersionHints } from './types.ts';
 
@@ -76,9 +77,32 @@ function classOfError(error: OpensslError, side: 'smtpd' | 'smtp', generation: O
   return 'unknown';
 }
 
+/**
+ * Postfix 2.6 to 2.8 log the end of a failed handshake as its bare return code (`SSL_accept error from ...: -1`),
+ * for a timeout as for a lost connection. A client that gives up does so within seconds, while
+ * smtpd_starttls_timeout and smtp_starttls_timeout are 300 s by default: a wait this long or longer between the
+ * session's start and that line was the timeout.
+ */
+const SILENT_TIMEOUT_SECONDS = 60;
+
+/** Seconds from the ISO time `start` to the stamp of `line`, read in the year of `start`; undefined without both. */
+function secondsSince(start: string | undefined, line: string): number | undefined {
+  if (start === undefined) return undefined;
+  const scan = newHeaderScan();
+  if (!scanHeader(line, scan)) return undefined;
+  const at = isoTimestamp(line, scan, Number(start.slice(0, 4)));
+  const seconds = at === undefined ? Number.NaN : (Date.parse(at) - Date.parse(start)) / 1000;
+  return Number.isNaN(seconds) ? undefined : seconds;
+}
+
 /** A handshake that ended without a library error: the peer went silent, or it hung up. */
-function handshakeEndClass(detail: string): FailureClass {
-  return /timed out/i.test(detail) ? 'timeout' : 'unexpected-eof';
+function handshakeEnd(handshakeError: { detail: string; line: string }, start: string | undefined): { cls: FailureClass; extra: Partial<ExplainContext> } {
+  if (/timed out/i.test(handshakeError.detail)) return { cls: 'timeout', extra: {} };
+  if (/^-?\d+$/.test(handshakeError.detail.trim())) {
+    const seconds = secondsSince(start, handshakeError.line);
+    if (seconds !== undefined && seconds >= SILENT_TIMEOUT_SECONDS) return { cls: 'timeout', extra: { silentSeconds: Math.round(seconds) } };
+  }
+  return { cls: 'unexpected-eof', extra: {} };
 }
 
 /** Rank for picking the most telling of several library errors: known SSL reasons first. */
@@ -237,9 +261,13 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
       case 'tls-not-available': return diagnose(ctx, 'invalid-local-config', [tlsProblem.line], extra);
       case 'smtps-without-wrapper-mode':
         return diagnose(ctx, 'invalid-local-config', [tlsProblem.line], { detail: `SMTPS wrappermode (TCP port 465) is off for this delivery: ${detail ?? ''}` });
-      default:
-        return fromError(ctx, primary, before, errorLines, [tlsProblem.line]) ??
-          diagnose(ctx, handshakeError === undefined ? 'unknown' : handshakeEndClass(handshakeError.detail), [handshakeError?.line ?? '', tlsProblem.line].filter((l) => l !== ''), extra);
+      default: {
+        const byError = fromError(ctx, primary, before, errorLines, [tlsProblem.line]);
+        if (byError !== undefined) return byError;
+        if (handshakeError === undefined) return diagnose(ctx, 'unknown', [tlsProblem.line], extra);
+        const end = handshakeEnd(handshakeError, session.start);
+        return diagnose(ctx, end.cls, [handshakeError.line, tlsProblem.line], { ...extra, ...end.extra });
+      }
     }
   }
   if (established) return undefined;
@@ -283,7 +311,8 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
     return diagnose(ctx, 'unknown', [alertWritten.line, handshakeError.line], { alertSent: alertWritten.description });
   }
   if (handshakeError !== undefined) {
-    return diagnose(ctx, handshakeEndClass(handshakeError.detail), [handshakeError.line, ...(connectionLost === undefined ? [] : [connectionLost.line])]);
+    const end = handshakeEnd(handshakeError, session.start);
+    return diagnose(ctx, end.cls, [handshakeError.line, ...(connectionLost === undefined ? [] : [connectionLost.line])], end.extra);
   }
   if (connectionLost !== undefined && connectionLost.event.after.startsWith('STARTTLS')) {
     // Postfix logs the handshake's end (`SSL_accept error`) before this line: without it, the line alone tells

@@ -22,6 +22,8 @@ export interface ExplainContext {
   wrapperMode?: boolean;
   /** The fatal alert this side sent (smtpd_tls_loglevel 2), when no library error names the reason. */
   alertSent?: string;
+  /** Seconds from the session's start to a handshake end logged as a bare return code, which told a timeout. */
+  silentSeconds?: number;
 }
 
 export interface Explained {
@@ -43,6 +45,11 @@ function roles(ctx: ExplainContext): { peer: string; local: string } {
 }
 
 type Explainer = (ctx: ExplainContext) => Explained;
+
+/** The session is smtpd's on a listener where TLS starts at once (smtps, port 465). */
+function wrapperListener(ctx: ExplainContext): boolean {
+  return ctx.wrapperMode === true && ctx.side === 'smtpd';
+}
 
 /** OpenSSL 1.1.1 picks the TLS 1.3 suite in tls_early_post_process_client_hello, where Postfix's cipher lists have no say. */
 function tls13SuiteChoice(side: ExplainContext['side'], error: OpensslError | undefined): boolean {
@@ -277,17 +284,24 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
       explanation: 'The peer closed the TCP connection in the middle of the handshake without sending a TLS alert; typically it disliked something (cipher, DH size, certificate) and dropped the connection, or a middlebox cut it.' +
         (ctx.error?.reason.toLowerCase() === 'unexpected eof while reading'
           ? ' OpenSSL 3.x also reports "unexpected eof while reading" when a peer ends a session that worked (after QUIT) without a close_notify alert, and some Postfix 3.x releases log that as a TLS library problem: if the same process logged "TLS connection established" for this peer before the warning, the session succeeded and the warning is harmless.'
+          : '') +
+        (wrapperListener(ctx)
+          ? ' On this wrapper-mode listener (TLS at once, port 465) the server says nothing until the client\'s hello, so a client that speaks plaintext SMTP there also hangs up this way once it tires of waiting for a greeting (a mail client set to STARTTLS or to no encryption on port 465).'
           : ''),
-      remedy: 'Look at the peer\'s side (its log, or a test with its TLS stack) to learn what it rejected.',
+      remedy: 'Look at the peer\'s side (its log, or a test with its TLS stack) to learn what it rejected.' +
+        (wrapperListener(ctx) ? ' A mail client on port 465 must be set to SSL/TLS (implicit TLS), or use STARTTLS on port 587.' : ''),
     },
   timeout: (ctx) => ({
-    summary: ctx.wrapperMode === true && ctx.side === 'smtpd' ? 'timeout waiting for the TLS hello' : 'timeout after STARTTLS',
-    explanation: ctx.side === 'smtp'
+    summary: wrapperListener(ctx) ? 'timeout waiting for the TLS hello' : 'timeout after STARTTLS',
+    explanation: (ctx.side === 'smtp'
       ? 'The receiving server said "220 Ready to start TLS" and then did not answer the hello within smtp_starttls_timeout: it stalled, or a middlebox swallowed the hello.'
       : ctx.wrapperMode === true
         ? 'No complete handshake arrived within smtpd_starttls_timeout on this wrapper-mode listener (TLS at once, port 465), where the server says nothing until the client\'s hello: a client that speaks plaintext SMTP there waits for a greeting that never comes (a mail client set to STARTTLS or to no encryption on port 465), or the peer stalled.'
-        : 'No complete handshake arrived within the timeout after STARTTLS: the peer stalled, or sent too few bytes for OpenSSL to decide (1.0.x needs 11 bytes before it classifies a hello).',
-    remedy: ctx.wrapperMode === true && ctx.side === 'smtpd'
+        : 'No complete handshake arrived within the timeout after STARTTLS: the peer stalled, or sent too few bytes for OpenSSL to decide (1.0.x needs 11 bytes before it classifies a hello).') +
+      (ctx.silentSeconds === undefined
+        ? ''
+        : ` Postfix before 2.9 logs the end of a failed handshake as a bare return code (\`${ctx.side === 'smtpd' ? 'SSL_accept' : 'SSL_connect'} error ...: -1\`), for a timeout and for a lost connection alike: the ${ctx.silentSeconds} s from the session's start to that line tell the timeout (${ctx.side}_starttls_timeout is 300 s by default).`),
+    remedy: wrapperListener(ctx)
       ? 'Set the client to SSL/TLS (implicit TLS) for port 465, or to STARTTLS on port 587; check the network path if it does.'
       : 'Check the network path (MTU, firewalls) and the peer\'s TLS stack.',
   }),

@@ -1940,6 +1940,8 @@ export class FastAnalyzer {
     };
     if (lean.processContext !== undefined) session.processContext = lean.processContext;
     if (lean.commands !== undefined) session.commands = lean.commands;
+    const start = this.iso(lean.startKind, this.startRawOf(lean));
+    if (start !== undefined) session.start = start;
     if (lean.protocol !== undefined) session.tls = { trust: 'Anonymous', protocol: lean.protocol, cipher: lean.cipher ?? '' };
     const hints: VersionHints = { ...this.hints };
     const postfix = this.hints.postfixVersion ?? this.inference.postfix;

@@ -266,6 +266,36 @@ describe('classify without a library error', () => {
     expect(session.failure?.explanation).toMatch(cls === 'timeout' ? /smtp_starttls_timeout/ : /closed the TCP connection/);
   });
 
+  it('a handshake that Postfix before 2.9 ended with a bare -1 is a timeout after a wait of a minute or more', () => {
+    // As posted from Postfix 2.5.5 (the 2.6-2.8 form too): a wrapper-mode listener, a client that never sent a hello.
+    const silent = [
+      'Apr 21 18:10:50 hurricane postfix/smtpd[26571]: connect from 217-208-2-63-no26.tbcn.telia.com[217.208.2.63]',
+      'Apr 21 18:15:50 hurricane postfix/smtpd[26571]: SSL_accept error from 217-208-2-63-no26.tbcn.telia.com[217.208.2.63]: -1',
+      'Apr 21 18:15:50 hurricane postfix/smtpd[26571]: lost connection after CONNECT from 217-208-2-63-no26.tbcn.telia.com[217.208.2.63]',
+      'Apr 21 18:15:50 hurricane postfix/smtpd[26571]: disconnect from 217-208-2-63-no26.tbcn.telia.com[217.208.2.63]',
+    ];
+    const timeout = only(silent).failure;
+    expect([timeout?.class, timeout?.summary]).toEqual(['timeout', 'timeout waiting for the TLS hello']);
+    expect(timeout?.explanation).toContain('the 300 s from the session\'s start to that line tell the timeout (smtpd_starttls_timeout is 300 s by default)');
+    expect(timeout?.evidence).toEqual([silent[1], silent[2]]);
+    // A client that hangs up within seconds: its own doing. On a wrapper-mode listener, a plaintext client may be why.
+    const hungUp = only(silent.map((line) => line.replace('18:15:50', '18:10:59'))).failure;
+    expect(hungUp?.class).toBe('unexpected-eof');
+    expect(hungUp?.explanation).toContain('a client that speaks plaintext SMTP there also hangs up this way');
+    expect(hungUp?.remedy).toContain('SSL/TLS (implicit TLS)');
+    // Postfix 2.9 and later name the cause themselves.
+    expect(only(silent.map((line) => line.replace(': -1', ': lost connection'))).failure?.class).toBe('unexpected-eof');
+    // The client side, after STARTTLS (built from the 2.6 format).
+    const outbound = only([
+      'May  1 10:00:00 mx postfix/smtp[200]: setting up TLS connection to mx.peer.example[198.51.100.9]:25',
+      'May  1 10:05:00 mx postfix/smtp[200]: SSL_connect error to mx.peer.example[198.51.100.9]:25: -1',
+      'May  1 10:05:00 mx postfix/smtp[200]: 4F6D0629C: to=<a@peer.example>, relay=mx.peer.example[198.51.100.9]:25, delay=300, delays=0.1/0/300/0, dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)',
+    ]).failure;
+    expect([outbound?.class, outbound?.summary]).toEqual(['timeout', 'timeout after STARTTLS']);
+    expect(outbound?.explanation).toContain('`SSL_connect error ...: -1`');
+    expect(outbound?.explanation).toContain('smtp_starttls_timeout is 300 s by default');
+  });
+
   it('an alert read in the state log is the peer aborting', () => {
     const session = only([
       'mx postfix/smtpd[7]: connect from c[192.0.2.1]',

@@ -279,6 +279,23 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     ]);
   });
 
+  it('on handshakes that Postfix before 2.9 ended with a bare return code: a wait of minutes is a timeout on both paths', async () => {
+    // As posted from a Postfix 2.5.5 wrapper-mode listener: one client hung up after 9 s, the other never sent a hello.
+    const file = logFile('bare-return-code.log', [
+      'Apr 21 17:42:04 hurricane postfix/smtpd[25847]: connect from gilbert.local[192.168.1.34]',
+      'Apr 21 17:42:13 hurricane postfix/smtpd[25847]: SSL_accept error from gilbert.local[192.168.1.34]: -1',
+      'Apr 21 17:42:13 hurricane postfix/smtpd[25847]: lost connection after CONNECT from gilbert.local[192.168.1.34]',
+      'Apr 21 17:42:13 hurricane postfix/smtpd[25847]: disconnect from gilbert.local[192.168.1.34]',
+      'Apr 21 18:10:50 hurricane postfix/smtpd[26571]: connect from 217-208-2-63-no26.tbcn.telia.com[217.208.2.63]',
+      'Apr 21 18:15:50 hurricane postfix/smtpd[26571]: SSL_accept error from 217-208-2-63-no26.tbcn.telia.com[217.208.2.63]: -1',
+      'Apr 21 18:15:50 hurricane postfix/smtpd[26571]: lost connection after CONNECT from 217-208-2-63-no26.tbcn.telia.com[217.208.2.63]',
+      'Apr 21 18:15:50 hurricane postfix/smtpd[26571]: disconnect from 217-208-2-63-no26.tbcn.telia.com[217.208.2.63]',
+    ]);
+    await expectSame([file], { year: 2009 }, true);
+    const report = await analyzeLogs([file], { year: 2009 });
+    expect(report.peers.map((peer) => [peer.peer, peer.failures])).toEqual([['192.168.1.34', { 'unexpected-eof': 1 }], ['217.208.2.63', { timeout: 1 }]]);
+  });
+
   it('on a peer with a space before its bracket, as a web page may give it', async () => {
     const file = logFile('spaced-peer.log', [
       'May  1 10:00:00 mx postfix/smtpd[1]: connect from a.example [192.0.2.1]',
