@@ -107,6 +107,9 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     }
     let explanation = `None of the cipher suites ${peer} offered is allowed by ${local}'s cipher list together with its certificate and key-exchange settings.`;
     if (ctx.side === 'smtpd') explanation += ' The certificate counts too: with an ECDSA certificate and no RSA one, a client that offers only RSA-authenticated suites (RSA key exchange, ECDHE-RSA, DHE-RSA) has none to use.';
+    if (ctx.side === 'smtpd' && (ctx.generation === '1.1.x' || ctx.generation === '3.x')) {
+      explanation += ' The cipher list governs TLS 1.2 and older only; TLS 1.3 has suites of its own. A list cut down too far therefore still serves TLS 1.3 clients, while clients that cannot do TLS 1.3 get this error: the server is TLS 1.3-only in effect.';
+    }
     if (is1_0(ctx.generation) && (ctx.postfixVersion === undefined || postfixBefore(ctx, '2.8'))) {
       explanation += ' With Postfix 2.6/2.7 on OpenSSL 1.0.x, ECDHE is off unless smtpd_tls_eecdh_grade is set, so only DHE and plain-RSA suites remain; excluding RSA+AES or 3DES leaves senders that offer no DHE suite (modern Gmail, for one) with nothing.';
     }

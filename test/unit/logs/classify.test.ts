@@ -139,6 +139,12 @@ describe('classify by OpenSSL error, per generation', () => {
     expect(session.failure?.remedy.length).toBeGreaterThan(0);
   });
 
+  it('no shared cipher of 1.1.x and 3.x says that the cipher list leaves TLS 1.3 alone; 1.0.x has no TLS 1.3 to mention', () => {
+    const byGeneration = (generation: string) => CASES.find((c) => c.cls === 'no-shared-cipher' && c.generation === generation)?.lines ?? [];
+    for (const generation of ['1.1.x', '3.x']) expect(only(byGeneration(generation)).failure?.explanation).toContain('the server is TLS 1.3-only in effect');
+    expect(only(byGeneration('1.0.2')).failure?.explanation).not.toContain('TLS 1.3');
+  });
+
   it.each([
     // A public report (OpenSSL 1.1.1 server, submission), and the lab's bookworm receiver (test/docker/verifying-senders.test.ts).
     ['error:14094415:SSL routines:ssl3_read_bytes:sslv3 alert certificate expired:../ssl/record/rec_layer_s3.c:1543:SSL alert number 45:', 'end date has passed', 'postfix reload'],
