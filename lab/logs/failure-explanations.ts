@@ -252,8 +252,14 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     const alert = ctx.detail ?? ctx.error?.reason ?? 'a fatal alert';
     let explanation = `${peer[0]?.toUpperCase()}${peer.slice(1)} ended the handshake with ${alert}: it rejected something this side sent (cipher, DH group, certificate or version). The alert does not say which; the peer's own log does.`;
     if (/internal error/.test(alert)) explanation += ' OpenSSL 3.0 peers send "internal error" when they cannot sign with any offered signature algorithm (TLS 1.0/1.1 at SECLEVEL ≥ 1).';
-    if (/insufficient security/.test(alert)) explanation += ' "Insufficient security" means the peer wants a stronger cipher or key exchange than was offered.';
-    return { summary: `peer aborted: ${alert}`, explanation, remedy: 'Read the peer\'s log or run an s_client/s_server test against it; align ciphers, DH size (≥ 2048 bits or ECDHE) and protocol versions.' };
+    const insufficient = /insufficient security/.test(alert);
+    if (insufficient) {
+      explanation += ' "Insufficient security" means the peer wants a stronger cipher or key exchange than was offered.';
+      if (ctx.side === 'smtpd') explanation += ' Sending MTAs that check DANE (GMX and web.de among them) also send it when the TLSA records published for this server match none of the certificates it serves, the usual cause in reports: after a certificate or key change without new TLSA records, for one.';
+    }
+    const remedy = 'Read the peer\'s log or run an s_client/s_server test against it; align ciphers, DH size (≥ 2048 bits or ECDHE) and protocol versions.' +
+      (insufficient && ctx.side === 'smtpd' ? ' If this server publishes TLSA records (_25._tcp.<MX name>), check them against the certificate it serves (posttls-finger, or an online DANE checker), and publish the new key\'s record before a key changes.' : '');
+    return { summary: `peer aborted: ${alert}`, explanation, remedy };
   },
   'certificate-verification': (ctx) => {
     const detail = ctx.detail ?? ctx.error?.reason;

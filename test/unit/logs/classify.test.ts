@@ -139,6 +139,28 @@ describe('classify by OpenSSL error, per generation', () => {
     expect(session.failure?.remedy.length).toBeGreaterThan(0);
   });
 
+  it('a sender\'s "insufficient security" alert names the TLSA records (DANE) this server publishes', () => {
+    // As posted (a docker-mailserver issue, OpenSSL 1.0.2): GMX aborted, and the server's TLSA record was the cause.
+    const lines = [
+      'Oct  2 09:40:03 mail postfix/smtpd[1393]: connect from mout.gmx.net[212.227.15.19]',
+      'Oct  2 09:40:03 mail postfix/smtpd[1393]: warning: TLS library problem: error:1409442F:SSL routines:ssl3_read_bytes:tlsv1 alert insufficient security:s3_pkt.c:1487:SSL alert number 71:',
+      'Oct  2 09:40:03 mail postfix/smtpd[1393]: lost connection after STARTTLS from . mout.gmx.net[212.227.15.19]',
+      'Oct  2 09:40:03 mail postfix/smtpd[1393]: disconnect from mout.gmx.net[212.227.15.19] ehlo=1 starttls=1 commands=2',
+    ];
+    const failure = only(lines).failure;
+    expect(failure?.class).toBe('peer-aborted');
+    expect(failure?.explanation).toContain('TLSA records published for this server match none of the certificates it serves');
+    expect(failure?.remedy).toContain('_25._tcp.<MX name>');
+    // The smtp client's view of the same alert is about what this client offered, not about DANE records of its own.
+    const outbound = only([
+      'May  1 10:00:00 mx postfix/smtp[200]: SSL_connect error to mx.peer.example[198.51.100.9]:25: -1',
+      'May  1 10:00:00 mx postfix/smtp[200]: warning: TLS library problem: error:1409442F:SSL routines:ssl3_read_bytes:tlsv1 alert insufficient security:s3_pkt.c:1487:SSL alert number 71:',
+      'May  1 10:00:00 mx postfix/smtp[200]: 4F6D0629C: to=<a@peer.example>, relay=mx.peer.example[198.51.100.9]:25, delay=0.2, delays=0.1/0/0.1/0, dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)',
+    ]).failure; // built
+    expect(outbound?.class).toBe('peer-aborted');
+    expect(outbound?.explanation).not.toContain('TLSA');
+  });
+
   it('no shared cipher of 1.1.x and 3.x says that the cipher list leaves TLS 1.3 alone; 1.0.x has no TLS 1.3 to mention', () => {
     const byGeneration = (generation: string) => CASES.find((c) => c.cls === 'no-shared-cipher' && c.generation === generation)?.lines ?? [];
     for (const generation of ['1.1.x', '3.x']) expect(only(byGeneration(generation)).failure?.explanation).toContain('the server is TLS 1.3-only in effect');
