@@ -7,9 +7,10 @@ import type { LineHeader } from './types.ts';
 export interface HeaderScan {
   /**
    * 0: no timestamp, 1: classic `Mmm dd hh:mm:ss`, 2: RFC 3339, 3: `Www YYYY-MM-DD hh:mm:ss ZONE`
-   * (`journalctl -o short-full`), 4: seconds since the epoch (`journalctl -o short-unix`).
+   * (`journalctl -o short-full`), 4: seconds since the epoch (`journalctl -o short-unix`), 5: classic with the
+   * month named in another language (`journalctl` in a German or French locale: `Mär 08`, `janv. 07`).
    */
-  tsKind: 0 | 1 | 2 | 3 | 4;
+  tsKind: 0 | 1 | 2 | 3 | 4 | 5;
   tsStart: number;
   tsEnd: number;
   /** -1 when the line has no host. */
@@ -85,6 +86,66 @@ function classicStampEnd(line: string, at: number): number {
   return end;
 }
 
+/**
+ * Month abbreviations of other locales, lower case and without their dot: journald writes its short stamps with
+ * `%b` of the system's locale, where rsyslog's files keep English. German, French, Spanish, Italian, Portuguese and
+ * Dutch; where they share an abbreviation they share its month.
+ */
+const LOCALE_MONTHS: ReadonlyMap<string, number> = new Map([
+  // English in lower case (`mar` of Spanish, Italian and Portuguese; `dec` of Dutch), then the other names.
+  ...Array.from({ length: 12 }, (_, m): [string, number] => [MONTHS.slice(m * 3, m * 3 + 3).toLowerCase(), m + 1]),
+  ['janv', 1], ['ene', 1], ['gen', 1],
+  ['févr', 2], ['fev', 2],
+  ['mär', 3], ['mars', 3], ['mrt', 3],
+  ['avr', 4], ['abr', 4],
+  ['mai', 5], ['mag', 5], ['mei', 5],
+  ['juin', 6], ['giu', 6],
+  ['juil', 7], ['lug', 7],
+  ['août', 8], ['ago', 8],
+  ['sept', 9], ['set', 9],
+  ['okt', 10], ['oct', 10], ['ott', 10], ['out', 10],
+  ['dez', 12], ['déc', 12], ['dic', 12],
+]);
+const MAX_LOCALE_MONTH = 4;
+
+/** A letter of a month name: ASCII or Latin-1 (`ä`, `é`, `û`). */
+function isMonthLetter(code: number): boolean {
+  const lower = code | 32;
+  return (lower >= 97 && lower <= 122) || (code >= 0xc0 && code <= 0xff && code !== 0xd7 && code !== 0xf7);
+}
+
+/** Whether `name` (letters, no dot) names a month in `LOCALE_MONTHS` and is not an English `Mmm`, which classic stamps use. */
+export function isLocaleMonthName(name: string): boolean {
+  return !(name.length === 3 && monthAt(name, 0) > 0) && LOCALE_MONTHS.has(name.toLowerCase());
+}
+
+/** Month (1-12) of a `LOCALE_MONTHS` name at `at`, and the index after it and its dot; undefined for none. */
+function localeMonthAt(line: string, at: number): { month: number; end: number } | undefined {
+  let end = at;
+  while (end - at <= MAX_LOCALE_MONTH && isMonthLetter(line.charCodeAt(end))) end++;
+  if (end - at < 3 || end - at > MAX_LOCALE_MONTH) return undefined;
+  const month = LOCALE_MONTHS.get(line.slice(at, end).toLowerCase());
+  if (month === undefined) return undefined;
+  return { month, end: line.charCodeAt(end) === 46 ? end + 1 : end };
+}
+
+/** Index of `dd hh:mm:ss` after a `LOCALE_MONTHS` name and one space at `at`, or -1. */
+function localeStampDayAt(line: string, at: number): number {
+  const name = localeMonthAt(line, at);
+  if (name === undefined || line.charCodeAt(name.end) !== SPACE) return -1;
+  const day = name.end + 1;
+  const first = line.charCodeAt(day);
+  return (first === SPACE || isDigit(first)) && isDigit(line.charCodeAt(day + 1)) && line.charCodeAt(day + 2) === SPACE &&
+    isDigit(line.charCodeAt(day + 3)) && line.charCodeAt(day + 5) === 58 && line.charCodeAt(day + 8) === 58 && isDigit(line.charCodeAt(day + 10))
+    ? day
+    : -1;
+}
+
+/** End of a localized classic stamp at `at` (after its time, or its fraction). */
+function localeStampEnd(line: string, at: number): number {
+  return classicStampEnd(line, localeStampDayAt(line, at) - 4);
+}
+
 /** `YYYY-MM-DDThh:mm:ss...` up to the next space. */
 function rfc3339StampAt(line: string, at: number): boolean {
   const sep = line.charCodeAt(at + 10);
@@ -128,7 +189,8 @@ export function stampKindAt(line: string, at: number): HeaderScan['tsKind'] {
   if (classicStampAt(line, at)) return 1;
   if (rfc3339StampAt(line, at)) return 2;
   if (fullStampAt(line, at)) return 3;
-  return epochStampAt(line, at) ? 4 : 0;
+  if (epochStampAt(line, at)) return 4;
+  return localeStampDayAt(line, at) >= 0 ? 5 : 0;
 }
 
 /** Index just after `<PRI>1 ` when the line is RFC 5424 syslog, else -1. */
@@ -320,9 +382,9 @@ function scanSyslogHeader(line: string, from: number, out: HeaderScan): boolean 
         }
       }
     }
-    if (kind === 1) {
-      out.tsKind = 1;
-      out.tsEnd = classicStampEnd(line, at);
+    if (kind === 1 || kind === 5) {
+      out.tsKind = kind;
+      out.tsEnd = kind === 1 ? classicStampEnd(line, at) : localeStampEnd(line, at);
     } else if (kind === 2) {
       // Searching from the time part also covers `2024-05-01 10:00:00`, whose date and time a space separates.
       const stampEnd = line.indexOf(' ', at + 11);
@@ -446,11 +508,13 @@ export function isoTimestamp(line: string, scan: HeaderScan, year: number, lates
     const fraction = line.slice(scan.tsStart + 10, scan.tsEnd);
     return `${new Date(seconds * 1000).toISOString().slice(0, 19)}${fraction}Z`;
   }
-  const month = monthAt(line, scan.tsStart);
-  const dayTens = line.charCodeAt(scan.tsStart + 4);
-  const day = `${dayTens === SPACE ? '0' : String.fromCharCode(dayTens)}${line.charAt(scan.tsStart + 5)}`;
+  // Classic: the day and time follow the month name and a space (four characters on for an English name).
+  const dayAt = scan.tsKind === 5 ? localeStampDayAt(line, scan.tsStart) : scan.tsStart + 4;
+  const month = scan.tsKind === 5 ? localeMonthAt(line, scan.tsStart)?.month ?? 0 : monthAt(line, scan.tsStart);
+  const dayTens = line.charCodeAt(dayAt);
+  const day = `${dayTens === SPACE ? '0' : String.fromCharCode(dayTens)}${line.charAt(dayAt + 1)}`;
   const yearOfStamp = month * 100 + Number(day) > latestDay ? year - 1 : year;
-  return `${yearOfStamp}-${month < 10 ? '0' : ''}${month}-${day}T${line.slice(scan.tsStart + 7, scan.tsEnd)}`;
+  return `${yearOfStamp}-${month < 10 ? '0' : ''}${month}-${day}T${line.slice(dayAt + 3, scan.tsEnd)}`;
 }
 
 /** Build the public header object from a scan. */

@@ -296,6 +296,36 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     expect(report.peers.map((peer) => [peer.peer, peer.failures])).toEqual([['192.168.1.34', { 'unexpected-eof': 1 }], ['217.208.2.63', { timeout: 1 }]]);
   });
 
+  it('on journalctl output in a French and a German locale, month names with dots and non-ASCII letters', async () => {
+    const file = logFile('locale-months.log', [
+      'janv. 07 20:24:55 mail postfix/smtpd[1001]: connect from a.example[192.0.2.1]',
+      'janv. 07 20:24:55 mail postfix/smtpd[1001]: Anonymous TLS connection established from a.example[192.0.2.1]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)',
+      'janv. 07 20:24:56 mail postfix/smtpd[1001]: disconnect from a.example[192.0.2.1] ehlo=2 starttls=1 quit=1 commands=4',
+      'févr. 08 10:00:00 mail postfix/smtpd[1002]: connect from b.example[192.0.2.2]',
+      'févr. 08 10:00:01 mail postfix/smtpd[1002]: SSL_accept error from b.example[192.0.2.2]: -1',
+      'févr. 08 10:00:01 mail postfix/smtpd[1002]: warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1657:',
+      'févr. 08 10:00:01 mail postfix/smtpd[1002]: lost connection after STARTTLS from b.example[192.0.2.2]',
+      'févr. 08 10:00:01 mail postfix/smtpd[1002]: disconnect from b.example[192.0.2.2] ehlo=1 starttls=0/1 commands=1/2',
+      'août 09 11:00:00.123456 mail postfix/smtpd[1003]: connect from c.example[192.0.2.3]',
+      'août 09 11:00:00.223456 mail postfix/smtpd[1003]: disconnect from c.example[192.0.2.3] ehlo=1 quit=1 commands=2',
+      'déc. 31 23:59:59 mail postfix/smtpd[1004]: connect from c.example[192.0.2.3]',
+      'déc. 31 23:59:59 mail postfix/smtpd[1004]: disconnect from c.example[192.0.2.3] ehlo=1 quit=1 commands=2',
+      'Mär 08 12:49:38 mail postfix/smtpd[2001]: connect from a.example[192.0.2.1]',
+      'Mär 08 12:49:38 mail postfix/smtpd[2001]: Anonymous TLS connection established from a.example[192.0.2.1]: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)',
+      'Mär 08 12:49:39 mail postfix/smtpd[2001]: disconnect from a.example[192.0.2.1] ehlo=2 starttls=1 quit=1 commands=4',
+      'Mai 08 12:49:38 mail postfix/smtpd[2002]: connect from d.example[192.0.2.4]',
+      'Mai 08 12:49:40 mail postfix/smtpd[2002]: disconnect from d.example[192.0.2.4] ehlo=1 quit=1 commands=2',
+      'Okt 08 12:49:38 mail postfix/smtpd[2003]: connect from d.example[192.0.2.4]',
+      'Okt 08 12:49:41 mail postfix/smtpd[2003]: disconnect from d.example[192.0.2.4] ehlo=1 quit=1 commands=2',
+    ]);
+    await expectSame([file], { year: 2025 }, true);
+    const report = await analyzeLogs([file], { year: 2025 });
+    expect([report.stats.foreign, report.sessions]).toEqual([0, { total: 7, tls: 2, failed: 1, plaintext: 0 }]);
+    expect(report.peers.map((peer) => [peer.peer, peer.lastSeen])).toEqual([
+      ['192.0.2.1', '2025-03-08T12:49:39'], ['192.0.2.3', '2025-12-31T23:59:59'], ['192.0.2.4', '2025-10-08T12:49:41'], ['192.0.2.2', '2025-02-08T10:00:01'],
+    ]);
+  });
+
   it('on a peer with a space before its bracket, as a web page may give it', async () => {
     const file = logFile('spaced-peer.log', [
       'May  1 10:00:00 mx postfix/smtpd[1]: connect from a.example [192.0.2.1]',

@@ -31,6 +31,31 @@ describe('parseLine headers', () => {
       header: { timestamp: '2018-05-01T10:00:00.123456', host: 'mx', pid: 1 },
     },
     {
+      name: 'journalctl in a French locale (month with its dot), as posted without a host',
+      line: 'janv. 07 20:24:55 postfix/postfix-script[727866]: stopping the Postfix mail system',
+      header: { timestamp: '2018-01-07T20:24:55', host: undefined, program: 'postfix/postfix-script', pid: 727866 },
+    },
+    {
+      name: 'journalctl in a French locale, a month with a non-ASCII letter and short-precise fraction',
+      line: 'août 09 11:00:00.123456 mx postfix/smtpd[3]: connect from x[1.2.3.4]',
+      header: { timestamp: '2018-08-09T11:00:00.123456', host: 'mx', pid: 3 },
+    },
+    {
+      name: 'journalctl in a German locale',
+      line: 'Mär 08 12:49:38 mx postfix/smtpd[2]: connect from x[1.2.3.4]',
+      header: { timestamp: '2018-03-08T12:49:38', host: 'mx', pid: 2 },
+    },
+    {
+      name: 'journalctl in a Spanish locale: English names in lower case count too',
+      line: 'dic 31 23:59:59 mx postfix/smtpd[4]: connect from x[1.2.3.4]',
+      header: { timestamp: '2018-12-31T23:59:59', host: 'mx', pid: 4 },
+    },
+    {
+      name: 'lower-case English month of a Dutch or Spanish locale',
+      line: 'mar 01 10:00:00 mx postfix/smtpd[5]: connect from x[1.2.3.4]',
+      header: { timestamp: '2018-03-01T10:00:00', host: 'mx', pid: 5 },
+    },
+    {
       name: 'journalctl -o short-full (weekday, date, time, zone name: the time stays local)',
       line: 'Wed 2024-05-01 10:00:00 CEST mx postfix/smtpd[1]: connect from x[1.2.3.4]',
       header: { timestamp: '2024-05-01T10:00:00', host: 'mx', program: 'postfix/smtpd', pid: 1 },
@@ -197,7 +222,9 @@ describe('parseLine headers', () => {
   });
 
   it.each(['', 'garbage', ']: ', '[1]: x', 'Aug 23 19:34:29 a b c d postfix/smtpd[1]: x', 'postfix/smtpd[12a]: connect from x[1.2.3.4]',
-    'a b | May  1 10:00:00 mx postfix/smtpd[10]: connect from x[1.2.3.4]'])(
+    'a b | May  1 10:00:00 mx postfix/smtpd[10]: connect from x[1.2.3.4]',
+    // A word that names no month is no stamp (here a host, then two tokens too many).
+    'mail 07 20:24:55 mx postfix/smtpd[6]: connect from x[1.2.3.4]'])(
     'has no header for %j', (line) => {
       expect(parseLine(line).header).toBeUndefined();
     });
