@@ -114,11 +114,6 @@ function isMonthLetter(code: number): boolean {
   return (lower >= 97 && lower <= 122) || (code >= 0xc0 && code <= 0xff && code !== 0xd7 && code !== 0xf7);
 }
 
-/** Whether `name` (letters, no dot) names a month in `LOCALE_MONTHS` and is not an English `Mmm`, which classic stamps use. */
-export function isLocaleMonthName(name: string): boolean {
-  return !(name.length === 3 && monthAt(name, 0) > 0) && LOCALE_MONTHS.has(name.toLowerCase());
-}
-
 /** Month (1-12) of a `LOCALE_MONTHS` name at `at`, and the index after it and its dot; undefined for none. */
 function localeMonthAt(line: string, at: number): { month: number; end: number } | undefined {
   let end = at;
