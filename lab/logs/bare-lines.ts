@@ -32,6 +32,9 @@ export function sideOfEvent(event: TlsEvent): BareSide | undefined {
       return event.relayPeer === undefined ? 'none' : 'smtp';
     case 'queue-tls-problem':
       return 'smtp';
+    case 'certificate-verification-failed':
+      // `server certificate verification failed for mx[addr]:25` is the smtp client's: it names the server's port.
+      return event.peer.port === undefined ? undefined : 'smtp';
     case 'tls-local-config-problem':
       if (CLIENT_CONFIG.test(event.text)) return 'smtp';
       return SERVER_CONFIG.test(event.text) ? 'smtpd' : undefined;

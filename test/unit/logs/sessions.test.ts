@@ -162,6 +162,8 @@ describe('SessionTracker', () => {
       'ABCDE12345: removed',
       // smtpd's alone: a TLS hello where a command belongs (the library error before it went to smtp).
       'improper command pipelining after CONNECT from c.example[192.0.2.3]: \\026\\003\\001\\002',
+      // The smtp client names the server with its port (as posted from a Mailu relay).
+      'server certificate verification failed for mx-mibc-fr-03.mailinblack.com[40.89.154.15]:25: num=62:hostname mismatch',
       'this line is no Postfix message',
       // A stamp with a program but no pid is a header this parser does not know, not a bare message.
       'May  1 10:00:00 mx kernel: connect from c.example[192.0.2.3]',
@@ -170,8 +172,9 @@ describe('SessionTracker', () => {
       ['smtpd', '192.0.2.1', 0, '', null, 'no-shared-cipher'],
       ['smtp', '192.0.2.2', 0, '', null, 'wrong-version-number'],
       ['smtpd', '192.0.2.3', 0, '', null, 'implicit-tls'],
+      ['smtp', '40.89.154.15', 0, '', null, 'certificate-verification'],
     ]);
-    expect(stats).toEqual({ lines: 12, events: 10, unrecognised: 0, foreign: 2 });
+    expect(stats).toEqual({ lines: 13, events: 11, unrecognised: 0, foreign: 2 });
   });
 
   it('blames a dropped wrapper-mode request on the set-up error its process logged before', () => {
