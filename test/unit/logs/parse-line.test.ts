@@ -51,7 +51,7 @@ describe('parseLine headers', () => {
       header: { timestamp: '2018-12-31T23:59:59', host: 'mx', pid: 4 },
     },
     {
-      name: 'lower-case English month of a Dutch or Spanish locale',
+      name: 'journalctl in a Dutch locale: an English name in lower case',
       line: 'mar 01 10:00:00 mx postfix/smtpd[5]: connect from x[1.2.3.4]',
       header: { timestamp: '2018-03-01T10:00:00', host: 'mx', pid: 5 },
     },
