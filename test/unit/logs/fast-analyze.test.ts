@@ -297,6 +297,7 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
   });
 
   it('on journalctl output in a French and a German locale, month names with dots and non-ASCII letters', async () => {
+    // Built in the stamp formats of the two locales, as a posted French excerpt has them (`janv. 07 20:24:55`).
     const file = logFile('locale-months.log', [
       'janv. 07 20:24:55 mail postfix/smtpd[1001]: connect from a.example[192.0.2.1]',
       'janv. 07 20:24:55 mail postfix/smtpd[1001]: Anonymous TLS connection established from a.example[192.0.2.1]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)',
