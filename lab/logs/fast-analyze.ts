@@ -1933,15 +1933,18 @@ export class FastAnalyzer {
   }
 
   private classify(lean: LeanSession): Diagnosis | undefined {
+    const analyzer = this;
     const session: Session = {
       ordinal: 0, side: lean.smtpd ? 'smtpd' : 'smtp', service: lean.service, pid: lean.pid,
       peer: lean.port < 0 ? { name: lean.name, addr: lean.addr } : { name: lean.name, addr: lean.addr, port: lean.port }, events: lean.events, lines: lean.lines, eventLines: lean.lines,
       starttls: lean.starttls, queueIds: lean.queueIds, complete: lean.complete,
+      // Few diagnoses read the start (a bare return code's wait, see `classify`): it is decoded only when read.
+      get start(): string | undefined {
+        return analyzer.iso(lean.startKind, analyzer.startRawOf(lean));
+      },
     };
     if (lean.processContext !== undefined) session.processContext = lean.processContext;
     if (lean.commands !== undefined) session.commands = lean.commands;
-    const start = this.iso(lean.startKind, this.startRawOf(lean));
-    if (start !== undefined) session.start = start;
     if (lean.protocol !== undefined) session.tls = { trust: 'Anonymous', protocol: lean.protocol, cipher: lean.cipher ?? '' };
     const hints: VersionHints = { ...this.hints };
     const postfix = this.hints.postfixVersion ?? this.inference.postfix;

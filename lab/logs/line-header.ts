@@ -504,8 +504,9 @@ export function isoTimestamp(line: string, scan: HeaderScan, year: number, lates
     return `${new Date(seconds * 1000).toISOString().slice(0, 19)}${fraction}Z`;
   }
   // Classic: the day and time follow the month name and a space (four characters on for an English name).
-  const dayAt = scan.tsKind === 5 ? localeStampDayAt(line, scan.tsStart) : scan.tsStart + 4;
-  const month = scan.tsKind === 5 ? localeMonthAt(line, scan.tsStart)?.month ?? 0 : monthAt(line, scan.tsStart);
+  const name = scan.tsKind === 5 ? localeMonthAt(line, scan.tsStart) : undefined;
+  const dayAt = name === undefined ? scan.tsStart + 4 : name.end + 1;
+  const month = name === undefined ? monthAt(line, scan.tsStart) : name.month;
   const dayTens = line.charCodeAt(dayAt);
   const day = `${dayTens === SPACE ? '0' : String.fromCharCode(dayTens)}${line.charAt(dayAt + 1)}`;
   const yearOfStamp = month * 100 + Number(day) > latestDay ? year - 1 : year;
