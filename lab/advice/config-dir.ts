@@ -3,6 +3,8 @@ import { basename, join, relative, resolve } from 'node:path';
 import { SYSTEM_CA_BUNDLE, SYSTEM_CA_DIRECTORY } from '../certificates/lab-ca.ts';
 import { LabError } from '../errors.ts';
 import { RECEIVER_FILES_DIR } from '../receiver/config-files.ts';
+import { starttlsTimeouts } from '../logs/hints.ts';
+import type { LogHints } from '../logs/types.ts';
 import type { ReceiverSpec } from '../scenario/schema.ts';
 import { servicePort } from '../scenario/services.ts';
 import { checkCertificate, type CertificateCheck } from './certificate-check.ts';
@@ -405,4 +407,17 @@ function listenerEntries(text: string): (MasterCfEntry & { port: number })[] {
     const port = servicePort(entry.service);
     return entry.type === 'inet' && entry.command === 'smtpd' && port !== undefined && port !== 25 && !LOOPBACK.test(entry.service) ? [{ ...entry, port }] : [];
   });
+}
+
+/**
+ * What the admin's folder tells of the server that wrote the log: its versions, and the STARTTLS timeouts main.cf
+ * sets (of the port-25 listener for smtpd), by which Postfix 2.6-2.8's bare `-1` is told a timeout.
+ */
+export function logHintsOf(config: AdminConfig): LogHints {
+  const hints: LogHints = {};
+  if (config.versions.postfix !== undefined) hints.postfixVersion = config.versions.postfix;
+  if (config.versions.openssl !== undefined) hints.opensslVersion = config.versions.openssl;
+  const timeouts = starttlsTimeouts((name) => config.entries.find((e) => e.name === name)?.value);
+  if (timeouts !== undefined) hints.starttlsTimeout = timeouts;
+  return hints;
 }

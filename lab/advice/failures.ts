@@ -1,5 +1,5 @@
 import { classify } from '../logs/classify.ts';
-import type { Diagnosis, InferredVersions, OpensslError, Session, TlsEvent, TrackerStats, VersionHints } from '../logs/types.ts';
+import type { Diagnosis, InferredVersions, OpensslError, Session, TlsEvent, TrackerStats, LogHints } from '../logs/types.ts';
 import { decodeOpensslError } from '../logs/openssl-error.ts';
 import { mendExcerpt } from '../logs/log-order.ts';
 import { readSessions, type SessionsRead } from '../logs/sessions.ts';
@@ -66,9 +66,9 @@ function peerOfUnattached(line: string, event: TlsEvent): { name: string; addr: 
  * Sessions for the failures no session of the log holds (see `groupSetUp`), with the peer their text names, if any:
  * what is left of a report that quotes only `warning: TLS library problem: ...`, a set-up warning or a deferral.
  */
-function sessionsOfUnattached(read: SessionsRead, unattached: SessionsRead['unattached']): Session[] {
-  const hints: VersionHints = {};
-  if (read.versions.postfix !== undefined) hints.postfixVersion = read.versions.postfix;
+function sessionsOfUnattached(read: SessionsRead, unattached: SessionsRead['unattached'], given: LogHints): Session[] {
+  const hints: LogHints = { ...given };
+  if (read.versions.postfix !== undefined) hints.postfixVersion ??= read.versions.postfix;
   if (read.versions.openssl !== undefined) hints.inferredOpenssl = read.versions.openssl;
   return groupSetUp(unattached).flatMap((group, ordinal) => {
     const { side, line, event } = group[0] as SessionsRead['unattached'][number];
@@ -107,11 +107,12 @@ function groupSetUp(unattached: SessionsRead['unattached']): SessionsRead['unatt
  * Reads a log excerpt (in the order it was written, or newest first as consoles list it; lines a mail client or a
  * forum wrapped are joined) and groups each failed TLS session by direction, failure class and decoded error. The
  * failures outside any session stand for sessions of their own: library errors when no session of their process
- * failed, set-up problems and TLS deferrals always.
+ * failed, set-up problems and TLS deferrals always. `hints` are what the caller knows of the server that wrote the
+ * log (see `logHintsOf` of config-dir.ts).
  */
-export function readLogFailures(lines: Iterable<string>): LogFailures {
+export function readLogFailures(lines: Iterable<string>, hints: LogHints = {}): LogFailures {
   const ordered = mendExcerpt([...lines]);
-  const read = readSessions(ordered.lines);
+  const read = readSessions(ordered.lines, { hints });
   const groups = new Map<string, LoggedFailure>();
   const failedSessions = read.sessions.filter((session) => session.failure !== undefined);
   // A library error outside every session of a process with a failed session most likely belongs to a session of
@@ -120,7 +121,7 @@ export function readLogFailures(lines: Iterable<string>): LogFailures {
   const quoted = new Set(failedSessions.flatMap((session) => [...session.lines, ...(session.failure?.evidence ?? [])]));
   const failedProcesses = new Set(failedSessions.map((session) => `${session.host ?? ''}|${session.service}|${session.pid}`));
   const unattached = read.unattached.filter(({ event, line, process }) => !(event.kind === 'tls-library-problem' && failedProcesses.has(process)) && !quoted.has(line));
-  const failed = [...failedSessions, ...sessionsOfUnattached(read, unattached)];
+  const failed = [...failedSessions, ...sessionsOfUnattached(read, unattached, hints)];
   // Listeners differ in their TLS settings (master.cf -o, wrapper mode): with failures on more than one, each is apart.
   const services = new Set(failed.filter((s) => s.side === 'smtpd' && s.service !== '').map((s) => s.service));
   for (const session of failed) {

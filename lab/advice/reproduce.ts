@@ -3,6 +3,7 @@ import { newRunId } from '../docker/labels.ts';
 import { LabError, type LabErrorCode } from '../errors.ts';
 import type { ProgressSink } from '../images/progress.ts';
 import { requiresStarttls } from '../logs/events.ts';
+import { postfixSeconds } from '../logs/hints.ts';
 import { decodeOpensslError } from '../logs/openssl-error.ts';
 import { readWholeLog } from '../logs/read-lines.ts';
 import { settingsDecide } from '../logs/failure-explanations.ts';
@@ -17,7 +18,7 @@ import { loadSenderProfiles } from '../senders/profiles.ts';
 import { loadToolchains } from '../toolchains/registry.ts';
 import type { SourceOptions } from '../toolchains/sources.ts';
 import { describeCertificate, ecdsaOnly, type CertificateCheck } from './certificate-check.ts';
-import { readConfigDir, type AdminConfig, type CertType, type Listener, type ParameterDecision } from './config-dir.ts';
+import { logHintsOf, readConfigDir, type AdminConfig, type CertType, type Listener, type ParameterDecision } from './config-dir.ts';
 import { needsBesides } from './config-needs.ts';
 import { peersText, readLogFailures, type LogFailures, type LoggedFailure } from './failures.ts';
 import { generateFixes, generateOutboundFixes, STARTTLS_REQUIRED_DESTINATION, type FixCandidate, type ReproducedFailure } from './fixes.ts';
@@ -258,13 +259,6 @@ function uniqueFixes(fixes: readonly FixCandidate[]): FixCandidate[] {
 /** How long the lab waits for a peer that stalls after STARTTLS, instead of Postfix's 300 s. */
 const LAB_STARTTLS_TIMEOUT = '5s';
 
-/** A Postfix time value in seconds (`300s`, `5m`, a bare number of seconds). */
-function postfixSeconds(value: string): number {
-  const match = /^\s*(\d+)\s*([smhdw]?)\s*$/.exec(value);
-  if (!match) return Number.NaN;
-  return Number(match[1]) * ({ '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 } as Record<string, number>)[match[2]!]!;
-}
-
 /**
  * A logged `Must issue a STARTTLS command first` shows an smtp client that sends without TLS: when main.cf sets
  * neither smtp_tls_security_level nor its legacy settings, the client runs at Postfix's default (no TLS), not at the
@@ -366,16 +360,19 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const logLines = options.logLines ?? (await readWholeLog(options.log).catch((cause: unknown) => {
     throw new LabError('LAB_INPUT_INVALID', `--log ${options.log}: cannot read the file`, { cause });
   })).lines;
-  const logged = readLogFailures(logLines);
-  if (logged.stats.events === 0 && logged.stats.unrecognised === 0) {
-    const lines = logged.stats.lines;
+  const read = readLogFailures(logLines);
+  if (read.stats.events === 0 && read.stats.unrecognised === 0) {
+    const lines = read.stats.lines;
     throw new LabError(
       'LAB_INPUT_INVALID',
       `--log ${options.log}: none of its ${lines} line(s) is a Postfix log line. Give the lines as the log has them (syslog, journalctl, ` +
         'RFC 3339 or RFC 5424 stamps, docker logs), or at least their Postfix messages ("connect from ...", "warning: TLS library problem: ...").',
     );
   }
-  const admin = withClientTlsAsLogged(withStallTimeouts(await readConfigDir(options.config, options.certType ? { certType: options.certType } : {}), logged), logged);
+  const given = await readConfigDir(options.config, options.certType ? { certType: options.certType } : {});
+  const hints = logHintsOf(given);
+  const logged = Object.keys(hints).length === 0 ? read : readLogFailures(logLines, hints);
+  const admin = withClientTlsAsLogged(withStallTimeouts(given, logged), logged);
   const onListener = failureListeners(logged.failures, admin);
   const listeners = [...new Set(onListener.values())];
   const blocked = listeners.filter((l) => l.problems.length > 0);

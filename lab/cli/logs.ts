@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { LabError } from '../errors.ts';
-import { analyzeLogs, readLogBatches, SessionTracker, formatPeer, type AnalyzeReport, type ReadProgress, type Session, type VersionHints } from '../logs/index.ts';
+import { analyzeLogs, readLogBatches, SessionTracker, formatPeer, type AnalyzeReport, type ReadProgress, type Session, type LogHints } from '../logs/index.ts';
 import { excerptLines } from '../logs/analyze.ts';
 import { readingOrder } from '../logs/input-order.ts';
 import { NOT_LOGGED, tlsNotLogged } from '../logs/classify.ts';
 import { peerMatcher } from '../logs/peer-filter.ts';
 import { parseTimeArgument, TIME_ARGUMENT_FORMS } from '../logs/time-argument.ts';
+import { postfixSeconds, starttlsTimeouts } from '../logs/hints.ts';
 import { EXIT, type CliIo } from './io.ts';
 
 const HELP = `Usage: tlslab logs <command> [options] [FILE...]
@@ -33,6 +34,9 @@ Options:
                          and last year for a date after tomorrow's)
   --postfix-version V    Postfix version, when the log does not say it
   --openssl-version V    OpenSSL version (e.g. 1.0.1e, 3.0.13); otherwise inferred from error formats
+  --smtpd-starttls-timeout T, --smtp-starttls-timeout T
+                         the server's values (e.g. 30s, 2m), when not the default 300s: Postfix 2.6-2.8
+                         log a handshake's timeout as "-1", told by the time it took
   -h, --help             show this help
 `;
 
@@ -46,6 +50,8 @@ const OPTIONS = {
   year: { type: 'string' },
   'postfix-version': { type: 'string' },
   'openssl-version': { type: 'string' },
+  'smtpd-starttls-timeout': { type: 'string' },
+  'smtp-starttls-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -206,7 +212,7 @@ function sessionText(session: Session): string {
 }
 
 async function parseCommand(
-  files: string[], io: CliIo, json: boolean, year: number | undefined, hints: VersionHints, peer: string | undefined, failedOnly: boolean,
+  files: string[], io: CliIo, json: boolean, year: number | undefined, hints: LogHints, peer: string | undefined, failedOnly: boolean,
 ): Promise<number> {
   const tracker = new SessionTracker({ ...(year === undefined ? {} : { year }), hints });
   const matches = peer === undefined ? undefined : peerMatcher(peer);
@@ -264,9 +270,16 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   const year = parseYear(values.year);
-  const hints: VersionHints = {};
+  const hints: LogHints = {};
   if (values['postfix-version'] !== undefined) hints.postfixVersion = values['postfix-version'];
   if (values['openssl-version'] !== undefined) hints.opensslVersion = values['openssl-version'];
+  const timeouts = starttlsTimeouts((name) => {
+    const flag = name.replaceAll('_', '-') as 'smtpd-starttls-timeout' | 'smtp-starttls-timeout';
+    const value = values[flag];
+    if (value !== undefined && Number.isNaN(postfixSeconds(value))) throw new LabError('LAB_USAGE', `--${flag}: expected a Postfix time such as 300s, 5m or 30; got "${value}"`);
+    return value;
+  });
+  if (timeouts !== undefined) hints.starttlsTimeout = timeouts;
   const resolved = files.map((file) => (file === '-' || file.startsWith('/') ? file : `${io.cwd}/${file}`));
   try {
     if (command === 'parse') {

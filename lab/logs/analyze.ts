@@ -10,7 +10,7 @@ import { SessionTracker } from './sessions.ts';
 import { detailOf, NOT_LOGGED, tlsNotLogged } from './classify.ts';
 import { explain } from './failure-explanations.ts';
 import { peerMatcher, type PeerMatcher } from './peer-filter.ts';
-import type { Diagnosis, FailureClass, InferredVersions, Session, TlsEvent, TrackerStats, VersionHints } from './types.ts';
+import type { Diagnosis, FailureClass, InferredVersions, Session, TlsEvent, TrackerStats, LogHints } from './types.ts';
 
 export interface AnalyzeOptions extends ReadLogOptions {
   /** Keep sessions that start at or after this time; sessions without timestamps always pass. */
@@ -23,7 +23,7 @@ export interface AnalyzeOptions extends ReadLogOptions {
   maxOpenSessions?: number;
   /** Year for classic syslog stamps. Default: the current year. */
   year?: number;
-  hints?: VersionHints;
+  hints?: LogHints;
   /**
    * Scan plain files in a worker thread while this thread tracks sessions; the report is the same either way.
    * Default: for files of 64 MB and more. `ScanTuning` is for tests.

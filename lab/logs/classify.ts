@@ -1,7 +1,7 @@
 import { explain, type ExplainContext } from './failure-explanations.ts';
 import { isoTimestamp, newHeaderScan, scanHeader } from './line-header.ts';
 import { generationOfVersion } from './versions.ts';
-import type { Diagnosis, FailureClass, OpensslError, OpensslGeneration, Session, TlsEvent, VersionHints } from './types.ts';
+import type { Diagnosis, FailureClass, OpensslError, OpensslGeneration, Session, TlsEvent, LogHints } from './types.ts';
 
 /**
  * The protocol and cipher a report gives a session whose STARTTLS succeeded by the command counters but that
@@ -80,10 +80,12 @@ function classOfError(error: OpensslError, side: 'smtpd' | 'smtp', generation: O
 /**
  * Postfix 2.6 to 2.8 log the end of a failed handshake as its bare return code (`SSL_accept error from ...: -1`),
  * for a timeout as for a lost connection. A client that gives up does so within seconds, while
- * smtpd_starttls_timeout and smtp_starttls_timeout are 300 s by default: a wait this long or longer between the
- * session's start and that line was the timeout.
+ * smtpd_starttls_timeout and smtp_starttls_timeout are 300 s by default: unless the caller gives the timeout, a wait
+ * this long or longer between the session's start and that line was the timeout.
  */
 const SILENT_TIMEOUT_SECONDS = 60;
+/** Time stamps of whole seconds, and the STARTTLS a little after the session's start: a timeout's line comes this much early at most. */
+const STAMP_SLACK_SECONDS = 1;
 
 /** Seconds from the ISO time `start` to the stamp of `line`, read in the year of `start`; undefined without both. */
 function secondsSince(start: string | undefined, line: string): number | undefined {
@@ -95,12 +97,20 @@ function secondsSince(start: string | undefined, line: string): number | undefin
   return Number.isNaN(seconds) ? undefined : seconds;
 }
 
-/** A handshake that ended without a library error: the peer went silent, or it hung up. */
-function handshakeEnd(handshakeError: { detail: string; line: string }, start: string | undefined): { cls: FailureClass; extra: Partial<ExplainContext> } {
+/**
+ * A handshake that ended without a library error: the peer went silent, or it hung up. `timeout` is this side's
+ * STARTTLS timeout in seconds, when the caller knows it.
+ */
+function handshakeEnd(
+  handshakeError: { detail: string; line: string }, start: string | undefined, timeout: number | undefined,
+): { cls: FailureClass; extra: Partial<ExplainContext> } {
   if (/timed out/i.test(handshakeError.detail)) return { cls: 'timeout', extra: {} };
   if (/^-?\d+$/.test(handshakeError.detail.trim())) {
     const seconds = secondsSince(start, handshakeError.line);
-    if (seconds !== undefined && seconds >= SILENT_TIMEOUT_SECONDS) return { cls: 'timeout', extra: { silentSeconds: Math.round(seconds) } };
+    const threshold = timeout === undefined ? SILENT_TIMEOUT_SECONDS : Math.max(0, timeout - STAMP_SLACK_SECONDS);
+    if (seconds !== undefined && seconds >= threshold) {
+      return { cls: 'timeout', extra: { silentSeconds: Math.round(seconds), ...(timeout === undefined ? {} : { starttlsTimeout: timeout }) } };
+    }
   }
   return { cls: 'unexpected-eof', extra: {} };
 }
@@ -174,7 +184,7 @@ function isConfigEffect(event: TlsEvent): boolean {
  * Diagnose a session: undefined when it did not fail at TLS (it succeeded, never tried, or is still open without
  * a verdict). Hints win over versions inferred from the session's own error lines.
  */
-export function classify(session: Session, hints: VersionHints = {}): Diagnosis | undefined {
+export function classify(session: Session, hints: LogHints = {}): Diagnosis | undefined {
   if (session.tls !== undefined && !namesTlsProblem(session.events)) return undefined;
   const own: Evidence = { events: session.events, lines: session.eventLines ?? session.lines };
   const context: Evidence = session.processContext ?? { events: [], lines: [] };
@@ -265,7 +275,7 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
         const byError = fromError(ctx, primary, before, errorLines, [tlsProblem.line]);
         if (byError !== undefined) return byError;
         if (handshakeError === undefined) return diagnose(ctx, 'unknown', [tlsProblem.line], extra);
-        const end = handshakeEnd(handshakeError, session.start);
+        const end = handshakeEnd(handshakeError, session.start, hints.starttlsTimeout?.[side]);
         return diagnose(ctx, end.cls, [handshakeError.line, tlsProblem.line], { ...extra, ...end.extra });
       }
     }
@@ -311,7 +321,7 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
     return diagnose(ctx, 'unknown', [alertWritten.line, handshakeError.line], { alertSent: alertWritten.description });
   }
   if (handshakeError !== undefined) {
-    const end = handshakeEnd(handshakeError, session.start);
+    const end = handshakeEnd(handshakeError, session.start, hints.starttlsTimeout?.[side]);
     return diagnose(ctx, end.cls, [handshakeError.line, ...(connectionLost === undefined ? [] : [connectionLost.line])], end.extra);
   }
   if (connectionLost !== undefined && connectionLost.event.after.startsWith('STARTTLS')) {
@@ -335,7 +345,7 @@ export function classify(session: Session, hints: VersionHints = {}): Diagnosis 
  * `skipText(cls)` is true the diagnosis has the right class and empty texts and evidence, which saves composing
  * them. @internal
  */
-export function classifyCountOnly(session: Session, hints: VersionHints, skipText: (cls: FailureClass) => boolean): Diagnosis | undefined {
+export function classifyCountOnly(session: Session, hints: LogHints, skipText: (cls: FailureClass) => boolean): Diagnosis | undefined {
   textNotNeeded = skipText;
   try {
     return classify(session, hints);

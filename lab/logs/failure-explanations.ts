@@ -24,6 +24,8 @@ export interface ExplainContext {
   alertSent?: string;
   /** Seconds from the session's start to a handshake end logged as a bare return code, which told a timeout. */
   silentSeconds?: number;
+  /** This side's STARTTLS timeout in seconds, as the caller gave it. */
+  starttlsTimeout?: number;
 }
 
 export interface Explained {
@@ -309,7 +311,7 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
         : 'No complete handshake arrived within the timeout after STARTTLS: the peer stalled, or sent too few bytes for OpenSSL to decide (1.0.x needs 11 bytes before it classifies a hello).') +
       (ctx.silentSeconds === undefined
         ? ''
-        : ` Postfix before 2.9 logs the end of a failed handshake as a bare return code (\`${ctx.side === 'smtpd' ? 'SSL_accept' : 'SSL_connect'} error ...: -1\`), for a timeout and for a lost connection alike: the ${ctx.silentSeconds} s from the session's start to that line tell the timeout (${ctx.side}_starttls_timeout is 300 s by default).`),
+        : ` Postfix before 2.9 logs the end of a failed handshake as a bare return code (\`${ctx.side === 'smtpd' ? 'SSL_accept' : 'SSL_connect'} error ...: -1\`), for a timeout and for a lost connection alike: the ${ctx.silentSeconds} s from the session's start to that line tell the timeout (${ctx.side}_starttls_timeout ${ctx.starttlsTimeout === undefined ? 'is 300 s by default' : `is ${ctx.starttlsTimeout} s here`}).`),
     remedy: wrapperListener(ctx)
       ? 'Set the client to SSL/TLS (implicit TLS) for port 465, or to STARTTLS on port 587; check the network path if it does.'
       : 'Check the network path (MTU, firewalls) and the peer\'s TLS stack.',

@@ -12,7 +12,7 @@ import {
 } from './sessions.ts';
 import { VersionInference } from './versions.ts';
 import type { LogAnalyzer, PeerCounts } from './analyze.ts';
-import type { Diagnosis, FailureClass, InferredVersions, Peer, Session, TlsEvent, TrackerStats, VersionHints } from './types.ts';
+import type { Diagnosis, FailureClass, InferredVersions, Peer, Session, TlsEvent, TrackerStats, LogHints } from './types.ts';
 
 /*
  * The analyzer's own line path. It gives exactly the report that `SessionTracker` + `LogAnalyzer.add` give (the
@@ -342,7 +342,7 @@ function addQueueId(session: LeanSession, queueId: string): void {
 export interface FastAnalyzerOptions {
   maxOpenSessions?: number;
   year?: number;
-  hints?: VersionHints;
+  hints?: LogHints;
 }
 
 /** Streams bytes of a log into a `LogAnalyzer`. Feed whole or partial chunks with `push`, then call `end`. */
@@ -360,7 +360,7 @@ export class FastAnalyzer {
   private readonly maxOpen: number;
   private readonly year: number;
   private readonly latestDay: number;
-  private readonly hints: VersionHints;
+  private readonly hints: LogHints;
   private readonly analyzer: LogAnalyzer;
   private readonly tlsNames = new Interner(64);
   private readonly peerNames = new HashInterner(1 << 16);
@@ -1946,7 +1946,7 @@ export class FastAnalyzer {
     if (lean.processContext !== undefined) session.processContext = lean.processContext;
     if (lean.commands !== undefined) session.commands = lean.commands;
     if (lean.protocol !== undefined) session.tls = { trust: 'Anonymous', protocol: lean.protocol, cipher: lean.cipher ?? '' };
-    const hints: VersionHints = { ...this.hints };
+    const hints: LogHints = { ...this.hints };
     const postfix = this.hints.postfixVersion ?? this.inference.postfix;
     if (postfix !== undefined) hints.postfixVersion = postfix;
     const inferred = this.inference.openssl;

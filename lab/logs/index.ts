@@ -20,5 +20,5 @@ export type {
   ParsedLine,
   Peer,
   TrackerStats,
-  VersionHints,
+  LogHints,
 } from './types.ts';

@@ -4,7 +4,7 @@ import { parseEvent } from './events.ts';
 import { asSyslogLine } from './json-lines.ts';
 import { isoTimestamp, newHeaderScan, scanHeader, stampYear, type HeaderScan } from './line-header.ts';
 import { VersionInference } from './versions.ts';
-import type { InferredVersions, MessageFate, Peer, Session, TlsEvent, TrackerStats, VersionHints } from './types.ts';
+import type { InferredVersions, MessageFate, Peer, Session, TlsEvent, TrackerStats, LogHints } from './types.ts';
 
 export interface SessionTrackerOptions {
   /** Open sessions kept at most; the oldest is closed as `evicted` beyond this. Default 10 000. */
@@ -14,7 +14,7 @@ export interface SessionTrackerOptions {
   /** `all` (default) keeps every raw line of a session; `events` keeps only lines that carry an event. */
   keepLines?: 'all' | 'events';
   /** Versions known from outside the log; they win over inference. */
-  hints?: VersionHints;
+  hints?: LogHints;
   /** Called for each recipient fate (`to=... status=`, expiry, queued reject) as its line is read. */
   onFate?: (fate: MessageFate) => void;
   /** Called for each warning of smtpd or smtp about its own TLS settings (see `isSetUpWarning`), as its line is read. */
@@ -206,7 +206,7 @@ export class SessionTracker {
   private readonly year: number;
   private readonly latestDay: number;
   private readonly keepAll: boolean;
-  private readonly hints: VersionHints;
+  private readonly hints: LogHints;
   private readonly onFate: ((fate: MessageFate) => void) | undefined;
   private readonly onSetUpWarning: SessionTrackerOptions['onSetUpWarning'];
 
@@ -524,7 +524,7 @@ export class SessionTracker {
       if (end !== undefined) session.end = end;
     }
     session.closedBy = reason;
-    const hints: VersionHints = { ...this.hints };
+    const hints: LogHints = { ...this.hints };
     const postfix = this.hints.postfixVersion ?? this.inference.postfix;
     if (postfix !== undefined) hints.postfixVersion = postfix;
     const inferred = this.inference.openssl;

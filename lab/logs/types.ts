@@ -229,10 +229,12 @@ export interface InferredVersions {
   evidence: string[];
 }
 
-/** Version facts given by the caller; they win over inference. */
-export interface VersionHints {
+/** Facts about the logging server given by the caller; versions given win over inference. */
+export interface LogHints {
   postfixVersion?: string;
   opensslVersion?: string;
   /** Generation inferred from other lines of the log; used only when the session's own lines do not tell. */
   inferredOpenssl?: OpensslGeneration;
+  /** smtpd_starttls_timeout and smtp_starttls_timeout in seconds, when known: they tell a timeout that Postfix 2.6-2.8 log as `-1`. */
+  starttlsTimeout?: { smtpd?: number; smtp?: number };
 }

@@ -8,7 +8,8 @@ import { Teardown } from '../docker/teardown.ts';
 import { LabError, isLabError } from '../errors.ts';
 import { ensureToolchainImage, type EnsureImageOptions } from '../images/build.ts';
 import { type ProgressSink, silentProgress } from '../images/progress.ts';
-import { readSessions } from '../logs/index.ts';
+import { starttlsTimeouts } from '../logs/hints.ts';
+import { readSessions, type LogHints } from '../logs/index.ts';
 import { mapsNameSenders } from '../receiver/config-files.ts';
 import { waitForSmtpGreeting } from '../receiver/readiness.ts';
 import { javaCommand, rawCommand, sClientCommand, swaksCommand, type ClientCommand, type MessageEnvelope } from '../senders/client-command.ts';
@@ -221,7 +222,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     checkAbort();
 
     const logsStarted = Date.now();
-    const parsed = await settleLogs(runningReceiver, running, allDestinations, timeoutMs, signal);
+    const parsed = await settleLogs(runningReceiver, receiverLogHints(scenario, getToolchain(toolchains, scenario.receiver.toolchain)), running, allDestinations, timeoutMs, signal);
     timings.logsMs = Date.now() - logsStarted;
     result.receiver.log = [...runningReceiver.logLines()];
     result.receiver.configWarnings = configWarnings(result.receiver.log);
@@ -423,7 +424,17 @@ const FINAL_STATUS = new Set(['sent', 'bounced', 'expired']);
 /** The least time given to containers to greet, whatever the scenario's `timeoutSeconds`. */
 const MIN_READY_MS = 60_000;
 
-const parse = (container: LabContainer) => readSessions(container.logLines()) as unknown as ParsedLog;
+const parse = (container: LabContainer, hints: LogHints = {}) => readSessions(container.logLines(), { hints }) as unknown as ParsedLog;
+
+/** What the lab knows of its receiver, for reading its log: the versions it built, and the STARTTLS timeouts the scenario sets. */
+export function receiverLogHints(scenario: Scenario, toolchain: Toolchain): LogHints {
+  const hints: LogHints = {};
+  if (toolchain.postfix !== null) hints.postfixVersion = toolchain.postfix.version;
+  if (toolchain.tls.library === 'openssl') hints.opensslVersion = toolchain.tls.version;
+  const timeouts = starttlsTimeouts((name) => scenario.receiver.mainCf[name]);
+  if (timeouts !== undefined) hints.starttlsTimeout = timeouts;
+  return hints;
+}
 
 /** What an Exim or raw destination did with the receiver's message, from its own log. */
 function foreignReception(destination: RunningDestination, receiver: LabContainer): { fate: MessageFate; lines: string[] } {
@@ -438,6 +449,7 @@ function foreignReception(destination: RunningDestination, receiver: LabContaine
  */
 async function settleLogs(
   receiver: LabContainer,
+  receiverHints: LogHints,
   senders: RunningSender[],
   destinations: RunningDestination[],
   timeoutMs: number,
@@ -446,7 +458,7 @@ async function settleLogs(
   const deadline = Date.now() + timeoutMs;
   const final = (log: ParsedLog, queueId: string | undefined) => queueId === undefined || (log.fates.get(queueId) ?? []).some((f) => FINAL_STATUS.has(f.status));
   for (;;) {
-    const parsed = parse(receiver);
+    const parsed = parse(receiver, receiverHints);
     let settled = true;
     for (const sender of senders) {
       const sessions = parsed.sessions.filter((s) => s.peer.addr === sender.container.ipAddress);

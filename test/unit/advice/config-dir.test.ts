@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readConfigDir } from '../../../lab/advice/config-dir.ts';
+import { logHintsOf, readConfigDir } from '../../../lab/advice/config-dir.ts';
 import { isLabError } from '../../../lab/errors.ts';
 
 const configs = new URL('../../fixtures/configs/', import.meta.url).pathname;
@@ -137,5 +137,15 @@ describe('readConfigDir', () => {
 
   it('asks for the folder when given main.cf itself', async () => {
     await expect(readConfigDir(join(import.meta.dirname, '../../fixtures/configs/ecdsa-certificate/main.cf'))).rejects.toThrow(/main\.cf: a file; give the folder that holds main\.cf/);
+  });
+});
+
+describe('logHintsOf', () => {
+  it('tells the log reader the versions the folder names and the STARTTLS timeouts main.cf sets', async () => {
+    expect(logHintsOf(await readConfigDir(join(configs, 'with-files'), { certType: 'ecdsa' }))).toEqual({ postfixVersion: '3.7.11', opensslVersion: '3.0.15' });
+    const dir = join(scratch, 'timeouts');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'main.cf'), 'smtpd_tls_security_level = may\nsmtpd_starttls_timeout = 20s\nsmtp_starttls_timeout = ${stress?{10}:{300}}s\n');
+    expect(logHintsOf(await readConfigDir(dir))).toEqual({ starttlsTimeout: { smtpd: 20 } });
   });
 });

@@ -26,6 +26,17 @@ describe('reproducing a timeout after STARTTLS', () => {
     expect(outboundTimeout.outbound.map((f) => f.class)).toEqual(['timeout']);
   });
 
+  it('reads a bare -1 of Postfix 2.6-2.8 as a timeout by the STARTTLS timeout of the admin\'s main.cf', () => {
+    const lines = [
+      'Nov 28 10:22:30 mx postfix/smtpd[6181]: connect from a.example[192.0.2.1]',
+      'Nov 28 10:22:30 mx postfix/smtpd[6181]: setting up TLS connection from a.example[192.0.2.1]',
+      'Nov 28 10:22:50 mx postfix/smtpd[6181]: SSL_accept error from a.example[192.0.2.1]: -1',
+      'Nov 28 10:22:50 mx postfix/smtpd[6181]: lost connection after STARTTLS from a.example[192.0.2.1]',
+    ];
+    expect(readLogFailures(lines).failures.map((f) => f.class)).toEqual(['unexpected-eof']);
+    expect(readLogFailures(lines, { starttlsTimeout: { smtpd: 20 } }).failures.map((f) => f.class)).toEqual(['timeout']);
+  });
+
   it('shortens the STARTTLS timeout of the side that waits, and lists it among the lab\'s decisions', async () => {
     const config = await readConfigDir(join(configs, 'bookworm-baseline'));
     const inbound = withStallTimeouts(config, inboundTimeout);

@@ -213,6 +213,28 @@ describe('tlslab logs', () => {
     await expect(logsCommand(['parse', '--top', '3', seed], io())).rejects.toMatchObject({ code: 'LAB_USAGE' });
   });
 
+  it('tells a bare -1 a timeout by the STARTTLS timeout given, and refuses a value that is no Postfix time', async () => {
+    const file = path.join(dir, 'bare-return-code.log');
+    writeFileSync(file, [
+      'Apr 21 17:42:04 hurricane postfix/smtpd[25847]: connect from gilbert.local[192.168.1.34]',
+      'Apr 21 17:42:04 hurricane postfix/smtpd[25847]: setting up TLS connection from gilbert.local[192.168.1.34]',
+      'Apr 21 17:42:34 hurricane postfix/smtpd[25847]: SSL_accept error from gilbert.local[192.168.1.34]: -1',
+      'Apr 21 17:42:34 hurricane postfix/smtpd[25847]: lost connection after STARTTLS from gilbert.local[192.168.1.34]',
+      'Apr 21 17:42:34 hurricane postfix/smtpd[25847]: disconnect from gilbert.local[192.168.1.34]',
+      '',
+    ].join('\n'));
+    const classes = async (...flags: string[]) => {
+      const out = io();
+      expect(await logsCommand(['analyze', '--json', '--year', '2009', ...flags, file], out)).toBe(0);
+      return Object.keys((JSON.parse(out.out()) as AnalyzeReport).failures);
+    };
+    expect(await classes()).toEqual(['unexpected-eof']);
+    expect(await classes('--smtpd-starttls-timeout', '30s')).toEqual(['timeout']);
+    expect(await classes('--smtp-starttls-timeout', '30s')).toEqual(['unexpected-eof']);
+    await expect(logsCommand(['analyze', '--smtpd-starttls-timeout', '${stress?{10}:{300}}s', file], io()))
+      .rejects.toMatchObject({ code: 'LAB_USAGE', message: expect.stringContaining('--smtpd-starttls-timeout: expected a Postfix time') });
+  });
+
   it('analyze and parse read rotated logs oldest first, and say so', async () => {
     const older = path.join(dir, 'rotated.log.1');
     const newer = path.join(dir, 'rotated.log');

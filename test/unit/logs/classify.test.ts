@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSessions, type FailureClass, type Session } from '../../../lab/logs/index.ts';
+import { readSessions, type FailureClass, type LogHints, type Session } from '../../../lab/logs/index.ts';
 
 // The OpenSSL error strings come from the OpenSSL sources (ssl_err.c, ssl.h of each release) or the real fixtures.
 // "built" marks strings assembled from the documented code layout and reason text rather than copied from a log;
@@ -28,7 +28,7 @@ function outbound(error: string): string[] {
   ];
 }
 
-function only(lines: string[], hints?: { opensslVersion?: string; postfixVersion?: string }): Session {
+function only(lines: string[], hints?: LogHints): Session {
   const { sessions } = readSessions(lines, { year: 2024, ...(hints === undefined ? {} : { hints }) });
   expect(sessions).toHaveLength(1);
   return sessions[0] as Session;
@@ -322,6 +322,27 @@ describe('classify without a library error', () => {
     expect([outbound?.class, outbound?.summary]).toEqual(['timeout', 'timeout after STARTTLS']);
     expect(outbound?.explanation).toContain('`SSL_connect error ...: -1`');
     expect(outbound?.explanation).toContain('smtp_starttls_timeout is 300 s by default');
+  });
+
+  it('a bare -1 is a timeout by the STARTTLS timeout the caller gives, on its own side', () => {
+    // The 2.6 form, with smtpd_starttls_timeout = 20s: the line 20 s after the session began.
+    const lines = (seconds: string) => [
+      'Apr 21 18:10:30 hurricane postfix/smtpd[26571]: connect from client.example[192.0.2.7]',
+      'Apr 21 18:10:30 hurricane postfix/smtpd[26571]: setting up TLS connection from client.example[192.0.2.7]',
+      `Apr 21 18:10:${seconds} hurricane postfix/smtpd[26571]: SSL_accept error from client.example[192.0.2.7]: -1`,
+      `Apr 21 18:10:${seconds} hurricane postfix/smtpd[26571]: lost connection after STARTTLS from client.example[192.0.2.7]`,
+    ];
+    const given = { starttlsTimeout: { smtpd: 20 } };
+    const timeout = only(lines('50'), given).failure;
+    expect(timeout?.class).toBe('timeout');
+    expect(timeout?.explanation).toContain('the 20 s from the session\'s start to that line tell the timeout (smtpd_starttls_timeout is 20 s here)');
+    // A stamp of whole seconds may put the line a second early.
+    expect(only(lines('49'), given).failure?.class).toBe('timeout');
+    // Sooner than the timeout: the client hung up. Without the hint, 20 s is too short to tell a timeout.
+    expect(only(lines('40'), given).failure?.class).toBe('unexpected-eof');
+    expect(only(lines('50')).failure?.class).toBe('unexpected-eof');
+    // The smtp client's timeout does not apply to smtpd's sessions.
+    expect(only(lines('50'), { starttlsTimeout: { smtp: 20 } }).failure?.class).toBe('unexpected-eof');
   });
 
   it('an alert read in the state log is the peer aborting', () => {

@@ -294,6 +294,10 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     await expectSame([file], { year: 2009 }, true);
     const report = await analyzeLogs([file], { year: 2009 });
     expect(report.peers.map((peer) => [peer.peer, peer.failures])).toEqual([['192.168.1.34', { 'unexpected-eof': 1 }], ['217.208.2.63', { timeout: 1 }]]);
+    // Given an smtpd_starttls_timeout of 9 s, the 9 s wait is one too.
+    const hinted = { year: 2009, hints: { starttlsTimeout: { smtpd: 9 } } };
+    await expectSame([file], hinted, true);
+    expect(Object.entries((await analyzeLogs([file], hinted)).failures).map(([cls, group]) => [cls, group.count])).toEqual([['timeout', 2]]);
   });
 
   it('on journalctl output in a French and a German locale, month names with dots and non-ASCII letters', async () => {

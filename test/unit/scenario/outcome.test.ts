@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { readSessions } from '../../../lab/logs/index.ts';
 import { checkExpectation } from '../../../lab/scenario/expectations.ts';
 import { deriveMtaOutcome, deriveOutcome, type MessageFateView, type ServerSessionView } from '../../../lab/scenario/outcome.ts';
-import { configWarnings } from '../../../lab/scenario/runner.ts';
+import { configWarnings, receiverLogHints } from '../../../lab/scenario/runner.ts';
+import { defineScenario } from '../../../lab/scenario/load.ts';
+import { getToolchain, loadToolchains } from '../../../lab/toolchains/registry.ts';
 import { expectationSchema } from '../../../lab/scenario/schema.ts';
 import { readSClientTranscript, readSwaksTranscript } from '../../../lab/senders/transcript.ts';
 
@@ -205,5 +207,17 @@ describe('expectations', () => {
     expect(checkExpectation(expectation({ outcome: 'handshake-failed', failureClass: 'unknown-protocol' }), failed, notSent).mismatch).toBe(
       'expected failure class unknown-protocol, got no-shared-cipher',
     );
+  });
+});
+
+describe('reading the receiver\'s log', () => {
+  it('tells the parser the versions of the receiver\'s toolchain and the STARTTLS timeouts the scenario sets', async () => {
+    const toolchains = await loadToolchains();
+    const sender = { name: 'p', starttls: 'none', expect: { outcome: 'plaintext' } } as const;
+    const scenario = defineScenario({ name: 'hints', receiver: { toolchain: 'postfix-2.6.6-openssl-1.0.1e', mainCf: { smtpd_starttls_timeout: '5s' } }, senders: [sender] });
+    expect(receiverLogHints(scenario, getToolchain(toolchains, 'postfix-2.6.6-openssl-1.0.1e')))
+      .toEqual({ postfixVersion: '2.6.6', opensslVersion: '1.0.1e', starttlsTimeout: { smtpd: 5 } });
+    const stock = defineScenario({ name: 'stock', receiver: {}, senders: [sender] });
+    expect(receiverLogHints(stock, getToolchain(toolchains, stock.receiver.toolchain))).toEqual({ postfixVersion: '3.7', opensslVersion: '3.0' });
   });
 });
