@@ -8,6 +8,7 @@ const ESTABLISHED = /(?:(Anonymous|Untrusted|Trusted|Verified) )?TLS connection 
 const PROTOCOL_CIPHER = /(?: to (\S+))?: (\S+) with cipher (\S+) \((\d+)\/(\d+) bits\)/y;
 const SUMMARY_SUFFIX = /\s*(key-exchange|server-signature|server-digest|client-signature|client-digest) (\S+)(?: \([^)]*\))?/y;
 const DELIVERY = /to=<([^>]*)>,(?: orig_to=<[^>]*>,)? relay=([^,]*),(?: conn_use=\d+,)? delay=([\d.]+),(?: delays=[\d./]+,)? dsn=([\d.]+), status=(\w+)(?: (.*))?$/y;
+const REPEATED = /message repeated \d+ times: \[ ?/y;
 const ALERT = /SSL3 alert (read|write):([a-z]+):(.*)$/y;
 const VERSION = /daemon started -- version ([^\s,]+)/y;
 const LOCAL_CONFIG = /cannot get .* from file|cannot load |do not match|does not match next certificate|error loading private keys and certificates|No server certs available|disabling TLS support|TLS won't be enabled|TLS context initialization failed|client TLS configuration problem|_tls_policy_maps, |Digest algorithm "[^"]*" not found|: non DNSSEC destination|: no TLSA records found|TLSA lookup error for |smtp_tls_wrappermode requires /;
@@ -366,6 +367,14 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
       break;
     case 78: // N
       if (line.startsWith('NOQUEUE: reject: ', at)) return reject(line, at + 17, undefined);
+      break;
+    case 109: // m
+      // rsyslog's RepeatedMsgReduction (on in Ubuntu's rsyslog.conf) folds a process's repeats of its last message
+      // into `message repeated 2 times: [ <message>]`: the message stands for them.
+      if (line.startsWith('message repeated ', at) && line.endsWith(']')) {
+        REPEATED.lastIndex = at;
+        if (REPEATED.test(line)) return parseEvent(line.slice(0, -1), REPEATED.lastIndex);
+      }
       break;
   }
   const idLength = queueIdLength(line, at);

@@ -77,8 +77,11 @@ function undecorated(line: string, scan: HeaderScan): string {
 
 /** A time stamp (classic, with its day's padding or without, or RFC 3339) after a space, where a merged line may go on. */
 const INNER_STAMP = /(?<= )(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)/g;
-/** A library error after a space (not after a header): the message that most often follows another on a merged line. */
-const INNER_LIBRARY_PROBLEM = /(?<!\]: )(?<= )warning: TLS library problem: /g;
+/**
+ * A library error after a space (not after a header, nor inside rsyslog's `message repeated 2 times: [ ...]`): the
+ * message that most often follows another on a merged line.
+ */
+const INNER_LIBRARY_PROBLEM = /(?<!\]: |\[ )(?<= )warning: TLS library problem: /g;
 
 /**
  * A line that holds several log lines, as a web page shows lines that were pasted as prose (a paragraph joins

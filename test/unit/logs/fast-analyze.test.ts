@@ -344,6 +344,20 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     expect(report.peers.map((peer) => [peer.peer, peer.names, peer.attempts, peer.failures])).toEqual([['192.0.2.1', ['a.example'], 1, { 'no-shared-cipher': 1 }]]);
   });
 
+  it('on messages rsyslog folded into `message repeated N times: [ ...]`', async () => {
+    // The form of Ubuntu's rsyslog.conf ($RepeatedMsgReduction on): the library's line, and its repeat.
+    const file = logFile('repeated.log', [
+      'Jun 10 06:25:13 mail postfix/smtpd[4242]: connect from a.example[192.0.2.1]',
+      'Jun 10 06:25:13 mail postfix/smtpd[4242]: SSL_accept error from a.example[192.0.2.1]: -1',
+      'Jun 10 06:25:13 mail postfix/smtpd[4242]: message repeated 2 times: [ warning: TLS library problem: error:14094418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:1543:SSL alert number 48:]',
+      'Jun 10 06:25:13 mail postfix/smtpd[4242]: lost connection after STARTTLS from a.example[192.0.2.1]',
+      'Jun 10 06:25:13 mail postfix/smtpd[4242]: disconnect from a.example[192.0.2.1] ehlo=1 starttls=0/1 commands=1/2',
+    ]);
+    await expectSame([file], { year: 2024 }, true);
+    const report = await analyzeLogs([file], { year: 2024 });
+    expect([report.stats.unrecognised, Object.keys(report.failures)]).toEqual([0, ['certificate-verification']]);
+  });
+
   it('on the ends of deferral lines, quoted without the rest', async () => {
     const file = logFile('fragments.log', [
       'status=deferred (TLS is required, but was not offered by host mx.e.example[192.0.2.5])',

@@ -116,18 +116,20 @@ describe('unwrapLines', () => {
       ],
     },
     {
-      name: 'a line with a time stamp in its message, a relay\'s line around a container\'s own, and prose stay whole',
+      name: 'a line with a time stamp in its message, a relay\'s line around a container\'s own, rsyslog\'s repeat and prose stay whole',
       lines: [
         'Aug 26 08:06:18 relay mailu-smtp[840]: Aug 26 08:06:18 mail postfix/smtp[381]: SSL_connect error to a.example[192.0.2.1]:25: -1',
         merged[2] as string,
         `${deferred} (retried Sep 25 12:13:34 and Sep 25 13:13:34)`,
         'I saw it on Sep 25 12:13:34 mx postfix/smtpd[8073]: and again later',
+        'Jun 10 06:25:13 mail postfix/smtpd[4242]: message repeated 2 times: [ warning: TLS library problem: error:14094418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:1543:SSL alert number 48:]',
       ],
       expected: [
         'Aug 26 08:06:18 relay mailu-smtp[840]: Aug 26 08:06:18 mail postfix/smtp[381]: SSL_connect error to a.example[192.0.2.1]:25: -1',
         merged[2],
         `${deferred} (retried Sep 25 12:13:34 and Sep 25 13:13:34)`,
         'I saw it on Sep 25 12:13:34 mx postfix/smtpd[8073]: and again later',
+        'Jun 10 06:25:13 mail postfix/smtpd[4242]: message repeated 2 times: [ warning: TLS library problem: error:14094418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:1543:SSL alert number 48:]',
       ],
     },
     { name: 'short pieces are no wrapped line', lines: ['warning: cannot get', 'RSA certificate from file "x": disabling TLS support'], expected: ['warning: cannot get', 'RSA certificate from file "x": disabling TLS support'] },
