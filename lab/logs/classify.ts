@@ -115,6 +115,15 @@ function handshakeEnd(
   return { cls: 'unexpected-eof', extra: {} };
 }
 
+/** RFC 8460 result types that name a class; the others (validation_failure, the MTA-STS and DNSSEC types) say only that it failed. */
+const TLSRPT_CLASSES: Readonly<Record<string, FailureClass>> = {
+  starttls_not_supported: 'starttls-not-offered',
+  certificate_host_mismatch: 'certificate-verification',
+  certificate_not_trusted: 'certificate-verification',
+  certificate_expired: 'certificate-verification',
+  tlsa_invalid: 'certificate-verification',
+};
+
 /** Rank for picking the most telling of several library errors: known SSL reasons first. */
 function errorRank(error: OpensslError, side: 'smtpd' | 'smtp'): number {
   const cls = classOfError(error, side, error.generation, false);
@@ -205,6 +214,7 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
   let tlsProblem: { event: TlsEvent; problem: string; line: string } | undefined;
   let localConfig: { event: TlsEvent; line: string } | undefined;
   let tlsHello: string | undefined;
+  let tlsrpt: { event: Extract<TlsEvent, { kind: 'tlsrpt-result' }>; line: string } | undefined;
 
   for (let i = 0; i < own.events.length; i++) {
     const event = own.events[i];
@@ -246,6 +256,7 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
         if (localConfig === undefined || (isConfigEffect(localConfig.event) && !isConfigEffect(event))) localConfig = { event, line };
         break;
       case 'tls-hello-in-plaintext': tlsHello ??= line; break;
+      case 'tlsrpt-result': if (event.status === 'failure') tlsrpt ??= { event, line }; break;
       default: break;
     }
   }
@@ -328,6 +339,12 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
     // Postfix logs the handshake's end (`SSL_accept error`) before this line: without it, the line alone tells
     // that the peer hung up after its STARTTLS, not why.
     return diagnose(ctx, 'unexpected-eof', [connectionLost.line], session.starttls ? {} : { handshakeUnlogged: true });
+  }
+  // Postfix 3.10 reports to TLSRPT what went wrong, in RFC 8460's words: the last word when no other line says it.
+  if (tlsrpt !== undefined) {
+    const { failureType = '', failureReason } = tlsrpt.event;
+    const detail = `TLSRPT failure_type=${failureType}${failureReason === undefined ? '' : `, failure_reason=${failureReason}`}`;
+    return diagnose(ctx, TLSRPT_CLASSES[failureType] ?? 'unknown', [tlsrpt.line], { detail });
   }
   if (session.starttls && session.complete) {
     // No line tells of a failure, and the counters say the handshake completed: TLS at smtpd_tls_loglevel 0.

@@ -9,6 +9,7 @@ const PROTOCOL_CIPHER = /(?: to (\S+))?: (\S+) with cipher (\S+) \((\d+)\/(\d+) 
 const SUMMARY_SUFFIX = /\s*(key-exchange|server-signature|server-digest|client-signature|client-digest) (\S+)(?: \([^)]*\))?/y;
 const DELIVERY = /to=<([^>]*)>,(?: orig_to=<[^>]*>,)? relay=([^,]*),(?: conn_use=\d+,)? delay=([\d.]+),(?: delays=[\d./]+,)? dsn=([\d.]+), status=(\w+)(?: (.*))?$/y;
 const REPEATED = /message repeated \d+ times: \[ ?/y;
+const TLSRPT = /TLSRPT: status=(success|failure), domain=([^,]*), receiving_mx=([^,]*?)\[([^\]]*)\](?:, failure_type=([^,]*))?(?:, failure_reason=(.*))?$/y;
 const ALERT = /SSL3 alert (read|write):([a-z]+):(.*)$/y;
 const VERSION = /daemon started -- version ([^\s,]+)/y;
 const LOCAL_CONFIG = /cannot get .* from file|cannot load |do not match|does not match next certificate|error loading private keys and certificates|No server certs available|disabling TLS support|TLS won't be enabled|TLS context initialization failed|client TLS configuration problem|_tls_policy_maps, |Digest algorithm "[^"]*" not found|: non DNSSEC destination|: no TLSA records found|TLSA lookup error for |smtp_tls_wrappermode requires /;
@@ -295,6 +296,20 @@ function certificateFailure(line: string, at: number, prefixLength: number): Tls
 }
 
 /**
+ * `TLSRPT: status=failure, domain=D, receiving_mx=NAME[ADDR], failure_type=T[, failure_reason=R]` (or
+ * `status=success` without the failure fields): Postfix 3.10's smtp client logs what it reports under RFC 8460.
+ */
+function tlsrptResult(line: string, at: number): TlsEvent | undefined {
+  TLSRPT.lastIndex = at;
+  const match = TLSRPT.exec(line);
+  if (match === null) return undefined;
+  const event: TlsEvent = { kind: 'tlsrpt-result', status: match[1] === 'success' ? 'success' : 'failure', domain: match[2] ?? '', peer: { name: match[3] ?? '', addr: match[4] ?? '' } };
+  if (match[5] !== undefined) event.failureType = match[5];
+  if (match[6] !== undefined) event.failureReason = match[6];
+  return event;
+}
+
+/**
  * Recognise the Postfix message that starts at index `at` of `line`. Cheap first-character and prefix checks
  * decide which pattern runs, because most lines of a busy log match one of the first few prefixes.
  */
@@ -358,6 +373,7 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
       if (line.startsWith('warning: ', at)) return warning(line, at + 9);
       break;
     case 65: case 85: case 84: case 86: // A U T V
+      if (line.startsWith('TLSRPT: status=', at)) return tlsrptResult(line, at);
       if (line.startsWith(' TLS connection ', line.indexOf(' ', at)) || line.startsWith('TLS connection ', at)) return established(line, at);
       break;
     case 105: // i

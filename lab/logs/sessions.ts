@@ -157,6 +157,7 @@ export function outboundPeer(event: TlsEvent): Peer | undefined {
     case 'tls-established':
     case 'certificate-verification-failed':
     case 'tls-cipher-list':
+    case 'tlsrpt-result':
       return event.peer;
     case 'tls-protocol-list-invalid':
       return event.peer;

@@ -345,6 +345,25 @@ describe('classify without a library error', () => {
     expect(only(lines('50'), { starttlsTimeout: { smtp: 20 } }).failure?.class).toBe('unexpected-eof');
   });
 
+  it('a TLSRPT failure of Postfix 3.10 names the class when no other line does, and a success is no failure', () => {
+    // In the format of Postfix 3.10's tlsrpt_wrapper.c; the success line and the session around it as posted.
+    const failed = (type: string) => only([
+      'Jul 27 23:55:09 mx postfix/smtp[7]: setting up TLS connection to mx.example.net[192.0.2.25]:25',
+      `Jul 27 23:55:10 mx postfix/smtp[7]: TLSRPT: status=failure, domain=example.net, receiving_mx=mx.example.net[192.0.2.25], failure_type=${type}`,
+    ]).failure;
+    expect(failed('certificate_expired')).toMatchObject({ class: 'certificate-verification', explanation: expect.stringContaining('(TLSRPT failure_type=certificate_expired)') });
+    expect(failed('validation_failure')).toMatchObject({ class: 'unknown', summary: 'TLSRPT failure_type=validation_failure' });
+    expect(only([
+      'Jul 27 23:55:10 mx postfix/smtp[7]: TLSRPT: status=failure, domain=example.net, receiving_mx=mx.example.net[192.0.2.25], failure_type=starttls_not_supported',
+    ]).failure?.class).toBe('starttls-not-offered');
+    const success = only([
+      'Jul 27 23:55:10 helios postfix/smtp[56218]: Verified TLS connection established to mail.nwex.de[2a01:4f8:222:1548::]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange x25519 server-signature RSA-PSS (4096 bits) server-digest SHA256',
+      'Jul 27 23:55:10 helios postfix/smtp[56218]: TLSRPT: status=success, domain=nwex.de, receiving_mx=mail.nwex.de[2a01:4f8:222:1548::]',
+      'Jul 27 23:55:10 helios postfix/smtp[56218]: 317123EE1029: to=<admin@nwex.de>, relay=mail.nwex.de[2a01:4f8:222:1548::]:25, delay=1.5, delays=0.61/0.07/0.29/0.54, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 322881B17FA)',
+    ]);
+    expect([success.tls?.protocol, success.failure, success.events.length]).toEqual(['TLSv1.3', undefined, 3]);
+  });
+
   it('an alert read in the state log is the peer aborting', () => {
     const session = only([
       'mx postfix/smtpd[7]: connect from c[192.0.2.1]',

@@ -358,6 +358,19 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     expect([report.stats.unrecognised, Object.keys(report.failures)]).toEqual([0, ['certificate-verification']]);
   });
 
+  it('on Postfix 3.10\'s TLSRPT lines, of a success and of a failure', async () => {
+    const file = logFile('tlsrpt.log', [
+      'Jul 27 23:55:10 helios postfix/smtp[56218]: Verified TLS connection established to mail.nwex.de[2a01:4f8:222:1548::]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange x25519 server-signature RSA-PSS (4096 bits) server-digest SHA256',
+      'Jul 27 23:55:10 helios postfix/smtp[56218]: TLSRPT: status=success, domain=nwex.de, receiving_mx=mail.nwex.de[2a01:4f8:222:1548::]',
+      'Jul 27 23:55:10 helios postfix/smtp[56218]: 317123EE1029: to=<admin@nwex.de>, relay=mail.nwex.de[2a01:4f8:222:1548::]:25, delay=1.5, delays=0.61/0.07/0.29/0.54, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 322881B17FA)',
+      'Jul 27 23:56:00 helios postfix/smtp[56219]: setting up TLS connection to mx.example.net[192.0.2.25]:25',
+      'Jul 27 23:56:00 helios postfix/smtp[56219]: TLSRPT: status=failure, domain=example.net, receiving_mx=mx.example.net[192.0.2.25], failure_type=certificate_expired',
+    ]);
+    await expectSame([file], { year: 2024 }, true);
+    const report = await analyzeLogs([file], { year: 2024 });
+    expect([report.stats.unrecognised, report.protocols, Object.keys(report.failures)]).toEqual([0, { 'TLSv1.3': 1 }, ['certificate-verification']]);
+  });
+
   it('on the ends of deferral lines, quoted without the rest', async () => {
     const file = logFile('fragments.log', [
       'status=deferred (TLS is required, but was not offered by host mx.e.example[192.0.2.5])',

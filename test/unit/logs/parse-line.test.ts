@@ -383,6 +383,19 @@ const EVENTS: { line: string; event: TlsEvent | undefined }[] = [
   },
   { line: 'Jun 10 06:25:13 mail postfix/smtpd[4242]: message repeated 2 times: [ connect from a.example[192.0.2.1]', event: undefined },
   { line: 'Jun 10 06:25:13 mail postfix/smtpd[4242]: message repeated: [ connect from a.example[192.0.2.1]]', event: undefined },
+  // Postfix 3.10's TLSRPT lines: as posted (success), and in the format of tlsrpt_wrapper.c (failure).
+  {
+    line: 'Jul 27 23:55:10 helios postfix/smtp[56218]: TLSRPT: status=success, domain=nwex.de, receiving_mx=mail.nwex.de[2a01:4f8:222:1548::]',
+    event: { kind: 'tlsrpt-result', status: 'success', domain: 'nwex.de', peer: { name: 'mail.nwex.de', addr: '2a01:4f8:222:1548::' } },
+  },
+  {
+    line: 'Jul 27 23:55:10 mx postfix/smtp[7]: TLSRPT: status=failure, domain=example.net, receiving_mx=mx.example.net[192.0.2.25], failure_type=certificate_expired, failure_reason=certificate has expired',
+    event: {
+      kind: 'tlsrpt-result', status: 'failure', domain: 'example.net', peer: { name: 'mx.example.net', addr: '192.0.2.25' },
+      failureType: 'certificate_expired', failureReason: 'certificate has expired',
+    },
+  },
+  { line: 'Jul 27 23:55:10 mx postfix/smtp[7]: TLSRPT: status=pending, domain=example.net', event: undefined },
 ];
 
 describe('parseLine events', () => {
