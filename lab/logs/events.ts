@@ -8,7 +8,7 @@ const ESTABLISHED = /(?:(Anonymous|Untrusted|Trusted|Verified) )?TLS connection 
 const PROTOCOL_CIPHER = /(?: to (\S+))?: (\S+) with cipher (\S+) \((\d+)\/(\d+) bits\)/y;
 const SUMMARY_SUFFIX = /\s*(key-exchange|server-signature|server-digest|client-signature|client-digest) (\S+)(?: \([^)]*\))?/y;
 const DELIVERY = /to=<([^>]*)>,(?: orig_to=<[^>]*>,)? relay=([^,]*),(?: conn_use=\d+,)? delay=([\d.]+),(?: delays=[\d./]+,)? dsn=([\d.]+), status=(\w+)(?: (.*))?$/y;
-const REPEATED = /message repeated \d+ times: \[ ?/y;
+const REPEATED = /message repeated (\d+) times: \[ ?/y;
 const TLSRPT = /TLSRPT: status=(success|failure), domain=([^,]*), receiving_mx=([^,]*?)\[([^\]]*)\](?:, failure_type=([^,]*))?(?:, failure_reason=(.*))?$/y;
 const ALERT = /SSL3 alert (read|write):([a-z]+):(.*)$/y;
 const VERSION = /daemon started -- version ([^\s,]+)/y;
@@ -385,11 +385,13 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
       if (line.startsWith('NOQUEUE: reject: ', at)) return reject(line, at + 17, undefined);
       break;
     case 109: // m
-      // rsyslog's RepeatedMsgReduction (on in Ubuntu's rsyslog.conf) folds a process's repeats of its last message
-      // into `message repeated 2 times: [ <message>]`: the message stands for them.
+      // rsyslog's RepeatedMsgReduction (on in Ubuntu's rsyslog.conf) folds a process's repeats of the message it just
+      // logged into `message repeated 2 times: [ <message>]`. The same line logged twice over folds this way too
+      // (`connect from` after `connect from`): a repeat tells nothing new.
       if (line.startsWith('message repeated ', at) && line.endsWith(']')) {
         REPEATED.lastIndex = at;
-        if (REPEATED.test(line)) return parseEvent(line.slice(0, -1), REPEATED.lastIndex);
+        const match = REPEATED.exec(line);
+        if (match !== null) return { kind: 'message-repeated', times: Number(match[1]), message: line.slice(REPEATED.lastIndex, -1) };
       }
       break;
   }

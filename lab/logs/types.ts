@@ -86,6 +86,8 @@ export type TlsEvent =
   | { kind: 'tls-protocol-list-invalid'; side: 'server' | 'client'; list: string; peer?: Peer }
   | { kind: 'tls-local-config-problem'; text: string }
   | { kind: 'certificate-verification-failed'; peer: Peer; detail: string }
+  /** rsyslog's `message repeated N times: [ <message>]`: the process's message before, again. */
+  | { kind: 'message-repeated'; times: number; message: string }
   /** Postfix 3.10's TLSRPT line (smtp): the handshake's result as reported under RFC 8460. */
   | { kind: 'tlsrpt-result'; status: 'success' | 'failure'; domain: string; peer: Peer; failureType?: string; failureReason?: string }
   | { kind: 'starttls-discarded'; keywords: string }

@@ -344,18 +344,25 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     expect(report.peers.map((peer) => [peer.peer, peer.names, peer.attempts, peer.failures])).toEqual([['192.0.2.1', ['a.example'], 1, { 'no-shared-cipher': 1 }]]);
   });
 
-  it('on messages rsyslog folded into `message repeated N times: [ ...]`', async () => {
-    // The form of Ubuntu's rsyslog.conf ($RepeatedMsgReduction on): the library's line, and its repeat.
+  it('on messages rsyslog folded into `message repeated N times: [ ...]`: no new event, no new session', async () => {
+    // As posted from a server that logged each line three times over, then the form of Ubuntu's rsyslog.conf
+    // ($RepeatedMsgReduction on) for a library error.
     const file = logFile('repeated.log', [
+      'Sep 30 17:10:43 svcenmta01 postfix/smtpd[11557]: connect from pccenofi35.ldomain.local[192.168.0.135]',
+      'Sep 30 17:10:43 svcenmta01 postfix/smtpd[11557]: message repeated 2 times: [ connect from pccenofi35.ldomain.local[192.168.0.135]]',
+      'Sep 30 17:10:43 svcenmta01 postfix/smtpd[11557]: Anonymous TLS connection established from pccenofi35.ldomain.local[192.168.0.135]: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)',
+      'Sep 30 17:10:43 svcenmta01 postfix/smtpd[11557]: message repeated 2 times: [ Anonymous TLS connection established from pccenofi35.ldomain.local[192.168.0.135]: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)]',
+      'Sep 30 17:10:44 svcenmta01 postfix/smtpd[11557]: disconnect from pccenofi35.ldomain.local[192.168.0.135]',
       'Jun 10 06:25:13 mail postfix/smtpd[4242]: connect from a.example[192.0.2.1]',
       'Jun 10 06:25:13 mail postfix/smtpd[4242]: SSL_accept error from a.example[192.0.2.1]: -1',
+      'Jun 10 06:25:13 mail postfix/smtpd[4242]: warning: TLS library problem: error:14094418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:1543:SSL alert number 48:',
       'Jun 10 06:25:13 mail postfix/smtpd[4242]: message repeated 2 times: [ warning: TLS library problem: error:14094418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:1543:SSL alert number 48:]',
       'Jun 10 06:25:13 mail postfix/smtpd[4242]: lost connection after STARTTLS from a.example[192.0.2.1]',
       'Jun 10 06:25:13 mail postfix/smtpd[4242]: disconnect from a.example[192.0.2.1] ehlo=1 starttls=0/1 commands=1/2',
     ]);
     await expectSame([file], { year: 2024 }, true);
     const report = await analyzeLogs([file], { year: 2024 });
-    expect([report.stats.unrecognised, Object.keys(report.failures)]).toEqual([0, ['certificate-verification']]);
+    expect([report.stats.unrecognised, report.sessions.total, report.protocols, Object.keys(report.failures)]).toEqual([0, 2, { 'TLSv1.2': 1 }, ['certificate-verification']]);
   });
 
   it('on Postfix 3.10\'s TLSRPT lines, of a success and of a failure', async () => {
