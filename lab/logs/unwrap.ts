@@ -13,11 +13,13 @@ const ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', quot: '"'
 /**
  * A line copied from a web page's source keeps its HTML entities (`to=&lt;u@example.com&gt;`); one pasted into a
  * Markdown editor may come back with host names and addresses turned into links
- * (`[mail.example.com](http://mail.example.com/)[192.0.2.1]`). Postfix writes neither.
+ * (`[mail.example.com](http://mail.example.com/)[192.0.2.1]`), or with the part a report stresses in bold
+ * (`...]: **warning: TLS library problem: ...**`). Postfix writes none of these.
  */
 function unescaped(line: string): string {
   const decoded = line.includes('&') ? line.replace(/&(lt|gt|quot|amp|apos|#39|nbsp);/g, (_entity, name: string) => ENTITIES[name] ?? '') : line;
-  return decoded.includes('](') ? decoded.replace(/\[([^[\]\s()]+)\]\((?:https?:\/\/|mailto:)\1\/?\)/g, '$1') : decoded;
+  const unlinked = decoded.includes('](') ? decoded.replace(/\[([^[\]\s()]+)\]\((?:https?:\/\/|mailto:)\1\/?\)/g, '$1') : decoded;
+  return unlinked.includes('**') ? unlinked.replace(/\*\*(?=\S)([^*]+?)(?<=\S)\*\*/g, '$1') : unlinked;
 }
 
 const COLLAPSED_DAY = /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([1-9]) (?=\d\d:\d\d:\d\d )/;

@@ -98,6 +98,17 @@ describe('unwrapLines', () => {
       ],
     },
     {
+      name: 'a message a report put in bold (as posted), and a bold host name',
+      lines: [
+        'May 14 06:44:56 myhost postfix/submission/smtpd[1054]: **warning: TLS library problem: error:14094418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:s3_pkt.c:1487:SSL alert number 48:**',
+        'May 14 06:44:56 myhost postfix/smtpd[1055]: connect from **a.example**[192.0.2.1]',
+      ],
+      expected: [
+        'May 14 06:44:56 myhost postfix/submission/smtpd[1054]: warning: TLS library problem: error:14094418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:s3_pkt.c:1487:SSL alert number 48:',
+        'May 14 06:44:56 myhost postfix/smtpd[1055]: connect from a.example[192.0.2.1]',
+      ],
+    },
+    {
       name: 'comments, list items and quoted prose that hold no log line stay as they are',
       lines: ['# not a log line', '- retried after an hour', '"it says no shared cipher",', '// TODO: SSL_accept error'],
       expected: ['# not a log line', '- retried after an hour', '"it says no shared cipher",', '// TODO: SSL_accept error'],
