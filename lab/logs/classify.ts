@@ -215,6 +215,7 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
   let localConfig: { event: TlsEvent; line: string } | undefined;
   let tlsHello: string | undefined;
   let tlsrpt: { event: Extract<TlsEvent, { kind: 'tlsrpt-result' }>; line: string } | undefined;
+  let sniUnmatched: string | undefined;
 
   for (let i = 0; i < own.events.length; i++) {
     const event = own.events[i];
@@ -257,6 +258,7 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
         break;
       case 'tls-hello-in-plaintext': tlsHello ??= line; break;
       case 'tlsrpt-result': if (event.status === 'failure') tlsrpt ??= { event, line }; break;
+      case 'tls-sni-unmatched': sniUnmatched ??= event.name; break;
       default: break;
     }
   }
@@ -268,6 +270,7 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
   if (generation !== undefined) ctx.generation = generation;
   if (hints.postfixVersion !== undefined) ctx.postfixVersion = hints.postfixVersion;
   if (cipherList !== undefined) ctx.cipherList = cipherList;
+  if (sniUnmatched !== undefined) ctx.sniUnmatched = sniUnmatched;
   // TLS before any command: `lost connection after CONNECT` once the handshake went wrong, or a wrapper-mode tag.
   if (side === 'smtpd' && ((connectionLost?.event.after === 'CONNECT' && (handshakeError !== undefined || primary !== undefined)) || /\/(?:smtps|submissions)\/smtpd$/.test(session.service))) ctx.wrapperMode = true;
 

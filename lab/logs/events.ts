@@ -309,6 +309,17 @@ function tlsrptResult(line: string, at: number): TlsEvent | undefined {
   return event;
 }
 
+/** `TLS SNI NAME from PEER not matched, using default chain` (tls_server.c, Postfix 3.4 and later). */
+function sniUnmatched(line: string, at: number): TlsEvent | undefined {
+  const from = line.indexOf(' from ', at + 8);
+  const tail = ' not matched, using default chain';
+  if (from < 0 || !line.endsWith(tail)) return undefined;
+  const name = line.slice(at + 8, from);
+  if (name === '' || name.includes(' ')) return undefined;
+  const peer = anyPeerAt(line, from + 6, line.length - tail.length)?.peer;
+  return peer === undefined ? undefined : { kind: 'tls-sni-unmatched', name, peer };
+}
+
 /**
  * Recognise the Postfix message that starts at index `at` of `line`. Cheap first-character and prefix checks
  * decide which pattern runs, because most lines of a busy log match one of the first few prefixes.
@@ -374,6 +385,7 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
       break;
     case 65: case 85: case 84: case 86: // A U T V
       if (line.startsWith('TLSRPT: status=', at)) return tlsrptResult(line, at);
+      if (line.startsWith('TLS SNI ', at)) return sniUnmatched(line, at);
       if (line.startsWith(' TLS connection ', line.indexOf(' ', at)) || line.startsWith('TLS connection ', at)) return established(line, at);
       break;
     case 105: // i

@@ -26,6 +26,8 @@ export interface ExplainContext {
   silentSeconds?: number;
   /** This side's STARTTLS timeout in seconds, as the caller gave it. */
   starttlsTimeout?: number;
+  /** The name the client asked for by SNI, which tls_server_sni_maps has no chain for. */
+  sniUnmatched?: string;
 }
 
 export interface Explained {
@@ -475,8 +477,24 @@ export function settingsDecide(failureClass: FailureClass, error?: OpensslError)
 }
 
 /** Summary, explanation and remedy for one class in one context. */
+/** Classes of a client that turned this server's certificate down, or may have: hung up, or sent an alert. */
+const CLIENT_REJECTS = new Set<FailureClass>(['unexpected-eof', 'peer-aborted', 'certificate-verification']);
+
+/**
+ * With tls_server_sni_maps, a name the client asks for that the map lacks gets the default chain: a client that
+ * checks the name then turns the certificate down.
+ */
+function withSniNote(failureClass: FailureClass, ctx: ExplainContext, explained: Explained): Explained {
+  if (ctx.side !== 'smtpd' || ctx.sniUnmatched === undefined || !CLIENT_REJECTS.has(failureClass) || ctx.handshakeUnlogged === true) return explained;
+  return {
+    ...explained,
+    explanation: `${explained.explanation} The client asked for ${ctx.sniUnmatched} by SNI, which tls_server_sni_maps has no chain for, so the server sent its default certificate: a client that checks the name (mail clients on ports 465 and 587 do) turns it down when that certificate does not carry ${ctx.sniUnmatched}.`,
+    remedy: `${explained.remedy} Give ${ctx.sniUnmatched} a chain in tls_server_sni_maps (then \`postmap -F\` the map), or serve a default certificate that carries the name.`,
+  };
+}
+
 export function explain(failureClass: FailureClass, ctx: ExplainContext): Explained {
-  const explained = EXPLAINERS[failureClass](ctx);
+  const explained = withSniNote(failureClass, ctx, EXPLAINERS[failureClass](ctx));
   if (ctx.side !== 'smtpd' || ctx.wrapperMode !== true || !settingsDecide(failureClass, ctx.error)) return explained;
   // smtpd.c: wrapper mode sets enforce_tls, and enforce_tls selects the mandatory lists.
   return {

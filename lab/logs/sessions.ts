@@ -179,6 +179,7 @@ export function inboundPeer(event: TlsEvent): Peer | undefined {
     case 'certificate-verification-failed':
     case 'queue-client':
     case 'tls-hello-in-plaintext':
+    case 'tls-sni-unmatched':
       return event.peer;
     case 'reject':
       return event.peer;

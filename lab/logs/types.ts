@@ -86,6 +86,8 @@ export type TlsEvent =
   | { kind: 'tls-protocol-list-invalid'; side: 'server' | 'client'; list: string; peer?: Peer }
   | { kind: 'tls-local-config-problem'; text: string }
   | { kind: 'certificate-verification-failed'; peer: Peer; detail: string }
+  /** Postfix 3.4+ with tls_server_sni_maps: the name a client asked for by SNI has no chain of its own. */
+  | { kind: 'tls-sni-unmatched'; name: string; peer: Peer }
   /** rsyslog's `message repeated N times: [ <message>]`: the process's message before, again. */
   | { kind: 'message-repeated'; times: number; message: string }
   /** Postfix 3.10's TLSRPT line (smtp): the handshake's result as reported under RFC 8460. */

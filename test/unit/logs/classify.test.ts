@@ -364,6 +364,31 @@ describe('classify without a library error', () => {
     expect([success.tls?.protocol, success.failure, success.events.length]).toEqual(['TLSv1.3', undefined, 3]);
   });
 
+  it('a client that hangs up after asking by SNI for a name without a chain of its own: the explanation names it', () => {
+    // As posted (mailcow, port 465), with the session's end built from the 3.x format.
+    const lines = [
+      'Mar  9 11:41:28 f65af3f009f0 postfix/smtps/smtpd[711]: connect from host-46-251-21-116.kabelnet.hu[46.251.21.116]',
+      'Mar  9 11:41:28 f65af3f009f0 postfix/smtps/smtpd[711]: TLS SNI mail.justandras.com from host-46-251-21-116.kabelnet.hu[46.251.21.116] not matched, using default chain',
+      'Mar  9 11:41:28 f65af3f009f0 postfix/smtps/smtpd[711]: SSL_accept error from host-46-251-21-116.kabelnet.hu[46.251.21.116]: -1',
+      'Mar  9 11:41:28 f65af3f009f0 postfix/smtps/smtpd[711]: warning: TLS library problem: error:14094416:SSL routines:ssl3_read_bytes:sslv3 alert certificate unknown:../ssl/record/rec_layer_s3.c:1543:SSL alert number 46:',
+      'Mar  9 11:41:28 f65af3f009f0 postfix/smtps/smtpd[711]: lost connection after CONNECT from host-46-251-21-116.kabelnet.hu[46.251.21.116]',
+    ];
+    const rejected = only(lines).failure;
+    expect(rejected?.class).toBe('certificate-verification');
+    expect(rejected?.explanation).toContain('The client asked for mail.justandras.com by SNI, which tls_server_sni_maps has no chain for');
+    expect(rejected?.remedy).toContain('Give mail.justandras.com a chain in tls_server_sni_maps');
+    const hungUp = only(lines.filter((line) => !line.includes('TLS library problem'))).failure;
+    expect([hungUp?.class, hungUp?.explanation.includes('by SNI')]).toEqual(['unexpected-eof', true]);
+    // Without the SNI line, no word of it; and a session that went on over TLS did not fail.
+    expect(only(lines.filter((line) => !line.includes('TLS SNI'))).failure?.explanation).not.toContain('SNI');
+    expect(only([
+      'Jun 11 17:11:44 localhost postfix/smtpd[1406106]: connect from mail-qk1-f170.google.com[209.85.222.170]',
+      'Jun 11 17:11:45 localhost postfix/smtpd[1406106]: TLS SNI webmail.ugurcomptech.com.tr from mail-qk1-f170.google.com[209.85.222.170] not matched, using default chain',
+      'Jun 11 17:11:45 localhost postfix/smtpd[1406106]: Anonymous TLS connection established from mail-qk1-f170.google.com[209.85.222.170]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)',
+      'Jun 11 17:11:47 localhost postfix/smtpd[1406106]: F387D180617: client=mail-qk1-f170.google.com[209.85.222.170]',
+    ]).failure).toBeUndefined();
+  });
+
   it('an alert read in the state log is the peer aborting', () => {
     const session = only([
       'mx postfix/smtpd[7]: connect from c[192.0.2.1]',

@@ -365,8 +365,10 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     expect([report.stats.unrecognised, report.sessions.total, report.protocols, Object.keys(report.failures)]).toEqual([0, 2, { 'TLSv1.2': 1 }, ['certificate-verification']]);
   });
 
-  it('on Postfix 3.10\'s TLSRPT lines, of a success and of a failure', async () => {
+  it('on Postfix 3.10\'s TLSRPT lines, of a success and of a failure, and on an SNI name without a chain', async () => {
     const file = logFile('tlsrpt.log', [
+      'Mar  9 11:41:28 f65af3f009f0 postfix/smtps/smtpd[711]: TLS SNI mail.justandras.com from host-46-251-21-116.kabelnet.hu[46.251.21.116] not matched, using default chain',
+      'Mar  9 11:41:28 f65af3f009f0 postfix/smtps/smtpd[711]: SSL_accept error from host-46-251-21-116.kabelnet.hu[46.251.21.116]: -1',
       'Jul 27 23:55:10 helios postfix/smtp[56218]: Verified TLS connection established to mail.nwex.de[2a01:4f8:222:1548::]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange x25519 server-signature RSA-PSS (4096 bits) server-digest SHA256',
       'Jul 27 23:55:10 helios postfix/smtp[56218]: TLSRPT: status=success, domain=nwex.de, receiving_mx=mail.nwex.de[2a01:4f8:222:1548::]',
       'Jul 27 23:55:10 helios postfix/smtp[56218]: 317123EE1029: to=<admin@nwex.de>, relay=mail.nwex.de[2a01:4f8:222:1548::]:25, delay=1.5, delays=0.61/0.07/0.29/0.54, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 322881B17FA)',
@@ -375,7 +377,8 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     ]);
     await expectSame([file], { year: 2024 }, true);
     const report = await analyzeLogs([file], { year: 2024 });
-    expect([report.stats.unrecognised, report.protocols, Object.keys(report.failures)]).toEqual([0, { 'TLSv1.3': 1 }, ['certificate-verification']]);
+    expect([report.stats.unrecognised, report.protocols, Object.keys(report.failures).sort()]).toEqual([0, { 'TLSv1.3': 1 }, ['certificate-verification', 'unexpected-eof']]);
+    expect(report.failures['unexpected-eof']?.explanation).toContain('by SNI');
   });
 
   it('on the ends of deferral lines, quoted without the rest', async () => {

@@ -392,6 +392,11 @@ const EVENTS: { line: string; event: TlsEvent | undefined }[] = [
     },
   },
   { line: 'Jul 27 23:55:10 mx postfix/smtp[7]: TLSRPT: status=pending, domain=example.net', event: undefined },
+  {
+    line: 'Mar  9 11:41:28 f65af3f009f0 postfix/smtps/smtpd[711]: TLS SNI mail.justandras.com from host-46-251-21-116.kabelnet.hu[46.251.21.116] not matched, using default chain',
+    event: { kind: 'tls-sni-unmatched', name: 'mail.justandras.com', peer: { name: 'host-46-251-21-116.kabelnet.hu', addr: '46.251.21.116' } },
+  },
+  { line: 'Mar  9 11:41:28 mx postfix/smtpd[711]: TLS SNI from a.example[192.0.2.1] is invalid: bad..name', event: undefined },
 ];
 
 describe('parseLine events', () => {
