@@ -88,30 +88,35 @@ function classicStampEnd(line: string, at: number): number {
 
 /**
  * Month abbreviations of other locales, lower case and without their dot: journald writes its short stamps with
- * `%b` of the system's locale, where rsyslog's files keep English. German, French, Spanish, Italian, Portuguese and
- * Dutch; where they share an abbreviation they share its month.
+ * `%b` of the system's locale, where rsyslog's files keep English. These are glibc's (`abmon`, and Russian's
+ * `ab_alt_mon` too) for German, French (and its older `avr`), Spanish, Italian, Portuguese, Dutch, Swedish, Danish,
+ * Norwegian, Finnish, Polish, Czech, Hungarian, Romanian, Turkish, Russian and Ukrainian; where locales share an
+ * abbreviation they share its month.
  */
 const LOCALE_MONTHS: ReadonlyMap<string, number> = new Map([
   // English in lower case (`mar` of Spanish, Italian and Portuguese; `dec` of Dutch), then the other names.
   ...Array.from({ length: 12 }, (_, m): [string, number] => [MONTHS.slice(m * 3, m * 3 + 3).toLowerCase(), m + 1]),
-  ['janv', 1], ['ene', 1], ['gen', 1],
-  ['févr', 2], ['fev', 2],
-  ['mär', 3], ['mars', 3], ['mrt', 3],
-  ['avr', 4], ['abr', 4],
-  ['mai', 5], ['mag', 5], ['mei', 5],
-  ['juin', 6], ['giu', 6],
-  ['juil', 7], ['lug', 7],
-  ['août', 8], ['ago', 8],
-  ['sept', 9], ['set', 9],
-  ['okt', 10], ['oct', 10], ['ott', 10], ['out', 10],
-  ['dez', 12], ['déc', 12], ['dic', 12],
+  ...([
+    ['janv', 'ene', 'gen', 'tammi', 'sty', 'led', 'ian', 'oca', 'янв', 'січ'],
+    ['févr', 'fev', 'helmi', 'lut', 'úno', 'febr', 'şub', 'фев', 'лют'],
+    ['mär', 'mars', 'mrt', 'maalis', 'bře', 'márc', 'мар', 'бер'],
+    ['avril', 'avr', 'abr', 'april', 'huhti', 'kwi', 'dub', 'ápr', 'nis', 'апр', 'кві'],
+    ['mai', 'mag', 'mei', 'maj', 'touko', 'kvě', 'máj', 'мая', 'май', 'тра'],
+    ['juin', 'giu', 'juni', 'kesä', 'cze', 'čen', 'jún', 'iun', 'haz', 'июн', 'чер'],
+    ['juil', 'lug', 'juli', 'heinä', 'lip', 'čec', 'júl', 'iul', 'tem', 'июл', 'лип'],
+    ['août', 'ago', 'elo', 'sie', 'srp', 'ağu', 'авг', 'сер'],
+    ['sept', 'set', 'syys', 'wrz', 'zář', 'szept', 'eyl', 'сен', 'вер'],
+    ['okt', 'ott', 'out', 'loka', 'paź', 'říj', 'eki', 'окт', 'жов'],
+    ['marras', 'lis', 'kas', 'ноя', 'лис'],
+    ['dez', 'déc', 'dic', 'des', 'joulu', 'gru', 'pro', 'ara', 'дек', 'гру'],
+  ].flatMap((names, m) => names.map((name): [string, number] => [name, m + 1]))),
 ]);
-const MAX_LOCALE_MONTH = 4;
+const MAX_LOCALE_MONTH = 6;
 
-/** A letter of a month name: ASCII or Latin-1 (`ä`, `é`, `û`). */
+/** A letter of a month name: ASCII, Latin-1 (`ä`, `é`), Latin Extended-A (`ř`, `ź`, `ş`) or Cyrillic. */
 function isMonthLetter(code: number): boolean {
   const lower = code | 32;
-  return (lower >= 97 && lower <= 122) || (code >= 0xc0 && code <= 0xff && code !== 0xd7 && code !== 0xf7);
+  return (lower >= 97 && lower <= 122) || (code >= 0xc0 && code <= 0x17f && code !== 0xd7 && code !== 0xf7) || (code >= 0x400 && code <= 0x4ff);
 }
 
 /** Month (1-12) of a `LOCALE_MONTHS` name at `at`, and the index after it and its dot; undefined for none. */

@@ -300,8 +300,8 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     expect(Object.entries((await analyzeLogs([file], hinted)).failures).map(([cls, group]) => [cls, group.count])).toEqual([['timeout', 2]]);
   });
 
-  it('on journalctl output in a French and a German locale, month names with dots and non-ASCII letters', async () => {
-    // Built in the stamp formats of the two locales, as a posted French excerpt has them (`janv. 07 20:24:55`).
+  it('on journalctl output in French, German, Russian and Polish locales, month names with dots and non-ASCII letters', async () => {
+    // Built in the stamp formats of the locales, as a posted French excerpt has them (`janv. 07 20:24:55`).
     const file = logFile('locale-months.log', [
       'janv. 07 20:24:55 mail postfix/smtpd[1001]: connect from a.example[192.0.2.1]',
       'janv. 07 20:24:55 mail postfix/smtpd[1001]: Anonymous TLS connection established from a.example[192.0.2.1]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)',
@@ -322,12 +322,20 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
       'Mai 08 12:49:40 mail postfix/smtpd[2002]: disconnect from d.example[192.0.2.4] ehlo=1 quit=1 commands=2',
       'Okt 08 12:49:38 mail postfix/smtpd[2003]: connect from d.example[192.0.2.4]',
       'Okt 08 12:49:41 mail postfix/smtpd[2003]: disconnect from d.example[192.0.2.4] ehlo=1 quit=1 commands=2',
+      // Russian (Cyrillic) and Polish (ASCII, then Latin Extended-A), in glibc's abbreviations.
+      'июн 27 10:00:00 mail postfix/smtpd[3001]: connect from e.example[192.0.2.5]',
+      'июн 27 10:00:01 mail postfix/smtpd[3001]: disconnect from e.example[192.0.2.5] ehlo=1 quit=1 commands=2',
+      'lis 27 10:00:00 mail postfix/smtpd[3002]: connect from f.example[192.0.2.6]',
+      'lis 27 10:00:02 mail postfix/smtpd[3002]: disconnect from f.example[192.0.2.6] ehlo=1 quit=1 commands=2',
+      'paź 27 10:00:00 mail postfix/smtpd[3003]: connect from f.example[192.0.2.6]',
+      'paź 27 10:00:03 mail postfix/smtpd[3003]: disconnect from f.example[192.0.2.6] ehlo=1 quit=1 commands=2',
     ]);
     await expectSame([file], { year: 2025 }, true);
     const report = await analyzeLogs([file], { year: 2025 });
-    expect([report.stats.foreign, report.sessions]).toEqual([0, { total: 7, tls: 2, failed: 1, plaintext: 0 }]);
+    expect([report.stats.foreign, report.sessions]).toEqual([0, { total: 10, tls: 2, failed: 1, plaintext: 0 }]);
     expect(report.peers.map((peer) => [peer.peer, peer.lastSeen])).toEqual([
-      ['192.0.2.1', '2025-03-08T12:49:39'], ['192.0.2.3', '2025-12-31T23:59:59'], ['192.0.2.4', '2025-10-08T12:49:41'], ['192.0.2.2', '2025-02-08T10:00:01'],
+      ['192.0.2.1', '2025-03-08T12:49:39'], ['192.0.2.3', '2025-12-31T23:59:59'], ['192.0.2.4', '2025-10-08T12:49:41'], ['192.0.2.6', '2025-11-27T10:00:02'],
+      ['192.0.2.2', '2025-02-08T10:00:01'], ['192.0.2.5', '2025-06-27T10:00:01'],
     ]);
   });
 

@@ -56,6 +56,31 @@ describe('parseLine headers', () => {
       header: { timestamp: '2018-03-01T10:00:00', host: 'mx', pid: 5 },
     },
     {
+      name: 'journalctl in a Russian locale (Cyrillic, the genitive of May)',
+      line: 'мая 27 10:00:00 mx postfix/smtpd[6]: connect from x[1.2.3.4]',
+      header: { timestamp: '2018-05-27T10:00:00', host: 'mx', pid: 6 },
+    },
+    {
+      name: 'journalctl in a Czech locale (Latin Extended-A letters)',
+      line: 'říj 02 08:00:00 mx postfix/smtpd[7]: connect from x[1.2.3.4]',
+      header: { timestamp: '2018-10-02T08:00:00', host: 'mx', pid: 7 },
+    },
+    {
+      name: 'journalctl in a Turkish locale (a capital with a cedilla)',
+      line: 'Şub 14 09:30:00 mx postfix/smtpd[8]: connect from x[1.2.3.4]',
+      header: { timestamp: '2018-02-14T09:30:00', host: 'mx', pid: 8 },
+    },
+    {
+      name: 'journalctl in a French locale of newer glibc: April in full',
+      line: 'avril 03 07:00:00 mx postfix/smtpd[9]: connect from x[1.2.3.4]',
+      header: { timestamp: '2018-04-03T07:00:00', host: 'mx', pid: 9 },
+    },
+    {
+      name: 'journalctl in a Finnish locale: six letters',
+      line: 'marras 30 23:00:00 mx postfix/smtpd[10]: connect from x[1.2.3.4]',
+      header: { timestamp: '2018-11-30T23:00:00', host: 'mx', pid: 10 },
+    },
+    {
       name: 'journalctl -o short-full (weekday, date, time, zone name: the time stays local)',
       line: 'Wed 2024-05-01 10:00:00 CEST mx postfix/smtpd[1]: connect from x[1.2.3.4]',
       header: { timestamp: '2024-05-01T10:00:00', host: 'mx', program: 'postfix/smtpd', pid: 1 },
