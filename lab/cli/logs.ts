@@ -2,11 +2,11 @@ import { parseArgs } from 'node:util';
 import { LabError } from '../errors.ts';
 import { analyzeLogs, readLogBatches, SessionTracker, formatPeer, type AnalyzeReport, type ReadProgress, type Session, type LogHints } from '../logs/index.ts';
 import { excerptLines } from '../logs/analyze.ts';
+import { postfixSeconds, starttlsTimeouts } from '../logs/hints.ts';
 import { readingOrder } from '../logs/input-order.ts';
 import { NOT_LOGGED, tlsNotLogged } from '../logs/classify.ts';
 import { peerMatcher } from '../logs/peer-filter.ts';
 import { parseTimeArgument, TIME_ARGUMENT_FORMS } from '../logs/time-argument.ts';
-import { postfixSeconds, starttlsTimeouts } from '../logs/hints.ts';
 import { EXIT, type CliIo } from './io.ts';
 
 const HELP = `Usage: tlslab logs <command> [options] [FILE...]
