@@ -476,7 +476,6 @@ export function settingsDecide(failureClass: FailureClass, error?: OpensslError)
   return SETTINGS_CLASSES.has(failureClass) && !tls13SuiteChoice('smtpd', error);
 }
 
-/** Summary, explanation and remedy for one class in one context. */
 /** Classes of a client that turned this server's certificate down, or may have: hung up, or sent an alert. */
 const CLIENT_REJECTS = new Set<FailureClass>(['unexpected-eof', 'peer-aborted', 'certificate-verification']);
 
@@ -493,6 +492,7 @@ function withSniNote(failureClass: FailureClass, ctx: ExplainContext, explained:
   };
 }
 
+/** Summary, explanation and remedy for one class in one context. */
 export function explain(failureClass: FailureClass, ctx: ExplainContext): Explained {
   const explained = withSniNote(failureClass, ctx, EXPLAINERS[failureClass](ctx));
   if (ctx.side !== 'smtpd' || ctx.wrapperMode !== true || !settingsDecide(failureClass, ctx.error)) return explained;

@@ -13,7 +13,7 @@ export interface SessionTrackerOptions {
   year?: number;
   /** `all` (default) keeps every raw line of a session; `events` keeps only lines that carry an event. */
   keepLines?: 'all' | 'events';
-  /** Versions known from outside the log; they win over inference. */
+  /** What is known of the server from outside the log (versions, which win over inference; STARTTLS timeouts). */
   hints?: LogHints;
   /** Called for each recipient fate (`to=... status=`, expiry, queued reject) as its line is read. */
   onFate?: (fate: MessageFate) => void;
