@@ -386,6 +386,12 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
     case 65: case 85: case 84: case 86: // A U T V
       if (line.startsWith('TLSRPT: status=', at)) return tlsrptResult(line, at);
       if (line.startsWith('TLS SNI ', at)) return sniUnmatched(line, at);
+      // A deferral's reason, quoted without the delivery line or the parentheses around it (as a bounce gives it).
+      if (line.startsWith('TLS is required, but ', at)) {
+        const detail = line.slice(at);
+        const tlsProblem = deliveryTlsProblem(detail);
+        if (tlsProblem !== undefined) return { kind: 'queue-tls-problem', queueId: '', detail, tlsProblem };
+      }
       if (line.startsWith(' TLS connection ', line.indexOf(' ', at)) || line.startsWith('TLS connection ', at)) return established(line, at);
       break;
     case 105: // i

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readLogFailures } from '../../../lab/advice/failures.ts';
 import { readSessions, SessionTracker } from '../../../lab/logs/index.ts';
 import { fixtureLines, TLSPROXY_LINES } from './fixture-files.ts';
 
@@ -175,6 +176,15 @@ describe('SessionTracker', () => {
       ['smtp', '40.89.154.15', 0, '', null, 'certificate-verification'],
     ]);
     expect(stats).toEqual({ lines: 13, events: 11, unrecognised: 0, foreign: 2 });
+  });
+
+  it('reads a deferral\'s reason quoted alone, without its parentheses, as an outbound failure outside any session', () => {
+    // As a blog quotes it, from the bounce (the address a placeholder of its own).
+    const quoted = 'TLS is required, but was not offered by host smtp.sendgrid.net[%Global IP%]';
+    const { sessions, unattached } = readSessions([quoted]);
+    expect([sessions, unattached.map((u) => [u.side, u.event.kind, u.line])]).toEqual([[], [['smtp', 'queue-tls-problem', quoted]]]);
+    const withAddress = quoted.replace('%Global IP%', '192.0.2.25');
+    expect(readLogFailures([withAddress]).outbound.map((f) => [f.class, f.peers])).toEqual([['starttls-not-offered', [{ name: 'smtp.sendgrid.net', addr: '192.0.2.25' }]]]);
   });
 
   it('blames a dropped wrapper-mode request on the set-up error its process logged before', () => {
