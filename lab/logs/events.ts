@@ -320,6 +320,13 @@ function sniUnmatched(line: string, at: number): TlsEvent | undefined {
   return peer === undefined ? undefined : { kind: 'tls-sni-unmatched', name, peer };
 }
 
+/** A deferral's reason, quoted without the delivery line or the parentheses around it (as a bounce gives it). */
+function quotedReason(line: string, at: number): TlsEvent | undefined {
+  const detail = line.slice(at);
+  const tlsProblem = deliveryTlsProblem(detail);
+  return tlsProblem === undefined ? undefined : { kind: 'queue-tls-problem', queueId: '', detail, tlsProblem };
+}
+
 /**
  * Recognise the Postfix message that starts at index `at` of `line`. Cheap first-character and prefix checks
  * decide which pattern runs, because most lines of a busy log match one of the first few prefixes.
@@ -370,6 +377,7 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
       break;
     case 83: // S
       if (line.startsWith('SSL_accept', at)) return sslStateOrError(line, at, 'accept');
+      if (line.startsWith('Server certificate not ', at) || line.startsWith('Server hostname not verified', at)) return quotedReason(line, at);
       if (line.startsWith('SSL_connect', at)) return sslStateOrError(line, at, 'connect');
       // Logged as info, not as a warning: the smtp client talks to port 465 without wrapper mode.
       if (line.startsWith('SMTPS wrappermode (TCP port 465) requires setting', at)) return { kind: 'tls-local-config-problem', text: line.slice(at) };
@@ -386,12 +394,7 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
     case 65: case 85: case 84: case 86: // A U T V
       if (line.startsWith('TLSRPT: status=', at)) return tlsrptResult(line, at);
       if (line.startsWith('TLS SNI ', at)) return sniUnmatched(line, at);
-      // A deferral's reason, quoted without the delivery line or the parentheses around it (as a bounce gives it).
-      if (line.startsWith('TLS is required, but ', at)) {
-        const detail = line.slice(at);
-        const tlsProblem = deliveryTlsProblem(detail);
-        if (tlsProblem !== undefined) return { kind: 'queue-tls-problem', queueId: '', detail, tlsProblem };
-      }
+      if (line.startsWith('TLS is required, but ', at)) return quotedReason(line, at);
       if (line.startsWith(' TLS connection ', line.indexOf(' ', at)) || line.startsWith('TLS connection ', at)) return established(line, at);
       break;
     case 105: // i

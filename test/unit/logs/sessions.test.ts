@@ -183,6 +183,7 @@ describe('SessionTracker', () => {
     const quoted = 'TLS is required, but was not offered by host smtp.sendgrid.net[%Global IP%]';
     const { sessions, unattached } = readSessions([quoted]);
     expect([sessions, unattached.map((u) => [u.side, u.event.kind, u.line])]).toEqual([[], [['smtp', 'queue-tls-problem', quoted]]]);
+    expect(readLogFailures(['Server certificate not verified']).outbound.map((f) => f.class)).toEqual(['certificate-verification']);
     const withAddress = quoted.replace('%Global IP%', '192.0.2.25');
     expect(readLogFailures([withAddress]).outbound.map((f) => [f.class, f.peers])).toEqual([['starttls-not-offered', [{ name: 'smtp.sendgrid.net', addr: '192.0.2.25' }]]]);
   });
