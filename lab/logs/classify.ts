@@ -280,8 +280,11 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
     const extra: Partial<ExplainContext> = detail === undefined ? {} : { detail };
     switch (tlsProblem.problem) {
       case 'tls-required-not-offered': return diagnose(ctx, 'starttls-not-offered', [tlsProblem.line], extra);
-      case 'server-certificate-not-verified':
-        return diagnose(ctx, 'certificate-verification', [...(certFailure === undefined ? [] : [certFailure.line]), tlsProblem.line], extra);
+      case 'server-certificate-not-verified': {
+        // The check that failed (`untrusted issuer ...`, `num=65:no matching DANE TLSA records`) says more than the deferral.
+        const checked = certFailure === undefined ? undefined : detailOf(certFailure.event);
+        return diagnose(ctx, 'certificate-verification', [...(certFailure === undefined ? [] : [certFailure.line]), tlsProblem.line], checked === undefined ? extra : { detail: checked });
+      }
       case 'tls-not-available': return diagnose(ctx, 'invalid-local-config', [tlsProblem.line], extra);
       case 'smtps-without-wrapper-mode':
         return diagnose(ctx, 'invalid-local-config', [tlsProblem.line], { detail: `SMTPS wrappermode (TCP port 465) is off for this delivery: ${detail ?? ''}` });

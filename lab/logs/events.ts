@@ -374,6 +374,8 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
       return deliveryFragment(line, at);
     case 67: // C
       if (line.startsWith('Cannot start TLS', at)) return { kind: 'queue-tls-problem', queueId: '', detail: line.slice(at), tlsProblem: 'cannot-start-tls' };
+      // tls_verify.c names the certificate by its depth: `CA` for an issuer's, `server` or `client` for the peer's.
+      if (line.startsWith('CA certificate verification failed for ', at)) return certificateFailure(line, at, 39);
       break;
     case 83: // S
       if (line.startsWith('SSL_accept', at)) return sslStateOrError(line, at, 'accept');

@@ -268,6 +268,13 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
   'certificate-verification': (ctx) => {
     const detail = ctx.detail ?? ctx.error?.reason;
     if (ctx.side === 'smtpd' && detail !== undefined && / alert /.test(detail)) return { summary: 'certificate verification failed', ...rejectedCertificate(detail) };
+    if (ctx.side === 'smtp' && detail !== undefined && /DANE TLSA/.test(detail)) {
+      return {
+        summary: 'certificate matches no DANE TLSA record',
+        explanation: `The destination publishes DANE TLSA records (_25._tcp.<MX name>, signed with DNSSEC), and none matches the certificate chain its server presented (${detail}). Under DANE the records decide, not the CA bundle: the destination changed its certificate or key without publishing records for it, or published wrong ones.`,
+        remedy: 'Tell the destination\'s postmaster: it must publish TLSA records that match its certificate (check with `posttls-finger -t30 -T180 -c -L summary <domain>` or a DANE checker). Until then Postfix defers this mail, as DANE means it to; an smtp_tls_policy_maps entry of `encrypt` for the domain would deliver without DANE, knowingly.',
+      };
+    }
     return {
       summary: 'certificate verification failed',
       explanation: ctx.side === 'smtp'

@@ -389,6 +389,25 @@ describe('classify without a library error', () => {
     ]).failure).toBeUndefined();
   });
 
+  it('a deferral for a server certificate not verified: the failed check says why, and DANE has its own remedy', () => {
+    // As posted from Mailu: a destination whose TLSA records match none of its certificates.
+    const dane = only([
+      'Jun 14 07:31:55 mail2 postfix/smtp[16549]: CA certificate verification failed for mail.mydomain.com[157.90.161.81]:25: num=65:no matching DANE TLSA records',
+      'Jun 14 07:31:55 mail2 postfix/smtp[16549]: Untrusted TLS connection established to mail.mydomain.com[157.90.161.81]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256',
+      'Jun 14 07:31:55 mail2 postfix/smtp[16549]: CB91A11607FF: to=<my_account@my_domain.com>, relay=mail.mydomain.com[157.90.161.81]:25, delay=0.37, delays=0.21/0.07/0.09/0, dsn=4.7.5, status=deferred (Server certificate not verified)',
+    ]).failure;
+    expect(dane).toMatchObject({ class: 'certificate-verification', summary: 'certificate matches no DANE TLSA record' });
+    expect(dane?.explanation).toContain('none matches the certificate chain its server presented (num=65:no matching DANE TLSA records)');
+    expect(dane?.remedy).toContain('must publish TLSA records that match its certificate');
+    // As posted (loteks.de): the issuer the check names, where the deferral only says "not trusted".
+    const untrusted = only([
+      'Mar 27 16:05:12 server postfix/smtp[6752]: certificate verification failed for mx00.emig.gmx.net[212.227.15.9]:25: untrusted issuer /C=DE/O=Deutsche Telekom AG/OU=T-TeleSec Trust Center/CN=Deutsche Telekom Root CA 2',
+      'Mar 27 16:05:12 server postfix/smtp[6752]: A602E3FF5C: to=<********@gmx.de>, relay=mx00.emig.gmx.net[212.227.15.9]:25, delay=1.2, delays=0.12/0.03/1/0, dsn=4.7.5, status=deferred (Server certificate not trusted)',
+    ]).failure;
+    expect(untrusted?.explanation).toContain('(untrusted issuer /C=DE/O=Deutsche Telekom AG/OU=T-TeleSec Trust Center/CN=Deutsche Telekom Root CA 2)');
+    expect(untrusted?.remedy).toContain('Install the issuing CA');
+  });
+
   it('an alert read in the state log is the peer aborting', () => {
     const session = only([
       'mx postfix/smtpd[7]: connect from c[192.0.2.1]',

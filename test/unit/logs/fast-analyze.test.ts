@@ -373,7 +373,7 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     expect([report.stats.unrecognised, report.sessions.total, report.protocols, Object.keys(report.failures)]).toEqual([0, 2, { 'TLSv1.2': 1 }, ['certificate-verification']]);
   });
 
-  it('on Postfix 3.10\'s TLSRPT lines, of a success and of a failure, and on an SNI name without a chain', async () => {
+  it('on Postfix 3.10\'s TLSRPT lines, of a success and of a failure, on an SNI name without a chain, and on a CA check', async () => {
     const file = logFile('tlsrpt.log', [
       'Mar  9 11:41:28 f65af3f009f0 postfix/smtps/smtpd[711]: TLS SNI mail.justandras.com from host-46-251-21-116.kabelnet.hu[46.251.21.116] not matched, using default chain',
       'Mar  9 11:41:28 f65af3f009f0 postfix/smtps/smtpd[711]: SSL_accept error from host-46-251-21-116.kabelnet.hu[46.251.21.116]: -1',
@@ -382,11 +382,14 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
       'Jul 27 23:55:10 helios postfix/smtp[56218]: 317123EE1029: to=<admin@nwex.de>, relay=mail.nwex.de[2a01:4f8:222:1548::]:25, delay=1.5, delays=0.61/0.07/0.29/0.54, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 322881B17FA)',
       'Jul 27 23:56:00 helios postfix/smtp[56219]: setting up TLS connection to mx.example.net[192.0.2.25]:25',
       'Jul 27 23:56:00 helios postfix/smtp[56219]: TLSRPT: status=failure, domain=example.net, receiving_mx=mx.example.net[192.0.2.25], failure_type=certificate_expired',
+      'Jun 14 07:31:55 mail2 postfix/smtp[16549]: CA certificate verification failed for mail.mydomain.com[157.90.161.81]:25: num=65:no matching DANE TLSA records',
+      'Jun 14 07:31:55 mail2 postfix/smtp[16549]: CB91A11607FF: to=<my_account@my_domain.com>, relay=mail.mydomain.com[157.90.161.81]:25, delay=0.37, delays=0.21/0.07/0.09/0, dsn=4.7.5, status=deferred (Server certificate not verified)',
     ]);
     await expectSame([file], { year: 2024 }, true);
     const report = await analyzeLogs([file], { year: 2024 });
     expect([report.stats.unrecognised, report.protocols, Object.keys(report.failures).sort()]).toEqual([0, { 'TLSv1.3': 1 }, ['certificate-verification', 'unexpected-eof']]);
     expect(report.failures['unexpected-eof']?.explanation).toContain('by SNI');
+    expect(report.failures['certificate-verification']?.count).toBe(2);
   });
 
   it('on the ends of deferral lines, quoted without the rest', async () => {

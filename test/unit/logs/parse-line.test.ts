@@ -422,6 +422,11 @@ const EVENTS: { line: string; event: TlsEvent | undefined }[] = [
     event: { kind: 'tls-sni-unmatched', name: 'mail.justandras.com', peer: { name: 'host-46-251-21-116.kabelnet.hu', addr: '46.251.21.116' } },
   },
   { line: 'Mar  9 11:41:28 mx postfix/smtpd[711]: TLS SNI from a.example[192.0.2.1] is invalid: bad..name', event: undefined },
+  // tls_verify.c's `CA` (depth above 0), as posted from Mailu.
+  {
+    line: 'Jun 14 07:31:55 mail2 postfix/smtp[16549]: CA certificate verification failed for mail.mydomain.com[157.90.161.81]:25: num=65:no matching DANE TLSA records',
+    event: { kind: 'certificate-verification-failed', peer: { name: 'mail.mydomain.com', addr: '157.90.161.81', port: 25 }, detail: 'num=65:no matching DANE TLSA records' },
+  },
 ];
 
 describe('parseLine events', () => {
