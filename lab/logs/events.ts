@@ -379,8 +379,8 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
       break;
     case 83: // S
       if (line.startsWith('SSL_accept', at)) return sslStateOrError(line, at, 'accept');
-      if (line.startsWith('Server certificate not ', at) || line.startsWith('Server hostname not verified', at)) return quotedReason(line, at);
       if (line.startsWith('SSL_connect', at)) return sslStateOrError(line, at, 'connect');
+      if (line.startsWith('Server certificate not ', at) || line.startsWith('Server hostname not verified', at)) return quotedReason(line, at);
       // Logged as info, not as a warning: the smtp client talks to port 465 without wrapper mode.
       if (line.startsWith('SMTPS wrappermode (TCP port 465) requires setting', at)) return { kind: 'tls-local-config-problem', text: line.slice(at) };
       if (line.startsWith('SSL3 alert ', at)) {
