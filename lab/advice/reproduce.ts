@@ -360,18 +360,17 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const logLines = options.logLines ?? (await readWholeLog(options.log).catch((cause: unknown) => {
     throw new LabError('LAB_INPUT_INVALID', `--log ${options.log}: cannot read the file`, { cause });
   })).lines;
-  const read = readLogFailures(logLines);
-  if (read.stats.events === 0 && read.stats.unrecognised === 0) {
-    const lines = read.stats.lines;
+  // The folder tells what the log's server is (versions, STARTTLS timeouts): the log is read once, knowing it.
+  const given = await readConfigDir(options.config, options.certType ? { certType: options.certType } : {});
+  const logged = readLogFailures(logLines, logHintsOf(given));
+  if (logged.stats.events === 0 && logged.stats.unrecognised === 0) {
+    const lines = logged.stats.lines;
     throw new LabError(
       'LAB_INPUT_INVALID',
       `--log ${options.log}: none of its ${lines} line(s) is a Postfix log line. Give the lines as the log has them (syslog, journalctl, ` +
         'RFC 3339 or RFC 5424 stamps, docker logs), or at least their Postfix messages ("connect from ...", "warning: TLS library problem: ...").',
     );
   }
-  const given = await readConfigDir(options.config, options.certType ? { certType: options.certType } : {});
-  const hints = logHintsOf(given);
-  const logged = Object.keys(hints).length === 0 ? read : readLogFailures(logLines, hints);
   const admin = withClientTlsAsLogged(withStallTimeouts(given, logged), logged);
   const onListener = failureListeners(logged.failures, admin);
   const listeners = [...new Set(onListener.values())];
