@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { SYSTEM_CA_BUNDLE, SYSTEM_CA_DIRECTORY } from '../certificates/lab-ca.ts';
 import { LabError } from '../errors.ts';
-import { starttlsTimeouts } from '../logs/hints.ts';
+import { serverHints } from '../logs/hints.ts';
 import type { LogHints } from '../logs/types.ts';
 import { RECEIVER_FILES_DIR } from '../receiver/config-files.ts';
 import type { ReceiverSpec } from '../scenario/schema.ts';
@@ -414,10 +414,5 @@ function listenerEntries(text: string): (MasterCfEntry & { port: number })[] {
  * sets (of the port-25 listener for smtpd), by which Postfix 2.6-2.8's bare `-1` is told a timeout.
  */
 export function logHintsOf(config: AdminConfig): LogHints {
-  const hints: LogHints = {};
-  if (config.versions.postfix !== undefined) hints.postfixVersion = config.versions.postfix;
-  if (config.versions.openssl !== undefined) hints.opensslVersion = config.versions.openssl;
-  const timeouts = starttlsTimeouts((name) => config.entries.find((e) => e.name === name)?.value);
-  if (timeouts !== undefined) hints.starttlsTimeout = timeouts;
-  return hints;
+  return serverHints(config.versions, (name) => config.entries.find((e) => e.name === name)?.value);
 }

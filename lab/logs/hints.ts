@@ -26,3 +26,13 @@ export function starttlsTimeouts(value: (name: string) => string | undefined): L
   if (smtpd === undefined && smtp === undefined) return undefined;
   return { ...(smtpd === undefined ? {} : { smtpd }), ...(smtp === undefined ? {} : { smtp }) };
 }
+
+/** Hints of a server whose versions (when known) and Postfix parameters (`parameter`) the caller has. */
+export function serverHints(versions: { postfix?: string | undefined; openssl?: string | undefined }, parameter: (name: string) => string | undefined): LogHints {
+  const hints: LogHints = {};
+  if (versions.postfix !== undefined) hints.postfixVersion = versions.postfix;
+  if (versions.openssl !== undefined) hints.opensslVersion = versions.openssl;
+  const timeouts = starttlsTimeouts(parameter);
+  if (timeouts !== undefined) hints.starttlsTimeout = timeouts;
+  return hints;
+}

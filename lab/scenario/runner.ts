@@ -8,7 +8,7 @@ import { Teardown } from '../docker/teardown.ts';
 import { LabError, isLabError } from '../errors.ts';
 import { ensureToolchainImage, type EnsureImageOptions } from '../images/build.ts';
 import { type ProgressSink, silentProgress } from '../images/progress.ts';
-import { starttlsTimeouts } from '../logs/hints.ts';
+import { serverHints } from '../logs/hints.ts';
 import { readSessions, type LogHints } from '../logs/index.ts';
 import { mapsNameSenders } from '../receiver/config-files.ts';
 import { waitForSmtpGreeting } from '../receiver/readiness.ts';
@@ -428,12 +428,8 @@ const parse = (container: LabContainer, hints: LogHints = {}) => readSessions(co
 
 /** What the lab knows of its receiver, for reading its log: the versions it built, and the STARTTLS timeouts the scenario sets. */
 export function receiverLogHints(scenario: Scenario, toolchain: Toolchain): LogHints {
-  const hints: LogHints = {};
-  if (toolchain.postfix !== null) hints.postfixVersion = toolchain.postfix.version;
-  if (toolchain.tls.library === 'openssl') hints.opensslVersion = toolchain.tls.version;
-  const timeouts = starttlsTimeouts((name) => scenario.receiver.mainCf[name]);
-  if (timeouts !== undefined) hints.starttlsTimeout = timeouts;
-  return hints;
+  const openssl = toolchain.tls.library === 'openssl' ? toolchain.tls.version : undefined;
+  return serverHints({ postfix: toolchain.postfix?.version, openssl }, (name) => scenario.receiver.mainCf[name]);
 }
 
 /** What an Exim or raw destination did with the receiver's message, from its own log. */
