@@ -1,6 +1,7 @@
 import type { FailureClass } from '../logs/types.ts';
 import type { RawAction, SenderProfile, SenderTls } from '../scenario/schema.ts';
 import { PROTOCOLS, type TlsProtocol } from '../scenario/tls-vocabulary.ts';
+import { offeredGroups } from '../senders/profiles.ts';
 import type { LoggedFailure } from './failures.ts';
 
 /** A sender that could have produced a logged failure, and why. */
@@ -319,14 +320,16 @@ export function formHypotheses(
       for (const profile of verifying) {
         const why = profile.client === 'java'
           ? 'verifies the certificate chain, as Java applications (JavaMail) do by default: against a certificate it cannot verify JSSE ends the handshake with "certificate unknown"'
-          : 'requires a certificate it can verify, as an MTA-STS policy in enforce mode, DANE or a "TLS required" connector does: against a certificate it cannot verify it ends the handshake with an alert of its own (OpenSSL\'s is "unknown ca")';
+          : profile.client === 'go'
+            ? 'verifies the certificate chain and the server\'s name (in a subjectAltName only), as Go\'s crypto/tls does by default: against a certificate it cannot verify it ends the handshake with "bad certificate"'
+            : 'requires a certificate it can verify, as an MTA-STS policy in enforce mode, DANE or a "TLS required" connector does: against a certificate it cannot verify it ends the handshake with an alert of its own (OpenSSL\'s is "unknown ca")';
         add({ name: profile.name, profile: profile.name, why }, failure);
       }
       if (verifying.length > 0) continue;
     }
     if (failure.class === 'no-shared-group') {
       for (const profile of candidates) {
-        const groups = profile.tls?.groups;
+        const groups = offeredGroups(profile);
         if (groups === undefined || range(profile.tls).max !== 'TLSv1.3') continue;
         add({ name: profile.name, profile: profile.name, why: `offers TLS 1.3 with the groups ${groups} alone: a server that takes none of them has no key share to agree on ("${failure.summary}")` }, failure);
       }

@@ -119,10 +119,10 @@ export function fixedOverrides(listener: Listener, fix: Pick<FixCandidate, 'list
   return overrides;
 }
 
-const ONE_SHOT_CLIENTS: ReadonlySet<string> = new Set(['openssl', 'swaks', 'java']);
+const ONE_SHOT_CLIENTS: ReadonlySet<string> = new Set(['openssl', 'swaks', 'java', 'go']);
 
 /**
- * The population's one-shot clients (s_client, swaks, Java) again on each of these listeners, as senders of their
+ * The population's one-shot clients (s_client, swaks, Java, Go) again on each of these listeners, as senders of their
  * own (`tls10-only-587`): mail clients, applications and relays reach those ports, and the listener's own TLS
  * settings decide. A client that never starts TLS has nothing to try at a port where TLS starts at once.
  */

@@ -12,12 +12,12 @@ import { serverHints } from '../logs/hints.ts';
 import { readSessions, type LogHints } from '../logs/index.ts';
 import { mapsNameSenders } from '../receiver/config-files.ts';
 import { waitForSmtpGreeting } from '../receiver/readiness.ts';
-import { javaCommand, rawCommand, sClientCommand, swaksCommand, type ClientCommand, type MessageEnvelope } from '../senders/client-command.ts';
+import { appClientCommand, rawCommand, sClientCommand, swaksCommand, type ClientCommand, type MessageEnvelope } from '../senders/client-command.ts';
 import { readEximDelivery, readEximReception } from '../senders/exim-log.ts';
 import { SHORT_BACKOFF, type MtaDelivery } from '../senders/mta.ts';
 import { readRawReception } from '../senders/raw-server.ts';
 import { loadSenderProfiles, resolveSenders } from '../senders/profiles.ts';
-import { readJavaTranscript, readRawTranscript, readSClientTranscript, readSwaksTranscript, type ClientView } from '../senders/transcript.ts';
+import { readAppTranscript, readRawTranscript, readSClientTranscript, readSwaksTranscript, type ClientView } from '../senders/transcript.ts';
 import type { Toolchain } from '../toolchains/model.ts';
 import { getToolchain, loadToolchains } from '../toolchains/registry.ts';
 import { buildSelfReport } from '../toolchains/self-report.ts';
@@ -281,13 +281,22 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
   }
 }
 
-/** An Exim destination needs a toolchain with Exim, a Postfix one a toolchain with Postfix, a java sender one with Java. */
+/** Toolchains that carry each application client, for the error that names one. */
+const APP_CLIENT_TOOLCHAINS = { java: 'Java, such as debian-bookworm-java', go: 'Go, such as debian-trixie-go' } as const;
+
+/**
+ * An Exim destination needs a toolchain with Exim, a Postfix one a toolchain with Postfix, a java or go sender one
+ * with that runtime.
+ */
 function checkToolchainsFit(scenario: Scenario, senders: readonly SenderSpec[], toolchains: Map<string, Toolchain>, label: string): void {
-  const javaless = senders.flatMap((sender) => {
+  const runtimeless = senders.flatMap((sender) => {
     const toolchain = getToolchain(toolchains, sender.toolchain);
-    return sender.client === 'java' && toolchain.java === undefined ? [`sender ${sender.name}: client java needs a toolchain with Java, such as debian-bookworm-java; ${toolchain.name} has none`] : [];
+    const runtime = sender.client === 'java' || sender.client === 'go' ? sender.client : undefined;
+    return runtime !== undefined && toolchain[runtime] === undefined
+      ? [`sender ${sender.name}: client ${runtime} needs a toolchain with ${APP_CLIENT_TOOLCHAINS[runtime]}; ${toolchain.name} has none`]
+      : [];
   });
-  const problems = javaless.concat(scenario.outbound.flatMap((destination, index) => {
+  const problems = runtimeless.concat(scenario.outbound.flatMap((destination, index) => {
     const toolchain = getToolchain(toolchains, destination.toolchain);
     const exim = toolchain.recipe === 'debian-exim';
     if (destination.server === 'exim' && !exim) return [`outbound[${index}] (${destination.name}): server exim needs a toolchain with Exim, such as debian-bookworm-exim; ${toolchain.name} has none`];
@@ -376,7 +385,8 @@ type OneShotClient = Exclude<SenderSpec['client'], 'postfix' | 'exim'>;
 const ONE_SHOT_CLIENTS: Record<OneShotClient, { command: (spec: SenderSpec, mail: MessageEnvelope) => ClientCommand; read: (transcript: string) => ClientView }> = {
   swaks: { command: swaksCommand, read: readSwaksTranscript },
   openssl: { command: (spec, mail) => sClientCommand(spec, mail), read: readSClientTranscript },
-  java: { command: javaCommand, read: readJavaTranscript },
+  java: { command: (spec, mail) => appClientCommand('java', spec, mail), read: readAppTranscript },
+  go: { command: (spec, mail) => appClientCommand('go', spec, mail), read: readAppTranscript },
   raw: { command: (spec, mail) => rawCommand(spec.afterStarttls!, mail, spec.starttls === 'implicit'), read: readRawTranscript },
 };
 

@@ -204,11 +204,12 @@ export const expectationSchema = z.discriminatedUnion('outcome', [
 ]);
 
 /**
- * swaks, openssl s_client and java (a Java application's JSSE client) send one message once; postfix and exim
- * are real MTAs that queue, retry and fall back to plaintext as they do in production; raw is a scripted peer
- * with no TLS stack that misbehaves after STARTTLS the way broken clients, proxies and scanners do.
+ * swaks, openssl s_client, java (a Java application's JSSE client) and go (a Go mailer's crypto/tls client) send one
+ * message once; postfix and exim are real MTAs that queue, retry and fall back to plaintext as they do in production;
+ * raw is a scripted peer with no TLS stack that misbehaves after STARTTLS the way broken clients, proxies and
+ * scanners do.
  */
-export const CLIENTS = ['swaks', 'openssl', 'java', 'postfix', 'exim', 'raw'] as const;
+export const CLIENTS = ['swaks', 'openssl', 'java', 'go', 'postfix', 'exim', 'raw'] as const;
 
 /**
  * What a raw sender does once the server said "220 Ready to start TLS": EHLO in plaintext, an HTTP
@@ -226,7 +227,7 @@ const senderCapabilities = {
   /**
    * required: fail unless TLS is negotiated; optional: STARTTLS when offered, else plaintext;
    * none: never STARTTLS; implicit: TLS at once, without STARTTLS, as an SMTPS client pointed at this port
-   * (every client but exim). Default: required for swaks, s_client and java, optional for an MTA.
+   * (every client but exim). Default: required for swaks, s_client, java and go, optional for an MTA.
    */
   starttls: z.enum(['required', 'optional', 'none', 'implicit']).optional(),
   tls: senderTlsSchema.optional(),

@@ -155,22 +155,30 @@ function dialogueEnv(envelope: MessageEnvelope): Record<string, string> {
 const JAVA_CLASSPATH = '/usr/local/lib/tlslab/java';
 
 /**
- * The lab's Java client (images/debian-java/SmtpClient.java): JSSE with the JDK's defaults, or the protocols of
- * [minProtocol, maxProtocol], re-enabled in the JDK's security properties where it disables them. It verifies the
- * chain against the system CA bundle (or the receiver's certificates) only with `verifyCertificate`, as JavaMail
- * does unless told to trust every server.
+ * The lab's application clients, which take the same environment and print the same transcript: Java
+ * (images/debian-java/SmtpClient.java), JSSE as JavaMail uses it, and Go (images/debian-go/smtp-client.go), crypto/tls
+ * as Go mailers use it. Each keeps its runtime's defaults, or takes the protocols of [minProtocol, maxProtocol] (Java
+ * re-enables them in the JDK's security properties where it disables them). Each verifies only with
+ * `verifyCertificate`, against the system CA bundle or the receiver's certificates: Java checks the chain alone, as
+ * JavaMail does, unless `verifyHostname` names a host; Go checks the chain and the server's name (or `verifyHostname`).
  */
-export function javaCommand(spec: SenderSpec, envelope: MessageEnvelope): ClientCommand {
+const APP_CLIENTS = {
+  java: { argv: ['java', '-cp', JAVA_CLASSPATH, 'SmtpClient'], protocols: PROTOCOLS },
+  // Go has had no SSLv3 since 1.14.
+  go: { argv: ['tlslab-go-smtp'], protocols: PROTOCOLS.filter((p) => p !== 'SSLv3') },
+} as const;
+
+export function appClientCommand(runtime: keyof typeof APP_CLIENTS, spec: SenderSpec, envelope: MessageEnvelope): ClientCommand {
   const min = spec.tls.minProtocol;
   const max = spec.tls.maxProtocol;
-  const protocols = min === undefined && max === undefined ? [] : PROTOCOLS.filter((p) => !excludedProtocols(spec).includes(p));
+  const protocols = min === undefined && max === undefined ? [] : APP_CLIENTS[runtime].protocols.filter((p) => !excludedProtocols(spec).includes(p));
   const verify = spec.tls.verifyCertificate === true;
   const trustReceiver = verify && spec.tls.trust === 'receiver';
   if (trustReceiver && !envelope.receiverCertificates) {
     throw new LabError('LAB_SCENARIO_INVALID', `sender ${spec.name}: tls.trust is "receiver", but the receiver's certificates could not be read`);
   }
   return {
-    argv: ['java', '-cp', JAVA_CLASSPATH, 'SmtpClient'],
+    argv: [...APP_CLIENTS[runtime].argv],
     env: {
       TLSLAB_SERVER: envelope.server,
       TLSLAB_PORT: String(envelope.port ?? 25),

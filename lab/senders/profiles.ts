@@ -4,8 +4,20 @@ import type { Scenario, SenderInput, SenderProfile, SenderSpec } from '../scenar
 import { RAW_ACTIONS, senderProfileSchema } from '../scenario/schema.ts';
 import { loadNamedYamlFiles } from '../validation.ts';
 
-/** Sender TLS options the java client has no way to honour: the JDK picks suites and groups, and checks at today's date. */
-const JAVA_UNSUPPORTED = ['ciphers', 'ciphersuites', 'groups', 'fallbackScsv', 'verifyAt'] as const;
+/** Sender TLS options the java and go clients have no way to honour: the runtime picks suites and groups, and checks at today's date. */
+const APP_UNSUPPORTED = ['ciphers', 'ciphersuites', 'groups', 'fallbackScsv', 'verifyAt'] as const;
+const RUNTIME_NAMES = { java: 'the JDK\'s', go: 'Go\'s crypto/tls' } as const;
+
+/**
+ * The key-exchange groups the go client offers, which a profile cannot set: Go 1.24's crypto/tls defaults
+ * (src/crypto/tls/defaults.go), the hybrid post-quantum group first.
+ */
+const GO_DEFAULT_GROUPS = 'X25519MLKEM768:X25519:P-256:P-384:P-521';
+
+/** The groups a profile's sender offers, where the profile or its client's runtime says. */
+export function offeredGroups(profile: Pick<SenderProfile, 'client' | 'tls'>): string | undefined {
+  return profile.tls?.groups ?? (profile.client === 'go' ? GO_DEFAULT_GROUPS : undefined);
+}
 
 /** Loads every sender profile (scenarios/senders/*.yaml); a profile's name is its file name. */
 export async function loadSenderProfiles(dir: string = SENDERS_DIR): Promise<Map<string, SenderProfile>> {
@@ -30,17 +42,20 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
   if (client === 'swaks' && (tls.groups !== undefined || tls.ciphersuites !== undefined)) {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}: swaks cannot choose groups or TLS 1.3 suites; use "client: openssl" for this sender`);
   }
-  if (client === 'java') {
-    const unsupported = JAVA_UNSUPPORTED.filter((key) => tls[key] !== undefined);
+  if (client === 'java' || client === 'go') {
+    const unsupported = APP_UNSUPPORTED.filter((key) => tls[key] !== undefined);
     if (unsupported.length > 0) {
-      throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.${unsupported[0]}: the java sender takes the JDK's suites, groups and clock; it accepts minProtocol, maxProtocol, verifyCertificate, trust and verifyHostname. Use "client: openssl" for ${unsupported.join(', ')}`);
+      throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.${unsupported[0]}: the ${client} sender takes ${RUNTIME_NAMES[client]} suites, groups and clock; it accepts minProtocol, maxProtocol, verifyCertificate, trust and verifyHostname. Use "client: openssl" for ${unsupported.join(', ')}`);
     }
+  }
+  if (client === 'go' && (tls.minProtocol === 'SSLv3' || tls.maxProtocol === 'SSLv3')) {
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.${tls.minProtocol === 'SSLv3' ? 'minProtocol' : 'maxProtocol'}: Go's crypto/tls has no SSLv3 (removed in Go 1.14); its lowest is TLSv1. Use "client: openssl" for SSLv3`);
   }
   if (tls.fallbackScsv === true && client !== 'openssl') {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.fallbackScsv: only the openssl client can send TLS_FALLBACK_SCSV; use "client: openssl" for this sender`);
   }
-  if (tls.verifyCertificate === true && client !== 'openssl' && client !== 'java') {
-    throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.verifyCertificate: only the openssl and java clients abort on an unverified certificate; use one of them for this sender`);
+  if (tls.verifyCertificate === true && client !== 'openssl' && client !== 'java' && client !== 'go') {
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.verifyCertificate: only the openssl, java and go clients abort on an unverified certificate; use one of them for this sender`);
   }
   for (const key of ['trust', 'verifyHostname', 'verifyAt'] as const) {
     if (tls[key] !== undefined && tls.verifyCertificate !== true) {
@@ -48,14 +63,14 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
     }
   }
   if ((input.starttls ?? profile?.starttls) === 'implicit' && client === 'exim') {
-    throw new LabError('LAB_SCENARIO_INVALID', `${label}.starttls: the exim sender cannot start TLS at once (implicit); use client openssl, java, swaks or postfix`);
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}.starttls: the exim sender cannot start TLS at once (implicit); use client openssl, java, go, swaks or postfix`);
   }
   const starttls = input.starttls ?? profile?.starttls;
   if (client === 'openssl' && (starttls === 'none' || starttls === 'optional')) {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.starttls: the openssl client (s_client) always starts TLS, after STARTTLS or at once ("implicit"), and cannot go on without it; use client swaks or postfix for "starttls: ${starttls}"`);
   }
   if (client === 'exim' && input.port !== undefined && input.port !== 25) {
-    throw new LabError('LAB_SCENARIO_INVALID', `${label}.port: the exim sender relays to port 25 only; use client postfix, swaks, openssl or java for port ${input.port}`);
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}.port: the exim sender relays to port 25 only; use client postfix, swaks, openssl, java or go for port ${input.port}`);
   }
   const afterStarttls = input.afterStarttls ?? profile?.afterStarttls;
   if (client === 'raw' && afterStarttls === undefined) {

@@ -99,7 +99,7 @@ export function readSClientTranscript(transcript: string): ClientView {
 }
 
 /**
- * Reads a transcript of `CONNECTED`, `C: ` and `S: ` lines, as the raw and Java clients print them; `own` reads the
+ * Reads a transcript of `CONNECTED`, `C: ` and `S: ` lines, as the raw, Java and Go clients print them; `own` reads the
  * client's other lines.
  */
 function readDialogue(transcript: string, own: (line: string, view: ClientView) => void = () => {}): ClientView {
@@ -131,10 +131,11 @@ export function readRawTranscript(transcript: string): ClientView {
 }
 
 /**
- * Reads the Java client's transcript (images/debian-java/SmtpClient.java): the dialogue, with `TLS: PROTOCOL SUITE`
- * after a handshake and `TLS-ERROR: ` with the JSSE exception after a failed one.
+ * Reads the transcript of an application client (images/debian-java/SmtpClient.java, images/debian-go/smtp-client.go):
+ * the dialogue, with `TLS: PROTOCOL SUITE` after a handshake and `TLS-ERROR: ` with the runtime's error after a
+ * failed one.
  */
-export function readJavaTranscript(transcript: string): ClientView {
+export function readAppTranscript(transcript: string): ClientView {
   return readDialogue(transcript, (line, view) => {
     const tls = /^TLS: (\S+) (\S+)$/.exec(line);
     if (tls) view.tls = { protocol: normaliseProtocol(tls[1]!) ?? tls[1]!, cipher: tls[2]! };

@@ -26,6 +26,8 @@ export const toolchainSchema = z
     }),
     /** The feature release of the Java runtime whose JSSE runs the lab's Java client (client: java), e.g. "17". */
     java: z.string().regex(/^\d+$/, 'a Java feature release, e.g. "17"').optional(),
+    /** The Go release whose crypto/tls the lab's Go client is built with (client: go), e.g. "1.24". */
+    go: z.string().regex(/^\d+\.\d+$/, 'a Go release, e.g. "1.24"').optional(),
     /** Release tarballs the build needs, by file name (see the sources lockfile). */
     sources: z.array(z.string()).default([]),
   })
@@ -48,7 +50,7 @@ export const toolchainSchema = z
 export type Toolchain = z.infer<typeof toolchainSchema>;
 
 /**
- * A toolchain the receiver picks may choose: it has a Postfix, and is not one that only adds a client (Java) to its
- * parent's Postfix and TLS library (as a server it is its parent; it still runs as one with --toolchain).
+ * A toolchain the receiver picks may choose: it has a Postfix, and is not one that only adds a client (Java, Go) to
+ * its parent's Postfix and TLS library (as a server it is its parent; it still runs as one with --toolchain).
  */
-export const isReceiverPick = (toolchain: Toolchain): boolean => toolchain.postfix !== null && toolchain.java === undefined;
+export const isReceiverPick = (toolchain: Toolchain): boolean => toolchain.postfix !== null && toolchain.java === undefined && toolchain.go === undefined;

@@ -63,7 +63,7 @@ describe('tlslab reproduce of "no suitable key share"', () => {
     const capture = await runAsExpected({
       name: 'capture-groups',
       receiver: { toolchain: 'debian-bookworm', mainCf: { tls_eecdh_auto_curves: 'X448' } },
-      senders: [{ name: 'go-mailer', profile: 'go-crypto-tls', expect: NO_GROUP }],
+      senders: [{ name: 'go-app', profile: 'go-crypto-tls', expect: NO_GROUP }],
     }, root, onTestFailed);
     const log = join(scratch, 'maillog');
     writeFileSync(log, `${capture.receiver.log.join('\n')}\n`);

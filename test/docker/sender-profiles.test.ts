@@ -38,6 +38,8 @@ const CLAIMS: Record<string, { protocol: string; cipher: string } | { fails: str
   // Java verifies the chain as well, and says so in its own words.
   'java-app-jdk17': { fails: 'certificate-verification', serverError: 'sslv3 alert certificate unknown' },
   'java-app-jdk17-trust-all': { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' },
+  // Go sends "bad certificate" for any certificate it cannot verify.
+  'go-mailer': { fails: 'certificate-verification', serverError: 'alert bad certificate' },
   // Exim negotiates TLS 1.3, cannot verify the reference's self-signed certificate, and resends in clear.
   'exim-gnutls-debian': 'plaintext-after-tls',
   // Derived from 2.6.6's default client list ("ALL:+RC4:@STRENGTH" on OpenSSL 1.0.1e); runs only with its release tarballs.

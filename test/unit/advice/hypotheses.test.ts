@@ -149,8 +149,9 @@ describe('readLogFailures', () => {
     // The senders that verify the certificate are the hypotheses, not representatives of every kind.
     const hypotheses = formHypotheses([failure!], profiles);
     // Java's alert: the Java profile (a chain it cannot build), and a Java client checking a name the certificate lacks.
-    expect(hypotheses.map((h) => h.name).sort()).toEqual(['java-app-jdk17', 'probe-java-other-name', 'verifying-sender']);
+    expect(hypotheses.map((h) => h.name).sort()).toEqual(['go-mailer', 'java-app-jdk17', 'probe-java-other-name', 'verifying-sender']);
     expect(hypotheses.find((h) => h.name === 'java-app-jdk17')?.why).toContain('JSSE ends the handshake with "certificate unknown"');
+    expect(hypotheses.find((h) => h.name === 'go-mailer')?.why).toContain('in a subjectAltName only');
     expect(hypotheses.find((h) => h.name === 'probe-java-other-name')?.probe).toEqual({
       toolchain: 'debian-bookworm-java', client: 'java', tls: { verifyCertificate: true, trust: 'receiver', verifyHostname: 'other-name.example' },
     });
@@ -234,11 +235,13 @@ describe('formHypotheses', () => {
     const groups = readLogFailures(lab).failures;
     expect(new Set(groups.map((f) => f.class))).toEqual(new Set(['no-shared-group']));
     const x448 = formHypotheses(groups, profiles, { tls_eecdh_auto_curves: 'X448' });
-    expect(x448.map((h) => h.name)).toEqual(['go-crypto-tls', 'probe-tls13-group-x25519', 'probe-tls13-group-p-256', 'probe-tls13-group-p-384', 'probe-tls13-group-ffdhe2048']);
-    expect(x448[1]).toMatchObject({ probe: { toolchain: 'debian-bookworm', client: 'openssl', tls: { minProtocol: 'TLSv1.3', groups: 'X25519' } } });
-    expect(x448[1]!.why).toContain('the server\'s groups (X448) leave out');
+    // The Go profiles set no groups: they offer the runtime's own, which the hypothesis names.
+    expect(x448.map((h) => h.name)).toEqual(['go-crypto-tls', 'go-mailer', 'probe-tls13-group-x25519', 'probe-tls13-group-p-256', 'probe-tls13-group-p-384', 'probe-tls13-group-ffdhe2048']);
+    expect(x448[0]!.why).toContain('the groups X25519MLKEM768:X25519:P-256:P-384:P-521 alone');
+    expect(x448[2]).toMatchObject({ probe: { toolchain: 'debian-bookworm', client: 'openssl', tls: { minProtocol: 'TLSv1.3', groups: 'X25519' } } });
+    expect(x448[2]!.why).toContain('the server\'s groups (X448) leave out');
     // Postfix's default takes the EC groups; before 3.8 it has no FFDHE group.
-    expect(formHypotheses(groups, profiles).map((h) => h.name)).toEqual(['go-crypto-tls', 'probe-tls13-group-ffdhe2048']);
+    expect(formHypotheses(groups, profiles).map((h) => h.name)).toEqual(['go-crypto-tls', 'go-mailer', 'probe-tls13-group-ffdhe2048']);
   });
 
   it('for "no shared cipher" on a server with an ECDSA certificate alone: a client with only RSA-authenticated suites', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../lab/cli/main.ts';
-import { javaCommand, rawCommand, sClientCommand, swaksCommand } from '../../../lab/senders/client-command.ts';
+import { appClientCommand, rawCommand, sClientCommand, swaksCommand } from '../../../lab/senders/client-command.ts';
 import { mtaSenderMainCf } from '../../../lab/senders/mta.ts';
 import { captureIo } from '../../docker/support.ts';
 import { resolveSender, loadSenderProfiles } from '../../../lab/senders/profiles.ts';
@@ -82,26 +82,42 @@ describe('sender profiles', () => {
     expect(sClientCommand(verifying, envelope).argv).toContain('-verify_return_error');
     expect(sClientCommand(resolveSender(senderSchema.parse({ profile: 'tls12-only', expect: { outcome: 'tls' } }), profiles), envelope).argv).not.toContain('-verify_return_error');
     const swaks = senderSchema.parse({ name: 'x', client: 'swaks', tls: { verifyCertificate: true }, expect: { outcome: 'tls' } });
-    expect(() => resolveSender(swaks, profiles, 'y.yaml: senders[1]')).toThrow('y.yaml: senders[1].tls.verifyCertificate: only the openssl and java clients abort on an unverified certificate');
+    expect(() => resolveSender(swaks, profiles, 'y.yaml: senders[1]')).toThrow('y.yaml: senders[1].tls.verifyCertificate: only the openssl, java and go clients abort on an unverified certificate');
   });
 
   it('the java sender takes a protocol range, verification, trust and a host name, and refuses what the JDK decides itself', async () => {
     const profiles = await loadSenderProfiles();
     const parse = (sender: object) => senderSchema.parse({ name: 'x', client: 'java', toolchain: 'debian-bookworm-java', expect: { outcome: 'tls' }, ...sender });
     const envelope = { server: 'receiver', port: 587, heloName: 'h', from: 'a@b', to: 'c@d', subject: 's', body: 'b', timeoutSeconds: 5, receiverCertificates: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' };
-    const app = javaCommand(resolveSender(senderSchema.parse({ profile: 'java-app-jdk17', expect: { outcome: 'tls' } }), profiles), envelope);
+    const app = appClientCommand('java', resolveSender(senderSchema.parse({ profile: 'java-app-jdk17', expect: { outcome: 'tls' } }), profiles), envelope);
     expect(app.argv).toEqual(['java', '-cp', '/usr/local/lib/tlslab/java', 'SmtpClient']);
     // The JDK's own protocol defaults, STARTTLS required, the system CA store.
     expect(app.env).toMatchObject({ TLSLAB_SERVER: 'receiver', TLSLAB_PORT: '587', TLSLAB_STARTTLS: 'required', TLSLAB_PROTOCOLS: '', TLSLAB_VERIFY: '1' });
     expect(app.env.TLSLAB_TRUST_PEM).toBeUndefined();
-    const old = javaCommand(resolveSender(parse({ tls: { minProtocol: 'TLSv1', maxProtocol: 'TLSv1.1' }, starttls: 'implicit' }), profiles), envelope);
+    const old = appClientCommand('java', resolveSender(parse({ tls: { minProtocol: 'TLSv1', maxProtocol: 'TLSv1.1' }, starttls: 'implicit' }), profiles), envelope);
     expect(old.env).toMatchObject({ TLSLAB_PROTOCOLS: 'TLSv1,TLSv1.1', TLSLAB_STARTTLS: 'implicit' });
     expect(old.env.TLSLAB_VERIFY).toBeUndefined();
-    const trusting = javaCommand(resolveSender(parse({ tls: { verifyCertificate: true, trust: 'receiver', verifyHostname: 'mx.example' } }), profiles), envelope);
+    const trusting = appClientCommand('java', resolveSender(parse({ tls: { verifyCertificate: true, trust: 'receiver', verifyHostname: 'mx.example' } }), profiles), envelope);
     expect(trusting.env).toMatchObject({ TLSLAB_VERIFY: '1', TLSLAB_TRUST_PEM: envelope.receiverCertificates, TLSLAB_VERIFY_HOSTNAME: 'mx.example' });
     for (const tls of [{ ciphers: 'AES128-SHA' }, { groups: 'X25519' }, { verifyCertificate: true, verifyAt: '2040-01-01' }]) {
       expect(() => resolveSender(parse({ tls }), profiles, 'j.yaml: senders[2]')).toThrow(`j.yaml: senders[2].tls.${Object.keys(tls).at(-1)}: the java sender takes the JDK's suites, groups and clock`);
     }
+  });
+
+  it('the go sender runs the Go client with the same settings, verifying by default as crypto/tls does, and has no SSLv3', async () => {
+    const profiles = await loadSenderProfiles();
+    const parse = (sender: object) => senderSchema.parse({ name: 'x', client: 'go', toolchain: 'debian-trixie-go', expect: { outcome: 'tls' }, ...sender });
+    const envelope = { server: 'receiver', heloName: 'h', from: 'a@b', to: 'c@d', subject: 's', body: 'b', timeoutSeconds: 5, receiverCertificates: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' };
+    const mailer = resolveSender(senderSchema.parse({ profile: 'go-mailer', expect: { outcome: 'tls' } }), profiles);
+    expect(mailer).toMatchObject({ client: 'go', toolchain: 'debian-trixie-go', starttls: 'required', tls: { verifyCertificate: true } });
+    const app = appClientCommand('go', mailer, envelope);
+    expect(app.argv).toEqual(['tlslab-go-smtp']);
+    expect(app.env).toMatchObject({ TLSLAB_SERVER: 'receiver', TLSLAB_PORT: '25', TLSLAB_STARTTLS: 'required', TLSLAB_PROTOCOLS: '', TLSLAB_VERIFY: '1' });
+    const trusting = appClientCommand('go', resolveSender(parse({ tls: { verifyCertificate: true, trust: 'receiver', maxProtocol: 'TLSv1.2' } }), profiles), envelope);
+    expect(trusting.env).toMatchObject({ TLSLAB_VERIFY: '1', TLSLAB_TRUST_PEM: envelope.receiverCertificates, TLSLAB_PROTOCOLS: 'TLSv1,TLSv1.1,TLSv1.2' });
+    expect(appClientCommand('go', resolveSender(parse({}), profiles), envelope).env.TLSLAB_VERIFY).toBeUndefined();
+    expect(() => resolveSender(parse({ tls: { groups: 'X25519' } }), profiles, 'g.yaml: senders[0]')).toThrow('g.yaml: senders[0].tls.groups: the go sender takes Go\'s crypto/tls suites, groups and clock');
+    expect(() => resolveSender(parse({ tls: { minProtocol: 'SSLv3', maxProtocol: 'TLSv1' } }), profiles, 'g.yaml: senders[0]')).toThrow('g.yaml: senders[0].tls.minProtocol: Go\'s crypto/tls has no SSLv3');
   });
 
   it('a sender that trusts the receiver\'s certificate gets it in its own CA file, with the name and date it verifies by', async () => {

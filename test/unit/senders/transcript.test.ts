@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readJavaTranscript, readRawTranscript, readSClientTranscript, readSwaksTranscript } from '../../../lab/senders/transcript.ts';
+import { readAppTranscript, readRawTranscript, readSClientTranscript, readSwaksTranscript } from '../../../lab/senders/transcript.ts';
 
 interface CapturedRun {
   senders: { name: string; client: string; transcript: string }[];
@@ -89,25 +89,46 @@ describe('raw sender transcript', () => {
 
 describe('Java client transcripts (captured from real runs, OpenJDK 17 against Postfix 3.7)', () => {
   it('reads a STARTTLS session, its protocol and JSSE suite name, and the queue id', () => {
-    const view = readJavaTranscript(transcript(java, 'java-trusting'));
+    const view = readAppTranscript(transcript(java, 'java-trusting'));
     expect(view).toMatchObject({ connected: true, starttlsOffered: true, starttlsReply: '220 2.0.0 Ready to start TLS', tls: { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' } });
     expect(view.queuedAs).toMatch(/^[0-9A-F]{10,12}$/);
     expect(view.tlsError).toBeUndefined();
   });
 
   it('reads the JSSE exception of a certificate it could not verify, and of a name the certificate lacks', () => {
-    const untrusted = readJavaTranscript(transcript(java, 'java-verifying'));
+    const untrusted = readAppTranscript(transcript(java, 'java-verifying'));
     expect(untrusted.tls).toBeUndefined();
     expect(untrusted.tlsError).toMatch(/^javax\.net\.ssl\.SSLHandshakeException: \(certificate_unknown\) PKIX path building failed/);
     expect(untrusted.queuedAs).toBeUndefined();
-    expect(readJavaTranscript(transcript(java, 'java-name')).tlsError).toContain('(certificate_unknown) No name matching other-name.example found');
+    expect(readAppTranscript(transcript(java, 'java-name')).tlsError).toContain('(certificate_unknown) No name matching other-name.example found');
   });
 
   it('reads implicit TLS before the greeting, and a plaintext delivery', () => {
-    expect(readJavaTranscript(transcript(java, 'java-implicit'))).toMatchObject({ connected: true, tls: { protocol: 'TLSv1.3' } });
-    const plain = readJavaTranscript(transcript(java, 'java-plain'));
+    expect(readAppTranscript(transcript(java, 'java-implicit'))).toMatchObject({ connected: true, tls: { protocol: 'TLSv1.3' } });
+    const plain = readAppTranscript(transcript(java, 'java-plain'));
     expect(plain).toMatchObject({ connected: true, starttlsOffered: true });
     expect(plain.tls).toBeUndefined();
     expect(plain.queuedAs).toMatch(/^[0-9A-F]{10,12}$/);
+  });
+});
+
+const goRun = load('go-clients-bookworm.json');
+
+describe('Go client transcripts (captured from real runs, Go 1.24 against Postfix 3.7)', () => {
+  it('reads a STARTTLS session with its IANA suite name, implicit TLS before the greeting, and a plaintext delivery', () => {
+    const view = readAppTranscript(transcript(goRun, 'go-skip-verify'));
+    expect(view).toMatchObject({ connected: true, starttlsOffered: true, starttlsReply: '220 2.0.0 Ready to start TLS', tls: { protocol: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256' } });
+    expect(view.queuedAs).toMatch(/^[0-9A-F]{10,12}$/);
+    expect(readAppTranscript(transcript(goRun, 'go-implicit'))).toMatchObject({ connected: true, tls: { protocol: 'TLSv1.3' } });
+    const plain = readAppTranscript(transcript(goRun, 'go-plain'));
+    expect(plain.tls).toBeUndefined();
+    expect(plain.queuedAs).toMatch(/^[0-9A-F]{10,12}$/);
+  });
+
+  it('reads crypto/tls\'s error for a certificate that names its host in the Common Name only', () => {
+    const view = readAppTranscript(transcript(goRun, 'go-verifying'));
+    expect(view.tls).toBeUndefined();
+    expect(view.tlsError).toBe('tls: failed to verify certificate: x509: certificate relies on legacy Common Name field, use SANs instead');
+    expect(view.queuedAs).toBeUndefined();
   });
 });

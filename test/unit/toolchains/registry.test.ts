@@ -24,6 +24,7 @@ describe('the toolchain files in images/toolchains', () => {
       'debian-bullseye',
       'debian-bullseye-legacy-openssl',
       'debian-trixie',
+      'debian-trixie-go',
       'openssl-1.0.1e',
       'openssl-1.0.2p',
       'openssl-1.0.2u',

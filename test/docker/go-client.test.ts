@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { clientErrorOf, runAsExpected } from './support.ts';
+
+const root = join(import.meta.dirname, '../..');
+const BAD_CERTIFICATE = { outcome: 'handshake-failed', failureClass: 'certificate-verification', serverError: 'alert bad certificate' } as const;
+const go = { client: 'go', toolchain: 'debian-trixie-go' } as const;
+
+/**
+ * The lab's Go client (Go 1.24's crypto/tls, as Go mailers send) against Debian's Postfix 3.7 / OpenSSL 3.0. It checks
+ * the server's name against subjectAltName entries alone, so the receiver's generated self-signed certificate, which
+ * names its host in the Common Name only, fails even where it is trusted; a certificate of the lab's CA carries the
+ * name as a subjectAltName and verifies.
+ */
+describe('the Go client', () => {
+  it('verifies by default with "bad certificate", negotiates its own defaults, and starts TLS at once or not at all', async ({ onTestFailed }) => {
+    const result = await runAsExpected({
+      name: 'go-clients',
+      receiver: { toolchain: 'debian-bookworm' },
+      senders: [
+        { profile: 'go-mailer', name: 'go-verifying', expect: BAD_CERTIFICATE },
+        { name: 'go-trusting-cn-only', ...go, tls: { verifyCertificate: true, trust: 'receiver' }, expect: BAD_CERTIFICATE },
+        { name: 'go-skip-verify', ...go, expect: { outcome: 'tls', protocol: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256' } },
+        { name: 'go-tls12', ...go, tls: { maxProtocol: 'TLSv1.2' }, expect: { outcome: 'tls', protocol: 'TLSv1.2', cipher: 'ECDHE-RSA-AES128-GCM-SHA256' } },
+        { name: 'go-implicit', ...go, port: 465, starttls: 'implicit', expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
+        { name: 'go-plain', ...go, starttls: 'none', expect: { outcome: 'plaintext' } },
+      ],
+    }, root, onTestFailed);
+    expect(clientErrorOf(result, 'go-verifying')).toContain('x509: certificate relies on legacy Common Name field, use SANs instead');
+    expect(clientErrorOf(result, 'go-trusting-cn-only')).toContain('legacy Common Name field');
+  });
+
+  it('verifies a certificate that names the host in a subjectAltName, when it trusts its issuer', async ({ onTestFailed }) => {
+    await runAsExpected({
+      name: 'go-lab-ca',
+      receiver: { toolchain: 'debian-bookworm', certificate: { issuer: 'lab-ca' } },
+      senders: [
+        { name: 'go-trusting', ...go, tls: { verifyCertificate: true, trust: 'receiver' }, expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
+        { name: 'go-other-name', ...go, tls: { verifyCertificate: true, trust: 'receiver', verifyHostname: 'other-name.example' }, expect: BAD_CERTIFICATE },
+      ],
+    }, root, onTestFailed);
+  });
+
+  it('agrees on the hybrid post-quantum group with Postfix 3.10 on OpenSSL 3.5 only once tls_eecdh_auto_curves lists it', async ({ onTestFailed }) => {
+    const established = (result: Awaited<ReturnType<typeof runAsExpected>>, sender: string) => (result.senders.find((s) => s.name === sender)?.evidence ?? []).join('\n');
+    const stock = await runAsExpected({
+      name: 'go-groups-default',
+      receiver: { toolchain: 'debian-trixie' },
+      senders: [{ profile: 'go-crypto-tls', expect: { outcome: 'tls', protocol: 'TLSv1.3' } }],
+    }, root, onTestFailed);
+    expect(established(stock, 'go-crypto-tls')).toContain('key-exchange x25519 ');
+    const hybrid = await runAsExpected({
+      name: 'go-groups-mlkem',
+      receiver: { toolchain: 'debian-trixie', mainCf: { tls_eecdh_auto_curves: 'X25519MLKEM768 X25519 prime256v1' } },
+      senders: [
+        { profile: 'go-crypto-tls', expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
+        // OpenSSL 3.0 has no ML-KEM: the same server gives it X25519.
+        { name: 'openssl-3.0', client: 'openssl', toolchain: 'debian-bookworm', expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
+      ],
+    }, root, onTestFailed);
+    expect(established(hybrid, 'go-crypto-tls')).toContain('key-exchange X25519MLKEM768 ');
+    expect(established(hybrid, 'openssl-3.0')).toContain('key-exchange x25519 ');
+  });
+});
