@@ -27,11 +27,15 @@ make_certificates() {
     set_params "smtpd_tls_cert_file = $dir/cert.pem" "smtpd_tls_key_file = $dir/key.pem"
     return
   fi
+  # The host name as a subjectAltName too, as Debian's snakeoil certificate has it (clients such as Go's read no
+  # other), where this openssl can add one (1.1.1 and later).
+  local san=()
+  if openssl req -help 2>&1 | grep -q -- '-addext'; then san=(-addext "subjectAltName=DNS:$cn"); fi
   for type in $types; do
     case "$type" in
-      rsa) openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$cn" \
+      rsa) openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$cn" "${san[@]}" \
              -keyout "$dir/rsa-key.pem" -out "$dir/rsa-cert.pem" 2>/dev/null ;;
-      ecdsa) openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj "/CN=$cn" \
+      ecdsa) openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj "/CN=$cn" "${san[@]}" \
              -keyout "$dir/ecdsa-key.pem" -out "$dir/ecdsa-cert.pem" 2>/dev/null ;;
       *) log "unknown certificate type $type"; exit 64 ;;
     esac || { log "cannot generate a $type certificate"; exit 70; }

@@ -33,7 +33,7 @@ describe('a Java application (OpenJDK 17, JSSE) sending to Postfix 3.7', () => {
     }, onTestFailed);
     expect(result.senders.find((s) => s.name === 'java-app')?.transcript).toMatch(/^RUNTIME: Java 17\./);
     expect(clientErrorOf(result, 'java-app')).toMatch(/^javax\.net\.ssl\.SSLHandshakeException: \(certificate_unknown\) PKIX path building failed/);
-    expect(clientErrorOf(result, 'other-name')).toContain('No name matching other-name.example found');
+    expect(clientErrorOf(result, 'other-name')).toContain('No subject alternative DNS name matching other-name.example found');
     const failures = readSessions(result.receiver.log).sessions.flatMap((s) => (s.failure === undefined ? [] : [s.failure]));
     expect(failures.map((f) => f.class)).toEqual(['certificate-verification', 'certificate-verification']);
     for (const failure of failures) {
