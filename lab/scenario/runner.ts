@@ -12,7 +12,7 @@ import { serverHints } from '../logs/hints.ts';
 import { readSessions, type LogHints } from '../logs/index.ts';
 import { mapsNameSenders } from '../receiver/config-files.ts';
 import { waitForSmtpGreeting } from '../receiver/readiness.ts';
-import { appClientCommand, rawCommand, sClientCommand, swaksCommand, type ClientCommand, type MessageEnvelope } from '../senders/client-command.ts';
+import { APP_CLIENTS, appClientCommand, isAppClient, rawCommand, sClientCommand, swaksCommand, type ClientCommand, type MessageEnvelope } from '../senders/client-command.ts';
 import { readEximDelivery, readEximReception } from '../senders/exim-log.ts';
 import { SHORT_BACKOFF, type MtaDelivery } from '../senders/mta.ts';
 import { readRawReception } from '../senders/raw-server.ts';
@@ -281,9 +281,6 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
   }
 }
 
-/** Toolchains that carry each application client, for the error that names one. */
-const APP_CLIENT_TOOLCHAINS = { java: 'Java, such as debian-bookworm-java', go: 'Go, such as debian-trixie-go' } as const;
-
 /**
  * An Exim destination needs a toolchain with Exim, a Postfix one a toolchain with Postfix, a java or go sender one
  * with that runtime.
@@ -291,9 +288,9 @@ const APP_CLIENT_TOOLCHAINS = { java: 'Java, such as debian-bookworm-java', go: 
 function checkToolchainsFit(scenario: Scenario, senders: readonly SenderSpec[], toolchains: Map<string, Toolchain>, label: string): void {
   const runtimeless = senders.flatMap((sender) => {
     const toolchain = getToolchain(toolchains, sender.toolchain);
-    const runtime = sender.client === 'java' || sender.client === 'go' ? sender.client : undefined;
-    return runtime !== undefined && toolchain[runtime] === undefined
-      ? [`sender ${sender.name}: client ${runtime} needs a toolchain with ${APP_CLIENT_TOOLCHAINS[runtime]}; ${toolchain.name} has none`]
+    const client = sender.client;
+    return isAppClient(client) && toolchain[client] === undefined
+      ? [`sender ${sender.name}: client ${client} needs a toolchain with ${APP_CLIENTS[client].toolchain}; ${toolchain.name} has none`]
       : [];
   });
   const problems = runtimeless.concat(scenario.outbound.flatMap((destination, index) => {

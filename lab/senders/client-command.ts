@@ -162,13 +162,19 @@ const JAVA_CLASSPATH = '/usr/local/lib/tlslab/java';
  * `verifyCertificate`, against the system CA bundle or the receiver's certificates: Java checks the chain alone, as
  * JavaMail does, unless `verifyHostname` names a host; Go checks the chain and the server's name (or `verifyHostname`).
  */
-const APP_CLIENTS = {
-  java: { argv: ['java', '-cp', JAVA_CLASSPATH, 'SmtpClient'], protocols: PROTOCOLS },
+export const APP_CLIENTS = {
+  java: { argv: ['java', '-cp', JAVA_CLASSPATH, 'SmtpClient'], protocols: PROTOCOLS, runtime: 'the JDK\'s', toolchain: 'Java, such as debian-bookworm-java' },
   // Go has had no SSLv3 since 1.14.
-  go: { argv: ['tlslab-go-smtp'], protocols: PROTOCOLS.filter((p) => p !== 'SSLv3') },
+  go: { argv: ['tlslab-go-smtp'], protocols: PROTOCOLS.filter((p) => p !== 'SSLv3'), runtime: 'Go\'s crypto/tls', toolchain: 'Go, such as debian-trixie-go' },
 } as const;
 
-export function appClientCommand(runtime: keyof typeof APP_CLIENTS, spec: SenderSpec, envelope: MessageEnvelope): ClientCommand {
+export type AppClient = keyof typeof APP_CLIENTS;
+
+export function isAppClient(client: string): client is AppClient {
+  return Object.hasOwn(APP_CLIENTS, client);
+}
+
+export function appClientCommand(runtime: AppClient, spec: SenderSpec, envelope: MessageEnvelope): ClientCommand {
   const min = spec.tls.minProtocol;
   const max = spec.tls.maxProtocol;
   const protocols = min === undefined && max === undefined ? [] : APP_CLIENTS[runtime].protocols.filter((p) => !excludedProtocols(spec).includes(p));

@@ -3,10 +3,10 @@ import { SENDERS_DIR } from '../paths.ts';
 import type { Scenario, SenderInput, SenderProfile, SenderSpec } from '../scenario/schema.ts';
 import { RAW_ACTIONS, senderProfileSchema } from '../scenario/schema.ts';
 import { loadNamedYamlFiles } from '../validation.ts';
+import { APP_CLIENTS, isAppClient } from './client-command.ts';
 
 /** Sender TLS options the java and go clients have no way to honour: the runtime picks suites and groups, and checks at today's date. */
 const APP_UNSUPPORTED = ['ciphers', 'ciphersuites', 'groups', 'fallbackScsv', 'verifyAt'] as const;
-const RUNTIME_NAMES = { java: 'the JDK\'s', go: 'Go\'s crypto/tls' } as const;
 
 /**
  * The key-exchange groups the go client offers, which a profile cannot set: Go 1.24's crypto/tls defaults
@@ -42,10 +42,10 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
   if (client === 'swaks' && (tls.groups !== undefined || tls.ciphersuites !== undefined)) {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}: swaks cannot choose groups or TLS 1.3 suites; use "client: openssl" for this sender`);
   }
-  if (client === 'java' || client === 'go') {
+  if (isAppClient(client)) {
     const unsupported = APP_UNSUPPORTED.filter((key) => tls[key] !== undefined);
     if (unsupported.length > 0) {
-      throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.${unsupported[0]}: the ${client} sender takes ${RUNTIME_NAMES[client]} suites, groups and clock; it accepts minProtocol, maxProtocol, verifyCertificate, trust and verifyHostname. Use "client: openssl" for ${unsupported.join(', ')}`);
+      throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.${unsupported[0]}: the ${client} sender takes ${APP_CLIENTS[client].runtime} suites, groups and clock; it accepts minProtocol, maxProtocol, verifyCertificate, trust and verifyHostname. Use "client: openssl" for ${unsupported.join(', ')}`);
     }
   }
   if (client === 'go' && (tls.minProtocol === 'SSLv3' || tls.maxProtocol === 'SSLv3')) {
@@ -54,7 +54,7 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
   if (tls.fallbackScsv === true && client !== 'openssl') {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.fallbackScsv: only the openssl client can send TLS_FALLBACK_SCSV; use "client: openssl" for this sender`);
   }
-  if (tls.verifyCertificate === true && client !== 'openssl' && client !== 'java' && client !== 'go') {
+  if (tls.verifyCertificate === true && client !== 'openssl' && !isAppClient(client)) {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.verifyCertificate: only the openssl, java and go clients abort on an unverified certificate; use one of them for this sender`);
   }
   for (const key of ['trust', 'verifyHostname', 'verifyAt'] as const) {
