@@ -124,6 +124,15 @@ const TLSRPT_CLASSES: Readonly<Record<string, FailureClass>> = {
   tlsa_invalid: 'certificate-verification',
 };
 
+/**
+ * A TLSRPT failure type as Postfix's tlsrpt_wrapper.c names it: `certificate_expired`, or in its first snapshots
+ * the library's constant, `TLSRPT_CERTIFICATE_EXPIRED`.
+ */
+export function tlsrptType(failureType: string): string {
+  const lower = failureType.toLowerCase();
+  return lower.startsWith('tlsrpt_') ? lower.slice('tlsrpt_'.length) : lower;
+}
+
 /** Rank for picking the most telling of several library errors: known SSL reasons first. */
 function errorRank(error: OpensslError, side: 'smtpd' | 'smtp'): number {
   const cls = classOfError(error, side, error.generation, false);
@@ -350,7 +359,8 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
   if (tlsrpt !== undefined) {
     const { failureType = '', failureReason } = tlsrpt.event;
     const detail = `TLSRPT failure_type=${failureType}${failureReason === undefined ? '' : `, failure_reason=${failureReason}`}`;
-    return diagnose(ctx, TLSRPT_CLASSES[failureType] ?? 'unknown', [tlsrpt.line], { detail });
+    const type = tlsrptType(failureType);
+    return diagnose(ctx, TLSRPT_CLASSES[type] ?? 'unknown', [tlsrpt.line], { detail, tlsrptType: type });
   }
   if (session.starttls && session.complete) {
     // No line tells of a failure, and the counters say the handshake completed: TLS at smtpd_tls_loglevel 0.

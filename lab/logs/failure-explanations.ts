@@ -28,6 +28,8 @@ export interface ExplainContext {
   starttlsTimeout?: number;
   /** The name the client asked for by SNI, which tls_server_sni_maps has no chain for. */
   sniUnmatched?: string;
+  /** The RFC 8460 result type of Postfix's TLSRPT line, when that line alone told of the failure (`tlsrptType`). */
+  tlsrptType?: string;
 }
 
 export interface Explained {
@@ -35,6 +37,16 @@ export interface Explained {
   explanation: string;
   remedy: string;
 }
+
+/** RFC 8460's result types (section 4.3) that name no failure class, as Postfix writes them. */
+const TLSRPT_MEANINGS: Readonly<Record<string, string>> = {
+  validation_failure: 'a failure RFC 8460 has no more specific type for.',
+  sts_policy_fetch_error: 'the destination\'s MTA-STS policy could not be fetched (the HTTPS request to mta-sts.<domain> failed), so no policy applied.',
+  sts_policy_invalid: 'the destination\'s MTA-STS policy was fetched but is not valid.',
+  sts_webpki_invalid: 'the HTTPS server of the destination\'s MTA-STS policy presented a certificate that failed PKIX validation; this is the policy server\'s certificate, not the mail server\'s.',
+  dnssec_invalid: 'the DNS answers for the destination did not validate under DNSSEC, so DANE could not apply.',
+  dane_required: 'this side requires DANE for the destination, and no DNSSEC-validated TLSA records were found for the MX host.',
+};
 
 const is1_0 = (g: OpensslGeneration | undefined): boolean => g === '1.0.1' || g === '1.0.2' || g === '1.0.x';
 const label = (g: OpensslGeneration | undefined): string => (g === undefined ? 'OpenSSL (generation unknown)' : `OpenSSL ${g}`);
@@ -462,7 +474,11 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
       remedy: 'Fix the named file, key or setting and reload Postfix.',
     };
   },
-  unknown: (ctx) => ctx.alertSent !== undefined ? {
+  unknown: (ctx) => ctx.tlsrptType !== undefined && TLSRPT_MEANINGS[ctx.tlsrptType] !== undefined ? {
+    summary: ctx.detail ?? `TLSRPT failure_type=${ctx.tlsrptType}`,
+    explanation: `Postfix reported this delivery attempt to TLSRPT as failed, and no other line of the session says more: ${TLSRPT_MEANINGS[ctx.tlsrptType]}`,
+    remedy: 'Raise smtp_tls_loglevel to 1 or more to log the handshake and policy lookups; the domain\'s TLSRPT reports carry the same type.',
+  } : ctx.alertSent !== undefined ? {
     summary: `this side sent alert "${ctx.alertSent}"`,
     explanation: `This ${ctx.side === 'smtpd' ? 'server' : 'client'} ended the handshake with the fatal alert "${ctx.alertSent}": it refused something the peer sent, and the \`warning: TLS library problem: ...\` line that names what is not among these lines.`,
     remedy: 'Quote the `TLS library problem` lines this process logged with it (grep for its PID), or reproduce the failure in the lab.',

@@ -353,6 +353,13 @@ describe('classify without a library error', () => {
     ]).failure;
     expect(failed('certificate_expired')).toMatchObject({ class: 'certificate-verification', explanation: expect.stringContaining('(TLSRPT failure_type=certificate_expired)') });
     expect(failed('validation_failure')).toMatchObject({ class: 'unknown', summary: 'TLSRPT failure_type=validation_failure' });
+    // The first snapshots of tlsrpt_wrapper.c logged the library's constant instead of RFC 8460's name.
+    expect(failed('TLSRPT_CERTIFICATE_NOT_TRUSTED')?.class).toBe('certificate-verification');
+    expect(failed('TLSRPT_STARTTLS_NOT_SUPPORTED')?.class).toBe('starttls-not-offered');
+    // A type that names no class still says what it means: an MTA-STS policy server's certificate is not the MX's.
+    expect(failed('sts_webpki_invalid')).toMatchObject({ class: 'unknown', explanation: expect.stringContaining('not the mail server') });
+    expect(failed('TLSRPT_DANE_REQUIRED')).toMatchObject({ class: 'unknown', explanation: expect.stringContaining('no DNSSEC-validated TLSA records') });
+    expect(failed('failure_type_999')).toMatchObject({ class: 'unknown', explanation: expect.stringContaining('does not say why') });
     expect(only([
       'Jul 27 23:55:10 mx postfix/smtp[7]: TLSRPT: status=failure, domain=example.net, receiving_mx=mx.example.net[192.0.2.25], failure_type=starttls_not_supported',
     ]).failure?.class).toBe('starttls-not-offered');
