@@ -1,8 +1,8 @@
-import { classify } from '../logs/classify.ts';
-import type { Diagnosis, InferredVersions, OpensslError, Session, TlsEvent, TrackerStats, LogHints } from '../logs/types.ts';
+import type { Diagnosis, InferredVersions, OpensslError, Session, TrackerStats, LogHints } from '../logs/types.ts';
 import { decodeOpensslError } from '../logs/openssl-error.ts';
 import { mendExcerpt } from '../logs/log-order.ts';
-import { readSessions, type SessionsRead } from '../logs/sessions.ts';
+import { readSessions } from '../logs/sessions.ts';
+import { sessionsOfUnattached, UnattachedWitness } from '../logs/unattached.ts';
 
 /** Failed TLS sessions of a log that share one failure: the same direction, class and OpenSSL error. */
 export interface LoggedFailure {
@@ -46,63 +46,6 @@ export function peersText(failure: Pick<LoggedFailure, 'peers' | 'direction'>): 
 const errorOf = (session: Session): OpensslError | undefined =>
   session.failure?.opensslError ?? session.lines.map((l) => (/TLS library problem/.test(l) ? decodeOpensslError(l) : undefined)).find((e) => e !== undefined);
 
-const HOST_IN_DETAIL = /\bhost ([^\s[\]]+)\[([^\]\s]*)\]/;
-const POLICY_LOOKUP = /TLS policy lookup for [^/\s]+\/([^:\s]+):|_tls_policy_maps, next-hop destination "([^"]+)"/;
-
-/**
- * The server an unattached failure names in its text (`... by host mx.example[192.0.2.1]`, `TLS policy lookup for
- * dest/mx.example`), or the destination of a policy table entry; empty when it names none.
- */
-function peerOfUnattached(line: string, event: TlsEvent): { name: string; addr: string } {
-  if (event.kind === 'queue-delivery' && event.relayPeer !== undefined) return { name: event.relayPeer.name, addr: event.relayPeer.addr };
-  const host = HOST_IN_DETAIL.exec(line);
-  if (host !== null && (event.kind === 'queue-delivery' || event.kind === 'queue-tls-problem')) return { name: host[1] ?? '', addr: host[2] ?? '' };
-  const policy = POLICY_LOOKUP.exec(line);
-  if (policy !== null) return { name: policy[1] ?? policy[2] ?? '', addr: '' };
-  return { name: '', addr: '' };
-}
-
-/**
- * Sessions for the failures no session of the log holds (see `groupSetUp`), with the peer their text names, if any:
- * what is left of a report that quotes only `warning: TLS library problem: ...`, a set-up warning or a deferral.
- */
-function sessionsOfUnattached(read: SessionsRead, unattached: SessionsRead['unattached'], given: LogHints): Session[] {
-  const hints: LogHints = { ...given };
-  if (read.versions.postfix !== undefined) hints.postfixVersion ??= read.versions.postfix;
-  if (read.versions.openssl !== undefined) hints.inferredOpenssl = read.versions.openssl;
-  return groupSetUp(unattached).flatMap((group, ordinal) => {
-    const { side, line, event } = group[0] as SessionsRead['unattached'][number];
-    const session: Session = {
-      ordinal, side, service: '', pid: 0, peer: peerOfUnattached(line, event), events: group.map((u) => u.event), lines: group.map((u) => u.line),
-      starttls: true, queueIds: [], complete: true,
-    };
-    const failure = classify(session, hints);
-    if (failure === undefined) return [];
-    session.failure = failure;
-    return [session];
-  });
-}
-
-const isSetUp = (u: SessionsRead['unattached'][number]): boolean => u.event.kind === 'tls-local-config-problem' || u.event.kind === 'tls-protocol-list-invalid';
-
-/**
- * The failures one each, but a process's set-up problem together with the library errors it logged next to it:
- * `cannot get RSA certificate from file ...` and the `fopen` errors that say why are one failure.
- */
-function groupSetUp(unattached: SessionsRead['unattached']): SessionsRead['unattached'][number][][] {
-  const groups: SessionsRead['unattached'][number][][] = [];
-  for (const u of unattached) {
-    const last = groups.at(-1);
-    const previous = last?.at(-1);
-    const joins = last !== undefined && previous !== undefined && previous.process === u.process &&
-      (u.event.kind === 'tls-library-problem' || isSetUp(u)) && (last.some(isSetUp) || isSetUp(u)) &&
-      last.every((v) => v.event.kind === 'tls-library-problem' || isSetUp(v));
-    if (joins) last.push(u);
-    else groups.push([u]);
-  }
-  return groups;
-}
-
 /**
  * Reads a log excerpt (in the order it was written, or newest first as consoles list it; lines a mail client or a
  * forum wrapped are joined) and groups each failed TLS session by direction, failure class and decoded error. The
@@ -118,10 +61,9 @@ export function readLogFailures(lines: Iterable<string>, hints: LogHints = {}): 
   // A library error outside every session of a process with a failed session most likely belongs to a session of
   // it that the excerpt cut; one of another process is a failure of its own, and so is a set-up problem or a deferral,
   // unless a failed session already quotes it.
-  const quoted = new Set(failedSessions.flatMap((session) => [...session.lines, ...(session.failure?.evidence ?? [])]));
-  const failedProcesses = new Set(failedSessions.map((session) => `${session.host ?? ''}|${session.service}|${session.pid}`));
-  const unattached = read.unattached.filter(({ event, line, process }) => !(event.kind === 'tls-library-problem' && failedProcesses.has(process)) && !quoted.has(line));
-  const failed = [...failedSessions, ...sessionsOfUnattached(read, unattached, hints)];
+  const witness = new UnattachedWitness();
+  for (const session of failedSessions) witness.failed(session, read.unattached);
+  const failed = [...failedSessions, ...sessionsOfUnattached(witness.standalone(read.unattached), read.versions, hints)];
   // Listeners differ in their TLS settings (master.cf -o, wrapper mode): with failures on more than one, each is apart.
   const services = new Set(failed.filter((s) => s.side === 'smtpd' && s.service !== '').map((s) => s.service));
   for (const session of failed) {

@@ -6,6 +6,7 @@ import { postfixSeconds, starttlsTimeouts } from '../logs/hints.ts';
 import { readingOrder } from '../logs/input-order.ts';
 import { NOT_LOGGED, tlsNotLogged } from '../logs/classify.ts';
 import { peerMatcher } from '../logs/peer-filter.ts';
+import { sessionsOfUnattached, UnattachedWitness } from '../logs/unattached.ts';
 import { parseTimeArgument, TIME_ARGUMENT_FORMS } from '../logs/time-argument.ts';
 import { EXIT, type CliIo } from './io.ts';
 
@@ -148,6 +149,10 @@ function analyzeTable(report: AnalyzeReport & { peersOmitted?: number }): string
   if (report.readOrder !== undefined) out.push(readOrderNote(report.readOrder));
   if (version.length > 0) out.push(version.join(', '));
   out.push(`${sessions.total} sessions: ${sessions.tls} TLS, ${sessions.failed} failed, ${sessions.plaintext} plaintext deliveries`);
+  if (sessions.total === 0 && stats.events > 0) {
+    out.push('No line names a connection (connect, disconnect, a peer): `tlslab logs parse` diagnoses the TLS failures logged outside sessions, ' +
+      'as an excerpt of only "warning: TLS library problem: ..." lines has them.');
+  }
   out.push(`Protocols: ${counts(report.protocols)}`);
   out.push(`Ciphers:   ${counts(report.ciphers)}`);
   const unlogged = report.protocols[NOT_LOGGED];
@@ -204,11 +209,19 @@ function sessionText(session: Session): string {
   else if (session.starttls) result = 'TLS attempted, no verdict';
   else result = 'plaintext';
   const lines = [`${head}: ${result}${session.queueIds.length > 0 ? ` queue ${session.queueIds.join(',')}` : ''}`];
-  if (session.failure !== undefined) {
-    lines.push(`    why: ${session.failure.explanation}`, `    fix: ${session.failure.remedy}`);
-    for (const line of session.failure.evidence) lines.push(`    | ${line}`);
-  }
+  if (session.failure !== undefined) lines.push(...diagnosisLines(session.failure));
   return lines.join('\n');
+}
+
+function diagnosisLines(failure: NonNullable<Session['failure']>): string[] {
+  return [`    why: ${failure.explanation}`, `    fix: ${failure.remedy}`, ...failure.evidence.map((line) => `    | ${line}`)];
+}
+
+function unattachedText(session: Session): string {
+  const failure = session.failure as NonNullable<Session['failure']>;
+  const peer = session.peer.name === '' && session.peer.addr === '' ? '' : ` ${session.side === 'smtp' ? 'to' : 'from'} ${formatPeer(session.peer)}`;
+  return [`- ${session.service}[${session.pid}]${session.host === undefined ? '' : `@${session.host}`}${peer}: FAILED ${failure.class}: ${failure.summary}`,
+    ...diagnosisLines(failure)].join('\n');
 }
 
 async function parseCommand(
@@ -220,8 +233,10 @@ async function parseCommand(
     (matches === undefined || matches(session.peer.name, session.peer.addr)) && (!failedOnly || session.failure !== undefined);
   let first = true;
   if (json) io.stdout.write('{"sessions":[');
+  const witness = new UnattachedWitness();
   const emit = (sessions: Session[]): void => {
     for (const session of sessions) {
+      witness.failed(session, tracker.unattachedErrors);
       if (!keep(session)) continue;
       if (json) {
         io.stdout.write(`${first ? '' : ','}\n${JSON.stringify(session)}`);
@@ -239,10 +254,15 @@ async function parseCommand(
     }
   }
   emit(tracker.end());
+  const unattached = sessionsOfUnattached(witness.standalone(tracker.unattachedErrors), tracker.versions, hints).filter(keep);
   if (json) {
     const reading = `${reversed.length > 0 ? `,"reversed":${JSON.stringify(reversed)}` : ''}${reordered ? `,"readOrder":${JSON.stringify(order)}` : ''}`;
-    write(io, `\n],"stats":${JSON.stringify(tracker.stats)},"versions":${JSON.stringify(tracker.versions)}${reading}}`);
+    write(io, `\n],"unattached":${JSON.stringify(unattached)},"stats":${JSON.stringify(tracker.stats)},"versions":${JSON.stringify(tracker.versions)}${reading}}`);
   } else {
+    if (unattached.length > 0) {
+      write(io, 'TLS failures outside every session (no line of theirs names the connection; an excerpt that left out the connect line, or a process\'s own set-up problem):');
+      for (const session of unattached) write(io, unattachedText(session));
+    }
     write(io, `${tracker.stats.lines} lines, ${tracker.stats.unrecognised} unrecognised, ${tracker.stats.foreign} foreign`);
     if (reversed.length > 0) write(io, `Read turned round, as it lists the newest line first: ${reversed.join(', ')}`);
     if (reordered) write(io, readOrderNote(order));

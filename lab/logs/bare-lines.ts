@@ -1,5 +1,5 @@
 import { parseEvent } from './events.ts';
-import { afterQuote, clearHeaderAt, stampKindAt, type HeaderScan } from './line-header.ts';
+import { afterQuote, clearHeaderAt, POSTFIX_DAEMONS, stampKindAt, type HeaderScan } from './line-header.ts';
 import type { TlsEvent } from './types.ts';
 
 /** The daemon whose sessions a bare message belongs to; `none` for messages of no session (qmgr, cleanup, local). */
@@ -49,6 +49,25 @@ export function sideOfEvent(event: TlsEvent): BareSide | undefined {
 }
 
 /**
+ * A Postfix program before a bare message, without the pid a syslog header has: `[postfix/smtpd] connect from ...`, as
+ * some reports rewrite their lines, or `postfix/smtpd: ...`. The program names the daemon, as a header does.
+ */
+const PROGRAM_PREFIX = /\[?((?:[\w.-]+\/)+([a-z]+))(?:\] |: )/y;
+const DAEMON_SIDES: Readonly<Record<string, BareSide>> = { smtpd: 'smtpd', tlsproxy: 'smtpd', smtp: 'smtp', lmtp: 'smtp' };
+
+function programPrefix(line: string, at: number): RegExpExecArray | undefined {
+  PROGRAM_PREFIX.lastIndex = at;
+  const program = PROGRAM_PREFIX.exec(line);
+  return program !== null && POSTFIX_DAEMONS.has(program[2] as string) ? program : undefined;
+}
+
+/** Where the message of a line without a syslog header starts: after a Postfix program before it (see `PROGRAM_PREFIX`), if any. */
+export function bareMessageStart(line: string): number {
+  const at = afterQuote(line, 0);
+  return at + (programPrefix(line, at)?.[0].length ?? 0);
+}
+
+/**
  * A web console's log table pasted as text: time, severity and message, in columns that ` | ` or tabs separate
  * (`1/16/2019, 1:31:28 AM | info | SSL_connect error to ...`). The time is in the console's locale, so it is not read.
  */
@@ -85,17 +104,21 @@ export class BareLines {
       at = afterQuote(line, 0);
       if (stampKindAt(line, at) !== 0) return undefined;
     }
-    const event = parseEvent(line, at);
+    const program = programPrefix(line, at);
+    const daemon = program?.[2];
+    const named = program !== undefined && daemon !== undefined;
+    const msgStart = named ? at + program[0].length : at;
+    const event = parseEvent(line, msgStart);
     if (event === undefined) return undefined;
-    let side = sideOfEvent(event);
+    let side = named ? DAEMON_SIDES[daemon] ?? 'none' : sideOfEvent(event);
     if (side === undefined) side = this.side;
     else if (side !== 'none') this.side = side;
     clearHeaderAt(scan, at);
-    scan.progStart = at;
-    scan.progEnd = at;
-    scan.daemonStart = at;
+    scan.progStart = named ? at + (line.charCodeAt(at) === 91 ? 1 : 0) : at;
+    scan.progEnd = named ? scan.progStart + (program[1] as string).length : at;
+    scan.daemonStart = named ? scan.progEnd - daemon.length : at;
     scan.pid = 0;
-    scan.msgStart = at;
+    scan.msgStart = msgStart;
     return { event, side, line };
   }
 }

@@ -340,8 +340,8 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
   'plaintext-after-starttls': (ctx) => ctx.wrapperMode === true
     ? {
       summary: ctx.error?.reason === 'http request' ? 'http request where TLS starts at once' : 'plaintext where TLS starts at once',
-      explanation: 'On this wrapper-mode listener (TLS at once, port 465) the peer sent non-TLS bytes (plaintext SMTP or an HTTP request) instead of a ClientHello: a client set to STARTTLS or to no encryption on port 465, or a scanner.',
-      remedy: 'Set the client to SSL/TLS (implicit TLS) for port 465, or to STARTTLS on port 587; nothing to change on the server.',
+      explanation: 'On this wrapper-mode listener (TLS at once, port 465) the peer sent non-TLS bytes (plaintext SMTP or an HTTP request) instead of a ClientHello: a client set to STARTTLS or to no encryption on port 465, a scanner, or a proxy in front of the server (HAProxy, Traefik, a load balancer) that sends a PROXY protocol header or a health check first.',
+      remedy: 'Set the client to SSL/TLS (implicit TLS) for port 465, or to STARTTLS on port 587; nothing to change on the server. Behind a proxy that sends the PROXY header, set smtpd_upstream_proxy_protocol = haproxy on this listener (master.cf -o, Postfix 2.10 and later), or turn the header off in the proxy.',
     }
     : {
       summary: ctx.error?.reason === 'http request' ? 'http request after STARTTLS' : 'plaintext after STARTTLS',

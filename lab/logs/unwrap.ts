@@ -1,4 +1,4 @@
-import { BareLines, mayBeTableRow } from './bare-lines.ts';
+import { bareMessageStart, BareLines, mayBeTableRow } from './bare-lines.ts';
 import { parseEvent } from './events.ts';
 import { asSyslogLine } from './json-lines.ts';
 import { newHeaderScan, scanHeader, type HeaderScan } from './line-header.ts';
@@ -94,7 +94,7 @@ const INNER_LIBRARY_PROBLEM = /(?<!\]: |\[ )(?<= )warning: TLS library problem: 
 function splitMerged(line: string, scan: HeaderScan): string[] {
   if (line.length < 2 * MIN_PIECE) return [line];
   // Cuts go after the line's own header (for a relay's line, after the inner one).
-  const messageStart = scanHeader(asSyslogLine(line), scan) ? scan.msgStart : 0;
+  const messageStart = scanHeader(asSyslogLine(line), scan) ? scan.msgStart : bareMessageStart(line);
   const readable = (piece: string): boolean => startsLine(paddedDay(piece, scan), scan);
   for (const inner of [INNER_STAMP, INNER_LIBRARY_PROBLEM]) {
     const cuts = [...line.matchAll(inner)].map((match) => match.index).filter((at) => at > messageStart);

@@ -287,6 +287,28 @@ describe('tlslab logs', () => {
     expect(parsed.sessions.map((s) => s.failure?.class ?? null)).toEqual(['no-shared-cipher', 'no-shared-cipher', null, 'unknown-protocol', 'unknown-protocol', null]);
   });
 
+  it('parse diagnoses a library error that no session holds, and analyze points to it', async () => {
+    // As posted in hardware/mailserver#147: the whole excerpt is the one line of an ECDSA certificate's failure.
+    const file = path.join(dir, 'lone-error.log');
+    const lone = '2017-08-24T19:23:25.515590+00:00 drogon postfix/submission/smtpd[714]: warning: TLS library problem: error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:ssl/record/rec_layer_s3.c:1382:SSL alert number 40';
+    writeFileSync(file, `${lone}\n`);
+    const text = io();
+    expect(await logsCommand(['parse', file], text)).toBe(0);
+    expect(text.out()).toContain('- postfix/submission/smtpd[714]@drogon: FAILED peer-aborted: peer aborted: alert "sslv3 alert handshake failure"');
+    const json = io();
+    expect(await logsCommand(['parse', '--json', file], json)).toBe(0);
+    const parsed = JSON.parse(json.out()) as { sessions: unknown[]; unattached: { service: string; pid: number; failure: { class: string; evidence: string[] } }[] };
+    expect(parsed.sessions).toEqual([]);
+    expect(parsed.unattached).toMatchObject([{ service: 'postfix/submission/smtpd', pid: 714, failure: { class: 'peer-aborted', evidence: [lone] } }]);
+    const table = io();
+    expect(await logsCommand(['analyze', file], table)).toBe(0);
+    expect(table.out()).toContain('`tlslab logs parse` diagnoses the TLS failures logged outside sessions');
+    // A library error of a process whose failed session the excerpt holds is that session's, not one of its own.
+    const seed = io();
+    expect(await logsCommand(['parse', fixturePath('seed-maillog.log')], seed)).toBe(0);
+    expect(seed.out()).not.toContain('outside every session');
+  });
+
   it('parse says which way a tlsproxy connection went', async () => {
     const file = path.join(dir, 'tlsproxy.log');
     writeFileSync(file, `${TLSPROXY_LINES.join('\n')}\n`);

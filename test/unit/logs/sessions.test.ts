@@ -178,6 +178,30 @@ describe('SessionTracker', () => {
     expect(stats).toEqual({ lines: 13, events: 11, unrecognised: 0, foreign: 2 });
   });
 
+  it('reads bare messages after their program without a pid (`[postfix/smtpd] ...`), the daemon as the program says', () => {
+    // As posted in ioerror/duraconf#52: the report rewrote each header to the program in brackets.
+    const lines = [
+      '[postfix/smtpd] connect from mail-yh0-f41.google.com[209.85.213.41]',
+      '[postfix/smtpd] SSL_accept error from mail-yh0-f41.google.com[209.85.213.41]: -1',
+      '[postfix/smtpd] warning: TLS library problem: error:1408A0C1:SSL routines:SSL3_GET_CLIENT_HELLO:no shared cipher:s3_srvr.c:1360:',
+      '[postfix/smtpd] lost connection after STARTTLS from mail-yh0-f41.google.com[209.85.213.41]',
+      '[postfix/smtpd] disconnect from mail-yh0-f41.google.com[209.85.213.41]',
+      // `program: message`, of a multi-instance service: the session's service is that program.
+      'postfix-out/smtp: SSL_connect error to mx.b.example[192.0.2.2]:25: -1',
+      'postfix-out/smtp: warning: TLS library problem: error:0A000086:SSL routines::certificate verify failed:../ssl/statem/statem_clnt.c:1889:',
+      // Not a Postfix program: no bare message.
+      '[kernel] connect from c.example[192.0.2.3]',
+    ];
+    const { sessions, stats } = readSessions(lines);
+    expect(sessions.map((s) => [s.side, s.service, s.pid, s.failure?.class ?? null, s.events.length])).toEqual([
+      ['smtpd', 'postfix/smtpd', 0, 'no-shared-cipher', 5],
+      ['smtp', 'postfix-out/smtp', 0, 'certificate-verification', 2],
+    ]);
+    expect(stats).toMatchObject({ lines: 8, foreign: 1 });
+    // Mended as an excerpt, the library error stays one line with its program.
+    expect(readLogFailures(lines.slice(0, 5)).failures.map((f) => [f.class, f.evidence.length])).toEqual([['no-shared-cipher', 5]]);
+  });
+
   it('reads a deferral\'s reason quoted alone, without its parentheses, as an outbound failure outside any session', () => {
     // As a blog quotes it, from the bounce (the address a placeholder of its own).
     const quoted = 'TLS is required, but was not offered by host smtp.sendgrid.net[%Global IP%]';
