@@ -203,6 +203,9 @@ self_report() {
     echo "openssl_ciphers=$(awk '{print $1}' <<<"$ciphers" | paste -sd: -)"
   fi
   command -v swaks >/dev/null 2>&1 && echo "swaks_tls=$(perl -MNet::SSLeay -e 'print Net::SSLeay::SSLeay_version(0)' 2>/dev/null)"
+  # Debian's Sendmail, by its package: its own -d0.1 would wait for DNS to qualify the host name.
+  local sendmail
+  sendmail="$(dpkg-query -W -f='${Version}' sendmail-bin 2>/dev/null)" && echo "sendmail_version=${sendmail%%-*}"
   if command -v exim4 >/dev/null 2>&1; then
     echo "exim_version=$(exim4 -bV 2>/dev/null | sed -n '1s/^Exim version \([^ ]*\).*/\1/p')"
     echo "exim_tls=GnuTLS $(exim4 -d-all+tls -bV 2>&1 | sed -n '/GnuTLS: Compile/{n;s/^ *Runtime: *//p}' | head -n 1)"

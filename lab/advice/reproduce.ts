@@ -202,8 +202,8 @@ function senderInput(h: Hypothesis): NonNullable<ScenarioInput['senders']>[numbe
 
 /**
  * The failure's hypotheses sent to the listeners of the failures they are for (`failureListeners`), as senders of
- * their own (`tls10-only-465`); on a wrapper-mode listener they start TLS, or misbehave, at once. Exim senders and the
- * probe that skips STARTTLS on purpose are left out there.
+ * their own (`tls10-only-465`); on a wrapper-mode listener they start TLS, or misbehave, at once. Exim senders, Sendmail
+ * senders on a wrapper-mode listener, and the probe that skips STARTTLS on purpose are left out there.
  */
 function hypothesesOnListeners(hypotheses: readonly Hypothesis[], failures: readonly LoggedFailure[], onListener: ReadonlyMap<string, Listener>, profiles: ReadonlyMap<string, SenderProfile>): Hypothesis[] {
   const out = new Map<string, Hypothesis>();
@@ -212,8 +212,8 @@ function hypothesesOnListeners(hypotheses: readonly Hypothesis[], failures: read
     if (listener === undefined) continue;
     for (const h of hypotheses.filter((x) => x.failures.includes(failure.key))) {
       const client = h.probe?.client ?? profiles.get(h.profile ?? h.name)?.client;
-      // Exim relays to port 25 only; the s_client that skips STARTTLS is for a STARTTLS port.
-      if (client === 'exim' || (h.probe !== undefined && h.probe.client !== 'raw' && h.probe.starttls === 'implicit')) continue;
+      // Exim relays to port 25 only, Sendmail never starts TLS at once; the s_client that skips STARTTLS is for a STARTTLS port.
+      if (client === 'exim' || (client === 'sendmail' && listener.wrapper) || (h.probe !== undefined && h.probe.client !== 'raw' && h.probe.starttls === 'implicit')) continue;
       const name = listenerSenderName(h.name, listener);
       const why = h.probe?.client === 'raw' && listener.wrapper ? `probe: ${RAW_AT_ONCE[h.probe.afterStarttls]}` : h.reasons[failure.key] ?? h.why;
       const known = out.get(name);

@@ -142,7 +142,20 @@ export interface MtaDeliveryView {
 
 function describePath(delivery: MtaDeliveryView, finalText: string): string {
   const failures = delivery.attempts.filter((a) => a !== delivery.final);
-  const steps = failures.map((a) => `${a.status}: ${a.detail.replace(/^\(|\)$/g, '')}`);
+  // One try is what the MTA logged up to its deferral (a failed handshake, then the deferral); tries that repeat
+  // the one before are counted, not repeated.
+  const tries: { text: string; times: number }[] = [];
+  let open: string[] = [];
+  for (const attempt of failures) {
+    open.push(`${attempt.status}: ${attempt.detail.replace(/^\(|\)$/g, '')}`);
+    if (attempt.status !== 'deferred') continue;
+    const text = open.join(', ');
+    const last = tries.at(-1);
+    if (last?.text === text) last.times++;
+    else tries.push({ text, times: 1 });
+    open = [];
+  }
+  const steps = [...tries.map((t) => (t.times > 1 ? `${t.text} (${t.times} times)` : t.text)), ...open];
   const retries = failures.filter((a) => a.status === 'deferred').length;
   if (delivery.final) {
     steps.push(failures.length === 0 ? finalText : retries > 0 ? `then ${finalText} on retry ${retries}` : `then ${finalText} at once`);

@@ -1,7 +1,7 @@
 import { LabContainer } from '../docker/container.ts';
 import { LABEL } from '../docker/labels.ts';
 import { renderReceiverConfig } from '../receiver/config-files.ts';
-import { injectCommand, mtaSenderMainCf, readMtaDelivery, type MtaDelivery } from '../senders/mta.ts';
+import { injectCommand, mtaSenderMainCf, readMtaDelivery, sendmailEnv, type MtaDelivery } from '../senders/mta.ts';
 import { rawServerCommand } from '../senders/raw-server.ts';
 import type { MessageEnvelope } from '../senders/client-command.ts';
 import type { Toolchain } from '../toolchains/model.ts';
@@ -118,7 +118,7 @@ export async function startSender(stage: Stage, spec: SenderSpec, image: string,
     });
     return { spec, container };
   }
-  // Exim configures itself from the relay's address; swaks and s_client are run inside an idle container.
+  // Exim and Sendmail configure themselves from the relay's address; swaks and s_client are run inside an idle container.
   const container = await LabContainer.start({
     image,
     name: `${stage.prefix}-${spec.name}`,
@@ -127,7 +127,9 @@ export async function startSender(stage: Stage, spec: SenderSpec, image: string,
     labels: { ...stage.labels, [LABEL.role]: 'sender' },
     ...(spec.client === 'exim'
       ? { command: ['exim-mta'], env: { TLSLAB_RELAY: receiverAddress!, TLSLAB_HOSTNAME: senderHostname(spec) } }
-      : { command: ['idle'] }),
+      : spec.client === 'sendmail'
+        ? { command: ['sendmail-mta'], env: { ...sendmailEnv(spec, receiverAddress!), TLSLAB_HOSTNAME: senderHostname(spec) } }
+        : { command: ['idle'] }),
     ...(stage.trust ? { trust: stage.trust } : {}),
   });
   stage.track(container);
@@ -135,8 +137,8 @@ export async function startSender(stage: Stage, spec: SenderSpec, image: string,
 }
 
 /** Hands a message to a Postfix inside `container` and returns the Message-ID to follow it by. */
-export async function injectMessage(container: LabContainer, envelope: MessageEnvelope, messageId: string): Promise<ExecOutcome> {
-  return container.exec(injectCommand(envelope, messageId), { timeoutSeconds: 30 });
+export async function injectMessage(container: LabContainer, envelope: MessageEnvelope, messageId: string, realSendmail = false): Promise<ExecOutcome> {
+  return container.exec(injectCommand(envelope, messageId, realSendmail), { timeoutSeconds: 30 });
 }
 
 export { readMtaDelivery };

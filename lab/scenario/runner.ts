@@ -14,6 +14,7 @@ import { mapsNameSenders } from '../receiver/config-files.ts';
 import { waitForSmtpGreeting } from '../receiver/readiness.ts';
 import { APP_CLIENTS, appClientCommand, isAppClient, rawCommand, sClientCommand, swaksCommand, type ClientCommand, type MessageEnvelope } from '../senders/client-command.ts';
 import { readEximDelivery, readEximReception } from '../senders/exim-log.ts';
+import { readSendmailDelivery, SENDMAIL_SETTLED_AFTER_DEFERRALS, sendmailSettled } from '../senders/sendmail-log.ts';
 import { SHORT_BACKOFF, type MtaDelivery } from '../senders/mta.ts';
 import { readRawReception } from '../senders/raw-server.ts';
 import { loadSenderProfiles, resolveSenders } from '../senders/profiles.ts';
@@ -209,6 +210,9 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     if (running.some((s) => s.spec.delivery === 'mta') || allDestinations.length > 0) {
       result.notes.push(`Sending MTAs retry fast: ${Object.entries(SHORT_BACKOFF).map(([k, v]) => `${k} = ${v}`).join(', ')} (Postfix defaults are minutes).`);
     }
+    if (running.some((s) => s.spec.client === 'sendmail')) {
+      result.notes.push(`Sendmail senders run their queue every 2 s (Debian's default is minutes); a message deferred ${SENDMAIL_SETTLED_AFTER_DEFERRALS} times is taken as its outcome, as Sendmail retries it the same way until it expires.`);
+    }
     checkAbort();
 
     const trusting = running.some((s) => s.spec.tls.verifyCertificate === true && s.spec.tls.trust === 'receiver');
@@ -281,17 +285,23 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
   }
 }
 
+/** The image recipes that carry the MTAs other than Postfix. */
+const MTA_RECIPES: Partial<Record<SenderSpec['client'], { recipe: string; name: string; toolchain: string }>> = {
+  exim: { recipe: 'debian-exim', name: 'Exim', toolchain: 'debian-bookworm-exim' },
+  sendmail: { recipe: 'debian-sendmail', name: 'Sendmail', toolchain: 'debian-bookworm-sendmail' },
+};
+
 /**
  * An Exim destination needs a toolchain with Exim, a Postfix one a toolchain with Postfix, a java or go sender one
- * with that runtime.
+ * with that runtime, an exim or sendmail sender one with that MTA.
  */
 function checkToolchainsFit(scenario: Scenario, senders: readonly SenderSpec[], toolchains: Map<string, Toolchain>, label: string): void {
   const runtimeless = senders.flatMap((sender) => {
     const toolchain = getToolchain(toolchains, sender.toolchain);
     const client = sender.client;
-    return isAppClient(client) && toolchain[client] === undefined
-      ? [`sender ${sender.name}: client ${client} needs a toolchain with ${APP_CLIENTS[client].toolchain}; ${toolchain.name} has none`]
-      : [];
+    if (isAppClient(client) && toolchain[client] === undefined) return [`sender ${sender.name}: client ${client} needs a toolchain with ${APP_CLIENTS[client].toolchain}; ${toolchain.name} has none`];
+    const mta = MTA_RECIPES[client];
+    return mta !== undefined && toolchain.recipe !== mta.recipe ? [`sender ${sender.name}: client ${client} needs a toolchain with ${mta.name}, such as ${mta.toolchain}; ${toolchain.name} has none`] : [];
   });
   const problems = runtimeless.concat(scenario.outbound.flatMap((destination, index) => {
     const toolchain = getToolchain(toolchains, destination.toolchain);
@@ -376,7 +386,7 @@ function envelope(spec: SenderSpec, scenario: Scenario, receiverCertificates?: s
   };
 }
 
-type OneShotClient = Exclude<SenderSpec['client'], 'postfix' | 'exim'>;
+type OneShotClient = Exclude<SenderSpec['client'], 'postfix' | 'exim' | 'sendmail'>;
 
 /** How each client that sends one message once is run in its container, and how its transcript is read. */
 const ONE_SHOT_CLIENTS: Record<OneShotClient, { command: (spec: SenderSpec, mail: MessageEnvelope) => ClientCommand; read: (transcript: string) => ClientView }> = {
@@ -392,7 +402,7 @@ async function runSender(sender: RunningSender, scenario: Scenario, runId: strin
   progress({ kind: 'phase', phase: 'sender', detail: `${spec.name}: ${spec.client} (${spec.toolchain})` });
   if (spec.delivery === 'mta') {
     sender.messageId = `tlslab-${runId}-${spec.name}@senders.lab.test`;
-    sender.exec = await injectMessage(sender.container, envelope(spec, scenario), sender.messageId);
+    sender.exec = await injectMessage(sender.container, envelope(spec, scenario), sender.messageId, spec.client === 'sendmail');
     progress({ kind: 'done', phase: 'sender', detail: `${spec.name}: queued (exit ${sender.exec.exitCode})`, elapsedMs: sender.exec.durationMs });
     return;
   }
@@ -467,11 +477,14 @@ async function settleLogs(
       const sessions = parsed.sessions.filter((s) => s.peer.addr === sender.container.ipAddress);
       if (sessions.some((s) => !s.complete)) settled = false;
       if (sender.spec.delivery === 'mta') {
-        const own = sender.spec.client === 'exim' ? { sessions: [], fates: new Map() } : parse(sender.container);
-        sender.delivery =
-          sender.spec.client === 'exim'
-            ? readEximDelivery(sender.container.logLines(), sender.messageId ?? '')
-            : readMtaDelivery(sender.container.logLines(), sender.messageId ?? '', own.fates);
+        const log = sender.container.logLines();
+        const messageId = sender.messageId ?? '';
+        if (sender.spec.client === 'sendmail') {
+          sender.delivery = readSendmailDelivery(log, messageId);
+          if (!sendmailSettled(sender.delivery) || !final(parsed, sender.delivery.receiverQueueId)) settled = false;
+          continue;
+        }
+        sender.delivery = sender.spec.client === 'exim' ? readEximDelivery(log, messageId) : readMtaDelivery(log, messageId, parse(sender.container).fates);
         if (!sender.delivery.final || !final(parsed, sender.delivery.receiverQueueId)) settled = false;
       } else {
         if (sender.view?.connected && sessions.length === 0) settled = false;

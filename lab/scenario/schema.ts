@@ -205,11 +205,11 @@ export const expectationSchema = z.discriminatedUnion('outcome', [
 
 /**
  * swaks, openssl s_client, java (a Java application's JSSE client) and go (a Go mailer's crypto/tls client) send one
- * message once; postfix and exim are real MTAs that queue, retry and fall back to plaintext as they do in production;
- * raw is a scripted peer with no TLS stack that misbehaves after STARTTLS the way broken clients, proxies and
- * scanners do.
+ * message once; postfix, exim and sendmail are real MTAs that queue, retry and fall back to plaintext (or not) as they
+ * do in production; raw is a scripted peer with no TLS stack that misbehaves after STARTTLS the way broken clients,
+ * proxies and scanners do.
  */
-export const CLIENTS = ['swaks', 'openssl', 'java', 'go', 'postfix', 'exim', 'raw'] as const;
+export const CLIENTS = ['swaks', 'openssl', 'java', 'go', 'postfix', 'exim', 'sendmail', 'raw'] as const;
 
 /**
  * What a raw sender does once the server said "220 Ready to start TLS": EHLO in plaintext, an HTTP
@@ -235,6 +235,11 @@ const senderCapabilities = {
   afterStarttls: z.enum(RAW_ACTIONS).optional(),
   /** main.cf settings of a sender that is a real Postfix MTA (client: postfix). Exim runs Debian's defaults. */
   mainCf: z.record(z.string().regex(/^[a-z][A-Za-z0-9_]*$/, 'a main.cf parameter name'), mainCfValue).optional(),
+  /**
+   * sendmail.cf options of a sender that is a real Sendmail (client: sendmail), as its -O takes them, e.g.
+   * `TLSFallbacktoClear: "true"` (8.16 and later: resend in clear at once after a failed handshake).
+   */
+  sendmailOptions: z.record(z.string().regex(/^[A-Z][A-Za-z0-9.]*$/, 'a sendmail.cf option name, e.g. TLSFallbacktoClear'), z.string().regex(/^[^\n]*$/, 'one line')).optional(),
 };
 
 export const evidenceSchema = z.union([
@@ -393,6 +398,8 @@ export interface SenderSpec {
   /** Set for client: raw. */
   afterStarttls?: RawAction;
   mainCf: Record<string, string>;
+  /** client: sendmail only. */
+  sendmailOptions: Record<string, string>;
   message: SenderInput['message'];
   expect: Expectation;
 }

@@ -2,6 +2,7 @@ import type { SenderSpec } from '../scenario/schema.ts';
 import { LabError } from '../errors.ts';
 import { compareVersions } from '../logs/versions.ts';
 import { protocolExclusions } from '../toolchains/postfix-features.ts';
+import { PROTOCOLS, protocolRank, type TlsProtocol } from '../scenario/tls-vocabulary.ts';
 import type { MessageEnvelope } from './client-command.ts';
 
 /**
@@ -48,10 +49,38 @@ export function mtaSenderMainCf(spec: SenderSpec, postfixVersion: string, relay:
   return { ...mainCf, ...spec.mainCf };
 }
 
-/** Hands one message to the MTA's sendmail, with a Message-ID the lab can find in its log. */
-export function injectCommand(envelope: MessageEnvelope, messageId: string): string[] {
+/** OpenSSL's flags that leave out each protocol, for a Sendmail's ClientSSLOptions. */
+const SSL_OP_NO: Readonly<Record<TlsProtocol, string>> = {
+  SSLv3: 'SSL_OP_NO_SSLv3', TLSv1: 'SSL_OP_NO_TLSv1', 'TLSv1.1': 'SSL_OP_NO_TLSv1_1', 'TLSv1.2': 'SSL_OP_NO_TLSv1_2', 'TLSv1.3': 'SSL_OP_NO_TLSv1_3',
+};
+
+/**
+ * The environment of a sending Sendmail (images/debian-sendmail/sendmail-mta.sh): its smart host and port, its
+ * sendmail.cf options (the profile's protocol range and cipher list, then its own `sendmailOptions`), and the
+ * access map entry that keeps it from STARTTLS for `starttls: none`.
+ */
+export function sendmailEnv(spec: SenderSpec, relay: string): Record<string, string> {
+  const options: Record<string, string> = {};
+  const { minProtocol, maxProtocol, ciphers } = spec.tls;
+  const excluded = PROTOCOLS.filter((p) => (minProtocol !== undefined && protocolRank(p) < protocolRank(minProtocol)) || (maxProtocol !== undefined && protocolRank(p) > protocolRank(maxProtocol)));
+  if (excluded.length > 0) options.ClientSSLOptions = excluded.map((p) => `+${SSL_OP_NO[p]}`).join(' ');
+  if (ciphers !== undefined) options.CipherList = ciphers;
+  Object.assign(options, spec.sendmailOptions);
+  return {
+    TLSLAB_RELAY: relay,
+    TLSLAB_RELAY_PORT: String(spec.port),
+    TLSLAB_SENDMAIL_OPTIONS: Object.entries(options).map(([name, value]) => `${name}=${value}`).join('\n'),
+    ...(spec.starttls === 'none' ? { TLSLAB_ACCESS: `Try_TLS:${relay}\tNO` } : {}),
+  };
+}
+
+/**
+ * Hands one message to the MTA's sendmail command, with a Message-ID the lab can find in its log. A real Sendmail
+ * takes it into its MTA queue at once (`-Am`), not through its submission agent's SMTP hop.
+ */
+export function injectCommand(envelope: MessageEnvelope, messageId: string, realSendmail = false): string[] {
   const message = [`From: <${envelope.from}>`, `To: <${envelope.to}>`, `Subject: ${envelope.subject}`, `Message-ID: <${messageId}>`, '', envelope.body, ''].join('\n');
-  return ['bash', '-c', 'printf "%s" "$1" | sendmail -i -f "$2" "$3"', 'inject', message, envelope.from, envelope.to];
+  return ['bash', '-c', `printf "%s" "$1" | sendmail${realSendmail ? ' -Am' : ''} -i -f "$2" "$3"`, 'inject', message, envelope.from, envelope.to];
 }
 
 export interface MtaFate {

@@ -5,6 +5,9 @@ import { RAW_ACTIONS, senderProfileSchema } from '../scenario/schema.ts';
 import { loadNamedYamlFiles } from '../validation.ts';
 import { APP_CLIENTS, isAppClient } from './client-command.ts';
 
+/** Sender TLS options the sendmail sender does not map onto sendmail.cf options. */
+const SENDMAIL_UNSUPPORTED = ['ciphersuites', 'groups', 'fallbackScsv', 'verifyCertificate'] as const;
+
 /** Sender TLS options the java and go clients have no way to honour: the runtime picks suites and groups, and checks at today's date. */
 const APP_UNSUPPORTED = ['ciphers', 'ciphersuites', 'groups', 'fallbackScsv', 'verifyAt'] as const;
 
@@ -36,7 +39,7 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
     }
   }
   const client = input.client ?? profile?.client ?? 'swaks';
-  const delivery = client === 'postfix' || client === 'exim' ? 'mta' : 'client';
+  const delivery = client === 'postfix' || client === 'exim' || client === 'sendmail' ? 'mta' : 'client';
   const description = input.description ?? profile?.description;
   const tls = { ...profile?.tls, ...input.tls };
   if (client === 'swaks' && (tls.groups !== undefined || tls.ciphersuites !== undefined)) {
@@ -85,6 +88,19 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
   if (client === 'exim' && Object.keys(tls).length > 0) {
     throw new LabError('LAB_SCENARIO_INVALID', `${label}: the exim sender runs Debian's own TLS settings; "tls" cannot change them`);
   }
+  if (client === 'sendmail') {
+    const unsupported = SENDMAIL_UNSUPPORTED.filter((key) => tls[key] !== undefined);
+    if (unsupported.length > 0) {
+      throw new LabError('LAB_SCENARIO_INVALID', `${label}.tls.${unsupported[0]}: the sendmail sender takes minProtocol, maxProtocol and ciphers (its CipherList); set other sendmail.cf options in "sendmailOptions", or use "client: openssl" for ${unsupported.join(', ')}`);
+    }
+    if (starttls === 'implicit' || starttls === 'required') {
+      throw new LabError('LAB_SCENARIO_INVALID', `${label}.starttls: the sendmail sender uses STARTTLS when offered ("optional") or never ("none"); for "${starttls}" use client postfix`);
+    }
+  }
+  const sendmailOptions = { ...profile?.sendmailOptions, ...input.sendmailOptions };
+  if (client !== 'sendmail' && Object.keys(sendmailOptions).length > 0) {
+    throw new LabError('LAB_SCENARIO_INVALID', `${label}.sendmailOptions: only a sendmail sender takes them; use "client: sendmail"`);
+  }
   return {
     name: input.name ?? profile!.name,
     ...(description !== undefined ? { description } : {}),
@@ -97,6 +113,7 @@ export function resolveSender(input: SenderInput, profiles: ReadonlyMap<string, 
     tls,
     ...(afterStarttls === undefined ? {} : { afterStarttls }),
     mainCf: { ...profile?.mainCf, ...input.mainCf },
+    sendmailOptions,
     message: input.message,
     expect: input.expect,
   };

@@ -97,6 +97,7 @@ export function buildSelfReport(role: SelfReport['role'], toolchain: Toolchain, 
     }
   }
   if (values.exim_version) report.mtaVersion = `Exim ${values.exim_version}`;
+  if (values.sendmail_version) report.mtaVersion = `Sendmail ${values.sendmail_version}`;
   if (values.exim_tls) report.mtaTls = values.exim_tls;
   if (toolchain.tls.library === 'gnutls') {
     const gnutls = libraryVersion(report.mtaTls);

@@ -2,8 +2,8 @@ import { connectEngine } from '../../lab/docker/engine.ts';
 import { ensureToolchainImage } from '../../lab/images/build.ts';
 import { loadToolchains } from '../../lab/toolchains/registry.ts';
 
-/** The images most Docker tests use: the stock and legacy-capable bookworm stacks, Exim, and the Java and Go clients (all in the sender population). */
-const SHARED_TOOLCHAINS = ['debian-bookworm', 'debian-bookworm-legacy-openssl', 'debian-bookworm-exim', 'debian-bookworm-java', 'debian-trixie-go'];
+/** The images most Docker tests use: the stock and legacy-capable bookworm stacks, Exim, Sendmail, and the Java and Go clients (all in the sender population). */
+const SHARED_TOOLCHAINS = ['debian-bookworm', 'debian-bookworm-legacy-openssl', 'debian-bookworm-exim', 'debian-bookworm-sendmail', 'debian-bookworm-java', 'debian-trixie-go'];
 
 /**
  * Docker tests share one engine and these images; building them here keeps image builds out of

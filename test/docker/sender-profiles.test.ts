@@ -42,6 +42,8 @@ const CLAIMS: Record<string, { protocol: string; cipher: string } | { fails: str
   'go-mailer': { fails: 'certificate-verification', serverError: 'alert bad certificate' },
   // Exim negotiates TLS 1.3, cannot verify the reference's self-signed certificate, and resends in clear.
   'exim-gnutls-debian': 'plaintext-after-tls',
+  // Sendmail logs the unverified certificate (verify=FAIL) and delivers over TLS all the same.
+  'sendmail-debian': { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' },
   // Derived from 2.6.6's default client list ("ALL:+RC4:@STRENGTH" on OpenSSL 1.0.1e); runs only with its release tarballs.
   'postfix-2.6.6-openssl-1.0.1e': { protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES256-GCM-SHA384' },
 };

@@ -64,8 +64,8 @@ describe('tlslab validate, with real containers', () => {
     expect(regressions.every((name) => name.endsWith('-587'))).toBe(true);
     expect(result.proposal.matrix.find((r) => r.name === 'tls10-only')?.outcome).toMatch(/^TLS TLSv1 /);
     expect(result.proposal.matrix.find((r) => r.name === 'modern-tls13-587')?.outcome).toMatch(/^TLS TLSv1\.3 /);
-    // An MTA does not submit: Postfix and Exim senders stay on port 25.
-    expect(result.proposal.matrix.some((r) => r.name === 'postfix-3-debian-587' || r.name === 'exim-gnutls-debian-587')).toBe(false);
+    // An MTA does not submit: Postfix, Exim and Sendmail senders stay on port 25.
+    expect(result.proposal.matrix.some((r) => ['postfix-3-debian-587', 'exim-gnutls-debian-587', 'sendmail-debian-587'].includes(r.name))).toBe(false);
     expect(result.proposal.config.decisions.find((d) => d.parameter === 'master.cf submission')?.labValue).toBe(
       '587 inet n - n - - smtpd -o syslog_name=postfix/submission -o smtpd_tls_security_level=encrypt -o smtpd_tls_mandatory_protocols=>=TLSv1.2');
     expect(await leftovers(result.runId)).toEqual([]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../lab/cli/main.ts';
 import { appClientCommand, rawCommand, sClientCommand, swaksCommand } from '../../../lab/senders/client-command.ts';
-import { mtaSenderMainCf } from '../../../lab/senders/mta.ts';
+import { mtaSenderMainCf, sendmailEnv } from '../../../lab/senders/mta.ts';
 import { captureIo } from '../../docker/support.ts';
 import { resolveSender, loadSenderProfiles } from '../../../lab/senders/profiles.ts';
 import { senderSchema } from '../../../lab/scenario/schema.ts';
@@ -176,6 +176,23 @@ describe('sender profiles', () => {
     expect(() => resolveSender(parse({ client: 'raw', afterStarttls: 'close', starttls: 'none' }), profiles, 's')).toThrow('a raw sender has no TLS stack');
     expect(() => resolveSender(parse({ client: 'openssl', starttls: 'none' }), profiles, 's')).toThrow('s.starttls: the openssl client (s_client) always starts TLS');
     expect(() => resolveSender(parse({ client: 'openssl', starttls: 'optional' }), profiles, 's')).toThrow('use client swaks or postfix for "starttls: optional"');
+  });
+
+  it('a sendmail sender: its protocol range, cipher list and own options as sendmail.cf options, and what it cannot do', async () => {
+    const profiles = await loadSenderProfiles();
+    const parse = (sender: object) => senderSchema.parse({ name: 'x', client: 'sendmail', toolchain: 'debian-bookworm-sendmail', expect: { outcome: 'tls' }, ...sender });
+    const ranged = resolveSender(parse({ port: 587, tls: { minProtocol: 'TLSv1.2', maxProtocol: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-SHA' }, sendmailOptions: { TLSFallbacktoClear: 'true' } }), profiles);
+    expect([ranged.delivery, ranged.starttls]).toEqual(['mta', 'optional']);
+    expect(sendmailEnv(ranged, '10.0.0.2')).toEqual({
+      TLSLAB_RELAY: '10.0.0.2',
+      TLSLAB_RELAY_PORT: '587',
+      TLSLAB_SENDMAIL_OPTIONS: 'ClientSSLOptions=+SSL_OP_NO_SSLv3 +SSL_OP_NO_TLSv1 +SSL_OP_NO_TLSv1_1 +SSL_OP_NO_TLSv1_3\nCipherList=ECDHE-RSA-AES128-SHA\nTLSFallbacktoClear=true',
+    });
+    expect(sendmailEnv(resolveSender(parse({ starttls: 'none' }), profiles), '10.0.0.2')).toMatchObject({ TLSLAB_SENDMAIL_OPTIONS: '', TLSLAB_ACCESS: 'Try_TLS:10.0.0.2\tNO' });
+    expect(() => resolveSender(parse({ tls: { groups: 'X25519' } }), profiles, 's')).toThrow('s.tls.groups: the sendmail sender takes minProtocol, maxProtocol and ciphers');
+    expect(() => resolveSender(parse({ starttls: 'required' }), profiles, 's')).toThrow('s.starttls: the sendmail sender uses STARTTLS when offered ("optional") or never ("none")');
+    expect(() => resolveSender(parse({ client: 'postfix', sendmailOptions: { TLSFallbacktoClear: 'true' } }), profiles, 's')).toThrow('s.sendmailOptions: only a sendmail sender takes them');
+    expect(() => parse({ sendmailOptions: { 'bad name': 'x' } })).toThrow('a sendmail.cf option name');
   });
 
   it('tlslab senders list shows every profile, and what sets a probe apart beyond its protocol range', async () => {

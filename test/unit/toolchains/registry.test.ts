@@ -21,6 +21,7 @@ describe('the toolchain files in images/toolchains', () => {
       'debian-bookworm-exim',
       'debian-bookworm-java',
       'debian-bookworm-legacy-openssl',
+      'debian-bookworm-sendmail',
       'debian-bullseye',
       'debian-bullseye-legacy-openssl',
       'debian-trixie',

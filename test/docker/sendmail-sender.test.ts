@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defineScenario } from '../../lab/scenario/load.ts';
+import { runScenario } from '../../lab/scenario/runner.ts';
+import { leftovers } from './leftovers.ts';
+import { failureAttachment } from './support.ts';
+
+const root = join(import.meta.dirname, '../..');
+const sendmail = { client: 'sendmail', toolchain: 'debian-bookworm-sendmail' } as const;
+
+describe('Sendmail as a sender (Debian 12, 8.17 on OpenSSL 3.0)', () => {
+  it('delivers over TLS 1.3, defers on a failed handshake without falling back, and falls back only with TLSFallbacktoClear', async ({ onTestFailed }) => {
+    const result = await runScenario({
+      scenario: defineScenario({
+        name: 'sendmail-senders',
+        // A receiver that takes TLS 1.3 only: a Sendmail limited to TLS 1.2 cannot complete a handshake.
+        receiver: { mainCf: { smtpd_tls_protocols: '>=TLSv1.3' } },
+        senders: [
+          { name: 'sendmail', ...sendmail, expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
+          { name: 'sendmail-tls12', ...sendmail, tls: { maxProtocol: 'TLSv1.2' }, expect: { outcome: 'handshake-failed', failureClass: 'unsupported-protocol', fate: 'deferred' } },
+          { name: 'sendmail-tls12-fallback', ...sendmail, tls: { maxProtocol: 'TLSv1.2' }, sendmailOptions: { TLSFallbacktoClear: 'true' }, expect: { outcome: 'plaintext', afterTlsFailure: true } },
+          { name: 'sendmail-no-tls', ...sendmail, starttls: 'none', expect: { outcome: 'plaintext' } },
+        ],
+        timeoutSeconds: 30,
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    expect(result.senders.filter((r) => !r.held).map((r) => `${r.name}: ${r.mismatch}`)).toEqual([]);
+    const row = Object.fromEntries(result.senders.map((s) => [s.name, s]));
+    // Every queue run tries TLS again; the lab stops waiting after three deferrals, well before the scenario's timeout.
+    expect(row['sendmail-tls12']?.path).toBe('tls-failed: STARTTLS failed: tlsv1 alert protocol version, deferred: 454 4.7.0 TLS handshake failed. (3 times)');
+    expect(row['sendmail-tls12-fallback']?.path).toBe('tls-failed: STARTTLS failed: tlsv1 alert protocol version, then delivered in plaintext at once');
+    expect(row['sendmail-no-tls']?.transcript).toContain('do not try TLS with');
+    expect(result.timings.logsMs).toBeLessThan(20_000);
+    expect(result.selfReports.some((r) => r.mtaVersion?.startsWith('Sendmail 8.17'))).toBe(true);
+    expect(result.passed).toBe(true);
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+});
