@@ -6,7 +6,7 @@ import { loadNamedYamlFiles } from '../validation.ts';
 import { APP_CLIENTS, isAppClient } from './client-command.ts';
 
 /** Sender TLS options the sendmail sender does not map onto sendmail.cf options. */
-const SENDMAIL_UNSUPPORTED = ['ciphersuites', 'groups', 'fallbackScsv', 'verifyCertificate'] as const;
+const SENDMAIL_UNSUPPORTED = ['ciphersuites', 'groups', 'fallbackScsv'] as const;
 
 /** Sender TLS options the java and go clients have no way to honour: the runtime picks suites and groups, and checks at today's date. */
 const APP_UNSUPPORTED = ['ciphers', 'ciphersuites', 'groups', 'fallbackScsv', 'verifyAt'] as const;
