@@ -134,6 +134,9 @@ function readOrderNote(order: readonly string[]): string {
   return `Read oldest first, by each file's first time stamp: ${order.join(', ')}`;
 }
 
+/** Peers named in the note on those whose every attempt failed. */
+const MAX_STUCK_LISTED = 10;
+
 function analyzeTable(report: AnalyzeReport & { peersOmitted?: number }): string {
   const { stats, versions, sessions } = report;
   const out: string[] = [];
@@ -175,6 +178,14 @@ function analyzeTable(report: AnalyzeReport & { peersOmitted?: number }): string
   }
   out.push(table(rows));
   if (report.peersOmitted !== undefined) out.push(`${report.peersOmitted} more peer(s) not listed (--failed, --top)`);
+  const stuck = report.peers.filter((peer) => peer.everyAttemptFailed === true);
+  if (stuck.length > 0) {
+    const named = (peer: (typeof stuck)[number]) => (peer.names[0] === undefined || peer.names[0] === 'unknown' || peer.names[0] === peer.peer ? peer.peer : `${peer.names[0]}[${peer.peer}]`);
+    const listed = stuck.slice(0, MAX_STUCK_LISTED).map((peer) => `${named(peer)} (${peer.attempts} attempts)`).join(', ');
+    out.push('', `Failed TLS on every attempt and delivered nothing: ${listed}${stuck.length > MAX_STUCK_LISTED ? ` and ${stuck.length - MAX_STUCK_LISTED} more` : ''}. ` +
+      'A sender that does not fall back to plaintext (Sendmail by default, a Postfix that requires TLS) keeps such mail queued and ' +
+      'retries until it expires, days later; a scanner looks the same. A fix must serve these peers, not only the ones that fall back.');
+  }
   const failures = Object.entries(report.failures);
   if (failures.length > 0) {
     out.push('', 'Failure classes:');

@@ -58,6 +58,12 @@ export interface PeerReport {
   /** Messages received from (smtpd) or delivered to (smtp) this peer without TLS. */
   plaintextDeliveries: number;
   lastSeen?: string;
+  /**
+   * Two or more attempts, every one a failed TLS session, and nothing delivered in plaintext either: a sender that
+   * does not fall back (Sendmail by default, a Postfix that requires TLS) keeps its mail queued and tries again, as
+   * does this server's own client at a mandatory level; a scanner looks the same.
+   */
+  everyAttemptFailed?: true;
 }
 
 /** One failure class as met in the log, with its first diagnosis as the example. */
@@ -304,6 +310,9 @@ export class LogAnalyzer {
         plaintextDeliveries: counts.plaintextDeliveries,
       };
       if (counts.lastSeen !== undefined) peer.lastSeen = counts.lastSeen;
+      let failed = 0;
+      for (const n of counts.failures.values()) failed += n;
+      if (counts.attempts >= 2 && failed === counts.attempts && counts.plaintextDeliveries === 0) peer.everyAttemptFailed = true;
       return peer;
     });
     const failures: Partial<Record<FailureClass, FailureClassReport>> = {};

@@ -287,6 +287,20 @@ describe('tlslab logs', () => {
     expect(parsed.sessions.map((s) => s.failure?.class ?? null)).toEqual(['no-shared-cipher', 'no-shared-cipher', null, 'unknown-protocol', 'unknown-protocol', null]);
   });
 
+  it('marks the peers whose every attempt failed TLS and delivered nothing, as a Sendmail that does not fall back', async () => {
+    // Postfix 3.7 at TLS 1.3 only, as the lab captured it: Debian's Sendmail limited to TLS 1.2 (172.23.0.5) tried
+    // three times; with TLSFallbacktoClear (172.23.0.6) it failed once and resent in clear; 172.23.0.4 got TLS 1.3.
+    const file = fixturePath('lab-sendmail-receiver.log');
+    const json = io();
+    expect(await logsCommand(['analyze', '--json', '--year', '2026', file], json)).toBe(0);
+    const peers = (JSON.parse(json.out()) as AnalyzeReport).peers;
+    expect(peers.filter((p) => p.everyAttemptFailed === true).map((p) => [p.peer, p.attempts])).toEqual([['172.23.0.5', 3]]);
+    expect(peers.find((p) => p.peer === '172.23.0.6')).toMatchObject({ attempts: 2, plaintextDeliveries: 1, failures: { 'unsupported-protocol': 1 } });
+    const table = io();
+    expect(await logsCommand(['analyze', '--year', '2026', file], table)).toBe(0);
+    expect(table.out()).toContain('Failed TLS on every attempt and delivered nothing: 172.23.0.5 (3 attempts).');
+  });
+
   it('parse diagnoses a library error that no session holds, and analyze points to it', async () => {
     // As posted in hardware/mailserver#147: the whole excerpt is the one line of an ECDSA certificate's failure.
     const file = path.join(dir, 'lone-error.log');
