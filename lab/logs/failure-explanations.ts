@@ -48,6 +48,11 @@ const TLSRPT_MEANINGS: Readonly<Record<string, string>> = {
   dane_required: 'this side requires DANE for the destination, and no DNSSEC-validated TLSA records were found for the MX host.',
 };
 
+/** OpenSSL reasons and alerts for a record that failed its integrity check or did not decrypt. */
+const CORRUPT_RECORD = /bad record mac|decryption failed|bad decrypt|block cipher pad is wrong|decrypt error/;
+const CORRUPT_CAUSES = 'The bytes changed on the way (a firewall or proxy that inspects or rewrites SMTP, as an "ESMTP inspection" or "SMTP fixup" feature does, or a faulty network card offload), or the two stacks disagree about one cipher (2012 reports had Gmail and RC4-MD5).';
+const CORRUPT_REMEDY = 'Turn off SMTP inspection on firewalls between the two and retry; if the failures come with one cipher only, exclude it (smtpd_tls_exclude_ciphers or smtp_tls_exclude_ciphers).';
+
 const is1_0 = (g: OpensslGeneration | undefined): boolean => g === '1.0.1' || g === '1.0.2' || g === '1.0.x';
 const label = (g: OpensslGeneration | undefined): string => (g === undefined ? 'OpenSSL (generation unknown)' : `OpenSSL ${g}`);
 
@@ -266,14 +271,18 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
   'peer-aborted': (ctx) => {
     const { peer } = roles(ctx);
     const alert = ctx.detail ?? ctx.error?.reason ?? 'a fatal alert';
-    let explanation = `${peer[0]?.toUpperCase()}${peer.slice(1)} ended the handshake with ${alert}: it rejected something this side sent (cipher, DH group, certificate or version). The alert does not say which; the peer's own log does.`;
+    const Peer = `${peer[0]?.toUpperCase()}${peer.slice(1)}`;
+    const corrupted = CORRUPT_RECORD.test(alert);
+    let explanation = corrupted
+      ? `${Peer} ended the connection with ${alert}: it could not authenticate or decrypt a record this side sent, which no setting of either side causes. ${CORRUPT_CAUSES}`
+      : `${Peer} ended the handshake with ${alert}: it rejected something this side sent (cipher, DH group, certificate or version). The alert does not say which; the peer's own log does.`;
     if (/internal error/.test(alert)) explanation += ' OpenSSL 3.0 peers send "internal error" when they cannot sign with any offered signature algorithm (TLS 1.0/1.1 at SECLEVEL ≥ 1).';
     const insufficient = /insufficient security/.test(alert);
     if (insufficient) {
       explanation += ' "Insufficient security" means the peer wants a stronger cipher or key exchange than was offered.';
       if (ctx.side === 'smtpd') explanation += ' Sending MTAs that check DANE (GMX and web.de among them) also send it when the TLSA records published for this server match none of the certificates it serves, the usual cause in reports: after a certificate or key change without new TLSA records, for one.';
     }
-    const remedy = 'Read the peer\'s log or run an s_client/s_server test against it; align ciphers, DH size (≥ 2048 bits or ECDHE) and protocol versions.' +
+    const remedy = corrupted ? CORRUPT_REMEDY : 'Read the peer\'s log or run an s_client/s_server test against it; align ciphers, DH size (≥ 2048 bits or ECDHE) and protocol versions.' +
       (insufficient && ctx.side === 'smtpd' ? ' If this server publishes TLSA records (_25._tcp.<MX name>), check them against the certificate it serves (posttls-finger, or an online DANE checker), and publish the new key\'s record before a key changes.' : '');
     return { summary: `peer aborted: ${alert}`, explanation, remedy };
   },
@@ -478,6 +487,10 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     summary: ctx.detail ?? `TLSRPT failure_type=${ctx.tlsrptType}`,
     explanation: `Postfix reported this delivery attempt to TLSRPT as failed, and no other line of the session says more: ${TLSRPT_MEANINGS[ctx.tlsrptType]}`,
     remedy: 'Raise smtp_tls_loglevel to 1 or more to log the handshake and policy lookups; the domain\'s TLSRPT reports carry the same type.',
+  } : ctx.error !== undefined && CORRUPT_RECORD.test(ctx.error.reason) ? {
+    summary: ctx.error.reason,
+    explanation: `This ${ctx.side === 'smtpd' ? 'server' : 'client'} could not authenticate or decrypt a record the peer sent, after the handshake had agreed on keys: no setting of either side refused the other. ${CORRUPT_CAUSES}`,
+    remedy: CORRUPT_REMEDY,
   } : ctx.alertSent !== undefined ? {
     summary: `this side sent alert "${ctx.alertSent}"`,
     explanation: `This ${ctx.side === 'smtpd' ? 'server' : 'client'} ended the handshake with the fatal alert "${ctx.alertSent}": it refused something the peer sent, and the \`warning: TLS library problem: ...\` line that names what is not among these lines.`,

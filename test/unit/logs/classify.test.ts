@@ -611,6 +611,24 @@ describe('classify without a library error', () => {
     expect(dropped.failure?.class).toBe('unexpected-eof');
   });
 
+  it('a record that fails its integrity check is no refused setting: the bytes changed on the way, on either side', () => {
+    // Sample lines of a Zimbra 8 log parser (sgros/LogParser), and a Postfix 2.x server that Gmail left with alert 20.
+    const local = only([
+      'Aug 25 14:40:01 mail postfix/smtpd[23025]: SSL_accept error from unknown[10.10.0.101]: -1',
+      'Aug 25 14:40:01 mail postfix/smtpd[23025]: warning: TLS library problem: 23025:error:1408F119:SSL routines:SSL3_GET_RECORD:decryption failed or bad record mac:s3_pkt.c:484:',
+      'Aug 25 14:40:01 mail postfix/smtpd[23025]: lost connection after STARTTLS from unknown[10.10.0.101]',
+    ]).failure;
+    expect(local).toMatchObject({ class: 'unknown', summary: 'decryption failed or bad record mac', explanation: expect.stringContaining('ESMTP inspection'), remedy: expect.stringContaining('Turn off SMTP inspection') });
+    const peer = only([
+      'May 17 10:23:29 myhostname postfix/smtpd[3547]: connect from mail-pb0-f51.google.com[209.85.160.51]',
+      'May 17 10:23:29 myhostname postfix/smtpd[3547]: warning: TLS library problem: 3547:error:140943FC:SSL routines:SSL3_READ_BYTES:sslv3 alert bad record mac:s3_pkt.c:1247:SSL alert number 20:',
+      'May 17 10:23:29 myhostname postfix/smtpd[3547]: lost connection after EHLO from mail-pb0-f51.google.com[209.85.160.51]',
+      'May 17 10:23:29 myhostname postfix/smtpd[3547]: disconnect from mail-pb0-f51.google.com[209.85.160.51]',
+    ]).failure;
+    expect(peer).toMatchObject({ class: 'peer-aborted', explanation: expect.stringContaining('which no setting of either side causes'), remedy: expect.stringContaining('exclude it') });
+    expect(peer?.explanation).not.toContain('rejected something this side sent');
+  });
+
   it('a plaintext session with a message is no failure', () => {
     const session = only([
       'mx postfix/smtpd[7]: connect from c[192.0.2.1]',
