@@ -12,6 +12,8 @@ const REPEATED = /message repeated (\d+) times: \[ ?/y;
 const TLSRPT = /TLSRPT: status=(success|failure), domain=([^,]*), receiving_mx=([^,]*?)\[([^\]]*)\](?:, failure_type=([^,]*))?(?:, failure_reason=(.*))?$/y;
 const ALERT = /SSL3 alert (read|write):([a-z]+):(.*)$/y;
 const VERSION = /daemon started -- version ([^\s,]+)/y;
+/** What Postfix logs as info that it cannot load: CA data, or (2.x) a certificate and its key. */
+const LOADS_AS_INFO = /^(?:Certificate Authority data|(?:RSA|DSA|ECDSA) certificate and key data)/;
 const LOCAL_CONFIG = /cannot get .* from file|cannot load |do not match|does not match next certificate|error loading private keys and certificates|No server certs available|disabling TLS support|TLS won't be enabled|TLS context initialization failed|client TLS configuration problem|_tls_policy_maps, |Digest algorithm "[^"]*" not found|: non DNSSEC destination|: no TLSA records found|TLSA lookup error for |smtp_tls_wrappermode requires /;
 
 const DELIVERY_STATUSES: ReadonlySet<string> = new Set<DeliveryStatus>(['sent', 'deferred', 'bounced', 'expired']);
@@ -339,8 +341,8 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
       }
       if (line.startsWith('certificate verification failed for ', at)) return certificateFailure(line, at, 36);
       if (line.startsWith('client certificate verification failed for ', at)) return certificateFailure(line, at, 43);
-      // Logged as info, not as a warning (tls_misc.c), before the library errors that say why.
-      if (line.startsWith('cannot load Certificate Authority data', at)) return { kind: 'tls-local-config-problem', text: line.slice(at) };
+      // Logged as info, not as a warning (tls_misc.c, tls_certkey.c of 2.x), next to the library errors that say why.
+      if (line.startsWith('cannot load ', at) && LOADS_AS_INFO.test(line.slice(at + 12))) return { kind: 'tls-local-config-problem', text: line.slice(at) };
       break;
     case 100: // d
       if (line.startsWith('disconnect from ', at)) return disconnect(line, at + 16);

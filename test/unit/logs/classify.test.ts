@@ -580,6 +580,12 @@ describe('classify without a library error', () => {
     ]);
     expect(digest.failure).toMatchObject({ class: 'invalid-local-config', summary: 'fingerprint digest not available' });
     expect(digest.failure?.remedy).toContain('smtpd_tls_fingerprint_digest = sha256');
+    // Postfix 2.3, as posted: the closing info line names the key pair, after the library errors.
+    const certificate = readSessions([
+      'Nov 11 01:46:10 trantor postfix/smtpd[16966]: warning: TLS library problem: 16966:error:140DC002:SSL routines:SSL_CTX_use_certificate_chain_file:system lib:ssl_rsa.c:720:',
+      'Nov 11 01:46:10 trantor postfix/smtpd[16966]: cannot load RSA certificate and key data',
+    ]);
+    expect([certificate.stats.unrecognised, certificate.unattached.map((u) => u.event.kind)]).toEqual([0, ['tls-library-problem', 'tls-local-config-problem']]);
   });
 
   it('a STARTTLS that ends without a handshake or an error is unknown, quoted from the STARTTLS on', () => {
