@@ -154,10 +154,17 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     },
   'unknown-protocol': (ctx) => {
     if (is1_0(ctx.generation) || ctx.generation === undefined) {
+      const wrapper = wrapperListener(ctx);
       return {
         summary: 'unknown protocol',
-        explanation: `${label(ctx.generation)} (s23_srvr.c) found no hello it accepts in the first bytes after STARTTLS. This does NOT mean the client speaks SSLv3. In 1.0.x it means: the highest version the client offered is disabled here (e.g. a TLS 1.0-only client against !TLSv1; 1.0.x never picks a version above the client's offer), or an SSLv3-only client when SSLv3 and TLSv1 are both off, or a pure SSLv2 hello with SSLv2 disabled, or non-TLS bytes (plaintext SMTP) after STARTTLS.`,
-        remedy: 'Re-enable the client\'s highest version (usually TLSv1: smtpd_tls_protocols = !SSLv2, !SSLv3 and the same for smtpd_tls_mandatory_protocols) or have the sender upgrade. Re-enabling SSLv3 instead also "works" in 1.0.x, only because the server then falls back to SSLv3 — a weaker fix.',
+        explanation: `${label(ctx.generation)} (s23_srvr.c) found no hello it accepts in the first bytes ${wrapper ? 'of the connection' : 'after STARTTLS'}. This does NOT mean the client speaks SSLv3. ` +
+          (wrapper
+            ? 'On this wrapper-mode listener (TLS at once, port 465) the usual cause is a client that speaks plaintext SMTP first (a mail client set to STARTTLS or to no encryption there), a scanner, or a proxy that sends a PROXY header. Otherwise, as after STARTTLS in 1.0.x: '
+            : 'In 1.0.x it means: ') +
+          'the highest version the client offered is disabled here (e.g. a TLS 1.0-only client against !TLSv1; 1.0.x never picks a version above the client\'s offer), or an SSLv3-only client when SSLv3 and TLSv1 are both off, or a pure SSLv2 hello with SSLv2 disabled' +
+          (wrapper ? '.' : ', or non-TLS bytes (plaintext SMTP) after STARTTLS.'),
+        remedy: (wrapper ? 'Set a mail client to SSL/TLS (implicit TLS) for port 465, or to STARTTLS on port 587. If the client does speak TLS: ' : '') +
+          're-enable the client\'s highest version (usually TLSv1: smtpd_tls_protocols = !SSLv2, !SSLv3 and the same for smtpd_tls_mandatory_protocols) or have the sender upgrade. Re-enabling SSLv3 instead also "works" in 1.0.x, only because the server then falls back to SSLv3 — a weaker fix.',
       };
     }
     return {

@@ -617,6 +617,22 @@ describe('classify without a library error', () => {
     expect(dropped.failure?.class).toBe('unexpected-eof');
   });
 
+  it('1.0.x\'s unknown protocol where TLS starts at once names the plaintext client first', () => {
+    // Postfix 2.5.5, as posted to a forum (2009): a listener in wrapper mode, which the client greeted in plaintext.
+    const failure = only([
+      'Apr 21 17:43:47 hurricane postfix/smtpd[25950]: connect from 217-208-2-63-no26.tbcn.telia.com[217.208.2.63]',
+      'Apr 21 17:43:55 hurricane postfix/smtpd[25950]: SSL_accept error from 217-208-2-63-no26.tbcn.telia.com[217.208.2.63]: -1',
+      'Apr 21 17:43:55 hurricane postfix/smtpd[25950]: warning: TLS library problem: 25950:error:140760FC:SSL routines:SSL23_GET_CLIENT_HELLO:unknown protocol:s23_srvr.c:562:',
+      'Apr 21 17:43:55 hurricane postfix/smtpd[25950]: lost connection after CONNECT from 217-208-2-63-no26.tbcn.telia.com[217.208.2.63]',
+      'Apr 21 17:43:55 hurricane postfix/smtpd[25950]: disconnect from 217-208-2-63-no26.tbcn.telia.com[217.208.2.63]',
+    ]).failure;
+    expect(failure?.class).toBe('unknown-protocol');
+    expect(failure?.explanation).toContain('in the first bytes of the connection');
+    expect(failure?.explanation).toContain('a client that speaks plaintext SMTP first');
+    expect(failure?.explanation).not.toContain('after STARTTLS.');
+    expect(failure?.remedy).toMatch(/^Set a mail client to SSL\/TLS/);
+  });
+
   it('a record that fails its integrity check is no refused setting: the bytes changed on the way, on either side', () => {
     // Sample lines of a Zimbra 8 log parser (sgros/LogParser), and a Postfix 2.x server that Gmail left with alert 20.
     const local = only([
