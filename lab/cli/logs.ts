@@ -184,7 +184,8 @@ function analyzeTable(report: AnalyzeReport & { peersOmitted?: number }): string
     const listed = stuck.slice(0, MAX_STUCK_LISTED).map((peer) => `${named(peer)} (${peer.attempts} attempts)`).join(', ');
     out.push('', `Failed TLS on every attempt and delivered nothing: ${listed}${stuck.length > MAX_STUCK_LISTED ? ` and ${stuck.length - MAX_STUCK_LISTED} more` : ''}. ` +
       'A sender that does not fall back to plaintext (Sendmail by default, a Postfix that requires TLS) keeps such mail queued and ' +
-      'retries until it expires, days later; a scanner looks the same. A fix must serve these peers, not only the ones that fall back.');
+      'retries until it expires, days later, as this server\'s own client does where it requires TLS of a destination; a scanner looks ' +
+      'the same. A fix must serve these peers, not only the ones that fall back.');
   }
   const failures = Object.entries(report.failures);
   if (failures.length > 0) {
