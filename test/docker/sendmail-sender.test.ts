@@ -20,6 +20,8 @@ describe('Sendmail as a sender (Debian 12, 8.17 on OpenSSL 3.0)', () => {
           { name: 'sendmail-tls12', ...sendmail, tls: { maxProtocol: 'TLSv1.2' }, expect: { outcome: 'handshake-failed', failureClass: 'unsupported-protocol', fate: 'deferred' } },
           { name: 'sendmail-tls12-fallback', ...sendmail, tls: { maxProtocol: 'TLSv1.2' }, sendmailOptions: { TLSFallbacktoClear: 'true' }, expect: { outcome: 'plaintext', afterTlsFailure: true } },
           { name: 'sendmail-no-tls', ...sendmail, starttls: 'none', expect: { outcome: 'plaintext' } },
+          // Through the smart host's other port: the submission service, where TLS is required.
+          { name: 'sendmail-587', ...sendmail, port: 587, expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
         ],
         timeoutSeconds: 30,
       }),
