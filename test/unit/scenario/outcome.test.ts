@@ -164,6 +164,14 @@ describe('a sending MTA that falls back to plaintext', () => {
     expect(deriveMtaOutcome([failed, plain], fates, delivery).observed).toEqual({ kind: 'plaintext', afterTlsFailure: true });
   });
 
+  it('counts the retries that failed as the one before, and names each other one', () => {
+    const deferred = { status: 'deferred', detail: '(Cannot start TLS: handshake failure)' };
+    const refused = { status: 'deferred', detail: '(host mx said: 421 4.3.2 try later)' };
+    const delivery = { attempts: [deferred, deferred, refused, deferred, sent], final: sent, receiverQueueId: 'R1' };
+    expect(deriveMtaOutcome([failed, plain], fates, delivery).path).toBe(
+      'deferred: Cannot start TLS: handshake failure (2 times), deferred: host mx said: 421 4.3.2 try later, deferred: Cannot start TLS: handshake failure, then delivered in plaintext on retry 4');
+  });
+
   it('at once, without a deferral, when the failed handshake is in the sessions', () => {
     const delivery = { attempts: [sent], final: sent, receiverQueueId: 'R1' };
     expect(deriveMtaOutcome([failed, plain], fates, delivery).observed).toEqual({ kind: 'plaintext', afterTlsFailure: true });
