@@ -128,7 +128,7 @@ const TLSRPT_CLASSES: Readonly<Record<string, FailureClass>> = {
  * A TLSRPT failure type as Postfix's tlsrpt_wrapper.c names it: `certificate_expired`, or in its first snapshots
  * the library's constant, `TLSRPT_CERTIFICATE_EXPIRED`.
  */
-export function tlsrptType(failureType: string): string {
+function tlsrptType(failureType: string): string {
   const lower = failureType.toLowerCase();
   return lower.startsWith('tlsrpt_') ? lower.slice('tlsrpt_'.length) : lower;
 }

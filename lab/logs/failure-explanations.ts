@@ -49,7 +49,7 @@ const TLSRPT_MEANINGS: Readonly<Record<string, string>> = {
 };
 
 /** OpenSSL reasons and alerts for a record that failed its integrity check or did not decrypt. */
-const CORRUPT_RECORD = /bad record mac|decryption failed|bad decrypt|block cipher pad is wrong|decrypt error/;
+const CORRUPT_RECORD = /bad record mac|decryption failed|block cipher pad is wrong/;
 const CORRUPT_CAUSES = 'The bytes changed on the way (a firewall or proxy that inspects or rewrites SMTP, as an "ESMTP inspection" or "SMTP fixup" feature does, or a faulty network card offload), or the two stacks disagree about one cipher (2012 reports had Gmail and RC4-MD5).';
 const CORRUPT_REMEDY = 'Turn off SMTP inspection on firewalls between the two and retry; if the failures come with one cipher only, exclude it (smtpd_tls_exclude_ciphers or smtp_tls_exclude_ciphers).';
 
