@@ -227,7 +227,8 @@ const senderCapabilities = {
   /**
    * required: fail unless TLS is negotiated; optional: STARTTLS when offered, else plaintext;
    * none: never STARTTLS; implicit: TLS at once, without STARTTLS, as an SMTPS client pointed at this port
-   * (every client but exim). Default: required for swaks, s_client, java and go, optional for an MTA.
+   * (every client but exim and sendmail; sendmail takes optional and none only). Default: required for swaks, s_client,
+   * java and go, optional for an MTA.
    */
   starttls: z.enum(['required', 'optional', 'none', 'implicit']).optional(),
   tls: senderTlsSchema.optional(),
