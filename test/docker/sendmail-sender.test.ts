@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defineScenario } from '../../lab/scenario/load.ts';
+import { defineScenario, loadScenarioFile } from '../../lab/scenario/load.ts';
 import { runScenario } from '../../lab/scenario/runner.ts';
 import { leftovers } from './leftovers.ts';
 import { failureAttachment } from './support.ts';
@@ -37,6 +37,15 @@ describe('Sendmail as a sender (Debian 12, 8.17 on OpenSSL 3.0)', () => {
     expect(row['sendmail-no-tls']?.transcript).toContain('do not try TLS with');
     expect(result.timings.logsMs).toBeLessThan(20_000);
     expect(result.selfReports.some((r) => r.mtaVersion?.startsWith('Sendmail 8.17'))).toBe(true);
+    expect(result.passed).toBe(true);
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+
+  it('scenarios/hardening-fallbacks.yaml: after a TLS 1.3-only hardening, Postfix downgrades to plaintext, Sendmail stays stuck', async ({ onTestFailed }) => {
+    const result = await runScenario(await loadScenarioFile('scenarios/hardening-fallbacks.yaml', root));
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    expect(result.senders.filter((r) => !r.held).map((r) => `${r.name}: ${r.mismatch}`)).toEqual([]);
     expect(result.passed).toBe(true);
     expect(await leftovers(result.runId)).toEqual([]);
   });
