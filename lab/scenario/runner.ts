@@ -305,7 +305,7 @@ function checkToolchainsFit(scenario: Scenario, senders: readonly SenderSpec[], 
   });
   const problems = runtimeless.concat(scenario.outbound.flatMap((destination, index) => {
     const toolchain = getToolchain(toolchains, destination.toolchain);
-    const exim = toolchain.recipe === 'debian-exim';
+    const exim = toolchain.recipe === MTA_RECIPES.exim?.recipe;
     if (destination.server === 'exim' && !exim) return [`outbound[${index}] (${destination.name}): server exim needs a toolchain with Exim, such as debian-bookworm-exim; ${toolchain.name} has none`];
     if (destination.server === 'postfix' && toolchain.postfix === undefined) return [`outbound[${index}] (${destination.name}): toolchain ${toolchain.name} has no Postfix; for Exim, set server: exim`];
     return [];
