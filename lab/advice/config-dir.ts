@@ -270,6 +270,7 @@ export async function readConfigDir(dir: string, options: { certType?: CertType 
     }
     listeners.push(listener);
   }
+  tlsproxyService(masterCfText, entries, receiver, decisions);
   if (problems.length > 0) {
     throw new LabError('LAB_INPUT_INVALID', `${dir}: the configuration cannot run in the lab as it is:\n${problems.map((p) => `  ${p}`).join('\n')}`, { context: { problems } });
   }
@@ -393,6 +394,26 @@ function masterOverrides(text: string, decisions: ParameterDecision[]): { name: 
     if (entries.length > 0) decisions.push({ ...decision, value: entries.map((s) => `${s.service}/${s.type}`).join(', ') });
   }
   return [inbound, outbound].flatMap((entry) => (entry ? entry.overrides.map((o) => ({ ...o, line: entry.line, service: `${entry.service}/${entry.type}` })) : []));
+}
+
+/**
+ * smtp_tls_connection_reuse = yes makes the smtp client's TLS connections through tlsproxy, which the lab's receiver
+ * (Debian's master.cf) has commented out: the admin's master.cf decides whether the receiver runs it.
+ */
+function tlsproxyService(masterCfText: string | undefined, entries: ReadonlyMap<string, MainCfEntry>, receiver: AdminConfig['receiver'], decisions: ParameterDecision[]): void {
+  const proxy = masterCfText === undefined ? undefined : parseMasterCf(masterCfText).find((s) => s.service === 'tlsproxy' && s.type === 'unix' && s.command === 'tlsproxy');
+  if (proxy !== undefined) {
+    receiver.masterCf.push('tlsproxy unix - - y - 0 tlsproxy');
+    decisions.push({ parameter: 'master.cf tlsproxy', value: proxy.text, action: 'keep', reason: 'run as Debian ships it (chrooted): smtp_tls_connection_reuse makes the smtp client\'s TLS connections through it', source: `master.cf:${proxy.line}` });
+    return;
+  }
+  const reuse = entries.get('smtp_tls_connection_reuse');
+  if (masterCfText === undefined && reuse !== undefined && /^yes$/i.test(reuse.value.trim())) {
+    decisions.push({
+      parameter: 'master.cf tlsproxy', value: '', action: 'drop', source: `main.cf:${reuse.line}`,
+      reason: 'smtp_tls_connection_reuse = yes needs a tlsproxy service in master.cf; without your master.cf the receiver runs Debian\'s, which has none, so every outbound TLS attempt fails as "no tlsproxy service". Add master.cf to the folder',
+    });
+  }
 }
 
 /** The -o settings of a listener that decide its TLS; the rest (SASL, restrictions, milters) is left out. */

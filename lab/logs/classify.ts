@@ -300,6 +300,13 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
       default: {
         const byError = fromError(ctx, primary, before, errorLines, [tlsProblem.line]);
         if (byError !== undefined) return byError;
+        // The client's own settings, e.g. smtp_tls_connection_reuse without a tlsproxy service to connect to.
+        const setUp = context.events.findIndex((event) => event.kind === 'tls-protocol-list-invalid' || event.kind === 'tls-local-config-problem');
+        const config = setUp >= 0 ? { event: context.events[setUp] as TlsEvent, line: context.lines[setUp] ?? '' } : localConfig;
+        if (handshakeError === undefined && config !== undefined) {
+          const configDetail = detailOf(config.event);
+          return diagnose(ctx, 'invalid-local-config', [config.line, tlsProblem.line], configDetail === undefined ? {} : { detail: configDetail });
+        }
         if (handshakeError === undefined) return diagnose(ctx, 'unknown', [tlsProblem.line], extra);
         const end = handshakeEnd(handshakeError, session.start, hints.starttlsTimeout?.[side]);
         return diagnose(ctx, end.cls, [handshakeError.line, tlsProblem.line], { ...extra, ...end.extra });

@@ -14,7 +14,7 @@ const ALERT = /SSL3 alert (read|write):([a-z]+):(.*)$/y;
 const VERSION = /daemon started -- version ([^\s,]+)/y;
 /** What Postfix logs as info that it cannot load: CA data, or (2.x) a certificate and its key. */
 const LOADS_AS_INFO = /^(?:Certificate Authority data|(?:RSA|DSA|ECDSA) certificate and key data)/;
-const LOCAL_CONFIG = /cannot get .* from file|cannot load |do not match|does not match next certificate|error loading private keys and certificates|No server certs available|disabling TLS support|TLS won't be enabled|TLS context initialization failed|client TLS configuration problem|_tls_policy_maps, |Digest algorithm "[^"]*" not found|: non DNSSEC destination|: no TLSA records found|TLSA lookup error for |smtp_tls_wrappermode requires /;
+const LOCAL_CONFIG = /cannot get .* from file|cannot load |do not match|does not match next certificate|error loading private keys and certificates|No server certs available|disabling TLS support|TLS won't be enabled|TLS context initialization failed|client TLS configuration problem|_tls_policy_maps, |Digest algorithm "[^"]*" not found|: non DNSSEC destination|: no TLSA records found|TLSA lookup error for |smtp_tls_wrappermode requires |^connect to private\/tlsproxy service: /;
 
 const DELIVERY_STATUSES: ReadonlySet<string> = new Set<DeliveryStatus>(['sent', 'deferred', 'bounced', 'expired']);
 
@@ -322,6 +322,26 @@ function sniUnmatched(line: string, at: number): TlsEvent | undefined {
   return peer === undefined ? undefined : { kind: 'tls-sni-unmatched', name, peer };
 }
 
+/** tlsproxy's (and postscreen's) `CONNECT from [addr]:port[ to [addr]:port]` and `CONNECT to [addr]:port`. */
+function proxyConnect(line: string, at: number): TlsEvent | undefined {
+  const direction = line.startsWith('from ', at) ? 'from' : line.startsWith('to ', at) ? 'to' : undefined;
+  if (direction === undefined) return undefined;
+  return withPeer(anyPeerAt(line, at + direction.length + 1)?.peer, (peer) => ({ kind: 'proxy-connect', direction, peer }));
+}
+
+/**
+ * tlsproxy's `TLS handshake failed for service=smtp peer=[addr]:port`: the handshake it made for a service failed. For
+ * smtp and lmtp tlsproxy is the client (smtp_tls_connection_reuse); the library errors before it say why.
+ */
+function proxyHandshakeFailed(line: string, at: number): TlsEvent | undefined {
+  const serviceStart = at + 33;
+  const space = line.indexOf(' ', serviceStart);
+  if (space < 0 || !line.startsWith(' peer=', space)) return undefined;
+  const service = line.slice(serviceStart, space);
+  const side = service === 'smtp' || service === 'lmtp' ? 'connect' : 'accept';
+  return withPeer(anyPeerAt(line, space + 6)?.peer, (peer) => ({ kind: 'tls-handshake-error', side, peer, detail: 'TLS handshake failed' }));
+}
+
 /** A deferral's reason, quoted without the delivery line or the parentheses around it (as a bounce gives it). */
 function quotedReason(line: string, at: number): TlsEvent | undefined {
   const detail = line.slice(at);
@@ -375,6 +395,7 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
     case 40: // (
       return deliveryFragment(line, at);
     case 67: // C
+      if (line.startsWith('CONNECT ', at)) return proxyConnect(line, at + 8);
       if (line.startsWith('Cannot start TLS', at)) return { kind: 'queue-tls-problem', queueId: '', detail: line.slice(at), tlsProblem: 'cannot-start-tls' };
       // tls_verify.c names the certificate by its depth: `CA` for an issuer's, `server` or `client` for the peer's.
       if (line.startsWith('CA certificate verification failed for ', at)) return certificateFailure(line, at, 39);
@@ -395,8 +416,12 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
     case 119: // w
       if (line.startsWith('warning: ', at)) return warning(line, at + 9);
       break;
+    case 68: // D
+      if (line.startsWith('DISCONNECT ', at)) return withPeer(anyPeerAt(line, at + 11)?.peer, (peer) => ({ kind: 'proxy-disconnect', peer }));
+      break;
     case 65: case 85: case 84: case 86: // A U T V
       if (line.startsWith('TLSRPT: status=', at)) return tlsrptResult(line, at);
+      if (line.startsWith('TLS handshake failed for service=', at)) return proxyHandshakeFailed(line, at);
       if (line.startsWith('TLS SNI ', at)) return sniUnmatched(line, at);
       if (line.startsWith('TLS is required, but ', at)) return quotedReason(line, at);
       if (line.startsWith(' TLS connection ', line.indexOf(' ', at)) || line.startsWith('TLS connection ', at)) return established(line, at);

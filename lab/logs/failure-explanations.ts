@@ -406,6 +406,13 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
         remedy: lookup ? 'Check that the resolver answers TLSA queries (and validates DNSSEC); the mail goes out on a later retry once it does.' : 'Use the level dane for this destination, which falls back to opportunistic TLS without TLSA records, or ask the destination to publish TLSA records.',
       };
     }
+    if (detail.startsWith('connect to private/tlsproxy service')) {
+      return {
+        summary: 'no tlsproxy service',
+        explanation: `With smtp_tls_connection_reuse = yes the smtp client makes its TLS connections through the tlsproxy service, and master.cf has none it can reach (${detail}). Each TLS attempt fails as "Cannot start TLS: handshake failure" before a byte goes to the server; opportunistic TLS then delivers in plaintext, mandatory TLS defers. Debian's master.cf ships the tlsproxy line commented out.`,
+        remedy: 'Add (or uncomment) "tlsproxy unix - - y - 0 tlsproxy" in master.cf and run postfix reload, or set smtp_tls_connection_reuse = no.',
+      };
+    }
     if (detail === 'client TLS configuration problem' || detail.endsWith('(client TLS configuration problem)')) {
       return {
         summary: 'client TLS configuration problem',

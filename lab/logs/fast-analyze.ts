@@ -8,7 +8,8 @@ import {
   SEVERITY, stampYear, type HeaderScan,
 } from './line-header.ts';
 import {
-  inboundPeer, isSetUpWarning, outboundPeer, rememberProcessContext, samePeer, startSessionContext, type ProcessContext,
+  inboundPeer, isProxyClientEvent, isSetUpWarning, MAX_HELD_PROXY_SESSIONS, outboundPeer, ProxyFailures, rememberProcessContext, samePeer, startSessionContext,
+  type ProcessContext,
 } from './sessions.ts';
 import { VersionInference } from './versions.ts';
 import type { LogAnalyzer, PeerCounts } from './analyze.ts';
@@ -292,6 +293,8 @@ interface LeanSession {
   handshakeFailed: boolean;
   sawDelivery: boolean;
   complete: boolean;
+  /** A tlsproxy connection made for an smtp process (see `ProxyFailures`): counted as smtp's, not on its own. */
+  proxyClient: boolean;
   protocol: string | undefined;
   cipher: string | undefined;
   queueIds: string[];
@@ -316,6 +319,10 @@ interface LeanSession {
   samePid: LeanSession | undefined;
   older: LeanSession | undefined;
   newer: LeanSession | undefined;
+}
+
+function leanPeer(session: LeanSession): Peer {
+  return session.port < 0 ? { name: session.name, addr: session.addr } : { name: session.name, addr: session.addr, port: session.port };
 }
 
 /** Shared empty arrays, frozen: a session gets arrays of its own at its first event, line or queue id. */
@@ -356,6 +363,10 @@ export class FastAnalyzer {
   private newest: LeanSession | undefined;
   private openCount = 0;
   private readonly contexts = new Map<string, ProcessContext>();
+  private readonly proxyFailures = new ProxyFailures();
+  /** See `SessionTracker`: whether an smtp line came by, and the counting of tlsproxy client connections closed before. */
+  private sawSmtp = false;
+  private readonly held: (() => void)[] = [];
   private readonly bareLines = new BareLines();
   private readonly maxOpen: number;
   private readonly year: number;
@@ -497,6 +508,7 @@ export class FastAnalyzer {
   finish(): void {
     this.endInput();
     while (this.oldest !== undefined) this.close(this.oldest);
+    for (const count of this.held.splice(0)) count();
   }
 
   /** Lines of `buf[start, end)`; `end` is just after a newline, or the end of the input. */
@@ -1113,6 +1125,8 @@ export class FastAnalyzer {
     const e = this.e;
     const m = this.msgStart;
     if (m >= e) return -1;
+    // tlsproxy's lines are few, and `inbound` needs their events (see `ProxyFailures`).
+    if (this.progEnd - this.daemonStart === 8 && this.regionIs(this.daemonStart, P_TLSPROXY)) return -1;
     const c = buf[m] as number;
     if (c === 99) {
       if (startsWithAt(buf, m, e, P_CONNECT)) return this.peerAt(m + 13, e) ? C_CONNECT : -1;
@@ -1492,6 +1506,19 @@ export class FastAnalyzer {
       if (current !== undefined) this.touch(current);
       return;
     }
+    // tlsproxy's CONNECT opens nothing, its DISCONNECT closes only the connection it names (see `SessionTracker`).
+    if (code === C_FULL) {
+      const event = this.event as TlsEvent;
+      if (event.kind === 'proxy-connect') return;
+      if (event.kind === 'proxy-disconnect') {
+        if (current !== undefined && samePeer(leanPeer(current), event.peer)) {
+          this.append(current, code, K_OTHER);
+          current.complete = true;
+          this.close(current);
+        }
+        return;
+      }
+    }
     if (code === C_FULL && isSetUpWarning(this.event as TlsEvent)) this.setUpWarning('smtpd');
     const kind = this.kindOf(code);
     switch (kind) {
@@ -1524,7 +1551,12 @@ export class FastAnalyzer {
         }
         current ??= this.createInbound(code, true);
     }
-    if (current !== undefined) this.append(current, code, kind);
+    if (current === undefined) return;
+    this.append(current, code, kind);
+    if (code === C_FULL && isProxyClientEvent(this.event as TlsEvent) && this.progEnd - this.daemonStart === 8 && this.sameText(this.daemonStart, 'tlsproxy')) {
+      current.proxyClient = true;
+      if ((this.event as TlsEvent).kind === 'tls-handshake-error') this.proxyFailures.stash(leanPeer(current), current.events, current.lines);
+    }
   }
 
   /**
@@ -1533,7 +1565,7 @@ export class FastAnalyzer {
    */
   private namesOtherPeer(session: LeanSession, code: number): boolean {
     if (this.progEnd - this.daemonStart !== 8 || !this.sameText(this.daemonStart, 'tlsproxy')) return false;
-    const known: Peer = { name: session.name, addr: session.addr, ...(session.port < 0 ? {} : { port: session.port }) };
+    const known = leanPeer(session);
     if (code === C_FULL) {
       const peer = inboundPeer(this.event as TlsEvent);
       return peer !== undefined && !samePeer(known, peer);
@@ -1573,6 +1605,10 @@ export class FastAnalyzer {
   }
 
   private outbound(code: number): void {
+    if (!this.sawSmtp) {
+      this.sawSmtp = true;
+      this.held.length = 0;
+    }
     let current = this.find(false);
     if (code === C_NONE) {
       if (current !== undefined) this.touch(current);
@@ -1589,10 +1625,25 @@ export class FastAnalyzer {
       hasPeer = (code === C_SETUP || code === C_ESTABLISHED || code === C_DELIVERY_SENT) && this.pOpen >= 0;
     }
     if (!hasPeer) {
+      if (code === C_FULL && (current === undefined || current.sawDelivery)) {
+        // See `SessionTracker.outbound`.
+        const event = this.event as TlsEvent;
+        const again = event.kind === 'queue-tls-problem' && current?.queueIds.includes(event.queueId) === true ? leanPeer(current) : undefined;
+        const proxied = event.kind === 'queue-tls-problem' && this.proxyFailures.size > 0 ? this.proxyFailures.latestPeer() : again;
+        if (proxied !== undefined) {
+          if (current !== undefined) this.close(current);
+          this.append(this.create(false, proxied), code, kind);
+          return;
+        }
+        if (isSetUpWarning(event)) {
+          this.remember();
+          return;
+        }
+      }
       if (current !== undefined) this.append(current, code, kind);
       return;
     }
-    const sameConnection = current !== undefined && (peer === undefined ? this.samePeerBytes(current) : samePeer({ name: current.name, addr: current.addr, ...(current.port < 0 ? {} : { port: current.port }) }, peer));
+    const sameConnection = current !== undefined && (peer === undefined ? this.samePeerBytes(current) : samePeer(leanPeer(current), peer));
     const delivery = kind === K_DELIVERY || kind === C_DELIVERY_SENT;
     if (kind === C_SETUP || (!delivery && (!sameConnection || current?.sawDelivery === true))) {
       if (current !== undefined) this.close(current);
@@ -1600,7 +1651,8 @@ export class FastAnalyzer {
     } else if (delivery) {
       const tlsProblem = code === C_FULL ? (this.event as Extract<TlsEvent, { kind: 'queue-delivery' }>).tlsProblem : undefined;
       const fallback = sameConnection && current !== undefined && current.handshakeFailed && !current.established && tlsProblem === undefined;
-      if (!sameConnection || fallback) {
+      const reconnected = current?.sawDelivery === true && tlsProblem === 'cannot-start-tls';
+      if (!sameConnection || fallback || reconnected) {
         if (current !== undefined) this.close(current);
         current = this.create(false, peer);
       }
@@ -1681,6 +1733,7 @@ export class FastAnalyzer {
       handshakeFailed: false,
       sawDelivery: false,
       complete: false,
+      proxyClient: false,
       protocol: undefined,
       cipher: undefined,
       queueIds: NO_STRINGS,
@@ -1699,7 +1752,18 @@ export class FastAnalyzer {
       older: this.newest,
       newer: undefined,
     };
-    if (smtpd && this.contexts.size > 0) {
+    if (!smtpd && this.proxyFailures.size > 0) {
+      const failed = this.proxyFailures.claim(leanPeer(session));
+      if (failed !== undefined) {
+        session.starttls = true;
+        session.handshakeFailed = true;
+        for (let i = 0; i < failed.events.length; i++) {
+          keep(session, failed.events[i] as TlsEvent, failed.lines[i] as string);
+          session.rich++;
+        }
+      }
+    }
+    if (this.contexts.size > 0) {
       const begun = startSessionContext(this.contexts, this.processKey(), midway);
       if (begun.context !== undefined) session.processContext = begun.context;
       if (begun.adopted !== undefined) {
@@ -1812,8 +1876,11 @@ export class FastAnalyzer {
         case 'tls-library-problem':
           if (!session.established) session.handshakeFailed = true;
           break;
-        case 'queue-client':
         case 'queue-tls-problem':
+          if (event.tlsProblem === 'cannot-start-tls' && !session.established) session.handshakeFailed = true;
+          addQueueId(session, event.queueId);
+          break;
+        case 'queue-client':
           addQueueId(session, event.queueId);
           break;
         case 'queue-delivery':
@@ -1905,6 +1972,12 @@ export class FastAnalyzer {
     if (session.newer !== undefined) session.newer.older = session.older;
     else this.newest = session.older;
     this.openCount--;
+    if (session.proxyClient && this.sawSmtp) {
+      session.lastBuf = undefined;
+      session.startBuf = undefined;
+      session.pendingBuf = undefined;
+      return;
+    }
 
     const end = session.lastBuf === undefined ? this.iso(session.lastKind, session.lastRaw) : this.isoOfBytes(session.lastKind, session.lastBuf, session.lastS, session.lastE);
     let failure: Diagnosis | undefined;
@@ -1921,7 +1994,16 @@ export class FastAnalyzer {
       protocol = NOT_LOGGED;
       cipher = NOT_LOGGED;
     } else if (protocol === undefined) plaintext = session.smtpd ? session.queueIds.length : session.sentDeliveries;
-    if (session.counts !== undefined) {
+    if (session.proxyClient) {
+      // Held back (see `SessionTracker.hold`).
+      const start = this.iso(session.startKind, this.startRawOf(session));
+      const counts = session.counts;
+      this.held.push(() => {
+        if (counts !== undefined) this.analyzer.addToPeer(counts, session.name, end ?? start, protocol, cipher, failure, plaintext, true);
+        else this.analyzer.addParts(session.name, session.addr, start, end, protocol, cipher, failure, plaintext, true);
+      });
+      if (this.held.length > MAX_HELD_PROXY_SESSIONS) (this.held.shift() as () => void)();
+    } else if (session.counts !== undefined) {
       this.analyzer.addToPeer(session.counts, session.name, end ?? this.iso(session.startKind, this.startRawOf(session)), protocol, cipher, failure, plaintext, true);
     } else {
       this.analyzer.addParts(session.name, session.addr, this.iso(session.startKind, this.startRawOf(session)), end, protocol, cipher, failure, plaintext, true);

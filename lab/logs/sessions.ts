@@ -37,6 +37,8 @@ interface OpenSession {
   lastTsStart: number;
   lastTsEnd: number;
   handshakeFailed: boolean;
+  /** A tlsproxy connection made for an smtp process (see `ProxyFailures`): never a session of its own. */
+  proxyClient: boolean;
   established: boolean;
   sawDelivery: boolean;
 }
@@ -127,6 +129,73 @@ export function startSessionContext(
   return { context: { events: [...context.events], lines: [...context.lines] }, adopted };
 }
 
+/** A tlsproxy event that shows it is the client: it made the connection for smtp (smtp_tls_connection_reuse). */
+export function isProxyClientEvent(event: TlsEvent): boolean {
+  switch (event.kind) {
+    case 'tls-established':
+    case 'tls-setup':
+    case 'proxy-connect':
+      return event.direction === 'to';
+    case 'tls-handshake-error':
+      return event.side === 'connect';
+    default:
+      return false;
+  }
+}
+
+const MAX_PROXY_FAILURES = 256;
+export const MAX_HELD_PROXY_SESSIONS = 1024;
+
+/**
+ * With smtp_tls_connection_reuse, tlsproxy makes smtp's TLS connections. Its success is logged twice, by tlsproxy
+ * and by smtp, and counts once, as smtp's; of a failure smtp logs only `Cannot start TLS: handshake failure`, and
+ * tlsproxy why. The evidence of a failed tlsproxy handshake waits here, by address and port, for the smtp session
+ * to that server; bounded.
+ */
+export class ProxyFailures {
+  private readonly byEndpoint = new Map<string, { peer: Peer; events: TlsEvent[]; lines: string[] }>();
+
+  get size(): number {
+    return this.byEndpoint.size;
+  }
+
+  stash(peer: Peer, events: readonly TlsEvent[], lines: readonly string[]): void {
+    const kept: TlsEvent[] = [];
+    const keptLines: string[] = [];
+    events.forEach((event, i) => {
+      if (event.kind === 'proxy-connect' || event.kind === 'tls-established') return;
+      kept.push(event);
+      keptLines.push(lines[i] ?? '');
+    });
+    const key = endpointKey(peer);
+    this.byEndpoint.delete(key);
+    if (this.byEndpoint.size >= MAX_PROXY_FAILURES) {
+      const first = this.byEndpoint.keys().next();
+      if (first.done !== true) this.byEndpoint.delete(first.value);
+    }
+    this.byEndpoint.set(key, { peer, events: kept, lines: keptLines });
+  }
+
+  /** The evidence for a connection to this server, taken. */
+  claim(peer: Peer): { events: TlsEvent[]; lines: string[] } | undefined {
+    const key = endpointKey(peer);
+    const failed = this.byEndpoint.get(key);
+    if (failed !== undefined) this.byEndpoint.delete(key);
+    return failed;
+  }
+
+  /** The server of the latest failure, for an smtp line that names none (`QUEUEID: Cannot start TLS: ...`). */
+  latestPeer(): Peer | undefined {
+    let peer: Peer | undefined;
+    for (const failed of this.byEndpoint.values()) peer = failed.peer;
+    return peer;
+  }
+}
+
+function endpointKey(peer: Peer): string {
+  return `${peer.addr === '' ? peer.name : peer.addr}|${peer.port ?? ''}`;
+}
+
 /** Whether two lines name the same endpoint; a server named without its address (see `namedPeerAt`) is matched by name. */
 export function samePeer(a: Peer, b: Peer): boolean {
   const same = a.addr === '' || b.addr === '' ? a.name === b.name : a.addr === b.addr;
@@ -201,6 +270,14 @@ export class SessionTracker {
   private openCount = 0;
   private ordinal = 0;
   private readonly contexts = new Map<string, ProcessContext>();
+  private readonly proxyFailures = new ProxyFailures();
+  /** Sessions of tlsproxy's client connections, closed but not to be returned (see `ProxyFailures`). */
+  private readonly discard = new Set<Session>();
+  /** Whether an smtp or lmtp line came by: then smtp logs the TLS of its tlsproxy connections itself. */
+  private sawSmtp = false;
+  /** See `hold`. */
+  private readonly held: Session[] = [];
+  private readonly released: Session[] = [];
   private readonly bare = new BareLines();
   private readonly unattached: UnattachedError[] = [];
   private readonly inference = new VersionInference();
@@ -235,6 +312,23 @@ export class SessionTracker {
 
   /** `push` for hot loops: appends the sessions this line closed to `closed` instead of allocating an array. */
   pushInto(text: string, closed: Session[]): void {
+    const before = closed.length;
+    this.read(text, closed);
+    if (this.discard.size > 0) this.dropDiscarded(closed, before);
+    if (this.released.length > 0) closed.push(...this.released.splice(0));
+  }
+
+  private dropDiscarded(closed: Session[], from: number): void {
+    let kept = from;
+    for (let i = from; i < closed.length; i++) {
+      const session = closed[i] as Session;
+      if (this.discard.delete(session)) continue;
+      closed[kept++] = session;
+    }
+    closed.length = kept;
+  }
+
+  private read(text: string, closed: Session[]): void {
     this.stats.lines++;
     let line = asSyslogLine(text);
     const scan = this.scan;
@@ -287,6 +381,8 @@ export class SessionTracker {
   end(): Session[] {
     const closed: Session[] = [];
     while (this.oldest !== undefined) closed.push(this.close(this.oldest, 'end-of-input'));
+    if (this.discard.size > 0) this.dropDiscarded(closed, 0);
+    closed.push(...this.released.splice(0), ...this.held.splice(0));
     return closed;
   }
 
@@ -294,6 +390,17 @@ export class SessionTracker {
     let current = this.find(line, 'smtpd');
     if (event === undefined) {
       if (current !== undefined) this.append(current, line, undefined);
+      return;
+    }
+    // tlsproxy serves many connections at once: its CONNECT opens nothing (the first line that names the peer does),
+    // and its DISCONNECT closes only the connection it names.
+    if (event.kind === 'proxy-connect') return;
+    if (event.kind === 'proxy-disconnect') {
+      if (current !== undefined && samePeer(current.session.peer, event.peer)) {
+        this.append(current, line, event);
+        current.session.complete = true;
+        closed.push(this.close(current, 'disconnect'));
+      }
       return;
     }
     switch (event.kind) {
@@ -336,8 +443,12 @@ export class SessionTracker {
         current ??= this.create(line, peer, 'smtpd', closed, true);
       }
     }
-    if (current !== undefined) this.append(current, line, event);
-    return;
+    if (current === undefined) return;
+    this.append(current, line, event);
+    if (isProxyClientEvent(event) && this.isTlsproxy(line)) {
+      current.proxyClient = true;
+      if (event.kind === 'tls-handshake-error') this.proxyFailures.stash(current.session.peer, current.session.events, current.session.eventLines ?? current.session.lines);
+    }
   }
 
   private isTlsproxy(line: string): boolean {
@@ -346,8 +457,30 @@ export class SessionTracker {
   }
 
   private outbound(line: string, event: TlsEvent | undefined, closed: Session[]): void {
+    if (!this.sawSmtp) {
+      this.sawSmtp = true;
+      this.held.length = 0;
+    }
     let current = this.find(line, 'smtp');
     const peer = event === undefined ? undefined : outboundPeer(event);
+    if (event !== undefined && peer === undefined && (current === undefined || current.sawDelivery)) {
+      // `QUEUEID: Cannot start TLS: handshake failure` after tlsproxy failed: a new connection, to tlsproxy's server.
+      // Without tlsproxy, the message of the connection before (a retry of it) tells the server.
+      const again = event.kind === 'queue-tls-problem' && current?.session.queueIds.includes(event.queueId) === true ? current.session.peer : undefined;
+      const proxied = event.kind === 'queue-tls-problem' && this.proxyFailures.size > 0 ? this.proxyFailures.latestPeer() : again;
+      if (proxied !== undefined) {
+        if (current !== undefined) closed.push(this.close(current, 'new-connection'));
+        this.append(this.create(line, proxied, 'smtp', closed), line, event);
+        return;
+      }
+      // A warning about the process's own TLS settings (`connect to private/tlsproxy service: ...`) between
+      // connections is for the connections that follow.
+      if (isSetUpWarning(event)) {
+        this.remember(line, event);
+        if (current === undefined) this.noteUnattached('smtp', line, event);
+        return;
+      }
+    }
     if (event === undefined || peer === undefined) {
       if (current !== undefined) this.append(current, line, event);
       else if (event !== undefined && isUnattachedFailure(event)) this.noteUnattached('smtp', line, event);
@@ -362,7 +495,9 @@ export class SessionTracker {
       // a delivery that names no TLS problem after such a failure is that retry, a connection of its own.
       const fallback = sameConnection && current !== undefined && current.handshakeFailed && !current.established &&
         event.tlsProblem === undefined;
-      if (!sameConnection || fallback) {
+      // TLS starts a connection: a delivery that could not start it after another delivery is a connection of its own.
+      const reconnected = current?.sawDelivery === true && event.tlsProblem === 'cannot-start-tls';
+      if (!sameConnection || fallback || reconnected) {
         if (current !== undefined) closed.push(this.close(current, 'new-connection'));
         current = this.create(line, peer, 'smtp', closed);
         if (fallback) current.session.plaintextFallback = true;
@@ -430,15 +565,16 @@ export class SessionTracker {
     const start = isoTimestamp(line, scan, this.year, this.latestDay);
     if (start !== undefined) session.start = start;
     let adopted: { events: TlsEvent[]; lines: string[] } | undefined;
-    if (side === 'smtpd' && this.contexts.size > 0) {
+    if (side === 'smtp' && this.proxyFailures.size > 0) adopted = this.proxyFailures.claim(peer);
+    if (this.contexts.size > 0) {
       const begun = startSessionContext(this.contexts, this.processKey(line), midway);
       if (begun.context !== undefined) session.processContext = begun.context;
-      adopted = begun.adopted;
+      if (begun.adopted !== undefined) adopted = begun.adopted;
     }
     const opened: OpenSession = {
       session, samePid: this.open.get(scan.pid), older: this.newest, newer: undefined,
       lastLine: line, lastTsKind: scan.tsKind, lastTsStart: scan.tsStart, lastTsEnd: scan.tsEnd,
-      handshakeFailed: false, established: false, sawDelivery: false,
+      handshakeFailed: false, established: false, sawDelivery: false, proxyClient: false,
     };
     if (adopted !== undefined) {
       for (const taken of adopted.lines) {
@@ -491,8 +627,11 @@ export class SessionTracker {
       case 'tls-library-problem':
         if (!open.established) open.handshakeFailed = true;
         break;
-      case 'queue-client':
       case 'queue-tls-problem':
+        if (event.tlsProblem === 'cannot-start-tls' && !open.established) open.handshakeFailed = true;
+        if (!session.queueIds.includes(event.queueId)) session.queueIds.push(event.queueId);
+        break;
+      case 'queue-client':
         if (!session.queueIds.includes(event.queueId)) session.queueIds.push(event.queueId);
         break;
       default:
@@ -526,6 +665,10 @@ export class SessionTracker {
       if (end !== undefined) session.end = end;
     }
     session.closedBy = reason;
+    if (open.proxyClient && this.sawSmtp) {
+      this.discard.add(session);
+      return session;
+    }
     const hints: LogHints = { ...this.hints };
     const postfix = this.hints.postfixVersion ?? this.inference.postfix;
     if (postfix !== undefined) hints.postfixVersion = postfix;
@@ -533,7 +676,18 @@ export class SessionTracker {
     if (inferred !== undefined) hints.inferredOpenssl = inferred;
     const failure = classify(session, hints);
     if (failure !== undefined) session.failure = failure;
+    if (open.proxyClient) this.hold(session);
     return session;
+  }
+
+  /**
+   * A tlsproxy client connection that closed before any smtp line: held back, for a log with smtp lines counts it
+   * as smtp's, and one of tlsproxy's lines alone (a grep) has nothing else to count it by. Bounded.
+   */
+  private hold(session: Session): void {
+    this.discard.add(session);
+    this.held.push(session);
+    if (this.held.length > MAX_HELD_PROXY_SESSIONS) this.released.push(this.held.shift() as Session);
   }
 
   private processKey(line: string): string {

@@ -58,6 +58,12 @@ export type TlsEvent =
   | { kind: 'tls-engine-init'; side: 'server' | 'client' }
   | { kind: 'connect'; peer: Peer }
   | { kind: 'disconnect'; peer: Peer; commands?: Record<string, string> }
+  /**
+   * tlsproxy's `CONNECT from [addr]:port` (a client of postscreen) or `CONNECT to [addr]:port` (a server, for smtp with
+   * smtp_tls_connection_reuse), and its `DISCONNECT [addr]:port`; postscreen logs the same forms.
+   */
+  | { kind: 'proxy-connect'; direction: 'from' | 'to'; peer: Peer }
+  | { kind: 'proxy-disconnect'; peer: Peer }
   | { kind: 'connection-lost'; reason: 'lost' | 'timeout'; after: string; peer: Peer }
   /** `improper command pipelining after CONNECT from X: \026\003...`: a TLS hello where an SMTP command belongs. */
   | { kind: 'tls-hello-in-plaintext'; after: string; peer: Peer }

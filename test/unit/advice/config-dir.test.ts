@@ -116,6 +116,21 @@ describe('readConfigDir', () => {
     expect(config.listeners[0]?.overrides).toEqual({ smtpd_tls_loglevel: '1', smtpd_tls_security_level: 'encrypt' });
   });
 
+  it('runs tlsproxy when master.cf has it (smtp_tls_connection_reuse needs it), and says so when master.cf is missing', async () => {
+    const dir = join(scratch, 'connection-reuse');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'main.cf'), 'smtp_tls_connection_reuse = yes\nsmtp_tls_security_level = may\n');
+    const without = await readConfigDir(dir);
+    expect(without.receiver.masterCf).toEqual([]);
+    expect(without.decisions.find((d) => d.parameter === 'master.cf tlsproxy')).toMatchObject({ action: 'drop', source: 'main.cf:1', reason: expect.stringContaining('Add master.cf') });
+    writeFileSync(join(dir, 'master.cf'), 'smtp      inet  n       -       y       -       -       smtpd\n#tlsproxy  unix  -       -       y       -       0       tlsproxy\n');
+    expect((await readConfigDir(dir)).receiver.masterCf).toEqual([]);
+    writeFileSync(join(dir, 'master.cf'), 'smtp      inet  n       -       y       -       -       smtpd\ntlsproxy  unix  -       -       y       -       0       tlsproxy\n');
+    const withProxy = await readConfigDir(dir);
+    expect(withProxy.receiver.masterCf).toEqual(['tlsproxy unix - - y - 0 tlsproxy']);
+    expect(withProxy.decisions.find((d) => d.parameter === 'master.cf tlsproxy')).toMatchObject({ action: 'keep', source: 'master.cf:2' });
+  });
+
   it('asks for main.cf when the folder has none', async () => {
     await expect(readConfigDir(scratch)).rejects.toThrow(/no main.cf in the folder/);
   });

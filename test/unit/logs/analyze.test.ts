@@ -323,15 +323,15 @@ describe('tlslab logs', () => {
     expect(seed.out()).not.toContain('outside every session');
   });
 
-  it('parse says which way a tlsproxy connection went', async () => {
+  it('parse says which way a tlsproxy connection went (its client connections last: held back for smtp lines that never came)', async () => {
     const file = path.join(dir, 'tlsproxy.log');
     writeFileSync(file, `${TLSPROXY_LINES.join('\n')}\n`);
     const cli = io();
     expect(await logsCommand(['parse', file], cli)).toBe(0);
     const heads = cli.out().split('\n').filter((line) => line.startsWith('#')).map((line) => line.replace(/^#\d+ \S+ \S+ /, '').replace(/: (?:TLS|FAILED) .*$/, ''));
     expect(heads).toEqual([
-      'to gmail-smtp-in.l.google.com[173.194.222.27]:25', 'to mailcluster.loopia.se[93.188.3.14]:25', 'to mail4.gotanet.se[212.3.0.44]:25', 'from [198.51.100.7]:40000',
-      'from [198.51.100.7]:40002',
+      'from [198.51.100.7]:40000', 'from [198.51.100.7]:40002',
+      'to gmail-smtp-in.l.google.com[173.194.222.27]:25', 'to mailcluster.loopia.se[93.188.3.14]:25', 'to mail4.gotanet.se[212.3.0.44]:25',
     ]);
   });
 

@@ -16,7 +16,7 @@ const FIXTURES = [
   'seed-maillog.log', 'postfix-2.6.6-openssl-1.0.1e.log', 'outbound-3x.log', 'lab-outbound-bookworm.log', 'lab-outbound-verify-bookworm.log',
   'lab-fallback-scsv.log', 'lab-misbehaving-clients.log', 'lab-debian-bullseye.log', 'lab-debian-bookworm.log', 'lab-debian-trixie.log',
   'lab-legacy-renegotiation.log', 'lab-dh1024.log', 'lab-client-protocol-floor.log', 'lab-broken-starttls-servers.log',
-  'lab-security-level-1.log', 'lab-verifying-senders.log',
+  'lab-security-level-1.log', 'lab-verifying-senders.log', 'lab-tls-connection-reuse.log',
 ].map(fixturePath);
 
 /**
@@ -90,6 +90,13 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
     writeFileSync(file, `${TLSPROXY_LINES.join('\n')}\n`);
     await expectSame([file], { year: 2024 }, true);
     expect((await analyzeLogs([file], { year: 2024 })).sessions).toEqual({ total: 5, tls: 4, failed: 1, plaintext: 0 });
+  });
+
+  it('on tlsproxy connections made for smtp, with the log starting at tlsproxy\'s failure or holding tlsproxy\'s lines alone', async () => {
+    const lines = readFileSync(fixturePath('lab-tls-connection-reuse.log'), 'utf8').trimEnd().split('\n');
+    const lastRun = lines.slice(lines.map((line) => line.includes('daemon started')).lastIndexOf(true));
+    await expectSame([logFile('reuse-last-run.log', lastRun)], { year: 2026 }, true);
+    await expectSame([logFile('reuse-tlsproxy-only.log', lines.filter((line) => line.includes('postfix/tlsproxy[')))], { year: 2026 }, true);
   });
 
   it('on peers an admin replaced by placeholders', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSessions } from '../../../lab/logs/index.ts';
+import { readSessions, type Session } from '../../../lab/logs/index.ts';
 import { fixtureLines } from './fixture-files.ts';
 
 /** What each sender of the captured runs met: the same capabilities against three library generations. */
@@ -247,5 +247,51 @@ describe('senders that require a verified certificate, captured from the lab (se
       expect(session.failure?.remedy).toContain('smtpd_tls_chain_files');
     }
     expect(sessions.filter((s) => s.tls !== undefined).map((s) => s.tls?.protocol)).toEqual(['TLSv1.3', 'TLSv1.3', 'TLSv1.3']);
+  });
+});
+
+describe('smtp_tls_connection_reuse, captured from the lab (Postfix 3.7 / OpenSSL 3.0 as the client)', () => {
+  const lines = fixtureLines('lab-tls-connection-reuse.log');
+  const smtp = (prefix: string): Session[] => readSessions(lines).sessions.filter((s) => s.side === 'smtp' && s.peer.addr.startsWith(prefix));
+
+  it('without a tlsproxy service every TLS attempt fails as a local problem, then goes in plaintext', () => {
+    const sessions = smtp('172.24.0.');
+    expect(new Set(sessions.map((s) => s.failure?.class ?? (s.plaintextFallback === true ? 'plaintext' : 'other')))).toEqual(new Set(['invalid-local-config', 'plaintext']));
+    expect(sessions.filter((s) => s.failure !== undefined)).toHaveLength(9);
+    expect(sessions.find((s) => s.failure !== undefined)?.failure).toMatchObject({ summary: 'no tlsproxy service', remedy: expect.stringMatching(/tlsproxy unix - - y - 0 tlsproxy/) });
+  });
+
+  it('with tlsproxy, a connection that tlsproxy and smtp both log as established counts once, as smtp\'s', () => {
+    const all = readSessions(lines).sessions.filter((s) => s.peer.addr.startsWith('172.25.0.'));
+    expect(all.map((s) => [s.service, s.peer.addr, s.tls?.protocol])).toEqual([
+      ['postfix/smtp', '172.25.0.2', 'TLSv1.3'],
+      ['postfix/smtp', '172.25.0.4', 'TLSv1.3'],
+      ['postfix/smtp', '172.25.0.3', 'TLSv1'],
+    ]);
+  });
+
+  it('a handshake that fails in tlsproxy gets its reason from tlsproxy\'s lines, on each of three attempts', () => {
+    const sessions = smtp('172.27.0.2');
+    expect(sessions.map((s) => s.failure?.class ?? (s.plaintextFallback === true ? 'plaintext' : 'other'))).toEqual(['alert-protocol-version', 'alert-protocol-version', 'alert-protocol-version', 'plaintext']);
+    expect(sessions[0]?.failure?.evidence.some((line) => line.includes('postfix/tlsproxy[201]: warning: TLS library problem'))).toBe(true);
+    expect(smtp('172.27.0.3').map((s) => [s.tls?.protocol, s.failure])).toEqual([['TLSv1.2', undefined]]);
+  });
+
+  it('the same when the log starts with tlsproxy\'s failure, before any smtp line', () => {
+    const started = lines.map((line, i) => (line.includes('daemon started') ? i : -1)).filter((i) => i >= 0);
+    const lastRun = lines.slice(started[2]);
+    expect(lastRun.findIndex((line) => line.includes('postfix/tlsproxy['))).toBeLessThan(lastRun.findIndex((line) => line.includes('postfix/smtp[')));
+    const sessions = readSessions(lastRun).sessions;
+    expect(sessions.filter((s) => s.service === 'postfix/tlsproxy')).toEqual([]);
+    expect(sessions.filter((s) => s.peer.addr === '172.27.0.2').map((s) => s.failure?.class ?? null)).toEqual(['alert-protocol-version', 'alert-protocol-version', 'alert-protocol-version', null]);
+  });
+
+  it('an excerpt of tlsproxy\'s lines alone keeps its connections: no smtp line counts them instead', () => {
+    const proxyOnly = lines.filter((line) => line.includes('postfix/tlsproxy[') && line.includes('172.25.0.'));
+    expect(readSessions(proxyOnly).sessions.map((s) => [s.service, s.peer.addr, s.tls?.protocol])).toEqual([
+      ['postfix/tlsproxy', '172.25.0.2', 'TLSv1.3'],
+      ['postfix/tlsproxy', '172.25.0.4', 'TLSv1.3'],
+      ['postfix/tlsproxy', '172.25.0.3', 'TLSv1'],
+    ]);
   });
 });

@@ -427,6 +427,22 @@ const EVENTS: { line: string; event: TlsEvent | undefined }[] = [
     line: 'Jun 14 07:31:55 mail2 postfix/smtp[16549]: CA certificate verification failed for mail.mydomain.com[157.90.161.81]:25: num=65:no matching DANE TLSA records',
     event: { kind: 'certificate-verification-failed', peer: { name: 'mail.mydomain.com', addr: '157.90.161.81', port: 25 }, detail: 'num=65:no matching DANE TLSA records' },
   },
+  // tlsproxy as smtp's client (smtp_tls_connection_reuse) and as postscreen's server, as the lab's Postfix 3.7 logs them.
+  { line: 'Dec 01 08:58:55 receiver postfix/tlsproxy[201]: CONNECT to [172.27.0.2]:25', event: { kind: 'proxy-connect', direction: 'to', peer: { name: '', addr: '172.27.0.2', port: 25 } } },
+  {
+    line: 'Dec 01 08:58:55 receiver postfix/tlsproxy[201]: TLS handshake failed for service=smtp peer=[172.27.0.2]:25',
+    event: { kind: 'tls-handshake-error', side: 'connect', peer: { name: '', addr: '172.27.0.2', port: 25 }, detail: 'TLS handshake failed' },
+  },
+  { line: 'Dec 01 08:58:55 receiver postfix/tlsproxy[201]: DISCONNECT [172.27.0.2]:25', event: { kind: 'proxy-disconnect', peer: { name: '', addr: '172.27.0.2', port: 25 } } },
+  {
+    line: 'Mar 19 16:17:00 mx postfix/postscreen[26370]: CONNECT from [198.51.100.7]:40000 to [192.0.2.25]:25',
+    event: { kind: 'proxy-connect', direction: 'from', peer: { name: '', addr: '198.51.100.7', port: 40000 } },
+  },
+  {
+    line: 'Dec 01 08:57:45 receiver postfix/smtp[193]: warning: connect to private/tlsproxy service: No such file or directory',
+    event: { kind: 'tls-local-config-problem', text: 'connect to private/tlsproxy service: No such file or directory' },
+  },
+  { line: 'Dec 01 08:57:45 receiver postfix/tlsproxy[1]: TLS handshake failed for service=smtp', event: undefined },
 ];
 
 describe('parseLine events', () => {
