@@ -295,3 +295,15 @@ describe('smtp_tls_connection_reuse, captured from the lab (Postfix 3.7 / OpenSS
     ]);
   });
 });
+
+describe('postscreen with its after-220 tests, captured from the lab (Postfix 3.7 / OpenSSL 3.0)', () => {
+  it('counts tlsproxy\'s handshake for postscreen and smtpd\'s for the retry as two TLS sessions of the peer', () => {
+    const { sessions } = readSessions(fixtureLines('lab-postscreen.log'));
+    expect(sessions.filter((s) => s.peer.addr !== '127.0.0.1').map((s) => [s.service, s.peer.addr, s.peer.port ?? null, s.tls?.protocol, s.closedBy])).toEqual([
+      // The other connection's handshake, logged before this one's DISCONNECT, ends it.
+      ['postfix/tlsproxy', '192.168.32.3', 45336, 'TLSv1.3', 'new-connection'],
+      ['postfix/tlsproxy', '192.168.32.4', 50926, 'TLSv1', 'disconnect'],
+      ['postfix/smtpd', '192.168.32.3', null, 'TLSv1.3', 'disconnect'],
+    ]);
+  });
+});
