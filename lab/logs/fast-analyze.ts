@@ -293,7 +293,7 @@ interface LeanSession {
   handshakeFailed: boolean;
   sawDelivery: boolean;
   complete: boolean;
-  /** A tlsproxy connection made for an smtp process (see `ProxyFailures`): counted as smtp's, not on its own. */
+  /** A tlsproxy connection made for an smtp process (see `ProxyFailures`): smtp's session counts it (see `SessionTracker.hold`). */
   proxyClient: boolean;
   protocol: string | undefined;
   cipher: string | undefined;

@@ -37,7 +37,7 @@ interface OpenSession {
   lastTsStart: number;
   lastTsEnd: number;
   handshakeFailed: boolean;
-  /** A tlsproxy connection made for an smtp process (see `ProxyFailures`): never a session of its own. */
+  /** A tlsproxy connection made for an smtp process (see `ProxyFailures`): smtp's session counts it (see `hold`). */
   proxyClient: boolean;
   established: boolean;
   sawDelivery: boolean;
