@@ -1542,6 +1542,11 @@ export class FastAnalyzer {
         break;
       case K_CONTEXT:
       case K_LIBRARY:
+        // See `SessionTracker.inbound`.
+        if (kind === K_LIBRARY && current !== undefined && current.established && this.isTlsproxyLine()) {
+          this.remember();
+          return;
+        }
         if (current === undefined) this.remember();
         break;
       default:
@@ -1553,7 +1558,7 @@ export class FastAnalyzer {
     }
     if (current === undefined) return;
     this.append(current, code, kind);
-    if (code === C_FULL && isProxyClientEvent(this.event as TlsEvent) && this.progEnd - this.daemonStart === 8 && this.sameText(this.daemonStart, 'tlsproxy')) {
+    if (code === C_FULL && isProxyClientEvent(this.event as TlsEvent) && this.isTlsproxyLine()) {
       current.proxyClient = true;
       if ((this.event as TlsEvent).kind === 'tls-handshake-error') this.proxyFailures.stash(leanPeer(current), current.events, current.lines);
     }
@@ -1564,7 +1569,7 @@ export class FastAnalyzer {
    * one tlsproxy process serves many connections at once (see `SessionTracker`).
    */
   private namesOtherPeer(session: LeanSession, code: number): boolean {
-    if (this.progEnd - this.daemonStart !== 8 || !this.sameText(this.daemonStart, 'tlsproxy')) return false;
+    if (!this.isTlsproxyLine()) return false;
     const known = leanPeer(session);
     if (code === C_FULL) {
       const peer = inboundPeer(this.event as TlsEvent);
@@ -1665,6 +1670,10 @@ export class FastAnalyzer {
       const queueId = code === C_FULL ? (this.event as Extract<TlsEvent, { kind: 'queue-delivery' }>).queueId : this.text(this.bStart, this.bEnd);
       addQueueId(current, queueId);
     }
+  }
+
+  private isTlsproxyLine(): boolean {
+    return this.progEnd - this.daemonStart === 8 && this.sameText(this.daemonStart, 'tlsproxy');
   }
 
   /** `samePeer` of the session's peer and the current line's. */

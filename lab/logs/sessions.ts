@@ -426,6 +426,12 @@ export class SessionTracker {
         }
         break;
       case 'tls-library-problem':
+        // tlsproxy serves many connections at once: an error after this one's handshake completed is another's, whose
+        // first line that names its peer comes next (see `startSessionContext`).
+        if (current !== undefined && current.established && this.isTlsproxy(line)) {
+          this.remember(line, event);
+          return;
+        }
         if (current === undefined) {
           this.remember(line, event);
           this.noteUnattached('smtpd', line, event);
