@@ -247,12 +247,12 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
       // the destination's log the message's fate.
       if (destination.spec.server !== 'postfix') {
         const reception = foreignReception(destination, runningReceiver);
-        return destinationResult(destination, runningReceiver.ipAddress, deriveMtaOutcome([], new Map(), delivery, own, reception), options.observe);
+        return destinationResult(destination, runningReceiver.ipAddress, clientReasonFirst(deriveMtaOutcome([], new Map(), delivery, own, reception), own), options.observe);
       }
       const log = readSessions(destination.container.logLines()) as unknown as ParsedLog;
       const sessions = log.sessions.filter((s) => s.peer.addr === runningReceiver.ipAddress);
       const outcome = deriveMtaOutcome(sessions, log.fates, delivery, own);
-      return destinationResult(destination, runningReceiver.ipAddress, outcome, options.observe);
+      return destinationResult(destination, runningReceiver.ipAddress, clientReasonFirst(outcome, own), options.observe);
     });
     result.selfReports = await selfReports(scenario, runningReceiver, running, allDestinations, toolchains, images);
     result.missingWarnings = scenario.expectReceiverWarnings.filter((text) => !result.receiver.configWarnings.some((w) => w.includes(text)));
@@ -524,6 +524,16 @@ function senderResult(spec: SenderSpec, address: string, outcome: ObservedOutcom
     exitCode: exec?.exitCode ?? -1,
     durationMs: exec?.durationMs ?? 0,
   };
+}
+
+/**
+ * Sending to a destination, the Postfix under test is the client: its own diagnosis of a failed handshake (`no
+ * tlsproxy service`, the alert it read) leads the evidence, before what the server logged of it.
+ */
+function clientReasonFirst(outcome: ObservedOutcome, own: readonly ServerSessionView[]): ObservedOutcome {
+  const failure = own.find((s) => s.failure !== undefined && s.tls === undefined)?.failure;
+  if (failure === undefined || failure.class === 'unknown') return outcome;
+  return { ...outcome, evidence: [...failure.evidence, ...outcome.evidence.filter((line) => !failure.evidence.includes(line))] };
 }
 
 function destinationResult(destination: RunningDestination, address: string, outcome: ObservedOutcome, observe?: boolean): SenderResult {

@@ -28,6 +28,8 @@ describe('smtp_tls_connection_reuse on Debian 12 (Postfix 3.7, OpenSSL 3.0)', ()
     const failed = readSessions(result.receiver.log).sessions.filter((s) => s.side === 'smtp' && s.failure !== undefined);
     expect(failed.length).toBeGreaterThan(0);
     expect(new Set(failed.map((s) => s.failure?.summary))).toEqual(new Set(['no tlsproxy service']));
+    // The row's evidence starts with the reason on the client's side, the Postfix under test.
+    expect(result.outbound[0]?.evidence[0]).toMatch(/postfix\/smtp\[\d+\]: warning: connect to private\/tlsproxy service/);
     expect(await leftovers(result.runId)).toEqual([]);
   });
 
@@ -63,6 +65,7 @@ describe('smtp_tls_connection_reuse on Debian 12 (Postfix 3.7, OpenSSL 3.0)', ()
     const failed = sessions.filter((s) => s.side === 'smtp' && s.failure !== undefined);
     expect(failed.length).toBeGreaterThan(0);
     expect(new Set(failed.map((s) => s.failure?.class))).toEqual(new Set(['alert-protocol-version']));
+    expect(result.outbound.find((r) => r.name === 'tls13-only')?.evidence.slice(0, 2).join('\n')).toMatch(/postfix\/tlsproxy\[\d+\]: warning: TLS library problem: .*alert protocol version/);
     expect(await leftovers(result.runId)).toEqual([]);
   });
 });
