@@ -284,6 +284,9 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
   if (side === 'smtpd' && ((connectionLost?.event.after === 'CONNECT' && (handshakeError !== undefined || primary !== undefined)) || /\/(?:smtps|submissions)\/smtpd$/.test(session.service))) ctx.wrapperMode = true;
 
   const before = handshakeError === undefined ? [] : [handshakeError.line];
+  // The process's set-up error names the cause; the session's own line (a dropped wrapper-mode request) its effect.
+  const configEvent = context.events.map((event, i) => ({ event, line: context.lines[i] ?? '' }))
+    .find(({ event }) => event.kind === 'tls-protocol-list-invalid' || event.kind === 'tls-local-config-problem') ?? localConfig;
   if (tlsProblem !== undefined) {
     const detail = detailOf(tlsProblem.event);
     const extra: Partial<ExplainContext> = detail === undefined ? {} : { detail };
@@ -301,11 +304,9 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
         const byError = fromError(ctx, primary, before, errorLines, [tlsProblem.line]);
         if (byError !== undefined) return byError;
         // The client's own settings, e.g. smtp_tls_connection_reuse without a tlsproxy service to connect to.
-        const setUp = context.events.findIndex((event) => event.kind === 'tls-protocol-list-invalid' || event.kind === 'tls-local-config-problem');
-        const config = setUp >= 0 ? { event: context.events[setUp] as TlsEvent, line: context.lines[setUp] ?? '' } : localConfig;
-        if (handshakeError === undefined && config !== undefined) {
-          const configDetail = detailOf(config.event);
-          return diagnose(ctx, 'invalid-local-config', [config.line, tlsProblem.line], configDetail === undefined ? {} : { detail: configDetail });
+        if (handshakeError === undefined && configEvent !== undefined) {
+          const configDetail = detailOf(configEvent.event);
+          return diagnose(ctx, 'invalid-local-config', [configEvent.line, tlsProblem.line], configDetail === undefined ? {} : { detail: configDetail });
         }
         if (handshakeError === undefined) return diagnose(ctx, 'unknown', [tlsProblem.line], extra);
         const end = handshakeEnd(handshakeError, session.start, hints.starttlsTimeout?.[side]);
@@ -316,9 +317,6 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
   if (established) return undefined;
   if (tlsHello !== undefined) return diagnose(ctx, 'implicit-tls', [tlsHello, ...(connectionLost === undefined ? [] : [connectionLost.line])]);
 
-  // The process's set-up error names the cause; the session's own line (a dropped wrapper-mode request) its effect.
-  const configEvent = context.events.map((event, i) => ({ event, line: context.lines[i] ?? '' }))
-    .find(({ event }) => event.kind === 'tls-protocol-list-invalid' || event.kind === 'tls-local-config-problem') ?? localConfig;
   const triedTls = session.starttls || session.commands?.['starttls'] !== undefined || connectionLost !== undefined;
   if (configEvent !== undefined && (triedTls || session.queueIds.length === 0)) {
     const detail = detailOf(configEvent.event);

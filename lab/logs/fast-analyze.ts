@@ -1126,7 +1126,7 @@ export class FastAnalyzer {
     const m = this.msgStart;
     if (m >= e) return -1;
     // tlsproxy's lines are few, and `inbound` needs their events (see `ProxyFailures`).
-    if (this.progEnd - this.daemonStart === 8 && this.regionIs(this.daemonStart, P_TLSPROXY)) return -1;
+    if (this.isTlsproxyLine()) return -1;
     const c = buf[m] as number;
     if (c === 99) {
       if (startsWithAt(buf, m, e, P_CONNECT)) return this.peerAt(m + 13, e) ? C_CONNECT : -1;
@@ -1673,7 +1673,7 @@ export class FastAnalyzer {
   }
 
   private isTlsproxyLine(): boolean {
-    return this.progEnd - this.daemonStart === 8 && this.sameText(this.daemonStart, 'tlsproxy');
+    return this.progEnd - this.daemonStart === 8 && this.regionIs(this.daemonStart, P_TLSPROXY);
   }
 
   /** `samePeer` of the session's peer and the current line's. */

@@ -271,13 +271,10 @@ export class SessionTracker {
   private ordinal = 0;
   private readonly contexts = new Map<string, ProcessContext>();
   private readonly proxyFailures = new ProxyFailures();
-  /** Sessions of tlsproxy's client connections, closed but not to be returned (see `ProxyFailures`). */
-  private readonly discard = new Set<Session>();
   /** Whether an smtp or lmtp line came by: then smtp logs the TLS of its tlsproxy connections itself. */
   private sawSmtp = false;
   /** See `hold`. */
   private readonly held: Session[] = [];
-  private readonly released: Session[] = [];
   private readonly bare = new BareLines();
   private readonly unattached: UnattachedError[] = [];
   private readonly inference = new VersionInference();
@@ -312,23 +309,6 @@ export class SessionTracker {
 
   /** `push` for hot loops: appends the sessions this line closed to `closed` instead of allocating an array. */
   pushInto(text: string, closed: Session[]): void {
-    const before = closed.length;
-    this.read(text, closed);
-    if (this.discard.size > 0) this.dropDiscarded(closed, before);
-    if (this.released.length > 0) closed.push(...this.released.splice(0));
-  }
-
-  private dropDiscarded(closed: Session[], from: number): void {
-    let kept = from;
-    for (let i = from; i < closed.length; i++) {
-      const session = closed[i] as Session;
-      if (this.discard.delete(session)) continue;
-      closed[kept++] = session;
-    }
-    closed.length = kept;
-  }
-
-  private read(text: string, closed: Session[]): void {
     this.stats.lines++;
     let line = asSyslogLine(text);
     const scan = this.scan;
@@ -380,9 +360,8 @@ export class SessionTracker {
   /** Close every open session (end of input) and return them. */
   end(): Session[] {
     const closed: Session[] = [];
-    while (this.oldest !== undefined) closed.push(this.close(this.oldest, 'end-of-input'));
-    if (this.discard.size > 0) this.dropDiscarded(closed, 0);
-    closed.push(...this.released.splice(0), ...this.held.splice(0));
+    while (this.oldest !== undefined) this.close(this.oldest, 'end-of-input', closed);
+    closed.push(...this.held.splice(0));
     return closed;
   }
 
@@ -399,13 +378,13 @@ export class SessionTracker {
       if (current !== undefined && samePeer(current.session.peer, event.peer)) {
         this.append(current, line, event);
         current.session.complete = true;
-        closed.push(this.close(current, 'disconnect'));
+        this.close(current, 'disconnect', closed);
       }
       return;
     }
     switch (event.kind) {
       case 'connect':
-        if (current !== undefined) closed.push(this.close(current, 'pid-reuse'));
+        if (current !== undefined) this.close(current, 'pid-reuse', closed);
         current = this.create(line, event.peer, 'smtpd', closed, false);
         break;
       case 'disconnect':
@@ -413,7 +392,7 @@ export class SessionTracker {
         this.append(current, line, event);
         current.session.complete = true;
         if (event.commands !== undefined) current.session.commands = event.commands;
-        closed.push(this.close(current, 'disconnect'));
+        this.close(current, 'disconnect', closed);
         return;
       case 'tls-engine-init':
         this.contexts.delete(this.processKey(line));
@@ -443,7 +422,7 @@ export class SessionTracker {
         // One tlsproxy process serves many connections at once: a line that names another peer (or another port of
         // the same peer) is another connection's.
         if (current !== undefined && this.isTlsproxy(line) && !samePeer(current.session.peer, peer)) {
-          closed.push(this.close(current, 'new-connection'));
+          this.close(current, 'new-connection', closed);
           current = undefined;
         }
         current ??= this.create(line, peer, 'smtpd', closed, true);
@@ -475,7 +454,7 @@ export class SessionTracker {
       const again = event.kind === 'queue-tls-problem' && current?.session.queueIds.includes(event.queueId) === true ? current.session.peer : undefined;
       const proxied = event.kind === 'queue-tls-problem' && this.proxyFailures.size > 0 ? this.proxyFailures.latestPeer() : again;
       if (proxied !== undefined) {
-        if (current !== undefined) closed.push(this.close(current, 'new-connection'));
+        if (current !== undefined) this.close(current, 'new-connection', closed);
         this.append(this.create(line, proxied, 'smtp', closed), line, event);
         return;
       }
@@ -494,7 +473,7 @@ export class SessionTracker {
     }
     const sameConnection = current !== undefined && samePeer(current.session.peer, peer);
     if (event.kind === 'tls-setup' || (event.kind !== 'queue-delivery' && (!sameConnection || current?.sawDelivery === true))) {
-      if (current !== undefined) closed.push(this.close(current, 'new-connection'));
+      if (current !== undefined) this.close(current, 'new-connection', closed);
       current = this.create(line, peer, 'smtp', closed);
     } else if (event.kind === 'queue-delivery') {
       // Postfix ≥ 2.3 retries a failed opportunistic handshake in plaintext (2.x at once, 3.x after a deferral);
@@ -504,7 +483,7 @@ export class SessionTracker {
       // TLS starts a connection: a delivery that could not start it after another delivery is a connection of its own.
       const reconnected = current?.sawDelivery === true && event.tlsProblem === 'cannot-start-tls';
       if (!sameConnection || fallback || reconnected) {
-        if (current !== undefined) closed.push(this.close(current, 'new-connection'));
+        if (current !== undefined) this.close(current, 'new-connection', closed);
         current = this.create(line, peer, 'smtp', closed);
         if (fallback) current.session.plaintextFallback = true;
       }
@@ -599,7 +578,7 @@ export class SessionTracker {
     this.oldest ??= opened;
     this.openCount++;
     while (this.openCount > this.maxOpen && this.oldest !== undefined && this.oldest !== opened) {
-      closed.push(this.close(this.oldest, 'evicted'));
+      this.close(this.oldest, 'evicted', closed);
     }
     return opened;
   }
@@ -645,7 +624,8 @@ export class SessionTracker {
     }
   }
 
-  private close(open: OpenSession, reason: NonNullable<Session['closedBy']>): Session {
+  /** Close a session into `closed`: a tlsproxy client connection only where no smtp line counts it (see `hold`). */
+  private close(open: OpenSession, reason: NonNullable<Session['closedBy']>, closed: Session[]): void {
     const session = open.session;
     const pid = session.pid;
     let head = this.open.get(pid);
@@ -671,10 +651,7 @@ export class SessionTracker {
       if (end !== undefined) session.end = end;
     }
     session.closedBy = reason;
-    if (open.proxyClient && this.sawSmtp) {
-      this.discard.add(session);
-      return session;
-    }
+    if (open.proxyClient && this.sawSmtp) return;
     const hints: LogHints = { ...this.hints };
     const postfix = this.hints.postfixVersion ?? this.inference.postfix;
     if (postfix !== undefined) hints.postfixVersion = postfix;
@@ -682,18 +659,17 @@ export class SessionTracker {
     if (inferred !== undefined) hints.inferredOpenssl = inferred;
     const failure = classify(session, hints);
     if (failure !== undefined) session.failure = failure;
-    if (open.proxyClient) this.hold(session);
-    return session;
+    if (open.proxyClient) this.hold(session, closed);
+    else closed.push(session);
   }
 
   /**
    * A tlsproxy client connection that closed before any smtp line: held back, for a log with smtp lines counts it
    * as smtp's, and one of tlsproxy's lines alone (a grep) has nothing else to count it by. Bounded.
    */
-  private hold(session: Session): void {
-    this.discard.add(session);
+  private hold(session: Session, closed: Session[]): void {
     this.held.push(session);
-    if (this.held.length > MAX_HELD_PROXY_SESSIONS) this.released.push(this.held.shift() as Session);
+    if (this.held.length > MAX_HELD_PROXY_SESSIONS) closed.push(this.held.shift() as Session);
   }
 
   private processKey(line: string): string {
