@@ -92,6 +92,15 @@ export function generateFixes(
       add({ id: `allow-${protocol.toLowerCase()}`, title: `allow ${protocol} inbound`, why: `${failure.senders.join(', ')} offer ${protocol}; the server has it disabled`, mainCf: change, size: Object.keys(change).length });
     }
   }
+  const certificateFailures = reproduced.filter((f) => f.class === 'client-certificate');
+  if (certificateFailures.length > 0 && mainCf.smtpd_tls_req_ccert === 'yes') {
+    add({
+      id: 'stop-requiring-client-certificates', title: 'stop requiring client certificates (remove smtpd_tls_req_ccert)',
+      why: `${[...new Set(certificateFailures.flatMap((f) => f.senders))].join(', ')} present none, as nearly every sender does`,
+      mainCf: { smtpd_tls_req_ccert: null }, size: 1,
+      weakens: 'clients no longer need a certificate to send (smtpd_tls_ask_ccert with permit_tls_clientcerts still lets one grant relaying)',
+    });
+  }
   fixes = cipherFixes;
   const cipherFailures = reproduced.filter((f) => CIPHER_FIXED.has(f.class));
   if (cipherFailures.length > 0) {

@@ -327,6 +327,15 @@ export function formHypotheses(
       }
       if (verifying.length > 0) continue;
     }
+    if (failure.class === 'client-certificate' && failure.direction === 'inbound') {
+      // Any sender reproduces a server that requires client certificates: take clients that complete a handshake with
+      // most servers and do not retry in plaintext on their own (as Exim and Sendmail may).
+      const plain = candidates.filter((p) => p.client !== 'exim' && p.client !== 'sendmail' && p.starttls !== 'none' && p.tls?.verifyCertificate !== true && p.tls?.minProtocol === undefined && p.tls?.maxProtocol === undefined && p.tls?.ciphers === undefined);
+      for (const profile of plain.slice(0, 2)) {
+        add({ name: profile.name, profile: profile.name, why: 'presents no client certificate, as nearly every sender on the Internet: a server that requires one refuses it' }, failure);
+      }
+      continue;
+    }
     if (failure.class === 'no-shared-group') {
       for (const profile of candidates) {
         const groups = offeredGroups(profile);

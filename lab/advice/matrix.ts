@@ -22,7 +22,7 @@ export interface MatrixRow {
 
 const ESTABLISHED = /TLS connection (established|reused)/;
 const PLAINTEXT = [/: client=/, /status=sent/];
-const FAILED = [/TLS library problem/, /SSL_accept error|SSL_connect error|TLS not available|Invalid TLS protocol list/, /status=deferred|status=bounced/, /reject/];
+const FAILED = [/TLS library problem/, /SSL_accept error|SSL_connect error|TLS not available|Invalid TLS protocol list/, /status=deferred|status=bounced/, /reject|NOQUEUE: abort/];
 
 /**
  * The line that best supports an outcome: the TLS summary for TLS, the queue line for plaintext, the error for a
@@ -38,7 +38,7 @@ export function decidingLine(lines: readonly string[], kind?: string, afterTlsFa
 }
 
 export function matrixRow(result: SenderResult): MatrixRow {
-  const failureClass = result.observed.kind === 'handshake-failed' ? result.observed.failureClass : undefined;
+  const failureClass = result.observed.kind === 'handshake-failed' || result.observed.kind === 'refused' ? result.observed.failureClass : undefined;
   const serverError = result.observed.kind === 'handshake-failed' ? result.observed.serverError : undefined;
   return {
     direction: result.direction,

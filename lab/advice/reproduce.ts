@@ -103,6 +103,8 @@ export interface ReproduceReport {
 /** Compares a lab sender's failure with a logged one by decoded OpenSSL error: reason and function, never line numbers. */
 export function matchFailure(failure: Pick<LoggedFailure, 'class' | 'error'>, result: Pick<SenderResult, 'observed'>): { match: MatchLevel; detail: string } {
   const observed = result.observed;
+  // A server that refuses after the handshake (smtpd_tls_req_ccert) logs no library error: the class is all there is.
+  if (observed.kind === 'refused' && observed.failureClass !== undefined) return matchError(failure, observed.failureClass, undefined);
   if (observed.kind !== 'handshake-failed') return { match: 'none', detail: 'no handshake failure' };
   return matchError(failure, observed.failureClass, observed.serverError ? decodeOpensslError(observed.serverError) : undefined);
 }
@@ -317,6 +319,15 @@ export function certificateDestinations(logged: LogFailures): Population['outbou
   ];
 }
 
+/** For a logged outbound failure for want of a client certificate the server accepts: a server that requires one. */
+export function clientCertificateDestination(logged: LogFailures): Population['outbound'] {
+  if (!logged.outbound.some((f) => f.class === 'client-certificate')) return [];
+  return [{
+    name: 'requires-client-certificate', description: 'a server that requires a client certificate it trusts (smtpd_tls_req_ccert = yes), as some relays and partner gateways do',
+    toolchain: 'debian-bookworm', mainCf: { smtpd_tls_security_level: 'encrypt', smtpd_tls_req_ccert: 'yes' }, expect: UNJUDGED,
+  }];
+}
+
 /**
  * For a logged outbound bounce or deferral of a server that takes mail only over TLS (`530 5.7.0 Must issue a
  * STARTTLS command first`): such a server.
@@ -406,7 +417,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const engine = options.engine ?? (await connectEngine());
   const runId = newRunId();
   // Outbound failures are reproduced by sending to every destination of the population; a timeout, to one that stalls too.
-  const destinations = logged.outbound.length > 0 ? [...population.outbound, ...stallDestination(population.outbound, logged), ...certificateDestinations(logged), ...starttlsRequiredDestination(logged)] : [];
+  const destinations = logged.outbound.length > 0 ? [...population.outbound, ...stallDestination(population.outbound, logged), ...certificateDestinations(logged), ...starttlsRequiredDestination(logged), ...clientCertificateDestination(logged)] : [];
   const run = async (name: string, receiver: AdminConfig['receiver'], senders: NonNullable<ScenarioInput['senders']>) => {
     options.progress?.({ kind: 'phase', phase: 'reproduce', detail: `${name}: ${senders.length} senders${destinations.length ? `, ${destinations.length} destinations` : ''} on ${toolchain.toolchain}` });
     const scenario = defineScenario({ name, receiver: { toolchain: toolchain.toolchain, ...receiver }, senders, outbound: destinations, timeoutSeconds: 45 });
@@ -647,7 +658,9 @@ export function explainFailure(
   const whys = reproducing.map((o) => `${o.hypothesis.name} ${o.hypothesis.reasons[failure.key] ?? o.hypothesis.why}`);
   const conclusion = reproducing.every((o) => o.hypothesis.probe?.client === 'raw')
     ? 'Only a peer that misbehaves on purpose reproduced it: the failing peers do not complete a TLS handshake at all (broken clients, proxies, scanners), or what made them hang up is on their side.'
-    : failure.class === 'certificate-verification' && failure.direction === 'inbound'
+    : failure.class === 'client-certificate' && failure.direction === 'inbound'
+      ? `So every sender without a client certificate this server trusts fails this way: the cause is this server's requirement, not the peers. ${failure.remedy}`
+      : failure.class === 'certificate-verification' && failure.direction === 'inbound'
       ? `So the failing peers most likely rejected the certificate as ${reproducing.length > 1 ? 'one of these clients' : 'this client'} did${reproducing.length > 1 ? ' (the alert is the same for each cause; the certificate\'s names and dates, or the client\'s own log, tell which)' : ''}. No TLS setting of this server changes that, only the certificate it serves: ${failure.remedy}`
       : 'So the failing peers are most likely senders like these.';
   return `${base} Reproduced by: ${whys.join('; ')}. ${conclusion}`;

@@ -4,6 +4,7 @@ import { RECEIVER_FILES_DIR } from '../receiver/config-files.ts';
 import type { ScenarioInput } from '../scenario/schema.ts';
 import type { ParameterDecision } from './config-dir.ts';
 import { GENERATED_RSA_CERTIFICATE } from './fixes.ts';
+import type { MatrixRow } from './matrix.ts';
 import type { FixEffect } from './ranking.ts';
 import type { ReproduceReport } from './reproduce.ts';
 
@@ -48,6 +49,9 @@ export function fixLines(fix: FixEffect['fix'], peers: readonly { addr: string }
  * that reproduced a logged failure, expecting exactly the failure observed. The best fix for each
  * failure is written as a comment above, with the main.cf lines to change.
  */
+/** A row the server refused after the handshake (its outcome as `describeObserved` words it). */
+const refusal = (row: MatrixRow): boolean => row.outcome.startsWith('refused');
+
 export function reproductionScenario(report: ReproduceReport, outFile: string): string {
   const outDir = dirname(resolve(outFile));
   const files = Object.fromEntries(Object.entries(report.config.receiver.files).map(([name, path]) => [name, relative(outDir, join(report.config.dir, path))]));
@@ -59,7 +63,7 @@ export function reproductionScenario(report: ReproduceReport, outFile: string): 
       if (destination === undefined || outbound.some((d) => d.name === destination.name)) continue;
       const row = outcome.observed;
       const expect = row.rank.level === 0
-        ? { outcome: 'handshake-failed' as const, failureClass: row.failureClass ?? finding.failure.class }
+        ? { outcome: refusal(row) ? 'refused' as const : 'handshake-failed' as const, failureClass: row.failureClass ?? finding.failure.class }
         : row.outcome.startsWith('plaintext')
           ? { outcome: 'plaintext' as const, afterTlsFailure: row.outcome.includes('after TLS failed') }
           : { outcome: 'tls' as const };
@@ -71,7 +75,10 @@ export function reproductionScenario(report: ReproduceReport, outFile: string): 
       if (senders.some((s) => (s.name ?? s.profile) === outcome.hypothesis.name)) continue;
       const h = outcome.hypothesis;
       const reason = finding.failure.error?.reason;
-      const expect = { outcome: 'handshake-failed' as const, failureClass: outcome.observed.failureClass ?? finding.failure.class, ...(reason ? { serverError: reason } : {}) };
+      const failureClass = outcome.observed.failureClass ?? finding.failure.class;
+      const expect = refusal(outcome.observed)
+        ? { outcome: 'refused' as const, failureClass }
+        : { outcome: 'handshake-failed' as const, failureClass, ...(reason ? { serverError: reason } : {}) };
       senders.push(h.probe
         ? { name: h.name, description: h.reasons[finding.failure.key] ?? h.why, ...h.probe, ...h.listener, expect }
         : h.listener ? { name: h.name, profile: h.profile ?? h.name, ...h.listener, expect } : { profile: h.profile ?? h.name, expect });

@@ -1,5 +1,6 @@
 import { explain, type ExplainContext } from './failure-explanations.ts';
 import { isoTimestamp, newHeaderScan, scanHeader } from './line-header.ts';
+import { receivedAlert } from './openssl-error.ts';
 import { generationOfVersion } from './versions.ts';
 import type { Diagnosis, FailureClass, OpensslError, OpensslGeneration, Session, TlsEvent, LogHints } from './types.ts';
 
@@ -38,6 +39,14 @@ export const UNKNOWN_EVIDENCE_LINES = 20;
 
 /** Alerts that mean the peer rejected a certificate this side presented. */
 const CERTIFICATE_ALERT = /alert (?:bad certificate|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate|certificate required)/;
+/**
+ * Their numbers: no_certificate (SSLv3), bad_certificate, unsupported_certificate, certificate_revoked,
+ * certificate_expired, certificate_unknown, unknown_ca, certificate_unobtainable, bad_certificate_status_response,
+ * bad_certificate_hash_value, certificate_required.
+ */
+const CERTIFICATE_ALERTS: ReadonlySet<number> = new Set([41, 42, 43, 44, 45, 46, 48, 111, 113, 114, 116]);
+const ALERT_PROTOCOL_VERSION = 70;
+const ALERT_INAPPROPRIATE_FALLBACK = 86;
 const LOCAL_CONFIG_REASON = /no such file|system lib|pem routines|key values mismatch|ee key too small|ca md too weak|no certificate assigned|missing .*certificate|no private key|bad system config|no ciphers available|no cipher match|no protocols available/i;
 
 /**
@@ -63,15 +72,24 @@ function classOfError(error: OpensslError, side: 'smtpd' | 'smtp', generation: O
     case 'dh key too small': return 'dh-key-too-small';
     case 'unexpected eof while reading': return 'unexpected-eof';
     case 'certificate verify failed': return 'certificate-verification';
+    case 'peer did not return a certificate': return 'client-certificate';
     case 'wrong version number': {
       const recordLayer = error.func === undefined || error.func.toLowerCase() === 'ssl3_get_record';
       const modern = generation === '1.1.x' || generation === '3.x';
       return side === 'smtpd' && modern && recordLayer && !pastServerHello ? 'plaintext-after-starttls' : 'wrong-version-number';
     }
   }
+  const alert = receivedAlert(error);
+  if (alert !== undefined) {
+    if (alert === ALERT_PROTOCOL_VERSION) return 'alert-protocol-version';
+    if (alert === ALERT_INAPPROPRIATE_FALLBACK) return 'inappropriate-fallback';
+    if (!CERTIFICATE_ALERTS.has(alert)) return 'peer-aborted';
+    // An alert about a certificate concerns the one its receiver sent: a client reading one was refused its own.
+    return side === 'smtp' ? 'client-certificate' : 'certificate-verification';
+  }
   if (reason.endsWith('alert protocol version')) return 'alert-protocol-version';
   if (reason.endsWith('alert inappropriate fallback')) return 'inappropriate-fallback';
-  if (CERTIFICATE_ALERT.test(reason)) return 'certificate-verification';
+  if (CERTIFICATE_ALERT.test(reason)) return side === 'smtp' ? 'client-certificate' : 'certificate-verification';
   if (reason.includes(' alert ')) return 'peer-aborted';
   if (LOCAL_CONFIG_REASON.test(reason) || error.library === 'system library' || error.library === 'PEM routines') return 'invalid-local-config';
   return 'unknown';
@@ -168,7 +186,7 @@ function fromError(
   if (primary === undefined) return undefined;
   const cls = classOfError(primary.error, ctx.side, ctx.generation, ctx.pastServerHello);
   const extra: Partial<ExplainContext> = { error: primary.error };
-  if (cls === 'peer-aborted' || cls === 'certificate-verification') extra.detail = `alert "${primary.error.reason}"`;
+  if (cls === 'peer-aborted' || cls === 'certificate-verification' || (cls === 'client-certificate' && receivedAlert(primary.error) !== undefined)) extra.detail = `alert "${primary.error.reason}"`;
   if (cls === 'invalid-local-config') extra.detail = `${primary.error.library}: ${primary.error.reason}`;
   return diagnose(ctx, cls, [...evidenceBefore, ...errorLines, ...extraEvidence], extra);
 }
@@ -297,6 +315,14 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
         const checked = certFailure === undefined ? undefined : detailOf(certFailure.event);
         return diagnose(ctx, 'certificate-verification', [...(certFailure === undefined ? [] : [certFailure.line]), tlsProblem.line], checked === undefined ? extra : { detail: checked });
       }
+      case 'client-certificate-required': {
+        const untrusted = /Client certificate not trusted/.test(detail ?? '');
+        // smtpd's `certificate verification failed for ...` says why it did not trust the certificate.
+        const checked = certFailure === undefined ? undefined : detailOf(certFailure.event);
+        return diagnose(ctx, 'client-certificate', [...(certFailure === undefined ? [] : [certFailure.line]), tlsProblem.line], {
+          clientCertificate: untrusted ? 'untrusted' : 'missing', ...(untrusted && checked !== undefined ? { detail: checked } : extra),
+        });
+      }
       case 'tls-not-available': return diagnose(ctx, 'invalid-local-config', [tlsProblem.line], extra);
       case 'smtps-without-wrapper-mode':
         return diagnose(ctx, 'invalid-local-config', [tlsProblem.line], { detail: `SMTPS wrappermode (TCP port 465) is off for this delivery: ${detail ?? ''}` });
@@ -342,7 +368,7 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
     const detail = detailOf(alertRead.event) ?? '';
     const cls: FailureClass = /protocol version/.test(detail) ? 'alert-protocol-version'
       : /inappropriate fallback/.test(detail) ? 'inappropriate-fallback'
-      : CERTIFICATE_ALERT.test(detail) ? 'certificate-verification' : 'peer-aborted';
+      : CERTIFICATE_ALERT.test(detail) ? (side === 'smtp' ? 'client-certificate' : 'certificate-verification') : 'peer-aborted';
     return diagnose(ctx, cls, [alertRead.line, ...(handshakeError === undefined ? [] : [handshakeError.line])], { detail });
   }
   if (connectionLost?.event.reason === 'timeout' && connectionLost.event.after.startsWith('STARTTLS')) {

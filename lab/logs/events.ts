@@ -44,6 +44,8 @@ export function deliveryTlsProblem(text: string): DeliveryTlsProblem | undefined
   if (text.includes('TLS is required, but was not offered')) return 'tls-required-not-offered';
   if (text.includes('TLS is required, but our TLS engine is unavailable')) return 'tls-not-available';
   if (text.includes('refused to start TLS') && !text.includes('TLS not available due to local problem')) return 'tls-required-not-offered';
+  // smtpd.c with smtpd_tls_req_ccert = yes, in its abort line and in the 421 reply a client logs.
+  if (text.includes('No client certificate presented') || text.includes('Client certificate not trusted')) return 'client-certificate-required';
   if (text.includes('Server certificate not')) return 'server-certificate-not-verified';
   if (text.includes('Server hostname not verified')) return 'server-certificate-not-verified';
   if (text.includes('TLS not available due to local problem')) return 'tls-not-available';
@@ -191,7 +193,7 @@ function delivery(line: string, at: number, queueId: string): TlsEvent | undefin
   return event;
 }
 
-/** `NOQUEUE: reject: RCPT from host[addr]: 554 ...` and its queued twin. */
+/** `NOQUEUE: reject: RCPT from host[addr]: 554 ...` and its queued twin; `NOQUEUE: abort: TLS from host[addr]: ...`. */
 function reject(line: string, at: number, queueId: string | undefined): TlsEvent | undefined {
   const stageEnd = line.indexOf(' ', at);
   if (stageEnd < 0) return undefined;
@@ -433,6 +435,7 @@ export function parseEvent(line: string, at: number): TlsEvent | undefined {
       break;
     case 78: // N
       if (line.startsWith('NOQUEUE: reject: ', at)) return reject(line, at + 17, undefined);
+      if (line.startsWith('NOQUEUE: abort: ', at)) return reject(line, at + 16, undefined);
       break;
     case 109: // m
       // rsyslog's RepeatedMsgReduction (on in Ubuntu's rsyslog.conf) folds a process's repeats of the message it just

@@ -1,4 +1,5 @@
 import { requiresStarttls } from './events.ts';
+import { receivedAlert } from './openssl-error.ts';
 import { compareVersions } from './versions.ts';
 import type { FailureClass, OpensslError, OpensslGeneration } from './types.ts';
 
@@ -30,6 +31,8 @@ export interface ExplainContext {
   sniUnmatched?: string;
   /** The RFC 8460 result type of Postfix's TLSRPT line, when that line alone told of the failure (`tlsrptType`). */
   tlsrptType?: string;
+  /** smtpd_tls_req_ccert's verdict after a complete handshake: no client certificate, or one the server does not trust. */
+  clientCertificate?: 'missing' | 'untrusted';
 }
 
 export interface Explained {
@@ -78,6 +81,54 @@ function tls13SuiteChoice(side: ExplainContext['side'], error: OpensslError | un
 }
 
 const CHAIN_REMEDY = 'Serve a certificate from a CA the senders trust, for the name they connect to, with its whole chain (smtpd_tls_chain_files, or the intermediates after the certificate in smtpd_tls_cert_file).';
+
+const CLIENT_CERT_REMEDY = 'set smtp_tls_chain_files (or smtp_tls_cert_file and smtp_tls_key_file) to a certificate from a CA the destination trusts (ask its postmaster which), on a transport of its own (master.cf -o) if other destinations need none';
+
+/** smtpd_tls_req_ccert = yes refused the client after the handshake (smtpd.c's `NOQUEUE: abort: TLS from ...` and 421 reply). */
+function requiredClientCertificate(side: 'smtpd' | 'smtp', verdict: 'missing' | 'untrusted', detail: string | undefined, afterHandshake: boolean): Explained {
+  const quoted = detail === undefined ? '' : ` (${detail})`;
+  const ended = afterHandshake ? 'The handshake completed; smtpd then logged `NOQUEUE: abort: TLS from ...` and answered 421 4.7.1' : 'The server ended the handshake';
+  if (side === 'smtp') {
+    return verdict === 'missing'
+      ? {
+        summary: 'destination requires a client certificate',
+        explanation: `The destination's server requires a client certificate and this Postfix presented none${quoted}. The handshake completed; the server then answered 421 and closed, so the message is deferred and every retry ends the same way. Postfix's smtp client presents a certificate only when smtp_tls_chain_files or smtp_tls_cert_file is set.`,
+        remedy: `If the destination is meant to require certificates, ${CLIENT_CERT_REMEDY}. A public MX that does this refuses all Internet mail: tell its postmaster.`,
+      }
+      : {
+        summary: 'destination does not trust the client certificate',
+        explanation: `The destination's server requires a client certificate it trusts, and the one this Postfix presented does not chain to a CA it trusts${quoted}. The handshake completed; the server then answered 421 and closed, so the message is deferred and every retry ends the same way.`,
+        remedy: `Present another certificate: ${CLIENT_CERT_REMEDY}; or have the destination add the CA that issued yours.`,
+      };
+  }
+  return verdict === 'missing'
+    ? {
+      summary: 'client certificate required, none presented',
+      explanation: `This server requires a client certificate (smtpd_tls_req_ccert = yes, which takes effect only with smtpd_tls_security_level = encrypt) and the client presented none. ${ended}, so the client defers and retries in vain. MTAs on the Internet present no client certificate (Postfix's smtp client sends one only when smtp_tls_chain_files or smtp_tls_cert_file is set), so on a listener that takes mail from the Internet this refuses every sender.`,
+      remedy: 'Set smtpd_tls_req_ccert = no where mail comes from the Internet; to ask for certificates without requiring them (for permit_tls_clientcerts), use smtpd_tls_ask_ccert = yes. Require them only on a listener of their own (master.cf -o smtpd_tls_req_ccert=yes) for clients that have them.',
+    }
+    : {
+      summary: 'client certificate not trusted',
+      explanation: `This server requires a trusted client certificate (smtpd_tls_req_ccert = yes) and the client's does not chain to a CA in smtpd_tls_CAfile or smtpd_tls_CApath${quoted}. ${ended}, so the client defers and retries in vain.`,
+      remedy: 'Add the CA that issued the client\'s certificate (with its intermediates) to smtpd_tls_CAfile and run `postfix reload`, or have the client present a certificate from a CA listed there. The `certificate verification failed for ...` line of the session says why its certificate failed.',
+    };
+}
+
+/** An alert the smtp client received about its own certificate: the server verified the client certificate during the handshake and refused it. */
+function rejectedClientCertificate(alert: string): Explained {
+  if (/certificate required/.test(alert)) {
+    return {
+      summary: 'destination requires a client certificate',
+      explanation: `The destination's server requires a client certificate during the handshake (${alert}) and this Postfix presented none: its smtp client presents one only when smtp_tls_chain_files or smtp_tls_cert_file is set.`,
+      remedy: `If the destination is meant to require certificates, ${CLIENT_CERT_REMEDY}.`,
+    };
+  }
+  return {
+    summary: 'destination rejected the client certificate',
+    explanation: `The destination's server asked for a client certificate and rejected the one this Postfix presented (${alert}): it does not chain to a CA the server trusts, has expired, or may not serve TLS clients (extendedKeyUsage without clientAuth). An alert about a certificate concerns the one its receiver sent: here, this Postfix's own.`,
+    remedy: `Present another certificate: ${CLIENT_CERT_REMEDY}. Without smtp_tls_cert_file and smtp_tls_chain_files, Postfix presents no certificate, and a server that only asks for one then goes on without it.`,
+  };
+}
 
 /**
  * What a client's alert about this server's certificate says. OpenSSL clients map their verification error onto
@@ -295,7 +346,9 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
   },
   'certificate-verification': (ctx) => {
     const detail = ctx.detail ?? ctx.error?.reason;
-    if (ctx.side === 'smtpd' && detail !== undefined && / alert /.test(detail)) return { summary: 'certificate verification failed', ...rejectedCertificate(detail) };
+    // A received alert: fromError quotes it as `alert "REASON"`.
+    const alert = detail !== undefined && ctx.error !== undefined && receivedAlert(ctx.error) !== undefined;
+    if (ctx.side === 'smtpd' && detail !== undefined && (alert || / alert /.test(detail))) return { summary: 'certificate verification failed', ...rejectedCertificate(detail) };
     if (ctx.side === 'smtp' && detail !== undefined && /DANE TLSA/.test(detail)) {
       return {
         summary: 'certificate matches no DANE TLSA record',
@@ -310,6 +363,12 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
         : `A certificate in this handshake was rejected${ctx.detail === undefined ? '' : ` (${ctx.detail})`}.`,
       remedy: 'Install the issuing CA (smtp_tls_CAfile / smtpd_tls_CAfile), fix the certificate chain or name, or lower the security level for this destination.',
     };
+  },
+  'client-certificate': (ctx) => {
+    // The server's verdict after the handshake (`NOQUEUE: abort: TLS from ...`, the 421 a client logs), or an alert.
+    if (ctx.clientCertificate !== undefined) return requiredClientCertificate(ctx.side, ctx.clientCertificate, ctx.detail, true);
+    if (ctx.side === 'smtp') return rejectedClientCertificate(ctx.detail ?? `alert "${ctx.error?.reason ?? 'bad certificate'}"`);
+    return requiredClientCertificate('smtpd', 'missing', ctx.error?.reason, false);
   },
   'dh-key-too-small': (ctx) => ({
     summary: 'dh key too small',

@@ -44,10 +44,31 @@ const SSL_REASONS: ReadonlyMap<number, string> = new Map([
   [0x41a, 'tlsv1 alert decode error'], [0x41b, 'tlsv1 alert decrypt error'], [0x42e, 'tlsv1 alert protocol version'],
   [0x42f, 'tlsv1 alert insufficient security'], [0x438, 'tlsv1 alert internal error'], [0x43e, 'tlsv1 alert inappropriate fallback'],
   [0x442, 'tlsv1 alert user cancelled'], [0x44c, 'tlsv1 alert no renegotiation'], [0x455, 'tlsv13 alert missing extension'],
-  [0x45c, 'tlsv13 alert certificate required'],
+  [0x456, 'tlsv1 unsupported extension'], [0x457, 'tlsv1 certificate unobtainable'], [0x458, 'tlsv1 unrecognized name'],
+  [0x459, 'tlsv1 bad certificate status response'], [0x45a, 'tlsv1 bad certificate hash value'], [0x45b, 'tlsv1 alert unknown psk identity'],
+  [0x45c, 'tlsv13 alert certificate required'], [0x460, 'tlsv1 alert no application protocol'],
 ]);
 /** Numbers 3.0 gave reasons of its own (1.1.1's 0x126 is `ocsp callback failure`). */
 const SSL_REASONS_3X: ReadonlyMap<number, string> = new Map([[0x126, 'unexpected eof while reading'], [0x14d, 'legacy sigalg disallowed or unsupported']]);
+
+/** SSL reason numbers from 1000 on are the alerts received from the peer: reason 1000 + the alert's number (RFC 8446, 6). */
+const ALERT_REASON_BASE = 1000;
+
+/** The SSL library's reason number in a packed code, or undefined for another library. */
+function sslReasonNumber(code: number): number | undefined {
+  if (code >>> 23 === SSL_LIBRARY) return code & 0x7fffff;
+  if (code >>> 24 === SSL_LIBRARY) return code & 0xfff;
+  return undefined;
+}
+
+/**
+ * The number of the TLS alert the peer sent, when the error is one (`...:SSL alert number 48`), whatever its reason
+ * text: some have no "alert" in it (`tlsv1 unrecognized name`), and 3.5 spells others `ssl/tls alert`.
+ */
+export function receivedAlert(error: Pick<OpensslError, 'code'>): number | undefined {
+  const reason = sslReasonNumber(Number.parseInt(error.code, 16));
+  return reason !== undefined && reason >= ALERT_REASON_BASE && reason < ALERT_REASON_BASE + 256 ? reason - ALERT_REASON_BASE : undefined;
+}
 
 /** A terminal's or pager's mark where it cut a line (`unknown pr$`, `unknown pr…`, `unknown pr>`). */
 const CUT_MARK = /\s*(?:\$|…|\.\.\.|>)?\s*$/;
@@ -59,10 +80,9 @@ const CUT_MARK = /\s*(?:\$|…|\.\.\.|>)?\s*$/;
  * key too small is 0x174 there); the start of the text tells those apart.
  */
 function wholeReason(code: number, reason: string): string | undefined {
-  const modern = code >>> 23 === SSL_LIBRARY;
-  if (!modern && code >>> 24 !== SSL_LIBRARY) return undefined;
-  const number = modern ? code & 0x7fffff : code & 0xfff;
-  const known = (modern ? SSL_REASONS_3X.get(number) : undefined) ?? SSL_REASONS.get(number);
+  const number = sslReasonNumber(code);
+  if (number === undefined) return undefined;
+  const known = (code >>> 23 === SSL_LIBRARY ? SSL_REASONS_3X.get(number) : undefined) ?? SSL_REASONS.get(number);
   const cut = reason.replace(CUT_MARK, '').toLowerCase();
   if (known === undefined || cut.length < 2) return undefined;
   const spellings = known.startsWith('sslv3 alert ') ? [known, known.replace('sslv3 alert ', 'ssl/tls alert ')] : [known];

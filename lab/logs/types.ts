@@ -48,9 +48,15 @@ export interface LineHeader {
 /** `Unstated`: the line has no trust word, as older Postfix versions wrote it. */
 export type TlsTrust = 'Anonymous' | 'Untrusted' | 'Trusted' | 'Verified' | 'Unstated';
 export type DeliveryStatus = 'sent' | 'deferred' | 'bounced' | 'expired' | 'rejected';
-/** Problems the smtp client reports inside a delivery status text. */
-/** `smtps-without-wrapper-mode`: port 465, and the greeting never came (the client spoke plaintext to an SMTPS port). */
-export type DeliveryTlsProblem = 'cannot-start-tls' | 'tls-required-not-offered' | 'server-certificate-not-verified' | 'tls-not-available' | 'smtps-without-wrapper-mode';
+/**
+ * Problems the smtp client reports inside a delivery status text, and smtpd in a reject or abort line.
+ * `smtps-without-wrapper-mode`: port 465, and the greeting never came (the client spoke plaintext to an SMTPS port).
+ * `client-certificate-required`: the server (smtpd_tls_req_ccert = yes) got no client certificate, or one it does not
+ * trust, and closed the session after a complete handshake.
+ */
+export type DeliveryTlsProblem =
+  | 'cannot-start-tls' | 'tls-required-not-offered' | 'server-certificate-not-verified' | 'tls-not-available' | 'smtps-without-wrapper-mode'
+  | 'client-certificate-required';
 
 /** One recognised Postfix line; `kind` names the line's form. */
 export type TlsEvent =
@@ -118,6 +124,7 @@ export type TlsEvent =
   | { kind: 'queue-removed'; queueId: string }
   /** `QUEUEID: Cannot start TLS: handshake failure`: the smtp client gives up TLS for this message on this connection. */
   | { kind: 'queue-tls-problem'; queueId: string; detail: string; tlsProblem: DeliveryTlsProblem }
+  /** `NOQUEUE: reject: RCPT from ...`, and smtpd's `NOQUEUE: abort: TLS from ...` (stage `TLS`). */
   | { kind: 'reject'; queueId?: string; stage: string; peer?: Peer; detail: string; tlsProblem?: DeliveryTlsProblem };
 
 export type TlsEventKind = TlsEvent['kind'];
@@ -144,6 +151,7 @@ export type FailureClass =
   | 'unsafe-legacy-renegotiation'
   | 'peer-aborted'
   | 'certificate-verification'
+  | 'client-certificate'
   | 'dh-key-too-small'
   | 'unexpected-eof'
   | 'timeout'

@@ -18,7 +18,7 @@ export function describeExpectation(expectation: Expectation): string {
     case 'handshake-failed':
       return ['handshake failed', expectation.failureClass, expectation.serverError && `"${expectation.serverError}"`].filter(Boolean).join(' ');
     case 'refused':
-      return ['refused', expectation.reply && `"${expectation.reply}"`].filter(Boolean).join(' ');
+      return ['refused', expectation.failureClass, expectation.reply && `"${expectation.reply}"`].filter(Boolean).join(' ');
   }
 }
 
@@ -31,7 +31,7 @@ export function describeObserved(observed: Observed): string {
     case 'handshake-failed':
       return ['handshake failed', observed.failureClass].filter(Boolean).join(': ');
     case 'refused':
-      return `refused: ${observed.reply}`;
+      return observed.afterTls === undefined ? `refused: ${observed.reply}` : `refused after TLS ${observed.afterTls.protocol} ${observed.afterTls.cipher}: ${observed.reply}`;
     case 'unknown':
       return `unknown: ${observed.reason}`;
   }
@@ -65,8 +65,11 @@ export function checkExpectation(expectation: Expectation, observed: Observed, f
       return fail(`expected failure class ${expectation.failureClass}, got ${observed.failureClass ?? 'none'}`);
     }
   }
-  if (expectation.outcome === 'refused' && observed.kind === 'refused' && expectation.reply !== undefined && !contains(observed.reply, expectation.reply)) {
-    return fail(`expected the reply to contain "${expectation.reply}", got "${observed.reply}"`);
+  if (expectation.outcome === 'refused' && observed.kind === 'refused') {
+    if (expectation.reply !== undefined && !contains(observed.reply, expectation.reply)) return fail(`expected the reply to contain "${expectation.reply}", got "${observed.reply}"`);
+    if (expectation.failureClass !== undefined && expectation.failureClass !== observed.failureClass) {
+      return fail(`expected failure class ${expectation.failureClass}, got ${observed.failureClass ?? 'none'}`);
+    }
   }
   if (expectation.outcome === 'plaintext' && observed.kind === 'plaintext' && expectation.afterTlsFailure !== undefined) {
     if (Boolean(observed.afterTlsFailure) !== expectation.afterTlsFailure) {

@@ -35,7 +35,15 @@ export type Observed =
       remedy?: string;
       clientError?: string;
     }
-  | { kind: 'refused'; reply: string }
+  | {
+      kind: 'refused';
+      reply: string;
+      /** The handshake completed before the refusal (smtpd_tls_req_ccert without a trusted client certificate). */
+      afterTls?: { protocol: string; cipher: string };
+      failureClass?: string;
+      explanation?: string;
+      remedy?: string;
+    }
   | { kind: 'unknown'; reason: string };
 
 export type FateStatus = 'delivered' | 'deferred' | 'bounced' | 'rejected' | 'not-sent' | 'queued';
@@ -68,6 +76,20 @@ export function messageFate(queueId: string | undefined, fates: ReadonlyMap<stri
   return { status: FINAL[last.status] ?? 'queued', queueId, detail: last.detail };
 }
 
+/**
+ * A server that completed the handshake and then refused the session: its 421 after an unmet smtpd_tls_req_ccert.
+ * `reply` is what the client was told, when it logged it. Other failures after a logged handshake are the client's
+ * (GnuTLS verifies the server's certificate once the handshake is over, then sends its alert).
+ */
+function refusedAfterTls(session: ServerSessionView, reply: string | undefined): Observed | undefined {
+  const { tls, failure } = session;
+  if (tls === undefined || failure?.class !== 'client-certificate') return undefined;
+  return {
+    kind: 'refused', reply: reply ?? failure.summary, afterTls: { protocol: tls.protocol, cipher: tls.cipher },
+    failureClass: failure.class, explanation: failure.explanation, remedy: failure.remedy,
+  };
+}
+
 /** Server error lines worth quoting: the library's reason first, then the handshake error itself. */
 function serverErrorLine(session: ServerSessionView): string | undefined {
   const evidence = session.failure?.evidence ?? [];
@@ -94,6 +116,8 @@ export function deriveOutcome(
   const fate = messageFate(queueId, fates, client);
   const established = sessions.find((s) => s.tls);
   if (established?.tls) {
+    const refused = refusedAfterTls(established, client.rejection);
+    if (refused !== undefined) return { observed: refused, fate, evidence };
     const { protocol, cipher, bits } = established.tls;
     return { observed: { kind: 'tls', protocol, cipher, ...(bits ? { bits: bits.used } : {}) }, fate, evidence };
   }
@@ -163,8 +187,8 @@ function describePath(delivery: MtaDeliveryView, finalText: string): string {
   return steps.join(', ') || 'no delivery attempt logged';
 }
 
-/** A server's reply in a sending MTA's delivery detail: Postfix's `host ... said: 530 ...`, Exim's `SMTP error from remote mail server after MAIL FROM:<...>: 530 ...`. */
-const SERVER_REPLY = /(?:^|said: |SMTP error from remote mail server after .*?: )[45]\d\d[ -]/;
+/** A server's reply in a sending MTA's delivery detail: Postfix's `host ... said: 530 ...` (or `refused to talk to me: 421 ...`), Exim's `SMTP error from remote mail server after MAIL FROM:<...>: 530 ...`. */
+const SERVER_REPLY = /(?:^|said: |refused to talk to me: |SMTP error from remote mail server after .*?: )[45]\d\d[ -]/;
 
 /**
  * The outcome of a message sent by a real MTA: the final delivery decides TLS or plaintext (read on
@@ -215,6 +239,10 @@ export function deriveMtaOutcome(
   const status: FateStatus = delivery.final?.status === 'bounced' || delivery.final?.status === 'expired' ? 'bounced' : last ? 'deferred' : 'queued';
   const fate: MessageFate = { status, ...(last ? { detail: last.detail } : {}) };
   const failed = [...sessions].reverse().find((s) => s.failure && s.starttls);
+  // The reply of a refusal after TLS: not that of a plaintext retry (`Must issue a STARTTLS command first`).
+  const toldAfterTls = [...delivery.attempts].reverse().find((a) => SERVER_REPLY.test(a.detail) && !requiresStarttls(a.detail))?.detail;
+  const refused = failed === undefined ? undefined : refusedAfterTls(failed, toldAfterTls);
+  if (refused !== undefined) return { observed: refused, fate, evidence, path: describePath(delivery, '') };
   if (failed?.failure) {
     const serverError = serverErrorLine(failed);
     return {
@@ -227,6 +255,12 @@ export function deriveMtaOutcome(
   // The server can see a clean handshake that the client then rejects (an unverified certificate). A server that
   // refused mail without STARTTLS saw no handshake: its reply is the outcome.
   const clientFailed = [...clientSessions].reverse().find((s) => s.failure);
+  // A client session that failed after its handshake: a server's reply refused it, or the client itself refused the
+  // server's certificate (`Server certificate not verified`, no reply), which is a failed handshake for the lab.
+  const refusedByServer = clientFailed === undefined || toldAfterTls === undefined ? undefined : refusedAfterTls(clientFailed, toldAfterTls);
+  if (refusedByServer !== undefined) {
+    return { observed: refusedByServer, fate, evidence: [...evidence, ...(clientFailed?.lines ?? [])], path: describePath(delivery, '') };
+  }
   const refusedPlaintext = clientFailed !== undefined && !clientFailed.starttls && clientFailed.lines.some(requiresStarttls);
   if (clientFailed?.failure && !refusedPlaintext) {
     const { failure } = clientFailed;

@@ -200,7 +200,14 @@ export const expectationSchema = z.discriminatedUnion('outcome', [
       fate: fateSchema.optional(),
     })
     .strict(),
-  z.object({ outcome: z.literal('refused'), reply: z.string().optional(), fate: fateSchema.optional() }).strict(),
+  z.object({
+    outcome: z.literal('refused'),
+    /** Text that the server's reply must contain, e.g. "Must issue a STARTTLS command first". */
+    reply: z.string().optional(),
+    /** The lab's failure class when the server refused for a TLS reason after the handshake, e.g. certificate-verification. */
+    failureClass: z.string().optional(),
+    fate: fateSchema.optional(),
+  }).strict(),
 ]);
 
 /**

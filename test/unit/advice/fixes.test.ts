@@ -41,6 +41,13 @@ describe('generateFixes', () => {
     expect(generateFixes([failure], mainCf, '3.7', 8).map((f) => f.id)).not.toContain('add-rsa-certificate');
   });
 
+  it('for a client certificate the server requires: stop requiring it, which the title says gives something up', () => {
+    const failure: ReproducedFailure = { class: 'client-certificate', offered: ['TLSv1.3'], senders: ['modern-tls13'] };
+    const fixes = generateFixes([failure], { smtpd_tls_security_level: 'encrypt', smtpd_tls_req_ccert: 'yes' }, '3.7');
+    expect(fixes[0]).toMatchObject({ id: 'stop-requiring-client-certificates', mainCf: { smtpd_tls_req_ccert: null }, weakens: expect.stringContaining('no longer need a certificate') });
+    expect(generateFixes([failure], { smtpd_tls_security_level: 'encrypt' }, '3.7').map((f) => f.id)).not.toContain('stop-requiring-client-certificates');
+  });
+
   it('shows the fix with the admin\'s own paths, not the lab\'s copies', async () => {
     const failure: ReproducedFailure = { class: 'no-shared-cipher', offered: ['TLSv1.2'], senders: ['probe-rsa-auth-only'] };
     for (const [dir, expected] of [

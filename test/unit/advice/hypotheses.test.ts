@@ -143,6 +143,30 @@ describe('readLogFailures', () => {
     expect(explainFailure(readLogFailures(seed).failures[0]!, [], [])).not.toContain('wrapper-mode');
   });
 
+  it('a server that requires client certificates: any plain sender reproduces it, and the conclusion blames the requirement', () => {
+    const [failure] = readLogFailures([
+      'Dec  1 09:12:01 mx postfix/smtpd[2211]: connect from mail-wm1-f44.google.com[209.85.128.44]',
+      'Dec  1 09:12:01 mx postfix/smtpd[2211]: Anonymous TLS connection established from mail-wm1-f44.google.com[209.85.128.44]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)',
+      'Dec  1 09:12:01 mx postfix/smtpd[2211]: NOQUEUE: abort: TLS from mail-wm1-f44.google.com[209.85.128.44]: No client certificate presented',
+      'Dec  1 09:12:01 mx postfix/smtpd[2211]: disconnect from mail-wm1-f44.google.com[209.85.128.44] ehlo=1 starttls=1 commands=2',
+    ]).failures;
+    expect(failure).toMatchObject({ class: 'client-certificate', direction: 'inbound', summary: 'client certificate required, none presented' });
+    const hypotheses = formHypotheses([failure!], profiles);
+    expect(hypotheses.length).toBeGreaterThan(0);
+    for (const h of hypotheses) {
+      const profile = profiles.get(h.profile ?? '');
+      expect(profile?.client).not.toMatch(/^(?:exim|sendmail)$/);
+      expect(profile?.tls?.verifyCertificate).not.toBe(true);
+    }
+    const name = hypotheses[0]!.name;
+    const observed = { kind: 'refused' as const, reply: '421 4.7.1 mx Error: No client certificate presented', failureClass: 'client-certificate' };
+    const text = explainFailure(failure!, [{
+      hypothesis: hypotheses[0]!, failure: failure!.key, match: 'reason', detail: 'same class client-certificate',
+      observed: { direction: 'inbound', name, outcome: 'refused', failureClass: 'client-certificate', fate: 'rejected', evidence: '', lines: [], rank: rankOutcome({ observed, fate: { status: 'rejected' } }) },
+    }], [name]);
+    expect(text).toContain('the cause is this server\'s requirement, not the peers');
+  });
+
   it('says that a certificate alert in another stack\'s words is a near miss of the same rejection', () => {
     const [failure] = readLogFailures(['mx postfix/smtpd[7]: warning: TLS library problem: error:14094416:SSL routines:ssl3_read_bytes:sslv3 alert certificate unknown:../ssl/record/rec_layer_s3.c:1528:SSL alert number 46:']).failures;
     expect(failure?.class).toBe('certificate-verification');

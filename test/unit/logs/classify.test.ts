@@ -90,6 +90,15 @@ const CASES: { cls: FailureClass; generation: string; lines: string[]; hints?: {
   { cls: 'certificate-verification', generation: '1.1.x', lines: inbound('error:14094418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:1562:SSL alert number 48:') },
   { cls: 'certificate-verification', generation: '3.x', lines: inbound('error:0A000418:SSL routines::tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:1601:SSL alert number 48:') },
   { cls: 'certificate-verification', generation: '3.x', lines: inbound('error:0A000418:SSL routines::tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:918:SSL alert number 48:') },
+  // Alerts whose reason has no "alert" in it: the class comes from the alert's number (reason 1000 + number). Built from ssl_err.c's strings.
+  { cls: 'peer-aborted', generation: '3.x', lines: outbound('error:0A000458:SSL routines::tlsv1 unrecognized name:../ssl/record/rec_layer_s3.c:1584:SSL alert number 112') },
+  { cls: 'peer-aborted', generation: '1.1.x', lines: outbound('error:14094458:SSL routines:ssl3_read_bytes:tlsv1 unrecognized name:../ssl/record/rec_layer_s3.c:1543:SSL alert number 112') },
+  { cls: 'certificate-verification', generation: '3.x', lines: inbound('error:0A00045A:SSL routines::tlsv1 bad certificate hash value:../ssl/record/rec_layer_s3.c:1584:SSL alert number 114') },
+  // client certificate: an alert about one read by the client, or a server that fails the handshake without one (SSL_VERIFY_FAIL_IF_NO_PEER_CERT); built.
+  { cls: 'client-certificate', generation: '3.x', lines: outbound('error:0A00045C:SSL routines::tlsv13 alert certificate required:../ssl/record/rec_layer_s3.c:1584:SSL alert number 116') },
+  { cls: 'client-certificate', generation: '1.1.x', lines: outbound('error:14094418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:1543:SSL alert number 48') },
+  { cls: 'client-certificate', generation: '1.0.2', lines: outbound('error:14094412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:s3_pkt.c:1472:SSL alert number 42') },
+  { cls: 'client-certificate', generation: '3.x', lines: inbound('error:0A0000C7:SSL routines::peer did not return a certificate:../ssl/statem/statem_srvr.c:3708:') },
   // DH key too small (client side; 1.0.1n+/1.0.2b+ check it)
   // no shared key-exchange group (TLS 1.3: 1.1.x and 3.x only); lab: Debian 11, 12 and 13 with tls_eecdh_auto_curves = X448 (lab-no-shared-group.log)
   { cls: 'no-shared-group', generation: '1.1.x', lines: inbound('error:141F7065:SSL routines:final_key_share:no suitable key share:../ssl/statem/extensions.c:1417:') },
@@ -215,6 +224,23 @@ describe('classify by OpenSSL error, per generation', () => {
   it('explains no suitable signature algorithm as the TLS 1.0/1.1 SHA-1 limit of OpenSSL 3.0', () => {
     const session = only(inbound('error:0A000076:SSL routines::no suitable signature algorithm:../ssl/t1_lib.c:3367:'));
     expect(session.failure?.explanation).toContain('TLS 1.0/1.1 handshake cannot sign');
+  });
+});
+
+describe('client certificates', () => {
+  it('the smtp client that reads one was refused its own certificate: none, or one the server does not accept', () => {
+    const required = only(outbound('error:0A00045C:SSL routines::tlsv13 alert certificate required:../ssl/record/rec_layer_s3.c:1584:SSL alert number 116')).failure;
+    expect(required?.summary).toBe('destination requires a client certificate');
+    expect(required?.remedy).toContain('smtp_tls_chain_files');
+    const rejected = only(outbound('error:0A000418:SSL routines::tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:1584:SSL alert number 48')).failure;
+    expect(rejected?.summary).toBe('destination rejected the client certificate');
+    expect(rejected?.explanation).toContain('tlsv1 alert unknown ca');
+  });
+
+  it('a server that fails the handshake for want of a client certificate says so', () => {
+    const failure = only(inbound('error:0A0000C7:SSL routines::peer did not return a certificate:../ssl/statem/statem_srvr.c:3708:')).failure;
+    expect(failure?.summary).toBe('client certificate required, none presented');
+    expect(failure?.explanation).toContain('The server ended the handshake');
   });
 });
 

@@ -313,3 +313,54 @@ describe('postscreen with its after-220 tests, captured from the lab (Postfix 3.
     ]);
   });
 });
+
+describe('smtpd_tls_req_ccert, captured from the lab (Debian\'s Postfix 3.7, 3.5 and 3.10)', () => {
+  const lines = fixtureLines('lab-client-certificates.log');
+  const starts = lines.map((line, i) => (line.includes('daemon started') ? i : -1)).filter((i) => i >= 0);
+  /** The log of one Postfix: the receivers and sending MTAs of the runs, in the fixture's order. */
+  const log = (n: number): string[] => lines.slice(starts[n], starts[n + 1]);
+  const failures = (part: string[], side: 'smtpd' | 'smtp') => readSessions(part).sessions.filter((s) => s.side === side && s.failure !== undefined);
+
+  it.each([[0, '3.7.11'], [3, '3.5.25'], [4, '3.10.13']])('receiver %i (Postfix %s): a completed handshake, then `NOQUEUE: abort` is a failure, not TLS', (n, version) => {
+    const part = log(n);
+    expect(part.some((line) => line.includes(`version ${version}`))).toBe(true);
+    const failed = failures(part, 'smtpd');
+    expect(failed.length).toBeGreaterThan(0);
+    for (const session of failed) {
+      expect(session.tls?.protocol).toBe('TLSv1.3');
+      expect(session.failure?.class).toBe('client-certificate');
+      expect(session.failure?.evidence.at(-1)).toMatch(/NOQUEUE: abort: TLS from \S+: (?:No client certificate presented|Client certificate not trusted)$/);
+    }
+    const summaries = new Set(failed.map((s) => s.failure?.summary));
+    expect(summaries).toEqual(new Set(n === 0 ? ['client certificate required, none presented'] : ['client certificate required, none presented', 'client certificate not trusted']));
+  });
+
+  it('an untrusted certificate is explained by the verification line before the abort', () => {
+    const untrusted = failures(log(3), 'smtpd').find((s) => s.failure?.summary === 'client certificate not trusted');
+    expect(untrusted?.failure?.evidence[0]).toMatch(/certificate verification failed for \S+: self-signed certificate$/);
+    expect(untrusted?.failure?.explanation).toContain('(self-signed certificate)');
+    expect(untrusted?.failure?.remedy).toContain('smtpd_tls_CAfile');
+  });
+
+  it('a client with the certificate the server trusts is served', () => {
+    const trusted = readSessions(log(0)).sessions.filter((s) => s.lines.some((line) => line.includes(' Trusted TLS connection established from ')));
+    expect(trusted.map((s) => [s.failure, s.tls?.protocol, s.queueIds.length])).toEqual([[undefined, 'TLSv1.3', 1]]);
+  });
+
+  it('a server that requires a client certificate runs at security level 1, where OpenSSL 3.0 cannot sign for TLS 1.0; one that only asks stays at 0', () => {
+    const required = readSessions(log(7)).sessions.filter((s) => s.peer.addr !== '127.0.0.1');
+    expect(required.map((s) => [s.failure?.class, s.failure?.opensslError?.code])).toEqual([['no-suitable-signature-algorithm', '0A000076']]);
+    const asked = readSessions(log(8)).sessions.filter((s) => s.peer.addr !== '127.0.0.1');
+    expect(asked.map((s) => [s.failure, s.tls?.protocol, s.tls?.cipher])).toEqual([[undefined, 'TLSv1', 'ECDHE-RSA-AES256-SHA']]);
+  });
+
+  it('the sending side reads the 421 as the destination\'s requirement: none presented, or not trusted', () => {
+    const summaries = (n: number) => new Set(failures(log(n), 'smtp').map((s) => s.failure?.summary));
+    expect(summaries(1)).toEqual(new Set(['destination requires a client certificate']));
+    expect(summaries(5)).toEqual(new Set(['destination does not trust the client certificate']));
+    expect(summaries(6)).toEqual(new Set(['destination requires a client certificate']));
+    expect(failures(log(1), 'smtp')[0]?.failure?.remedy).toContain('smtp_tls_chain_files');
+    // The sender whose certificate was trusted delivered over TLS.
+    expect(readSessions(log(2)).sessions.filter((s) => s.side === 'smtp').map((s) => [s.failure, s.tls?.protocol])).toEqual([[undefined, 'TLSv1.3']]);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeOpensslError } from '../../../lab/logs/index.ts';
+import { receivedAlert } from '../../../lab/logs/openssl-error.ts';
 
 // Error strings quoted in the OpenSSL sources (ssl_err.c, ssl.h of each release) unless marked "built": those follow the
 // documented format (code = lib<<24|func<<12|reason in 1.x, lib<<23|reason in 3.x) but were not copied from a log.
@@ -71,6 +72,7 @@ describe('decodeOpensslError', () => {
     ['error:0A000410:SSL routines::ssl/tls alert hand', 'ssl/tls alert handshake failure'],
     ['error:0A000410:SSL routines::sslv3 alert hand>', 'sslv3 alert handshake failure'],
     ['error:0A000126:SSL routines::unexpected e', 'unexpected eof while reading'],
+    ['error:0A000458:SSL routines::tlsv1 unrecog', 'tlsv1 unrecognized name'],
     // Not completed: a whole reason, one with its file, a start that is not the number's reason (1.0.x's 0x174,
     // 1.1.1's 0x126), too little text, another library.
     ['error:0A0000C1:SSL routines::no shared cipher', 'no shared cipher'],
@@ -81,6 +83,17 @@ describe('decodeOpensslError', () => {
     ['error:02001002:system library:fopen:No such fi', 'No such fi'],
   ])('completes a cut reason from its number only when the text is its start: %s', (text, reason) => {
     expect(decodeOpensslError(text)?.reason).toBe(reason);
+  });
+
+  it.each([
+    ['error:0A000458:SSL routines::tlsv1 unrecognized name:../ssl/record/rec_layer_s3.c:1584:SSL alert number 112', 112],
+    ['error:14094418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:s3_pkt.c:1262:SSL alert number 48:', 48],
+    ['error:0A000410:SSL routines::ssl/tls alert handshake failure:../ssl/record/rec_layer_s3.c:918:SSL alert number 40:', 40],
+    ['error:0A0000C1:SSL routines::no shared cipher:../ssl/statem/statem_srvr.c:2226:', undefined],
+    ['error:0A000126:SSL routines::unexpected eof while reading:../ssl/record/rec_layer_s3.c:317:', undefined],
+    ['error:02001002:system library:fopen:No such file or directory:bss_file.c:398:', undefined],
+  ])('tells an alert received, by the reason\'s number: %s', (text, alert) => {
+    expect(receivedAlert(decodeOpensslError(text)!)).toBe(alert);
   });
 
   it.each(['', 'no error here', 'error:', 'error:XYZ:foo', 'TLS library problem: error:0A0000C1'])('returns undefined for %j', (text) => {

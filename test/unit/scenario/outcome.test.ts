@@ -150,6 +150,42 @@ describe('outcomes of a sending MTA refused for not using STARTTLS', () => {
   });
 });
 
+describe('a server that refuses after a complete handshake (smtpd_tls_req_ccert)', () => {
+  const detail = 'host dest[192.0.2.25] refused to talk to me: 421 4.7.1 dest.example Error: No client certificate presented';
+  const server = readSessions([
+    'Dec 01 11:49:10 dest postfix/smtpd[139]: connect from unknown[192.0.2.2]',
+    'Dec 01 11:49:10 dest postfix/smtpd[139]: Anonymous TLS connection established from unknown[192.0.2.2]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)',
+    'Dec 01 11:49:10 dest postfix/smtpd[139]: NOQUEUE: abort: TLS from unknown[192.0.2.2]: No client certificate presented',
+    'Dec 01 11:49:10 dest postfix/smtpd[139]: disconnect from unknown[192.0.2.2] ehlo=1 starttls=1 commands=2',
+  ]).sessions as unknown as ServerSessionView[];
+  const refused = { kind: 'refused', afterTls: { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' }, failureClass: 'client-certificate' };
+
+  it('is refused with the class, not TLS and not a failed handshake: for a client that reads the reply', () => {
+    const outcome = deriveOutcome(server, new Map(), { connected: true, starttlsOffered: true, tls: { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' }, rejection: '421 4.7.1 dest.example Error: No client certificate presented' });
+    expect(outcome.observed).toMatchObject({ ...refused, reply: '421 4.7.1 dest.example Error: No client certificate presented' });
+    expect(outcome.fate.status).toBe('rejected');
+  });
+
+  it('for a sending MTA, from the server\'s sessions or from its own', () => {
+    const delivery = { attempts: [{ status: 'deferred', detail: `(${detail})` }] };
+    expect(deriveMtaOutcome(server, new Map(), delivery).observed).toMatchObject({ ...refused, reply: `(${detail})` });
+    const own = (readSessions([
+      'Dec 01 11:49:10 mx postfix/smtp[173]: Untrusted TLS connection established to dest[192.0.2.25]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)',
+      `Dec 01 11:49:10 mx postfix/smtp[173]: 1414B3241C9: to=<sink@dest.example>, relay=dest[192.0.2.25]:25, delay=0.05, delays=0.02/0.01/0.01/0, dsn=4.7.1, status=deferred (${detail})`,
+    ]).sessions as unknown as ServerSessionView[]).filter((s) => s.side === 'smtp');
+    expect(own[0]?.failure?.summary).toBe('destination requires a client certificate');
+    expect(deriveMtaOutcome([], new Map(), delivery, own).observed).toMatchObject({ ...refused, reply: `(${detail})` });
+  });
+
+  it('and the expectation may name the class', () => {
+    const observed = { kind: 'refused' as const, reply: detail, failureClass: 'client-certificate' };
+    const fate = { status: 'deferred' as const };
+    expect(checkExpectation(expectationSchema.parse({ outcome: 'refused', failureClass: 'client-certificate', reply: 'No client certificate' }), observed, fate).held).toBe(true);
+    expect(checkExpectation(expectationSchema.parse({ outcome: 'refused', failureClass: 'no-shared-cipher' }), observed, fate).mismatch)
+      .toBe('expected failure class no-shared-cipher, got client-certificate');
+  });
+});
+
 describe('a sending MTA that falls back to plaintext', () => {
   const failed: ServerSessionView = {
     side: 'smtpd', peer: { name: 'mta', addr: '192.0.2.7' }, starttls: true, complete: true, queueIds: [], lines: ['… no shared cipher'],
