@@ -167,6 +167,22 @@ function namesTlsProblem(events: TlsEvent[]): boolean {
   return false;
 }
 
+/** A certificate alert a server read from its client, or undefined. */
+function certificateAlert(event: TlsEvent, side: Session['side']): OpensslError | undefined {
+  if (side !== 'smtpd' || event.kind !== 'tls-library-problem' || event.error === undefined) return undefined;
+  const alert = receivedAlert(event.error);
+  return alert !== undefined && CERTIFICATE_ALERTS.has(alert) ? event.error : undefined;
+}
+
+/**
+ * A client that rejected this server's certificate once the handshake was over: GnuTLS clients (Exim) check it
+ * after the handshake, so smtpd logs the session as established, then the client's alert.
+ */
+function certificateRejectedAfterHandshake(session: Session): boolean {
+  // A session that logged its handshake as established has `tls`; a failed handshake ends the connection, so its alert came after.
+  return session.tls !== undefined && session.events.some((event) => certificateAlert(event, session.side) !== undefined);
+}
+
 /** Set only during `classifyCountOnly`: classes whose explanation and evidence the caller will not read. */
 let textNotNeeded: ((cls: FailureClass) => boolean) | undefined;
 
@@ -221,7 +237,7 @@ function isConfigEffect(event: TlsEvent): boolean {
  * a verdict). Hints win over versions inferred from the session's own error lines.
  */
 export function classify(session: Session, hints: LogHints = {}): Diagnosis | undefined {
-  if (session.tls !== undefined && !namesTlsProblem(session.events)) return undefined;
+  if (session.tls !== undefined && !namesTlsProblem(session.events) && !certificateRejectedAfterHandshake(session)) return undefined;
   const own: Evidence = { events: session.events, lines: session.eventLines ?? session.lines };
   const context: Evidence = session.processContext ?? { events: [], lines: [] };
   const side = session.side;
@@ -243,6 +259,7 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
   let tlsHello: string | undefined;
   let tlsrpt: { event: Extract<TlsEvent, { kind: 'tlsrpt-result' }>; line: string } | undefined;
   let sniUnmatched: string | undefined;
+  let rejectedAfterHandshake: { error: OpensslError; line: string } | undefined;
 
   for (let i = 0; i < own.events.length; i++) {
     const event = own.events[i];
@@ -257,6 +274,10 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
         break;
       case 'tls-library-problem':
         errorLines.push(line);
+        if (session.tls !== undefined && rejectedAfterHandshake === undefined) {
+          const error = certificateAlert(event, side);
+          if (error !== undefined) rejectedAfterHandshake = { error, line };
+        }
         if (event.error !== undefined) {
           const rank = errorRank(event.error, side);
           if (rank > primaryRank) {
@@ -339,6 +360,12 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
         return diagnose(ctx, end.cls, [handshakeError.line, tlsProblem.line], { ...extra, ...end.extra });
       }
     }
+  }
+  if (rejectedAfterHandshake !== undefined) {
+    const { error, line } = rejectedAfterHandshake;
+    return diagnose(ctx, 'certificate-verification', [line, ...(connectionLost === undefined ? [] : [connectionLost.line])], {
+      error, detail: `alert "${error.reason}"`, rejectedAfterHandshake: true,
+    });
   }
   if (established) return undefined;
   if (tlsHello !== undefined) return diagnose(ctx, 'implicit-tls', [tlsHello, ...(connectionLost === undefined ? [] : [connectionLost.line])]);

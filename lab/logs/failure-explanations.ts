@@ -31,6 +31,8 @@ export interface ExplainContext {
   sniUnmatched?: string;
   /** The RFC 8460 result type of Postfix's TLSRPT line, when that line alone told of the failure (`tlsrptType`). */
   tlsrptType?: string;
+  /** The client's certificate alert came after a handshake smtpd logged as established (a GnuTLS client, such as Exim). */
+  rejectedAfterHandshake?: boolean;
   /** smtpd_tls_req_ccert's verdict after a complete handshake: no client certificate, or one the server does not trust. */
   clientCertificate?: 'missing' | 'untrusted';
 }
@@ -348,7 +350,15 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     const detail = ctx.detail ?? ctx.error?.reason;
     // A received alert: fromError quotes it as `alert "REASON"`.
     const alert = detail !== undefined && ctx.error !== undefined && receivedAlert(ctx.error) !== undefined;
-    if (ctx.side === 'smtpd' && detail !== undefined && (alert || / alert /.test(detail))) return { summary: 'certificate verification failed', ...rejectedCertificate(detail) };
+    if (ctx.side === 'smtpd' && detail !== undefined && (alert || / alert /.test(detail))) {
+      const rejected = rejectedCertificate(detail);
+      if (ctx.rejectedAfterHandshake !== true) return { summary: 'certificate verification failed', ...rejected };
+      return {
+        summary: 'certificate rejected after the handshake',
+        explanation: `${rejected.explanation} smtpd had logged the session as established: the client checks the certificate once the handshake is over, as Exim with GnuTLS does, then sends its alert and hangs up. Such a client resends at once in plaintext unless it requires TLS of this server, so the mail arrives unencrypted and nothing but this alert tells of it; counting \`TLS connection established\` lines counts it as TLS.`,
+        remedy: rejected.remedy,
+      };
+    }
     if (ctx.side === 'smtp' && detail !== undefined && /DANE TLSA/.test(detail)) {
       return {
         summary: 'certificate matches no DANE TLSA record',

@@ -364,3 +364,21 @@ describe('smtpd_tls_req_ccert, captured from the lab (Debian\'s Postfix 3.7, 3.5
     expect(readSessions(log(2)).sessions.filter((s) => s.side === 'smtp').map((s) => [s.failure, s.tls?.protocol])).toEqual([[undefined, 'TLSv1.3']]);
   });
 });
+
+describe('an Exim sender that rejects the certificate after the handshake, captured from the lab (Postfix 3.7, 3.5, 3.10)', () => {
+  const { sessions } = readSessions(fixtureLines('lab-exim-sender.log'));
+  const exim = sessions.filter((s) => s.peer.addr !== '127.0.0.1');
+
+  it('is a failed session, not TLS, then a plaintext delivery: the downgrade the established line hides', () => {
+    expect(exim.map((s) => [s.tls?.protocol, s.failure?.class ?? (s.queueIds.length > 0 ? 'plaintext' : 'none')])).toEqual([
+      ['TLSv1.3', 'certificate-verification'], [undefined, 'plaintext'],
+      ['TLSv1.3', 'certificate-verification'], [undefined, 'plaintext'],
+      ['TLSv1.3', 'certificate-verification'], [undefined, 'plaintext'],
+    ]);
+    for (const session of exim.filter((s) => s.failure !== undefined)) {
+      expect(session.failure?.summary).toBe('certificate rejected after the handshake');
+      expect(session.failure?.explanation).toContain('as Exim with GnuTLS does');
+      expect(session.failure?.evidence[0]).toMatch(/alert bad certificate:.*SSL alert number 42/);
+    }
+  });
+});
