@@ -44,14 +44,14 @@ export function fixLines(fix: FixEffect['fix'], peers: readonly { addr: string }
   return lines;
 }
 
+/** A row the server refused after the handshake (its outcome as `describeObserved` words it). */
+const refusal = (row: MatrixRow): boolean => row.outcome.startsWith('refused');
+
 /**
  * The reproduction as a scenario file to keep and run in CI: the admin's receiver and every sender
  * that reproduced a logged failure, expecting exactly the failure observed. The best fix for each
  * failure is written as a comment above, with the main.cf lines to change.
  */
-/** A row the server refused after the handshake (its outcome as `describeObserved` words it). */
-const refusal = (row: MatrixRow): boolean => row.outcome.startsWith('refused');
-
 export function reproductionScenario(report: ReproduceReport, outFile: string): string {
   const outDir = dirname(resolve(outFile));
   const files = Object.fromEntries(Object.entries(report.config.receiver.files).map(([name, path]) => [name, relative(outDir, join(report.config.dir, path))]));
