@@ -49,6 +49,11 @@ const ALERT_PROTOCOL_VERSION = 70;
 const ALERT_INAPPROPRIATE_FALLBACK = 86;
 const LOCAL_CONFIG_REASON = /no such file|system lib|pem routines|key values mismatch|ee key too small|ca md too weak|no certificate assigned|missing .*certificate|no private key|bad system config|no ciphers available|no cipher match|no protocols available/i;
 
+/** An alert about a certificate concerns the one its receiver sent: a client reading one was refused its own. */
+function certificateAlertClass(side: 'smtpd' | 'smtp'): FailureClass {
+  return side === 'smtp' ? 'client-certificate' : 'certificate-verification';
+}
+
 /**
  * The failure class an OpenSSL reason stands for. `wrong version number` depends on who logged it and when:
  * 1.1.0+ accepts any 3.x record version on the first record, so a server-side record-layer mismatch before the
@@ -83,13 +88,11 @@ function classOfError(error: OpensslError, side: 'smtpd' | 'smtp', generation: O
   if (alert !== undefined) {
     if (alert === ALERT_PROTOCOL_VERSION) return 'alert-protocol-version';
     if (alert === ALERT_INAPPROPRIATE_FALLBACK) return 'inappropriate-fallback';
-    if (!CERTIFICATE_ALERTS.has(alert)) return 'peer-aborted';
-    // An alert about a certificate concerns the one its receiver sent: a client reading one was refused its own.
-    return side === 'smtp' ? 'client-certificate' : 'certificate-verification';
+    return CERTIFICATE_ALERTS.has(alert) ? certificateAlertClass(side) : 'peer-aborted';
   }
   if (reason.endsWith('alert protocol version')) return 'alert-protocol-version';
   if (reason.endsWith('alert inappropriate fallback')) return 'inappropriate-fallback';
-  if (CERTIFICATE_ALERT.test(reason)) return side === 'smtp' ? 'client-certificate' : 'certificate-verification';
+  if (CERTIFICATE_ALERT.test(reason)) return certificateAlertClass(side);
   if (reason.includes(' alert ')) return 'peer-aborted';
   if (LOCAL_CONFIG_REASON.test(reason) || error.library === 'system library' || error.library === 'PEM routines') return 'invalid-local-config';
   return 'unknown';
@@ -329,18 +332,16 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
   if (tlsProblem !== undefined) {
     const detail = detailOf(tlsProblem.event);
     const extra: Partial<ExplainContext> = detail === undefined ? {} : { detail };
+    // The check that failed (`untrusted issuer ...`, `num=65:no matching DANE TLSA records`, smtpd's `self-signed
+    // certificate` of a client's) says more than the deferral or the abort that followed it.
+    const checked = certFailure === undefined ? undefined : detailOf(certFailure.event);
+    const checkedFirst = [...(certFailure === undefined ? [] : [certFailure.line]), tlsProblem.line];
     switch (tlsProblem.problem) {
       case 'tls-required-not-offered': return diagnose(ctx, 'starttls-not-offered', [tlsProblem.line], extra);
-      case 'server-certificate-not-verified': {
-        // The check that failed (`untrusted issuer ...`, `num=65:no matching DANE TLSA records`) says more than the deferral.
-        const checked = certFailure === undefined ? undefined : detailOf(certFailure.event);
-        return diagnose(ctx, 'certificate-verification', [...(certFailure === undefined ? [] : [certFailure.line]), tlsProblem.line], checked === undefined ? extra : { detail: checked });
-      }
+      case 'server-certificate-not-verified': return diagnose(ctx, 'certificate-verification', checkedFirst, checked === undefined ? extra : { detail: checked });
       case 'client-certificate-required': {
         const untrusted = /Client certificate not trusted/.test(detail ?? '');
-        // smtpd's `certificate verification failed for ...` says why it did not trust the certificate.
-        const checked = certFailure === undefined ? undefined : detailOf(certFailure.event);
-        return diagnose(ctx, 'client-certificate', [...(certFailure === undefined ? [] : [certFailure.line]), tlsProblem.line], {
+        return diagnose(ctx, 'client-certificate', checkedFirst, {
           clientCertificate: untrusted ? 'untrusted' : 'missing', ...(untrusted && checked !== undefined ? { detail: checked } : extra),
         });
       }
@@ -395,7 +396,7 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
     const detail = detailOf(alertRead.event) ?? '';
     const cls: FailureClass = /protocol version/.test(detail) ? 'alert-protocol-version'
       : /inappropriate fallback/.test(detail) ? 'inappropriate-fallback'
-      : CERTIFICATE_ALERT.test(detail) ? (side === 'smtp' ? 'client-certificate' : 'certificate-verification') : 'peer-aborted';
+      : CERTIFICATE_ALERT.test(detail) ? certificateAlertClass(side) : 'peer-aborted';
     return diagnose(ctx, cls, [alertRead.line, ...(handshakeError === undefined ? [] : [handshakeError.line])], { detail });
   }
   if (connectionLost?.event.reason === 'timeout' && connectionLost.event.after.startsWith('STARTTLS')) {
