@@ -117,6 +117,9 @@ export const RAW_AT_ONCE: Record<RawAction, string> = {
   close: 'connects and hangs up before its hello: the server logs the same lost connection, whatever made a real peer hang up',
   stall: 'connects and sends nothing, as a plaintext client that waits for a greeting does: the server gives up after smtpd_starttls_timeout, shortened in the lab',
   'truncated-hello': 'sends the start of a ClientHello and hangs up',
+  'unexpected-message': 'sends a Finished message where the ClientHello belongs, as a broken TLS stack or a rewriting middlebox does',
+  'oversized-record': 'sends a TLS record header announcing more than a record may carry',
+  'malformed-hello': 'sends a ClientHello too short for its own fields',
 };
 
 /** A raw sender as a probe: it reproduces server log lines that no TLS stack produces on purpose. */
@@ -146,6 +149,17 @@ function misbehaviourProbesFor(failure: LoggedFailure): Omit<Hypothesis, 'failur
       }];
     case 'timeout':
       return [rawProbe('stall', 'says STARTTLS, then sends nothing: the server gives up after smtpd_starttls_timeout, shortened in the lab')];
+    case 'protocol-violation': {
+      const message = rawProbe('unexpected-message', RAW_AT_ONCE['unexpected-message']);
+      const record = rawProbe('oversized-record', RAW_AT_ONCE['oversized-record']);
+      const hello = rawProbe('malformed-hello', RAW_AT_ONCE['malformed-hello']);
+      if (reason === undefined) return [message, hello];
+      if (/^unexpected |ccs received early|change cipher spec/.test(reason)) return [message];
+      if (/packet length too long|data length too long|record layer failure/.test(reason)) return [record];
+      if (/length|extension|key share/.test(reason)) return [hello];
+      // A record that fails its integrity check needs a handshake that agreed on keys: no raw probe gets that far.
+      return [];
+    }
     case 'unexpected-eof':
       return [
         rawProbe('close', 'closes the connection right after STARTTLS: the server logs the same lost connection, whatever made a real peer hang up'),

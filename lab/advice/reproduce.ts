@@ -347,6 +347,16 @@ export function stallDestination(destinations: Population['outbound'], logged: L
   return [{ ...hangup, name: 'starttls-stall', description: 'a server or firewall that says "220 Ready to start TLS", then says nothing', afterStarttls: 'stall' }];
 }
 
+/** For a logged outbound protocol violation: a destination like the one that hangs up after STARTTLS, which answers the hello out of order instead. */
+export function malformedTlsDestination(destinations: Population['outbound'], logged: LogFailures): Population['outbound'] {
+  const hangup = destinations.find((d) => d.name === 'starttls-hangup');
+  if (hangup === undefined || !logged.outbound.some((f) => f.class === 'protocol-violation')) return [];
+  return [{
+    ...hangup, name: 'starttls-malformed-reply', afterStarttls: 'unexpected-message',
+    description: 'a server, or a middlebox in front of it, that answers the TLS hello with a Finished message where the ServerHello belongs',
+  }];
+}
+
 /** The receiver with a fix applied (with no fix, as configured), serving these listeners besides port 25. */
 function applyFix(config: AdminConfig, fix: FixCandidate | undefined, listeners: readonly Listener[]): AdminConfig['receiver'] {
   const mainCf = { ...config.receiver.mainCf };
@@ -417,7 +427,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const engine = options.engine ?? (await connectEngine());
   const runId = newRunId();
   // Outbound failures are reproduced by sending to every destination of the population; a timeout, to one that stalls too.
-  const destinations = logged.outbound.length > 0 ? [...population.outbound, ...stallDestination(population.outbound, logged), ...certificateDestinations(logged), ...starttlsRequiredDestination(logged), ...clientCertificateDestination(logged)] : [];
+  const destinations = logged.outbound.length > 0 ? [...population.outbound, ...stallDestination(population.outbound, logged), ...malformedTlsDestination(population.outbound, logged), ...certificateDestinations(logged), ...starttlsRequiredDestination(logged), ...clientCertificateDestination(logged)] : [];
   const run = async (name: string, receiver: AdminConfig['receiver'], senders: NonNullable<ScenarioInput['senders']>) => {
     options.progress?.({ kind: 'phase', phase: 'reproduce', detail: `${name}: ${senders.length} senders${destinations.length ? `, ${destinations.length} destinations` : ''} on ${toolchain.toolchain}` });
     const scenario = defineScenario({ name, receiver: { toolchain: toolchain.toolchain, ...receiver }, senders, outbound: destinations, timeoutSeconds: 45 });

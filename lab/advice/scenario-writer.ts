@@ -106,6 +106,10 @@ export function reproductionScenario(report: ReproduceReport, outFile: string): 
     header.push(`#`, `# Best fix for "${finding.failure.key}": ${best.fix.title} (${best.breaks.length ? `breaks ${best.breaks.join(', ')}` : 'breaks no sender that works today'}${best.fix.weakens ? `; gives up: ${best.fix.weakens}` : ''}).`);
     header.push(...fixLines(best.fix, finding.failure.peers, ownPaths(report.config.decisions)).map((l) => `#   ${l}`));
   }
-  header.push('#', '# With the fix applied, these senders and destinations should get TLS: change their expect to "outcome: tls" to keep the fix in CI.');
+  const bestFixes = report.findings.flatMap((f) => (f.fixes[0] ? [f.fixes[0].fix] : []));
+  const withoutStarttls = bestFixes.filter((fix) => fix.discardStarttlsFor !== undefined).length;
+  header.push('#', withoutStarttls > 0 && withoutStarttls === bestFixes.length
+    ? '# With the fix applied, these senders are not offered STARTTLS and deliver in plaintext: change their expect to "outcome: plaintext" to keep the fix in CI.'
+    : `# With the fix applied, these senders and destinations should get TLS: change their expect to "outcome: tls" to keep the fix in CI${withoutStarttls > 0 ? ' ("outcome: plaintext" for the senders a fix stops offering STARTTLS to)' : ''}.`);
   return `${header.join('\n')}\n${stringify(scenario, { lineWidth: 0 })}`;
 }

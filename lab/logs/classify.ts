@@ -47,6 +47,12 @@ const CERTIFICATE_ALERT = /alert (?:bad certificate|unknown ca|certificate unkno
 const CERTIFICATE_ALERTS: ReadonlySet<number> = new Set([41, 42, 43, 44, 45, 46, 48, 111, 113, 114, 116]);
 const ALERT_PROTOCOL_VERSION = 70;
 const ALERT_INAPPROPRIATE_FALLBACK = 86;
+/**
+ * Reasons this side gives for TLS bytes from the peer that break the protocol: a message out of order, lengths that
+ * do not add up, a record too large, or one that fails its integrity check. 3.2+ adds `record layer failure` after
+ * the record layer's own reason.
+ */
+const PROTOCOL_VIOLATION_REASON = /^(?:unexpected (?:message|record)|ccs received early|bad change cipher spec|length (?:mismatch|too short)|bad length|bad packet length|packet length too long|data length too long|record length mismatch|excessive message size|record layer failure|decryption failed(?: or bad record mac)?|bad record mac|block cipher pad is wrong|bad key share|bad extension|wrong signature type)$/;
 const LOCAL_CONFIG_REASON = /no such file|system lib|pem routines|key values mismatch|ee key too small|ca md too weak|no certificate assigned|missing .*certificate|no private key|bad system config|no ciphers available|no cipher match|no protocols available/i;
 
 /** An alert about a certificate concerns the one its receiver sent: a client reading one was refused its own. */
@@ -71,6 +77,7 @@ function classOfError(error: OpensslError, side: 'smtpd' | 'smtp', generation: O
     case 'http request':
     case 'https proxy request': return 'plaintext-after-starttls';
     case 'no suitable signature algorithm':
+    case 'no shared signature algorithms':
     case 'legacy sigalg disallowed or unsupported': return 'no-suitable-signature-algorithm';
     case 'inappropriate fallback': return 'inappropriate-fallback';
     case 'unsafe legacy renegotiation disabled': return 'unsafe-legacy-renegotiation';
@@ -94,6 +101,7 @@ function classOfError(error: OpensslError, side: 'smtpd' | 'smtp', generation: O
   if (reason.endsWith('alert inappropriate fallback')) return 'inappropriate-fallback';
   if (CERTIFICATE_ALERT.test(reason)) return certificateAlertClass(side);
   if (reason.includes(' alert ')) return 'peer-aborted';
+  if (PROTOCOL_VIOLATION_REASON.test(reason)) return 'protocol-violation';
   if (LOCAL_CONFIG_REASON.test(reason) || error.library === 'system library' || error.library === 'PEM routines') return 'invalid-local-config';
   return 'unknown';
 }

@@ -433,6 +433,25 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
       explanation: 'After "220 Ready to start TLS" the peer sent non-TLS bytes (plaintext SMTP or an HTTP request) instead of a ClientHello; a broken client, proxy or scanner.',
       remedy: 'Nothing to change on the server; fix or block the client.',
     },
+  'protocol-violation': (ctx) => {
+    const { peer, local } = roles(ctx);
+    const reason = ctx.error?.reason ?? ctx.detail ?? 'a protocol error';
+    const mitigation = ctx.side === 'smtpd'
+      ? 'If a sender you need keeps failing this way, stop offering it STARTTLS (smtpd_discard_ehlo_keyword_address_maps with its address and "starttls"): its mail then arrives in plaintext. Tell its postmaster what the log shows.'
+      : 'Opportunistic TLS delivers in plaintext on the fallback attempt; for a destination that must be encrypted, tell its postmaster what the log shows.';
+    if (CORRUPT_RECORD.test(reason)) {
+      return {
+        summary: reason,
+        explanation: `${local[0]?.toUpperCase()}${local.slice(1)} could not authenticate or decrypt a record ${peer} sent (${reason}): no setting of either side refused the other. ${CORRUPT_CAUSES}`,
+        remedy: `${CORRUPT_REMEDY} ${mitigation}`,
+      };
+    }
+    return {
+      summary: `TLS protocol violation: ${reason}`,
+      explanation: `${label(ctx.generation)} on ${local} ended the handshake because the TLS bytes ${peer} sent break the protocol (${reason}: a message out of order, lengths that do not add up, a record too large or a malformed extension). No protocol, cipher or certificate setting makes a peer send these: a broken or very old TLS stack${ctx.side === 'smtpd' ? ', a scanner' : ''}, or something on the path that rewrites SMTP (a firewall's "ESMTP inspection" or "SMTP fixup") sent them.`,
+      remedy: `Nothing in ${ctx.side === 'smtpd' ? 'smtpd_tls_*' : 'smtp_tls_*'} fixes this. Turn off SMTP inspection on firewalls between the two if there is one${ctx.side === 'smtpd' ? ', or find which program connects from that address' : ''}. ${mitigation}`,
+    };
+  },
   'implicit-tls': () => ({
     summary: 'TLS hello without STARTTLS',
     explanation: 'The client sent a TLS hello where SMTP expects its first command (Postfix logs it as improper command pipelining after CONNECT): it starts TLS at once, as an SMTPS client does on port 465, while this service speaks plaintext first and offers STARTTLS. No handshake took place.',
@@ -570,10 +589,6 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     summary: ctx.detail ?? `TLSRPT failure_type=${ctx.tlsrptType}`,
     explanation: `Postfix reported this delivery attempt to TLSRPT as failed, and no other line of the session says more: ${TLSRPT_MEANINGS[ctx.tlsrptType]}`,
     remedy: 'Raise smtp_tls_loglevel to 1 or more to log the handshake and policy lookups; the domain\'s TLSRPT reports carry the same type.',
-  } : ctx.error !== undefined && CORRUPT_RECORD.test(ctx.error.reason) ? {
-    summary: ctx.error.reason,
-    explanation: `This ${ctx.side === 'smtpd' ? 'server' : 'client'} could not authenticate or decrypt a record the peer sent, after the handshake had agreed on keys: no setting of either side refused the other. ${CORRUPT_CAUSES}`,
-    remedy: CORRUPT_REMEDY,
   } : ctx.alertSent !== undefined ? {
     summary: `this side sent alert "${ctx.alertSent}"`,
     explanation: `This ${ctx.side === 'smtpd' ? 'server' : 'client'} ended the handshake with the fatal alert "${ctx.alertSent}": it refused something the peer sent, and the \`warning: TLS library problem: ...\` line that names what is not among these lines.`,

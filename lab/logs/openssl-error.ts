@@ -31,11 +31,13 @@ const SSL_LIBRARY = 20;
  * `ssl/tls alert` where these say `sslv3 alert`); the reasons a diagnosis turns on, and every alert.
  */
 const SSL_REASONS: ReadonlyMap<number, string> = new Map([
-  [0x65, 'no suitable key share'], [0x76, 'no suitable signature algorithm'], [0x86, 'certificate verify failed'],
-  [0x9b, 'https proxy request'], [0x9c, 'http request'], [0xbf, 'no protocols available'], [0xc1, 'no shared cipher'],
-  [0xfc, 'unknown protocol'], [0x102, 'unsupported protocol'], [0x10b, 'wrong version number'],
-  [0x152, 'unsafe legacy renegotiation disabled'], [0x175, 'inappropriate fallback'], [0x18a, 'dh key too small'],
-  [0x18c, 'version too low'], [0x19a, 'no shared groups'],
+  [0x65, 'no suitable key share'], [0x6c, 'bad key share'], [0x6e, 'bad extension'], [0x76, 'no suitable signature algorithm'],
+  [0x86, 'certificate verify failed'], [0x92, 'data length too long'], [0x9b, 'https proxy request'], [0x9c, 'http request'],
+  [0x9f, 'length mismatch'], [0xbf, 'no protocols available'], [0xc1, 'no shared cipher'], [0xc6, 'packet length too long'],
+  [0xf4, 'unexpected message'], [0xf5, 'unexpected record'], [0xfc, 'unknown protocol'], [0x102, 'unsupported protocol'],
+  [0x10b, 'wrong version number'], [0x10f, 'bad length'], [0x119, 'decryption failed or bad record mac'],
+  [0x152, 'unsafe legacy renegotiation disabled'], [0x172, 'wrong signature type'], [0x175, 'inappropriate fallback'],
+  [0x178, 'no shared signature algorithms'], [0x18a, 'dh key too small'], [0x18c, 'version too low'], [0x19a, 'no shared groups'],
   [0x3f2, 'sslv3 alert unexpected message'], [0x3fc, 'sslv3 alert bad record mac'], [0x3fd, 'tlsv1 alert decryption failed'],
   [0x3fe, 'tlsv1 alert record overflow'], [0x406, 'sslv3 alert decompression failure'], [0x410, 'sslv3 alert handshake failure'],
   [0x411, 'sslv3 alert no certificate'], [0x412, 'sslv3 alert bad certificate'], [0x413, 'sslv3 alert unsupported certificate'],
@@ -48,8 +50,10 @@ const SSL_REASONS: ReadonlyMap<number, string> = new Map([
   [0x459, 'tlsv1 bad certificate status response'], [0x45a, 'tlsv1 bad certificate hash value'], [0x45b, 'tlsv1 alert unknown psk identity'],
   [0x45c, 'tlsv13 alert certificate required'], [0x460, 'tlsv1 alert no application protocol'],
 ]);
-/** Numbers 3.0 gave reasons of its own (1.1.1's 0x126 is `ocsp callback failure`). */
-const SSL_REASONS_3X: ReadonlyMap<number, string> = new Map([[0x126, 'unexpected eof while reading'], [0x14d, 'legacy sigalg disallowed or unsupported']]);
+/** Numbers 3.x gave reasons of its own (1.1.1's 0x126 is `ocsp callback failure`; 0x139 is 3.2's). */
+const SSL_REASONS_3X: ReadonlyMap<number, string> = new Map([
+  [0x126, 'unexpected eof while reading'], [0x139, 'record layer failure'], [0x14d, 'legacy sigalg disallowed or unsupported'],
+]);
 
 /** SSL reason numbers from 1000 on are the alerts received from the peer: reason 1000 + the alert's number (RFC 8446, 6). */
 const ALERT_REASON_BASE = 1000;

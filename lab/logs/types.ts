@@ -156,6 +156,7 @@ export type FailureClass =
   | 'unexpected-eof'
   | 'timeout'
   | 'plaintext-after-starttls'
+  | 'protocol-violation'
   | 'implicit-tls'
   | 'starttls-not-offered'
   | 'invalid-local-config'

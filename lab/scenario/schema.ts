@@ -73,9 +73,11 @@ export const DESTINATION_SERVERS = ['postfix', 'exim', 'raw'] as const;
 /**
  * What a raw destination does after its `220` to STARTTLS: `plaintext-reply` answers the client's hello with an
  * SMTP error in plaintext, as a proxy or firewall that does not speak TLS does; `close` hangs up; `stall` says
- * nothing until the client gives up (set the receiver's smtp_starttls_timeout below the scenario's timeout).
+ * nothing until the client gives up (set the receiver's smtp_starttls_timeout below the scenario's timeout);
+ * `unexpected-message` answers the hello with a Finished message where the ServerHello belongs, as a broken TLS
+ * stack or a middlebox that rewrites the session does.
  */
-export const RAW_SERVER_ACTIONS = ['plaintext-reply', 'close', 'stall'] as const;
+export const RAW_SERVER_ACTIONS = ['plaintext-reply', 'close', 'stall', 'unexpected-message'] as const;
 
 /** The toolchain of a destination that names none. */
 export function defaultDestinationToolchain(server: (typeof DESTINATION_SERVERS)[number]): string {
@@ -220,10 +222,13 @@ export const CLIENTS = ['swaks', 'openssl', 'java', 'go', 'postfix', 'exim', 'se
 
 /**
  * What a raw sender does once the server said "220 Ready to start TLS": EHLO in plaintext, an HTTP
- * request, a pure SSLv2 CLIENT-HELLO, close the connection, send nothing, or the first bytes of a
- * TLS ClientHello and then close.
+ * request, a pure SSLv2 CLIENT-HELLO, close the connection, send nothing, the first bytes of a
+ * TLS ClientHello and then close, or TLS that breaks the protocol: a Finished message first, a record
+ * header announcing 65535 bytes, a ClientHello too short for its fields.
  */
-export const RAW_ACTIONS = ['plaintext-smtp', 'http-request', 'sslv2-hello', 'close', 'stall', 'truncated-hello'] as const;
+export const RAW_ACTIONS = [
+  'plaintext-smtp', 'http-request', 'sslv2-hello', 'close', 'stall', 'truncated-hello', 'unexpected-message', 'oversized-record', 'malformed-hello',
+] as const;
 
 /** What a sender can do, shared by sender profiles and scenario senders. */
 const senderCapabilities = {

@@ -34,5 +34,11 @@ case "$TLSLAB_ACTION" in
   stall) echo "C: <nothing>";;
   truncated-hello) echo "C: <first 11 bytes of a 512-byte TLS ClientHello, then close>"
     printf '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03' >&"$sock"; exec {sock}>&-; exit 0;;
+  unexpected-message) echo "C: <TLS handshake record holding a Finished message where the ClientHello belongs>"
+    printf '\x16\x03\x01\x00\x04\x14\x00\x00\x00' >&"$sock";;
+  oversized-record) echo "C: <TLS record header announcing 65535 bytes, over the 16 KB a record may carry>"
+    printf '\x16\x03\x01\xff\xff\x01\x00\xff\xfb\x03\x03' >&"$sock";;
+  malformed-hello) echo "C: <ClientHello of 2 bytes: the version alone, without random, session id or suites>"
+    printf '\x16\x03\x01\x00\x06\x01\x00\x00\x02\x03\x03' >&"$sock";;
 esac
 drain

@@ -1,6 +1,6 @@
 # The raw destination: an SMTP server with no TLS stack. It offers STARTTLS, answers it with 220, then misbehaves
-# ($ARGV[0]: plaintext-reply, close or stall). Mail sent without STARTTLS is accepted and discarded. One line per event
-# on standard output: `tlslab-raw[PID]: ...`.
+# ($ARGV[0]: plaintext-reply, close, stall or unexpected-message). Mail sent without STARTTLS is accepted and
+# discarded. One line per event on standard output: `tlslab-raw[PID]: ...`.
 use strict;
 use warnings;
 use IO::Select;
@@ -53,6 +53,14 @@ sub session {
         return;
       }
       my $got = sysread($client, my $bytes, 16384) // 0;
+      if ($action eq 'unexpected-message') {
+        # A handshake record holding a Finished message, where the ServerHello belongs.
+        print {$client} "\x16\x03\x03\x00\x04\x14\x00\x00\x00";
+        $log->("STARTTLS from [$peer]: 220 sent, then $got bytes of TLS answered with a Finished message");
+        sysread($client, $bytes, 16384);
+        close $client;
+        return;
+      }
       $log->("STARTTLS from [$peer]: 220 sent, then $got bytes of TLS answered in plaintext");
       $say->('500 5.5.1 Command unrecognized');
       sysread($client, $bytes, 16384);

@@ -15,6 +15,10 @@ const ACTIONS: { action: RawAction; failureClass: string; serverError: string }[
   { action: 'close', failureClass: 'unexpected-eof', serverError: 'lost connection' },
   { action: 'stall', failureClass: 'timeout', serverError: 'Connection timed out' },
   { action: 'truncated-hello', failureClass: 'unexpected-eof', serverError: 'lost connection' },
+  { action: 'unexpected-message', failureClass: 'protocol-violation', serverError: 'unexpected message' },
+  // packet length too long on OpenSSL 1.1.1 and 3.0, data length too long on 3.5
+  { action: 'oversized-record', failureClass: 'protocol-violation', serverError: 'length too long' },
+  { action: 'malformed-hello', failureClass: 'protocol-violation', serverError: 'length mismatch' },
 ];
 
 describe.each(['debian-bullseye', 'debian-bookworm', 'debian-trixie'])('raw senders against %s', (receiver) => {

@@ -11,9 +11,10 @@ const root = join(import.meta.dirname, '../..');
 
 /**
  * A sending Postfix against servers that offer STARTTLS and then break it: one answers the TLS hello in
- * plaintext (a proxy or firewall that does not speak TLS), one hangs up, one says nothing. Each client library
- * names the first its own way; the second leaves only `lost connection`, the third `Connection timed out` after
- * smtp_starttls_timeout. Postfix defers, then delivers in plaintext.
+ * plaintext (a proxy or firewall that does not speak TLS), one hangs up, one says nothing, one answers with a Finished
+ * message where the ServerHello belongs. Each client library names the first its own way; the second leaves only
+ * `lost connection`, the third `Connection timed out` after smtp_starttls_timeout, the fourth `unexpected message`.
+ * Postfix defers, then delivers in plaintext.
  */
 const CASES: { receiver: string; plaintextReply: string }[] = [
   { receiver: 'debian-bullseye', plaintextReply: 'error:1408F10B:SSL routines:ssl3_get_record:wrong version number:' },
@@ -22,7 +23,7 @@ const CASES: { receiver: string; plaintextReply: string }[] = [
 ];
 
 describe.each(CASES)('raw destinations that break STARTTLS, from $receiver', ({ receiver, plaintextReply }) => {
-  it('a plaintext answer is "wrong version number", a hang-up "lost connection", silence a timeout; all end in plaintext', async ({ onTestFailed }) => {
+  it('a plaintext answer is "wrong version number", a hang-up "lost connection", silence a timeout, a Finished message first "unexpected message"; all end in plaintext', async ({ onTestFailed }) => {
     await prepareImages([receiver, 'debian-bookworm']);
     const scenario = defineScenario({
       name: `raw-destinations-${receiver}`,
@@ -31,13 +32,14 @@ describe.each(CASES)('raw destinations that break STARTTLS, from $receiver', ({ 
         { name: 'plaintext-reply', server: 'raw', afterStarttls: 'plaintext-reply', expect: { outcome: 'plaintext', afterTlsFailure: true } },
         { name: 'hangup', server: 'raw', afterStarttls: 'close', expect: { outcome: 'plaintext', afterTlsFailure: true } },
         { name: 'silent', server: 'raw', afterStarttls: 'stall', expect: { outcome: 'plaintext', afterTlsFailure: true } },
+        { name: 'out-of-order', server: 'raw', afterStarttls: 'unexpected-message', expect: { outcome: 'plaintext', afterTlsFailure: true } },
       ],
     });
     const result = await runScenario({ scenario, dir: root });
     onTestFailed(() => console.error(failureAttachment(result)));
     expect(result.error).toBeUndefined();
     expect(result.outbound.filter((d) => !d.held).map((d) => `${d.name}: ${d.mismatch}`)).toEqual([]);
-    expect(result.outbound.map((d) => d.fate.status)).toEqual(['delivered', 'delivered', 'delivered']);
+    expect(result.outbound.map((d) => d.fate.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
     // A raw server has no TLS stack of its toolchain to report on.
     expect(result.selfReports.map((r) => r.role)).toEqual(['receiver']);
 
@@ -47,7 +49,7 @@ describe.each(CASES)('raw destinations that break STARTTLS, from $receiver', ({ 
       return outbound.filter((s) => s.peer.addr === address).map((s) => s.failure?.class ?? (s.tls ? 'tls' : 'plaintext'));
     };
     // Failed attempts (how many depends on the retry timing), then the plaintext one.
-    for (const [name, cls] of [['plaintext-reply', 'wrong-version-number'], ['hangup', 'unexpected-eof'], ['silent', 'timeout']] as const) {
+    for (const [name, cls] of [['plaintext-reply', 'wrong-version-number'], ['hangup', 'unexpected-eof'], ['silent', 'timeout'], ['out-of-order', 'protocol-violation']] as const) {
       const attempts = classes(name);
       expect(attempts.at(-1), name).toBe('plaintext');
       expect(attempts.length, name).toBeGreaterThanOrEqual(2);
@@ -57,6 +59,7 @@ describe.each(CASES)('raw destinations that break STARTTLS, from $receiver', ({ 
     expect(wrongVersion?.failure?.evidence.join('\n')).toContain(plaintextReply);
     expect(outbound.find((s) => s.failure?.class === 'unexpected-eof')?.failure?.evidence.join('\n')).toMatch(/SSL_connect error to .*: lost connection/);
     expect(outbound.find((s) => s.failure?.class === 'timeout')?.failure?.evidence.join('\n')).toMatch(/SSL_connect error to .*: Connection timed out/);
+    expect(outbound.find((s) => s.failure?.class === 'protocol-violation')?.failure?.opensslError?.reason).toBe('unexpected message');
 
     // The destination's own lines: what it did after STARTTLS, then the plaintext message.
     const evidence = result.outbound.find((d) => d.name === 'plaintext-reply')?.evidence ?? [];

@@ -94,6 +94,7 @@ describe('tlslab reproduce, with real containers', () => {
         senders: [
           { name: 'scanner', client: 'raw', afterStarttls: 'http-request', expect: { outcome: 'handshake-failed', failureClass: 'plaintext-after-starttls' } },
           { name: 'ancient', client: 'raw', afterStarttls: 'sslv2-hello', expect: { outcome: 'handshake-failed', failureClass: 'unknown-protocol' } },
+          { name: 'broken', client: 'raw', afterStarttls: 'unexpected-message', expect: { outcome: 'handshake-failed', failureClass: 'protocol-violation' } },
         ],
       }),
       dir: root,
@@ -108,10 +109,15 @@ describe('tlslab reproduce, with real containers', () => {
     const byClass = Object.fromEntries(report.findings.map((f) => [f.failure.class, f]));
     expect(byClass['plaintext-after-starttls']?.reproducedBy).toEqual(['probe-raw-http-request']);
     expect(byClass['unknown-protocol']?.reproducedBy).toEqual(['probe-raw-sslv2-hello']);
+    expect(byClass['protocol-violation']?.reproducedBy).toEqual(['probe-raw-unexpected-message']);
+    expect(byClass['protocol-violation']?.fixes[0]?.fix.id).toBe('discard-starttls');
     expect(byClass['plaintext-after-starttls']?.explanation).toContain('Only a peer that misbehaves on purpose reproduced it');
     expect(await leftovers(report.runId)).toEqual([]);
 
-    expect(readFileSync(scenarioFile, 'utf8')).toContain('afterStarttls: http-request');
+    const written = readFileSync(scenarioFile, 'utf8');
+    expect(written).toContain('afterStarttls: http-request');
+    expect(written).toContain('afterStarttls: unexpected-message');
+    expect(written).toContain('not offered STARTTLS and deliver in plaintext: change their expect to "outcome: plaintext"');
     const rerun = await runScenario(await loadScenarioFile(scenarioFile, scratch));
     onTestFailed(() => console.error(failureAttachment(rerun)));
     expect(rerun.passed).toBe(true);
@@ -240,6 +246,19 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     ]);
     expect(report.findings.every((f) => f.fixes.length === 0)).toBe(true);
     expect(report.verdict).toBe('3/3 logged failure(s) reproduced on debian-bookworm. No configuration change the lab tried serves connection closed during handshake; wrong version number: see the remedy.');
+    expect(await leftovers(report.runId)).toEqual([]);
+  });
+  it('reproduces an outbound protocol violation with a raw destination that answers the hello out of order', async ({ onTestFailed }) => {
+    // The sending half of the fixture: Postfix 3.5, 3.7 and 3.10 to a server that answers the hello with a Finished message.
+    const lines = readFileSync(join(root, 'test/fixtures/logs/lab-protocol-violations.log'), 'utf8').split('\n');
+    const log = join(scratch, 'protocol-violation-outbound.log');
+    writeFileSync(log, `${lines.slice(lines.findIndex((l) => l.includes('postfix/pickup['))).join('\n')}\n`);
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--json'], onTestFailed);
+    expect(report.findings.map((f) => [f.failure.key, f.reproducedBy])).toEqual([
+      ['outbound protocol-violation: ossl_statem_client_read_transition:unexpected message', ['→ starttls-malformed-reply']],
+      ['outbound protocol-violation: unexpected message', ['→ starttls-malformed-reply']],
+    ]);
+    expect(report.findings.every((f) => f.fixes.length === 0)).toBe(true);
     expect(await leftovers(report.runId)).toEqual([]);
   });
   it('reproduces a failure of the submission listener on that listener, and fixes it in its master.cf -o', async ({ onTestFailed }) => {

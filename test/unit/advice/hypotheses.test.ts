@@ -303,6 +303,25 @@ describe('formHypotheses', () => {
     expect(formHypotheses(found, profiles).find((h) => h.name === 'probe-raw-close')?.probe).toEqual({ toolchain: 'debian-bookworm', client: 'raw', afterStarttls: 'close' });
   });
 
+  it('for TLS bytes that break the protocol: the raw probe that sends the same kind, none for a corrupted record', () => {
+    const log = readFileSync(join(import.meta.dirname, '../../fixtures/logs/lab-protocol-violations.log'), 'utf8').split('\n');
+    const found = readLogFailures(log).failures;
+    expect(new Set(found.map((f) => f.class))).toEqual(new Set(['protocol-violation']));
+    const names = (reason: string) => formHypotheses(found.filter((f) => f.error?.reason === reason), profiles).map((h) => h.name);
+    expect(names('unexpected message')).toEqual(['probe-raw-unexpected-message']);
+    expect(names('length mismatch')).toEqual(['probe-raw-malformed-hello']);
+    expect(names('packet length too long')).toEqual(['probe-raw-oversized-record']);
+    expect(names('data length too long')).toEqual(['probe-raw-oversized-record']);
+    const corrupted = readLogFailures([
+      'Aug 25 14:40:01 mail postfix/smtpd[23025]: connect from unknown[10.10.0.101]',
+      'Aug 25 14:40:01 mail postfix/smtpd[23025]: SSL_accept error from unknown[10.10.0.101]: -1',
+      'Aug 25 14:40:01 mail postfix/smtpd[23025]: warning: TLS library problem: 23025:error:1408F119:SSL routines:SSL3_GET_RECORD:decryption failed or bad record mac:s3_pkt.c:484:',
+      'Aug 25 14:40:01 mail postfix/smtpd[23025]: lost connection after STARTTLS from unknown[10.10.0.101]',
+    ]).failures;
+    expect(corrupted.map((f) => f.class)).toEqual(['protocol-violation']);
+    expect(formHypotheses(corrupted, profiles).filter((h) => h.name.startsWith('probe-raw-'))).toEqual([]);
+  });
+
   it('for a TLS hello without STARTTLS: an s_client that starts TLS at once', () => {
     const found = readLogFailures([
       'Nov 29 16:00:39 receiver postfix/smtpd[141]: connect from unknown[192.168.80.4]',

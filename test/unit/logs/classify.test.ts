@@ -121,6 +121,18 @@ const CASES: { cls: FailureClass; generation: string; lines: string[]; hints?: {
   { cls: 'plaintext-after-starttls', generation: '1.1.x', lines: inbound('error:1408F10B:SSL routines:ssl3_get_record:wrong version number:../ssl/record/ssl3_record.c:332:'), hints: { opensslVersion: '1.1.1' } },
   { cls: 'plaintext-after-starttls', generation: '3.x', lines: inbound('error:0A00009C:SSL routines::http request:../ssl/record/ssl3_record.c:341:') }, // lab: Debian 12
   { cls: 'plaintext-after-starttls', generation: '3.x', lines: inbound('error:0A00010B:SSL routines::wrong version number:../ssl/record/ssl3_record.c:350:') }, // lab: Debian 12, plaintext EHLO
+  // TLS bytes that break the protocol, logged by this side. 1.0.1: a Zimbra 8 log parser's sample line (sgros/LogParser);
+  // lab: Debian's Postfix 3.5, 3.7 and 3.10 against the raw sender's malformed records (lab-protocol-violations.log)
+  { cls: 'protocol-violation', generation: '1.0.1', lines: inbound('23025:error:1408F119:SSL routines:SSL3_GET_RECORD:decryption failed or bad record mac:s3_pkt.c:484:') },
+  { cls: 'protocol-violation', generation: '1.1.x', lines: inbound('error:141A20F4:SSL routines:ossl_statem_server_read_transition:unexpected message:../ssl/statem/statem_srvr.c:311:') },
+  { cls: 'protocol-violation', generation: '1.1.x', lines: inbound('error:1408F0C6:SSL routines:ssl3_get_record:packet length too long:../ssl/record/ssl3_record.c:362:') },
+  { cls: 'protocol-violation', generation: '1.1.x', lines: inbound('error:1417D09F:SSL routines:tls_process_client_hello:length mismatch:../ssl/statem/statem_srvr.c:1527:') },
+  { cls: 'protocol-violation', generation: '3.x', lines: inbound('error:0A0000F4:SSL routines::unexpected message:../ssl/statem/statem_srvr.c:312:') },
+  { cls: 'protocol-violation', generation: '3.x', lines: inbound('error:0A0000C6:SSL routines::packet length too long:../ssl/record/ssl3_record.c:379:') },
+  { cls: 'protocol-violation', generation: '3.x', lines: inbound('error:0A000092:SSL routines::data length too long:../ssl/record/methods/tlsany_meth.c:121:') },
+  { cls: 'protocol-violation', generation: '3.x', lines: inbound('error:0A00009F:SSL routines::length mismatch:../ssl/statem/statem_srvr.c:1640:') },
+  // no shared signature algorithms: the peer's list and the certificate's key leave none (reason 0x178, openssl errstr)
+  { cls: 'no-suitable-signature-algorithm', generation: '3.x', lines: inbound('error:0A000178:SSL routines::no shared signature algorithms:../ssl/t1_lib.c:3387:') }, // built
   // 3.0 signature algorithms at SECLEVEL >= 1, server and client side (lab: Debian 12's Postfix with @SECLEVEL=1 against
   // a TLS 1.0 client and a TLS 1.0 server, lab-security-level-1.log)
   { cls: 'no-suitable-signature-algorithm', generation: '3.x', lines: inbound('error:0A000076:SSL routines::no suitable signature algorithm:../ssl/t1_lib.c:3353:') },
@@ -666,7 +678,7 @@ describe('classify without a library error', () => {
       'Aug 25 14:40:01 mail postfix/smtpd[23025]: warning: TLS library problem: 23025:error:1408F119:SSL routines:SSL3_GET_RECORD:decryption failed or bad record mac:s3_pkt.c:484:',
       'Aug 25 14:40:01 mail postfix/smtpd[23025]: lost connection after STARTTLS from unknown[10.10.0.101]',
     ]).failure;
-    expect(local).toMatchObject({ class: 'unknown', summary: 'decryption failed or bad record mac', explanation: expect.stringContaining('ESMTP inspection'), remedy: expect.stringContaining('Turn off SMTP inspection') });
+    expect(local).toMatchObject({ class: 'protocol-violation', summary: 'decryption failed or bad record mac', explanation: expect.stringContaining('ESMTP inspection'), remedy: expect.stringContaining('Turn off SMTP inspection') });
     const peer = only([
       'May 17 10:23:29 myhostname postfix/smtpd[3547]: connect from mail-pb0-f51.google.com[209.85.160.51]',
       'May 17 10:23:29 myhostname postfix/smtpd[3547]: warning: TLS library problem: 3547:error:140943FC:SSL routines:SSL3_READ_BYTES:sslv3 alert bad record mac:s3_pkt.c:1247:SSL alert number 20:',

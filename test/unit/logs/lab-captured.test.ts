@@ -143,6 +143,43 @@ describe('misbehaving clients after STARTTLS, captured from the lab (OpenSSL 3.0
   });
 });
 
+describe('malformed TLS from a client after STARTTLS, captured from the lab (OpenSSL 1.1.1, 3.0, 3.5 servers)', () => {
+  const sessions = readSessions(fixtureLines('lab-protocol-violations.log')).sessions;
+  const failed = sessions.filter((s) => s.side === 'smtpd' && s.failure !== undefined);
+
+  it('a message out of order, a short hello and an oversized record are protocol violations in every generation', () => {
+    expect(failed.map((s) => [s.failure?.class, s.failure?.generation, s.failure?.opensslError?.reason])).toEqual([
+      ['protocol-violation', '1.1.x', 'unexpected message'], ['protocol-violation', '1.1.x', 'length mismatch'], ['protocol-violation', '1.1.x', 'packet length too long'],
+      ['protocol-violation', '3.x', 'packet length too long'], ['protocol-violation', '3.x', 'length mismatch'], ['protocol-violation', '3.x', 'unexpected message'],
+      ['protocol-violation', '3.x', 'unexpected message'], ['protocol-violation', '3.x', 'length mismatch'], ['protocol-violation', '3.x', 'data length too long'],
+    ]);
+    for (const session of failed) {
+      expect(session.failure?.summary).toMatch(/^TLS protocol violation: /);
+      expect(session.failure?.remedy).toContain('smtpd_discard_ehlo_keyword_address_maps');
+    }
+  });
+
+  it('OpenSSL 3.5 adds "record layer failure" after the record layer\'s own reason, and both are evidence', () => {
+    const oversized = failed.at(-1);
+    expect(oversized?.failure?.evidence.filter((l) => l.includes('TLS library problem')).map((l) => l.replace(/.*SSL routines::([^:]*):.*/, '$1'))).toEqual([
+      'data length too long', 'record layer failure',
+    ]);
+  });
+
+  it('a server that answers the hello out of order: protocol-violation on the sending side, deferred, then plaintext', () => {
+    const outbound = sessions.filter((s) => s.side === 'smtp');
+    expect(outbound.map((s) => s.failure?.class ?? (s.tls ? 'tls' : 'plaintext'))).toEqual([
+      'protocol-violation', 'protocol-violation', 'protocol-violation', 'plaintext',
+      'protocol-violation', 'protocol-violation', 'protocol-violation', 'plaintext',
+      'protocol-violation', 'protocol-violation', 'protocol-violation', 'plaintext',
+    ]);
+    const first = outbound[0]?.failure;
+    expect(first?.opensslError?.func).toBe('ossl_statem_client_read_transition');
+    expect(first?.explanation).toContain('the receiving server');
+    expect(first?.remedy).toContain('Opportunistic TLS delivers in plaintext');
+  });
+});
+
 describe('an unverifiable destination certificate, captured from the lab (Postfix 3.7 client at level verify)', () => {
   it('fails every attempt as certificate-verification although TLS was established', () => {
     const outbound = readSessions(fixtureLines('lab-outbound-verify-bookworm.log')).sessions.filter((s) => s.side === 'smtp');

@@ -118,14 +118,14 @@ senders:
       '',
     ].join('\n');
     expect(await problemsOf(text)).toEqual([
-      'seed.yaml:4: outbound[0].afterStarttls: a raw destination needs afterStarttls: one of plaintext-reply, close, stall',
+      'seed.yaml:4: outbound[0].afterStarttls: a raw destination needs afterStarttls: one of plaintext-reply, close, stall, unexpected-message',
       'seed.yaml:5: outbound[1].mainCf: a raw destination has no main.cf; choose its behaviour with afterStarttls',
       'seed.yaml:6: outbound[2].afterStarttls: afterStarttls is for a raw destination (server: raw)',
       'seed.yaml:7: outbound[3].files: an Exim destination takes no files: they are for a Postfix destination\'s mainCf',
       'seed.yaml:8: outbound[4].port: a raw destination serves port 25 only; a Postfix destination serves 465 and 587 too',
     ]);
     expect(await problemsOf('name: x\nreceiver: {}\noutbound:\n  - { name: d, server: raw, afterStarttls: hang, expect: { outcome: plaintext } }\n'))
-      .toEqual(['seed.yaml:4: outbound[0].afterStarttls: expected one of plaintext-reply, close, stall; got "hang"']);
+      .toEqual(['seed.yaml:4: outbound[0].afterStarttls: expected one of plaintext-reply, close, stall, unexpected-message; got "hang"']);
   });
 
   it('takes a sender port that the receiver serves: 25, 465 and 587 by default, others by a master.cf inet entry', async () => {
