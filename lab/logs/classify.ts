@@ -52,7 +52,13 @@ const ALERT_INAPPROPRIATE_FALLBACK = 86;
  * do not add up, a record too large, or one that fails its integrity check. 3.2+ adds `record layer failure` after
  * the record layer's own reason.
  */
-const PROTOCOL_VIOLATION_REASON = /^(?:unexpected (?:message|record)|ccs received early|bad change cipher spec|length (?:mismatch|too short)|bad length|bad packet length|packet length too long|data length too long|record length mismatch|excessive message size|record layer failure|decryption failed(?: or bad record mac)?|bad record mac|block cipher pad is wrong|bad key share|bad extension|wrong signature type)$/;
+const PROTOCOL_VIOLATION_REASONS: ReadonlySet<string> = new Set([
+  'unexpected message', 'unexpected record', 'ccs received early', 'bad change cipher spec', 'bad record type',
+  'length mismatch', 'length too short', 'bad length', 'bad packet length', 'packet length too long', 'data length too long',
+  'record length mismatch', 'excessive message size', 'record layer failure',
+  'decryption failed', 'decryption failed or bad record mac', 'bad record mac', 'block cipher pad is wrong',
+  'bad key share', 'bad extension', 'missing sigalgs extension', 'unsupported compression algorithm', 'wrong signature type',
+]);
 const LOCAL_CONFIG_REASON = /no such file|system lib|pem routines|key values mismatch|ee key too small|ca md too weak|no certificate assigned|missing .*certificate|no private key|bad system config|no ciphers available|no cipher match|no protocols available/i;
 
 /** An alert about a certificate concerns the one its receiver sent: a client reading one was refused its own. */
@@ -101,7 +107,7 @@ function classOfError(error: OpensslError, side: 'smtpd' | 'smtp', generation: O
   if (reason.endsWith('alert inappropriate fallback')) return 'inappropriate-fallback';
   if (CERTIFICATE_ALERT.test(reason)) return certificateAlertClass(side);
   if (reason.includes(' alert ')) return 'peer-aborted';
-  if (PROTOCOL_VIOLATION_REASON.test(reason)) return 'protocol-violation';
+  if (PROTOCOL_VIOLATION_REASONS.has(reason)) return 'protocol-violation';
   if (LOCAL_CONFIG_REASON.test(reason) || error.library === 'system library' || error.library === 'PEM routines') return 'invalid-local-config';
   return 'unknown';
 }

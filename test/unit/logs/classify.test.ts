@@ -131,6 +131,8 @@ const CASES: { cls: FailureClass; generation: string; lines: string[]; hints?: {
   { cls: 'protocol-violation', generation: '3.x', lines: inbound('error:0A0000C6:SSL routines::packet length too long:../ssl/record/ssl3_record.c:379:') },
   { cls: 'protocol-violation', generation: '3.x', lines: inbound('error:0A000092:SSL routines::data length too long:../ssl/record/methods/tlsany_meth.c:121:') },
   { cls: 'protocol-violation', generation: '3.x', lines: inbound('error:0A00009F:SSL routines::length mismatch:../ssl/statem/statem_srvr.c:1640:') },
+  { cls: 'protocol-violation', generation: '3.x', lines: inbound('error:0A000070:SSL routines::missing sigalgs extension:../ssl/statem/extensions.c:720:') }, // built
+  { cls: 'protocol-violation', generation: '1.1.x', lines: outbound('error:141A1101:SSL routines:tls_process_server_hello:unsupported compression algorithm:../ssl/statem/statem_clnt.c:1524:') }, // built
   // no shared signature algorithms: the peer's list and the certificate's key leave none (reason 0x178, openssl errstr)
   { cls: 'no-suitable-signature-algorithm', generation: '3.x', lines: inbound('error:0A000178:SSL routines::no shared signature algorithms:../ssl/t1_lib.c:3387:') }, // built
   // 3.0 signature algorithms at SECLEVEL >= 1, server and client side (lab: Debian 12's Postfix with @SECLEVEL=1 against
