@@ -3,6 +3,8 @@
 # STARTTLS with a self-signed certificate, accepts mail for any local part, and writes its main log to the
 # output. $TLSLAB_GNUTLS_PRIORITY, when set, is its GnuTLS priority string (tls_require_ciphers), which can
 # make it an old server: no RFC 5746 (%DISABLE_SAFE_RENEGOTIATION), TLS 1.0 only, given ciphers.
+# TLSLAB_REQUIRE_CLIENT_CERTIFICATE=1 makes the handshake require a client certificate from a CA in the system
+# bundle (tls_verify_hosts = *), as mutual-TLS gateways do.
 set -euo pipefail
 name="${TLSLAB_HOSTNAME:-$(hostname)}"
 openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=${name}" \
@@ -20,6 +22,10 @@ echo "$name" > /etc/mailname
   echo 'MAIN_TLS_CERTIFICATE = /etc/exim4/exim.crt'
   echo 'MAIN_TLS_PRIVATEKEY = /etc/exim4/exim.key'
   if [ -n "${TLSLAB_GNUTLS_PRIORITY:-}" ]; then echo "tls_require_ciphers = ${TLSLAB_GNUTLS_PRIORITY}"; fi
+  if [ "${TLSLAB_REQUIRE_CLIENT_CERTIFICATE:-0}" = 1 ]; then
+    echo 'MAIN_TLS_VERIFY_CERTIFICATES = /etc/ssl/certs/ca-certificates.crt'
+    echo 'MAIN_TLS_VERIFY_HOSTS = *'
+  fi
 } > /etc/exim4/exim4.conf.localmacros
 # Every local part ends in one mailbox, so any recipient the lab picks is accepted.
 id sink >/dev/null 2>&1 || useradd --create-home --shell /usr/sbin/nologin sink

@@ -319,13 +319,26 @@ export function certificateDestinations(logged: LogFailures): Population['outbou
   ];
 }
 
-/** For a logged outbound failure for want of a client certificate the server accepts: a server that requires one. */
+/**
+ * For a logged outbound failure for want of a client certificate the server accepts: a server that requires one.
+ * Postfix refuses after the handshake (421, no alert); a server that requires it in the handshake sends an alert,
+ * `certificate required` in TLS 1.3 and, from Exim (GnuTLS) in TLS 1.2, `decode error`.
+ */
 export function clientCertificateDestination(logged: LogFailures): Population['outbound'] {
-  if (!logged.outbound.some((f) => f.class === 'client-certificate')) return [];
-  return [{
-    name: 'requires-client-certificate', description: 'a server that requires a client certificate it trusts (smtpd_tls_req_ccert = yes), as some relays and partner gateways do',
-    toolchain: 'debian-bookworm', mainCf: { smtpd_tls_security_level: 'encrypt', smtpd_tls_req_ccert: 'yes' }, expect: UNJUDGED,
-  }];
+  const certificate = logged.outbound.filter((f) => f.class === 'client-certificate');
+  const decodeError = logged.outbound.some((f) => f.class === 'peer-aborted' && /decode error/.test(f.error?.reason ?? ''));
+  const inHandshake = 'a server that requires a client certificate it trusts in the TLS handshake (Exim with tls_verify_hosts = *), as mutual-TLS gateways do';
+  return [
+    ...(certificate.some((f) => f.error === undefined) ? [{
+      name: 'requires-client-certificate', description: 'a server that requires a client certificate it trusts (smtpd_tls_req_ccert = yes), as some relays and partner gateways do',
+      toolchain: 'debian-bookworm', mainCf: { smtpd_tls_security_level: 'encrypt', smtpd_tls_req_ccert: 'yes' }, expect: UNJUDGED,
+    }] : []),
+    ...(certificate.some((f) => f.error !== undefined) ? [{ name: 'requires-client-certificate-in-handshake', description: inHandshake, server: 'exim' as const, requireClientCertificate: true, expect: UNJUDGED }] : []),
+    ...(decodeError ? [{
+      name: 'requires-client-certificate-tls12', description: `${inHandshake}, at most TLS 1.2`,
+      server: 'exim' as const, requireClientCertificate: true, gnutlsPriority: 'NORMAL:-VERS-TLS1.3', expect: UNJUDGED,
+    }] : []),
+  ];
 }
 
 /**

@@ -184,20 +184,22 @@ function namesTlsProblem(events: TlsEvent[]): boolean {
   return false;
 }
 
-/** A certificate alert a server read from its client, or undefined. */
-function certificateAlert(event: TlsEvent, side: Session['side']): OpensslError | undefined {
-  if (side !== 'smtpd' || event.kind !== 'tls-library-problem' || event.error === undefined) return undefined;
+/** A certificate alert this side read from its peer, or undefined. */
+function certificateAlert(event: TlsEvent): OpensslError | undefined {
+  if (event.kind !== 'tls-library-problem' || event.error === undefined) return undefined;
   const alert = receivedAlert(event.error);
   return alert !== undefined && CERTIFICATE_ALERTS.has(alert) ? event.error : undefined;
 }
 
 /**
- * A client that rejected this server's certificate once the handshake was over: GnuTLS clients (Exim) check it
- * after the handshake, so smtpd logs the session as established, then the client's alert.
+ * A peer that rejected a certificate once the handshake was over, as this side saw it: GnuTLS clients (Exim)
+ * check the server's certificate after the handshake, so smtpd logs the session as established, then the
+ * client's alert; in TLS 1.3 a server checks the client's certificate after the client's Finished, so smtp logs
+ * the session as established, then the server's alert (`certificate required`).
  */
 function certificateRejectedAfterHandshake(session: Session): boolean {
   // A session that logged its handshake as established has `tls`; a failed handshake ends the connection, so its alert came after.
-  return session.tls !== undefined && session.events.some((event) => certificateAlert(event, session.side) !== undefined);
+  return session.tls !== undefined && session.events.some((event) => certificateAlert(event) !== undefined);
 }
 
 /** Set only during `classifyCountOnly`: classes whose explanation and evidence the caller will not read. */
@@ -292,7 +294,7 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
       case 'tls-library-problem':
         errorLines.push(line);
         if (session.tls !== undefined && rejectedAfterHandshake === undefined) {
-          const error = certificateAlert(event, side);
+          const error = certificateAlert(event);
           if (error !== undefined) rejectedAfterHandshake = { error, line };
         }
         if (event.error !== undefined) {
@@ -378,7 +380,7 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
   }
   if (rejectedAfterHandshake !== undefined) {
     const { error, line } = rejectedAfterHandshake;
-    return diagnose(ctx, 'certificate-verification', [line, ...(connectionLost === undefined ? [] : [connectionLost.line])], {
+    return diagnose(ctx, certificateAlertClass(side), [line, ...(connectionLost === undefined ? [] : [connectionLost.line])], {
       error, detail: `alert "${error.reason}"`, rejectedAfterHandshake: true,
     });
   }

@@ -236,6 +236,10 @@ function queueLine(line: string, at: number, idLength: number): TlsEvent | undef
       if (line.startsWith('client=', rest)) {
         return withPeer(peerAfter(line, rest + 7), (peer) => ({ kind: 'queue-client', queueId, peer }));
       }
+      if (line.startsWith('conversation with ', rest)) return { kind: 'queue-attempt-failed', queueId, detail: line.slice(rest) };
+      break;
+    case 108: // l
+      if (line.startsWith('lost connection with ', rest)) return { kind: 'queue-attempt-failed', queueId, detail: line.slice(rest) };
       break;
     case 67: // C
       if (line.startsWith('Cannot start TLS', rest)) return { kind: 'queue-tls-problem', queueId, detail: line.slice(rest), tlsProblem: 'cannot-start-tls' };

@@ -116,18 +116,24 @@ function requiredClientCertificate(side: 'smtpd' | 'smtp', verdict: 'missing' | 
     };
 }
 
-/** An alert the smtp client received about its own certificate: the server verified the client certificate during the handshake and refused it. */
-function rejectedClientCertificate(alert: string): Explained {
+/**
+ * An alert the smtp client received about its own certificate: the server verified the client certificate during
+ * the handshake and refused it. In TLS 1.3 that comes after the client's Finished (`afterHandshake`).
+ */
+function rejectedClientCertificate(alert: string, afterHandshake: boolean): Explained {
+  const late = afterHandshake
+    ? ' In TLS 1.3 the server checks the client\'s certificate after the client has finished its half of the handshake, so this Postfix logged `TLS connection established` first: the session failed all the same, and when the message is old enough, Postfix resends it in plaintext on a new connection (opportunistic TLS).'
+    : '';
   if (/certificate required/.test(alert)) {
     return {
-      summary: 'destination requires a client certificate',
-      explanation: `The destination's server requires a client certificate during the handshake (${alert}) and this Postfix presented none: its smtp client presents one only when smtp_tls_chain_files or smtp_tls_cert_file is set.`,
+      summary: afterHandshake ? 'destination requires a client certificate (after the handshake)' : 'destination requires a client certificate',
+      explanation: `The destination's server requires a client certificate during the handshake (${alert}) and this Postfix presented none: its smtp client presents one only when smtp_tls_chain_files or smtp_tls_cert_file is set.${late}`,
       remedy: `If the destination is meant to require certificates, ${CLIENT_CERT_REMEDY}.`,
     };
   }
   return {
-    summary: 'destination rejected the client certificate',
-    explanation: `The destination's server asked for a client certificate and rejected the one this Postfix presented (${alert}): it does not chain to a CA the server trusts, has expired, or may not serve TLS clients (extendedKeyUsage without clientAuth). An alert about a certificate concerns the one its receiver sent: here, this Postfix's own.`,
+    summary: afterHandshake ? 'destination rejected the client certificate (after the handshake)' : 'destination rejected the client certificate',
+    explanation: `The destination's server asked for a client certificate and rejected the one this Postfix presented (${alert}): it does not chain to a CA the server trusts, has expired, or may not serve TLS clients (extendedKeyUsage without clientAuth). An alert about a certificate concerns the one its receiver sent: here, this Postfix's own.${late}`,
     remedy: `Present another certificate: ${CLIENT_CERT_REMEDY}. Without smtp_tls_cert_file and smtp_tls_chain_files, Postfix presents no certificate, and a server that only asks for one then goes on without it.`,
   };
 }
@@ -337,6 +343,7 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
       ? `${Peer} ended the connection with ${alert}: it could not authenticate or decrypt a record this side sent, which no setting of either side causes. ${CORRUPT_CAUSES}`
       : `${Peer} ended the handshake with ${alert}: it rejected something this side sent (cipher, DH group, certificate or version). The alert does not say which; the peer's own log does.`;
     if (/internal error/.test(alert)) explanation += ' OpenSSL 3.0 peers send "internal error" when they cannot sign with any offered signature algorithm (TLS 1.0/1.1 at SECLEVEL ≥ 1).';
+    if (/decode error/.test(alert) && ctx.side === 'smtp') explanation += ' Exim servers (GnuTLS) that require a client certificate (tls_verify_hosts) answer a TLS 1.2 client that presents none with "decode error": if the destination requires certificates, this Postfix must present one (smtp_tls_chain_files).';
     const insufficient = /insufficient security/.test(alert);
     if (insufficient) {
       explanation += ' "Insufficient security" means the peer wants a stronger cipher or key exchange than was offered.';
@@ -377,7 +384,7 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
   'client-certificate': (ctx) => {
     // The server's verdict after the handshake (`NOQUEUE: abort: TLS from ...`, the 421 a client logs), or an alert.
     if (ctx.clientCertificate !== undefined) return requiredClientCertificate(ctx.side, ctx.clientCertificate, ctx.detail, true);
-    if (ctx.side === 'smtp') return rejectedClientCertificate(ctx.detail ?? `alert "${ctx.error?.reason ?? 'bad certificate'}"`);
+    if (ctx.side === 'smtp') return rejectedClientCertificate(ctx.detail ?? `alert "${ctx.error?.reason ?? 'bad certificate'}"`, ctx.rejectedAfterHandshake === true);
     return requiredClientCertificate('smtpd', 'missing', ctx.error?.reason, false);
   },
   'dh-key-too-small': (ctx) => ({

@@ -292,6 +292,8 @@ interface LeanSession {
   established: boolean;
   handshakeFailed: boolean;
   sawDelivery: boolean;
+  /** See `OpenSession.retryFollows`. */
+  retryFollows: boolean;
   complete: boolean;
   /** A tlsproxy connection made for an smtp process (see `ProxyFailures`): smtp's session counts it (see `SessionTracker.hold`). */
   proxyClient: boolean;
@@ -1657,7 +1659,8 @@ export class FastAnalyzer {
       const tlsProblem = code === C_FULL ? (this.event as Extract<TlsEvent, { kind: 'queue-delivery' }>).tlsProblem : undefined;
       const fallback = sameConnection && current !== undefined && current.handshakeFailed && !current.established && tlsProblem === undefined;
       const reconnected = current?.sawDelivery === true && tlsProblem === 'cannot-start-tls';
-      if (!sameConnection || fallback || reconnected) {
+      const retried = sameConnection && current?.retryFollows === true;
+      if (!sameConnection || fallback || reconnected || retried) {
         if (current !== undefined) this.close(current);
         current = this.create(false, peer);
       }
@@ -1741,6 +1744,7 @@ export class FastAnalyzer {
       established: false,
       handshakeFailed: false,
       sawDelivery: false,
+      retryFollows: false,
       complete: false,
       proxyClient: false,
       protocol: undefined,
@@ -1890,6 +1894,10 @@ export class FastAnalyzer {
           addQueueId(session, event.queueId);
           break;
         case 'queue-client':
+          addQueueId(session, event.queueId);
+          break;
+        case 'queue-attempt-failed':
+          session.retryFollows = true;
           addQueueId(session, event.queueId);
           break;
         case 'queue-delivery':

@@ -41,6 +41,8 @@ interface OpenSession {
   proxyClient: boolean;
   established: boolean;
   sawDelivery: boolean;
+  /** smtp's `QUEUEID: lost connection with ...` without a recipient: its next delivery of the message is another connection. */
+  retryFollows: boolean;
 }
 
 /** TLS lines a process logged outside a session; `fresh` of them (the last) since its latest session began. */
@@ -482,10 +484,14 @@ export class SessionTracker {
         event.tlsProblem === undefined;
       // TLS starts a connection: a delivery that could not start it after another delivery is a connection of its own.
       const reconnected = current?.sawDelivery === true && event.tlsProblem === 'cannot-start-tls';
-      if (!sameConnection || fallback || reconnected) {
+      // After a failure it logged without a recipient, the smtp client tries again on a new connection: in
+      // plaintext when TLS failed on this one, even after a handshake it logged as established.
+      const retried = sameConnection && current?.retryFollows === true;
+      if (!sameConnection || fallback || reconnected || retried) {
+        const afterTls = retried && current?.session.starttls === true;
         if (current !== undefined) this.close(current, 'new-connection', closed);
         current = this.create(line, peer, 'smtp', closed);
-        if (fallback) current.session.plaintextFallback = true;
+        if (fallback || afterTls) current.session.plaintextFallback = true;
       }
     }
     if (current === undefined) return;
@@ -559,7 +565,7 @@ export class SessionTracker {
     const opened: OpenSession = {
       session, samePid: this.open.get(scan.pid), older: this.newest, newer: undefined,
       lastLine: line, lastTsKind: scan.tsKind, lastTsStart: scan.tsStart, lastTsEnd: scan.tsEnd,
-      handshakeFailed: false, established: false, sawDelivery: false, proxyClient: false,
+      handshakeFailed: false, established: false, sawDelivery: false, proxyClient: false, retryFollows: false,
     };
     if (adopted !== undefined) {
       for (const taken of adopted.lines) {
@@ -617,6 +623,10 @@ export class SessionTracker {
         if (!session.queueIds.includes(event.queueId)) session.queueIds.push(event.queueId);
         break;
       case 'queue-client':
+        if (!session.queueIds.includes(event.queueId)) session.queueIds.push(event.queueId);
+        break;
+      case 'queue-attempt-failed':
+        open.retryFollows = true;
         if (!session.queueIds.includes(event.queueId)) session.queueIds.push(event.queueId);
         break;
       default:

@@ -124,6 +124,11 @@ export type TlsEvent =
   | { kind: 'queue-removed'; queueId: string }
   /** `QUEUEID: Cannot start TLS: handshake failure`: the smtp client gives up TLS for this message on this connection. */
   | { kind: 'queue-tls-problem'; queueId: string; detail: string; tlsProblem: DeliveryTlsProblem }
+  /**
+   * `QUEUEID: lost connection with mx[addr] while ...` (or `conversation with ... timed out while ...`) without a
+   * recipient: the smtp client ends this attempt and tries again at once, with another server or in plaintext.
+   */
+  | { kind: 'queue-attempt-failed'; queueId: string; detail: string }
   /** `NOQUEUE: reject: RCPT from ...`, and smtpd's `NOQUEUE: abort: TLS from ...` (stage `TLS`). */
   | { kind: 'reject'; queueId?: string; stage: string; peer?: Peer; detail: string; tlsProblem?: DeliveryTlsProblem };
 

@@ -67,6 +67,7 @@ export async function startForeignServer(stage: Stage, spec: DestinationSpec, im
   } else {
     command = ['exim-server'];
     if (spec.gnutlsPriority !== undefined) env.TLSLAB_GNUTLS_PRIORITY = spec.gnutlsPriority;
+    if (spec.requireClientCertificate === true) env.TLSLAB_REQUIRE_CLIENT_CERTIFICATE = '1';
   }
   const container = await LabContainer.start({
     image,

@@ -106,6 +106,11 @@ export const destinationSchema = z
      */
     gnutlsPriority: z.string().min(1).regex(/^[A-Za-z0-9%:+_.!-]+$/, 'a GnuTLS priority string (letters, digits and %:+-_.!)').optional(),
     /**
+     * Exim only: require a client certificate from a CA in the system bundle in the handshake itself
+     * (tls_verify_hosts = *), as mutual-TLS partner gateways do; a client without one gets a fatal alert.
+     */
+    requireClientCertificate: z.boolean().optional(),
+    /**
      * The receiver's master.cf transport that delivers to this destination. Default: smtp. Define another in
      * `receiver.masterCf` (e.g. `legacy unix - - n - - smtp -o tls_ssl_options=LEGACY_SERVER_CONNECT`) to try
      * settings for this destination alone.
@@ -354,7 +359,7 @@ export const scenarioSchema = z
 /** What a destination's fields cannot be together: Postfix settings on Exim or a raw server, or the reverse. */
 function destinationIssues(destination: {
   server: string; mainCf: Record<string, unknown>; gnutlsPriority?: string | undefined; afterStarttls?: string | undefined; certificate?: unknown; files?: Record<string, string> | undefined;
-  port?: number | undefined;
+  port?: number | undefined; requireClientCertificate?: boolean | undefined;
 }): { path: string[]; message: string }[] {
   const issues: { path: string[]; message: string }[] = [];
   const kind = destination.server === 'exim' ? 'an Exim destination' : 'a raw destination';
@@ -372,6 +377,9 @@ function destinationIssues(destination: {
   }
   if (destination.server !== 'exim' && destination.gnutlsPriority !== undefined) {
     issues.push({ path: ['gnutlsPriority'], message: `gnutlsPriority is for an Exim destination (server: exim)${destination.server === 'postfix' ? '; a Postfix one takes mainCf' : ''}` });
+  }
+  if (destination.server !== 'exim' && destination.requireClientCertificate !== undefined) {
+    issues.push({ path: ['requireClientCertificate'], message: `requireClientCertificate is for an Exim destination (server: exim)${destination.server === 'postfix' ? '; a Postfix one takes mainCf (smtpd_tls_req_ccert, which refuses after the handshake)' : ''}` });
   }
   if (destination.server === 'raw' && destination.afterStarttls === undefined) {
     issues.push({ path: ['afterStarttls'], message: `a raw destination needs afterStarttls: one of ${RAW_SERVER_ACTIONS.join(', ')}` });

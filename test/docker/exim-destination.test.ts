@@ -88,11 +88,40 @@ describe('Exim destinations: servers that no OpenSSL build plays', () => {
     expect(await leftovers(result.runId)).toEqual([]);
   });
 
+  it.for(['debian-bullseye', 'debian-bookworm', 'debian-trixie'])('a server that requires a client certificate in the handshake, sent to from %s without one', async (toolchain, { onTestFailed }) => {
+    const result = await runScenario({
+      scenario: defineScenario({
+        name: `exim-client-certificate-${toolchain}`,
+        receiver: { toolchain },
+        outbound: [
+          { name: 'mtls', server: 'exim', requireClientCertificate: true, expect: { outcome: 'plaintext', afterTlsFailure: true } },
+          { name: 'mtls12', server: 'exim', requireClientCertificate: true, gnutlsPriority: 'NORMAL:-VERS-TLS1.3', expect: { outcome: 'plaintext', afterTlsFailure: true } },
+          { name: 'tls12', server: 'exim', gnutlsPriority: 'NORMAL:-VERS-TLS1.3', expect: { outcome: 'tls', protocol: 'TLSv1.2' } },
+        ],
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    expect(result.outbound.filter((d) => !d.held).map((d) => `${d.name}: ${d.mismatch}`)).toEqual([]);
+    const sessions = readSessions(result.receiver.log).sessions.filter((s) => s.side === 'smtp');
+    const classes = (name: string) => {
+      const address = result.outbound.find((d) => d.name === name)?.peerAddress;
+      return new Set(sessions.filter((s) => s.peer.addr === address && s.failure !== undefined).map((s) => `${s.failure?.class}: ${s.failure?.opensslError?.reason}`));
+    };
+    // TLS 1.3: the client logs the handshake as established before the server's alert; TLS 1.2: GnuTLS says "decode error".
+    expect(classes('mtls')).toEqual(new Set(['client-certificate: tlsv13 alert certificate required']));
+    expect(classes('mtls12')).toEqual(new Set(['peer-aborted: tlsv1 alert decode error']));
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+
   it('rejects what an Exim destination cannot take, at its path', () => {
     expect(() => defineScenario({ name: 'bad', receiver: {}, outbound: [{ name: 'x', server: 'exim', mainCf: { smtpd_tls_protocols: 'TLSv1.2' }, expect: { outcome: 'tls' } }] }))
       .toThrow(/outbound\[0\]\.mainCf: an Exim destination has no main\.cf/);
     expect(() => defineScenario({ name: 'bad', receiver: {}, outbound: [{ name: 'x', gnutlsPriority: 'NORMAL', expect: { outcome: 'tls' } }] }))
       .toThrow(/outbound\[0\]\.gnutlsPriority: gnutlsPriority is for an Exim destination/);
+    expect(() => defineScenario({ name: 'bad', receiver: {}, outbound: [{ name: 'x', requireClientCertificate: true, expect: { outcome: 'tls' } }] }))
+      .toThrow(/outbound\[0\]\.requireClientCertificate: requireClientCertificate is for an Exim destination \(server: exim\); a Postfix one takes mainCf/);
     expect(defineScenario({ name: 'ok', receiver: {}, outbound: [{ name: 'x', server: 'exim', expect: { outcome: 'tls' } }] }).outbound[0]?.toolchain).toBe('debian-bookworm-exim');
   });
 });

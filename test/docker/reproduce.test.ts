@@ -261,6 +261,18 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     expect(report.findings.every((f) => f.fixes.length === 0)).toBe(true);
     expect(await leftovers(report.runId)).toEqual([]);
   });
+  it('reproduces a destination that requires a client certificate in the handshake with an Exim that does', async ({ onTestFailed }) => {
+    // Debian 12's Postfix 3.7 part of the fixture: "certificate required" after a TLS 1.3 handshake, "decode error" at TLS 1.2.
+    const lines = readFileSync(join(root, 'test/fixtures/logs/lab-exim-client-certificate.log'), 'utf8').split('\n');
+    const log = join(scratch, 'exim-client-certificate.log');
+    writeFileSync(log, `${lines.slice(lines.findIndex((l) => l.includes('version 3.7.11')), lines.findIndex((l) => l.includes('version 3.10.13'))).join('\n')}\n`);
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--json'], onTestFailed);
+    expect(report.findings.map((f) => [f.failure.key, f.reproducedBy])).toEqual([
+      ['outbound peer-aborted: tlsv1 alert decode error', ['→ requires-client-certificate-tls12']],
+      ['outbound client-certificate: tlsv13 alert certificate required', ['→ requires-client-certificate-in-handshake']],
+    ]);
+    expect(await leftovers(report.runId)).toEqual([]);
+  });
   it('reproduces a failure of the submission listener on that listener, and fixes it in its master.cf -o', async ({ onTestFailed }) => {
     // Port 25 takes TLS 1.0; the submission listener requires TLS, so its own mandatory list (TLS 1.2 and up) applies.
     const submission = ['-o syslog_name=postfix/submission', '-o smtpd_tls_security_level=encrypt', '-o smtpd_tls_mandatory_protocols=>=TLSv1.2'];

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConfigDir } from '../../../lab/advice/config-dir.ts';
@@ -5,7 +6,7 @@ import { readLogFailures } from '../../../lab/advice/failures.ts';
 import { generateOutboundFixes } from '../../../lab/advice/fixes.ts';
 import { formHypotheses } from '../../../lab/advice/hypotheses.ts';
 import { loadPopulation } from '../../../lab/advice/population.ts';
-import { starttlsRequiredDestination, stallDestination, withClientTlsAsLogged, withStallTimeouts } from '../../../lab/advice/reproduce.ts';
+import { clientCertificateDestination, malformedTlsDestination, starttlsRequiredDestination, stallDestination, withClientTlsAsLogged, withStallTimeouts } from '../../../lab/advice/reproduce.ts';
 import { loadSenderProfiles } from '../../../lab/senders/profiles.ts';
 import { loadToolchains } from '../../../lab/toolchains/registry.ts';
 
@@ -86,5 +87,26 @@ describe('reproducing a server that takes mail only over TLS', () => {
     expect(generateOutboundFixes(reproduced, {}).map((f) => [f.id, f.mainCf])).toEqual([['outbound-use-tls', { smtp_tls_security_level: 'may' }]]);
     expect(generateOutboundFixes(reproduced, { smtp_tls_security_level: 'none' }).map((f) => f.id)).toEqual(['outbound-use-tls']);
     expect(generateOutboundFixes(reproduced, { smtp_tls_security_level: 'may' })).toEqual([]);
+  });
+});
+
+describe('reproducing a destination that requires a client certificate, or breaks TLS', () => {
+  const fixture = (name: string) => readLogFailures(readFileSync(new URL(`../../fixtures/logs/${name}`, import.meta.url), 'utf8').split('\n'));
+
+  it('sends to a server that refuses after the handshake (421), or to one that requires the certificate in the handshake', () => {
+    expect(clientCertificateDestination(fixture('lab-client-certificates.log')).map((d) => d.name)).toEqual(['requires-client-certificate']);
+    expect(clientCertificateDestination(fixture('lab-exim-client-certificate.log'))).toEqual([
+      expect.objectContaining({ name: 'requires-client-certificate-in-handshake', server: 'exim', requireClientCertificate: true }),
+      expect.objectContaining({ name: 'requires-client-certificate-tls12', server: 'exim', requireClientCertificate: true, gnutlsPriority: 'NORMAL:-VERS-TLS1.3' }),
+    ]);
+    expect(clientCertificateDestination(outboundTimeout)).toEqual([]);
+  });
+
+  it('sends to a server that answers the hello out of order, for a logged outbound protocol violation', async () => {
+    const population = await loadPopulation(await loadToolchains(), { sources: { sourcesDir: '/nonexistent-tlslab-sources' } });
+    expect(malformedTlsDestination(population.outbound, fixture('lab-protocol-violations.log'))).toEqual([
+      expect.objectContaining({ name: 'starttls-malformed-reply', server: 'raw', afterStarttls: 'unexpected-message' }),
+    ]);
+    expect(malformedTlsDestination(population.outbound, outboundTimeout)).toEqual([]);
   });
 });

@@ -16,7 +16,7 @@ const FIXTURES = [
   'seed-maillog.log', 'postfix-2.6.6-openssl-1.0.1e.log', 'outbound-3x.log', 'lab-outbound-bookworm.log', 'lab-outbound-verify-bookworm.log',
   'lab-fallback-scsv.log', 'lab-misbehaving-clients.log', 'lab-protocol-violations.log', 'lab-debian-bullseye.log', 'lab-debian-bookworm.log', 'lab-debian-trixie.log',
   'lab-legacy-renegotiation.log', 'lab-dh1024.log', 'lab-client-protocol-floor.log', 'lab-broken-starttls-servers.log',
-  'lab-security-level-1.log', 'lab-verifying-senders.log', 'lab-tls-connection-reuse.log', 'lab-postscreen.log', 'lab-client-certificates.log', 'lab-exim-sender.log',
+  'lab-security-level-1.log', 'lab-verifying-senders.log', 'lab-tls-connection-reuse.log', 'lab-postscreen.log', 'lab-client-certificates.log', 'lab-exim-sender.log', 'lab-exim-client-certificate.log',
 ].map(fixturePath);
 
 /**

@@ -180,6 +180,38 @@ describe('malformed TLS from a client after STARTTLS, captured from the lab (Ope
   });
 });
 
+describe('an Exim destination that requires a client certificate, captured from the lab (Postfix 3.5, 3.7, 3.10 sending)', () => {
+  const outbound = readSessions(fixtureLines('lab-exim-client-certificate.log')).sessions.filter((s) => s.side === 'smtp');
+  const byPeer = new Map<string, typeof outbound>();
+  for (const session of outbound) byPeer.set(session.peer.addr, [...(byPeer.get(session.peer.addr) ?? []), session]);
+  const outcome = (s: (typeof outbound)[number]) => s.failure?.class ?? (s.tls ? `tls ${s.tls.protocol}` : s.plaintextFallback === true ? 'plaintext after TLS failed' : 'plaintext');
+
+  it('TLS 1.3: established, then "certificate required": a failed session, not TLS, and the last attempt goes in plaintext', () => {
+    const mtls = [...byPeer.values()].filter((sessions) => sessions.some((s) => s.failure?.class === 'client-certificate'));
+    expect(mtls).toHaveLength(3);
+    for (const sessions of mtls) {
+      expect(sessions.map(outcome)).toEqual(['client-certificate', 'client-certificate', 'client-certificate', 'plaintext after TLS failed']);
+      const failure = sessions[0]?.failure;
+      expect(sessions[0]?.tls?.protocol).toBe('TLSv1.3');
+      expect(failure?.summary).toBe('destination requires a client certificate (after the handshake)');
+      expect(failure?.explanation).toContain('logged `TLS connection established` first');
+      expect(failure?.remedy).toContain('smtp_tls_chain_files');
+      // The fallback attempt ends at Postfix's bare notice; the plaintext delivery is a connection of its own.
+      expect(sessions[2]?.lines.at(-1)).toMatch(/: lost connection with [\d.]+\[[\d.]+\] while performing the EHLO handshake$/);
+    }
+  });
+
+  it('TLS 1.2: the server answers the empty certificate with "decode error"; without the requirement, TLS 1.2', () => {
+    const decode = [...byPeer.values()].filter((sessions) => sessions.some((s) => s.failure?.class === 'peer-aborted'));
+    expect(decode).toHaveLength(3);
+    for (const sessions of decode) {
+      expect(sessions.map(outcome)).toEqual(['peer-aborted', 'peer-aborted', 'peer-aborted', 'plaintext after TLS failed']);
+      expect(sessions[0]?.failure?.explanation).toContain('require a client certificate (tls_verify_hosts)');
+    }
+    expect([...byPeer.values()].filter((sessions) => sessions.length === 1 && sessions[0]?.tls?.protocol === 'TLSv1.2')).toHaveLength(3);
+  });
+});
+
 describe('an unverifiable destination certificate, captured from the lab (Postfix 3.7 client at level verify)', () => {
   it('fails every attempt as certificate-verification although TLS was established', () => {
     const outbound = readSessions(fixtureLines('lab-outbound-verify-bookworm.log')).sessions.filter((s) => s.side === 'smtp');
