@@ -343,7 +343,7 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
       ? `${Peer} ended the connection with ${alert}: it could not authenticate or decrypt a record this side sent, which no setting of either side causes. ${CORRUPT_CAUSES}`
       : `${Peer} ended the handshake with ${alert}: it rejected something this side sent (cipher, DH group, certificate or version). The alert does not say which; the peer's own log does.`;
     if (/internal error/.test(alert)) explanation += ' OpenSSL 3.0 peers send "internal error" when they cannot sign with any offered signature algorithm (TLS 1.0/1.1 at SECLEVEL ≥ 1).';
-    if (/decode error/.test(alert) && ctx.side === 'smtp') explanation += ' Exim servers (GnuTLS) that require a client certificate (tls_verify_hosts) answer a TLS 1.2 client that presents none with "decode error": if the destination requires certificates, this Postfix must present one (smtp_tls_chain_files).';
+    if (/decode error/.test(alert) && ctx.side === 'smtp') explanation += ' Exim with GnuTLS 3.7 (Debian 12), when it requires a client certificate (tls_verify_hosts), answers a TLS 1.2 client that presents none with "decode error": if the destination requires certificates, this Postfix must present one (smtp_tls_chain_files).';
     const insufficient = /insufficient security/.test(alert);
     if (insufficient) {
       explanation += ' "Insufficient security" means the peer wants a stronger cipher or key exchange than was offered.';

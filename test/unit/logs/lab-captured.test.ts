@@ -206,7 +206,7 @@ describe('an Exim destination that requires a client certificate, captured from 
     expect(decode).toHaveLength(3);
     for (const sessions of decode) {
       expect(sessions.map(outcome)).toEqual(['peer-aborted', 'peer-aborted', 'peer-aborted', 'plaintext after TLS failed']);
-      expect(sessions[0]?.failure?.explanation).toContain('require a client certificate (tls_verify_hosts)');
+      expect(sessions[0]?.failure?.explanation).toContain('requires a client certificate (tls_verify_hosts)');
     }
     expect([...byPeer.values()].filter((sessions) => sessions.length === 1 && sessions[0]?.tls?.protocol === 'TLSv1.2')).toHaveLength(3);
   });
