@@ -127,6 +127,14 @@ function rawProbe(action: RawAction, why: string): Omit<Hypothesis, 'failures' |
   return { name: `probe-raw-${action}`, probe: { toolchain: 'debian-bookworm', client: 'raw', afterStarttls: action }, why: `probe: ${why}` };
 }
 
+/** The raw probe that sends the kind of bytes a protocol violation's reason names. */
+function violationProbe(reason: string): RawAction | undefined {
+  if (/packet length too long|data length too long|record layer failure/.test(reason)) return 'oversized-record';
+  if (/length|extension|key share/.test(reason)) return 'malformed-hello';
+  // A record that fails its integrity check needs a handshake that agreed on keys: no raw probe gets that far.
+  return /bad record mac|decryption failed|block cipher/.test(reason) ? undefined : 'unexpected-message';
+}
+
 /**
  * Probes for the failures a misbehaving peer causes, by class (and, where it decides, by the logged reason): raw
  * senders, and an s_client that skips STARTTLS.
@@ -150,15 +158,8 @@ function misbehaviourProbesFor(failure: LoggedFailure): Omit<Hypothesis, 'failur
     case 'timeout':
       return [rawProbe('stall', 'says STARTTLS, then sends nothing: the server gives up after smtpd_starttls_timeout, shortened in the lab')];
     case 'protocol-violation': {
-      const message = rawProbe('unexpected-message', RAW_AT_ONCE['unexpected-message']);
-      const record = rawProbe('oversized-record', RAW_AT_ONCE['oversized-record']);
-      const hello = rawProbe('malformed-hello', RAW_AT_ONCE['malformed-hello']);
-      if (reason === undefined) return [message, hello];
-      if (/^unexpected |ccs received early|change cipher spec/.test(reason)) return [message];
-      if (/packet length too long|data length too long|record layer failure/.test(reason)) return [record];
-      if (/length|extension|key share/.test(reason)) return [hello];
-      // A record that fails its integrity check needs a handshake that agreed on keys: no raw probe gets that far.
-      return [];
+      const action = violationProbe(reason ?? '');
+      return action === undefined ? [] : [rawProbe(action, RAW_AT_ONCE[action])];
     }
     case 'unexpected-eof':
       return [

@@ -8,11 +8,11 @@ import { decodeOpensslError } from '../logs/openssl-error.ts';
 import { readWholeLog } from '../logs/read-lines.ts';
 import { settingsDecide } from '../logs/failure-explanations.ts';
 import { readSessions } from '../logs/sessions.ts';
-import type { OpensslError, Session } from '../logs/types.ts';
+import type { FailureClass, OpensslError, Session } from '../logs/types.ts';
 import { defineScenario } from '../scenario/load.ts';
 import type { ScenarioResult, SelfReport, SenderResult } from '../scenario/result.ts';
 import { runScenario } from '../scenario/runner.ts';
-import type { ScenarioInput, SenderProfile } from '../scenario/schema.ts';
+import type { RawServerAction, ScenarioInput, SenderProfile } from '../scenario/schema.ts';
 import { protocolRange } from '../scenario/tls-vocabulary.ts';
 import { loadSenderProfiles } from '../senders/profiles.ts';
 import { loadToolchains } from '../toolchains/registry.ts';
@@ -353,21 +353,31 @@ export function starttlsRequiredDestination(logged: LogFailures): Population['ou
   }];
 }
 
-/** For a logged outbound timeout: a destination like the one that hangs up after STARTTLS, which stalls instead. */
-export function stallDestination(destinations: Population['outbound'], logged: LogFailures): Population['outbound'] {
+/**
+ * For a logged outbound failure of `cls`: a destination like the raw one that hangs up after STARTTLS, which does
+ * `variant` instead.
+ */
+function hangupVariant(
+  destinations: Population['outbound'], logged: LogFailures, cls: FailureClass, variant: { name: string; description: string; afterStarttls: RawServerAction },
+): Population['outbound'] {
   const hangup = destinations.find((d) => d.name === 'starttls-hangup');
-  if (hangup === undefined || !logged.outbound.some((f) => f.class === 'timeout')) return [];
-  return [{ ...hangup, name: 'starttls-stall', description: 'a server or firewall that says "220 Ready to start TLS", then says nothing', afterStarttls: 'stall' }];
+  if (hangup === undefined || !logged.outbound.some((f) => f.class === cls)) return [];
+  return [{ ...hangup, ...variant }];
 }
 
-/** For a logged outbound protocol violation: a destination like the one that hangs up after STARTTLS, which answers the hello out of order instead. */
+/** For a logged outbound timeout: a destination that stalls after STARTTLS. */
+export function stallDestination(destinations: Population['outbound'], logged: LogFailures): Population['outbound'] {
+  return hangupVariant(destinations, logged, 'timeout', {
+    name: 'starttls-stall', description: 'a server or firewall that says "220 Ready to start TLS", then says nothing', afterStarttls: 'stall',
+  });
+}
+
+/** For a logged outbound protocol violation: a destination that answers the hello out of order. */
 export function malformedTlsDestination(destinations: Population['outbound'], logged: LogFailures): Population['outbound'] {
-  const hangup = destinations.find((d) => d.name === 'starttls-hangup');
-  if (hangup === undefined || !logged.outbound.some((f) => f.class === 'protocol-violation')) return [];
-  return [{
-    ...hangup, name: 'starttls-malformed-reply', afterStarttls: 'unexpected-message',
+  return hangupVariant(destinations, logged, 'protocol-violation', {
+    name: 'starttls-malformed-reply', afterStarttls: 'unexpected-message',
     description: 'a server, or a middlebox in front of it, that answers the TLS hello with a Finished message where the ServerHello belongs',
-  }];
+  });
 }
 
 /** The receiver with a fix applied (with no fix, as configured), serving these listeners besides port 25. */

@@ -59,6 +59,7 @@ const CORRUPT_CAUSES = 'The bytes changed on the way (a firewall or proxy that i
 const CORRUPT_REMEDY = 'Turn off SMTP inspection on firewalls between the two and retry; if the failures come with one cipher only, exclude it (smtpd_tls_exclude_ciphers or smtp_tls_exclude_ciphers).';
 
 const is1_0 = (g: OpensslGeneration | undefined): boolean => g === '1.0.1' || g === '1.0.2' || g === '1.0.x';
+const capitalized = (text: string): string => `${text[0]?.toUpperCase() ?? ''}${text.slice(1)}`;
 const label = (g: OpensslGeneration | undefined): string => (g === undefined ? 'OpenSSL (generation unknown)' : `OpenSSL ${g}`);
 
 function postfixBefore(ctx: ExplainContext, version: string): boolean {
@@ -296,7 +297,7 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     const { peer, local } = roles(ctx);
     return {
       summary: 'peer sent alert "protocol version"',
-      explanation: `${peer[0]?.toUpperCase()}${peer.slice(1)} rejected the protocol version ${local} offered or chose (alert 70): no version suits both. Its minimum is above ${local}'s maximum, or its maximum is below ${local}'s minimum (a hello with TLS 1.3 enabled lists the versions it accepts, so an older server refuses it instead of answering with its own version), or its security level forbids the version.`,
+      explanation: `${capitalized(peer)} rejected the protocol version ${local} offered or chose (alert 70): no version suits both. Its minimum is above ${local}'s maximum, or its maximum is below ${local}'s minimum (a hello with TLS 1.3 enabled lists the versions it accepts, so an older server refuses it instead of answering with its own version), or its security level forbids the version.`,
       remedy: `Make the two version ranges overlap: a newer protocol on the older side (upgrade OpenSSL if it lacks TLS 1.2), or an older one allowed on the newer side.`,
     };
   },
@@ -306,8 +307,8 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     return {
       summary: 'inappropriate fallback',
       explanation: refusedHere
-        ? `${peer[0]?.toUpperCase()}${peer.slice(1)} retried at a lower protocol version and marked the retry with TLS_FALLBACK_SCSV, while ${local} supports a higher version; RFC 7507 requires refusing such a downgrade (alert 86). This session is the symptom: the peer's earlier attempt at the higher version failed first (a middlebox, a TLS 1.3 or record-size problem on the path).`
-        : `${local[0]?.toUpperCase()}${local.slice(1)} retried at a lower protocol version with TLS_FALLBACK_SCSV and ${peer} refused the downgrade (alert 86): it supports a higher version, so the earlier attempt at that version failed for another reason.`,
+        ? `${capitalized(peer)} retried at a lower protocol version and marked the retry with TLS_FALLBACK_SCSV, while ${local} supports a higher version; RFC 7507 requires refusing such a downgrade (alert 86). This session is the symptom: the peer's earlier attempt at the higher version failed first (a middlebox, a TLS 1.3 or record-size problem on the path).`
+        : `${capitalized(local)} retried at a lower protocol version with TLS_FALLBACK_SCSV and ${peer} refused the downgrade (alert 86): it supports a higher version, so the earlier attempt at that version failed for another reason.`,
       remedy: 'Find why the attempt at the higher version failed (the same peer\'s previous session, or a middlebox on the path). Disabling the higher version here would silence this error but downgrade every peer.',
     };
   },
@@ -316,7 +317,7 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
       const { peer, local } = roles(ctx);
       return {
         summary: 'legacy signature algorithm refused',
-        explanation: `${local[0]?.toUpperCase()}${local.slice(1)} refused the signature ${peer} made over the key exchange: on TLS 1.0/1.1 only SHA-1 or MD5+SHA-1 signatures exist, and ${label(ctx.generation)} counts them as below security level 1 ("legacy sigalg disallowed or unsupported"). The version itself was accepted.`,
+        explanation: `${capitalized(local)} refused the signature ${peer} made over the key exchange: on TLS 1.0/1.1 only SHA-1 or MD5+SHA-1 signatures exist, and ${label(ctx.generation)} counts them as below security level 1 ("legacy sigalg disallowed or unsupported"). The version itself was accepted.`,
         remedy: `Have ${peer} enable TLS 1.2; or lower the security level of ${local} to 0 (append :@SECLEVEL=0 to the cipher list its cipher grade uses), which also accepts other weak parameters.`,
       };
     }
@@ -330,14 +331,14 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     const { peer, local } = roles(ctx);
     return {
       summary: 'peer lacks secure renegotiation',
-      explanation: `${peer[0]?.toUpperCase()}${peer.slice(1)} does not support RFC 5746 secure renegotiation (a TLS stack from before 2010, or a middlebox that strips the extension). ${label(ctx.generation)} on ${local} refuses such a handshake: since OpenSSL 3.0 the SSL_OP_LEGACY_SERVER_CONNECT option is no longer on by default.`,
+      explanation: `${capitalized(peer)} does not support RFC 5746 secure renegotiation (a TLS stack from before 2010, or a middlebox that strips the extension). ${label(ctx.generation)} on ${local} refuses such a handshake: since OpenSSL 3.0 the SSL_OP_LEGACY_SERVER_CONNECT option is no longer on by default.`,
       remedy: `Best: the peer upgrades its TLS stack. Otherwise allow it on ${local}: tls_ssl_options = LEGACY_SERVER_CONNECT (a named option in Debian's Postfix 3.5 and 3.7 builds; it brings back the behaviour of OpenSSL 1.1.1 for every peer, so prefer setting it with -o on a dedicated transport for that destination), or Options = UnsafeLegacyServerConnect in the OpenSSL configuration Postfix loads.`,
     };
   },
   'peer-aborted': (ctx) => {
     const { peer } = roles(ctx);
     const alert = ctx.detail ?? ctx.error?.reason ?? 'a fatal alert';
-    const Peer = `${peer[0]?.toUpperCase()}${peer.slice(1)}`;
+    const Peer = capitalized(peer);
     const corrupted = CORRUPT_RECORD.test(alert);
     let explanation = corrupted
       ? `${Peer} ended the connection with ${alert}: it could not authenticate or decrypt a record this side sent, which no setting of either side causes. ${CORRUPT_CAUSES}`
@@ -449,7 +450,7 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     if (CORRUPT_RECORD.test(reason)) {
       return {
         summary: reason,
-        explanation: `${local[0]?.toUpperCase()}${local.slice(1)} could not authenticate or decrypt a record ${peer} sent (${reason}): no setting of either side refused the other. ${CORRUPT_CAUSES}`,
+        explanation: `${capitalized(local)} could not authenticate or decrypt a record ${peer} sent (${reason}): no setting of either side refused the other. ${CORRUPT_CAUSES}`,
         remedy: `${CORRUPT_REMEDY} ${mitigation}`,
       };
     }
