@@ -32,6 +32,7 @@ export function sideOfEvent(event: TlsEvent): BareSide | undefined {
       return event.relayPeer === undefined ? 'none' : 'smtp';
     case 'queue-tls-problem':
     case 'queue-attempt-failed':
+    case 'queue-server-reply':
       return 'smtp';
     case 'certificate-verification-failed':
       // `server certificate verification failed for mx[addr]:25` is the smtp client's: it names the server's port.

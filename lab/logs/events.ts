@@ -228,6 +228,38 @@ function deliveryFragment(line: string, at: number): TlsEvent | undefined {
   return detail === undefined || tlsProblem === undefined ? undefined : { kind: 'queue-tls-problem', queueId: '', detail, tlsProblem };
 }
 
+const NAMED_HOST = /\bhost (?=[^\s[\]]+\[)/;
+
+/** The event, with the server its text names as `host mx[addr]`, if it names one. */
+function withNamedHost<T extends Extract<TlsEvent, { kind: 'queue-tls-problem' }>>(event: T, detail: string): T {
+  const host = NAMED_HOST.exec(detail);
+  const peer = host === null ? undefined : peerAfter(detail, host.index + 5);
+  if (peer !== undefined) event.peer = peer;
+  return event;
+}
+
+/** `lost connection with mx[addr] while ...`, `conversation with mx[addr] timed out while ...` (the peer at `peerStart`). */
+function attemptFailed(line: string, rest: number, peerStart: number, queueId: string): TlsEvent {
+  const event: Extract<TlsEvent, { kind: 'queue-attempt-failed' }> = { kind: 'queue-attempt-failed', queueId, detail: line.slice(rest) };
+  const peer = peerAfter(line, peerStart);
+  if (peer !== undefined) event.peer = peer;
+  return event;
+}
+
+/**
+ * `host mx[addr] said: REPLY (in reply to ... command)` or `host mx[addr] refused to talk to me: REPLY`: the smtp
+ * client's reason for leaving a server that is not the last it may try (smtp_trouble.c). A reply that names a TLS
+ * problem is one, as in a deferral's reason.
+ */
+function serverReply(line: string, rest: number, queueId: string): TlsEvent | undefined {
+  const parsed = peerAt(line, rest + 5);
+  if (parsed === undefined || !(line.startsWith(' said: ', parsed.end) || line.startsWith(' refused to talk to me: ', parsed.end))) return undefined;
+  const detail = line.slice(rest);
+  const tlsProblem = deliveryTlsProblem(detail);
+  if (tlsProblem !== undefined) return { kind: 'queue-tls-problem', queueId, detail, tlsProblem, peer: parsed.peer };
+  return { kind: 'queue-server-reply', queueId, detail, peer: parsed.peer };
+}
+
 function queueLine(line: string, at: number, idLength: number): TlsEvent | undefined {
   const queueId = line.slice(at, at + idLength);
   const rest = at + idLength + 2;
@@ -236,10 +268,13 @@ function queueLine(line: string, at: number, idLength: number): TlsEvent | undef
       if (line.startsWith('client=', rest)) {
         return withPeer(peerAfter(line, rest + 7), (peer) => ({ kind: 'queue-client', queueId, peer }));
       }
-      if (line.startsWith('conversation with ', rest)) return { kind: 'queue-attempt-failed', queueId, detail: line.slice(rest) };
+      if (line.startsWith('conversation with ', rest)) return attemptFailed(line, rest, rest + 18, queueId);
       break;
     case 108: // l
-      if (line.startsWith('lost connection with ', rest)) return { kind: 'queue-attempt-failed', queueId, detail: line.slice(rest) };
+      if (line.startsWith('lost connection with ', rest)) return attemptFailed(line, rest, rest + 21, queueId);
+      break;
+    case 104: // h
+      if (line.startsWith('host ', rest)) return serverReply(line, rest, queueId);
       break;
     case 67: // C
       if (line.startsWith('Cannot start TLS', rest)) return { kind: 'queue-tls-problem', queueId, detail: line.slice(rest), tlsProblem: 'cannot-start-tls' };
@@ -249,7 +284,7 @@ function queueLine(line: string, at: number, idLength: number): TlsEvent | undef
       if (!line.startsWith('Server ', rest) && !line.startsWith('TLS is required', rest)) break;
       const detail = line.slice(rest);
       const tlsProblem = deliveryTlsProblem(detail);
-      if (tlsProblem !== undefined) return { kind: 'queue-tls-problem', queueId, detail, tlsProblem };
+      if (tlsProblem !== undefined) return withNamedHost({ kind: 'queue-tls-problem', queueId, detail, tlsProblem }, detail);
       break;
     }
     case 109: // m

@@ -8,7 +8,7 @@ import {
   SEVERITY, stampYear, type HeaderScan,
 } from './line-header.ts';
 import {
-  inboundPeer, isProxyClientEvent, isSetUpWarning, MAX_HELD_PROXY_SESSIONS, outboundPeer, ProxyFailures, rememberProcessContext, samePeer, startSessionContext,
+  endsAttempt, inboundPeer, isProxyClientEvent, isSetUpWarning, MAX_HELD_PROXY_SESSIONS, outboundPeer, ProxyFailures, rememberProcessContext, samePeer, startSessionContext,
   type ProcessContext,
 } from './sessions.ts';
 import { VersionInference } from './versions.ts';
@@ -1652,7 +1652,7 @@ export class FastAnalyzer {
     }
     const sameConnection = current !== undefined && (peer === undefined ? this.samePeerBytes(current) : samePeer(leanPeer(current), peer));
     const delivery = kind === K_DELIVERY || kind === C_DELIVERY_SENT;
-    if (kind === C_SETUP || (!delivery && (!sameConnection || current?.sawDelivery === true))) {
+    if (kind === C_SETUP || (!delivery && (!sameConnection || (current?.sawDelivery === true && !(code === C_FULL && endsAttempt(this.event as TlsEvent)))))) {
       if (current !== undefined) this.close(current);
       current = this.create(false, peer);
     } else if (delivery) {
@@ -1894,6 +1894,7 @@ export class FastAnalyzer {
           addQueueId(session, event.queueId);
           break;
         case 'queue-client':
+        case 'queue-server-reply':
           addQueueId(session, event.queueId);
           break;
         case 'queue-attempt-failed':

@@ -234,9 +234,21 @@ export function outboundPeer(event: TlsEvent): Peer | undefined {
       return event.peer;
     case 'queue-delivery':
       return event.relayPeer;
+    case 'queue-tls-problem':
+    case 'queue-attempt-failed':
+    case 'queue-server-reply':
+      return event.peer;
     default:
       return undefined;
   }
+}
+
+/**
+ * A line that ends an attempt (`lost connection with mx[addr]`, `host mx[addr] said: ...`): after a delivery to the
+ * same server it may be the same cached connection's, so it opens no session of its own.
+ */
+export function endsAttempt(event: TlsEvent): boolean {
+  return event.kind === 'queue-attempt-failed' || event.kind === 'queue-server-reply';
 }
 
 /** The peer an inbound (smtpd) event names, for sessions whose `connect` line is missing from an excerpt. */
@@ -474,7 +486,7 @@ export class SessionTracker {
       return;
     }
     const sameConnection = current !== undefined && samePeer(current.session.peer, peer);
-    if (event.kind === 'tls-setup' || (event.kind !== 'queue-delivery' && (!sameConnection || current?.sawDelivery === true))) {
+    if (event.kind === 'tls-setup' || (event.kind !== 'queue-delivery' && (!sameConnection || (current?.sawDelivery === true && !endsAttempt(event))))) {
       if (current !== undefined) this.close(current, 'new-connection', closed);
       current = this.create(line, peer, 'smtp', closed);
     } else if (event.kind === 'queue-delivery') {
@@ -627,6 +639,9 @@ export class SessionTracker {
         break;
       case 'queue-attempt-failed':
         open.retryFollows = true;
+        if (!session.queueIds.includes(event.queueId)) session.queueIds.push(event.queueId);
+        break;
+      case 'queue-server-reply':
         if (!session.queueIds.includes(event.queueId)) session.queueIds.push(event.queueId);
         break;
       default:

@@ -122,13 +122,21 @@ export type TlsEvent =
       tlsProblem?: DeliveryTlsProblem;
     }
   | { kind: 'queue-removed'; queueId: string }
-  /** `QUEUEID: Cannot start TLS: handshake failure`: the smtp client gives up TLS for this message on this connection. */
-  | { kind: 'queue-tls-problem'; queueId: string; detail: string; tlsProblem: DeliveryTlsProblem }
+  /**
+   * `QUEUEID: Cannot start TLS: handshake failure`: the smtp client gives up TLS for this message on this connection.
+   * `peer`: the server the text names (`TLS is required, but host mx[addr] refused to start TLS: ...`).
+   */
+  | { kind: 'queue-tls-problem'; queueId: string; detail: string; tlsProblem: DeliveryTlsProblem; peer?: Peer }
   /**
    * `QUEUEID: lost connection with mx[addr] while ...` (or `conversation with ... timed out while ...`) without a
    * recipient: the smtp client ends this attempt and tries again at once, with another server or in plaintext.
    */
-  | { kind: 'queue-attempt-failed'; queueId: string; detail: string }
+  | { kind: 'queue-attempt-failed'; queueId: string; detail: string; peer?: Peer }
+  /**
+   * `QUEUEID: host mx[addr] said: 450 ...` (or `refused to talk to me: ...`) without a recipient: a server of several
+   * answered with an error that names no TLS problem, and the smtp client goes on to the next one.
+   */
+  | { kind: 'queue-server-reply'; queueId: string; detail: string; peer: Peer }
   /** `NOQUEUE: reject: RCPT from ...`, and smtpd's `NOQUEUE: abort: TLS from ...` (stage `TLS`). */
   | { kind: 'reject'; queueId?: string; stage: string; peer?: Peer; detail: string; tlsProblem?: DeliveryTlsProblem };
 

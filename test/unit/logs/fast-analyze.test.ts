@@ -17,6 +17,7 @@ const FIXTURES = [
   'lab-fallback-scsv.log', 'lab-misbehaving-clients.log', 'lab-protocol-violations.log', 'lab-debian-bullseye.log', 'lab-debian-bookworm.log', 'lab-debian-trixie.log',
   'lab-legacy-renegotiation.log', 'lab-dh1024.log', 'lab-client-protocol-floor.log', 'lab-broken-starttls-servers.log',
   'lab-security-level-1.log', 'lab-verifying-senders.log', 'lab-tls-connection-reuse.log', 'lab-postscreen.log', 'lab-client-certificates.log', 'lab-exim-sender.log', 'lab-exim-client-certificate.log',
+  'lab-multiple-next-hops.log',
 ].map(fixturePath);
 
 /**
@@ -200,6 +201,12 @@ describe('fast analyzer agrees with the full parser', WORKER_TIMEOUT, () => {
       'May  1 10:00:11 mx postfix/smtpd[14]: lost connection after STARTTLS from m.example[192.0.2.14]',
       'May  1 10:00:11 mx postfix/smtpd[14]: disconnect from m.example[192.0.2.14] ehlo=1 starttls=0/1 commands=1/2',
       'May  1 10:00:11 mx postfix/smtpd[15]: lost connection after STARTTLS from n.example[192.0.2.15]',
+      // Reasons for leaving a server that is not the last: after a delivery to the same server, on the same connection.
+      'May  1 10:00:12 mx postfix/smtp[16]: Untrusted TLS connection established to o.example[192.0.2.16]:25: TLSv1.3 with cipher U (256/256 bits)',
+      'May  1 10:00:12 mx postfix/smtp[16]: ABCDE12352: to=<u@o.example>, relay=o.example[192.0.2.16]:25, delay=1, dsn=2.0.0, status=sent (250 ok)',
+      'May  1 10:00:12 mx postfix/smtp[16]: ABCDE12353: lost connection with o.example[192.0.2.16] while sending MAIL FROM',
+      'May  1 10:00:12 mx postfix/smtp[16]: ABCDE12353: TLS is required, but host p.example[192.0.2.17] refused to start TLS: 454 4.7.0 TLS not available due to local problem',
+      'May  1 10:00:12 mx postfix/smtp[16]: ABCDE12353: host q.example[192.0.2.18] said: 450 4.7.1 try later (in reply to RCPT TO command)',
       'no header at all',
       'May  1 10:00:11 mx postfix/smtpd[7]: connect from g.example[192.0.2.8]',
     ];

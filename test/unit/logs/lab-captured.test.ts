@@ -451,3 +451,22 @@ describe('an Exim sender that rejects the certificate after the handshake, captu
     }
   });
 });
+
+describe('a list of next hops, captured from the lab (Postfix 3.5, 3.7, 3.10 sending)', () => {
+  const outbound = readSessions(fixtureLines('lab-multiple-next-hops.log')).sessions.filter((s) => s.side === 'smtp');
+  const at = (name: string) => outbound.filter((s) => s.peer.name === `${name}.dest.lab.test`);
+  const outcome = (s: Session) => s.failure?.class ?? (s.tls ? `tls ${s.tls.protocol}` : 'plaintext');
+
+  it('the line a server that is not the last gets when the client leaves it counts at that server, one session each', () => {
+    // `QUEUEID: TLS is required, but host p-no-tls...[addr] refused to start TLS: 454 ...` is the only line of its attempt.
+    expect(at('p-no-tls').map(outcome)).toEqual(['invalid-local-config', 'invalid-local-config', 'invalid-local-config']);
+    expect(at('p-no-tls').map((s) => s.lines.length)).toEqual([1, 1, 1]);
+    // `QUEUEID: host p-greylist...[addr] said: 450 ...` ends a TLS session whose server refused the recipient: no TLS failure.
+    expect(at('p-greylist').map(outcome)).toEqual(['tls TLSv1.3', 'tls TLSv1.3', 'tls TLSv1.3']);
+    expect(at('p-greylist').map((s) => s.lines.at(-1))).toEqual(Array(3).fill(expect.stringMatching(/: host p-greylist\.dest\.lab\.test\[[\d.]+\] said: 450 4\.3\.2 /)));
+    expect(at('p-sslv3').map(outcome)).toEqual(['alert-protocol-version', 'alert-protocol-version', 'alert-protocol-version']);
+    // Each message went on to the backup over TLS: none of them in plaintext.
+    expect(outbound.filter((s) => s.peer.name.startsWith('backup')).map(outcome)).toEqual(Array(outbound.filter((s) => s.peer.name.startsWith('backup')).length).fill('tls TLSv1.3'));
+    expect(outbound.some((s) => s.plaintextFallback === true)).toBe(false);
+  });
+});

@@ -345,9 +345,43 @@ const EVENTS: { line: string; event: TlsEvent | undefined }[] = [
   },
   {
     line: 'mx postfix/smtp[4]: ABCDE12347: TLS is required, but was not offered by host mx.b[192.0.2.3]', // built
-    event: { kind: 'queue-tls-problem', queueId: 'ABCDE12347', detail: 'TLS is required, but was not offered by host mx.b[192.0.2.3]', tlsProblem: 'tls-required-not-offered' },
+    event: {
+      kind: 'queue-tls-problem', queueId: 'ABCDE12347', detail: 'TLS is required, but was not offered by host mx.b[192.0.2.3]', tlsProblem: 'tls-required-not-offered',
+      peer: { name: 'mx.b', addr: '192.0.2.3' },
+    },
   },
   { line: 'mx postfix/smtp[4]: ABCDE12348: Server is slow', event: undefined },
+  // The reasons for leaving a server that is not the last (smtp_trouble.c), as the lab logged them.
+  {
+    line: 'Dec 01 18:41:09 receiver postfix/smtp[239]: A17C4511063: TLS is required, but host p-no-tls.dest.lab.test[172.29.0.7] refused to start TLS: 454 4.7.0 TLS not available due to local problem',
+    event: {
+      kind: 'queue-tls-problem', queueId: 'A17C4511063', detail: 'TLS is required, but host p-no-tls.dest.lab.test[172.29.0.7] refused to start TLS: 454 4.7.0 TLS not available due to local problem',
+      tlsProblem: 'tls-not-available', peer: { name: 'p-no-tls.dest.lab.test', addr: '172.29.0.7' },
+    },
+  },
+  {
+    line: 'Dec 01 18:41:09 receiver postfix/smtp[228]: 997CD511060: host p-greylist.dest.lab.test[172.29.0.4] said: 450 4.3.2 <sink@p-greylist.dest.lab.test>: Recipient address rejected: Try again later (in reply to RCPT TO command)',
+    event: {
+      kind: 'queue-server-reply', queueId: '997CD511060', peer: { name: 'p-greylist.dest.lab.test', addr: '172.29.0.4' },
+      detail: 'host p-greylist.dest.lab.test[172.29.0.4] said: 450 4.3.2 <sink@p-greylist.dest.lab.test>: Recipient address rejected: Try again later (in reply to RCPT TO command)',
+    },
+  },
+  {
+    line: 'mx postfix/smtp[4]: ABCDE12349: host mx.b[192.0.2.3] said: 421 4.7.0 Must issue a STARTTLS command first (in reply to MAIL FROM command)', // built
+    event: {
+      kind: 'queue-tls-problem', queueId: 'ABCDE12349', detail: 'host mx.b[192.0.2.3] said: 421 4.7.0 Must issue a STARTTLS command first (in reply to MAIL FROM command)',
+      tlsProblem: 'tls-not-available', peer: { name: 'mx.b', addr: '192.0.2.3' },
+    },
+  },
+  {
+    line: 'mx postfix/smtp[4]: ABCDE1234A: host mx.b[192.0.2.3] refused to talk to me: 421 4.3.2 System not accepting network messages', // built
+    event: { kind: 'queue-server-reply', queueId: 'ABCDE1234A', peer: { name: 'mx.b', addr: '192.0.2.3' }, detail: 'host mx.b[192.0.2.3] refused to talk to me: 421 4.3.2 System not accepting network messages' },
+  },
+  {
+    line: 'mx postfix/smtp[4]: ABCDE1234B: lost connection with mx.b[192.0.2.3] while performing the EHLO handshake', // built
+    event: { kind: 'queue-attempt-failed', queueId: 'ABCDE1234B', detail: 'lost connection with mx.b[192.0.2.3] while performing the EHLO handshake', peer: { name: 'mx.b', addr: '192.0.2.3' } },
+  },
+  { line: 'mx postfix/smtp[4]: ABCDE1234C: host mx.b said: 450 no address in brackets', event: undefined },
   {
     line: 'mx postfix/smtpd[5]: improper command pipelining after CONNECT from x[192.0.2.4]: \\026\\003\\001\\001$\\001', // lab (shortened)
     event: { kind: 'tls-hello-in-plaintext', after: 'CONNECT', peer: { name: 'x', addr: '192.0.2.4' } },

@@ -212,6 +212,24 @@ describe('SessionTracker', () => {
     expect(readLogFailures([withAddress]).outbound.map((f) => [f.class, f.peers])).toEqual([['starttls-not-offered', [{ name: 'smtp.sendgrid.net', addr: '192.0.2.25' }]]]);
   });
 
+  it('counts the reason for leaving a server that is not the last at the server it names', () => {
+    const lines = [
+      'May  1 10:00:12 mx postfix/smtp[16]: Untrusted TLS connection established to o.example[192.0.2.16]:25: TLSv1.3 with cipher U (256/256 bits)',
+      'May  1 10:00:12 mx postfix/smtp[16]: ABCDE12352: to=<u@o.example>, relay=o.example[192.0.2.16]:25, delay=1, dsn=2.0.0, status=sent (250 ok)',
+      // The next message over the same cached connection: the same session.
+      'May  1 10:00:12 mx postfix/smtp[16]: ABCDE12353: lost connection with o.example[192.0.2.16] while sending MAIL FROM',
+      'May  1 10:00:12 mx postfix/smtp[16]: ABCDE12353: TLS is required, but host p.example[192.0.2.17] refused to start TLS: 454 4.7.0 TLS not available due to local problem',
+      'May  1 10:00:12 mx postfix/smtp[16]: ABCDE12353: host q.example[192.0.2.18] said: 450 4.7.1 try later (in reply to RCPT TO command)',
+    ];
+    const { sessions, unattached } = readSessions(lines);
+    expect(sessions.map((s) => [s.peer.name, s.lines.length, s.tls?.protocol ?? null, s.failure?.class ?? null])).toEqual([
+      ['o.example', 3, 'TLSv1.3', null],
+      ['p.example', 1, null, 'invalid-local-config'],
+      ['q.example', 1, null, null],
+    ]);
+    expect(unattached).toEqual([]);
+  });
+
   it('blames a dropped wrapper-mode request on the set-up error its process logged before', () => {
     const cause = 'x postfix/smtps/smtpd[7]: warning: cannot get RSA private key from file /etc/ssl/private/mx.key: disabling TLS support';
     const dropped = 'x postfix/smtps/smtpd[7]: warning: Wrapper-mode request dropped from a[192.0.2.9] for service smtps. TLS context initialization failed. For details see earlier warnings in your logs.';
