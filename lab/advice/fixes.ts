@@ -23,6 +23,8 @@ export interface FixCandidate {
 
 /** The destination `reproduce` adds for a server that takes mail only over TLS (see `starttlsRequiredDestination`). */
 export const STARTTLS_REQUIRED_DESTINATION = 'starttls-required';
+/** The outbound destination that advertises STARTTLS and answers it with 454, its TLS off by a set-up error. */
+export const STARTTLS_REFUSED_DESTINATION = 'starttls-refused';
 
 /**
  * The RSA certificate the receiver's entrypoint generates beside the admin's own (images/common/entrypoint.sh,
@@ -278,10 +280,16 @@ export function generateOutboundFixes(reproduced: readonly ReproducedFailure[], 
       mainCf: { smtp_tls_security_level: 'encrypt' }, size: 1, weakens: 'no certificate is verified',
     });
   }
-  if (classes.has('starttls-not-offered') && (level === 'encrypt' || VERIFYING_LEVELS.has(level))) {
+  const refusing = [...new Set(reproduced.filter((f) => f.class === 'invalid-local-config').flatMap((f) => f.senders).filter((s) => s === `→ ${STARTTLS_REFUSED_DESTINATION}`))];
+  if ((classes.has('starttls-not-offered') || refusing.length > 0) && (level === 'encrypt' || VERIFYING_LEVELS.has(level))) {
+    const why = [
+      ...(classes.has('starttls-not-offered') ? [`${destinations((c) => c === 'starttls-not-offered')} offer no STARTTLS`] : []),
+      ...(refusing.length > 0 ? [`${refusing.join(', ')} answer STARTTLS with 454, their TLS off`] : []),
+    ];
+    const where = `where STARTTLS is ${[...(classes.has('starttls-not-offered') ? ['missing'] : []), ...(refusing.length > 0 ? ['refused'] : [])].join(' or ')}`;
     add({
-      id: 'outbound-may', title: 'smtp_tls_security_level = may (plaintext where STARTTLS is missing)', why: `${destinations((c) => c === 'starttls-not-offered')} offer no STARTTLS; at level may the mail goes in plaintext`,
-      mainCf: { smtp_tls_security_level: 'may' }, size: 1, weakens: 'mail goes in plaintext where STARTTLS is missing',
+      id: 'outbound-may', title: `smtp_tls_security_level = may (plaintext ${where})`, why: `${why.join('; ')}; at level may the mail goes in plaintext`,
+      mainCf: { smtp_tls_security_level: 'may' }, size: 1, weakens: `mail goes in plaintext ${where}`,
     });
   }
   const requiring = reproduced.filter((f) => f.class === 'invalid-local-config' && f.senders.includes(`→ ${STARTTLS_REQUIRED_DESTINATION}`));

@@ -21,7 +21,7 @@ import { describeCertificate, ecdsaOnly, type CertificateCheck } from './certifi
 import { logHintsOf, readConfigDir, type AdminConfig, type CertType, type Listener, type ParameterDecision } from './config-dir.ts';
 import { needsBesides } from './config-needs.ts';
 import { peersText, readLogFailures, type LogFailures, type LoggedFailure } from './failures.ts';
-import { generateFixes, generateOutboundFixes, STARTTLS_REQUIRED_DESTINATION, type FixCandidate, type ReproducedFailure } from './fixes.ts';
+import { generateFixes, generateOutboundFixes, STARTTLS_REFUSED_DESTINATION, STARTTLS_REQUIRED_DESTINATION, type FixCandidate, type ReproducedFailure } from './fixes.ts';
 import { formHypotheses, RAW_AT_ONCE, type Hypothesis } from './hypotheses.ts';
 import { enforcesTls, failureListeners, fixedOverrides, listenerDecisions, listenerEntry, listenerFixes, listenerSenderName, listenerWay } from './listeners.ts';
 import { matrixOf, matrixRow, type MatrixRow } from './matrix.ts';
@@ -353,6 +353,27 @@ export function starttlsRequiredDestination(logged: LogFailures): Population['ou
   }];
 }
 
+/** A server's answer to STARTTLS when its own TLS set-up failed: it still advertises STARTTLS. */
+const SERVER_TLS_OFF = /TLS not available due to local problem/;
+
+/** Whether an outbound failure is a server's refusal of STARTTLS for want of its own TLS (a client that requires TLS logs it). */
+function serverRefusedStarttls(failure: LoggedFailure): boolean {
+  return failure.direction === 'outbound' && failure.class === 'invalid-local-config' && failure.evidence.some((line) => SERVER_TLS_OFF.test(line));
+}
+
+/**
+ * For a logged outbound refusal of STARTTLS (`TLS is required, but host ... refused to start TLS: 454 4.7.0 TLS not
+ * available due to local problem`): a server whose TLS a bad setting turned off, which still advertises STARTTLS.
+ */
+export function starttlsRefusedDestination(logged: LogFailures): Population['outbound'] {
+  if (!logged.outbound.some(serverRefusedStarttls)) return [];
+  return [{
+    name: STARTTLS_REFUSED_DESTINATION,
+    description: 'a server whose TLS a set-up error turned off (here an invalid smtpd_tls_protocols): it still advertises STARTTLS, and answers it with 454 4.7.0 TLS not available due to local problem',
+    toolchain: 'debian-bookworm', mainCf: { smtpd_tls_protocols: 'TLSv9' }, expect: UNJUDGED,
+  }];
+}
+
 /**
  * For a logged outbound failure of `cls`: a destination like the raw one that hangs up after STARTTLS, which does
  * `variant` instead.
@@ -450,7 +471,7 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
   const engine = options.engine ?? (await connectEngine());
   const runId = newRunId();
   // Outbound failures are reproduced by sending to every destination of the population; a timeout, to one that stalls too.
-  const destinations = logged.outbound.length > 0 ? [...population.outbound, ...stallDestination(population.outbound, logged), ...malformedTlsDestination(population.outbound, logged), ...certificateDestinations(logged), ...starttlsRequiredDestination(logged), ...clientCertificateDestination(logged)] : [];
+  const destinations = logged.outbound.length > 0 ? [...population.outbound, ...stallDestination(population.outbound, logged), ...malformedTlsDestination(population.outbound, logged), ...certificateDestinations(logged), ...starttlsRequiredDestination(logged), ...starttlsRefusedDestination(logged), ...clientCertificateDestination(logged)] : [];
   const run = async (name: string, receiver: AdminConfig['receiver'], senders: NonNullable<ScenarioInput['senders']>) => {
     options.progress?.({ kind: 'phase', phase: 'reproduce', detail: `${name}: ${senders.length} senders${destinations.length ? `, ${destinations.length} destinations` : ''} on ${toolchain.toolchain}` });
     const scenario = defineScenario({ name, receiver: { toolchain: toolchain.toolchain, ...receiver }, senders, outbound: destinations, timeoutSeconds: 45 });
@@ -587,6 +608,9 @@ const NEWER_EQUIVALENT: Partial<Record<LoggedFailure['class'], string>> = { 'unk
 /** Why a local configuration failure may not reproduce: no peer causes it, only the settings given to the lab. */
 const OWN_SETTINGS = ' No peer causes this failure: it comes from the settings of this side, so the lab shows it only when the configuration it was given holds the same setting (and the files that setting names).';
 
+/** Why a server's refusal of STARTTLS may not reproduce: the lab's server refuses it to a client that requires TLS alone. */
+const SERVER_SETTINGS = ' The server\'s own settings cause this failure, not this side\'s: it advertises STARTTLS but cannot start TLS, and only a client that requires TLS logs the refusal (at level may the mail goes in plaintext, and nothing is logged).';
+
 /**
  * Where the failure's sessions were, when not on port 25: on a listener the lab served (with what that listener's
  * enforced TLS means for the settings that apply), or on a wrapper-mode service it could not find in master.cf, whose
@@ -619,11 +643,18 @@ function certificateNote(failure: LoggedFailure, certificate: CertificateCheck |
     : ` ${what} shows none of these causes today: look at the client's side (its CA store, the name it connects by, its clock), and at listeners that serve other files.`;
 }
 
+interface Requirement {
+  levels: readonly string[];
+  what: string;
+  instead: string;
+  level: string;
+}
+
+const REQUIRES_TLS = ['encrypt', 'dane-only', 'fingerprint', 'verify', 'secure'];
+
 /** Outbound classes the smtp client logs only at a level that requires TLS, or a verified certificate. */
-const REQUIRED_OF_SERVERS: Partial<Record<LoggedFailure['class'], { levels: readonly string[]; what: string; instead: string; level: string }>> = {
-  'starttls-not-offered': {
-    levels: ['encrypt', 'dane-only', 'fingerprint', 'verify', 'secure'], what: 'TLS', instead: 'sends in plaintext to a server without STARTTLS', level: 'encrypt',
-  },
+const REQUIRED_OF_SERVERS: Partial<Record<LoggedFailure['class'], Requirement>> = {
+  'starttls-not-offered': { levels: REQUIRES_TLS, what: 'TLS', instead: 'sends in plaintext to a server without STARTTLS', level: 'encrypt' },
   'certificate-verification': {
     levels: ['dane-only', 'fingerprint', 'verify', 'secure'], what: 'a verified certificate', instead: 'takes any certificate', level: 'verify',
   },
@@ -643,7 +674,9 @@ function clientLevel(mainCf: Readonly<Record<string, string>>): string {
  * most likely came from. @internal
  */
 export function clientRequirementNote(failure: LoggedFailure, mainCf: Readonly<Record<string, string>>, decisions: readonly ParameterDecision[]): string {
-  const required = REQUIRED_OF_SERVERS[failure.class];
+  const required: Requirement | undefined = serverRefusedStarttls(failure)
+    ? { levels: REQUIRES_TLS, what: 'TLS', instead: 'sends in plaintext to a server that answers STARTTLS with 454', level: 'encrypt' }
+    : REQUIRED_OF_SERVERS[failure.class];
   if (failure.direction !== 'outbound' || required === undefined) return '';
   const level = clientLevel(mainCf);
   if (required.levels.includes(level)) return '';
@@ -659,7 +692,7 @@ export function explainFailure(
   failure: LoggedFailure, outcomes: readonly HypothesisOutcome[], reproducedBy: readonly string[], listener?: Listener, certificate?: CertificateCheck, ecdsaAlone = false,
 ): string {
   const peers = peersText(failure);
-  const ownSettings = failure.class === 'invalid-local-config' ? OWN_SETTINGS : '';
+  const ownSettings = serverRefusedStarttls(failure) ? SERVER_SETTINGS : failure.class === 'invalid-local-config' ? OWN_SETTINGS : '';
   if (failure.direction === 'outbound') {
     const base = `Sending to ${peers} failed with "${failure.summary}". ${failure.explanation}`;
     if (reproducedBy.length === 0) {

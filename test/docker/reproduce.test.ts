@@ -236,6 +236,23 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     expect(await leftovers(notRequired.runId)).toEqual([]);
   });
 
+  it('reproduces a server that answers STARTTLS with 454 against a client that requires TLS, and fixes it with level may', async ({ onTestFailed }) => {
+    // As Postfix 3.7 at level encrypt logs such a server before it goes on to the next (lab-captured).
+    const log = join(scratch, 'starttls-refused.log');
+    writeFileSync(log, 'Dec 01 18:41:09 receiver postfix/smtp[239]: A17C4511063: TLS is required, but host p-no-tls.dest.lab.test[172.29.0.7] refused to start TLS: 454 4.7.0 TLS not available due to local problem\n');
+    const config = join(scratch, 'client-encrypt-454');
+    mkdirSync(config);
+    writeFileSync(join(config, 'main.cf'), 'myhostname = mx.example.net\nsmtpd_tls_security_level = may\nsmtp_tls_security_level = encrypt\n');
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json'], onTestFailed);
+    expect(report.findings.map((f) => [f.failure.key, f.failure.peers, f.reproducedBy])).toEqual([
+      ['outbound invalid-local-config: TLS not available (local problem)', [{ name: 'p-no-tls.dest.lab.test', addr: '172.29.0.7' }], ['→ starttls-refused']],
+    ]);
+    expect(report.findings[0]!.explanation).not.toContain('No peer causes this failure');
+    expect(report.findings[0]!.fixes[0]).toMatchObject({ fix: { id: 'outbound-may' }, breaks: [] });
+    expect(report.findings[0]!.fixes[0]!.matrix.find((r) => r.name === 'starttls-refused')?.outcome).toBe('plaintext after TLS failed');
+    expect(await leftovers(report.runId)).toEqual([]);
+  });
+
   it('reproduces outbound failures of a path that breaks STARTTLS with the raw destinations, and says no setting fixes them', async ({ onTestFailed }) => {
     // Postfix 3.5, 3.7 and 3.10 sending to a server that answers the TLS hello in plaintext, and to one that hangs up.
     const report = await reproduceJson(['reproduce', '--log', 'test/fixtures/logs/lab-broken-starttls-servers.log', '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--json'], onTestFailed);

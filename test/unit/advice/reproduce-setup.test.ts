@@ -6,7 +6,10 @@ import { readLogFailures } from '../../../lab/advice/failures.ts';
 import { generateOutboundFixes } from '../../../lab/advice/fixes.ts';
 import { formHypotheses } from '../../../lab/advice/hypotheses.ts';
 import { loadPopulation } from '../../../lab/advice/population.ts';
-import { clientCertificateDestination, malformedTlsDestination, starttlsRequiredDestination, stallDestination, withClientTlsAsLogged, withStallTimeouts } from '../../../lab/advice/reproduce.ts';
+import {
+  clientCertificateDestination, clientRequirementNote, explainFailure, malformedTlsDestination, starttlsRefusedDestination, starttlsRequiredDestination, stallDestination, withClientTlsAsLogged,
+  withStallTimeouts,
+} from '../../../lab/advice/reproduce.ts';
 import { loadSenderProfiles } from '../../../lab/senders/profiles.ts';
 import { loadToolchains } from '../../../lab/toolchains/registry.ts';
 
@@ -86,6 +89,32 @@ describe('reproducing a server that takes mail only over TLS', () => {
     const reproduced = [{ class: 'invalid-local-config' as const, senders: ['→ starttls-required'], offered: [] }];
     expect(generateOutboundFixes(reproduced, {}).map((f) => [f.id, f.mainCf])).toEqual([['outbound-use-tls', { smtp_tls_security_level: 'may' }]]);
     expect(generateOutboundFixes(reproduced, { smtp_tls_security_level: 'none' }).map((f) => f.id)).toEqual(['outbound-use-tls']);
+    expect(generateOutboundFixes(reproduced, { smtp_tls_security_level: 'may' })).toEqual([]);
+  });
+});
+
+describe('reproducing a server that answers STARTTLS with 454, its own TLS off', () => {
+  // Postfix 3.5, 3.7 and 3.10 at level encrypt leaving such a server for the next one (lab-captured).
+  const refused = readLogFailures(readFileSync(new URL('../../fixtures/logs/lab-multiple-next-hops.log', import.meta.url), 'utf8').split('\n'));
+  const failure = refused.outbound.find((f) => f.class === 'invalid-local-config');
+
+  it('sends to such a server, and blames its settings, not this side\'s', () => {
+    expect(failure?.summary).toBe('TLS not available (local problem)');
+    expect(failure?.peers.map((p) => p.name)).toEqual(['p-no-tls.dest.lab.test', 'p-no-tls.dest.lab.test', 'p-no-tls.dest.lab.test']);
+    expect(starttlsRefusedDestination(refused)).toEqual([expect.objectContaining({ name: 'starttls-refused', mainCf: { smtpd_tls_protocols: 'TLSv9' } })]);
+    expect(starttlsRefusedDestination(outboundTimeout)).toEqual([]);
+    const explanation = explainFailure(failure!, [], []);
+    expect(explanation).toContain('The server\'s own settings cause this failure, not this side\'s');
+    expect(explanation).not.toContain('No peer causes this failure');
+  });
+
+  it('says that only a client that requires TLS logs it, and fixes it with level may where the client requires TLS', () => {
+    expect(clientRequirementNote(failure!, { smtp_tls_security_level: 'may' }, [])).toContain('at smtp_tls_security_level = may it sends in plaintext to a server that answers STARTTLS with 454');
+    expect(clientRequirementNote(failure!, { smtp_tls_security_level: 'encrypt' }, [])).toBe('');
+    const reproduced = [{ class: 'invalid-local-config' as const, senders: ['→ starttls-refused'], offered: [] }];
+    expect(generateOutboundFixes(reproduced, { smtp_tls_security_level: 'encrypt' }).map((f) => [f.id, f.mainCf, f.why])).toEqual([
+      ['outbound-may', { smtp_tls_security_level: 'may' }, '→ starttls-refused answer STARTTLS with 454, their TLS off; at level may the mail goes in plaintext'],
+    ]);
     expect(generateOutboundFixes(reproduced, { smtp_tls_security_level: 'may' })).toEqual([]);
   });
 });
