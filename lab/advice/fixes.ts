@@ -280,13 +280,14 @@ export function generateOutboundFixes(reproduced: readonly ReproducedFailure[], 
       mainCf: { smtp_tls_security_level: 'encrypt' }, size: 1, weakens: 'no certificate is verified',
     });
   }
-  const refusing = [...new Set(reproduced.filter((f) => f.class === 'invalid-local-config').flatMap((f) => f.senders).filter((s) => s === `→ ${STARTTLS_REFUSED_DESTINATION}`))];
-  if ((classes.has('starttls-not-offered') || refusing.length > 0) && (level === 'encrypt' || VERIFYING_LEVELS.has(level))) {
+  const missing = classes.has('starttls-not-offered');
+  const refused = reproduced.some((f) => f.class === 'invalid-local-config' && f.senders.includes(`→ ${STARTTLS_REFUSED_DESTINATION}`));
+  if ((missing || refused) && (level === 'encrypt' || VERIFYING_LEVELS.has(level))) {
     const why = [
-      ...(classes.has('starttls-not-offered') ? [`${destinations((c) => c === 'starttls-not-offered')} offer no STARTTLS`] : []),
-      ...(refusing.length > 0 ? [`${refusing.join(', ')} answer STARTTLS with 454, their TLS off`] : []),
+      ...(missing ? [`${destinations((c) => c === 'starttls-not-offered')} offer no STARTTLS`] : []),
+      ...(refused ? [`→ ${STARTTLS_REFUSED_DESTINATION} answers STARTTLS with 454, its TLS off`] : []),
     ];
-    const where = `where STARTTLS is ${[...(classes.has('starttls-not-offered') ? ['missing'] : []), ...(refusing.length > 0 ? ['refused'] : [])].join(' or ')}`;
+    const where = `where STARTTLS is ${[...(missing ? ['missing'] : []), ...(refused ? ['refused'] : [])].join(' or ')}`;
     add({
       id: 'outbound-may', title: `smtp_tls_security_level = may (plaintext ${where})`, why: `${why.join('; ')}; at level may the mail goes in plaintext`,
       mainCf: { smtp_tls_security_level: 'may' }, size: 1, weakens: `mail goes in plaintext ${where}`,

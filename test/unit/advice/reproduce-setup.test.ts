@@ -113,7 +113,7 @@ describe('reproducing a server that answers STARTTLS with 454, its own TLS off',
     expect(clientRequirementNote(failure!, { smtp_tls_security_level: 'encrypt' }, [])).toBe('');
     const reproduced = [{ class: 'invalid-local-config' as const, senders: ['→ starttls-refused'], offered: [] }];
     expect(generateOutboundFixes(reproduced, { smtp_tls_security_level: 'encrypt' }).map((f) => [f.id, f.mainCf, f.why])).toEqual([
-      ['outbound-may', { smtp_tls_security_level: 'may' }, '→ starttls-refused answer STARTTLS with 454, their TLS off; at level may the mail goes in plaintext'],
+      ['outbound-may', { smtp_tls_security_level: 'may' }, '→ starttls-refused answers STARTTLS with 454, its TLS off; at level may the mail goes in plaintext'],
     ]);
     expect(generateOutboundFixes(reproduced, { smtp_tls_security_level: 'may' })).toEqual([]);
   });
