@@ -11,10 +11,10 @@ export function describeExpectation(expectation: Expectation): string {
   switch (expectation.outcome) {
     case 'tls': {
       const protocol = Array.isArray(expectation.protocol) ? expectation.protocol.join(' or ') : expectation.protocol;
-      return ['TLS', protocol, expectation.cipher].filter(Boolean).join(' ');
+      return ['TLS', protocol, expectation.cipher, viaText(expectation.via)].filter(Boolean).join(' ');
     }
     case 'plaintext':
-      return expectation.afterTlsFailure ? 'plaintext after TLS failed' : 'plaintext';
+      return `${expectation.afterTlsFailure ? 'plaintext after TLS failed' : 'plaintext'}${viaText(expectation.via) ? ` ${viaText(expectation.via)}` : ''}`;
     case 'handshake-failed':
       return ['handshake failed', expectation.failureClass, expectation.serverError && `"${expectation.serverError}"`].filter(Boolean).join(' ');
     case 'refused':
@@ -25,9 +25,9 @@ export function describeExpectation(expectation: Expectation): string {
 export function describeObserved(observed: Observed): string {
   switch (observed.kind) {
     case 'tls':
-      return `TLS ${observed.protocol} ${observed.cipher}`;
+      return `TLS ${observed.protocol} ${observed.cipher}${observed.via ? ` ${viaText(observed.via)}` : ''}`;
     case 'plaintext':
-      return observed.afterTlsFailure === true ? 'plaintext after TLS failed' : 'plaintext';
+      return `${observed.afterTlsFailure === true ? 'plaintext after TLS failed' : 'plaintext'}${observed.via ? ` ${viaText(observed.via)}` : ''}`;
     case 'handshake-failed':
       return ['handshake failed', observed.failureClass].filter(Boolean).join(': ');
     case 'refused':
@@ -35,6 +35,11 @@ export function describeObserved(observed: Observed): string {
     case 'unknown':
       return `unknown: ${observed.reason}`;
   }
+}
+
+/** Where a message went instead of the destination it was sent to: its backup. */
+function viaText(via: string | undefined): string {
+  return via === undefined ? '' : `via backup ${via}`;
 }
 
 const contains = (text: string | undefined, part: string) => text !== undefined && text.toLowerCase().includes(part.toLowerCase());
@@ -46,6 +51,9 @@ export function checkExpectation(expectation: Expectation, observed: Observed, f
     return fail(`the message's fate is unknown: queued${fate.queueId ? ` as ${fate.queueId}` : ''} with no final status before the deadline`);
   }
   if (expectation.outcome !== observed.kind) {
+    return fail(`expected ${describeExpectation(expectation)}, observed ${describeObserved(observed)}`);
+  }
+  if ((expectation.outcome === 'tls' || expectation.outcome === 'plaintext') && (observed.kind === 'tls' || observed.kind === 'plaintext') && expectation.via !== observed.via) {
     return fail(`expected ${describeExpectation(expectation)}, observed ${describeObserved(observed)}`);
   }
   if (expectation.outcome === 'tls' && observed.kind === 'tls') {

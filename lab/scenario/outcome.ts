@@ -24,8 +24,9 @@ export interface MessageFateView {
 }
 
 export type Observed =
-  | { kind: 'tls'; protocol: string; cipher: string; bits?: number }
-  | { kind: 'plaintext'; afterTlsFailure?: boolean }
+  /** `via`: the backup destination that took the message, when not the destination it was sent to. */
+  | { kind: 'tls'; protocol: string; cipher: string; bits?: number; via?: string }
+  | { kind: 'plaintext'; afterTlsFailure?: boolean; via?: string }
   | {
       kind: 'handshake-failed';
       /** The server's error line, e.g. the `TLS library problem` line. */

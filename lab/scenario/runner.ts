@@ -9,6 +9,7 @@ import { LabError, isLabError } from '../errors.ts';
 import { ensureToolchainImage, type EnsureImageOptions } from '../images/build.ts';
 import { type ProgressSink, silentProgress } from '../images/progress.ts';
 import { serverHints } from '../logs/hints.ts';
+import { compareVersions } from '../logs/versions.ts';
 import { readSessions, type LogHints } from '../logs/index.ts';
 import { mapsNameSenders } from '../receiver/config-files.ts';
 import { waitForSmtpGreeting } from '../receiver/readiness.ts';
@@ -167,7 +168,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
         container: spec.server === 'postfix'
           ? await startPostfixServer(stage, {
             role: 'destination', name: `dest-${spec.name}`, hostname: destinationHostname(spec), image: images.get(spec.toolchain)!,
-            spec: { ...spec, masterCf: withDefaultServices([], [spec.port]).masterCf },
+            spec: { ...spec, mainCf: acceptingMailOf(spec, scenario.outbound), masterCf: withDefaultServices([], [spec.port]).masterCf },
           })
           : await startForeignServer(stage, spec, images.get(spec.toolchain)!),
       })),
@@ -245,14 +246,16 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
       const delivery = destination.delivery ?? { attempts: [] };
       // Exim's and the raw server's logs are not Postfix's: the receiver's own smtp sessions tell the TLS facts,
       // the destination's log the message's fate.
-      if (destination.spec.server !== 'postfix') {
+      // The message may have ended at the destination's backup: then the backup's log tells its fate.
+      const via = receivingDestination(destination, allDestinations);
+      if (via === destination && destination.spec.server !== 'postfix') {
         const reception = foreignReception(destination, runningReceiver);
         return destinationResult(destination, runningReceiver.ipAddress, clientReasonFirst(deriveMtaOutcome([], new Map(), delivery, own, reception), own), options.observe);
       }
-      const log = readSessions(destination.container.logLines()) as unknown as ParsedLog;
+      const log = readSessions(via.container.logLines()) as unknown as ParsedLog;
       const sessions = log.sessions.filter((s) => s.peer.addr === runningReceiver.ipAddress);
       const outcome = deriveMtaOutcome(sessions, log.fates, delivery, own);
-      return destinationResult(destination, runningReceiver.ipAddress, clientReasonFirst(outcome, own), options.observe);
+      return destinationResult(destination, runningReceiver.ipAddress, clientReasonFirst(via === destination ? outcome : viaBackup(outcome, via.spec.name, own), own), options.observe);
     });
     result.selfReports = await selfReports(scenario, runningReceiver, running, allDestinations, toolchains, images);
     result.missingWarnings = scenario.expectReceiverWarnings.filter((text) => !result.receiver.configWarnings.some((w) => w.includes(text)));
@@ -308,6 +311,10 @@ function checkToolchainsFit(scenario: Scenario, senders: readonly SenderSpec[], 
     const exim = toolchain.recipe === MTA_RECIPES.exim?.recipe;
     if (destination.server === 'exim' && !exim) return [`outbound[${index}] (${destination.name}): server exim needs a toolchain with Exim, such as debian-bookworm-exim; ${toolchain.name} has none`];
     if (destination.server === 'postfix' && toolchain.postfix === undefined) return [`outbound[${index}] (${destination.name}): toolchain ${toolchain.name} has no Postfix; for Exim, set server: exim`];
+    const receiverPostfix = getToolchain(toolchains, scenario.receiver.toolchain).postfix?.version;
+    if (destination.backup !== undefined && receiverPostfix !== undefined && compareVersions(receiverPostfix, NEXT_HOP_LISTS) < 0) {
+      return [`outbound[${index}] (${destination.name}): a backup needs a receiver that reads a list of next hops in transport_maps (Postfix ${NEXT_HOP_LISTS} and later); ${scenario.receiver.toolchain} has Postfix ${receiverPostfix}`];
+    }
     return [];
   }));
   if (problems.length > 0) throw new LabError('LAB_SCENARIO_INVALID', `${label}:\n  ${problems.join('\n  ')}`, { context: { problems } });
@@ -341,14 +348,47 @@ async function resolveInChroot(receiver: LabContainer): Promise<void> {
   assertExecSucceeded(await receiver.exec(['sh', '-c', script], { timeoutSeconds: 20 }), 'Copying the resolver configuration into the Postfix chroot');
 }
 
+/** Postfix reads a list of next hops in transport_maps from this version on. */
+const NEXT_HOP_LISTS = '3.5';
+
+/** A backup takes the mail of the destinations it backs up as its own (their domains are local to it). */
+function acceptingMailOf(spec: DestinationSpec, outbound: readonly DestinationSpec[]): DestinationSpec['mainCf'] {
+  const primaries = outbound.filter((d) => d.backup === spec.name).map(destinationHostname);
+  if (primaries.length === 0) return spec.mainCf;
+  return { ...spec.mainCf, mydestination: [spec.mainCf.mydestination ?? '$myhostname, localhost', ...primaries].join(', ') };
+}
+
+/** The destination that took a destination's message: its backup when the final delivery's relay is the backup. */
+function receivingDestination(destination: RunningDestination, all: readonly RunningDestination[]): RunningDestination {
+  if (destination.spec.backup === undefined) return destination;
+  const relay = /\brelay=[^\s,[]*\[([^\]]+)\]/.exec(destination.delivery?.final?.line ?? '')?.[1];
+  const backup = all.find((d) => d.spec.name === destination.spec.backup);
+  return backup !== undefined && relay === backup.container.ipAddress ? backup : destination;
+}
+
+/** A message that ended at the backup: the outcome says so, and the path says why the destination was left. */
+function viaBackup(outcome: ObservedOutcome, backup: string, own: readonly ServerSessionView[]): ObservedOutcome {
+  const observed = outcome.observed.kind === 'tls' || outcome.observed.kind === 'plaintext' ? { ...outcome.observed, via: backup } : outcome.observed;
+  // Why the receiver left: the failure of its own session, or the reply it logged as it went on (`host ... said: ...`).
+  const failure = [...own].reverse().find((s) => s.failure !== undefined)?.failure?.summary;
+  const reply = [...own].reverse().flatMap((s) => s.lines).map((line) => / said: (.*)$/.exec(line)?.[1]).find((r) => r !== undefined);
+  const left = failure ?? reply;
+  const path = `${left === undefined ? '' : `left it (${left}), then `}${outcome.path ?? 'sent on'} via backup ${backup}`;
+  return { ...outcome, observed, path };
+}
+
 /**
  * With destinations, the receiver routes each destination's domain to the destination (by address, or by name for
- * one with a lab CA certificate; see `routedByName`) and retries fast.
+ * one with a lab CA certificate; see `routedByName`), then to its backup if it has one, and retries fast.
  */
 function receiverSpecWithOutbound(scenario: Scenario, destinations: readonly RunningDestination[]): Scenario['receiver'] {
   if (destinations.length === 0) return scenario.receiver;
-  const nextHop = (d: RunningDestination) => (routedByName(d) ? destinationHostname(d.spec) : d.container.ipAddress);
-  const transport = Object.fromEntries(destinations.map((d) => [destinationHostname(d.spec), `${d.spec.transport}:[${nextHop(d)}]:${d.spec.port}`]));
+  const nextHop = (d: RunningDestination) => `[${routedByName(d) ? destinationHostname(d.spec) : d.container.ipAddress}]:${d.spec.port}`;
+  const backupOf = (d: RunningDestination) => destinations.find((b) => b.spec.name === d.spec.backup);
+  const transport = Object.fromEntries(destinations.map((d) => {
+    const backup = backupOf(d);
+    return [destinationHostname(d.spec), `${d.spec.transport}:${nextHop(d)}${backup === undefined ? '' : `, ${nextHop(backup)}`}`];
+  }));
   return {
     ...scenario.receiver,
     mainCf: { ...SHORT_BACKOFF, transport_maps: 'hash:/etc/postfix/tlslab_transport', ...scenario.receiver.mainCf },
@@ -497,7 +537,7 @@ async function settleLogs(
       else if (destination.spec.server !== 'postfix') {
         const seen = foreignReception(destination, receiver).fate.status;
         if (destination.delivery.final.status === 'sent' && (seen === 'not-sent' || seen === 'queued')) settled = false;
-      } else if (!final(parse(destination.container), destination.delivery.receiverQueueId)) settled = false;
+      } else if (!final(parse(receivingDestination(destination, destinations).container), destination.delivery.receiverQueueId)) settled = false;
     }
     if (settled || Date.now() >= deadline || signal?.aborted) return { receiver: parsed };
     await receiver.nextOutput(250, signal);

@@ -124,6 +124,13 @@ export const destinationSchema = z
     port: z.union([z.literal(25), z.literal(465), z.literal(587)]).default(25),
     /** Raw only (and required there): what it does after its `220` to STARTTLS. */
     afterStarttls: z.enum(RAW_SERVER_ACTIONS).optional(),
+    /**
+     * Another Postfix destination of this scenario that takes this destination's mail as well, as a domain's second
+     * MX does: the receiver's next hop for this destination is the list of the two, this one first (Postfix 3.5 and
+     * later read such a list in transport_maps). When this one fails, the receiver goes on to the backup; expect
+     * that with `via`.
+     */
+    backup: z.string().optional(),
     certificate: certificateSchema.default({}),
     /** Postfix only: files copied to /lab/receiver/files/<name> in the destination (e.g. DH parameters for its mainCf). */
     files: filesSchema,
@@ -185,6 +192,8 @@ export const expectationSchema = z.discriminatedUnion('outcome', [
       outcome: z.literal('tls'),
       protocol: protocolOrList.optional(),
       cipher: z.string().optional(),
+      /** Outbound, for a destination with a `backup`: the message ends at the backup, not at this destination. */
+      via: z.string().optional(),
       /** The message's final fate. Default: delivered. */
       fate: fateSchema.optional(),
     })
@@ -194,6 +203,8 @@ export const expectationSchema = z.discriminatedUnion('outcome', [
       outcome: z.literal('plaintext'),
       /** For a real MTA: true when the plaintext delivery must follow a failed TLS attempt. */
       afterTlsFailure: z.boolean().optional(),
+      /** As for `tls`: the message ends at this destination's backup. */
+      via: z.string().optional(),
       fate: fateSchema.optional(),
     })
     .strict(),
@@ -330,6 +341,7 @@ export const scenarioSchema = z
       ctx.addIssue({ code: 'custom', path: ['senders'], message: 'give at least one sender or one outbound destination' });
     }
     scenario.senders.forEach((sender, index) => {
+      if ('via' in sender.expect && sender.expect.via !== undefined) ctx.addIssue({ code: 'custom', path: ['senders', index, 'expect', 'via'], message: 'via is for outbound destinations with a backup' });
       if (sender.port === undefined || sender.port === 25 || !(sender.port >= 1 && sender.port <= 65535) || servesPort(scenario.receiver.masterCf, sender.port) || DEFAULT_SERVICES.has(sender.port)) return;
       ctx.addIssue({ code: 'custom', path: ['senders', index, 'port'], message: `no "inet" service on port ${sender.port} in receiver.masterCf (25, 465 and 587 need none); add e.g. "${sender.port} inet n - n - - smtpd"` });
     });
@@ -339,6 +351,7 @@ export const scenarioSchema = z
       if (destination.transport !== 'smtp' && !transports.has(destination.transport)) {
         ctx.addIssue({ code: 'custom', path: ['outbound', index, 'transport'], message: `no "${destination.transport} unix" entry in receiver.masterCf` });
       }
+      for (const issue of backupIssues(scenario.outbound, index)) ctx.addIssue({ code: 'custom', path: ['outbound', index, ...issue.path], message: issue.message });
     });
     const seen = new Map<string, number>();
     scenario.senders.forEach((sender, index) => {
@@ -355,6 +368,24 @@ export const scenarioSchema = z
     ...scenario,
     outbound: scenario.outbound.map((destination) => ({ ...destination, toolchain: destination.toolchain ?? defaultDestinationToolchain(destination.server) })),
   }));
+
+/** A backup names another Postfix destination of the scenario; `via` names the destination's backup. */
+function backupIssues(outbound: readonly { name: string; server: string; backup?: string | undefined; expect: { outcome: string; via?: string } }[], index: number): { path: (string | number)[]; message: string }[] {
+  const destination = outbound[index]!;
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  if (destination.backup !== undefined) {
+    const backup = outbound.find((d) => d.name === destination.backup);
+    const names = outbound.filter((d) => d !== destination).map((d) => d.name);
+    if (destination.backup === destination.name) issues.push({ path: ['backup'], message: 'a destination cannot be its own backup' });
+    else if (backup === undefined) issues.push({ path: ['backup'], message: `no outbound destination is named "${destination.backup}"${names.length ? ` (there are: ${names.join(', ')})` : ''}` });
+    else if (backup.server !== 'postfix') issues.push({ path: ['backup'], message: `the backup "${backup.name}" is ${backup.server}; a backup must be a Postfix destination, which takes the mail of another` });
+  }
+  const via = destination.expect.via;
+  if (via !== undefined && via !== destination.backup) {
+    issues.push({ path: ['expect', 'via'], message: destination.backup === undefined ? 'via needs a backup on this destination' : `via must name this destination's backup, "${destination.backup}"` });
+  }
+  return issues;
+}
 
 /** What a destination's fields cannot be together: Postfix settings on Exim or a raw server, or the reverse. */
 function destinationIssues(destination: {

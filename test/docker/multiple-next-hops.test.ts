@@ -7,24 +7,17 @@ import { leftovers } from './leftovers.ts';
 import { failureAttachment } from './support.ts';
 
 const root = join(import.meta.dirname, '../..');
+const LAB_CA = { issuer: 'lab-ca' as const };
 const SSLV3_ONLY = {
   smtpd_tls_protocols: '!TLSv1, !TLSv1.1, !TLSv1.2, !TLSv1.3',
   smtpd_tls_mandatory_protocols: '!TLSv1, !TLSv1.1, !TLSv1.2, !TLSv1.3',
   tls_medium_cipherlist: 'ALL:@SECLEVEL=0',
 };
 
-/** A backup that takes the primary's mail (and discards it), as a domain's second MX does. */
-const backup = (name: string, primary: string) => ({
-  name,
-  certificate: { issuer: 'lab-ca' as const },
-  mainCf: { relay_domains: `${primary}.dest.lab.test`, transport_maps: `inline:{${primary}.dest.lab.test=discard:}` },
-  expect: { outcome: 'tls' as const },
-});
-
 /**
- * A message whose next hop is a list of servers (a domain's MX hosts; in Postfix 3.5 and later also a list in
- * transport_maps): when a server that is not the last fails, the smtp client logs why in a line of its own,
- * `QUEUEID: <reason>`, and goes on to the next. These lines name the server; the sessions must count them there.
+ * A message whose next hop is a list of servers (a domain's MX hosts; a destination with a `backup`): when a server
+ * that is not the last fails, the smtp client logs why in a line of its own, `QUEUEID: <reason>`, and goes on to the
+ * next. These lines name the server; the sessions must count them there.
  */
 describe('a list of next hops: the first server fails, the second takes the mail', () => {
   it.for([
@@ -35,27 +28,17 @@ describe('a list of next hops: the first server fails, the second takes the mail
     const result = await runScenario({
       scenario: defineScenario({
         name: `multiple-next-hops-${toolchain}`,
-        receiver: {
-          toolchain,
-          mainCf: { transport_maps: 'hash:/etc/postfix/next_hops, hash:/etc/postfix/tlslab_transport' },
-          masterCf: ['enc unix - - n - - smtp -o smtp_tls_security_level=encrypt'],
-          maps: {
-            next_hops: {
-              'p-greylist.dest.lab.test': 'smtp:[p-greylist.dest.lab.test]:25, [backup1.dest.lab.test]:25',
-              'p-no-tls.dest.lab.test': 'enc:[p-no-tls.dest.lab.test]:25, [backup2.dest.lab.test]:25',
-              'p-sslv3.dest.lab.test': 'smtp:[p-sslv3.dest.lab.test]:25, [backup3.dest.lab.test]:25',
-            },
-          },
-        },
-        // The runner judges a destination by the message addressed to it, which here ends at the backup: only the
-        // backups' rows and the receiver's own log are asserted.
+        receiver: { toolchain, masterCf: ['enc unix - - n - - smtp -o smtp_tls_security_level=encrypt'] },
+        // Certificates from the lab's CA: the receiver routes by name, and logs the servers by their names.
         outbound: [
-          { name: 'p-greylist', certificate: { issuer: 'lab-ca' }, mainCf: { smtpd_recipient_restrictions: 'defer' }, expect: { outcome: 'tls' } },
-          { name: 'p-no-tls', certificate: { issuer: 'lab-ca' }, mainCf: { smtpd_tls_cert_file: '/nonexistent.pem' }, expect: { outcome: 'tls' } },
-          { name: 'p-sslv3', toolchain: 'debian-bookworm-legacy-openssl', certificate: { issuer: 'lab-ca' }, mainCf: SSLV3_ONLY, expect: { outcome: 'tls' } },
-          backup('backup1', 'p-greylist'),
-          backup('backup2', 'p-no-tls'),
-          backup('backup3', 'p-sslv3'),
+          // It refuses the recipient (450) after TLS.
+          { name: 'p-greylist', certificate: LAB_CA, backup: 'backup1', mainCf: { smtpd_recipient_restrictions: 'defer' }, expect: { outcome: 'tls', via: 'backup1' } },
+          // Its TLS is off (no certificate), and the receiver requires TLS of it.
+          { name: 'p-no-tls', certificate: LAB_CA, backup: 'backup2', transport: 'enc', mainCf: { smtpd_tls_cert_file: '/nonexistent.pem' }, expect: { outcome: 'tls', via: 'backup2' } },
+          { name: 'p-sslv3', certificate: LAB_CA, backup: 'backup3', toolchain: 'debian-bookworm-legacy-openssl', mainCf: SSLV3_ONLY, expect: { outcome: 'tls', via: 'backup3' } },
+          { name: 'backup1', certificate: LAB_CA, expect: { outcome: 'tls' } },
+          { name: 'backup2', certificate: LAB_CA, expect: { outcome: 'tls' } },
+          { name: 'backup3', certificate: LAB_CA, expect: { outcome: 'tls' } },
         ],
         timeoutSeconds: 15,
       }),
@@ -63,7 +46,13 @@ describe('a list of next hops: the first server fails, the second takes the mail
     });
     onTestFailed(() => console.error(failureAttachment(result)));
     expect(result.error).toBeUndefined();
-    expect(result.outbound.filter((r) => r.name.startsWith('backup') && !r.held).map((r) => `${r.name}: ${r.mismatch}`)).toEqual([]);
+    expect(result.outbound.filter((r) => !r.held).map((r) => `${r.name}: ${r.mismatch}`)).toEqual([]);
+    // Each primary's row says why the receiver left it.
+    expect(Object.fromEntries(result.outbound.filter((r) => r.name.startsWith('p-')).map((r) => [r.name, r.path]))).toEqual({
+      'p-greylist': expect.stringMatching(/^left it \(450 4\.\d\.\d .*\), then delivered over TLSv1\.3 with \S+ via backup backup1$/),
+      'p-no-tls': expect.stringMatching(/^left it \(TLS not available \(local problem\)\), then delivered over TLSv1\.3 with \S+ via backup backup2$/),
+      'p-sslv3': expect.stringMatching(/^left it \(peer sent alert "protocol version"\), then delivered over TLSv1\.3 with \S+ via backup backup3$/),
+    });
     const log = result.receiver.log;
     // What Postfix logs when it leaves a server for the next.
     expect(log.some((l) => /postfix\/smtp\[\d+\]: \w+: host p-greylist\.dest\.lab\.test\[[\d.]+\] said: 450 4\.\d\.\d .*\(in reply to RCPT TO command\)$/.test(l))).toBe(true);

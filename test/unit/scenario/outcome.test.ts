@@ -236,6 +236,14 @@ describe('expectations', () => {
     expect(checkExpectation(expectation({ outcome: 'tls' }), tls13, { status: 'deferred', detail: 'x' }).mismatch).toBe('expected the message to be delivered, it was deferred (x)');
   });
 
+  it('tells a message that ended at the backup from one the destination took', () => {
+    const viaBackup = { ...tls13, via: 'mx2' } as const;
+    expect(checkExpectation(expectation({ outcome: 'tls', via: 'mx2' }), viaBackup, delivered)).toEqual({ held: true });
+    expect(checkExpectation(expectation({ outcome: 'tls' }), viaBackup, delivered).mismatch).toBe('expected TLS, observed TLS TLSv1.3 TLS_AES_256_GCM_SHA384 via backup mx2');
+    expect(checkExpectation(expectation({ outcome: 'tls', via: 'mx2' }), tls13, delivered).mismatch).toBe('expected TLS via backup mx2, observed TLS TLSv1.3 TLS_AES_256_GCM_SHA384');
+    expect(checkExpectation(expectation({ outcome: 'plaintext', via: 'mx2' }), { kind: 'plaintext', via: 'mx2' }, delivered)).toEqual({ held: true });
+  });
+
   it('fails whatever the expectation when a message has no final fate', () => {
     const failed = { kind: 'handshake-failed' } as const;
     expect(checkExpectation(expectation({ outcome: 'handshake-failed' }), failed, { status: 'queued', queueId: 'ABC123' })).toEqual({

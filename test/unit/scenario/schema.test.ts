@@ -128,6 +128,36 @@ senders:
       .toEqual(['seed.yaml:4: outbound[0].afterStarttls: expected one of plaintext-reply, close, stall, unexpected-message; got "hang"']);
   });
 
+  it('takes a backup that names another Postfix destination, and `via` for it alone', async () => {
+    const ok = defineScenario({
+      name: 'ok', receiver: {},
+      outbound: [{ name: 'mx1', backup: 'mx2', expect: { outcome: 'tls', via: 'mx2' } }, { name: 'mx2', expect: { outcome: 'tls' } }],
+    });
+    expect(ok.outbound[0]).toMatchObject({ backup: 'mx2', expect: { via: 'mx2' } });
+    const text = [
+      'name: x',
+      'receiver: {}',
+      'senders:',
+      '  - { name: s, expect: { outcome: tls, via: mx2 } }',
+      'outbound:',
+      '  - { name: a, backup: a, expect: { outcome: tls } }',
+      '  - { name: b, backup: nowhere, expect: { outcome: tls } }',
+      '  - { name: c, backup: e, expect: { outcome: plaintext, via: e } }',
+      '  - { name: d, expect: { outcome: tls, via: a } }',
+      '  - { name: e, server: exim, expect: { outcome: tls } }',
+      '  - { name: f, backup: a, expect: { outcome: tls, via: b } }',
+      '',
+    ].join('\n');
+    expect(await problemsOf(text)).toEqual([
+      'seed.yaml:4: senders[0].expect.via: via is for outbound destinations with a backup',
+      'seed.yaml:6: outbound[0].backup: a destination cannot be its own backup',
+      'seed.yaml:7: outbound[1].backup: no outbound destination is named "nowhere" (there are: a, c, d, e, f)',
+      'seed.yaml:8: outbound[2].backup: the backup "e" is exim; a backup must be a Postfix destination, which takes the mail of another',
+      'seed.yaml:9: outbound[3].expect.via: via needs a backup on this destination',
+      'seed.yaml:11: outbound[5].expect.via: via must name this destination\'s backup, "a"',
+    ]);
+  });
+
   it('takes a sender port that the receiver serves: 25, 465 and 587 by default, others by a master.cf inet entry', async () => {
     const text = [
       'name: x',
