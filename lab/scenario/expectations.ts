@@ -14,7 +14,7 @@ export function describeExpectation(expectation: Expectation): string {
       return ['TLS', protocol, expectation.cipher, viaText(expectation.via)].filter(Boolean).join(' ');
     }
     case 'plaintext':
-      return `${expectation.afterTlsFailure ? 'plaintext after TLS failed' : 'plaintext'}${viaText(expectation.via) ? ` ${viaText(expectation.via)}` : ''}`;
+      return [expectation.afterTlsFailure ? 'plaintext after TLS failed' : 'plaintext', viaText(expectation.via)].filter(Boolean).join(' ');
     case 'handshake-failed':
       return ['handshake failed', expectation.failureClass, expectation.serverError && `"${expectation.serverError}"`].filter(Boolean).join(' ');
     case 'refused':
@@ -25,9 +25,9 @@ export function describeExpectation(expectation: Expectation): string {
 export function describeObserved(observed: Observed): string {
   switch (observed.kind) {
     case 'tls':
-      return `TLS ${observed.protocol} ${observed.cipher}${observed.via ? ` ${viaText(observed.via)}` : ''}`;
+      return ['TLS', observed.protocol, observed.cipher, viaText(observed.via)].filter(Boolean).join(' ');
     case 'plaintext':
-      return `${observed.afterTlsFailure === true ? 'plaintext after TLS failed' : 'plaintext'}${observed.via ? ` ${viaText(observed.via)}` : ''}`;
+      return [observed.afterTlsFailure === true ? 'plaintext after TLS failed' : 'plaintext', viaText(observed.via)].filter(Boolean).join(' ');
     case 'handshake-failed':
       return ['handshake failed', observed.failureClass].filter(Boolean).join(': ');
     case 'refused':
