@@ -16,6 +16,18 @@ const root = join(import.meta.dirname, '../..');
 const scratch = mkdtempSync(join(tmpdir(), 'reproduce-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+/** A configuration folder in the scratch directory, with this main.cf. */
+function configFolder(name: string, mainCf: string): string {
+  const dir = join(scratch, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'main.cf'), mainCf);
+  return dir;
+}
+
+/** A folder whose smtp client runs at this TLS security level. */
+const clientAt = (level: string, name = `client-${level}`): string =>
+  configFolder(name, `myhostname = mx.example.net\nsmtpd_tls_security_level = may\nsmtp_tls_security_level = ${level}\n`);
+
 const io = () => captureIo(root);
 const reproduceJson = (args: string[], onTestFailed: (fn: () => void) => void, exit = 0): Promise<ReproduceReport> => reproduceAt(args, root, onTestFailed, exit);
 
@@ -151,9 +163,7 @@ describe('tlslab reproduce, with real containers', () => {
 
   it('reproduces small-DH and timeout failures both ways: a DH-strict probe, a 1024-bit destination, peers that stall; ranks the DH fixes', async ({ onTestFailed }) => {
     // A bookworm server with a 1024-bit DH group whose smtp client asks for level 2, and peers that stall after STARTTLS.
-    const config = join(scratch, 'dh-config');
-    mkdirSync(config);
-    writeFileSync(join(config, 'main.cf'), `${readFileSync(join(root, 'test/fixtures/configs/bookworm-baseline/main.cf'), 'utf8')}
+    const config = configFolder('dh-config', `${readFileSync(join(root, 'test/fixtures/configs/bookworm-baseline/main.cf'), 'utf8')}
 smtpd_tls_dh1024_param_file = /etc/postfix/dh1024.pem
 smtp_tls_ciphers = high
 tls_high_cipherlist = HIGH:@SECLEVEL=2
@@ -194,9 +204,7 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
 
   it('reproduces a relay that takes mail only over TLS against a client without smtp_tls_security_level, and fixes it with level may', async ({ onTestFailed }) => {
     // The admin's main.cf leaves smtp_tls_security_level out: the smtp client runs at Postfix's default, without TLS.
-    const config = join(scratch, 'no-client-tls');
-    mkdirSync(config);
-    writeFileSync(join(config, 'main.cf'), 'myhostname = mx.example.net\nsmtpd_tls_security_level = may\n');
+    const config = configFolder('no-client-tls', 'myhostname = mx.example.net\nsmtpd_tls_security_level = may\n');
     const log = join(scratch, 'starttls-required.log');
     writeFileSync(log, [
       'Nov 29 10:01:45 mx postfix/smtp[519]: 37F04BD6180: to=<u@relay.example>, relay=smtp.relay.example[198.51.100.25]:587, delay=0.35, delays=0.04/0.01/0.25/0.05, dsn=5.7.0, status=bounced (host smtp.relay.example[198.51.100.25] said: 530 5.7.0 Must issue a STARTTLS command first (in reply to MAIL FROM command))',
@@ -216,9 +224,7 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
   it('reproduces a deferral quoted by its end alone when the folder requires TLS, and says where the requirement is when it does not', async ({ onTestFailed }) => {
     const log = join(scratch, 'deferral-end.log');
     writeFileSync(log, 'status=deferred (TLS is required, but was not offered by host mx.d.example[192.0.2.40])\n');
-    const required = join(scratch, 'client-encrypt');
-    mkdirSync(required);
-    writeFileSync(join(required, 'main.cf'), 'myhostname = mx.example.net\nsmtpd_tls_security_level = may\nsmtp_tls_security_level = encrypt\n');
+    const required = clientAt('encrypt');
     const report = await reproduceJson(['reproduce', '--log', log, '--config', required, '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json'], onTestFailed);
     expect(report.findings.map((f) => [f.failure.key, f.failure.peers, f.reproducedBy])).toEqual([
       ['outbound starttls-not-offered: TLS required but not offered', [{ name: 'mx.d.example', addr: '192.0.2.40' }], ['→ no-tls']],
@@ -226,9 +232,7 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     expect(report.findings[0]!.fixes[0]).toMatchObject({ fix: { id: 'outbound-may' }, breaks: [] });
     expect(await leftovers(report.runId)).toEqual([]);
 
-    const optional = join(scratch, 'client-may');
-    mkdirSync(optional);
-    writeFileSync(join(optional, 'main.cf'), 'myhostname = mx.example.net\nsmtpd_tls_security_level = may\nsmtp_tls_security_level = may\n');
+    const optional = clientAt('may');
     const notRequired = await reproduceJson(['reproduce', '--log', log, '--config', optional, '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json'], onTestFailed, 1);
     expect(notRequired.findings[0]!.reproducedBy).toEqual([]);
     expect(notRequired.findings[0]!.outcomes.find((o) => o.hypothesis.name === '→ no-tls')?.observed.outcome).toBe('plaintext');
@@ -240,9 +244,7 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     // As Postfix 3.7 at level encrypt logs such a server before it goes on to the next (lab-captured).
     const log = join(scratch, 'starttls-refused.log');
     writeFileSync(log, 'Dec 01 18:41:09 receiver postfix/smtp[239]: A17C4511063: TLS is required, but host p-no-tls.dest.lab.test[172.29.0.7] refused to start TLS: 454 4.7.0 TLS not available due to local problem\n');
-    const config = join(scratch, 'client-encrypt-454');
-    mkdirSync(config);
-    writeFileSync(join(config, 'main.cf'), 'myhostname = mx.example.net\nsmtpd_tls_security_level = may\nsmtp_tls_security_level = encrypt\n');
+    const config = clientAt('encrypt', 'client-encrypt-454');
     const report = await reproduceJson(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--json'], onTestFailed);
     expect(report.findings.map((f) => [f.failure.key, f.failure.peers, f.reproducedBy])).toEqual([
       ['outbound invalid-local-config: TLS not available (local problem)', [{ name: 'p-no-tls.dest.lab.test', addr: '172.29.0.7' }], ['→ starttls-refused']],
@@ -308,9 +310,7 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     expect(capture.passed).toBe(true);
     const log = join(scratch, 'submission.log');
     writeFileSync(log, `${capture.receiver.log.join('\n')}\n`);
-    const config = join(scratch, 'submission-config');
-    mkdirSync(config);
-    writeFileSync(join(config, 'main.cf'), 'smtpd_tls_security_level = may\nsmtpd_tls_protocols = >=TLSv1\nsmtpd_tls_mandatory_protocols = >=TLSv1\n');
+    const config = configFolder('submission-config', 'smtpd_tls_security_level = may\nsmtpd_tls_protocols = >=TLSv1\nsmtpd_tls_mandatory_protocols = >=TLSv1\n');
     writeFileSync(join(config, 'master.cf'), [
       'smtp       inet n - y - - smtpd',
       'submission inet n - y - - smtpd',
@@ -452,9 +452,7 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
       'Sep 10 10:00:01 mx postfix/smtp[138]: 4F1E21A2B3: to=<someone@gmail.com>, relay=gmail-smtp-in.l.google.com[142.250.4.27]:25, delay=0.4, delays=0.01/0/0.2/0, dsn=4.7.5, status=deferred (Server certificate not verified)',
       '',
     ].join('\n'));
-    const config = join(scratch, 'verify-config');
-    mkdirSync(config);
-    writeFileSync(join(config, 'main.cf'), 'smtp_tls_security_level = verify\nsmtp_tls_loglevel = 1\n');
+    const config = configFolder('verify-config', 'smtp_tls_security_level = verify\nsmtp_tls_loglevel = 1\n');
 
     const report = await reproduceJson(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json'], onTestFailed);
     expect(report.findings.map((f) => f.failure.key)).toEqual(['outbound certificate-verification: certificate verification failed']);
