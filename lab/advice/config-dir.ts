@@ -10,6 +10,7 @@ import { servicePort } from '../scenario/services.ts';
 import { checkCertificate, type CertificateCheck } from './certificate-check.ts';
 import { postfixNeeds, type PostfixNeed } from './config-needs.ts';
 import { parseLookupTable, parseMainCf, parseMasterCf, type MainCfEntry, type MasterCfEntry } from './main-cf.ts';
+import { unusedSettings, type UnusedSetting } from './unused-settings.ts';
 import {
   DIRECTORY_PARAMETERS,
   FILE_LIST_PARAMETERS,
@@ -57,6 +58,8 @@ export interface AdminConfig {
   listeners: Listener[];
   /** The admin's own server certificate, when the folder holds it, as verifying clients see it. */
   certificate?: CertificateCheck;
+  /** TLS settings of main.cf and master.cf that no Postfix process reads at the security levels configured. */
+  unusedSettings: UnusedSetting[];
 }
 
 /** An smtpd listener of master.cf besides port 25, with its `-o` settings as the lab would run them. */
@@ -278,7 +281,7 @@ export async function readConfigDir(dir: string, options: { certType?: CertType 
   const certificate = await checkOwnCertificate(root, (name) => entries.get(name)?.value, entries, find);
   return {
     dir: root, receiver, decisions, versions: await versionsInDir(root, files), mainCfText, ...(masterCfText !== undefined ? { masterCfText } : {}), entries: [...entries.values()], needs,
-    listeners, ...(certificate === undefined ? {} : { certificate }),
+    listeners, ...(certificate === undefined ? {} : { certificate }), unusedSettings: unusedSettings(mainCfText, masterCfText),
   };
 }
 

@@ -1,4 +1,5 @@
 import { certificateSummary } from '../advice/certificate-check.ts';
+import type { AdminConfig } from '../advice/config-dir.ts';
 import type { DiffRow, MatrixRow } from '../advice/matrix.ts';
 import type { FixEffect } from '../advice/ranking.ts';
 import type { ReproduceReport } from '../advice/reproduce.ts';
@@ -29,6 +30,12 @@ function decisionsText(report: ValidateReport['proposal']['config']): string {
   return changed.map((d) => `  ${d.action.padEnd(8)} ${d.parameter}${d.labValue !== undefined ? ` -> ${d.labValue}` : ''}: ${d.reason}`).join('\n');
 }
 
+function unusedText(config: Pick<AdminConfig, 'unusedSettings'>): string[] {
+  if (config.unusedSettings.length === 0) return [];
+  return ['Settings no Postfix process reads at the security levels configured (changing them changes nothing):',
+    ...config.unusedSettings.map((u) => `  ${u.source}: ${u.parameter} = ${u.value}: ${u.reason}`)];
+}
+
 /** The validate report for a terminal. */
 export function renderValidateText(report: ValidateReport): string {
   const out: string[] = [];
@@ -39,6 +46,7 @@ export function renderValidateText(report: ValidateReport): string {
     if (!side) continue;
     out.push('', `== ${side.label}: ${side.config.dir}`);
     out.push('Parameters the lab did not apply as written:', decisionsText(side.config) || '  none');
+    out.push(...unusedText(side.config));
     out.push(...certificateSummary(side.config));
     for (const error of side.configErrors) out.push(`POSTFIX ERROR: ${error}`);
     out.push(renderMatrix(side.matrix));
@@ -68,6 +76,7 @@ export function renderReproduceText(report: ReproduceReport): string {
   if (report.selfReport) out.push(`  runs: Postfix ${report.selfReport.mailVersion ?? '?'}, smtpd linked against ${report.selfReport.linkedTls ?? '?'}`);
   for (const skipped of report.skipped) out.push(`  left out: ${skipped}`);
   for (const error of report.configErrors) out.push(`POSTFIX ERROR: ${error}`);
+  out.push(...unusedText(report.config));
   for (const finding of report.findings) {
     out.push('', `== ${finding.failure.key} (${peersText(finding.failure)})`);
     out.push(finding.explanation);

@@ -40,6 +40,10 @@ function configSection(config: AdminConfig): string {
   const parts = [`Folder: \`${config.dir}\``, '', '`main.cf` as given:', fence(config.mainCfText.trimEnd().split('\n'))];
   if (config.masterCfText) parts.push('', '`master.cf` as given:', fence(config.masterCfText.trimEnd().split('\n')));
   for (const paragraph of certificateSummary(config)) parts.push('', paragraph);
+  if (config.unusedSettings.length > 0) {
+    parts.push('', 'Settings no Postfix process reads at the security levels configured (changing them changes nothing):', '');
+    parts.push(table(['parameter', 'your value', 'why it has no effect'], config.unusedSettings.map((u) => [`${u.parameter} (${u.source})`, code(u.value), u.reason])));
+  }
   const changed = config.decisions.filter((d) => d.action !== 'keep');
   parts.push('', 'What the lab did not apply as written, and why:', '');
   parts.push(changed.length ? table(['parameter', 'your value', 'lab', 'why'], changed.map((d) => [`${d.parameter} (${d.source})`, code(d.value), d.action + (d.labValue !== undefined ? ` → ${code(d.labValue)}` : ''), d.reason])) : 'Nothing: every parameter was applied as written.');

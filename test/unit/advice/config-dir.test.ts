@@ -163,4 +163,10 @@ describe('logHintsOf', () => {
     writeFileSync(join(dir, 'main.cf'), 'smtpd_tls_security_level = may\nsmtpd_starttls_timeout = 20s\nsmtp_starttls_timeout = ${stress?{10}:{300}}s\n');
     expect(logHintsOf(await readConfigDir(dir))).toEqual({ starttlsTimeout: { smtpd: 20 } });
   });
+
+  it('names the TLS settings no Postfix process reads at the levels configured', async () => {
+    const config = await readConfigDir(join(configs, 'bookworm-invalid-protocols'));
+    expect(config.unusedSettings).toEqual([expect.objectContaining({ parameter: 'smtpd_tls_mandatory_protocols', source: 'main.cf:5', reason: expect.stringContaining('reads smtpd_tls_protocols instead (= TLSv1.2, TLSv1.4)') })]);
+    expect((await readConfigDir(join(configs, 'bookworm-baseline'))).unusedSettings).toEqual([]);
+  });
 });
