@@ -29,6 +29,8 @@ interface Process {
   level: Level;
   /** How the level was decided: `smtpd_tls_security_level = encrypt`. */
   levelFrom: string;
+  /** The level parameter (or wrapper mode) decided it, so that the legacy booleans are not read. */
+  byLevel: boolean;
   service?: string;
 }
 
@@ -134,19 +136,25 @@ class Values {
   }
 }
 
-function levelOf(side: Side, values: Values, wrapper: boolean): { level: Level; levelFrom: string } {
-  if (wrapper) return { level: 'required', levelFrom: 'smtpd_tls_wrappermode = yes' };
+function levelOf(side: Side, values: Values, wrapper: boolean): { level: Level; levelFrom: string; byLevel: boolean } {
+  const decided = (level: Level, levelFrom: string) => ({ level, levelFrom, byLevel: true });
+  if (wrapper) return decided('required', 'smtpd_tls_wrappermode = yes');
   const level = values.expanded(side.levelParameter);
-  if (level === undefined && values.raw(side.levelParameter) !== undefined) return { level: 'unknown', levelFrom: '' };
+  if (level === undefined && values.raw(side.levelParameter) !== undefined) return decided('unknown', '');
   const word = level?.trim().toLowerCase() ?? '';
   if (word !== '') {
     const from = `${side.levelParameter} = ${word}`;
-    if (word === 'none') return { level: 'none', levelFrom: from };
-    if (word === 'may') return { level: 'may', levelFrom: from };
-    if (side.required.has(word)) return { level: 'required', levelFrom: from };
+    if (word === 'none') return decided('none', from);
+    if (word === 'may') return decided('may', from);
+    if (side.required.has(word)) return decided('required', from);
     // dane, for one, is mandatory with usable TLSA records and opportunistic without them.
-    return { level: 'unknown', levelFrom: from };
+    return decided('unknown', from);
   }
+  return { ...legacyLevel(side, values), byLevel: false };
+}
+
+/** The level of the legacy booleans, which Postfix reads only when the level parameter is empty. */
+function legacyLevel(side: Side, values: Values): { level: Level; levelFrom: string } {
   const enforce = bool(values.expanded(side.enforce));
   const use = bool(values.expanded(side.use));
   if (enforce === undefined || use === undefined) return { level: 'unknown', levelFrom: '' };
@@ -213,6 +221,38 @@ function sideReason(side: Side, name: string, list: readonly Process[], valueOf:
 
 const GRADE = /_tls_(mandatory_)?ciphers$/;
 
+/** Whether a legacy boolean would have given the process the level it has. */
+function legacyAgrees(side: Side, name: string, on: boolean, level: Level): boolean {
+  if (name === side.enforce) return on === (level === 'required');
+  return on === (level !== 'none');
+}
+
+/** The legacy booleans (`smtpd_enforce_tls`, `smtp_use_tls` ...) that a level parameter overrides, when they say otherwise. */
+function ignoredLegacy(side: Side, list: readonly Process[], main: Params): UnusedSetting[] {
+  const found: UnusedSetting[] = [];
+  const why = (process: Process, name: string) => {
+    const whose = `the ${side.who}${process.service === undefined ? '' : ` of ${process.service}`}`;
+    return process.levelFrom.startsWith('smtpd_tls_wrappermode')
+      ? `wrapper mode makes ${whose} require TLS, whatever ${name} says`
+      : `${process.levelFrom} decides the level of ${whose}, and ${name} is read only when ${side.levelParameter} is empty`;
+  };
+  for (const name of [side.enforce, side.use]) {
+    for (const process of list) {
+      const own = process.overrides.get(name);
+      const on = own === undefined ? undefined : bool(own.value);
+      if (own === undefined || on === undefined || !process.byLevel || legacyAgrees(side, name, on, process.level)) continue;
+      found.push({ parameter: name, value: own.value, source: `master.cf:${own.line} (${process.service ?? process.label} -o)`, reason: why(process, name) });
+    }
+    const entry = main.get(name);
+    const on = entry === undefined ? undefined : bool(entry.value);
+    const readers = list.filter((p) => !p.overrides.has(name));
+    if (entry === undefined || on === undefined || readers.length === 0 || !readers.every((p) => p.byLevel) || readers.every((p) => legacyAgrees(side, name, on, p.level))) continue;
+    const disagreeing = readers.find((p) => !legacyAgrees(side, name, on, p.level)) as Process;
+    found.push({ parameter: name, value: entry.value, source: `main.cf:${entry.line}`, reason: why(disagreeing, name) });
+  }
+  return found;
+}
+
 const tokens = (value: string) => new Set(value.split(/[\s,:]+/).filter((t) => t !== '').map((t) => t.toLowerCase()));
 
 /**
@@ -269,6 +309,7 @@ export function unusedSettings(mainCfText: string, masterCfText?: string): Unuse
       }
     }
     if (!known) continue;
+    found.push(...ignoredLegacy(side, list, main));
     for (const name of tracked) {
       const entry = main.get(name);
       if (entry === undefined || readFromMain.has(name) || bool(entry.value) === false) continue;

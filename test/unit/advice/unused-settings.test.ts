@@ -61,6 +61,12 @@ describe('unusedSettings', () => {
       unused: ['main.cf:3 smtpd_tls_protocols', 'main.cf:5 smtp_tls_mandatory_protocols'],
     },
     {
+      name: 'a legacy boolean that the level overrides, where it says otherwise',
+      main: lines('smtpd_tls_security_level = may', 'smtpd_enforce_tls = yes', 'smtpd_use_tls = yes', 'smtp_tls_security_level = encrypt', 'smtp_use_tls = no'),
+      master: lines('smtp inet n - y - - smtpd', 'submission inet n - y - - smtpd -o smtpd_enforce_tls=no', 'smtps inet n - y - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_enforce_tls=no'),
+      unused: ['master.cf:3 (smtps -o) smtpd_enforce_tls', 'main.cf:2 smtpd_enforce_tls', 'main.cf:5 smtp_use_tls'],
+    },
+    {
       name: 'TLS off: nothing of it is read',
       main: lines('smtpd_tls_security_level = none', 'smtpd_tls_protocols = >=TLSv1.2', 'smtp_tls_security_level = may'),
       unused: ['main.cf:2 smtpd_tls_protocols'],
@@ -117,6 +123,8 @@ describe('unusedSettings', () => {
     });
     const [listener] = unusedSettings(lines('smtpd_tls_security_level = may'), lines('smtp inet n - y - - smtpd', 'smtps inet n - y - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_tls_protocols=>=TLSv1.2'));
     expect(listener?.reason).toBe('the smtpd of smtps does not run at level may (smtpd_tls_wrappermode = yes); where TLS is required it reads smtpd_tls_mandatory_protocols instead (not set, so Postfix\'s default)');
+    const [enforce] = unusedSettings(lines('smtpd_tls_security_level = may', 'smtpd_enforce_tls = yes'));
+    expect(enforce?.reason).toBe('smtpd_tls_security_level = may decides the level of the smtpd, and smtpd_enforce_tls is read only when smtpd_tls_security_level is empty');
     const [ccert] = unusedSettings(lines('smtpd_tls_security_level = may', 'smtpd_tls_req_ccert = yes'));
     expect(ccert?.reason).toContain('Can\'t require client certs unless TLS is required');
   });
