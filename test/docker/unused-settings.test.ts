@@ -48,3 +48,22 @@ describe.each(CASES)('protocols of the other security level, on $receiver', ({ r
     expect(await leftovers(result.runId)).toEqual([]);
   });
 });
+
+describe('a legacy boolean beside a security level, on debian-bookworm', () => {
+  it('smtpd_enforce_tls = yes beside smtpd_tls_security_level = may requires nothing: a sender without STARTTLS delivers', async ({ onTestFailed }) => {
+    await prepareImages(['debian-bookworm']);
+    const mainCf = { smtpd_tls_security_level: 'may', smtpd_enforce_tls: 'yes' };
+    const scenario = defineScenario({
+      name: 'unused-settings-legacy-enforce',
+      receiver: { toolchain: 'debian-bookworm', mainCf },
+      senders: [{ name: 'plain', profile: 'no-starttls', expect: { outcome: 'plaintext', fate: 'delivered' } }],
+    });
+    const result = await runScenario({ scenario, dir: root });
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    expect(result.senders.filter((r) => !r.held).map((r) => `${r.name}: ${r.mismatch}`)).toEqual([]);
+    const text = Object.entries(mainCf).map(([name, value]) => `${name} = ${value}`).join('\n');
+    expect(unusedSettings(text).map((u) => u.parameter)).toEqual(['smtpd_enforce_tls']);
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+});
