@@ -21,9 +21,9 @@ export interface UnusedSetting {
 type Level = 'none' | 'may' | 'required' | 'unknown';
 type Params = ReadonlyMap<string, { value: string; line: number }>;
 
-/** One Postfix process kind with its own parameter values: an smtpd listener or an smtp client transport. */
+/** One Postfix service with its own parameter values: an smtpd listener, tlsproxy, or an smtp client transport. */
 interface Process {
-  /** `smtp/inet (master.cf:12)`, or `smtpd` without master.cf. */
+  /** `smtp/inet (master.cf:12)`; `port 25` or `the smtp transport` when master.cf does not list it. */
   label: string;
   overrides: Params;
   level: Level;
