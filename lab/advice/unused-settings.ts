@@ -274,7 +274,7 @@ function sameEffect(side: Side, name: string, value: string, values: Values, lev
  * The TLS settings of a configuration that no Postfix process reads: main.cf's, and each master.cf `-o` of an
  * smtpd listener or smtp transport. Without master.cf, main.cf alone decides: one smtpd and one smtp client.
  * A side is left out when its use cannot be told: a level this folder does not set or that depends on the
- * destination (dane, per-destination policy tables), or tlsproxy settings of their own.
+ * destination (dane, per-destination policy tables), or postscreen and tlsproxy settings of their own.
  */
 export function unusedSettings(mainCfText: string, masterCfText?: string): UnusedSetting[] {
   const main: Params = new Map(parseMainCf(mainCfText).entries.map((e) => [e.name, { value: e.value, line: e.line }]));
@@ -284,7 +284,8 @@ export function unusedSettings(mainCfText: string, masterCfText?: string): Unuse
   const set = (name: string, list: readonly Process[]) => (main.get(name)?.value ?? '') !== '' || list.some((p) => (p.overrides.get(name)?.value ?? '') !== '');
   const decidable = (list: readonly Process[]) => list.length > 0 && list.every((p) => p.level !== 'unknown');
   const sides: [Side, Process[], boolean][] = [
-    [SMTPD, servers, decidable(servers) && ![...main.keys()].some((name) => name.startsWith('tlsproxy_tls_'))],
+    // postscreen's STARTTLS (through tlsproxy) takes smtpd's settings unless postscreen_tls_* or tlsproxy_tls_* say otherwise.
+    [SMTPD, servers, decidable(servers) && ![...main.keys()].some((name) => /^(tlsproxy|postscreen)_tls_/.test(name))],
     [SMTP, clients, decidable(clients) && !PER_DESTINATION.some((name) => set(name, clients))],
   ];
   const found: UnusedSetting[] = [];

@@ -101,6 +101,11 @@ describe('unusedSettings', () => {
       unused: [],
     },
     {
+      name: 'postscreen\'s STARTTLS at a level of its own: the smtpd side is left out',
+      main: lines('smtpd_tls_security_level = may', 'smtpd_tls_mandatory_protocols = >=TLSv1.3', 'postscreen_tls_security_level = encrypt'),
+      unused: [],
+    },
+    {
       name: 'tls_high_cipherlist with no grade high in use',
       main: lines('smtpd_tls_security_level = may', 'smtpd_tls_mandatory_ciphers = high', 'smtp_tls_security_level = may', 'tls_high_cipherlist = ECDHE+AESGCM'),
       unused: ['main.cf:2 smtpd_tls_mandatory_ciphers', 'main.cf:4 tls_high_cipherlist'],
