@@ -221,6 +221,12 @@ function sideReason(side: Side, name: string, list: readonly Process[], valueOf:
 
 const GRADE = /_tls_(mandatory_)?ciphers$/;
 
+/** Whether an LMTP client may use TLS: a level other than none, or a legacy boolean on, in main.cf or an lmtp service. */
+function lmtpTls(main: Params, entries: readonly MasterCfEntry[]): boolean {
+  const on = (name: string, value: string) => (name === 'lmtp_tls_security_level' ? !/^\s*(none)?\s*$/i.test(value) : /^(lmtp_use_tls|lmtp_enforce_tls)$/.test(name) && bool(value) !== false);
+  return [...main].some(([name, { value }]) => on(name, value)) || entries.some((e) => e.command === 'lmtp' && e.overrides.some((o) => on(o.name, o.value)));
+}
+
 /** Whether a legacy boolean would have given the process the level it has. */
 function legacyAgrees(side: Side, name: string, on: boolean, level: Level): boolean {
   if (name === side.enforce) return on === (level === 'required');
@@ -286,7 +292,8 @@ export function unusedSettings(mainCfText: string, masterCfText?: string): Unuse
   const sides: [Side, Process[], boolean][] = [
     // postscreen's STARTTLS (through tlsproxy) takes smtpd's settings unless postscreen_tls_* or tlsproxy_tls_* say otherwise.
     [SMTPD, servers, decidable(servers) && ![...main.keys()].some((name) => /^(tlsproxy|postscreen)_tls_/.test(name))],
-    [SMTP, clients, decidable(clients) && !PER_DESTINATION.some((name) => set(name, clients))],
+    // The LMTP client mirrors the smtp client's parameters; with TLS on, it may read them through its defaults.
+    [SMTP, clients, decidable(clients) && !PER_DESTINATION.some((name) => set(name, clients)) && !lmtpTls(main, entries)],
   ];
   const found: UnusedSetting[] = [];
   const readFromMain = new Set<string>();

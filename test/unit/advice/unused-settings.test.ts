@@ -56,6 +56,11 @@ describe('unusedSettings', () => {
       unused: [],
     },
     {
+      name: 'an LMTP client with TLS may read the smtp client\'s settings: the smtp side is left out',
+      main: lines('smtp_tls_security_level = encrypt', 'smtp_tls_protocols = >=TLSv1.3', 'lmtp_tls_security_level = may'),
+      unused: [],
+    },
+    {
       name: 'the legacy booleans decide when the level is empty',
       main: lines('smtpd_use_tls = yes', 'smtpd_enforce_tls = yes', 'smtpd_tls_protocols = !SSLv2', 'smtp_use_tls = yes', 'smtp_tls_mandatory_protocols = !SSLv2'),
       unused: ['main.cf:3 smtpd_tls_protocols', 'main.cf:5 smtp_tls_mandatory_protocols'],
