@@ -167,8 +167,8 @@ function analyzeTable(report: AnalyzeReport & { peersOmitted?: number }): string
   const counters = Number.parseInt(versions.postfix ?? '', 10) >= 3 || /^>=\s*3/.test(versions.postfixRange ?? '');
   if (sessions.tls === 0 && sessions.plaintext > 0 && !counters) {
     out.push('No session logged a TLS handshake, and no line has the command counters of Postfix 3.0 and later that would show a ' +
-      'STARTTLS: at smtpd_tls_loglevel = 0 (the default) sessions over TLS log nothing of it and count as plaintext here. ' +
-      'Set smtpd_tls_loglevel to 1 to log them.');
+      'STARTTLS: at smtpd_tls_loglevel = 0 (the default) sessions over TLS log nothing of it and count as plaintext here, as the ' +
+      'smtp client\'s do at smtp_tls_loglevel = 0 in every version. Set both to 1 to log them.');
   }
   out.push('');
   const rows = [['PEER', 'NAME', 'ATTEMPTS', 'TLS', 'PROTOCOLS', 'FAILURES', 'PLAINTEXT', 'LAST SEEN']];
