@@ -295,20 +295,25 @@ export function unusedSettings(mainCfText: string, masterCfText?: string): Unuse
     // The LMTP client mirrors the smtp client's parameters; with TLS on, it may read them through its defaults.
     [SMTP, clients, decidable(clients) && !PER_DESTINATION.some((name) => set(name, clients)) && !lmtpTls(main, entries)],
   ];
-  const found: UnusedSetting[] = [];
   const readFromMain = new Set<string>();
   /** Each cipher grade a process reads, as it has it (undefined: Postfix's default, which is never high). */
   const grades: (string | undefined)[] = [];
-  for (const [side, list, known] of sides) {
+  // What every process reads comes first: a reference may cross sides (smtp_tls_protocols = $smtpd_tls_protocols).
+  const reads = sides.map(([side, list, known]) => list.map((process) => {
+    const values = new Values(main, process.overrides);
+    const read = values.closure(readAt(side, known ? process.level : 'unknown'));
+    for (const name of read) {
+      if (!process.overrides.has(name)) readFromMain.add(name);
+      if (GRADE.test(name)) grades.push(values.raw(name) === undefined ? undefined : values.expanded(name) ?? '$');
+    }
+    return { process, values, read };
+  }));
+  const found: UnusedSetting[] = [];
+  const mainValues = new Values(main, new Map());
+  sides.forEach(([side, list, known], index) => {
+    if (!known) return;
     const tracked = [...Object.keys(side.opportunistic), ...Object.keys(side.mandatory), ...side.both];
-    for (const process of list) {
-      const values = new Values(main, process.overrides);
-      const read = values.closure(readAt(side, known ? process.level : 'unknown'));
-      for (const name of read) {
-        if (!process.overrides.has(name)) readFromMain.add(name);
-        if (GRADE.test(name)) grades.push(values.raw(name) === undefined ? undefined : values.expanded(name) ?? '$');
-      }
-      if (!known) continue;
+    for (const { process, values, read } of reads[index] ?? []) {
       for (const name of tracked) {
         const own = process.overrides.get(name);
         if (own === undefined || read.has(name) || bool(own.value) === false) continue;
@@ -316,17 +321,15 @@ export function unusedSettings(mainCfText: string, masterCfText?: string): Unuse
         found.push({ parameter: name, value: own.value, source: `master.cf:${own.line} (${process.service ?? process.label} -o)`, reason: sideReason(side, name, [process], (n) => values.raw(n)) });
       }
     }
-    if (!known) continue;
     found.push(...ignoredLegacy(side, list, main));
     for (const name of tracked) {
       const entry = main.get(name);
       if (entry === undefined || readFromMain.has(name) || bool(entry.value) === false) continue;
-      const mainValues = new Values(main, new Map());
       const value = mainValues.expanded(name) ?? entry.value;
       if (list.every((p) => sameEffect(side, name, value, new Values(main, p.overrides), p.level))) continue;
       found.push({ parameter: name, value: entry.value, source: `main.cf:${entry.line}`, reason: sideReason(side, name, list, (n) => main.get(n)?.value) });
     }
-  }
+  });
   const high = main.get('tls_high_cipherlist');
   // lmtp and tlsproxy clients have grades of their own: one of them set at all may be high.
   const others = [...main.keys()].some((name) => GRADE.test(name) && !name.startsWith('smtpd_') && !name.startsWith('smtp_'));

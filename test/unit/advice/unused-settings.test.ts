@@ -38,6 +38,11 @@ describe('unusedSettings', () => {
       unused: [],
     },
     {
+      name: 'a reference across sides: the smtp client reads smtpd\'s protocols',
+      main: lines('smtpd_tls_security_level = encrypt', 'smtpd_tls_protocols = >=TLSv1.2', 'smtp_tls_security_level = may', 'smtp_tls_protocols = $smtpd_tls_protocols'),
+      unused: [],
+    },
+    {
       name: 'a level through a reference of main.cf',
       main: lines('tls_level = encrypt', 'smtp_tls_security_level = ${tls_level}', 'smtp_tls_protocols = >=TLSv1.3'),
       unused: ['main.cf:3 smtp_tls_protocols'],
