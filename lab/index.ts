@@ -24,7 +24,7 @@ export type { Toolchain } from './toolchains/model.ts';
 export { validateConfig, type ValidateOptions, type ValidateReport, type ValidatedSide } from './advice/validate.ts';
 export { reproduceFailures, type ReproduceOptions, type ReproduceReport, type FailureFinding } from './advice/reproduce.ts';
 export { readConfigDir, type AdminConfig, type ParameterDecision, type CertType } from './advice/config-dir.ts';
-export { unusedSettings, type UnusedSetting } from './advice/unused-settings.ts';
+export { unusedSettings, type UnusedSetting } from './postfix-config/unused-settings.ts';
 export { reproductionScenario } from './advice/scenario-writer.ts';
 export type { MatrixRow, DiffRow } from './advice/matrix.ts';
 export type { FixCandidate } from './advice/fixes.ts';

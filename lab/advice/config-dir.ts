@@ -9,8 +9,8 @@ import type { ReceiverSpec } from '../scenario/schema.ts';
 import { servicePort } from '../scenario/services.ts';
 import { checkCertificate, type CertificateCheck } from './certificate-check.ts';
 import { postfixNeeds, type PostfixNeed } from './config-needs.ts';
-import { parseLookupTable, parseMainCf, parseMasterCf, type MainCfEntry, type MasterCfEntry } from './main-cf.ts';
-import { unusedSettings, type UnusedSetting } from './unused-settings.ts';
+import { parseLookupTable, parseMainCf, parseMasterCf, type MainCfEntry, type MasterCfEntry } from '../postfix-config/main-cf.ts';
+import { unusedSettings, type UnusedSetting } from '../postfix-config/unused-settings.ts';
 import {
   DIRECTORY_PARAMETERS,
   FILE_LIST_PARAMETERS,

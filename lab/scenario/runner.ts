@@ -11,6 +11,7 @@ import { type ProgressSink, silentProgress } from '../images/progress.ts';
 import { serverHints } from '../logs/hints.ts';
 import { compareVersions } from '../logs/versions.ts';
 import { readSessions, type LogHints } from '../logs/index.ts';
+import { unusedSettings } from '../postfix-config/unused-settings.ts';
 import { mapsNameSenders } from '../receiver/config-files.ts';
 import { waitForSmtpGreeting } from '../receiver/readiness.ts';
 import { APP_CLIENTS, appClientCommand, isAppClient, rawCommand, sClientCommand, swaksCommand, type ClientCommand, type MessageEnvelope } from '../senders/client-command.ts';
@@ -177,12 +178,14 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     const waitsForPeers = scenario.outbound.length > 0 || mapsNameSenders(scenario.receiver.maps).length > 0;
     const [destinations, clients] = waitsForPeers ? await settleAll([startDestinations, startClients] as const) : [[], []];
     const senderAddresses = new Map(clients.map((s) => [s.spec.name, s.container.ipAddress]));
+    const receiverSpec = receiverSpecWithServices(receiverSpecWithOutbound(scenario, destinations), senders, result.notes);
+    result.notes.push(...unusedReceiverSettings(receiverSpec));
     const startReceiver = startPostfixServer(stage, {
       role: 'receiver',
       name: 'receiver',
       hostname: RECEIVER_HOSTNAME,
       image: result.receiver.image,
-      spec: receiverSpecWithServices(receiverSpecWithOutbound(scenario, destinations), senders, result.notes),
+      spec: receiverSpec,
       senderAddresses,
     })
       .then((container) => (receiver = container))
@@ -334,6 +337,19 @@ function receiverSpecWithServices(receiver: Scenario['receiver'], senders: reado
   if (added.length === 0) return receiver;
   notes.push(`The receiver serves ${added.join('; ')}.`);
   return { ...receiver, masterCf };
+}
+
+/** The levels of the receiver's main.cf before the scenario's settings (images/common/entrypoint.sh). */
+const IMAGE_TLS_LEVELS = ['smtpd_tls_security_level = may', 'smtp_tls_security_level = may'];
+
+/** The receiver's TLS settings that no Postfix process reads at the levels the scenario sets, as notes. */
+function unusedReceiverSettings(receiver: Scenario['receiver']): string[] {
+  const mainCf = [...IMAGE_TLS_LEVELS, ...Object.entries(receiver.mainCf).map(([name, value]) => `${name} = ${value}`)].join('\n');
+  return unusedSettings(mainCf, receiver.masterCf.join('\n')).map((unused) => {
+    const entry = /^master\.cf:(\d+)/.exec(unused.source);
+    const where = entry === null ? `receiver.mainCf.${unused.parameter}` : `receiver.masterCf[${Number(entry[1]) - 1}] -o ${unused.parameter}`;
+    return `${where} = ${unused.value} has no effect: ${unused.reason}.`;
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { unusedSettings } from '../../lab/advice/unused-settings.ts';
+import { unusedSettings } from '../../lab/postfix-config/unused-settings.ts';
 import { defineScenario } from '../../lab/scenario/load.ts';
 import { runScenario } from '../../lab/scenario/runner.ts';
 import type { Expectation } from '../../lab/scenario/schema.ts';
@@ -45,6 +45,8 @@ describe.each(CASES)('protocols of the other security level, on $receiver', ({ r
     expect([...result.senders, ...result.outbound].filter((r) => !r.held).map((r) => `${r.name}: ${r.mismatch}`)).toEqual([]);
     const text = Object.entries(mainCf).map(([name, value]) => `${name} = ${value}`).join('\n');
     expect(unusedSettings(text).map((u) => u.parameter)).toEqual(control ? [] : limited);
+    // The run's notes say so too.
+    expect(result.notes.filter((note) => note.includes('has no effect')).map((note) => note.split(' = ')[0])).toEqual(control ? [] : limited.map((name) => `receiver.mainCf.${name}`));
     expect(await leftovers(result.runId)).toEqual([]);
   });
 });
@@ -64,6 +66,7 @@ describe('a legacy boolean beside a security level, on debian-bookworm', () => {
     expect(result.senders.filter((r) => !r.held).map((r) => `${r.name}: ${r.mismatch}`)).toEqual([]);
     const text = Object.entries(mainCf).map(([name, value]) => `${name} = ${value}`).join('\n');
     expect(unusedSettings(text).map((u) => u.parameter)).toEqual(['smtpd_enforce_tls']);
+    expect(result.notes.join('\n')).toContain('receiver.mainCf.smtpd_enforce_tls = yes has no effect: smtpd_tls_security_level = may decides the level of the smtpd');
     expect(await leftovers(result.runId)).toEqual([]);
   });
 });

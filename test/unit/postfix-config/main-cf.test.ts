@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseLookupTable, parseMainCf, parseMasterCf } from '../../../lab/advice/main-cf.ts';
+import { parseLookupTable, parseMainCf, parseMasterCf } from '../../../lab/postfix-config/main-cf.ts';
 
 const fixture = (path: string) => readFileSync(new URL(`../../fixtures/configs/${path}`, import.meta.url), 'utf8');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unusedSettings } from '../../../lab/advice/unused-settings.ts';
+import { unusedSettings } from '../../../lab/postfix-config/unused-settings.ts';
 
 const lines = (...settings: string[]) => `${settings.join('\n')}\n`;
 const names = (main: string, master?: string) => unusedSettings(main, master).map((u) => `${u.source} ${u.parameter}`);
