@@ -2,6 +2,7 @@ import { connectEngine, type Engine } from '../docker/engine.ts';
 import { newRunId } from '../docker/labels.ts';
 import { LabError, type LabErrorCode } from '../errors.ts';
 import type { ProgressSink } from '../images/progress.ts';
+import type { UnusedSetting } from '../postfix-config/unused-settings.ts';
 import { defineScenario } from '../scenario/load.ts';
 import type { ScenarioResult, SelfReport } from '../scenario/result.ts';
 import { runScenario } from '../scenario/runner.ts';
@@ -115,7 +116,9 @@ export async function validateConfig(options: ValidateOptions): Promise<Validate
     regressions = regressions.filter(recurs);
   }
   const newConfigErrors = proposal.configErrors.filter((e) => !(baseline?.configErrors ?? []).includes(e));
-  const { verdict, exitCode } = validateVerdict(proposal, baseline, diff, regressions, newConfigErrors, options.allowRegressions ?? false);
+  const known = new Set((baseline?.config.unusedSettings ?? []).map((u) => `${u.parameter} = ${u.value}`));
+  const newUnused = proposal.config.unusedSettings.filter((u) => !known.has(`${u.parameter} = ${u.value}`));
+  const { verdict, exitCode } = validateVerdict(proposal, baseline, diff, regressions, newConfigErrors, options.allowRegressions ?? false, newUnused);
   const selfReport = proposal.result.selfReports.find((r) => r.role === 'receiver');
   return {
     kind: 'validate',
@@ -160,11 +163,15 @@ function names(rows: readonly DiffRow[]): string {
  * The verdict and exit status: NOT SAFE (1) when the proposal breaks a peer the baseline served
  * (unless regressions are allowed) or Postfix rejects part of it; otherwise 0.
  */
-export function validateVerdict(proposal: Pick<ValidatedSide, 'matrix'>, baseline: Pick<ValidatedSide, 'matrix'> | undefined, diff: DiffRow[] | undefined, regressions: DiffRow[], configErrors: string[], allowRegressions: boolean): { verdict: string; exitCode: 0 | 1 } {
+export function validateVerdict(
+  proposal: Pick<ValidatedSide, 'matrix'>, baseline: Pick<ValidatedSide, 'matrix'> | undefined, diff: DiffRow[] | undefined, regressions: DiffRow[], configErrors: string[], allowRegressions: boolean,
+  unused: readonly UnusedSetting[] = [],
+): { verdict: string; exitCode: 0 | 1 } {
   const served = proposal.matrix.filter((r) => r.rank.level > 0);
   const tls = proposal.matrix.filter((r) => r.rank.level > 1);
   const failing = proposal.matrix.filter((r) => r.rank.level === 0);
-  const errors = configErrors.length > 0 ? ` Postfix rejected part of the configuration (${configErrors.length} error${configErrors.length > 1 ? 's' : ''}).` : '';
+  const errors = (configErrors.length > 0 ? ` Postfix rejected part of the configuration (${configErrors.length} error${configErrors.length > 1 ? 's' : ''}).` : '') +
+    (unused.length > 0 ? ` It sets ${unused.length} TLS setting(s) that no Postfix process reads at its security levels: ${unused.map((u) => u.parameter).join(', ')}.` : '');
   const summary = `${served.length}/${proposal.matrix.length} peers served (${tls.length} over TLS)${failing.length ? `, failing: ${failing.map((r) => `${r.direction === 'outbound' ? '→ ' : ''}${r.name}`).join(', ')}` : ''}.`;
   if (!baseline || !diff) {
     return { verdict: `${configErrors.length > 0 ? 'NOT SAFE' : 'RAN'}: ${summary}${errors} No baseline given: nothing to compare with.`, exitCode: configErrors.length > 0 ? 1 : 0 };

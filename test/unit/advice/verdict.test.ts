@@ -26,6 +26,13 @@ describe('validateVerdict', () => {
     expect(validateVerdict(baseline, baseline, same, [], ['warning: Invalid TLS protocol list "TLSv1.2, !TLSv1": disabling TLS support'], true).exitCode).toBe(1);
     expect(validateVerdict(baseline, baseline, same, [], [], false)).toMatchObject({ exitCode: 0, verdict: expect.stringMatching(/^SAFE: the proposal breaks no peer/) });
   });
+  it('names the settings of the proposal that no Postfix process reads, without changing the exit status', () => {
+    const same = diffMatrices(baseline.matrix, baseline.matrix);
+    const unused = [{ parameter: 'smtp_tls_protocols', value: '>=TLSv1.3', source: 'main.cf:3', reason: '' }];
+    expect(validateVerdict(baseline, baseline, same, [], [], false, unused)).toMatchObject({
+      exitCode: 0, verdict: expect.stringMatching(/^SAFE: .* It sets 1 TLS setting\(s\) that no Postfix process reads at its security levels: smtp_tls_protocols\.$/),
+    });
+  });
   it('without a baseline, it reports who is served', () => {
     expect(validateVerdict(breaking, undefined, undefined, [], [], false)).toMatchObject({ exitCode: 0, verdict: expect.stringContaining('1/2 peers served (1 over TLS), failing: tls10-only') });
   });
