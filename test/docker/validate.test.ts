@@ -55,7 +55,9 @@ describe('tlslab validate, with real containers', () => {
       return dir;
     };
     const cli = io();
-    const code = await main(['validate', '--config', folder('strict-submission', '\n  -o smtpd_tls_mandatory_protocols=>=TLSv1.2'), '--baseline', folder('submission', ''), '--toolchain', 'debian-bookworm', '--json'], cli);
+    // The proposal also limits smtpd_tls_protocols there, which a listener that requires TLS does not read.
+    const strict = '\n  -o smtpd_tls_mandatory_protocols=>=TLSv1.2\n  -o smtpd_tls_protocols=>=TLSv1.3';
+    const code = await main(['validate', '--config', folder('strict-submission', strict), '--baseline', folder('submission', ''), '--toolchain', 'debian-bookworm', '--json'], cli);
     onTestFailed(() => console.error(cli.err(), cli.out().slice(0, 20_000)));
     expect(code).toBe(1);
     const result = JSON.parse(cli.out()) as ValidateReport;
@@ -64,10 +66,13 @@ describe('tlslab validate, with real containers', () => {
     expect(regressions.every((name) => name.endsWith('-587'))).toBe(true);
     expect(result.proposal.matrix.find((r) => r.name === 'tls10-only')?.outcome).toMatch(/^TLS TLSv1 /);
     expect(result.proposal.matrix.find((r) => r.name === 'modern-tls13-587')?.outcome).toMatch(/^TLS TLSv1\.3 /);
+    expect(result.proposal.matrix.find((r) => r.name === 'tls12-only-587')?.outcome).toMatch(/^TLS TLSv1\.2 /);
+    expect(result.proposal.config.unusedSettings.map((u) => `${u.source} ${u.parameter}`)).toEqual(['master.cf:2 (submission -o) smtpd_tls_protocols']);
+    expect(result.verdict).toContain('It sets 1 TLS setting(s) that no Postfix process reads at its security levels: smtpd_tls_protocols.');
     // An MTA does not submit: Postfix, Exim and Sendmail senders stay on port 25.
     expect(result.proposal.matrix.some((r) => ['postfix-3-debian-587', 'exim-gnutls-debian-587', 'sendmail-debian-587'].includes(r.name))).toBe(false);
     expect(result.proposal.config.decisions.find((d) => d.parameter === 'master.cf submission')?.labValue).toBe(
-      '587 inet n - n - - smtpd -o syslog_name=postfix/submission -o smtpd_tls_security_level=encrypt -o smtpd_tls_mandatory_protocols=>=TLSv1.2');
+      '587 inet n - n - - smtpd -o syslog_name=postfix/submission -o smtpd_tls_security_level=encrypt -o smtpd_tls_mandatory_protocols=>=TLSv1.2 -o smtpd_tls_protocols=>=TLSv1.3');
     expect(await leftovers(result.runId)).toEqual([]);
   });
 
