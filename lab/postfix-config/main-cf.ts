@@ -58,16 +58,43 @@ export interface MasterCfEntry {
   text: string;
 }
 
+/** A master.cf line's fields: split at whitespace, except inside `{ }`, which Postfix 3.0 and later allow around a value with spaces. */
+function masterFields(line: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let depth = 0;
+  for (const c of line) {
+    if (depth === 0 && /\s/.test(c)) {
+      if (field !== '') fields.push(field);
+      field = '';
+      continue;
+    }
+    if (c === '{') depth += 1;
+    else if (c === '}') depth = Math.max(0, depth - 1);
+    field += c;
+  }
+  if (field !== '') fields.push(field);
+  return fields;
+}
+
+/** `-o name=value`, `-o name={ value }` or `-o { name = value }`. */
+function masterOption(option: string): { name: string; value: string } | undefined {
+  const braced = /^\{(.*)\}$/s.exec(option);
+  const text = braced === null ? option : (braced[1] as string).trim();
+  const eq = text.indexOf('=');
+  if (eq <= 0) return undefined;
+  return { name: text.slice(0, eq).trim(), value: text.slice(eq + 1).trim().replace(/^\{\s*|\s*\}$/g, '') };
+}
+
 export function parseMasterCf(text: string): MasterCfEntry[] {
   return logicalLines(text).flatMap(({ text: line, line: number }) => {
-    const fields = line.split(/\s+/);
+    const fields = masterFields(line);
     if (fields.length < 8) return [];
     const overrides: MasterCfEntry['overrides'] = [];
     for (let i = 8; i < fields.length; i += 1) {
       if (fields[i] !== '-o') continue;
-      const option = fields[i + 1] ?? '';
-      const eq = option.indexOf('=');
-      if (eq > 0) overrides.push({ name: option.slice(0, eq), value: option.slice(eq + 1).replace(/^\{\s*|\s*\}$/g, '') });
+      const option = masterOption(fields[i + 1] ?? '');
+      if (option !== undefined) overrides.push(option);
       i += 1;
     }
     return [{ service: fields[0]!, type: fields[1]!, command: fields[7]!, overrides, line: number, text: line }];

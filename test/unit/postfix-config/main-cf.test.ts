@@ -35,6 +35,15 @@ describe('parseMasterCf', () => {
       { name: 'smtpd_tls_exclude_ciphers', value: 'aNULL,RC4' },
     ]);
   });
+  it('reads values with spaces in braces, as Postfix 3.0 and later take them', () => {
+    const [submission] = parseMasterCf('submission inet n - y - - smtpd -o { smtpd_tls_protocols = !SSLv2, !SSLv3 } -o smtpd_tls_ciphers={ high } -o {smtpd_tls_security_level=encrypt}\n');
+    expect(submission?.overrides).toEqual([
+      { name: 'smtpd_tls_protocols', value: '!SSLv2, !SSLv3' },
+      { name: 'smtpd_tls_ciphers', value: 'high' },
+      { name: 'smtpd_tls_security_level', value: 'encrypt' },
+    ]);
+    expect(parseMasterCf('lmtp unix - - y - - lmtp -o { lmtp_tls_mandatory_protocols = !SSLv2, !SSLv3 }\n')[0]?.overrides).toEqual([{ name: 'lmtp_tls_mandatory_protocols', value: '!SSLv2, !SSLv3' }]);
+  });
 });
 
 describe('parseLookupTable', () => {

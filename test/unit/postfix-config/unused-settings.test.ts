@@ -100,6 +100,12 @@ describe('unusedSettings', () => {
       unused: ['master.cf:2 (submission -o) smtpd_tls_protocols', 'master.cf:5 (smtps -o) smtpd_tls_ciphers'],
     },
     {
+      name: 'a level in braces, as Postfix 3.0 and later take -o values',
+      main: lines('smtpd_tls_security_level = may', 'smtpd_tls_mandatory_protocols = >=TLSv1.2', 'smtp_tls_security_level = may'),
+      master: lines('smtp inet n - y - - smtpd', 'submission inet n - y - - smtpd -o { smtpd_tls_security_level = encrypt }'),
+      unused: [],
+    },
+    {
       name: 'a master.cf without the port-25 smtpd or the smtp transport leaves them to main.cf',
       main: lines('smtpd_tls_security_level = encrypt', 'smtpd_tls_protocols = >=TLSv1.3', 'smtp_tls_security_level = encrypt', 'smtp_tls_protocols = >=TLSv1.3'),
       master: lines('submission inet n - y - - smtpd', '  -o smtpd_tls_security_level=may'),
