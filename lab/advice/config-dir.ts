@@ -9,7 +9,7 @@ import type { ReceiverSpec } from '../scenario/schema.ts';
 import { servicePort } from '../scenario/services.ts';
 import { checkCertificate, type CertificateCheck } from './certificate-check.ts';
 import { postfixNeeds, type PostfixNeed } from './config-needs.ts';
-import { parseLookupTable, parseMainCf, parseMasterCf, type MainCfEntry, type MasterCfEntry } from '../postfix-config/main-cf.ts';
+import { expandParameters, parseLookupTable, parseMainCf, parseMasterCf, type MainCfEntry, type MasterCfEntry } from '../postfix-config/main-cf.ts';
 import { unusedSettings, type UnusedSetting } from '../postfix-config/unused-settings.ts';
 import {
   DIRECTORY_PARAMETERS,
@@ -312,15 +312,8 @@ async function checkOwnCertificate(
 }
 
 /** `$name` and `${name}` expanded from the admin's own main.cf, for finding files; config_directory is /etc/postfix. */
-function expand(value: string, entries: ReadonlyMap<string, MainCfEntry>, depth = 0): string {
-  if (depth > 5) return value;
-  return value.replace(/\$(?:\{(\w+)\}|\((\w+)\)|(\w+))/g, (whole, a?: string, b?: string, c?: string) => {
-    const name = a ?? b ?? c ?? '';
-    const entry = entries.get(name);
-    if (entry) return expand(entry.value, entries, depth + 1);
-    if (name === 'config_directory') return '/etc/postfix';
-    return whole;
-  });
+function expand(value: string, entries: ReadonlyMap<string, MainCfEntry>): string {
+  return expandParameters(value, (name) => entries.get(name)?.value ?? (name === 'config_directory' ? '/etc/postfix' : undefined)).text;
 }
 
 /** Where a path of the admin's server may be in the folder: its place under /etc/postfix, then its name. */

@@ -33,6 +33,34 @@ export function parseMainCf(text: string): { entries: MainCfEntry[]; problems: C
   return { entries: [...entries.values()], problems };
 }
 
+/** `$name`, `${name}` and `$(name)`, and the conditional forms `${name?value}` and `${name:value}`. */
+const REFERENCE = /\$(?:\{(\w+)([^}]*)\}|\((\w+)([^)]*)\)|(\w+))/g;
+
+/** The parameters a value refers to, in any form. */
+export function parameterReferences(value: string): string[] {
+  return [...value.matchAll(REFERENCE)].map((m) => (m[1] ?? m[3] ?? m[5]) as string);
+}
+
+/**
+ * A value with its plain references replaced by what `lookup` gives, recursively. A reference `lookup` does not
+ * know, or a conditional one, stays as written, and the result is then not `complete`.
+ */
+export function expandParameters(value: string, lookup: (name: string) => string | undefined, depth = 0): { text: string; complete: boolean } {
+  let complete = true;
+  const text = value.replace(REFERENCE, (whole: string, braced?: string, bracedRest?: string, parenthesised?: string, parenthesisedRest?: string, bare?: string) => {
+    const name = (braced ?? parenthesised ?? bare) as string;
+    const found = (bracedRest ?? parenthesisedRest ?? '') === '' && depth < 8 ? lookup(name) : undefined;
+    if (found === undefined) {
+      complete = false;
+      return whole;
+    }
+    const inner = expandParameters(found, lookup, depth + 1);
+    complete &&= inner.complete;
+    return inner.text;
+  });
+  return { text, complete };
+}
+
 /** Joins continuation lines and drops comments and blank lines; shared by main.cf, master.cf and tables. */
 export function logicalLines(text: string): { text: string; line: number }[] {
   const out: { text: string; line: number }[] = [];

@@ -1,4 +1,4 @@
-import { parseMainCf, parseMasterCf, type MasterCfEntry } from './main-cf.ts';
+import { expandParameters, parameterReferences, parseMainCf, parseMasterCf, type MasterCfEntry } from './main-cf.ts';
 
 /**
  * TLS settings that Postfix never reads with the configuration they are in. smtpd reads smtpd_tls_protocols,
@@ -14,6 +14,9 @@ export interface UnusedSetting {
   value: string;
   /** `main.cf:12`, or `master.cf:30 (submission -o)`. */
   source: string;
+  /** The file and line it is set on (of master.cf, the service's first line). */
+  file: 'main.cf' | 'master.cf';
+  line: number;
   /** Why no Postfix process reads it, and what they read instead. */
   reason: string;
 }
@@ -88,11 +91,6 @@ const SMTP: Side = {
 /** Per-destination policies set their own level, protocols and ciphers: the smtp client's use cannot be told. */
 const PER_DESTINATION = ['smtp_tls_policy_maps', 'smtp_tls_per_site'];
 
-/** `$name`, `${name}` and `$(name)` references of a parameter value. */
-function references(value: string): string[] {
-  return [...value.matchAll(/\$(?:\{(\w+)[^}]*\}|\((\w+)[^)]*\)|(\w+))/g)].map((m) => (m[1] ?? m[2] ?? m[3]) as string);
-}
-
 function bool(value: string | undefined): boolean | undefined {
   if (value === undefined) return false;
   if (/^yes$/i.test(value.trim())) return true;
@@ -111,16 +109,11 @@ class Values {
   }
 
   /** The value with its references expanded; undefined when one of them is a parameter this folder does not set. */
-  expanded(name: string, depth = 0): string | undefined {
+  expanded(name: string): string | undefined {
     const raw = this.raw(name);
-    if (raw === undefined || depth > 8) return raw;
-    let unknown = false;
-    const out = raw.replace(/\$(?:\{(\w+)[^}]*\}|\((\w+)[^)]*\)|(\w+))/g, (_, a?: string, b?: string, c?: string) => {
-      const value = this.expanded((a ?? b ?? c) as string, depth + 1);
-      if (value === undefined) unknown = true;
-      return value ?? '';
-    });
-    return unknown ? undefined : out;
+    if (raw === undefined) return undefined;
+    const { text, complete } = expandParameters(raw, (n) => this.raw(n));
+    return complete ? text : undefined;
   }
 
   /** Every parameter a process reads when it reads `names`, through their references. */
@@ -130,7 +123,7 @@ class Values {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
       if (read.has(name)) continue;
       read.add(name);
-      queue.push(...references(this.raw(name) ?? ''));
+      queue.push(...parameterReferences(this.raw(name) ?? ''));
     }
     return read;
   }
@@ -202,10 +195,18 @@ function currentValue(valueOf: (name: string) => string | undefined, name: strin
   return value === undefined ? 'not set, so Postfix\'s default' : `= ${value === '' ? '(empty)' : value}`;
 }
 
+const inMainCf = (line: number) => ({ source: `main.cf:${line}`, file: 'main.cf' as const, line });
+const inMasterCf = (line: number, process: Process) => ({ source: `master.cf:${line} (${process.service ?? process.label} -o)`, file: 'master.cf' as const, line });
+
+/** `the smtpd of submission`, or `the smtp client` for a process master.cf does not list. */
+function whose(side: Side, process: Process): string {
+  return `the ${side.who}${process.service === undefined ? '' : ` of ${process.service}`}`;
+}
+
 /** Why no process of `list` reads `name`; `valueOf` gives the parameters as they have them. */
 function sideReason(side: Side, name: string, list: readonly Process[], valueOf: (name: string) => string | undefined): string {
   const only = list.length === 1 ? list[0] : undefined;
-  const subject = only === undefined ? `no ${side.who}` : `the ${side.who}${only.service === undefined ? '' : ` of ${only.service}`}`;
+  const subject = only === undefined ? `no ${side.who}` : whose(side, only);
   const levels = levelsText(list);
   if (list.every((p) => p.level === 'none')) return `TLS is off for ${only === undefined ? `every ${side.who}` : subject} (${levels})`;
   const instead = (side.opportunistic[name] ?? side.mandatory[name]) as string;
@@ -236,25 +237,22 @@ function legacyAgrees(side: Side, name: string, on: boolean, level: Level): bool
 /** The legacy booleans (`smtpd_enforce_tls`, `smtp_use_tls` ...) that a level parameter overrides, when they say otherwise. */
 function ignoredLegacy(side: Side, list: readonly Process[], main: Params): UnusedSetting[] {
   const found: UnusedSetting[] = [];
-  const why = (process: Process, name: string) => {
-    const whose = `the ${side.who}${process.service === undefined ? '' : ` of ${process.service}`}`;
-    return process.levelFrom.startsWith('smtpd_tls_wrappermode')
-      ? `wrapper mode makes ${whose} require TLS, whatever ${name} says`
-      : `${process.levelFrom} decides the level of ${whose}, and ${name} is read only when ${side.levelParameter} is empty`;
-  };
+  const why = (process: Process, name: string) => (process.levelFrom.startsWith('smtpd_tls_wrappermode')
+    ? `wrapper mode makes ${whose(side, process)} require TLS, whatever ${name} says`
+    : `${process.levelFrom} decides the level of ${whose(side, process)}, and ${name} is read only when ${side.levelParameter} is empty`);
   for (const name of [side.enforce, side.use]) {
     for (const process of list) {
       const own = process.overrides.get(name);
       const on = own === undefined ? undefined : bool(own.value);
       if (own === undefined || on === undefined || !process.byLevel || legacyAgrees(side, name, on, process.level)) continue;
-      found.push({ parameter: name, value: own.value, source: `master.cf:${own.line} (${process.service ?? process.label} -o)`, reason: why(process, name) });
+      found.push({ parameter: name, value: own.value, ...inMasterCf(own.line, process), reason: why(process, name) });
     }
     const entry = main.get(name);
     const on = entry === undefined ? undefined : bool(entry.value);
     const readers = list.filter((p) => !p.overrides.has(name));
     if (entry === undefined || on === undefined || readers.length === 0 || !readers.every((p) => p.byLevel) || readers.every((p) => legacyAgrees(side, name, on, p.level))) continue;
     const disagreeing = readers.find((p) => !legacyAgrees(side, name, on, p.level)) as Process;
-    found.push({ parameter: name, value: entry.value, source: `main.cf:${entry.line}`, reason: why(disagreeing, name) });
+    found.push({ parameter: name, value: entry.value, ...inMainCf(entry.line), reason: why(disagreeing, name) });
   }
   return found;
 }
@@ -318,7 +316,7 @@ export function unusedSettings(mainCfText: string, masterCfText?: string): Unuse
         const own = process.overrides.get(name);
         if (own === undefined || read.has(name) || bool(own.value) === false) continue;
         if (sameEffect(side, name, values.expanded(name) ?? own.value, values, process.level)) continue;
-        found.push({ parameter: name, value: own.value, source: `master.cf:${own.line} (${process.service ?? process.label} -o)`, reason: sideReason(side, name, [process], (n) => values.raw(n)) });
+        found.push({ parameter: name, value: own.value, ...inMasterCf(own.line, process), reason: sideReason(side, name, [process], (n) => values.raw(n)) });
       }
     }
     found.push(...ignoredLegacy(side, list, main));
@@ -326,8 +324,8 @@ export function unusedSettings(mainCfText: string, masterCfText?: string): Unuse
       const entry = main.get(name);
       if (entry === undefined || readFromMain.has(name) || bool(entry.value) === false) continue;
       const value = mainValues.expanded(name) ?? entry.value;
-      if (list.every((p) => sameEffect(side, name, value, new Values(main, p.overrides), p.level))) continue;
-      found.push({ parameter: name, value: entry.value, source: `main.cf:${entry.line}`, reason: sideReason(side, name, list, (n) => main.get(n)?.value) });
+      if ((reads[index] ?? []).every(({ process, values }) => sameEffect(side, name, value, values, process.level))) continue;
+      found.push({ parameter: name, value: entry.value, ...inMainCf(entry.line), reason: sideReason(side, name, list, (n) => main.get(n)?.value) });
     }
   });
   const high = main.get('tls_high_cipherlist');
@@ -336,7 +334,7 @@ export function unusedSettings(mainCfText: string, masterCfText?: string): Unuse
   if (high !== undefined && sides.every(([, , known]) => known) && !others && !grades.some((grade) => grade !== undefined && /high|\$/i.test(grade))) {
     const inUse = [...readFromMain].filter((name) => GRADE.test(name)).sort();
     found.push({
-      parameter: 'tls_high_cipherlist', value: high.value, source: `main.cf:${high.line}`,
+      parameter: 'tls_high_cipherlist', value: high.value, ...inMainCf(high.line),
       reason: `no cipher grade in use is "high" (${inUse.map((name) => `${name} ${currentValue((n) => main.get(n)?.value, name)}`).join('; ') || 'TLS is off'}): the list applies only where a grade parameter says high`,
     });
   }

@@ -346,8 +346,7 @@ const IMAGE_TLS_LEVELS = ['smtpd_tls_security_level = may', 'smtp_tls_security_l
 function unusedReceiverSettings(receiver: Scenario['receiver']): string[] {
   const mainCf = [...IMAGE_TLS_LEVELS, ...Object.entries(receiver.mainCf).map(([name, value]) => `${name} = ${value}`)].join('\n');
   return unusedSettings(mainCf, receiver.masterCf.join('\n')).map((unused) => {
-    const entry = /^master\.cf:(\d+)/.exec(unused.source);
-    const where = entry === null ? `receiver.mainCf.${unused.parameter}` : `receiver.masterCf[${Number(entry[1]) - 1}] -o ${unused.parameter}`;
+    const where = unused.file === 'main.cf' ? `receiver.mainCf.${unused.parameter}` : `receiver.masterCf[${unused.line - 1}] -o ${unused.parameter}`;
     return `${where} = ${unused.value} has no effect: ${unused.reason}.`;
   });
 }

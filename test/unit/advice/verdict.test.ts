@@ -28,7 +28,7 @@ describe('validateVerdict', () => {
   });
   it('names the settings of the proposal that no Postfix process reads, without changing the exit status', () => {
     const same = diffMatrices(baseline.matrix, baseline.matrix);
-    const unused = [{ parameter: 'smtp_tls_protocols', value: '>=TLSv1.3', source: 'main.cf:3', reason: '' }];
+    const unused = [{ parameter: 'smtp_tls_protocols', value: '>=TLSv1.3', source: 'main.cf:3', file: 'main.cf' as const, line: 3, reason: '' }];
     expect(validateVerdict(baseline, baseline, same, [], [], false, unused)).toMatchObject({
       exitCode: 0, verdict: expect.stringMatching(/^SAFE: .* It sets 1 TLS setting\(s\) that no Postfix process reads at its security levels: smtp_tls_protocols\.$/),
     });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseLookupTable, parseMainCf, parseMasterCf } from '../../../lab/postfix-config/main-cf.ts';
+import { expandParameters, parameterReferences, parseLookupTable, parseMainCf, parseMasterCf } from '../../../lab/postfix-config/main-cf.ts';
 
 const fixture = (path: string) => readFileSync(new URL(`../../fixtures/configs/${path}`, import.meta.url), 'utf8');
 
@@ -52,5 +52,19 @@ describe('parseLookupTable', () => {
   });
   it('keeps a regexp pattern whole', () => {
     expect(parseLookupTable('/^mail\\.example\\.(com|org)$/  starttls\n', true)).toEqual({ '/^mail\\.example\\.(com|org)$/': 'starttls' });
+  });
+});
+
+describe('parameter references', () => {
+  const lookup = (name: string) => ({ config_directory: '/etc/postfix', level: 'encrypt', nested: '$level' } as Record<string, string>)[name];
+  it('expands $name, ${name} and $(name), recursively', () => {
+    expect(expandParameters('${config_directory}/certs/$(level)-$nested.pem', lookup)).toEqual({ text: '/etc/postfix/certs/encrypt-encrypt.pem', complete: true });
+  });
+  it('keeps an unknown or conditional reference as written, and says the result is not complete', () => {
+    expect(expandParameters('$unknown/x', lookup)).toEqual({ text: '$unknown/x', complete: false });
+    expect(expandParameters('${level?{10}}', lookup)).toEqual({ text: '${level?{10}}', complete: false });
+  });
+  it('names the parameters of every form', () => {
+    expect(parameterReferences('$a ${b} $(c) ${d?x} ${e:y}')).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 });

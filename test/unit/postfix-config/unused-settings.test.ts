@@ -139,7 +139,7 @@ describe('unusedSettings', () => {
   it('says what the process reads instead, and how its level was decided', () => {
     const [smtp] = unusedSettings(lines('smtp_tls_security_level = encrypt', 'smtp_tls_protocols = >=TLSv1.3', 'smtp_tls_mandatory_protocols = >=TLSv1'));
     expect(smtp).toEqual({
-      parameter: 'smtp_tls_protocols', value: '>=TLSv1.3', source: 'main.cf:2',
+      parameter: 'smtp_tls_protocols', value: '>=TLSv1.3', source: 'main.cf:2', file: 'main.cf', line: 2,
       reason: 'the smtp client does not run at level may (smtp_tls_security_level = encrypt); where TLS is required it reads smtp_tls_mandatory_protocols instead (= >=TLSv1)',
     });
     const [listener] = unusedSettings(lines('smtpd_tls_security_level = may'), lines('smtp inet n - y - - smtpd', 'smtps inet n - y - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_tls_protocols=>=TLSv1.2'));
