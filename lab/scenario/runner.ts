@@ -206,8 +206,8 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     const allDestinations = lateDestinations;
     await Promise.all([
       waitForSmtpGreeting(runningReceiver, readyMs, signal).then((greeting) => (result.receiver.greeting = greeting)),
-      ...allDestinations.map((d) => waitForSmtpGreeting(d.container, readyMs, signal)),
-      ...running.filter((s) => s.spec.delivery === 'mta').map((s) => waitForSmtpGreeting(s.container, readyMs, signal)),
+      ...allDestinations.map((d) => waitForSmtpGreeting(d.container, readyMs, signal, `destination ${d.spec.name}`)),
+      ...running.filter((s) => s.spec.delivery === 'mta').map((s) => waitForSmtpGreeting(s.container, readyMs, signal, `sender MTA ${s.spec.name}`)),
     ]);
     timings.receiverReadyMs = Date.now() - readyStarted;
     progress({ kind: 'done', phase: 'receiver', detail: result.receiver.greeting, elapsedMs: timings.receiverReadyMs });

@@ -49,9 +49,13 @@ export function mtaSenderMainCf(spec: SenderSpec, postfixVersion: string, relay:
   return { ...mainCf, ...spec.mainCf };
 }
 
-/** OpenSSL's flags that leave out each protocol, for a Sendmail's ClientSSLOptions. */
+/**
+ * OpenSSL's flags that leave out each protocol, for a Sendmail's ClientSSLOptions. Sendmail 8.15 knows no name for
+ * SSL_OP_NO_TLSv1_3 and refuses its sendmail.cf; every version takes the flag's value (the same in OpenSSL 1.1.1
+ * and 3.x).
+ */
 const SSL_OP_NO: Readonly<Record<TlsProtocol, string>> = {
-  SSLv3: 'SSL_OP_NO_SSLv3', TLSv1: 'SSL_OP_NO_TLSv1', 'TLSv1.1': 'SSL_OP_NO_TLSv1_1', 'TLSv1.2': 'SSL_OP_NO_TLSv1_2', 'TLSv1.3': 'SSL_OP_NO_TLSv1_3',
+  SSLv3: 'SSL_OP_NO_SSLv3', TLSv1: 'SSL_OP_NO_TLSv1', 'TLSv1.1': 'SSL_OP_NO_TLSv1_1', 'TLSv1.2': 'SSL_OP_NO_TLSv1_2', 'TLSv1.3': '0x20000000',
 };
 
 /**

@@ -4,12 +4,14 @@ import { defineScenario, loadScenarioFile } from '../../lab/scenario/load.ts';
 import { runScenario } from '../../lab/scenario/runner.ts';
 import { leftovers } from './leftovers.ts';
 import { failureAttachment } from './support.ts';
+import { prepareImages } from './toolchains-matrix.ts';
 
 const root = join(import.meta.dirname, '../..');
 const sendmail = { client: 'sendmail', toolchain: 'debian-bookworm-sendmail' } as const;
+const sendmail815 = { client: 'sendmail', toolchain: 'debian-bullseye-sendmail' } as const;
 
-describe('Sendmail as a sender (Debian 12, 8.17 on OpenSSL 3.0)', () => {
-  it('delivers over TLS 1.3, defers on a failed handshake without falling back, and falls back only with TLSFallbacktoClear', async ({ onTestFailed }) => {
+describe('Sendmail as a sender', () => {
+  it('Debian 12 (8.17 on OpenSSL 3.0): delivers over TLS 1.3, defers on a failed handshake without falling back, and falls back only with TLSFallbacktoClear', async ({ onTestFailed }) => {
     const result = await runScenario({
       scenario: defineScenario({
         name: 'sendmail-senders',
@@ -39,6 +41,47 @@ describe('Sendmail as a sender (Debian 12, 8.17 on OpenSSL 3.0)', () => {
     expect(result.selfReports.some((r) => r.mtaVersion?.startsWith('Sendmail 8.17'))).toBe(true);
     expect(result.passed).toBe(true);
     expect(await leftovers(result.runId)).toEqual([]);
+  });
+
+  it('Debian 11 (8.15 on OpenSSL 1.1.1): delivers over TLS 1.3, defers on a failed handshake without falling back, and has no TLSFallbacktoClear', async ({ onTestFailed }) => {
+    await prepareImages(['debian-bookworm', 'debian-bullseye-sendmail']);
+    const result = await runScenario({
+      scenario: defineScenario({
+        name: 'sendmail-8-15-senders',
+        receiver: { mainCf: { smtpd_tls_protocols: '>=TLSv1.3' } },
+        senders: [
+          { name: 'sendmail', ...sendmail815, expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
+          // 8.15 has no name for SSL_OP_NO_TLSv1_3: the lab gives the flag's value.
+          { name: 'sendmail-tls12', ...sendmail815, tls: { maxProtocol: 'TLSv1.2' }, expect: { outcome: 'handshake-failed', failureClass: 'unsupported-protocol', fate: 'deferred' } },
+          { name: 'sendmail-no-tls', ...sendmail815, starttls: 'none', expect: { outcome: 'plaintext' } },
+        ],
+        timeoutSeconds: 30,
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    expect(result.senders.filter((r) => !r.held).map((r) => `${r.name}: ${r.mismatch}`)).toEqual([]);
+    const row = Object.fromEntries(result.senders.map((s) => [s.name, s]));
+    // The same stuck sender as 8.17, with another reply code.
+    expect(row['sendmail-tls12']?.path).toBe('tls-failed: STARTTLS failed: tlsv1 alert protocol version, deferred: 403 4.7.0 TLS handshake failed. (3 times)');
+    expect(result.selfReports.some((r) => r.mtaVersion?.startsWith('Sendmail 8.15'))).toBe(true);
+    expect(result.passed).toBe(true);
+    expect(await leftovers(result.runId)).toEqual([]);
+
+    // The option that lets 8.16 and later resend in clear does not exist in 8.15: its daemon refuses the configuration.
+    const fallback = await runScenario({
+      scenario: defineScenario({
+        name: 'sendmail-8-15-fallback',
+        receiver: {},
+        senders: [{ name: 'sendmail-fallback', ...sendmail815, sendmailOptions: { TLSFallbacktoClear: 'true' }, expect: { outcome: 'plaintext' } }],
+      }),
+      dir: root,
+    });
+    expect(fallback.error?.code).toBe('LAB_CONTAINER_FAILED');
+    expect(fallback.error?.message).toMatch(/Sender MTA sendmail-fallback .* stopped before it answered "220"[^]*unknown option name TLSFallbacktoClear/);
+    expect(fallback.passed).toBe(false);
+    expect(await leftovers(fallback.runId)).toEqual([]);
   });
 
   it('scenarios/hardening-fallbacks.yaml: after a TLS 1.3-only hardening, Postfix downgrades to plaintext, Sendmail stays stuck', async ({ onTestFailed }) => {

@@ -186,7 +186,7 @@ describe('sender profiles', () => {
     expect(sendmailEnv(ranged, '10.0.0.2')).toEqual({
       TLSLAB_RELAY: '10.0.0.2',
       TLSLAB_RELAY_PORT: '587',
-      TLSLAB_SENDMAIL_OPTIONS: 'ClientSSLOptions=+SSL_OP_NO_SSLv3 +SSL_OP_NO_TLSv1 +SSL_OP_NO_TLSv1_1 +SSL_OP_NO_TLSv1_3\nCipherList=ECDHE-RSA-AES128-SHA\nTLSFallbacktoClear=true',
+      TLSLAB_SENDMAIL_OPTIONS: 'ClientSSLOptions=+SSL_OP_NO_SSLv3 +SSL_OP_NO_TLSv1 +SSL_OP_NO_TLSv1_1 +0x20000000\nCipherList=ECDHE-RSA-AES128-SHA\nTLSFallbacktoClear=true',
     });
     expect(sendmailEnv(resolveSender(parse({ starttls: 'none' }), profiles), '10.0.0.2')).toMatchObject({ TLSLAB_SENDMAIL_OPTIONS: '', TLSLAB_ACCESS: 'Try_TLS:10.0.0.2\tNO' });
     expect(() => resolveSender(parse({ tls: { groups: 'X25519' } }), profiles, 's')).toThrow('s.tls.groups: the sendmail sender takes minProtocol, maxProtocol and ciphers');

@@ -49,4 +49,23 @@ describe('readSendmailDelivery', () => {
     expect(readSendmailDelivery(submitted, 't1@sender.lab.test')).toMatchObject({ queueId: '6B14xQq9000036', final: { status: 'bounced', detail: 'Service unavailable' } });
     expect(readSendmailDelivery(submitted, 'other@sender.lab.test')).toEqual({ attempts: [] });
   });
+
+  it('reads Debian 11\'s Sendmail 8.15 the same way: deferred with 403 on every try, TLS 1.3 otherwise', () => {
+    const lines = readFileSync(join(import.meta.dirname, '../../fixtures/logs/lab-sendmail-8.15-senders.log'), 'utf8').trimEnd().split('\n');
+    const of = (name: string) => lines.filter((line) => line.split(/ +/)[3] === name);
+    const messageId = (name: string) => `tlslab-20261202002857-erlhii-${name}@senders.lab.test`;
+    const stuck = readSendmailDelivery(of('sendmail-tls12'), messageId('sendmail-tls12'));
+    expect(stuck.queueId).toBe('6B20SxJi000048');
+    expect(stuck.attempts.map((a) => [a.status, a.detail])).toEqual([
+      ...Array<string[]>(3).fill([]).flatMap(() => [['tls-failed', 'STARTTLS failed: tlsv1 alert protocol version'], ['deferred', '403 4.7.0 TLS handshake failed.']]),
+    ]);
+    expect(sendmailSettled(stuck)).toBe(true);
+    expect(deriveMtaOutcome([], new Map(), stuck).path).toBe('tls-failed: STARTTLS failed: tlsv1 alert protocol version, deferred: 403 4.7.0 TLS handshake failed. (3 times)');
+    // The readiness probe's connection (`did not issue MAIL/EXPN/VRFY/ETRN`) is no attempt.
+    const tls = readSendmailDelivery(of('sendmail'), messageId('sendmail'));
+    expect(tls).toMatchObject({ queueId: '6B20SxWg000047', receiverQueueId: '4E93472437C', final: { status: 'sent' } });
+    expect(tls.attempts.map((a) => a.status)).toEqual(['sent']);
+    const plain = readSendmailDelivery(of('sendmail-no-tls'), messageId('sendmail-no-tls'));
+    expect(plain).toMatchObject({ receiverQueueId: '52F0C724090', final: { status: 'sent' } });
+  });
 });

@@ -24,6 +24,7 @@ describe('the toolchain files in images/toolchains', () => {
       'debian-bookworm-sendmail',
       'debian-bullseye',
       'debian-bullseye-legacy-openssl',
+      'debian-bullseye-sendmail',
       'debian-trixie',
       'debian-trixie-go',
       'openssl-1.0.1e',
