@@ -5,6 +5,7 @@ import { defineScenario } from '../../lab/scenario/load.ts';
 import { runScenario } from '../../lab/scenario/runner.ts';
 import { leftovers } from './leftovers.ts';
 import { failureAttachment } from './support.ts';
+import { prepareImages } from './toolchains-matrix.ts';
 
 const root = join(import.meta.dirname, '../..');
 /** An old server: TLS 1.2 at most, and no renegotiation_info extension (RFC 5746). */
@@ -112,6 +113,41 @@ describe('Exim destinations: servers that no OpenSSL build plays', () => {
     // TLS 1.3: the client logs the handshake as established before the server's alert; TLS 1.2: GnuTLS says "decode error".
     expect(classes('mtls')).toEqual(new Set(['client-certificate: tlsv13 alert certificate required']));
     expect(classes('mtls12')).toEqual(new Set(['peer-aborted: tlsv1 alert decode error']));
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+
+  it('Exim 4.94 (GnuTLS 3.7.1) and 4.98 (GnuTLS 3.8.9) behave as 4.96 does, as senders and as destinations', async ({ onTestFailed }) => {
+    await prepareImages(['debian-bookworm', 'debian-bullseye-exim', 'debian-trixie-exim']);
+    const versions = [{ exim: '4.94', toolchain: 'debian-bullseye-exim' }, { exim: '4.98', toolchain: 'debian-trixie-exim' }] as const;
+    const result = await runScenario({
+      scenario: defineScenario({
+        name: 'exim-versions',
+        receiver: {},
+        // Each Exim checks the receiver's self-signed certificate after the handshake and resends in clear at once.
+        senders: versions.map(({ exim, toolchain }) => ({ name: `exim-${exim}`, client: 'exim' as const, toolchain, expect: { outcome: 'plaintext' as const, afterTlsFailure: true } })),
+        outbound: versions.flatMap(({ exim, toolchain }) => [
+          { name: `mtls-${exim}`, server: 'exim' as const, toolchain, requireClientCertificate: true, expect: { outcome: 'plaintext' as const, afterTlsFailure: true } },
+          { name: `mtls12-${exim}`, server: 'exim' as const, toolchain, requireClientCertificate: true, gnutlsPriority: 'NORMAL:-VERS-TLS1.3', expect: { outcome: 'plaintext' as const, afterTlsFailure: true } },
+        ]),
+        timeoutSeconds: 40,
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    expect([...result.senders, ...result.outbound].filter((r) => !r.held).map((r) => `${r.name}: ${r.mismatch}`)).toEqual([]);
+    expect([...new Set(result.selfReports.flatMap((r) => (r.mtaVersion?.startsWith('Exim') ? [r.mtaVersion.slice(0, 9)] : [])))].sort()).toEqual(['Exim 4.94', 'Exim 4.98']);
+    const smtp = readSessions(result.receiver.log).sessions.filter((s) => s.side === 'smtp');
+    for (const { exim } of versions) {
+      const reasons = (name: string) => {
+        const address = result.outbound.find((d) => d.name === name)?.peerAddress;
+        return new Set(smtp.filter((s) => s.peer.addr === address && s.failure !== undefined).map((s) => `${s.failure?.class}: ${s.failure?.opensslError?.reason}`));
+      };
+      expect(reasons(`mtls-${exim}`)).toEqual(new Set(['client-certificate: tlsv13 alert certificate required']));
+      expect(reasons(`mtls12-${exim}`)).toEqual(new Set(['peer-aborted: tlsv1 alert decode error']));
+      const sender = result.senders.find((s) => s.name === `exim-${exim}`);
+      expect(sender?.path).toMatch(/^tls-failed: TLS session: \(certificate verification failed\).*then delivered in plaintext at once$/);
+    }
     expect(await leftovers(result.runId)).toEqual([]);
   });
 
