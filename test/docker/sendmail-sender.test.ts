@@ -7,14 +7,19 @@ import { failureAttachment } from './support.ts';
 import { prepareImages } from './toolchains-matrix.ts';
 
 const root = join(import.meta.dirname, '../..');
-const sendmail = { client: 'sendmail', toolchain: 'debian-bookworm-sendmail' } as const;
 const sendmail815 = { client: 'sendmail', toolchain: 'debian-bullseye-sendmail' } as const;
 
 describe('Sendmail as a sender', () => {
-  it('Debian 12 (8.17 on OpenSSL 3.0): delivers over TLS 1.3, defers on a failed handshake without falling back, and falls back only with TLSFallbacktoClear', async ({ onTestFailed }) => {
+  it.for([
+    // 8.17 on OpenSSL 3.0, and 8.18 on 3.5
+    { debian: 12, version: '8.17', toolchain: 'debian-bookworm-sendmail' },
+    { debian: 13, version: '8.18', toolchain: 'debian-trixie-sendmail' },
+  ] as const)('Debian $debian: delivers over TLS 1.3, defers on a failed handshake without falling back, and falls back only with TLSFallbacktoClear', async ({ debian, version, toolchain }, { onTestFailed }) => {
+    await prepareImages(['debian-bookworm', toolchain]);
+    const sendmail = { client: 'sendmail', toolchain } as const;
     const result = await runScenario({
       scenario: defineScenario({
-        name: 'sendmail-senders',
+        name: `sendmail-senders-${debian}`,
         // A receiver that takes TLS 1.3 only: a Sendmail limited to TLS 1.2 cannot complete a handshake.
         receiver: { mainCf: { smtpd_tls_protocols: '>=TLSv1.3' } },
         senders: [
@@ -38,7 +43,7 @@ describe('Sendmail as a sender', () => {
     expect(row['sendmail-tls12-fallback']?.path).toBe('tls-failed: STARTTLS failed: tlsv1 alert protocol version, then delivered in plaintext at once');
     expect(row['sendmail-no-tls']?.transcript).toContain('do not try TLS with');
     expect(result.timings.logsMs).toBeLessThan(20_000);
-    expect(result.selfReports.some((r) => r.mtaVersion?.startsWith('Sendmail 8.17'))).toBe(true);
+    expect(result.selfReports.some((r) => r.mtaVersion?.startsWith(`Sendmail ${version}`))).toBe(true);
     expect(result.passed).toBe(true);
     expect(await leftovers(result.runId)).toEqual([]);
   });

@@ -29,6 +29,7 @@ describe('the toolchain files in images/toolchains', () => {
       'debian-trixie',
       'debian-trixie-exim',
       'debian-trixie-go',
+      'debian-trixie-sendmail',
       'openssl-1.0.1e',
       'openssl-1.0.2p',
       'openssl-1.0.2u',
