@@ -36,13 +36,13 @@ export async function waitForSmtpGreeting(container: LabContainer, timeoutMs: nu
   }
   const log = container.logLines().slice(-20);
   const context = { phase: 'readiness', role, container: container.name, awaited: 'SMTP 220 greeting', lastProbe: last, log };
-  const Role = `${role.charAt(0).toUpperCase()}${role.slice(1)}`;
+  const subject = `${role.charAt(0).toUpperCase()}${role.slice(1)} ${container.name}`;
   if (stopped) {
-    throw new LabError('LAB_CONTAINER_FAILED', `${Role} ${container.name} stopped before it answered "220" on port 25 (phase: readiness). Last log lines:\n${log.join('\n')}`, { context });
+    throw new LabError('LAB_CONTAINER_FAILED', `${subject} stopped before it answered "220" on port 25 (phase: readiness). Last log lines:\n${log.join('\n')}`, { context });
   }
   throw new LabError(
     'LAB_TIMEOUT',
-    `${Role} ${container.name} did not answer "220" on port 25 within ${timeoutMs / 1000} s (phase: readiness). ` +
+    `${subject} did not answer "220" on port 25 within ${timeoutMs / 1000} s (phase: readiness). ` +
       `Last probe: ${last || 'no answer'}. Last log lines:\n${log.join('\n')}`,
     { context },
   );
