@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clientErrorOf, runAsExpected } from './support.ts';
+import { prepareImages } from './toolchains-matrix.ts';
 
 const root = join(import.meta.dirname, '../..');
 const BAD_CERTIFICATE = { outcome: 'handshake-failed', failureClass: 'certificate-verification', serverError: 'alert bad certificate' } as const;
@@ -73,5 +74,19 @@ describe('the Go client', () => {
     }, root, onTestFailed);
     expect(established(hybrid, 'go-crypto-tls')).toContain('key-exchange X25519MLKEM768 ');
     expect(established(hybrid, 'openssl-3.0')).toContain('key-exchange x25519 ');
+  });
+
+  it('Go 1.22 and later offer no RSA key exchange: a server limited to TLS 1.2 and kRSA suites shares no cipher with Go 1.24, and one with Go 1.19', async ({ onTestFailed }) => {
+    await prepareImages(['debian-bookworm', 'debian-bookworm-go', 'debian-trixie-go']);
+    const result = await runAsExpected({
+      name: 'go-rsa-kx',
+      receiver: { toolchain: 'debian-bookworm', mainCf: { smtpd_tls_protocols: '!SSLv2, !SSLv3, !TLSv1.3', smtpd_tls_exclude_ciphers: 'kECDHE, kDHE' } },
+      senders: [
+        { name: 'go-1.24', ...go, expect: { outcome: 'handshake-failed', failureClass: 'no-shared-cipher' } },
+        { name: 'go-1.19', client: 'go', toolchain: 'debian-bookworm-go', expect: { outcome: 'tls', protocol: 'TLSv1.2', cipher: 'AES128-GCM-SHA256' } },
+      ],
+    }, root, onTestFailed);
+    expect(clientErrorOf(result, 'go-1.24')).toContain('handshake failure');
+    expect(result.senders.find((s) => s.name === 'go-1.19')?.transcript).toContain('RUNTIME: Go go1.19');
   });
 });

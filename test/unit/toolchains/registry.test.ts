@@ -19,6 +19,7 @@ describe('the toolchain files in images/toolchains', () => {
     expect([...toolchains.keys()].sort()).toEqual([
       'debian-bookworm',
       'debian-bookworm-exim',
+      'debian-bookworm-go',
       'debian-bookworm-java',
       'debian-bookworm-legacy-openssl',
       'debian-bookworm-sendmail',
