@@ -37,6 +37,11 @@ function sourceFiles(options: EnsureImageOptions): (toolchain: Toolchain) => Pro
   };
 }
 
+/** The recipe's build arguments: the toolchain's own, and the JDK release its `java` field names (images/debian-java). */
+function buildArgsOf(toolchain: Toolchain): Record<string, string> {
+  return toolchain.java === undefined ? toolchain.buildArgs : { ...toolchain.buildArgs, JAVA_RELEASE: toolchain.java };
+}
+
 /**
  * Extra files enter the content hash by their SHA-256, so that a different tarball under the same
  * name gives a different tag.
@@ -86,7 +91,7 @@ export async function plannedTag(
     const context = await readBuildContext(toolchain.recipe);
     const extra = await extraFiles(toolchain).catch(() => undefined);
     if (extra === undefined) return undefined;
-    tag = `${imageRepository(toolchain.name)}:${contentHash(context, await hashArgs(toolchain.buildArgs, extra), parentId)}`;
+    tag = `${imageRepository(toolchain.name)}:${contentHash(context, await hashArgs(buildArgsOf(toolchain), extra), parentId)}`;
     if (!(await imageExists(engine, tag))) return toolchain.name === name ? tag : undefined;
     parentId = (await engine.getImage(tag).inspect()).Id;
   }
@@ -113,10 +118,10 @@ export async function ensureToolchainImage(
     const context = await readBuildContext(toolchain.recipe);
     const extra = await (options.extraFiles ?? sourceFiles(options))(toolchain);
     if (!options.extraFiles) unverifiedSources.push(...(await resolveToolchainSources(toolchain, options.sources)).unverified);
-    const tag = `${imageRepository(toolchain.name)}:${contentHash(context, await hashArgs(toolchain.buildArgs, extra), parentId)}`;
+    const tag = `${imageRepository(toolchain.name)}:${contentHash(context, await hashArgs(buildArgsOf(toolchain), extra), parentId)}`;
     let pending = inFlight.get(tag);
     if (!pending) {
-      pending = buildIfMissing(engine, tag, context, extra, { ...toolchain.buildArgs, BASE_IMAGE: parentTag }, toolchain, progress);
+      pending = buildIfMissing(engine, tag, context, extra, { ...buildArgsOf(toolchain), BASE_IMAGE: parentTag }, toolchain, progress);
       inFlight.set(tag, pending);
       pending.finally(() => inFlight.delete(tag)).catch(() => {});
     }

@@ -77,4 +77,18 @@ describe('a Java application (OpenJDK 17, JSSE) sending to Postfix 3.7', () => {
       ],
     }, onTestFailed);
   });
+
+  it('RSA key exchange by JDK update: Debian 11\'s OpenJDK 11.0.24 still offers it; Debian 13\'s 21, like 12\'s 17, does not', async ({ onTestFailed }) => {
+    await prepareImages(['debian-bullseye-java', 'debian-trixie-java']);
+    const result = await run({
+      name: 'java-versions-rsa-kx',
+      receiver: { toolchain: 'debian-bookworm', mainCf: { smtpd_tls_protocols: '!SSLv2, !SSLv3, !TLSv1.3', smtpd_tls_exclude_ciphers: 'kECDHE, kDHE' } },
+      senders: [
+        { name: 'jdk-11', client: 'java', toolchain: 'debian-bullseye-java', expect: { outcome: 'tls', protocol: 'TLSv1.2', cipher: 'AES256-GCM-SHA384' } },
+        { name: 'jdk-21', client: 'java', toolchain: 'debian-trixie-java', expect: { outcome: 'handshake-failed', failureClass: 'no-shared-cipher' } },
+      ],
+    }, onTestFailed);
+    expect(result.senders.find((s) => s.name === 'jdk-11')?.transcript).toMatch(/^RUNTIME: Java 11\./);
+    expect(result.senders.find((s) => s.name === 'jdk-21')?.transcript).toMatch(/^RUNTIME: Java 21\./);
+  });
 });
