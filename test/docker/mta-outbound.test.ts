@@ -4,7 +4,8 @@ import { readSessions } from '../../lab/logs/index.ts';
 import { defineScenario, loadScenarioFile } from '../../lab/scenario/load.ts';
 import { runScenario } from '../../lab/scenario/runner.ts';
 import { leftovers } from './leftovers.ts';
-import { failureAttachment } from './support.ts';
+import { failureAttachment, runAsExpected } from './support.ts';
+import { prepareImages } from './toolchains-matrix.ts';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -51,6 +52,22 @@ describe('real MTAs as senders, and the receiver sending outbound', () => {
     expect([...result.senders, ...result.outbound].every((s) => s.fate.status === 'delivered')).toBe(true);
     expect(result.passed).toBe(true);
     expect(await leftovers(result.runId)).toEqual([]);
+  });
+
+  it('Postfix 3.5, 3.7 and 3.10 as senders: a failed handshake defers the message, a retry delivers it in plaintext', async ({ onTestFailed }) => {
+    await prepareImages(['debian-bullseye', 'debian-bookworm', 'debian-trixie']);
+    const result = await runAsExpected({
+      name: 'postfix-sender-versions',
+      // TLS 1.3 only: a sender limited to TLS 1.2 cannot complete a handshake.
+      receiver: { mainCf: { smtpd_tls_protocols: '>=TLSv1.3' } },
+      senders: (['debian-bullseye', 'debian-bookworm', 'debian-trixie'] as const).map((toolchain) => ({
+        name: toolchain.replace('debian-', 'postfix-'), client: 'postfix' as const, toolchain, tls: { maxProtocol: 'TLSv1.2' as const },
+        expect: { outcome: 'plaintext' as const, afterTlsFailure: true },
+      })),
+      timeoutSeconds: 40,
+    }, root, onTestFailed);
+    for (const sender of result.senders) expect(sender.path).toMatch(/^deferred: Cannot start TLS: handshake failure( \(\d times\))?, .*then delivered in plaintext on retry \d$/);
+    expect(new Set(result.selfReports.map((r) => r.mailVersion?.split('.').slice(0, 2).join('.')))).toEqual(new Set(['3.5', '3.7', '3.10']));
   });
 
   it('reads a failure only the sending client sees: a certificate it cannot verify, after a clean handshake', async ({ onTestFailed }) => {
