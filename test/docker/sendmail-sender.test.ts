@@ -7,7 +7,36 @@ import { failureAttachment } from './support.ts';
 import { prepareImages } from './toolchains-matrix.ts';
 
 const root = join(import.meta.dirname, '../..');
-const sendmail815 = { client: 'sendmail', toolchain: 'debian-bullseye-sendmail' } as const;
+
+type SenderInput = NonNullable<Parameters<typeof defineScenario>[0]['senders']>[number];
+
+/**
+ * Sendmail senders on `toolchain` against a receiver that takes TLS 1.3 only, where a Sendmail limited to TLS 1.2
+ * cannot complete a handshake: one with the defaults, one limited to TLS 1.2 (8.15 has no name for SSL_OP_NO_TLSv1_3:
+ * the lab gives the flag's value), one kept from STARTTLS, and `more` with the same client and toolchain.
+ */
+async function runSendmails(name: string, toolchain: string, more: Omit<SenderInput, 'client' | 'toolchain'>[], onTestFailed: (fn: () => void) => void) {
+  await prepareImages(['debian-bookworm', toolchain]);
+  const sendmail = { client: 'sendmail', toolchain } as const;
+  const result = await runScenario({
+    scenario: defineScenario({
+      name,
+      receiver: { mainCf: { smtpd_tls_protocols: '>=TLSv1.3' } },
+      senders: [
+        { name: 'sendmail', ...sendmail, expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
+        { name: 'sendmail-tls12', ...sendmail, tls: { maxProtocol: 'TLSv1.2' }, expect: { outcome: 'handshake-failed', failureClass: 'unsupported-protocol', fate: 'deferred' } },
+        { name: 'sendmail-no-tls', ...sendmail, starttls: 'none', expect: { outcome: 'plaintext' } },
+        ...more.map((sender) => ({ ...sender, ...sendmail })),
+      ],
+      timeoutSeconds: 30,
+    }),
+    dir: root,
+  });
+  onTestFailed(() => console.error(failureAttachment(result)));
+  expect(result.error).toBeUndefined();
+  expect(result.senders.filter((r) => !r.held).map((r) => `${r.name}: ${r.mismatch}`)).toEqual([]);
+  return { result, row: Object.fromEntries(result.senders.map((s) => [s.name, s])) };
+}
 
 describe('Sendmail as a sender', () => {
   it.for([
@@ -15,29 +44,11 @@ describe('Sendmail as a sender', () => {
     { debian: 12, version: '8.17', toolchain: 'debian-bookworm-sendmail' },
     { debian: 13, version: '8.18', toolchain: 'debian-trixie-sendmail' },
   ] as const)('Debian $debian: delivers over TLS 1.3, defers on a failed handshake without falling back, and falls back only with TLSFallbacktoClear', async ({ debian, version, toolchain }, { onTestFailed }) => {
-    await prepareImages(['debian-bookworm', toolchain]);
-    const sendmail = { client: 'sendmail', toolchain } as const;
-    const result = await runScenario({
-      scenario: defineScenario({
-        name: `sendmail-senders-${debian}`,
-        // A receiver that takes TLS 1.3 only: a Sendmail limited to TLS 1.2 cannot complete a handshake.
-        receiver: { mainCf: { smtpd_tls_protocols: '>=TLSv1.3' } },
-        senders: [
-          { name: 'sendmail', ...sendmail, expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
-          { name: 'sendmail-tls12', ...sendmail, tls: { maxProtocol: 'TLSv1.2' }, expect: { outcome: 'handshake-failed', failureClass: 'unsupported-protocol', fate: 'deferred' } },
-          { name: 'sendmail-tls12-fallback', ...sendmail, tls: { maxProtocol: 'TLSv1.2' }, sendmailOptions: { TLSFallbacktoClear: 'true' }, expect: { outcome: 'plaintext', afterTlsFailure: true } },
-          { name: 'sendmail-no-tls', ...sendmail, starttls: 'none', expect: { outcome: 'plaintext' } },
-          // Through the smart host's other port: the submission service, where TLS is required.
-          { name: 'sendmail-587', ...sendmail, port: 587, expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
-        ],
-        timeoutSeconds: 30,
-      }),
-      dir: root,
-    });
-    onTestFailed(() => console.error(failureAttachment(result)));
-    expect(result.error).toBeUndefined();
-    expect(result.senders.filter((r) => !r.held).map((r) => `${r.name}: ${r.mismatch}`)).toEqual([]);
-    const row = Object.fromEntries(result.senders.map((s) => [s.name, s]));
+    const { result, row } = await runSendmails(`sendmail-senders-${debian}`, toolchain, [
+      { name: 'sendmail-tls12-fallback', tls: { maxProtocol: 'TLSv1.2' }, sendmailOptions: { TLSFallbacktoClear: 'true' }, expect: { outcome: 'plaintext', afterTlsFailure: true } },
+      // Through the smart host's other port: the submission service, where TLS is required.
+      { name: 'sendmail-587', port: 587, expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
+    ], onTestFailed);
     // Every queue run tries TLS again; the lab stops waiting after three deferrals, well before the scenario's timeout.
     expect(row['sendmail-tls12']?.path).toBe('tls-failed: STARTTLS failed: tlsv1 alert protocol version, deferred: 454 4.7.0 TLS handshake failed. (3 times)');
     expect(row['sendmail-tls12-fallback']?.path).toBe('tls-failed: STARTTLS failed: tlsv1 alert protocol version, then delivered in plaintext at once');
@@ -49,25 +60,7 @@ describe('Sendmail as a sender', () => {
   });
 
   it('Debian 11 (8.15 on OpenSSL 1.1.1): delivers over TLS 1.3, defers on a failed handshake without falling back, and has no TLSFallbacktoClear', async ({ onTestFailed }) => {
-    await prepareImages(['debian-bookworm', 'debian-bullseye-sendmail']);
-    const result = await runScenario({
-      scenario: defineScenario({
-        name: 'sendmail-8-15-senders',
-        receiver: { mainCf: { smtpd_tls_protocols: '>=TLSv1.3' } },
-        senders: [
-          { name: 'sendmail', ...sendmail815, expect: { outcome: 'tls', protocol: 'TLSv1.3' } },
-          // 8.15 has no name for SSL_OP_NO_TLSv1_3: the lab gives the flag's value.
-          { name: 'sendmail-tls12', ...sendmail815, tls: { maxProtocol: 'TLSv1.2' }, expect: { outcome: 'handshake-failed', failureClass: 'unsupported-protocol', fate: 'deferred' } },
-          { name: 'sendmail-no-tls', ...sendmail815, starttls: 'none', expect: { outcome: 'plaintext' } },
-        ],
-        timeoutSeconds: 30,
-      }),
-      dir: root,
-    });
-    onTestFailed(() => console.error(failureAttachment(result)));
-    expect(result.error).toBeUndefined();
-    expect(result.senders.filter((r) => !r.held).map((r) => `${r.name}: ${r.mismatch}`)).toEqual([]);
-    const row = Object.fromEntries(result.senders.map((s) => [s.name, s]));
+    const { result, row } = await runSendmails('sendmail-8-15-senders', 'debian-bullseye-sendmail', [], onTestFailed);
     // The same stuck sender as 8.17, with another reply code.
     expect(row['sendmail-tls12']?.path).toBe('tls-failed: STARTTLS failed: tlsv1 alert protocol version, deferred: 403 4.7.0 TLS handshake failed. (3 times)');
     expect(result.selfReports.some((r) => r.mtaVersion?.startsWith('Sendmail 8.15'))).toBe(true);
@@ -79,7 +72,7 @@ describe('Sendmail as a sender', () => {
       scenario: defineScenario({
         name: 'sendmail-8-15-fallback',
         receiver: {},
-        senders: [{ name: 'sendmail-fallback', ...sendmail815, sendmailOptions: { TLSFallbacktoClear: 'true' }, expect: { outcome: 'plaintext' } }],
+        senders: [{ name: 'sendmail-fallback', client: 'sendmail', toolchain: 'debian-bullseye-sendmail', sendmailOptions: { TLSFallbacktoClear: 'true' }, expect: { outcome: 'plaintext' } }],
       }),
       dir: root,
     });
