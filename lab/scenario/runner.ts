@@ -16,8 +16,8 @@ import { mapsNameSenders } from '../receiver/config-files.ts';
 import { waitForSmtpGreeting } from '../receiver/readiness.ts';
 import { APP_CLIENTS, appClientCommand, isAppClient, rawCommand, sClientCommand, swaksCommand, type ClientCommand, type MessageEnvelope } from '../senders/client-command.ts';
 import { readEximDelivery, readEximReception } from '../senders/exim-log.ts';
-import { readSendmailDelivery, SENDMAIL_SETTLED_AFTER_DEFERRALS, sendmailSettled } from '../senders/sendmail-log.ts';
-import { SHORT_BACKOFF, type MtaDelivery } from '../senders/mta.ts';
+import { readSendmailDelivery } from '../senders/sendmail-log.ts';
+import { isSettled, SETTLED_AFTER_DEFERRALS, SHORT_BACKOFF, type MtaDelivery } from '../senders/mta.ts';
 import { readRawReception } from '../senders/raw-server.ts';
 import { loadSenderProfiles, resolveSenders } from '../senders/profiles.ts';
 import { readAppTranscript, readRawTranscript, readSClientTranscript, readSwaksTranscript, type ClientView } from '../senders/transcript.ts';
@@ -212,10 +212,10 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     timings.receiverReadyMs = Date.now() - readyStarted;
     progress({ kind: 'done', phase: 'receiver', detail: result.receiver.greeting, elapsedMs: timings.receiverReadyMs });
     if (running.some((s) => s.spec.delivery === 'mta') || allDestinations.length > 0) {
-      result.notes.push(`Sending MTAs retry fast: ${Object.entries(SHORT_BACKOFF).map(([k, v]) => `${k} = ${v}`).join(', ')} (Postfix defaults are minutes).`);
+      result.notes.push(`Sending MTAs retry fast: ${Object.entries(SHORT_BACKOFF).map(([k, v]) => `${k} = ${v}`).join(', ')} (Postfix defaults are minutes); a message deferred ${SETTLED_AFTER_DEFERRALS} times is taken as its outcome, as the MTA retries it the same way until it expires.`);
     }
     if (running.some((s) => s.spec.client === 'sendmail')) {
-      result.notes.push(`Sendmail senders run their queue every 2 s (Debian's default is minutes); a message deferred ${SENDMAIL_SETTLED_AFTER_DEFERRALS} times is taken as its outcome, as Sendmail retries it the same way until it expires.`);
+      result.notes.push('Sendmail senders run their queue every 2 s (Debian\'s default is minutes).');
     }
     checkAbort();
 
@@ -534,13 +534,9 @@ async function settleLogs(
       if (sender.spec.delivery === 'mta') {
         const log = sender.container.logLines();
         const messageId = sender.messageId ?? '';
-        if (sender.spec.client === 'sendmail') {
-          sender.delivery = readSendmailDelivery(log, messageId);
-          if (!sendmailSettled(sender.delivery) || !final(parsed, sender.delivery.receiverQueueId)) settled = false;
-          continue;
-        }
-        sender.delivery = sender.spec.client === 'exim' ? readEximDelivery(log, messageId) : readMtaDelivery(log, messageId, parse(sender.container).fates);
-        if (!sender.delivery.final || !final(parsed, sender.delivery.receiverQueueId)) settled = false;
+        sender.delivery = sender.spec.client === 'sendmail' ? readSendmailDelivery(log, messageId)
+          : sender.spec.client === 'exim' ? readEximDelivery(log, messageId) : readMtaDelivery(log, messageId, parse(sender.container).fates);
+        if (!isSettled(sender.delivery) || !final(parsed, sender.delivery.receiverQueueId)) settled = false;
       } else {
         if (sender.view?.connected && sessions.length === 0) settled = false;
         if (!final(parsed, sender.view?.queuedAs)) settled = false;
@@ -548,8 +544,9 @@ async function settleLogs(
     }
     for (const destination of destinations) {
       destination.delivery = readMtaDelivery(receiver.logLines(), destination.messageId, parsed.fates);
-      if (!destination.delivery.final) settled = false;
-      else if (destination.spec.server !== 'postfix') {
+      if (!destination.delivery.final) {
+        if (!isSettled(destination.delivery)) settled = false;
+      } else if (destination.spec.server !== 'postfix') {
         const seen = foreignReception(destination, receiver).fate.status;
         if (destination.delivery.final.status === 'sent' && (seen === 'not-sent' || seen === 'queued')) settled = false;
       } else if (!final(parse(receivingDestination(destination, destinations).container), destination.delivery.receiverQueueId)) settled = false;

@@ -118,6 +118,24 @@ export function readMtaDelivery(log: readonly string[], messageId: string, fates
   return { queueId, attempts, ...(final ? { final } : {}), ...(receiverQueueId ? { receiverQueueId } : {}) };
 }
 
+/**
+ * A sending MTA keeps retrying a message it could not deliver; after this many deferrals its outcome is taken as
+ * final. Postfix at level `may` falls back to plaintext once the message is older than minimal_backoff_time, or
+ * never; Sendmail repeats itself unless TLSFallbacktoClear is set: later attempts only log the same deferral again.
+ */
+export const SETTLED_AFTER_DEFERRALS = 3;
+/** The message age (Postfix's `delay=`) after which a deferral shows that no plaintext fallback is coming. */
+const FALLBACK_SHOWN_AFTER_SECONDS = Number.parseInt(SHORT_BACKOFF.minimal_backoff_time!, 10) + 1;
+const POSTFIX_AGE = /\bdelay=(\d+(?:\.\d+)?),/;
+
+/**
+ * Whether the delivery says all it will: delivered or bounced, or deferred often enough, the last time (where the
+ * line gives the message's age in seconds, as Postfix's does) past the age of Postfix's plaintext fallback. A
+ * deferral without an attempt ("delivery temporarily suspended" while Postfix throttles a destination) does not count.
+ */
 export function isSettled(delivery: MtaDelivery): boolean {
-  return delivery.final !== undefined;
+  if (delivery.final !== undefined) return true;
+  const deferrals = delivery.attempts.filter((a) => a.status === 'deferred' && !a.detail.startsWith('delivery temporarily suspended'));
+  const age = POSTFIX_AGE.exec(deferrals.at(-1)?.line ?? '')?.[1];
+  return deferrals.length >= SETTLED_AFTER_DEFERRALS && (age === undefined || Number(age) >= FALLBACK_SHOWN_AFTER_SECONDS);
 }

@@ -7,13 +7,6 @@ const DELIVERY = /^to=.*, dsn=(\d\.\d+\.\d+), stat=(.*)$/;
 const TLS_ERROR = /^STARTTLS=client, error: (?:.*?\breason=([^,]*))?/;
 
 /**
- * A sending Sendmail keeps retrying a message it could not deliver; after this many deferrals its outcome is
- * taken as final: Sendmail resends the same way every time (it does not fall back to plaintext unless
- * TLSFallbacktoClear is set).
- */
-export const SENDMAIL_SETTLED_AFTER_DEFERRALS = 3;
-
-/**
  * Follows one message through a Sendmail's log, found by its Message-ID (`msgid=<...>` of its `from=` line; when the
  * message was submitted through Sendmail's own submission agent, the last queue id that carries it is the MTA's):
  * each failed handshake (the delivering process's `STARTTLS=client, error:` line before its `to=` line), each
@@ -59,9 +52,4 @@ export function readSendmailDelivery(log: readonly string[], messageId: string):
   }
   const receiverQueueId = final?.status === 'sent' ? /queued as ([0-9A-Za-z]+)/.exec(final.detail)?.[1] : undefined;
   return { queueId, attempts, ...(final ? { final } : {}), ...(receiverQueueId ? { receiverQueueId } : {}) };
-}
-
-/** Whether the delivery says all it will: delivered or bounced, or deferred often enough that Sendmail only repeats itself. */
-export function sendmailSettled(delivery: MtaDelivery): boolean {
-  return delivery.final !== undefined || delivery.attempts.filter((a) => a.status === 'deferred').length >= SENDMAIL_SETTLED_AFTER_DEFERRALS;
 }

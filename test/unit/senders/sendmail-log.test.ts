@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readSendmailDelivery, sendmailSettled } from '../../../lab/senders/sendmail-log.ts';
+import { isSettled } from '../../../lab/senders/mta.ts';
+import { readSendmailDelivery } from '../../../lab/senders/sendmail-log.ts';
 import { deriveMtaOutcome } from '../../../lab/scenario/outcome.ts';
 
 /**
@@ -22,8 +23,8 @@ describe('readSendmailDelivery', () => {
     expect(stuck.attempts.map((a) => [a.status, a.detail])).toEqual([
       ...Array<string[]>(3).fill([]).flatMap(() => [['tls-failed', 'STARTTLS failed: tlsv1 alert protocol version'], ['deferred', '454 4.7.0 TLS handshake failed.']]),
     ]);
-    expect(sendmailSettled(stuck)).toBe(true);
-    expect(sendmailSettled({ ...stuck, attempts: stuck.attempts.slice(0, 4) })).toBe(false);
+    expect(isSettled(stuck)).toBe(true);
+    expect(isSettled({ ...stuck, attempts: stuck.attempts.slice(0, 4) })).toBe(false);
     const outcome = deriveMtaOutcome([], new Map(), stuck);
     expect(outcome.fate).toMatchObject({ status: 'deferred' });
     expect(outcome.path).toBe('tls-failed: STARTTLS failed: tlsv1 alert protocol version, deferred: 454 4.7.0 TLS handshake failed. (3 times)');
@@ -59,7 +60,7 @@ describe('readSendmailDelivery', () => {
     expect(stuck.attempts.map((a) => [a.status, a.detail])).toEqual([
       ...Array<string[]>(3).fill([]).flatMap(() => [['tls-failed', 'STARTTLS failed: tlsv1 alert protocol version'], ['deferred', '403 4.7.0 TLS handshake failed.']]),
     ]);
-    expect(sendmailSettled(stuck)).toBe(true);
+    expect(isSettled(stuck)).toBe(true);
     expect(deriveMtaOutcome([], new Map(), stuck).path).toBe('tls-failed: STARTTLS failed: tlsv1 alert protocol version, deferred: 403 4.7.0 TLS handshake failed. (3 times)');
     // The readiness probe's connection (`did not issue MAIL/EXPN/VRFY/ETRN`) is no attempt.
     const tls = readSendmailDelivery(of('sendmail'), messageId('sendmail'));
