@@ -230,7 +230,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     checkAbort();
 
     const logsStarted = Date.now();
-    const parsed = await settleLogs(runningReceiver, receiverLogHints(scenario, getToolchain(toolchains, scenario.receiver.toolchain)), running, allDestinations, timeoutMs, signal);
+    const parsed = await settleLogs(runningReceiver, receiverLogHints(scenario, getToolchain(toolchains, scenario.receiver.toolchain)), running, allDestinations, timeoutMs, progress, signal);
     timings.logsMs = Date.now() - logsStarted;
     result.receiver.log = [...runningReceiver.logLines()];
     result.receiver.configWarnings = configWarnings(result.receiver.log);
@@ -510,10 +510,21 @@ function foreignReception(destination: RunningDestination, receiver: LabContaine
   return destination.spec.server === 'exim' ? readEximReception(log, destination.messageId) : readRawReception(log, destination.messageId, receiver.ipAddress);
 }
 
+/** What an unsettled MTA delivery still lacks, for the progress of `settleLogs`. */
+function pendingDelivery(delivery: MtaDelivery): string {
+  const deferrals = delivery.attempts.filter((a) => a.status === 'deferred').length;
+  if (delivery.final !== undefined || isSettled(delivery)) return 'its delivery in the receiving log';
+  return deferrals === 0 ? 'no delivery attempt yet' : `deferred ${deferrals} time${deferrals > 1 ? 's' : ''}`;
+}
+
+/** How often `settleLogs` says what it is still waiting for; the first time after this long too. */
+const PENDING_REPORT_MS = 10_000;
+
 /**
  * Reads the logs until every client's session has ended, every accepted message has a final
  * status, and every MTA message was delivered or bounced, so outcomes never rest on a half-written
- * log. At the deadline, whatever is known is used and undecided fates say so.
+ * log. At the deadline, whatever is known is used and undecided fates say so. While it waits, it
+ * reports what it waits for.
  */
 async function settleLogs(
   receiver: LabContainer,
@@ -521,37 +532,46 @@ async function settleLogs(
   senders: RunningSender[],
   destinations: RunningDestination[],
   timeoutMs: number,
+  progress: ProgressSink,
   signal?: AbortSignal,
 ): Promise<{ receiver: ParsedLog }> {
   const deadline = Date.now() + timeoutMs;
+  let nextReport = Date.now() + PENDING_REPORT_MS;
   const final = (log: ParsedLog, queueId: string | undefined) => queueId === undefined || (log.fates.get(queueId) ?? []).some((f) => FINAL_STATUS.has(f.status));
   for (;;) {
     const parsed = parse(receiver, receiverHints);
-    let settled = true;
+    const pending: string[] = [];
     for (const sender of senders) {
       const sessions = parsed.sessions.filter((s) => s.peer.addr === sender.container.ipAddress);
-      if (sessions.some((s) => !s.complete)) settled = false;
+      if (sessions.some((s) => !s.complete)) pending.push(`${sender.spec.name}: a session still open`);
       if (sender.spec.delivery === 'mta') {
         const log = sender.container.logLines();
         const messageId = sender.messageId ?? '';
         sender.delivery = sender.spec.client === 'sendmail' ? readSendmailDelivery(log, messageId)
           : sender.spec.client === 'exim' ? readEximDelivery(log, messageId) : readMtaDelivery(log, messageId, parse(sender.container).fates);
-        if (!isSettled(sender.delivery) || !final(parsed, sender.delivery.receiverQueueId)) settled = false;
+        if (!isSettled(sender.delivery) || !final(parsed, sender.delivery.receiverQueueId)) pending.push(`${sender.spec.name}: ${pendingDelivery(sender.delivery)}`);
       } else {
-        if (sender.view?.connected && sessions.length === 0) settled = false;
-        if (!final(parsed, sender.view?.queuedAs)) settled = false;
+        if (sender.view?.connected && sessions.length === 0) pending.push(`${sender.spec.name}: no session logged yet`);
+        else if (!final(parsed, sender.view?.queuedAs)) pending.push(`${sender.spec.name}: its message's final status`);
       }
     }
     for (const destination of destinations) {
       destination.delivery = readMtaDelivery(receiver.logLines(), destination.messageId, parsed.fates);
+      const waiting = `receiver → ${destination.spec.name}: ${pendingDelivery(destination.delivery)}`;
       if (!destination.delivery.final) {
-        if (!isSettled(destination.delivery)) settled = false;
+        if (!isSettled(destination.delivery)) pending.push(waiting);
       } else if (destination.spec.server !== 'postfix') {
         const seen = foreignReception(destination, receiver).fate.status;
-        if (destination.delivery.final.status === 'sent' && (seen === 'not-sent' || seen === 'queued')) settled = false;
-      } else if (!final(parse(receivingDestination(destination, destinations).container), destination.delivery.receiverQueueId)) settled = false;
+        if (destination.delivery.final.status === 'sent' && (seen === 'not-sent' || seen === 'queued')) pending.push(waiting);
+      } else if (!final(parse(receivingDestination(destination, destinations).container), destination.delivery.receiverQueueId)) pending.push(waiting);
     }
-    if (settled || Date.now() >= deadline || signal?.aborted) return { receiver: parsed };
+    const now = Date.now();
+    if (pending.length === 0 || now >= deadline || signal?.aborted) return { receiver: parsed };
+    if (now >= nextReport) {
+      const shown = pending.length > 6 ? [...pending.slice(0, 6), `${pending.length - 6} more`] : pending;
+      progress({ kind: 'phase', phase: 'logs', detail: `waiting for ${shown.join('; ')} (at most ${Math.ceil((deadline - now) / 1000)} s more)` });
+      nextReport = now + PENDING_REPORT_MS;
+    }
     await receiver.nextOutput(250, signal);
   }
 }

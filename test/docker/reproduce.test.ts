@@ -10,7 +10,7 @@ import { defineScenario, loadScenarioFile } from '../../lab/scenario/load.ts';
 import { runScenario } from '../../lab/scenario/runner.ts';
 import { leftovers } from './leftovers.ts';
 import { unusableSources } from './sources-gate.ts';
-import { captureIo, failureAttachment, reproduceJson as reproduceAt } from './support.ts';
+import { captureIo, failureAttachment, reproduceJson as reproduceAt, reproduceWithProgress } from './support.ts';
 
 const root = join(import.meta.dirname, '../..');
 const scratch = mkdtempSync(join(tmpdir(), 'reproduce-test-'));
@@ -187,7 +187,9 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
       'Nov 29 09:46:00 mx postfix/smtp[250]: 5A7E0629D: to=<a@slow.example>, relay=mx.slow.example[198.51.100.8]:25, delay=301, delays=0/0/1/300, dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)',
       '',
     ].join('\n'));
-    const report = await reproduceJson(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json'], onTestFailed);
+    const { report, progress } = await reproduceWithProgress(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json'], root, onTestFailed);
+    // Each attempt at the stalling destination takes the 5 s timeout: the run says what it waits for.
+    expect(progress).toMatch(/^\[logs\] waiting for .*receiver → starttls-stall: (no delivery attempt yet|deferred \d times?)[;( ].*\(at most \d+ s more\)$/m);
     const finding = (cls: string, direction: string) => report.findings.find((f) => f.failure.class === cls && f.failure.direction === direction)!;
     expect(report.findings.map((f) => [f.failure.direction, f.failure.class, f.reproducedBy])).toEqual([
       ['inbound', 'peer-aborted', ['probe-dhe-level2']],

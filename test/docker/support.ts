@@ -68,9 +68,14 @@ function reproduceSummary(out: string): string {
 
 /** `tlslab reproduce ... --json` in-process, from `cwd`: exit `exit` expected (0: every failure reproduced), its output shown when the test fails. */
 export async function reproduceJson(args: string[], cwd: string, onTestFailed: (fn: () => void) => void, exit = 0): Promise<ReproduceReport> {
+  return (await reproduceWithProgress(args, cwd, onTestFailed, exit)).report;
+}
+
+/** As `reproduceJson`, with the progress it printed on stderr. */
+export async function reproduceWithProgress(args: string[], cwd: string, onTestFailed: (fn: () => void) => void, exit = 0): Promise<{ report: ReproduceReport; progress: string }> {
   const cli = captureIo(cwd);
   const code = await main(args, cli);
   onTestFailed(() => console.error(cli.err(), reproduceSummary(cli.out()), cli.out().slice(0, 20_000)));
   expect(code).toBe(exit);
-  return JSON.parse(cli.out()) as ReproduceReport;
+  return { report: JSON.parse(cli.out()) as ReproduceReport, progress: cli.err() };
 }
