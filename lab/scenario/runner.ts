@@ -212,7 +212,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     timings.receiverReadyMs = Date.now() - readyStarted;
     progress({ kind: 'done', phase: 'receiver', detail: result.receiver.greeting, elapsedMs: timings.receiverReadyMs });
     if (running.some((s) => s.spec.delivery === 'mta') || allDestinations.length > 0) {
-      result.notes.push(`Sending MTAs retry fast: ${Object.entries(SHORT_BACKOFF).map(([k, v]) => `${k} = ${v}`).join(', ')} (Postfix defaults are minutes); a message deferred ${SETTLED_AFTER_DEFERRALS} times is taken as its outcome, as the MTA retries it the same way until it expires.`);
+      result.notes.push(`Sending MTAs retry fast: ${Object.entries(SHORT_BACKOFF).map(([k, v]) => `${k} = ${v}`).join(', ')} (Postfix defaults are minutes); a message deferred ${SETTLED_AFTER_DEFERRALS} times (by Postfix, the last time after the age of its plaintext fallback) is taken as its outcome, as later attempts only repeat the deferral.`);
     }
     if (running.some((s) => s.spec.client === 'sendmail')) {
       result.notes.push('Sendmail senders run their queue every 2 s (Debian\'s default is minutes).');
