@@ -513,7 +513,7 @@ function foreignReception(destination: RunningDestination, receiver: LabContaine
 /** What an unsettled MTA delivery still lacks, for the progress of `settleLogs`. */
 function pendingDelivery(delivery: MtaDelivery): string {
   const deferrals = delivery.attempts.filter((a) => a.status === 'deferred').length;
-  if (delivery.final !== undefined || isSettled(delivery)) return 'its delivery in the receiving log';
+  if (delivery.final !== undefined || isSettled(delivery)) return 'its final status in the receiving log';
   return deferrals === 0 ? 'no delivery attempt yet' : `deferred ${deferrals} time${deferrals > 1 ? 's' : ''}`;
 }
 
