@@ -232,6 +232,9 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions = 
     const logsStarted = Date.now();
     const parsed = await settleLogs(runningReceiver, receiverLogHints(scenario, getToolchain(toolchains, scenario.receiver.toolchain)), running, allDestinations, timeoutMs, progress, signal);
     timings.logsMs = Date.now() - logsStarted;
+    if (parsed.unsettled.length > 0 && !signal?.aborted) {
+      result.notes.push(`The scenario's timeout (${scenario.timeoutSeconds} s) ended the wait for ${parsed.unsettled.join('; ')}: their outcomes are what the logs said by then.`);
+    }
     result.receiver.log = [...runningReceiver.logLines()];
     result.receiver.configWarnings = configWarnings(result.receiver.log);
     result.senders = running.map((sender) => {
@@ -514,7 +517,7 @@ function foreignReception(destination: RunningDestination, receiver: LabContaine
 function pendingDelivery(delivery: MtaDelivery): string {
   const deferrals = delivery.attempts.filter((a) => a.status === 'deferred').length;
   if (delivery.final !== undefined || isSettled(delivery)) return 'its final status in the receiving log';
-  return deferrals === 0 ? 'no delivery attempt yet' : `deferred ${deferrals} time${deferrals > 1 ? 's' : ''}`;
+  return deferrals === 0 ? 'no attempt finished yet' : `deferred ${deferrals} time${deferrals > 1 ? 's' : ''}`;
 }
 
 /** How often `settleLogs` says what it is still waiting for; the first time after this long too. */
@@ -523,8 +526,8 @@ const PENDING_REPORT_MS = 10_000;
 /**
  * Reads the logs until every client's session has ended, every accepted message has a final
  * status, and every MTA message was delivered or bounced, so outcomes never rest on a half-written
- * log. At the deadline, whatever is known is used and undecided fates say so. While it waits, it
- * reports what it waits for.
+ * log. At the deadline, whatever is known is used, undecided fates say so, and `unsettled` names what
+ * was still awaited. While it waits, it reports what it waits for.
  */
 async function settleLogs(
   receiver: LabContainer,
@@ -534,7 +537,7 @@ async function settleLogs(
   timeoutMs: number,
   progress: ProgressSink,
   signal?: AbortSignal,
-): Promise<{ receiver: ParsedLog }> {
+): Promise<{ receiver: ParsedLog; unsettled: string[] }> {
   const deadline = Date.now() + timeoutMs;
   let nextReport = Date.now() + PENDING_REPORT_MS;
   const final = (log: ParsedLog, queueId: string | undefined) => queueId === undefined || (log.fates.get(queueId) ?? []).some((f) => FINAL_STATUS.has(f.status));
@@ -566,7 +569,7 @@ async function settleLogs(
       } else if (!final(parse(receivingDestination(destination, destinations).container), destination.delivery.receiverQueueId)) pending.push(waiting);
     }
     const now = Date.now();
-    if (pending.length === 0 || now >= deadline || signal?.aborted) return { receiver: parsed };
+    if (pending.length === 0 || now >= deadline || signal?.aborted) return { receiver: parsed, unsettled: pending };
     if (now >= nextReport) {
       const shown = pending.length > 6 ? [...pending.slice(0, 6), `${pending.length - 6} more`] : pending;
       progress({ kind: 'phase', phase: 'logs', detail: `waiting for ${shown.join('; ')} (at most ${Math.ceil((deadline - now) / 1000)} s more)` });

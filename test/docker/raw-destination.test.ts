@@ -40,6 +40,7 @@ describe.each(CASES)('raw destinations that break STARTTLS, from $receiver', ({ 
     expect(result.error).toBeUndefined();
     expect(result.outbound.filter((d) => !d.held).map((d) => `${d.name}: ${d.mismatch}`)).toEqual([]);
     expect(result.outbound.map((d) => d.fate.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+    expect(result.notes.filter((n) => n.includes('ended the wait'))).toEqual([]);
     // A raw server has no TLS stack of its toolchain to report on.
     expect(result.selfReports.map((r) => r.role)).toEqual(['receiver']);
 
@@ -66,6 +67,27 @@ describe.each(CASES)('raw destinations that break STARTTLS, from $receiver', ({ 
     expect(evidence.some((l) => /STARTTLS from \[[\d.]+\]: 220 sent, then \d+ bytes of TLS answered in plaintext/.test(l))).toBe(true);
     expect(evidence.some((l) => l.includes('received in plaintext'))).toBe(true);
     expect(evidence.some((l) => l.includes('[127.0.0.1]'))).toBe(false);
+    expect(await leftovers(result.runId)).toEqual([]);
+  });
+});
+
+describe('a raw destination that stalls past the scenario\'s timeout', () => {
+  it('ends the wait at the timeout and says what it cut short', async ({ onTestFailed }) => {
+    await prepareImages(['debian-bookworm']);
+    // Postfix's smtp_starttls_timeout (300 s) outlasts the scenario: no attempt ends before its timeout.
+    const result = await runScenario({
+      scenario: defineScenario({
+        name: 'raw-stall-timeout',
+        receiver: { toolchain: 'debian-bookworm' },
+        outbound: [{ name: 'silent', server: 'raw', afterStarttls: 'stall', expect: { outcome: 'plaintext', afterTlsFailure: true } }],
+        timeoutSeconds: 5,
+      }),
+      dir: root,
+    });
+    onTestFailed(() => console.error(failureAttachment(result)));
+    expect(result.error).toBeUndefined();
+    expect(result.outbound[0]?.fate.status).toBe('queued');
+    expect(result.notes).toContain('The scenario\'s timeout (5 s) ended the wait for receiver → silent: no attempt finished yet: their outcomes are what the logs said by then.');
     expect(await leftovers(result.runId)).toEqual([]);
   });
 });

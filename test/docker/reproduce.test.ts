@@ -189,7 +189,7 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     ].join('\n'));
     const { report, progress } = await reproduceWithProgress(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '2', '--json'], root, onTestFailed);
     // Each attempt at the stalling destination takes the 5 s timeout: the run says what it waits for.
-    expect(progress).toMatch(/^\[logs\] waiting for .*receiver → starttls-stall: (no delivery attempt yet|deferred \d times?)[;( ].*\(at most \d+ s more\)$/m);
+    expect(progress).toMatch(/^\[logs\] waiting for .*receiver → starttls-stall: (no attempt finished yet|deferred \d times?)[;( ].*\(at most \d+ s more\)$/m);
     const finding = (cls: string, direction: string) => report.findings.find((f) => f.failure.class === cls && f.failure.direction === direction)!;
     expect(report.findings.map((f) => [f.failure.direction, f.failure.class, f.reproducedBy])).toEqual([
       ['inbound', 'peer-aborted', ['probe-dhe-level2']],
