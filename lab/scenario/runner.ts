@@ -515,8 +515,8 @@ function foreignReception(destination: RunningDestination, receiver: LabContaine
 
 /** What an unsettled MTA delivery still lacks, for the progress of `settleLogs`. */
 function pendingDelivery(delivery: MtaDelivery): string {
+  if (isSettled(delivery)) return 'its final status in the receiving log';
   const deferrals = delivery.attempts.filter((a) => a.status === 'deferred').length;
-  if (delivery.final !== undefined || isSettled(delivery)) return 'its final status in the receiving log';
   return deferrals === 0 ? 'no attempt finished yet' : `deferred ${deferrals} time${deferrals > 1 ? 's' : ''}`;
 }
 
@@ -559,14 +559,15 @@ async function settleLogs(
       }
     }
     for (const destination of destinations) {
-      destination.delivery = readMtaDelivery(receiver.logLines(), destination.messageId, parsed.fates);
-      const waiting = `receiver → ${destination.spec.name}: ${pendingDelivery(destination.delivery)}`;
-      if (!destination.delivery.final) {
-        if (!isSettled(destination.delivery)) pending.push(waiting);
+      const delivery = readMtaDelivery(receiver.logLines(), destination.messageId, parsed.fates);
+      destination.delivery = delivery;
+      const waiting = () => pending.push(`receiver → ${destination.spec.name}: ${pendingDelivery(delivery)}`);
+      if (!delivery.final) {
+        if (!isSettled(delivery)) waiting();
       } else if (destination.spec.server !== 'postfix') {
         const seen = foreignReception(destination, receiver).fate.status;
-        if (destination.delivery.final.status === 'sent' && (seen === 'not-sent' || seen === 'queued')) pending.push(waiting);
-      } else if (!final(parse(receivingDestination(destination, destinations).container), destination.delivery.receiverQueueId)) pending.push(waiting);
+        if (delivery.final.status === 'sent' && (seen === 'not-sent' || seen === 'queued')) waiting();
+      } else if (!final(parse(receivingDestination(destination, destinations).container), delivery.receiverQueueId)) waiting();
     }
     const now = Date.now();
     if (pending.length === 0 || now >= deadline || signal?.aborted) return { receiver: parsed, unsettled: pending };
