@@ -38,6 +38,8 @@ export const TLS_ATTEMPT_KINDS: ReadonlySet<TlsEvent['kind']> = new Set([
 export const UNKNOWN_EVIDENCE_LINES = 20;
 
 /** Alerts that mean the peer rejected a certificate this side presented. */
+/** The description of a certificate alert as the SSL state lines give it (`SSL3 alert write:fatal:unknown CA`). */
+const CERTIFICATE_ALERT_SENT = /^(?:bad certificate|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate)$/i;
 const CERTIFICATE_ALERT = /alert (?:bad certificate|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate|certificate required)/;
 /**
  * Their numbers: no_certificate (SSLv3), bad_certificate, unsupported_certificate, certificate_revoked,
@@ -367,6 +369,10 @@ export function classify(session: Session, hints: LogHints = {}): Diagnosis | un
       default: {
         const byError = fromError(ctx, primary, before, errorLines, [tlsProblem.line]);
         if (byError !== undefined) return byError;
+        // The client's own certificate alert after its failed check: it ended the handshake over the certificate.
+        if (certFailure !== undefined && alertWritten !== undefined && CERTIFICATE_ALERT_SENT.test(alertWritten.description)) {
+          return diagnose(ctx, 'certificate-verification', [certFailure.line, alertWritten.line, tlsProblem.line], checked === undefined ? extra : { detail: checked });
+        }
         // The client's own settings, e.g. smtp_tls_connection_reuse without a tlsproxy service to connect to.
         if (handshakeError === undefined && configEvent !== undefined) {
           const configDetail = detailOf(configEvent.event);

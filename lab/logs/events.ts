@@ -7,7 +7,7 @@ import type { DeliveryStatus, DeliveryTlsProblem, Peer, TlsEvent, TlsTrust } fro
 const ESTABLISHED = /(?:(Anonymous|Untrusted|Trusted|Verified) )?TLS connection (established|reused) (from|to) /y;
 const PROTOCOL_CIPHER = /(?: to (\S+))?: (\S+) with cipher (\S+) \((\d+)\/(\d+) bits\)/y;
 const SUMMARY_SUFFIX = /\s*(key-exchange|server-signature|server-digest|client-signature|client-digest) (\S+)(?: \([^)]*\))?/y;
-const DELIVERY = /to=<([^>]*)>,(?: orig_to=<[^>]*>,)? relay=([^,]*),(?: conn_use=\d+,)? delay=([\d.]+),(?: delays=[\d./]+,)? dsn=([\d.]+), status=(\w+)(?: (.*))?$/y;
+const DELIVERY = /to=<([^>]*)>,(?: orig_to=<[^>]*>,)? relay=([^,]*),(?: conn_use=\d+,)? delay=([\d.]+),(?: delays=[\d./]+,)?(?: dsn=([\d.]+),)? status=(\w+)(?: (.*))?$/y;
 const REPEATED = /message repeated (\d+) times: \[ ?/y;
 const TLSRPT = /TLSRPT: status=(success|failure), domain=([^,]*), receiving_mx=([^,]*?)\[([^\]]*)\](?:, failure_type=([^,]*))?(?:, failure_reason=(.*))?$/y;
 const ALERT = /SSL3 alert (read|write):([a-z]+):(.*)$/y;
@@ -16,7 +16,7 @@ const VERSION = /daemon started -- version ([^\s,]+)/y;
 const LOADS_AS_INFO = /^(?:Certificate Authority data|(?:RSA|DSA|ECDSA) certificate and key data)/;
 const LOCAL_CONFIG = /cannot get .* from file|cannot load |do not match|does not match next certificate|error loading private keys and certificates|No server certs available|disabling TLS support|TLS won't be enabled|TLS context initialization failed|client TLS configuration problem|_tls_policy_maps, |Digest algorithm "[^"]*" not found|: non DNSSEC destination|: no TLSA records found|TLSA lookup error for |smtp_tls_wrappermode requires |^connect to private\/tlsproxy service: /;
 
-const DELIVERY_STATUSES: ReadonlySet<string> = new Set<DeliveryStatus>(['sent', 'deferred', 'bounced', 'expired']);
+const DELIVERY_STATUSES: ReadonlySet<string> = new Set<DeliveryStatus>(['sent', 'deferred', 'bounced', 'expired', 'deliverable', 'undeliverable']);
 
 function isQueueIdChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);

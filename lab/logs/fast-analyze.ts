@@ -4,7 +4,7 @@ import { classifyCountOnly, NOT_LOGGED, tlsNotLogged, TLS_ATTEMPT_KINDS, UNKNOWN
 import { parseEvent } from './events.ts';
 import { asSyslogLine } from './json-lines.ts';
 import {
-  FACILITY, isoTimestamp, isServiceNameChar, MAX_HEADER, MAX_SERVICE_PREFIX, maySeverity, newHeaderScan, POSTFIX_DAEMONS, scanHeader,
+  FACILITY, isoTimestamp, isRedactedPidChar, isServiceNameChar, MAX_HEADER, MAX_SERVICE_PREFIX, maySeverity, newHeaderScan, POSTFIX_DAEMONS, scanHeader,
   SEVERITY, stampYear, type HeaderScan,
 } from './line-header.ts';
 import {
@@ -880,7 +880,12 @@ export class FastAnalyzer {
     let pid = 0;
     for (let i = open + 1; i < end; i++) {
       const c = buf[i] as number;
-      if (!isDigit(c)) return false;
+      if (!isDigit(c)) {
+        // A hidden pid (see `redactedPid` of line-header.ts).
+        for (let j = open + 1; j < end; j++) if (!isRedactedPidChar(buf[j] as number)) return false;
+        pid = 0;
+        break;
+      }
       pid = pid * 10 + (c - 48);
     }
     let progStart = s;

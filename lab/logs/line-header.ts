@@ -56,6 +56,11 @@ function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
+/** `x`, `X`, `*`, `#` or `.`: what a pasted excerpt puts in place of a pid it hides (`postfix/smtp[xxxxx]: `). */
+export function isRedactedPidChar(code: number): boolean {
+  return code === 120 || code === 88 || code === 42 || code === 35 || code === 46;
+}
+
 /** Month number (1-12) of the three letters at `at`, or 0; compares codes so that no string is sliced. */
 function monthAt(line: string, at: number): number {
   const a = line.charCodeAt(at);
@@ -344,6 +349,12 @@ export function scanHeader(line: string, out: HeaderScan): boolean {
   return true;
 }
 
+/** A pid hidden by the excerpt's author: its lines share pid 0, as if they were one process's. */
+function redactedPid(line: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (!isRedactedPidChar(line.charCodeAt(i))) return false;
+  return true;
+}
+
 /** Scratch for the outer header of a nested line (see `scanHeader`). */
 const OUTER = newHeaderScan();
 
@@ -359,7 +370,11 @@ function scanSyslogHeader(line: string, from: number, out: HeaderScan): boolean 
   let pid = 0;
   for (let i = open + 1; i < end; i++) {
     const c = line.charCodeAt(i);
-    if (!isDigit(c)) return false;
+    if (!isDigit(c)) {
+      if (!redactedPid(line, open + 1, end)) return false;
+      pid = 0;
+      break;
+    }
     pid = pid * 10 + (c - 48);
   }
   const progStart = line.lastIndexOf(' ', open) + 1;

@@ -47,7 +47,8 @@ export interface LineHeader {
 
 /** `Unstated`: the line has no trust word, as older Postfix versions wrote it. */
 export type TlsTrust = 'Anonymous' | 'Untrusted' | 'Trusted' | 'Verified' | 'Unstated';
-export type DeliveryStatus = 'sent' | 'deferred' | 'bounced' | 'expired' | 'rejected';
+/** `deliverable` and `undeliverable` are the results of address verification probes (verify(8)), not deliveries. */
+export type DeliveryStatus = 'sent' | 'deferred' | 'bounced' | 'expired' | 'rejected' | 'deliverable' | 'undeliverable';
 /**
  * Problems the smtp client reports inside a delivery status text, and smtpd in a reject or abort line.
  * `smtps-without-wrapper-mode`: port 465, and the greeting never came (the client spoke plaintext to an SMTPS port).
