@@ -4,6 +4,9 @@ import { protocolSchema } from './tls-vocabulary.ts';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9.-]{0,40}$/, 'lower-case letters, digits, dots and dashes, at most 41 characters');
 
+/** A main.cf parameter name; a service's own parameters carry its master.cf name (`policyd-spf_time_limit`). */
+const MAIN_CF_NAME = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+
 /** A main.cf value as postconf takes it; numbers and booleans are written the way Postfix spells them. */
 const mainCfValue = z.union([z.string(), z.number(), z.boolean()]).transform((v) => (typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)));
 
@@ -51,7 +54,7 @@ export const receiverSchema = z
     /** Toolchain file name under images/toolchains. Default: debian-bookworm. */
     toolchain: z.string().default('debian-bookworm'),
     /** main.cf parameters, applied with `postconf -e` after the lab's defaults. */
-    mainCf: z.record(z.string().regex(/^[a-z][A-Za-z0-9_]*$/, 'a main.cf parameter name'), mainCfValue).default({}),
+    mainCf: z.record(z.string().regex(MAIN_CF_NAME, 'a main.cf parameter name'), mainCfValue).default({}),
     /** Whole master.cf entries; each replaces the entry with the same service and type, or is added. */
     masterCf: z.array(z.string().regex(/^\S+\s+(inet|unix|fifo|pass|unix-dgram)\s/, 'a master.cf entry: "service type private unpriv chroot wakeup maxproc command [args]"')).default([]),
     certificate: certificateSchema.default({}),
@@ -98,7 +101,7 @@ export const destinationSchema = z
     /** The destination's toolchain. Default: debian-bookworm, or debian-bookworm-exim for an Exim server. */
     toolchain: z.string().optional(),
     /** The destination's own main.cf: its smtpd TLS capabilities (Postfix only). */
-    mainCf: z.record(z.string().regex(/^[a-z][A-Za-z0-9_]*$/, 'a main.cf parameter name'), mainCfValue).default({}),
+    mainCf: z.record(z.string().regex(MAIN_CF_NAME, 'a main.cf parameter name'), mainCfValue).default({}),
     /**
      * Exim only: the GnuTLS priority string of its TLS server (Exim's tls_require_ciphers), e.g.
      * `NORMAL:-VERS-TLS1.3:%DISABLE_SAFE_RENEGOTIATION` for a server without secure renegotiation, or
@@ -263,7 +266,7 @@ const senderCapabilities = {
   /** client: raw only: what it sends after the server's 220 to STARTTLS. */
   afterStarttls: z.enum(RAW_ACTIONS).optional(),
   /** main.cf settings of a sender that is a real Postfix MTA (client: postfix). Exim runs Debian's defaults. */
-  mainCf: z.record(z.string().regex(/^[a-z][A-Za-z0-9_]*$/, 'a main.cf parameter name'), mainCfValue).optional(),
+  mainCf: z.record(z.string().regex(MAIN_CF_NAME, 'a main.cf parameter name'), mainCfValue).optional(),
   /**
    * sendmail.cf options of a sender that is a real Sendmail (client: sendmail), as its -O takes them, e.g.
    * `TLSFallbacktoClear: "true"` (8.16 and later: resend in clear at once after a failed handshake).

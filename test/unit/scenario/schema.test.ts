@@ -31,6 +31,7 @@ receiver:
     smtpd_tls_security_level: may
     smtpd_tls_loglevel: 1
     smtpd_use_tls: true
+    policyd-spf_time_limit: 3600
 senders:
   - name: modern
     expect: { outcome: tls, protocol: TLSv1.3 }
@@ -43,7 +44,8 @@ describe('scenario files', () => {
   it('accepts a valid file and applies defaults', async () => {
     const { dir } = await scenarioFile(valid);
     const { scenario } = await loadScenarioFile('seed.yaml', dir);
-    expect(scenario.receiver.mainCf).toEqual({ smtpd_tls_security_level: 'may', smtpd_tls_loglevel: '1', smtpd_use_tls: 'yes' });
+    // A service's own parameter carries the service's name, dash included.
+    expect(scenario.receiver.mainCf).toEqual({ smtpd_tls_security_level: 'may', smtpd_tls_loglevel: '1', smtpd_use_tls: 'yes', 'policyd-spf_time_limit': '3600' });
     expect(scenario.receiver.masterCf).toEqual([]);
     expect(resolveSender(scenario.senders[0]!, new Map())).toMatchObject({ client: 'swaks', delivery: 'client', starttls: 'required', toolchain: 'debian-bookworm', tls: {}, mainCf: {} });
     expect(scenario.timeoutSeconds).toBe(30);
@@ -51,14 +53,14 @@ describe('scenario files', () => {
 
   it('reports a bad enum value with its exact path, line, the choices and the value', async () => {
     const problems = await problemsOf(valid.replace('maxProtocol: TLSv1,', 'maxProtocol: TLS1,'));
-    expect(problems).toEqual(['seed.yaml:12: senders[1].tls.maxProtocol: expected one of SSLv3, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3; got "TLS1"']);
+    expect(problems).toEqual(['seed.yaml:13: senders[1].tls.maxProtocol: expected one of SSLv3, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3; got "TLS1"']);
   });
 
   it('reports every problem at once', async () => {
     const text = `name: Bad Name
 receiver:
   mainCf:
-    Not-A-Param: x
+    bad=name: x
   masterCf: ["garbage"]
 senders:
   - name: a
@@ -73,7 +75,7 @@ senders:
     const problems = await problemsOf(text);
     expect(problems).toEqual([
       'seed.yaml:1: name: lower-case letters, digits, dots and dashes, at most 41 characters',
-      'seed.yaml:4: receiver.mainCf.Not-A-Param: a main.cf parameter name',
+      'seed.yaml:4: receiver.mainCf.bad=name: a main.cf parameter name',
       'seed.yaml:5: receiver.masterCf[0]: a master.cf entry: "service type private unpriv chroot wakeup maxproc command [args]"',
       'seed.yaml:8: senders[0].starttls: expected one of required, optional, none, implicit; got "sometimes"',
       'seed.yaml:9: senders[0].expect.protocol[0]: expected one of SSLv3, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3; got "TLSv1.4"',
