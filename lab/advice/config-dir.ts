@@ -12,6 +12,7 @@ import { postfixNeeds, type PostfixNeed } from './config-needs.ts';
 import { expandParameters, parseLookupTable, parseMainCf, parseMasterCf, type MainCfEntry, type MasterCfEntry } from '../postfix-config/main-cf.ts';
 import { unusedSettings, type UnusedSetting } from '../postfix-config/unused-settings.ts';
 import {
+  DH_PARAMETER_FILES,
   DIRECTORY_PARAMETERS,
   FILE_LIST_PARAMETERS,
   FILE_PARAMETERS,
@@ -175,6 +176,11 @@ export async function readConfigDir(dir: string, options: { certType?: CertType 
       }
       if (SERVER_CERTIFICATE_PARAMETERS.has(entry.name)) {
         decide('drop', `no ${basename(expanded)} in ${dir}: the receiver uses a generated self-signed ${certType === 'both' ? 'RSA and ECDSA' : certType.toUpperCase()} certificate instead (--cert-type)`);
+        return undefined;
+      }
+      if (DH_PARAMETER_FILES.has(entry.name)) {
+        decide('drop', `no ${basename(expanded)} in ${dir}: the receiver uses Postfix's built-in DH group, as Postfix does when it cannot read the file. ` +
+          'Only DHE cipher suites depend on it: if your group is smaller or larger than the built-in one, copy the file into the folder to test with it');
         return undefined;
       }
       if (/CApath$/.test(entry.name)) {

@@ -116,5 +116,11 @@ export const SERVER_CERTIFICATE_PARAMETERS = new Set([
   'smtpd_tls_eckey_file',
 ]);
 
+/**
+ * The DH parameter files: without them, Postfix itself warns (`cannot load 1024-bit DH parameters from file ...
+ * -- using compiled-in defaults`) and goes on with its built-in group, and so does the lab's receiver.
+ */
+export const DH_PARAMETER_FILES = new Set(['smtpd_tls_dh1024_param_file', 'smtpd_tls_dh512_param_file']);
+
 /** Parameters with several values: `smtpd_tls_chain_files = a.pem, b.pem`. */
 export const FILE_LIST_PARAMETERS = new Set(['smtpd_tls_chain_files', 'smtp_tls_chain_files']);

@@ -67,6 +67,11 @@ export interface FailureFinding {
   outcomes: HypothesisOutcome[];
   /** Hypotheses that gave the same error (match exact or reason). */
   reproducedBy: string[];
+  /**
+   * A set-up failure (`invalid-local-config`) that the lab's Postfix logged too, from the configuration alone: its
+   * warning as the lab's Postfix wrote it. Such a failure needs no peer to reproduce.
+   */
+  reproducedByConfig?: string;
   /** In plain words: what the error means and what the reproduction showed. */
   explanation: string;
 }
@@ -495,7 +500,11 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
     const reproducedBy = outcomes.filter((o) => o.match === 'exact' || o.match === 'reason').map((o) => o.hypothesis.name);
     const certificate = listener?.certificate ?? config.certificate;
     const ecdsaAlone = listener === undefined ? ecdsaServer : ecdsaOnly(listener.certificate, { ...config.receiver.mainCf, ...listener.overrides });
-    return { failure, fixes: [], outcomes, reproducedBy, explanation: explainFailure(failure, outcomes, reproducedBy, listener, certificate, ecdsaAlone) };
+    const byConfig = configReproduction(failure, reproducedBy, todayResult, toolchain.toolchain);
+    return {
+      failure, fixes: [], outcomes, reproducedBy, ...(byConfig === undefined ? {} : { reproducedByConfig: byConfig.warning }),
+      explanation: explainFailure(failure, outcomes, reproducedBy, listener, certificate, ecdsaAlone, byConfig?.note),
+    };
   });
   // The receiver's own smtp sessions to each destination: its view, as in the admin's log.
   const smtpSessions = todayResult && logged.outbound.length > 0 ? readSessions(todayResult.receiver.log).sessions.filter((s) => s.side === 'smtp') : [];
@@ -506,8 +515,11 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
       return { hypothesis, failure: failure.key, observed: matrixRow(result), ...matchSessions(failure, sessions) };
     });
     const reproducedBy = outcomes.filter((o) => o.match === 'exact' || o.match === 'reason').map((o) => o.hypothesis.name);
-    const explanation = `${explainFailure(failure, outcomes, reproducedBy)}${reproducedBy.length === 0 ? clientRequirementNote(failure, config.receiver.mainCf, config.decisions) : ''}`;
-    return { failure, fixes: [], outcomes, reproducedBy, explanation };
+    const byConfig = configReproduction(failure, reproducedBy, todayResult, toolchain.toolchain);
+    const explanation = byConfig !== undefined
+      ? explainFailure(failure, outcomes, reproducedBy, undefined, undefined, false, byConfig.note)
+      : `${explainFailure(failure, outcomes, reproducedBy)}${reproducedBy.length === 0 ? clientRequirementNote(failure, config.receiver.mainCf, config.decisions) : ''}`;
+    return { failure, fixes: [], outcomes, reproducedBy, ...(byConfig === undefined ? {} : { reproducedByConfig: byConfig.warning }), explanation };
   });
   const findings = [...inboundFindings, ...outboundFindings];
   const reproducedFailures: (ReproducedFailure & { listener?: Listener })[] = inboundFindings
@@ -560,14 +572,14 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
       ...fixEffect(e.fix, today, e.matrix, finding.reproducedBy, e.configErrors), breaks: e.breaks, ...(e.unconfirmed ? { unconfirmed: e.unconfirmed } : {}),
     }))).filter((e) => e.fixes.length > 0);
   }
-  const unreproduced = findings.filter((f) => f.reproducedBy.length === 0);
+  const unreproduced = findings.filter((f) => f.reproducedBy.length === 0 && f.reproducedByConfig === undefined);
   const bestFixes = findings.flatMap((f) => {
     const best = f.fixes[0];
     if (!best) return [];
     const givesUp = best.fix.weakens === undefined ? '' : `; gives up: ${best.fix.weakens}${f.failure.class === 'certificate-verification' && f.failure.direction === 'inbound' ? ', where the remedy is the certificate' : ''}`;
     return [`for ${f.failure.summary}: ${best.fix.title} (${best.breaks.length === 0 ? 'breaks no sender that works today' : `BREAKS ${best.breaks.join(', ')}`}; serves ${best.fixes.length}/${f.reproducedBy.length}${givesUp})`];
   });
-  const unfixed = [...new Set(findings.filter((f) => f.reproducedBy.length > 0 && f.fixes.length === 0).map((f) => f.failure.summary))];
+  const unfixed = [...new Set(findings.filter((f) => (f.reproducedBy.length > 0 || f.reproducedByConfig !== undefined) && f.fixes.length === 0).map((f) => f.failure.summary))];
   const configErrors = todayResult?.receiver.configWarnings ?? [];
   const rejected = configErrors.length > 0
     ? ` Postfix on ${toolchain.toolchain} rejected part of the configuration (${configErrors.length} error${configErrors.length > 1 ? 's' : ''}, each quoted in this report): the lab ran the server as Postfix then runs it.`
@@ -600,6 +612,30 @@ export async function reproduceFailures(options: ReproduceOptions): Promise<Repr
     exitCode: unreproduced.length === 0 ? 0 : 1,
     durationMs: Date.now() - started,
   };
+}
+
+/** A file path in a warning: the admin's and the lab's name the same file differently. */
+const PATH_IN_TEXT = /\/[^\s"':,)]+/g;
+
+/** The message of a Postfix warning (`warning: ...`, `fatal: ...`) with its file paths made alike, or undefined. */
+function warningText(line: string): string | undefined {
+  const match = /\b(?:warning|fatal|panic|error): (.*)$/.exec(line);
+  return match?.[1]?.replace(PATH_IN_TEXT, '<path>').trim();
+}
+
+/**
+ * A set-up failure that no hypothesis reproduced, when the lab's Postfix logged the same warning about its
+ * configuration: the configuration alone reproduces it. The warning as the lab's Postfix wrote it, and the sentence
+ * that says so.
+ */
+export function configReproduction(
+  failure: LoggedFailure, reproducedBy: readonly string[], result: { receiver: { configWarnings: readonly string[] } } | undefined, toolchain: string,
+): { warning: string; note: string } | undefined {
+  if (reproducedBy.length > 0 || failure.class !== 'invalid-local-config' || result === undefined) return undefined;
+  const logged = new Set(failure.evidence.flatMap((line) => warningText(line) ?? []));
+  const warning = result.receiver.configWarnings.find((w) => logged.has(warningText(w) ?? ''));
+  if (warning === undefined) return undefined;
+  return { warning, note: ` Reproduced by the configuration alone: Postfix on ${toolchain} logged the same warning with these settings ("${warning}"), whatever the peer.` };
 }
 
 /** What OpenSSL 1.1+/3.x logs for the situation a 1.0.x error names (see the facts' error table). */
@@ -688,13 +724,20 @@ export function clientRequirementNote(failure: LoggedFailure, mainCf: Readonly<R
 }
 
 /** The verdict on one logged failure, from what the hypotheses or destinations gave. @internal */
+/** An explanation that ends in a quoted log text gets the full stop the sentences after it need. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
 export function explainFailure(
   failure: LoggedFailure, outcomes: readonly HypothesisOutcome[], reproducedBy: readonly string[], listener?: Listener, certificate?: CertificateCheck, ecdsaAlone = false,
+  byConfig?: string,
 ): string {
   const peers = peersText(failure);
   const ownSettings = serverRefusedStarttls(failure) ? SERVER_SETTINGS : failure.class === 'invalid-local-config' ? OWN_SETTINGS : '';
   if (failure.direction === 'outbound') {
-    const base = `Sending to ${peers} failed with "${failure.summary}". ${failure.explanation}`;
+    const base = `Sending to ${peers} failed with "${failure.summary}". ${sentence(failure.explanation)}`;
+    if (byConfig !== undefined) return `${base}${byConfig}`;
     if (reproducedBy.length === 0) {
       const near = outcomes.filter((o) => o.match === 'class').map((o) => `${o.hypothesis.name} (${o.detail})`);
       return `${base} None of the ${outcomes.length} destinations gave the same error with this configuration${near.length ? `; near misses: ${near.join(', ')}` : ''}.${ownSettings}`;
@@ -704,7 +747,8 @@ export function explainFailure(
   }
   // Host names keep their case; only the words for an unnamed peer start the sentence capitalized.
   const subject = failure.peers.length === 0 ? `${peers.charAt(0).toUpperCase()}${peers.slice(1)}` : peers;
-  const base = `${subject} failed with "${failure.summary}". ${failure.explanation}${wrapperModeNote(failure, listener)}${certificateNote(failure, certificate, ecdsaAlone)}`;
+  const base = `${subject} failed with "${failure.summary}". ${sentence(failure.explanation)}${wrapperModeNote(failure, listener)}${certificateNote(failure, certificate, ecdsaAlone)}`;
+  if (byConfig !== undefined) return `${base}${byConfig}`;
   if (reproducedBy.length === 0) {
     const near = outcomes.filter((o) => o.match === 'class').map((o) => `${o.hypothesis.name} (${o.detail})`);
     const newer = NEWER_EQUIVALENT[failure.class];

@@ -25,7 +25,7 @@ export function renderDiff(diff: readonly DiffRow[]): string {
   return renderTable(['peer', 'change', 'baseline', 'proposal'], changed.map((d) => [peer(d), d.change.toUpperCase(), d.before.outcome, d.after.outcome]), [32, 14, 48, 48]);
 }
 
-function decisionsText(report: ValidateReport['proposal']['config']): string {
+function decisionsText(report: Pick<AdminConfig, 'decisions'>): string {
   const changed = report.decisions.filter((d) => d.action !== 'keep');
   return changed.map((d) => `  ${d.action.padEnd(8)} ${d.parameter}${d.labValue !== undefined ? ` -> ${d.labValue}` : ''}: ${d.reason}`).join('\n');
 }
@@ -57,7 +57,7 @@ export function renderValidateText(report: ValidateReport): string {
   return out.join('\n');
 }
 
-function fixRow(effect: FixEffect, reproduced: number, peers: readonly { addr: string }[], paths: ReadonlyMap<string, string>): string[] {
+function fixRow(effect: FixEffect, reproduced: number, peers: readonly { name?: string; addr: string }[], paths: ReadonlyMap<string, string>): string[] {
   return [
     effect.fix.weakens === undefined ? effect.fix.title : `${effect.fix.title} (gives up: ${effect.fix.weakens})`,
     `${effect.fixes.length}/${reproduced}`,
@@ -76,6 +76,8 @@ export function renderReproduceText(report: ReproduceReport): string {
   if (report.selfReport) out.push(`  runs: Postfix ${report.selfReport.mailVersion ?? '?'}, smtpd linked against ${report.selfReport.linkedTls ?? '?'}`);
   for (const skipped of report.skipped) out.push(`  left out: ${skipped}`);
   for (const error of report.configErrors) out.push(`POSTFIX ERROR: ${error}`);
+  const decisions = decisionsText(report.config);
+  if (decisions !== '') out.push('Parameters the lab did not apply as written:', decisions);
   out.push(...unusedText(report.config));
   for (const finding of report.findings) {
     out.push('', `== ${finding.failure.key} (${peersText(finding.failure)})`);

@@ -257,6 +257,24 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     expect(await leftovers(report.runId)).toEqual([]);
   });
 
+  it('reproduces a set-up failure by the configuration alone when Postfix logs the same warning, and the written scenario says what keeps it in CI', async ({ onTestFailed }) => {
+    // As a report quoted it (Mailu #2245): wrapper mode at the default security level.
+    const log = join(scratch, 'wrapper-mode-below-encrypt.log');
+    writeFileSync(log, ' warning: smtp_tls_wrappermode requires "smtp_tls_security_level = encrypt" (or stronger)\n');
+    const config = configFolder('wrapper-mode-may', 'myhostname = mx.example.net\nsmtp_tls_security_level = may\nsmtp_tls_wrappermode = yes\n');
+    const scenarioFile = join(scratch, 'wrapper-mode-below-encrypt.yaml');
+    const report = await reproduceJson(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--write-scenario', scenarioFile, '--json'], onTestFailed);
+    const [finding] = report.findings;
+    expect(finding?.failure.key).toBe('outbound invalid-local-config: wrapper mode below the encrypt level');
+    expect(finding?.reproducedBy).toEqual([]);
+    expect(finding?.reproducedByConfig).toBe('warning: smtp_tls_wrappermode requires "smtp_tls_security_level = encrypt" (or stronger)');
+    expect(finding?.explanation).toContain('Reproduced by the configuration alone: Postfix on debian-bookworm logged the same warning');
+    expect(report.verdict).toMatch(/^1\/1 logged failure\(s\) reproduced on debian-bookworm\. No configuration change the lab tried serves wrapper mode below the encrypt level: see the remedy\./);
+    // No destination reproduced it, so the written scenario has none that would make smtp log it: its header says what to add.
+    expect(readFileSync(scenarioFile, 'utf8')).toContain('"wrapper mode below the encrypt level" needs no peer');
+    expect(await leftovers(report.runId)).toEqual([]);
+  });
+
   it('reproduces outbound failures of a path that breaks STARTTLS with the raw destinations, and says no setting fixes them', async ({ onTestFailed }) => {
     // Postfix 3.5, 3.7 and 3.10 sending to a server that answers the TLS hello in plaintext, and to one that hangs up.
     const report = await reproduceJson(['reproduce', '--log', 'test/fixtures/logs/lab-broken-starttls-servers.log', '--config', 'test/fixtures/configs/bookworm-baseline', '--toolchain', 'debian-bookworm', '--json'], onTestFailed);

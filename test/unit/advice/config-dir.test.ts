@@ -63,11 +63,24 @@ describe('readConfigDir', () => {
     const error = await readConfigDir(dir).catch((e: unknown) => e);
     expect(isLabError(error, 'LAB_INPUT_INVALID')).toBe(true);
     const message = (error as Error).message;
-    expect(message).toContain('main.cf:1: smtpd_tls_dh1024_param_file = /etc/postfix/dh2048.pem: no file dh2048.pem');
+    expect(message).toContain('main.cf:2: smtpd_tls_CAfile = /etc/postfix/ca.pem: no file ca.pem');
     expect(message).toContain('Copy the file into the folder, or remove the parameter');
-    expect(message).toContain('main.cf:2: smtpd_tls_CAfile');
+    // A DH parameter file is no problem: Postfix goes on with its built-in group without it, and so does the lab.
+    expect(message).not.toContain('smtpd_tls_dh1024_param_file');
     expect(message).toContain('ldap:/etc/postfix/ldap.cf needs a server');
     expect(message).not.toContain('smtpd_recipient_restrictions');
+  });
+
+  it('runs without a DH parameter file that is not in the folder, as Postfix does, and says what that leaves untested', async () => {
+    const dir = join(scratch, 'no-dh-file');
+    cpSync(join(configs, 'with-files'), dir, { recursive: true });
+    rmSync(join(dir, 'dh2048.pem'));
+    writeFileSync(join(dir, 'main.cf'), 'smtpd_tls_dh1024_param_file = /etc/postfix/dh2048.pem\nsmtpd_tls_protocols = >=TLSv1.2\n');
+    const config = await readConfigDir(dir);
+    expect(config.receiver.mainCf).toEqual(expect.not.objectContaining({ smtpd_tls_dh1024_param_file: expect.anything() }));
+    expect(config.decisions.find((d) => d.parameter === 'smtpd_tls_dh1024_param_file')).toMatchObject({
+      action: 'drop', reason: expect.stringContaining('Postfix\'s built-in DH group'),
+    });
   });
 
   it('reads master.cf\'s smtpd listeners with their TLS settings: files copied, the rest dropped, a missing file kept as their problem', async () => {
@@ -81,7 +94,7 @@ describe('readConfigDir', () => {
       '  -o smtpd_sasl_auth_enable=yes',
       '  -o smtpd_tls_cert_file=/etc/postfix/certs/mail.pem',
       '  -o cleanup_service_name=submission-cleanup',
-      '0.0.0.0:10025 inet n - n - - smtpd -o smtpd_tls_dh1024_param_file=/etc/postfix/nowhere.pem',
+      '0.0.0.0:10025 inet n - n - - smtpd -o smtpd_tls_CAfile=/etc/postfix/nowhere.pem',
       '127.0.0.1:10026 inet n - n - - smtpd -o content_filter=',
       'imaps     inet  n       -       y       -       -       smtpd',
       '',
@@ -96,7 +109,7 @@ describe('readConfigDir', () => {
       },
       {
         service: '0.0.0.0:10025', port: 10025, syslogName: 'postfix', wrapper: false, source: 'master.cf:8', overrides: {},
-        problems: [expect.stringContaining('master.cf:8 (0.0.0.0:10025 -o): smtpd_tls_dh1024_param_file = /etc/postfix/nowhere.pem: no file nowhere.pem')],
+        problems: [expect.stringContaining('master.cf:8 (0.0.0.0:10025 -o): smtpd_tls_CAfile = /etc/postfix/nowhere.pem: no file nowhere.pem')],
       },
     ]);
     expect(config.listeners[0]?.decisions.filter((d) => d.action === 'drop').map((d) => d.parameter)).toEqual(['smtpd_sasl_auth_enable', 'cleanup_service_name']);

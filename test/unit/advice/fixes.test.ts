@@ -30,6 +30,18 @@ describe('generateFixes', () => {
     expect(fixes[2]).toMatchObject({ discardStarttlsFor: ['tls10-only', 'sslv3-to-tls10'], mainCf: { smtpd_discard_ehlo_keyword_address_maps: 'cidr:/etc/postfix/tlslab-starttls-discard.cidr' } });
   });
 
+  it('lists the failing senders\' addresses in the discard table, and a hidden address as a comment to fill in', () => {
+    const [, , discard] = generateFixes([{ class: 'unknown-protocol', offered: ['SSLv3', 'TLSv1'], senders: ['tls10-only', 'sslv3-to-tls10'] }], reported, '2.6.6');
+    const peers = [{ name: 'mx.a.example', addr: '192.0.2.7' }, { name: 'mailout33.domain.tld', addr: 'IP.address.is.here' }, { name: 'mx.b.example', addr: '2001:db8::25' }, { name: 'mx.a.example', addr: '192.0.2.7' }];
+    expect(fixLines(discard!, peers)).toEqual([
+      'smtpd_discard_ehlo_keyword_address_maps = cidr:/etc/postfix/tlslab-starttls-discard.cidr',
+      '/etc/postfix/tlslab-starttls-discard.cidr:',
+      '  192.0.2.7 starttls',
+      '  # the address of mailout33.domain.tld (the log shows "IP.address.is.here") starttls',
+      '  2001:db8::25 starttls',
+    ]);
+  });
+
   it('for no shared cipher with an ECDSA certificate alone: an RSA certificate beside it first, the ECDSA one kept', () => {
     const failure: ReproducedFailure = { class: 'no-shared-cipher', offered: ['TLSv1.2'], senders: ['probe-rsa-auth-only'] };
     const mainCf = { smtpd_tls_cert_file: '/etc/postfix/certs/mail.pem', smtpd_tls_key_file: '/etc/postfix/private/mail.key' };

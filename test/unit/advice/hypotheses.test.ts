@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { peersText, readLogFailures, type LoggedFailure } from '../../../lab/advice/failures.ts';
 import { excludedFamilies, formHypotheses, groupsMissing } from '../../../lab/advice/hypotheses.ts';
 import { rankOutcome } from '../../../lab/advice/outcome-order.ts';
-import { clientRequirementNote, explainFailure, type HypothesisOutcome } from '../../../lab/advice/reproduce.ts';
+import { clientRequirementNote, configReproduction, explainFailure, type HypothesisOutcome } from '../../../lab/advice/reproduce.ts';
 import { loadSenderProfiles } from '../../../lab/senders/profiles.ts';
 
 const seed = readFileSync(join(import.meta.dirname, '../../fixtures/logs/seed-maillog.log'), 'utf8').split('\n');
@@ -104,6 +104,16 @@ describe('readLogFailures', () => {
     // Not reproduced: the verdict says that no peer causes it, rather than leave the admin to suspect the destinations.
     expect(explainFailure(wrapper.outbound[0]!, [], [])).toContain('No peer causes this failure');
     expect(explainFailure(outbound.outbound[0]!, [], [])).not.toContain('No peer causes this failure');
+    // The lab's Postfix logging the same warning with the admin's settings reproduces it, whatever the peer; paths may differ.
+    const lab = { receiver: { configWarnings: ['warning: smtp_tls_wrappermode requires "smtp_tls_security_level = encrypt" (or stronger)'] } };
+    const byConfig = configReproduction(below.outbound[0]!, [], lab, 'debian-bookworm');
+    expect(byConfig?.warning).toBe(lab.receiver.configWarnings[0]);
+    expect(explainFailure(below.outbound[0]!, [], [], undefined, undefined, false, byConfig?.note)).toMatch(/Reproduced by the configuration alone: Postfix on debian-bookworm logged the same warning/);
+    expect(configReproduction(below.outbound[0]!, [], { receiver: { configWarnings: ['warning: something else'] } }, 'debian-bookworm')).toBeUndefined();
+    const certificate = readLogFailures(['mx postfix/smtpd[7]: warning: cannot get RSA certificate from file "/etc/postfix/certs/mail.pem": disabling TLS support']).failures[0]!;
+    expect(configReproduction(certificate, [], { receiver: { configWarnings: ['warning: cannot get RSA certificate from file "/lab/receiver/files/mail.pem": disabling TLS support'] } }, 'debian-bookworm')).toBeDefined();
+    // A failure a peer reproduced, or of another class, is not the configuration's.
+    expect(configReproduction(below.outbound[0]!, ['tls12-only'], lab, 'debian-bookworm')).toBeUndefined();
 
     // What a report keeps of a deferral: its status and text, the text in its parentheses, or the smtp client's line without its queue id.
     const fragments = [
