@@ -250,7 +250,7 @@ const EXPLAINERS: Record<FailureClass, Explainer> = {
     }
     return {
       summary: 'unsupported protocol',
-      explanation: `Every version the client offered is disabled on this server in ${label(ctx.generation)}: by smtpd_tls_protocols, MinProtocol in openssl.cnf, or the security level (in OpenSSL 3.1+ TLS 1.0/1.1 are allowed only at SECLEVEL 0). The client sees alert 70 "protocol version".`,
+      explanation: `Every version the client offered is disabled on this server in ${label(ctx.generation)}: by smtpd_tls_protocols or the security level (in OpenSSL 3.1+ TLS 1.0/1.1 are allowed only at SECLEVEL 0), or by MinProtocol in openssl.cnf where that binds Postfix (Debian 11's MinProtocol = TLSv1.2 does not bind its Postfix 3.5). The client sees alert 70 "protocol version".`,
       remedy: 'Allow the client\'s highest version for this listener (e.g. smtpd_tls_protocols = >=TLSv1 and, with OpenSSL 3.1+, tls_high_cipherlist/…:@SECLEVEL=0) or have the sender enable TLS 1.2.',
     };
   },
