@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { LabError } from '../errors.ts';
-import { analyzeLogs, readLogBatches, SessionTracker, formatPeer, type AnalyzeReport, type ReadProgress, type Session, type LogHints } from '../logs/index.ts';
-import { excerptLines } from '../logs/analyze.ts';
+import { analyzeLogs, SessionTracker, formatPeer, type AnalyzeReport, type ReadProgress, type Session, type LogHints } from '../logs/index.ts';
+import { linesOf, type ReadTogether } from '../logs/analyze.ts';
 import { postfixSeconds, starttlsTimeouts } from '../logs/hints.ts';
-import { readingOrder } from '../logs/input-order.ts';
+import { readingOrder, readingUnits } from '../logs/input-order.ts';
+import { mergedLines } from '../logs/overlapping-files.ts';
 import { NOT_LOGGED, tlsNotLogged } from '../logs/classify.ts';
 import { peerMatcher } from '../logs/peer-filter.ts';
 import { sessionsOfUnattached, UnattachedWitness } from '../logs/unattached.ts';
@@ -134,6 +135,11 @@ function readOrderNote(order: readonly string[]): string {
   return `Read oldest first, by each file's first time stamp: ${order.join(', ')}`;
 }
 
+function readTogetherNote({ files, copies }: ReadTogether): string {
+  return `Read together, merged by time, as they cover the same time: ${files.join(', ')}` +
+    (copies > 0 ? ` (${copies} line${copies === 1 ? '' : 's'} also in another of them, as rsyslog writes a warning to mail.log and mail.warn, counted once)` : '');
+}
+
 /** Peers named in the note on those whose every attempt failed. */
 const MAX_STUCK_LISTED = 10;
 
@@ -150,6 +156,7 @@ function analyzeTable(report: AnalyzeReport & { peersOmitted?: number }): string
   }
   if (report.reversed !== undefined) out.push(`Read turned round, as it lists the newest line first: ${report.reversed.join(', ')}`);
   if (report.readOrder !== undefined) out.push(readOrderNote(report.readOrder));
+  for (const group of report.readTogether ?? []) out.push(readTogetherNote(group));
   if (version.length > 0) out.push(version.join(', '));
   out.push(`${sessions.total} sessions: ${sessions.tls} TLS, ${sessions.failed} failed, ${sessions.plaintext} plaintext deliveries`);
   if (sessions.total === 0 && stats.events > 0) {
@@ -257,18 +264,21 @@ async function parseCommand(
     }
   };
   const reversed: string[] = [];
-  const { order, changed: reordered } = await readingOrder(files, year);
-  for (const file of order) {
-    const excerpt = await excerptLines(file);
-    if (excerpt?.reversed === true) reversed.push(file);
-    for await (const batch of excerpt === undefined ? readLogBatches(file, { stdin: io.stdin }) : [excerpt.lines]) {
+  const together: ReadTogether[] = [];
+  const { order, changed: reordered, together: groups } = await readingOrder(files, year);
+  for (const unit of readingUnits(order, groups)) {
+    const copies = { count: 0 };
+    const batches = unit.length > 1 ? mergedLines(unit, (file) => linesOf(file, { stdin: io.stdin }, reversed), year, copies) : linesOf(unit[0] as string, { stdin: io.stdin }, reversed);
+    for await (const batch of batches) {
       for (const line of batch) emit(tracker.push(line));
     }
+    if (unit.length > 1) together.push({ files: unit, copies: copies.count });
   }
   emit(tracker.end());
   const unattached = sessionsOfUnattached(witness.standalone(tracker.unattachedErrors), tracker.versions, hints).filter(keep);
   if (json) {
-    const reading = `${reversed.length > 0 ? `,"reversed":${JSON.stringify(reversed)}` : ''}${reordered ? `,"readOrder":${JSON.stringify(order)}` : ''}`;
+    const reading = `${reversed.length > 0 ? `,"reversed":${JSON.stringify(reversed)}` : ''}${reordered ? `,"readOrder":${JSON.stringify(order)}` : ''}` +
+      `${together.length > 0 ? `,"readTogether":${JSON.stringify(together)}` : ''}`;
     write(io, `\n],"unattached":${JSON.stringify(unattached)},"stats":${JSON.stringify(tracker.stats)},"versions":${JSON.stringify(tracker.versions)}${reading}}`);
   } else {
     if (unattached.length > 0) {
@@ -278,6 +288,7 @@ async function parseCommand(
     write(io, `${tracker.stats.lines} lines, ${tracker.stats.unrecognised} unrecognised, ${tracker.stats.foreign} foreign`);
     if (reversed.length > 0) write(io, `Read turned round, as it lists the newest line first: ${reversed.join(', ')}`);
     if (reordered) write(io, readOrderNote(order));
+    for (const group of together) write(io, readTogetherNote(group));
   }
   return EXIT.ok;
 }

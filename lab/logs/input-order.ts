@@ -1,4 +1,5 @@
-import { parseLine } from './parse-line.ts';
+import { stat } from 'node:fs/promises';
+import { instantOf, lastInstant, overlappingGroups, type FileSpan } from './overlapping-files.ts';
 import { readLogChunks } from './read-lines.ts';
 
 /** How far into a file its first time stamp is looked for. */
@@ -21,22 +22,49 @@ export async function inTimeOrder(sources: readonly string[], year?: number): Pr
   return starts.sort((a, b) => a.at - b.at || a.given - b.given).map(({ source }) => source);
 }
 
-/** What a reader reads: stdin when no source is given, else `inTimeOrder`; `changed` when that is not the given order. */
-export async function readingOrder(sources: readonly string[], year?: number): Promise<{ order: string[]; changed: boolean }> {
-  if (sources.length === 0) return { order: ['-'], changed: false };
+/**
+ * What a reader reads: stdin when no source is given, else `inTimeOrder`; `changed` when that is not the given
+ * order; `together`, the groups of files that cover the same time, to read merged (see overlapping-files.ts).
+ */
+export async function readingOrder(sources: readonly string[], year?: number): Promise<{ order: string[]; changed: boolean; together: string[][] }> {
+  if (sources.length === 0) return { order: ['-'], changed: false, together: [] };
   const order = await inTimeOrder(sources, year);
-  return { order, changed: order.some((source, i) => source !== sources[i]) };
+  return { order, changed: order.some((source, i) => source !== sources[i]), together: await overlapping(order, year) };
+}
+
+async function overlapping(order: readonly string[], year: number | undefined): Promise<string[][]> {
+  if (order.length < 2 || order.includes('-')) return [];
+  const spans: FileSpan[] = [];
+  for (const source of order) {
+    const first = await firstInstant(source, year);
+    if (first === undefined) return [];
+    spans.push({ source, first, last: await lastInstant(source, year) });
+  }
+  // The fullest file first: it wins the lines of the same second, whose order within it is the order they happened.
+  const sizes = new Map(await Promise.all(order.map(async (source) => [source, (await stat(source)).size] as const)));
+  return overlappingGroups(spans).map((group) => group.sort((a, b) => (sizes.get(b) ?? 0) - (sizes.get(a) ?? 0)));
 }
 
 /** The instant of the file's first stamped line (a classic stamp in local time), from its first chunk. */
 async function firstInstant(source: string, year: number | undefined): Promise<number | undefined> {
   for await (const chunk of readLogChunks(source)) {
     for (const line of chunk.toString('utf8').split('\n', PEEK_LINES)) {
-      const timestamp = parseLine(line.replace(/\r$/, ''), year).header?.timestamp;
-      const at = timestamp === undefined ? Number.NaN : Date.parse(timestamp);
-      if (!Number.isNaN(at)) return at;
+      const at = instantOf(line, year);
+      if (at !== undefined) return at;
     }
     return undefined;
   }
   return undefined;
+}
+
+/** The files in reading order, a group of `together` in the place of its first file, each other file alone. */
+export function readingUnits(order: readonly string[], together: readonly string[][]): string[][] {
+  const grouped = new Map(together.flatMap((group) => group.map((source) => [source, group] as const)));
+  const units: string[][] = [];
+  for (const source of order) {
+    const group = grouped.get(source);
+    if (group === undefined) units.push([source]);
+    else if (group[0] === source) units.push(group);
+  }
+  return units;
 }

@@ -123,12 +123,14 @@ describe('tlslab logs', () => {
 
   it('reports its progress through each source, with the size of plain files', async () => {
     const plain = fixturePath('seed-maillog.log');
+    // A later log, so that the two are read one after the other.
+    const later = fixturePath('postfix-2.6.6-openssl-1.0.1e.log');
     const gz = path.join(dir, 'progress.gz');
-    writeFileSync(gz, gzipSync(readFileSync(plain)));
+    writeFileSync(gz, gzipSync(readFileSync(later)));
     const seen: ReadProgress[] = [];
     await analyzeLogs([plain, gz], { year: 2018, onProgress: (progress) => seen.push(progress) });
     const size = readFileSync(plain).length;
-    expect(seen.filter((p) => p.done)).toEqual([{ source: plain, bytes: size, total: size, done: true }, { source: gz, bytes: size, done: true }]);
+    expect(seen.filter((p) => p.done)).toEqual([{ source: plain, bytes: size, total: size, done: true }, { source: gz, bytes: readFileSync(later).length, done: true }]);
     const ofPlain = seen.filter((p) => p.source === plain).map((p) => p.bytes);
     expect(ofPlain).toEqual([...ofPlain].sort((a, b) => a - b));
   });
