@@ -60,6 +60,10 @@ export function sessionsOfUnattached(unattached: readonly UnattachedError[], ver
     };
     const failure = classify(session, hints);
     if (failure === undefined) return [];
+    // An alert read names the other side's refusal; which side that is, only the program of the line tells.
+    if (service === '' && event.kind === 'tls-library-problem' && /\balert\b/.test(event.error?.reason ?? event.text)) {
+      failure.explanation += ' The line names no Postfix program, so it is read as smtpd\'s, this server receiving; had smtp logged it, this server was sending and the receiving server sent the alert.';
+    }
     session.failure = failure;
     return [session];
   });

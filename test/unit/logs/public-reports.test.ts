@@ -20,9 +20,20 @@ interface PublicReport {
   classes: FailureClass[];
   /** Protocols of the sessions that established TLS, when the case is about them. */
   tls?: string[];
+  /** Words the first failure's explanation must hold. */
+  explains?: string;
 }
 
 const REPORTS: PublicReport[] = [
+  {
+    name: "a library line alone, grepped from mail.warn without its program: the side is a guess, and the explanation says so",
+    source: "https://github.com/YunoHost/yunohost/pull/949",
+    lines: [
+      " warning: TLS library problem: error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1407:SSL alert number 40:",
+    ],
+    classes: ["peer-aborted"],
+    explains: "names no Postfix program, so it is read as smtpd's",
+  },
   {
     name: "Postfix 2.6.6 with a protocol list in the syntax of 2.9 and later: TLS off, the wrapper-mode request dropped",
     source: "https://support.plesk.com/hc/en-us/articles/115001437949",
@@ -211,7 +222,7 @@ const REPORTS: PublicReport[] = [
 ];
 
 interface ParsedSession {
-  failure?: { class: FailureClass };
+  failure?: { class: FailureClass; explanation: string };
   tls?: { protocol: string };
 }
 
@@ -232,10 +243,11 @@ const dir = mkdtempSync(path.join(tmpdir(), 'public-reports-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('lines from public reports', () => {
-  it.each(REPORTS)('$name', async ({ lines, classes, tls }) => {
+  it.each(REPORTS)('$name', async ({ lines, classes, tls, explains }) => {
     const { sessions, unattached } = await parse(lines);
-    const failed = [...sessions, ...unattached].flatMap((session) => (session.failure === undefined ? [] : [session.failure.class]));
-    expect(failed).toEqual(classes);
+    const failures = [...sessions, ...unattached].flatMap((session) => (session.failure === undefined ? [] : [session.failure]));
+    expect(failures.map((failure) => failure.class)).toEqual(classes);
+    if (explains !== undefined) expect(failures[0]?.explanation).toContain(explains);
     if (tls !== undefined) expect(sessions.flatMap((session) => (session.tls === undefined ? [] : [session.tls.protocol]))).toEqual(tls);
   });
 
