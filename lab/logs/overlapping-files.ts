@@ -18,8 +18,8 @@ export interface FileSpan {
 }
 
 /**
- * The groups of files whose spans overlap, each in the given order; files that overlap no other are in no group. A
- * file whose end is unknown spans its first stamp alone: a rotated, compressed log ends where the next one starts.
+ * The groups of files whose spans overlap, each oldest first; files that overlap no other are in no group. A file
+ * whose end is unknown spans its first stamp alone: a rotated, compressed log ends where the next one starts.
  */
 export function overlappingGroups(spans: readonly FileSpan[]): string[][] {
   const groups: string[][] = [];
@@ -37,8 +37,7 @@ export function overlappingGroups(spans: readonly FileSpan[]): string[][] {
     end = last;
   }
   if (current.length > 1) groups.push(current);
-  const given = new Map(spans.map((span, i) => [span.source, i]));
-  return groups.map((group) => group.sort((a, b) => (given.get(a) ?? 0) - (given.get(b) ?? 0)));
+  return groups;
 }
 
 /** How much of a file's end is searched for its last stamp. */
