@@ -53,9 +53,10 @@ const refusal = (row: MatrixRow): boolean => row.outcome.startsWith('refused');
 /**
  * The reproduction as a scenario file to keep and run in CI: the admin's receiver and every sender
  * that reproduced a logged failure, expecting exactly the failure observed. The best fix for each
- * failure is written as a comment above, with the main.cf lines to change.
+ * failure is written as a comment above, with the main.cf lines to change. Undefined when no sender or
+ * destination reproduced a failure: a scenario needs one to run.
  */
-export function reproductionScenario(report: ReproduceReport, outFile: string): string {
+export function reproductionScenario(report: ReproduceReport, outFile: string): string | undefined {
   const outDir = dirname(resolve(outFile));
   const files = Object.fromEntries(Object.entries(report.config.receiver.files).map(([name, path]) => [name, relative(outDir, join(report.config.dir, path))]));
   const senders: NonNullable<ScenarioInput['senders']> = [];
@@ -87,6 +88,7 @@ export function reproductionScenario(report: ReproduceReport, outFile: string): 
         : h.listener ? { name: h.name, profile: h.profile ?? h.name, ...h.listener, expect } : { profile: h.profile ?? h.name, expect });
     }
   }
+  if (senders.length === 0 && outbound.length === 0) return undefined;
   // A set-up failure reproduced by the configuration alone: the receiver's warning is its expectation, when the
   // scenario has traffic of that direction to make Postfix log it (smtpd for a sender, smtp for a destination).
   const byConfig = report.findings.filter((f) => f.reproducedByConfig !== undefined);

@@ -88,7 +88,9 @@ export async function reproduceCommand(argv: string[], io: CliIo, signal?: Abort
   if (values.report) await writeFile(resolve(io.cwd, values.report), renderReproduceMarkdown(report));
   if (values['write-scenario']) {
     const file = resolve(io.cwd, values['write-scenario']);
-    await writeFile(file, reproductionScenario(report, file));
+    const scenario = reproductionScenario(report, file);
+    if (scenario === undefined) io.stderr.write(`--write-scenario: no sender or destination reproduced a logged failure, so there is no scenario to run; ${file} was not written.\n`);
+    else await writeFile(file, scenario);
   }
   return report.exitCode;
 }

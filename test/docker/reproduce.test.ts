@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -257,21 +257,22 @@ tls_high_cipherlist = HIGH:@SECLEVEL=2
     expect(await leftovers(report.runId)).toEqual([]);
   });
 
-  it('reproduces a set-up failure by the configuration alone when Postfix logs the same warning, and the written scenario says what keeps it in CI', async ({ onTestFailed }) => {
+  it('reproduces a set-up failure by the configuration alone when Postfix logs the same warning, and writes no scenario without a peer to run', async ({ onTestFailed }) => {
     // As a report quoted it (Mailu #2245): wrapper mode at the default security level.
     const log = join(scratch, 'wrapper-mode-below-encrypt.log');
     writeFileSync(log, ' warning: smtp_tls_wrappermode requires "smtp_tls_security_level = encrypt" (or stronger)\n');
     const config = configFolder('wrapper-mode-may', 'myhostname = mx.example.net\nsmtp_tls_security_level = may\nsmtp_tls_wrappermode = yes\n');
     const scenarioFile = join(scratch, 'wrapper-mode-below-encrypt.yaml');
-    const report = await reproduceJson(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--write-scenario', scenarioFile, '--json'], onTestFailed);
+    const { report, progress } = await reproduceWithProgress(['reproduce', '--log', log, '--config', config, '--toolchain', 'debian-bookworm', '--max-fixes', '1', '--write-scenario', scenarioFile, '--json'], root, onTestFailed);
     const [finding] = report.findings;
     expect(finding?.failure.key).toBe('outbound invalid-local-config: wrapper mode below the encrypt level');
     expect(finding?.reproducedBy).toEqual([]);
     expect(finding?.reproducedByConfig).toBe('warning: smtp_tls_wrappermode requires "smtp_tls_security_level = encrypt" (or stronger)');
     expect(finding?.explanation).toContain('Reproduced by the configuration alone: Postfix on debian-bookworm logged the same warning');
     expect(report.verdict).toMatch(/^1\/1 logged failure\(s\) reproduced on debian-bookworm\. No configuration change the lab tried serves wrapper mode below the encrypt level: see the remedy\./);
-    // No destination reproduced it, so the written scenario has none that would make smtp log it: its header says what to add.
-    expect(readFileSync(scenarioFile, 'utf8')).toContain('"wrapper mode below the encrypt level" needs no peer');
+    // No destination reproduced it, so there is no scenario to run, and the command says so rather than write one.
+    expect(progress).toContain(`--write-scenario: no sender or destination reproduced a logged failure, so there is no scenario to run; ${scenarioFile} was not written.`);
+    expect(existsSync(scenarioFile)).toBe(false);
     expect(await leftovers(report.runId)).toEqual([]);
   });
 
