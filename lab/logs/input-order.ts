@@ -57,14 +57,18 @@ async function firstInstant(source: string, year: number | undefined): Promise<n
   return undefined;
 }
 
-/** The files in reading order, a group of `together` in the place of its first file, each other file alone. */
+/** The files in reading order, a group of `together` in the place of its oldest file, each other file alone. */
 export function readingUnits(order: readonly string[], together: readonly string[][]): string[][] {
   const grouped = new Map(together.flatMap((group) => group.map((source) => [source, group] as const)));
+  const placed = new Set<string[]>();
   const units: string[][] = [];
   for (const source of order) {
     const group = grouped.get(source);
     if (group === undefined) units.push([source]);
-    else if (group[0] === source) units.push(group);
+    else if (!placed.has(group)) {
+      placed.add(group);
+      units.push(group);
+    }
   }
   return units;
 }
