@@ -174,6 +174,16 @@ function generationFamily(error: OpensslError): string | undefined {
   return error.generation?.startsWith('1.0') === true ? '1.0' : error.generation;
 }
 
+/** The functions that check a client hello's version: tls_process_client_hello in OpenSSL 1.1.0, tls_early_post_process_client_hello from 1.1.1 on. */
+const VERSION_CHECK_FUNCTIONS: ReadonlySet<string> = new Set(['tls_process_client_hello', 'tls_early_post_process_client_hello']);
+const VERSION_REASONS: ReadonlySet<string> = new Set(['version too low', 'unsupported protocol', 'unknown protocol']);
+
+/** The same version refusal, which 1.1.0 and 1.1.1 raise in two different functions. */
+function movedVersionCheck(lab: OpensslError, logged: OpensslError): boolean {
+  const [a, b] = [lab.func?.toLowerCase() ?? '', logged.func?.toLowerCase() ?? ''];
+  return a !== b && VERSION_CHECK_FUNCTIONS.has(a) && VERSION_CHECK_FUNCTIONS.has(b) && VERSION_REASONS.has(logged.reason);
+}
+
 function matchError(failure: Pick<LoggedFailure, 'class' | 'error'>, cls: string | undefined, error: OpensslError | undefined): { match: MatchLevel; detail: string } {
   const sameClass = cls === failure.class;
   if (!failure.error || !error) return sameClass ? { match: 'reason', detail: `same class ${failure.class}` } : { match: 'none', detail: `class ${cls ?? 'unknown'}` };
@@ -194,6 +204,9 @@ function matchError(failure: Pick<LoggedFailure, 'class' | 'error'>, cls: string
     if (error.func.toLowerCase() === failure.error.func.toLowerCase()) return { match: 'exact', detail: `${error.func}:${error.reason}` };
     if (otherGeneration) {
       return { match: 'reason', detail: `"${error.reason}" (in ${error.func}: OpenSSL ${lab} names the functions that ${logged} calls ${failure.error.func} otherwise, so only the reason is compared)` };
+    }
+    if (movedVersionCheck(error, failure.error)) {
+      return { match: 'reason', detail: `"${error.reason}" in ${error.func}: OpenSSL 1.1.1 checks the hello's version there, where 1.1.0 (the log's) did so in ${failure.error.func}` };
     }
     return { match: 'class', detail: `"${error.reason}" but in ${error.func}, not ${failure.error.func}` };
   }

@@ -116,6 +116,15 @@ describe('matchFailure', () => {
       observed: failed('wrong-version-number', 'warning: TLS library problem: error:0A00010B:SSL routines::wrong version number:ssl/record/ssl3_record.c:354:'),
     }).match).toBe('reason');
   });
+  it('OpenSSL 1.1.0 checks the hello\'s version in tls_process_client_hello, 1.1.1 in tls_early_post_process_client_hello: the same refusal', () => {
+    // As Debian 9's Postfix 3.1 logged a TLS tester's old hellos (docker-mailserver #1411), and a lab receiver on 1.1.1.
+    const tooLow = logged('warning: TLS library problem: error:1417D18C:SSL routines:tls_process_client_hello:version too low:../ssl/statem/statem_srvr.c:989:', 'unknown-protocol');
+    expect(matchFailure({ ...tooLow, class: 'version-too-low' }, {
+      observed: failed('version-too-low', 'warning: TLS library problem: error:1420918C:SSL routines:tls_early_post_process_client_hello:version too low:../ssl/statem/statem_srvr.c:1685:'),
+    })).toMatchObject({ match: 'reason', detail: expect.stringContaining('where 1.1.0 (the log\'s) did so in tls_process_client_hello') });
+    // Other reasons of the two functions stay apart (no shared cipher, above).
+  });
+
   it('an alert is the same reason however the OpenSSL version spells it (sslv3, tlsv1, ssl/tls)', () => {
     const alert = { class: 'peer-aborted' as const, error: decodeOpensslError('warning: TLS library problem: error:0A000410:SSL routines::ssl/tls alert handshake failure:ssl/record/rec_layer_s3.c:918:SSL alert number 40:')! };
     expect(matchFailure(alert, { observed: failed('peer-aborted', 'warning: TLS library problem: error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1562:SSL alert number 40:') }).match).toBe('reason');
