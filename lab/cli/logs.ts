@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
 import { LabError } from '../errors.ts';
 import { analyzeLogs, SessionTracker, formatPeer, type AnalyzeReport, type ReadProgress, type Session, type LogHints } from '../logs/index.ts';
-import { linesOf, type ReadTogether } from '../logs/analyze.ts';
+import { linesOf, skippedCopies, type SkippedCopy } from '../logs/analyze.ts';
 import { postfixSeconds, starttlsTimeouts } from '../logs/hints.ts';
-import { readingOrder, readingUnits } from '../logs/input-order.ts';
-import { mergedLines } from '../logs/overlapping-files.ts';
+import { readingOrder } from '../logs/input-order.ts';
 import { NOT_LOGGED, tlsNotLogged } from '../logs/classify.ts';
 import { peerMatcher } from '../logs/peer-filter.ts';
 import { sessionsOfUnattached, UnattachedWitness } from '../logs/unattached.ts';
@@ -135,9 +134,8 @@ function readOrderNote(order: readonly string[]): string {
   return `Read oldest first, by each file's first time stamp: ${order.join(', ')}`;
 }
 
-function readTogetherNote({ files, copies }: ReadTogether): string {
-  return `Read together, merged by time, as they cover the same time: ${files.join(', ')}` +
-    (copies > 0 ? ` (${copies} line${copies === 1 ? '' : 's'} also in another of them, as rsyslog writes a warning to mail.log and mail.warn, counted once)` : '');
+function copyNote({ file, of }: SkippedCopy): string {
+  return `Not read: ${file}, as ${of} holds its lines (rsyslog writes a warning to mail.log and to mail.warn): each counts once`;
 }
 
 /** Peers named in the note on those whose every attempt failed. */
@@ -156,7 +154,7 @@ function analyzeTable(report: AnalyzeReport & { peersOmitted?: number }): string
   }
   if (report.reversed !== undefined) out.push(`Read turned round, as it lists the newest line first: ${report.reversed.join(', ')}`);
   if (report.readOrder !== undefined) out.push(readOrderNote(report.readOrder));
-  for (const group of report.readTogether ?? []) out.push(readTogetherNote(group));
+  for (const copy of report.copies ?? []) out.push(copyNote(copy));
   if (version.length > 0) out.push(version.join(', '));
   out.push(`${sessions.total} sessions: ${sessions.tls} TLS, ${sessions.failed} failed, ${sessions.plaintext} plaintext deliveries`);
   if (sessions.total === 0 && stats.events > 0) {
@@ -264,21 +262,18 @@ async function parseCommand(
     }
   };
   const reversed: string[] = [];
-  const together: ReadTogether[] = [];
-  const { order, changed: reordered, together: groups } = await readingOrder(files, year);
-  for (const unit of readingUnits(order, groups)) {
-    const copies = { count: 0 };
-    const batches = unit.length > 1 ? mergedLines(unit, (file) => linesOf(file, { stdin: io.stdin }, reversed), year, copies) : linesOf(unit[0] as string, { stdin: io.stdin }, reversed);
-    for await (const batch of batches) {
+  const { order, changed: reordered, copies } = await readingOrder(files, year);
+  for (const file of order) {
+    if (copies.has(file)) continue;
+    for await (const batch of linesOf(file, { stdin: io.stdin }, reversed)) {
       for (const line of batch) emit(tracker.push(line));
     }
-    if (unit.length > 1) together.push({ files: unit, copies: copies.count });
   }
   emit(tracker.end());
   const unattached = sessionsOfUnattached(witness.standalone(tracker.unattachedErrors), tracker.versions, hints).filter(keep);
   if (json) {
     const reading = `${reversed.length > 0 ? `,"reversed":${JSON.stringify(reversed)}` : ''}${reordered ? `,"readOrder":${JSON.stringify(order)}` : ''}` +
-      `${together.length > 0 ? `,"readTogether":${JSON.stringify(together)}` : ''}`;
+      `${copies.size > 0 ? `,"copies":${JSON.stringify(skippedCopies(copies))}` : ''}`;
     write(io, `\n],"unattached":${JSON.stringify(unattached)},"stats":${JSON.stringify(tracker.stats)},"versions":${JSON.stringify(tracker.versions)}${reading}}`);
   } else {
     if (unattached.length > 0) {
@@ -288,7 +283,7 @@ async function parseCommand(
     write(io, `${tracker.stats.lines} lines, ${tracker.stats.unrecognised} unrecognised, ${tracker.stats.foreign} foreign`);
     if (reversed.length > 0) write(io, `Read turned round, as it lists the newest line first: ${reversed.join(', ')}`);
     if (reordered) write(io, readOrderNote(order));
-    for (const group of together) write(io, readTogetherNote(group));
+    for (const copy of skippedCopies(copies)) write(io, copyNote(copy));
   }
   return EXIT.ok;
 }

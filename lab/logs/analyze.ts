@@ -3,8 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { LabError } from '../errors.ts';
 import { FastAnalyzer, RECORD } from './fast-analyze.ts';
 import { META, META_BYTES, META_COUNT, META_END, META_EVENTS, META_FOREIGN, META_LINES, SLOT_FREE, type ScanJob, type ScanMessage, type ScanSlotSize, type ScanStart } from './scan-slots.ts';
-import { readingOrder, readingUnits } from './input-order.ts';
-import { mergedLines } from './overlapping-files.ts';
+import { readingOrder } from './input-order.ts';
 import { mendExcerpt } from './log-order.ts';
 import { isGzipFile, isUtf16File, readLogBatches, readLogChunks, readWholeLog, type ReadLogOptions } from './read-lines.ts';
 import { SessionTracker } from './sessions.ts';
@@ -104,14 +103,14 @@ export interface AnalyzeReport {
   reversed?: string[];
   /** The files in the order they were read, when that is not the order given: oldest first (see `inTimeOrder`). */
   readOrder?: string[];
-  /** Files that cover the same time, read merged by time, with the lines found in more than one of them counted once. */
-  readTogether?: ReadTogether[];
+  /** Files not read, as another given file holds their lines (mail.warn beside mail.log; see overlapping-files.ts). */
+  copies?: SkippedCopy[];
 }
 
-/** A group of files read merged (see overlapping-files.ts): `copies` lines were also in another of them. */
-export interface ReadTogether {
-  files: string[];
-  copies: number;
+/** A file not read, and the given file that holds its lines. */
+export interface SkippedCopy {
+  file: string;
+  of: string;
 }
 
 const MAX_NAMES = 5;
@@ -537,32 +536,9 @@ export async function analyzeLogs(sources: readonly string[], options: AnalyzeOp
   const readOptions: ReadLogOptions = options.stdin === undefined ? {} : { stdin: options.stdin };
   const onProgress = options.onProgress;
   const reversed: string[] = [];
-  const together: ReadTogether[] = [];
-  const { order, changed, together: groups } = await readingOrder(sources, options.year);
-  for (const unit of readingUnits(order, groups)) {
-    if (unit.length > 1) {
-      const copies = { count: 0 };
-      const read = new Map(unit.map((source) => [source, 0]));
-      // Each file's progress, by the bytes of the lines it gave (the merge reads them a batch at a time).
-      const counted = async function* (source: string): AsyncGenerator<string[]> {
-        for await (const batch of linesOf(source, readOptions, reversed)) {
-          let bytes = read.get(source) ?? 0;
-          for (const line of batch) bytes += Buffer.byteLength(line) + 1;
-          read.set(source, bytes);
-          onProgress?.({ source, bytes, done: false });
-          yield batch;
-        }
-      };
-      for await (const batch of mergedLines(unit, counted, options.year, copies)) fast.push(Buffer.from(`${batch.join('\n')}\n`));
-      fast.endInput();
-      for (const source of unit) {
-        const total = (await isGzipFile(source)) ? undefined : (await stat(source)).size;
-        onProgress?.({ source, bytes: total ?? read.get(source) ?? 0, ...(total === undefined ? {} : { total }), done: true });
-      }
-      together.push({ files: unit, copies: copies.count });
-      continue;
-    }
-    const source = unit[0] as string;
+  const { order, changed, copies } = await readingOrder(sources, options.year);
+  for (const source of order) {
+    if (copies.has(source)) continue;
     let bytes = 0;
     let total: number | undefined;
     const report = (done: boolean): void => onProgress?.({ source, bytes, ...(total === undefined ? {} : { total }), done });
@@ -593,14 +569,19 @@ export async function analyzeLogs(sources: readonly string[], options: AnalyzeOp
     report(true);
   }
   fast.finish();
-  return withReading(analyzer.report(fast.stats, fast.versions), reversed, changed ? order : undefined, together);
+  return withReading(analyzer.report(fast.stats, fast.versions), reversed, changed ? order : undefined, copies);
 }
 
-function withReading(report: AnalyzeReport, reversed: string[], readOrder: string[] | undefined, together: ReadTogether[]): AnalyzeReport {
+function withReading(report: AnalyzeReport, reversed: string[], readOrder: string[] | undefined, copies: ReadonlyMap<string, string>): AnalyzeReport {
   if (reversed.length > 0) report.reversed = reversed;
   if (readOrder !== undefined) report.readOrder = readOrder;
-  if (together.length > 0) report.readTogether = together;
+  if (copies.size > 0) report.copies = skippedCopies(copies);
   return report;
+}
+
+/** The copies a reader skipped, as the report lists them. */
+export function skippedCopies(copies: ReadonlyMap<string, string>): SkippedCopy[] {
+  return [...copies].map(([file, of]) => ({ file, of }));
 }
 
 /** The lines of one file as a reader takes them: a small file mended as an excerpt (`reversed` names it when turned round). */
@@ -627,18 +608,15 @@ export async function analyzeLogsWithTracker(sources: readonly string[], options
   const readOptions: ReadLogOptions = options.stdin === undefined ? {} : { stdin: options.stdin };
   const closed: Session[] = [];
   const reversed: string[] = [];
-  const together: ReadTogether[] = [];
-  const { order, changed, together: groups } = await readingOrder(sources, options.year);
-  for (const unit of readingUnits(order, groups)) {
-    const copies = { count: 0 };
-    const batches = unit.length > 1 ? mergedLines(unit, (source) => linesOf(source, readOptions, reversed), options.year, copies) : linesOf(unit[0] as string, readOptions, reversed);
-    for await (const batch of batches) {
+  const { order, changed, copies } = await readingOrder(sources, options.year);
+  for (const source of order) {
+    if (copies.has(source)) continue;
+    for await (const batch of linesOf(source, readOptions, reversed)) {
       for (const line of batch) tracker.pushInto(line, closed);
       for (const session of closed) analyzer.add(session);
       closed.length = 0;
     }
-    if (unit.length > 1) together.push({ files: unit, copies: copies.count });
   }
   for (const session of tracker.end()) analyzer.add(session);
-  return withReading(analyzer.report(tracker.stats, tracker.versions), reversed, changed ? order : undefined, together);
+  return withReading(analyzer.report(tracker.stats, tracker.versions), reversed, changed ? order : undefined, copies);
 }

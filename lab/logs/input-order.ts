@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { instantOf, lastInstant, overlappingGroups, type FileSpan } from './overlapping-files.ts';
+import { copiesAmong, instantOf, lastInstant, type FileSpan } from './overlapping-files.ts';
 import { readLogChunks } from './read-lines.ts';
 
 /** How far into a file its first time stamp is looked for. */
@@ -24,25 +24,23 @@ export async function inTimeOrder(sources: readonly string[], year?: number): Pr
 
 /**
  * What a reader reads: stdin when no source is given, else `inTimeOrder`; `changed` when that is not the given
- * order; `together`, the groups of files that cover the same time, to read merged (see overlapping-files.ts).
+ * order; `copies`, the files not to read as they are copies of another given one (see overlapping-files.ts).
  */
-export async function readingOrder(sources: readonly string[], year?: number): Promise<{ order: string[]; changed: boolean; together: string[][] }> {
-  if (sources.length === 0) return { order: ['-'], changed: false, together: [] };
+export async function readingOrder(sources: readonly string[], year?: number): Promise<{ order: string[]; changed: boolean; copies: Map<string, string> }> {
+  if (sources.length === 0) return { order: ['-'], changed: false, copies: new Map() };
   const order = await inTimeOrder(sources, year);
-  return { order, changed: order.some((source, i) => source !== sources[i]), together: await overlapping(order, year) };
+  return { order, changed: order.some((source, i) => source !== sources[i]), copies: await copiesOf(order, year) };
 }
 
-async function overlapping(order: readonly string[], year: number | undefined): Promise<string[][]> {
-  if (order.length < 2 || order.includes('-')) return [];
+async function copiesOf(order: readonly string[], year: number | undefined): Promise<Map<string, string>> {
+  if (order.length < 2 || order.includes('-')) return new Map();
   const spans: FileSpan[] = [];
   for (const source of order) {
     const first = await firstInstant(source, year);
-    if (first === undefined) return [];
-    spans.push({ source, first, last: await lastInstant(source, year) });
+    if (first === undefined) return new Map();
+    spans.push({ source, first, last: await lastInstant(source, year), size: (await stat(source)).size });
   }
-  // The fullest file first: it wins the lines of the same second, whose order within it is the order they happened.
-  const sizes = new Map(await Promise.all(order.map(async (source) => [source, (await stat(source)).size] as const)));
-  return overlappingGroups(spans).map((group) => group.sort((a, b) => (sizes.get(b) ?? 0) - (sizes.get(a) ?? 0)));
+  return copiesAmong(spans, year);
 }
 
 /** The instant of the file's first stamped line (a classic stamp in local time), from its first chunk. */
@@ -55,20 +53,4 @@ async function firstInstant(source: string, year: number | undefined): Promise<n
     return undefined;
   }
   return undefined;
-}
-
-/** The files in reading order, a group of `together` in the place of its oldest file, each other file alone. */
-export function readingUnits(order: readonly string[], together: readonly string[][]): string[][] {
-  const grouped = new Map(together.flatMap((group) => group.map((source) => [source, group] as const)));
-  const placed = new Set<string[]>();
-  const units: string[][] = [];
-  for (const source of order) {
-    const group = grouped.get(source);
-    if (group === undefined) units.push([source]);
-    else if (!placed.has(group)) {
-      placed.add(group);
-      units.push(group);
-    }
-  }
-  return units;
 }

@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeLogs, analyzeLogsWithTracker } from '../../../lab/logs/analyze.ts';
 import { inTimeOrder } from '../../../lab/logs/input-order.ts';
-import { mergedLines, overlappingGroups } from '../../../lab/logs/overlapping-files.ts';
+import { copiesAmong, instantOf, lastInstant } from '../../../lab/logs/overlapping-files.ts';
 import { fixtureLines } from './fixture-files.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'input-order-test-'));
@@ -58,48 +59,40 @@ describe('inTimeOrder', () => {
   });
 });
 
-describe('files that cover the same time', () => {
-  it('are grouped when their spans overlap; rotated logs, and a compressed one whose end is unknown, are not', () => {
-    const at = (hours: number) => Date.UTC(2024, 4, 1, hours);
-    expect(overlappingGroups([
-      { source: 'mail.log.2.gz', first: at(0), last: undefined },
-      { source: 'mail.log.1', first: at(1), last: at(5) },
-      { source: 'mail.log', first: at(6), last: at(9) },
-    ])).toEqual([]);
-    expect(overlappingGroups([
-      { source: 'mail.log', first: at(0), last: at(9) },
-      { source: 'mail.warn', first: at(2), last: at(8) },
-      { source: 'mail.log.1', first: at(-9), last: at(-1) },
-      { source: 'syslog', first: at(9), last: at(12) },
-    ])).toEqual([['mail.log', 'mail.warn', 'syslog']]);
+describe('a file that copies another', () => {
+  // rsyslog stamps every line it writes (the last two sessions of the reported excerpt lost theirs in the paste).
+  const log = fixtureLines('seed-maillog.log').filter((line) => /^[A-Z][a-z]{2} [ \d]\d /.test(line));
+  const mailLog = file('seed-mail.log', log);
+  const mailWarn = file('seed-mail.warn', log.filter((line) => line.includes('warning:')));
+
+  it('is told by its span within a larger file\'s and its first Postfix lines in it; another host\'s log of the same time is none', async () => {
+    const spans = async (sources: string[]) => Promise.all(sources.map(async (source) => ({
+      source, first: (await inTimeOrderFirst(source)) as number, last: await lastInstant(source, 2018), size: statSync(source).size,
+    })));
+    expect(await copiesAmong(await spans([mailWarn, mailLog]), 2018)).toEqual(new Map([[mailWarn, mailLog]]));
+    const otherHost = file('mx2-mail.warn', log.filter((line) => line.includes('warning:')).map((line) => line.replace(' server1 ', ' mx2 ')));
+    expect(await copiesAmong(await spans([otherHost, mailLog]), 2018)).toEqual(new Map());
+    // Compressed, its end is unknown: read as given.
+    const packed = file('seed-mail.warn.gz', log.filter((line) => line.includes('warning:')), true);
+    expect(await copiesAmong(await spans([packed, mailLog]), 2018)).toEqual(new Map());
   });
 
-  it('merge by time, keep each file\'s order and its own repeated lines, and count a line copied from another file once', async () => {
-    const lines = (...batches: string[][]) => async function* (): AsyncGenerator<string[]> {
-      yield* batches;
-    };
-    const line = (time: string, text: string) => `May  1 10:00:${time} mx postfix/smtpd[7]: ${text}`;
-    const log = [line('00', 'a'), line('01', 'b'), line('01', 'b'), line('03', 'c')];
-    const warn = [line('01', 'b'), line('02', 'warning: w'), line('03', 'c')];
-    const sources = new Map([['log', lines([log[0] as string, log[1] as string], log.slice(2))], ['warn', lines(warn)]]);
-    const copies = { count: 0 };
-    const merged: string[] = [];
-    for await (const batch of mergedLines(['log', 'warn'], (source) => (sources.get(source) as () => AsyncGenerator<string[]>)(), 2024, copies)) merged.push(...batch);
-    expect(merged).toEqual([line('00', 'a'), line('01', 'b'), line('01', 'b'), line('02', 'warning: w'), line('03', 'c')]);
-    expect(copies.count).toBe(2);
-  });
-
-  it('let mail.log and the mail.warn beside it count each session and failure once, and say so', async () => {
-    // rsyslog stamps every line it writes (the last two sessions of the reported excerpt lost theirs in the paste).
-    const log = fixtureLines('seed-maillog.log').filter((line) => /^[A-Z][a-z]{2} [ \d]\d /.test(line));
-    const mailLog = file('seed-mail.log', log);
-    const mailWarn = file('seed-mail.warn', log.filter((line) => line.includes('warning:')));
+  it('is not read: mail.log and the mail.warn beside it count each session and failure once, and the report says so', async () => {
     for (const analyze of [analyzeLogs, analyzeLogsWithTracker]) {
       const alone = await analyze([mailLog], { year: 2018 });
       const both = await analyze([mailWarn, mailLog], { year: 2018 });
-      expect(both.readTogether).toEqual([{ files: [mailLog, mailWarn], copies: 2 }]);
-      const { readTogether: _together, readOrder: _order, ...rest } = both;
+      expect(both.copies).toEqual([{ file: mailWarn, of: mailLog }]);
+      const { copies: _copies, readOrder: _order, ...rest } = both;
       expect(rest).toEqual(alone);
     }
   });
 });
+
+/** The instant of a file's first stamped line. */
+async function inTimeOrderFirst(source: string): Promise<number | undefined> {
+  for (const line of (await readFile(source)).toString('utf8').split('\n')) {
+    const at = instantOf(line, 2018);
+    if (at !== undefined) return at;
+  }
+  return undefined;
+}
