@@ -12,14 +12,25 @@ const PEEK_LINES = 1000;
  * them, or when a file has no stamped line near its start; files that start at the same time keep theirs.
  */
 export async function inTimeOrder(sources: readonly string[], year?: number): Promise<string[]> {
-  if (sources.length < 2 || sources.includes('-')) return [...sources];
-  const starts: { source: string; at: number; given: number }[] = [];
-  for (const [given, source] of sources.entries()) {
+  return orderOf(sources, await firstInstants(sources, year));
+}
+
+/** Each file's first instant, or undefined when stdin is among them or a file has none near its start. */
+async function firstInstants(sources: readonly string[], year: number | undefined): Promise<Map<string, number> | undefined> {
+  if (sources.length < 2 || sources.includes('-')) return undefined;
+  const starts = new Map<string, number>();
+  for (const source of sources) {
     const at = await firstInstant(source, year);
-    if (at === undefined) return [...sources];
-    starts.push({ source, at, given });
+    if (at === undefined) return undefined;
+    starts.set(source, at);
   }
-  return starts.sort((a, b) => a.at - b.at || a.given - b.given).map(({ source }) => source);
+  return starts;
+}
+
+function orderOf(sources: readonly string[], starts: ReadonlyMap<string, number> | undefined): string[] {
+  if (starts === undefined) return [...sources];
+  return sources.map((source, given) => ({ source, at: starts.get(source) as number, given }))
+    .sort((a, b) => a.at - b.at || a.given - b.given).map(({ source }) => source);
 }
 
 /**
@@ -28,19 +39,15 @@ export async function inTimeOrder(sources: readonly string[], year?: number): Pr
  */
 export async function readingOrder(sources: readonly string[], year?: number): Promise<{ order: string[]; changed: boolean; copies: Map<string, string> }> {
   if (sources.length === 0) return { order: ['-'], changed: false, copies: new Map() };
-  const order = await inTimeOrder(sources, year);
-  return { order, changed: order.some((source, i) => source !== sources[i]), copies: await copiesOf(order, year) };
-}
-
-async function copiesOf(order: readonly string[], year: number | undefined): Promise<Map<string, string>> {
-  if (order.length < 2 || order.includes('-')) return new Map();
+  const starts = await firstInstants(sources, year);
+  const order = orderOf(sources, starts);
+  const changed = order.some((source, i) => source !== sources[i]);
+  if (starts === undefined) return { order, changed, copies: new Map() };
   const spans: FileSpan[] = [];
   for (const source of order) {
-    const first = await firstInstant(source, year);
-    if (first === undefined) return new Map();
-    spans.push({ source, first, last: await lastInstant(source, year), size: (await stat(source)).size });
+    spans.push({ source, first: starts.get(source) as number, last: await lastInstant(source, year), size: (await stat(source)).size });
   }
-  return copiesAmong(spans, year);
+  return { order, changed, copies: await copiesAmong(spans, year) };
 }
 
 /** The instant of the file's first stamped line (a classic stamp in local time), from its first chunk. */

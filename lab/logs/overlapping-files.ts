@@ -55,8 +55,8 @@ async function firstPostfixLines(source: string, year: number | undefined): Prom
   for await (const chunk of readLogChunks(source)) {
     for (const raw of chunk.toString('utf8').split('\n').slice(0, -1)) {
       const line = raw.replace(/\r$/, '');
-      const at = instantOf(line, year);
-      if (at !== undefined && SCAN.daemonStart >= 0) sample.push({ line, at });
+      const stamp = stampOf(line, year);
+      if (stamp?.postfix === true) sample.push({ line, at: stamp.at });
       if (sample.length === SAMPLE_LINES) return sample;
     }
     return sample;
@@ -103,15 +103,19 @@ export async function lastInstant(source: string, year: number | undefined): Pro
   }
 }
 
-/** The header scan of the last `instantOf` call. */
 const SCAN = newHeaderScan();
 
-/** The instant of a line's stamp (a classic stamp in local time), if it has one: its header alone is read. */
-export function instantOf(line: string, year: number | undefined): number | undefined {
+/** The instant of a line's stamp (a classic stamp in local time), and whether a Postfix daemon wrote it; its header alone is read. */
+function stampOf(line: string, year: number | undefined): { at: number; postfix: boolean } | undefined {
   const text = asSyslogLine(line.replace(/\r$/, ''));
   if (!scanHeader(text, SCAN)) return undefined;
   const stamps = stampYear(year);
   const timestamp = isoTimestamp(text, SCAN, stamps.year, stamps.latestDay);
   const at = timestamp === undefined ? Number.NaN : Date.parse(timestamp);
-  return Number.isNaN(at) ? undefined : at;
+  return Number.isNaN(at) ? undefined : { at, postfix: SCAN.daemonStart >= 0 };
+}
+
+/** The instant of a line's stamp (a classic stamp in local time), if it has one. */
+export function instantOf(line: string, year: number | undefined): number | undefined {
+  return stampOf(line, year)?.at;
 }
